@@ -1,0 +1,203 @@
+// Command hookd is the reference server of the Hooks API v1: it stores
+// groups and webhooks in SQLite and serves the event catalog.
+//
+//	hookd serve [flags]   run the server
+//	hookd version         print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+)
+
+// version is set at release time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := serve(ctx, args[1:], stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "hookd: %v\n", err)
+			return 1
+		}
+		return 0
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "hookd %s\n", version)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "hookd: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: hookd <command> [flags]
+
+commands:
+  serve     run the Hooks API server (hookd serve -h for its flags)
+  version   print the version
+`)
+}
+
+type serveFlags struct {
+	addr, db, apiKey, catalog, logLevel, logFormat string
+	allowPrivate                                   bool
+	rateLimit                                      float64
+	rateBurst, workers                             int
+	retention                                      time.Duration
+}
+
+// parseServeFlags reads flags; each has an environment twin HOOKD_<NAME>
+// that sets its default, so a flag on the command line wins.
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	fs := flag.NewFlagSet("hookd serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &serveFlags{}
+	var errs []error
+	str := func(p *string, name, def, help string) {
+		fs.StringVar(p, name, envOr(name, def), help+" (env "+envName(name)+")")
+	}
+	str(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	str(&f.db, "db", "./hookd.db", "SQLite database file; its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set")
+	str(&f.apiKey, "api-key", "", "the API key clients must send; when empty, keys stored in the database apply and a first one is generated and printed once")
+	str(&f.catalog, "catalog", "", "JSON file replacing the built-in event catalog")
+	str(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	str(&f.logFormat, "log-format", "text", "text or json")
+	allow, err := strconv.ParseBool(envOr("allow-private-destinations", "false"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be true or false", envName("allow-private-destinations")))
+	}
+	fs.BoolVar(&f.allowPrivate, "allow-private-destinations", allow, "accept webhook URLs on loopback and private hosts, plain http included (env HOOKD_ALLOW_PRIVATE_DESTINATIONS)")
+	limit, err := strconv.ParseFloat(envOr("rate-limit", "100"), 64)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be a number", envName("rate-limit")))
+	}
+	fs.Float64Var(&f.rateLimit, "rate-limit", limit, "requests per second per API key, 0 for no limit (env HOOKD_RATE_LIMIT)")
+	burst, err := strconv.Atoi(envOr("rate-burst", "200"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("rate-burst")))
+	}
+	fs.IntVar(&f.rateBurst, "rate-burst", burst, "burst size of the rate limit (env HOOKD_RATE_BURST)")
+	workers, err := strconv.Atoi(envOr("workers", "8"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("workers")))
+	}
+	fs.IntVar(&f.workers, "workers", workers, "concurrent delivery attempts (env HOOKD_WORKERS)")
+	retention, err := time.ParseDuration(envOr("retention", "720h"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be a duration such as 720h", envName("retention")))
+	}
+	fs.DurationVar(&f.retention, "retention", retention, "how long deliveries and events are kept (env HOOKD_RETENTION)")
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func envName(flagName string) string {
+	return "HOOKD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func envOr(flagName, def string) string {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		return v
+	}
+	return def
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	s, err := server.New(ctx, server.Config{
+		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
+		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
+		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, Retention: f.retention,
+		Version: version, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if s.GeneratedAPIKey != "" {
+		// Printed once, outside the logs: only its hash is stored.
+		fmt.Fprintf(stderr, "\nhookd: generated the first API key; it is shown only this once, store it now:\n\n    %s\n\n", s.GeneratedAPIKey)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		_ = s.Shutdown(context.Background())
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "db", f.db, "allow_private_destinations", f.allowPrivate)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = s.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}

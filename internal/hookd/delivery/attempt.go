@@ -1,0 +1,202 @@
+package delivery
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// Failure classes of an attempt (Delivery.LastError, Attempt.Error).
+const (
+	ErrorTimeout             = "timeout"
+	ErrorConnection          = "connection_error"
+	ErrorTLS                 = "tls_error"
+	ErrorHTTP                = "http_error"
+	ErrorRedirect            = "redirect"
+	ErrorRefusedDestination  = "refused_destination"
+	redacted                 = "[redacted]"
+	headerTestDelivery       = "Hookd-Test-Delivery"
+	headerDeliveryID         = "Hookd-Delivery-Id"
+	headerAttempt            = "Hookd-Attempt"
+	headerStripeStyleSigning = "Hookd-Signature"
+)
+
+// Outcome is the result of one attempt.
+type Outcome struct {
+	DeliveryID         string
+	Succeeded          bool
+	ResponseStatusCode *int
+	DurationMS         int64
+	Error              *string
+	retryAfter         time.Duration
+}
+
+// runAttempt makes one attempt of a claimed delivery and records it,
+// advancing the delivery's state. The caller holds the lease.
+func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, trigger string) Outcome {
+	out := Outcome{DeliveryID: d.ID}
+	wh, err := e.store.GetWebhook(ctx, d.WebhookID)
+	if errors.Is(err, store.ErrNotFound) {
+		e.cancelDelivery(ctx, d)
+		return out
+	}
+	if err != nil {
+		e.log.Error("load webhook for delivery", "delivery_id", d.ID, "error", err)
+		e.releaseForLater(ctx, d)
+		return out
+	}
+	if !d.IsTest && (!wh.Active || wh.Status == store.StatusAutoDisabled) {
+		e.cancelDelivery(ctx, d)
+		return out
+	}
+	ev, err := e.store.GetEvent(ctx, d.EventID)
+	if err != nil {
+		e.log.Error("load event for delivery", "delivery_id", d.ID, "error", err)
+		e.releaseForLater(ctx, d)
+		return out
+	}
+
+	number := d.AttemptCount + 1
+	started := e.clock.Now().UTC()
+	req, err := e.buildRequest(ctx, wh, ev, d, number, started)
+	if err != nil {
+		e.log.Error("build delivery request", "delivery_id", d.ID, "error", err)
+		e.releaseForLater(ctx, d)
+		return out
+	}
+	attempt := store.Attempt{DeliveryID: d.ID, Number: number, Trigger: trigger, StartedAt: started, RequestHeaders: redactHeaders(req.Header)}
+	res := e.send(req)
+	res.DeliveryID = d.ID
+	attempt.DurationMS, attempt.ResponseStatusCode, attempt.Error, attempt.ResponseBody = res.DurationMS, res.ResponseStatusCode, res.Error, res.body
+	e.advance(ctx, wh, d, &attempt, res, trigger)
+	return res.Outcome
+}
+
+// attemptResult is an Outcome plus what only the engine needs.
+type attemptResult struct {
+	Outcome
+	body string
+}
+
+func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.Event, d *store.Delivery, number int, ts time.Time) (*http.Request, error) {
+	keys := make([][]byte, 0, 2)
+	key, err := secrets.ParseSecret(wh.Secret)
+	if err != nil {
+		return nil, err
+	}
+	keys = append(keys, key)
+	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
+		if prev, err := secrets.ParseSecret(wh.PreviousSecret); err == nil {
+			keys = append(keys, prev)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.URL, strings.NewReader(string(ev.Body)))
+	if err != nil {
+		return nil, err
+	}
+	// Custom headers first, so that nothing of ours can be overridden (the
+	// API rejects reserved names; this is the second line).
+	for name, value := range wh.Headers {
+		req.Header.Set(name, value)
+	}
+	for name, values := range signing.Headers(ev.ID, ts, ev.Body, keys...) {
+		req.Header[name] = values
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "hookd/"+e.cfg.Version)
+	req.Header.Set(headerDeliveryID, d.ID)
+	req.Header.Set(headerAttempt, strconv.Itoa(number))
+	if wh.AuthToken != "" {
+		req.Header.Set("Authorization", "Bearer "+wh.AuthToken)
+	}
+	if d.IsTest {
+		req.Header.Set(headerTestDelivery, "true")
+	}
+	return req, nil
+}
+
+// send makes the HTTP request within the attempt timeout and classifies
+// the result.
+func (e *Engine) send(req *http.Request) attemptResult {
+	ctx, cancel := context.WithTimeout(req.Context(), e.cfg.AttemptTimeout)
+	defer cancel()
+	start := time.Now()
+	res, err := e.client.Do(req.WithContext(ctx))
+	var out attemptResult
+	if err != nil {
+		out.DurationMS = time.Since(start).Milliseconds()
+		class := classify(ctx, err)
+		out.Error = &class
+		return out
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
+	// Drain a little more so the connection can be reused, but never much.
+	_, _ = io.CopyN(io.Discard, res.Body, 64<<10)
+	out.DurationMS = time.Since(start).Milliseconds()
+	code := res.StatusCode
+	out.ResponseStatusCode = &code
+	out.body = strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	switch {
+	case code >= 200 && code < 300:
+		out.Succeeded = true
+	case code >= 300 && code < 400:
+		class := ErrorRedirect
+		out.Error = &class
+	default:
+		class := ErrorHTTP
+		out.Error = &class
+		out.retryAfter = parseRetryAfter(res.Header, time.Now())
+	}
+	return out
+}
+
+func classify(ctx context.Context, err error) string {
+	var refused *netpolicy.RefusedError
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &refused):
+		return ErrorRefusedDestination
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return ErrorTimeout
+	case errors.As(err, &certErr), errors.As(err, &recordErr), errors.As(err, &unknownAuthority),
+		errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return ErrorTLS
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return ErrorTimeout
+	}
+	return ErrorConnection
+}
+
+// redactHeaders copies the request headers for the attempt log, without
+// credentials or signatures.
+func redactHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, values := range h {
+		v := strings.Join(values, ", ")
+		switch http.CanonicalHeaderKey(name) {
+		case "Authorization", "Webhook-Signature", headerStripeStyleSigning:
+			v = redacted
+		}
+		out[http.CanonicalHeaderKey(name)] = v
+	}
+	return out
+}

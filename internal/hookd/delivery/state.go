@@ -1,0 +1,166 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// Event types the engine publishes itself.
+const (
+	EventDeliveryFailedFinal = "webhook.delivery_failed_final"
+	EventEndpointDisabled    = "webhook.endpoint_disabled"
+	// autoDisableStreak dead-lettered deliveries in a row disable an endpoint.
+	autoDisableStreak = 3
+)
+
+// advance records the attempt and moves the delivery to its next state:
+// succeeded, retrying at the next scheduled time, or dead-lettered.
+func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delivery, a *store.Attempt, res attemptResult, trigger string) {
+	now := e.clock.Now().UTC()
+	d.AttemptCount = a.Number
+	d.LastAttemptAt = &a.StartedAt
+	d.LastResponseStatusCode, d.LastError = res.ResponseStatusCode, res.Error
+	d.LastDurationMS = &res.DurationMS
+
+	gone := res.ResponseStatusCode != nil && *res.ResponseStatusCode == 410
+	wasDeadLettered := d.Status == store.DeliveryDeadLettered
+	switch {
+	case res.Succeeded:
+		d.Status, d.NextAttemptAt = store.DeliverySucceeded, nil
+	case d.IsTest || gone || wasDeadLettered:
+		// Tests are never retried; 410 Gone means stop; a manual retry of a
+		// dead-lettered delivery does not restart its schedule.
+		d.Status, d.NextAttemptAt = store.DeliveryDeadLettered, nil
+	case trigger == store.AttemptManual && d.NextAttemptAt != nil && d.AttemptCount < d.MaxAttempts:
+		// A manual attempt of a retrying delivery keeps the scheduled one.
+	default:
+		next, ok := e.schedule.Next(d.AttemptCount, now, d.DeadlineAt, res.retryAfter)
+		if ok && d.AttemptCount < d.MaxAttempts {
+			d.Status, d.NextAttemptAt = store.DeliveryRetrying, &next
+		} else {
+			d.Status, d.NextAttemptAt = store.DeliveryDeadLettered, nil
+		}
+	}
+	if err := e.store.FinishAttempt(ctx, a, d); err != nil {
+		e.log.Error("record attempt", "delivery_id", d.ID, "error", err)
+		return
+	}
+	if d.NextAttemptAt != nil {
+		// The scheduler may be asleep until a later time than this retry.
+		e.Wake()
+	}
+	e.log.Info("delivery attempt", "delivery_id", d.ID, "webhook_id", wh.ID, "event_id", d.EventID,
+		"attempt", a.Number, "status", d.Status, "response_status_code", intOrNil(res.ResponseStatusCode), "error", strOrNil(res.Error), "duration_ms", res.DurationMS)
+
+	if d.IsTest {
+		return
+	}
+	switch {
+	case res.Succeeded:
+		e.resetStreak(ctx, wh)
+	case gone:
+		e.disable(ctx, wh.ID, fmt.Sprintf("the endpoint answered 410 Gone at %s", now.Format(time.RFC3339)))
+	case d.Status == store.DeliveryDeadLettered && !wasDeadLettered:
+		e.deadLettered(ctx, wh, d, now)
+	}
+}
+
+func (e *Engine) resetStreak(ctx context.Context, wh *store.Webhook) {
+	if wh.DeadLetterStreak == 0 {
+		return
+	}
+	if _, err := e.store.UpdateWebhook(ctx, wh.ID, func(w *store.Webhook) error {
+		w.DeadLetterStreak = 0
+		return nil
+	}); err != nil {
+		e.log.Error("reset dead-letter streak", "webhook_id", wh.ID, "error", err)
+	}
+}
+
+// deadLettered publishes webhook.delivery_failed_final and disables the
+// endpoint after a run of dead letters. Failures of the engine's own
+// webhook.* events publish nothing, so a broken endpoint cannot feed a loop.
+func (e *Engine) deadLettered(ctx context.Context, wh *store.Webhook, d *store.Delivery, now time.Time) {
+	if catalogCategory(d.EventType) == "webhook" {
+		return
+	}
+	e.publishOwn(ctx, EventDeliveryFailedFinal, wh.GroupID, map[string]any{
+		"webhook_id": wh.ID, "delivery_id": d.ID, "event_id": d.EventID, "event_type": d.EventType,
+		"attempt_count": d.AttemptCount, "last_response_status_code": d.LastResponseStatusCode,
+		"last_error": d.LastError, "dead_lettered_at": now.Format(time.RFC3339Nano),
+	})
+	updated, err := e.store.UpdateWebhook(ctx, wh.ID, func(w *store.Webhook) error {
+		w.DeadLetterStreak++
+		return nil
+	})
+	if err != nil {
+		e.log.Error("count dead letters", "webhook_id", wh.ID, "error", err)
+		return
+	}
+	if updated.DeadLetterStreak >= autoDisableStreak && updated.Status != store.StatusAutoDisabled {
+		e.disable(ctx, wh.ID, fmt.Sprintf("%d consecutive deliveries were dead-lettered (the last at %s)", updated.DeadLetterStreak, now.Format(time.RFC3339)))
+	}
+}
+
+// disable marks the webhook auto_disabled, cancels its remaining work and
+// publishes webhook.endpoint_disabled.
+func (e *Engine) disable(ctx context.Context, webhookID, reason string) {
+	now := e.clock.Now().UTC()
+	already := false
+	wh, err := e.store.UpdateWebhook(ctx, webhookID, func(w *store.Webhook) error {
+		already = w.Status == store.StatusAutoDisabled
+		w.Status, w.DisabledReason = store.StatusAutoDisabled, &reason
+		w.UpdatedAt = now.Truncate(time.Microsecond)
+		return nil
+	})
+	if err != nil {
+		e.log.Error("auto-disable webhook", "webhook_id", webhookID, "error", err)
+		return
+	}
+	if already {
+		return
+	}
+	e.log.Warn("webhook auto-disabled", "webhook_id", webhookID, "reason", reason)
+	if _, err := e.store.CancelDeliveries(ctx, webhookID, now); err != nil {
+		e.log.Error("cancel deliveries of a disabled webhook", "webhook_id", webhookID, "error", err)
+	}
+	e.publishOwn(ctx, EventEndpointDisabled, wh.GroupID, map[string]any{
+		"webhook_id": wh.ID, "url": wh.URL, "reason": reason, "disabled_at": now.Format(time.RFC3339Nano),
+	})
+}
+
+// cancelDelivery ends a delivery whose webhook is gone or switched off.
+func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery) {
+	d.Status, d.NextAttemptAt = store.DeliveryCanceled, nil
+	if err := e.store.FinishAttempt(ctx, nil, d); err != nil {
+		e.log.Error("cancel delivery", "delivery_id", d.ID, "error", err)
+	}
+}
+
+// releaseForLater gives a delivery back after an internal failure (not the
+// receiver's): it is tried again a little later, without counting.
+func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery) {
+	next := e.clock.Now().UTC().Add(time.Minute)
+	d.NextAttemptAt = &next
+	if err := e.store.FinishAttempt(ctx, nil, d); err != nil {
+		e.log.Error("release delivery", "delivery_id", d.ID, "error", err)
+	}
+	e.Wake()
+}
+
+func intOrNil(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func strOrNil(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

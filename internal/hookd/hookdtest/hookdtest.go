@@ -1,0 +1,102 @@
+// Package hookdtest runs a real hookd in-process for tests of other
+// packages: a temp SQLite database, a generated API key, and a listener on
+// 127.0.0.1 with a kernel-chosen port.
+package hookdtest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+)
+
+// Server is a running hookd.
+type Server struct {
+	*server.Server
+	URL    string // http://127.0.0.1:port
+	APIKey string
+	Dir    string // holds hookd.db and its key file
+
+	stop func()
+}
+
+// Stop shuts hookd down now (it is also stopped when the test ends); a later
+// Start WithDir(s.Dir) restarts it on the same database.
+func (s *Server) Stop() { s.stop() }
+
+type options struct {
+	cfg server.Config
+	dir string
+}
+
+// Option changes how Start configures hookd.
+type Option func(*options)
+
+// WithClock injects a clock (clockwork.NewFakeClock() for time travel).
+func WithClock(c clockwork.Clock) Option { return func(o *options) { o.cfg.Clock = c } }
+
+// WithDir reuses a data directory, to restart on the same database.
+func WithDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithAPIKey configures a fixed API key instead of a generated one.
+func WithAPIKey(key string) Option { return func(o *options) { o.cfg.APIKey = key } }
+
+// WithConfig edits the whole configuration.
+func WithConfig(fn func(*server.Config)) Option { return func(o *options) { fn(&o.cfg) } }
+
+// Start runs hookd until the test ends. Private destinations are allowed,
+// since test receivers listen on loopback; the rate limit is off.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	o := &options{cfg: server.Config{AllowPrivateDestinations: true, Version: "test"}}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.dir == "" {
+		o.dir = t.TempDir()
+	}
+	o.cfg.DBPath = filepath.Join(o.dir, "hookd.db")
+	s, err := server.New(context.Background(), o.cfg)
+	if err != nil {
+		t.Fatalf("hookdtest: start hookd: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = s.Shutdown(context.Background())
+		t.Fatalf("hookdtest: listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	ts := &Server{Server: s, URL: "http://" + ln.Addr().String(), APIKey: o.cfg.APIKey, Dir: o.dir}
+	if ts.APIKey == "" {
+		ts.APIKey = s.GeneratedAPIKey
+	}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		// Connections a test's client dialed but never used stay "new" on
+		// the server, and a graceful shutdown waits 5 s for those.
+		if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+			tr.CloseIdleConnections()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("hookdtest: shutdown: %v", err)
+		}
+		<-done
+	}
+	ts.stop = stop
+	t.Cleanup(stop)
+	return ts
+}

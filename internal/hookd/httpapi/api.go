@@ -1,0 +1,165 @@
+// Package httpapi serves the Hooks API v1 (api/openapi.yaml) over plain
+// net/http: one handler file per resource, strict decoding, problem+json
+// errors, API-key auth, per-key rate limits and idempotent POSTs.
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"golang.org/x/time/rate"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+)
+
+// Config wires the API to its dependencies.
+type Config struct {
+	Store   delivery.Store
+	Engine  *delivery.Engine
+	Catalog *catalog.Catalog
+	Clock   clockwork.Clock // nil: the real clock
+	Logger  *slog.Logger    // nil: discard
+	Version string
+
+	// AllowPrivateDestinations accepts webhook URLs on loopback and private
+	// hosts (and plain http to them): for local development and tests.
+	AllowPrivateDestinations bool
+
+	// APIKeyHash, when set, is the only accepted key (secrets.HashAPIKey of
+	// the --api-key flag). When empty the keys stored in the database apply.
+	APIKeyHash string
+
+	// RateLimit is requests per second per API key (0 disables), with bursts
+	// of RateBurst.
+	RateLimit float64
+	RateBurst int
+
+	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
+	IdempotencyTTL time.Duration
+}
+
+// API is the http.Handler of the Hooks API.
+type API struct {
+	cfg     Config
+	clock   clockwork.Clock
+	log     *slog.Logger
+	limits  *limiters
+	handler http.Handler
+	catalog []byte // the catalog response, encoded once
+}
+
+// New builds the API handler.
+func New(cfg Config) (*API, error) {
+	a := &API{cfg: cfg, clock: cfg.Clock, log: cfg.Logger}
+	if a.clock == nil {
+		a.clock = clockwork.NewRealClock()
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.cfg.IdempotencyTTL <= 0 {
+		a.cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if a.cfg.RateBurst <= 0 {
+		a.cfg.RateBurst = max(1, int(a.cfg.RateLimit))
+	}
+	a.limits = &limiters{limit: rate.Limit(cfg.RateLimit), burst: a.cfg.RateBurst, buckets: map[string]*rate.Limiter{}}
+	body, err := json.Marshal(map[string]any{"data": cfg.Catalog.Types()})
+	if err != nil {
+		return nil, err
+	}
+	a.catalog = body
+	a.handler = a.routes()
+	return a, nil
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// methods maps HTTP methods to handlers for one path, so that a wrong method
+// gets a problem+json 405 with Allow, not net/http's plain-text one.
+type methods map[string]http.HandlerFunc
+
+func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m[r.Method]; ok {
+		h(w, r)
+		return
+	}
+	allowed := make([]string, 0, len(m))
+	for k := range m {
+		allowed = append(allowed, k)
+	}
+	sort.Strings(allowed)
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, codeMethodNotAllowed, "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+}
+
+func (a *API) routes() http.Handler {
+	authed := http.NewServeMux()
+	for pattern, m := range map[string]methods{
+		"/v1/groups":                              {http.MethodGet: a.listGroups, http.MethodPost: a.idempotent(a.createGroup)},
+		"/v1/groups/{group_id}":                   {http.MethodGet: a.getGroup, http.MethodPatch: a.updateGroup, http.MethodDelete: a.deleteGroup},
+		"/v1/webhooks":                            {http.MethodGet: a.listWebhooks},
+		"/v1/webhooks/account":                    {http.MethodPost: a.idempotent(a.createAccountWebhook)},
+		"/v1/webhooks/group/{group_id}":           {http.MethodPost: a.idempotent(a.createGroupWebhook)},
+		"/v1/webhooks/events":                     {http.MethodGet: a.getCatalog},
+		"/v1/webhooks/{webhook_id}":               {http.MethodGet: a.getWebhook, http.MethodPatch: a.updateWebhook, http.MethodDelete: a.deleteWebhook},
+		"/v1/webhooks/{webhook_id}/secret/rotate": {http.MethodPost: a.idempotent(a.rotateSecret)},
+		// One pattern for /deliveries and /test: net/http cannot order
+		// /v1/webhooks/{webhook_id}/deliveries against
+		// /v1/webhooks/group/{group_id}, but it ranks the latter above a
+		// wildcard action.
+		"/v1/webhooks/{webhook_id}/{action}": a.webhookActions(map[string]methods{
+			"deliveries": {http.MethodGet: a.listDeliveries},
+			"test":       {http.MethodPost: a.idempotent(a.testWebhook)},
+		}),
+		"/v1/events":                          {http.MethodPost: a.idempotent(a.createEvent)},
+		"/v1/deliveries/{delivery_id}":        {http.MethodGet: a.getDelivery},
+		"/v1/deliveries/{delivery_id}/retry":  {http.MethodPost: a.idempotent(a.retryDelivery)},
+		"/v1/deliveries/{delivery_id}/replay": {http.MethodPost: a.idempotent(a.replayDelivery)},
+	} {
+		authed.Handle(pattern, m)
+	}
+	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+
+	root := http.NewServeMux()
+	root.Handle("/v1/health", methods{http.MethodGet: a.health})
+	root.Handle("/", a.withAuth(a.withRateLimit(authed)))
+	return a.withRequestID(a.withLogging(root))
+}
+
+// webhookActions routes /v1/webhooks/{webhook_id}/{action} by action.
+func (a *API) webhookActions(actions map[string]methods) methods {
+	route := func(w http.ResponseWriter, r *http.Request) {
+		m, ok := actions[r.PathValue("action")]
+		if !ok {
+			writeProblem(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}
+	return methods{http.MethodGet: route, http.MethodPost: route, http.MethodPatch: route, http.MethodDelete: route, http.MethodPut: route}
+}
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.cfg.Version})
+}
+
+func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(a.catalog)
+}
+
+// now is the API's notion of the current time: UTC, microsecond precision
+// (what clients can round-trip through RFC 3339 without surprises).
+func (a *API) now() time.Time {
+	return a.clock.Now().UTC().Truncate(time.Microsecond)
+}

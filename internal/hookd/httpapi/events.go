@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+type eventCreateRequest struct {
+	ID      *string         `json:"id"`
+	Type    *string         `json:"type"`
+	GroupID *string         `json:"group_id"`
+	Data    json.RawMessage `json:"data"`
+}
+
+type eventAcceptedJSON struct {
+	EventID    string `json:"event_id"`
+	Deliveries int    `json:"deliveries"`
+}
+
+var eventIDPattern = regexp.MustCompile(`^evt_[A-Za-z0-9_-]{1,64}$`)
+
+func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
+	body, p := readBody(w, r, false)
+	if p == nil && len(body) == 0 {
+		p = badRequest("the request body is empty; send a JSON object")
+	}
+	var req eventCreateRequest
+	if p == nil {
+		p = decodeStrict(body, &req)
+	}
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	var errs fieldErrors
+	if req.ID != nil && !eventIDPattern.MatchString(*req.ID) {
+		errs.add("/id", "must be \"evt_\" followed by 1 to 64 letters, digits, \"_\" or \"-\"")
+	}
+	switch {
+	case req.Type == nil:
+		errs.add("/type", "is required")
+	default:
+		if _, ok := a.cfg.Catalog.Lookup(*req.Type); !ok {
+			detail := "is not an event type of the catalog"
+			if s := a.cfg.Catalog.Suggest(*req.Type); s != "" {
+				detail += " (did you mean \"" + s + "\"?)"
+			}
+			errs.add("/type", "%q %s", *req.Type, detail)
+		} else if len(req.Data) == 0 || string(req.Data) == "null" {
+			errs.add("/data", "is required: a JSON object valid against the schema of %q", *req.Type)
+		} else {
+			for _, v := range a.cfg.Catalog.ValidateData(*req.Type, req.Data) {
+				errs.add("/data"+v.Pointer, "%s", v.Detail)
+			}
+		}
+	}
+	groupID := ""
+	if req.GroupID != nil {
+		groupID = *req.GroupID
+		if groupID == "" {
+			errs.add("/group_id", "must not be empty; omit it for an event of no group")
+		}
+	}
+	if p := errs.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	if groupID != "" {
+		if _, err := a.cfg.Store.GetGroup(r.Context(), groupID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				writeProblem(w, r, notFound("group %q not found", groupID))
+				return
+			}
+			a.internalError(w, r, "read the group", err)
+			return
+		}
+	}
+	sum := sha256.Sum256(body)
+	ne := delivery.NewEvent{Type: *req.Type, GroupID: groupID, Data: req.Data, Fingerprint: hex.EncodeToString(sum[:])}
+	if req.ID != nil {
+		ne.ID = *req.ID
+	}
+	pub, err := a.cfg.Engine.Publish(r.Context(), ne)
+	if errors.Is(err, delivery.ErrEventConflict) {
+		writeProblem(w, r, newProblem(http.StatusConflict, codeConflict, "event %q was already published with different content; use a new id for a new event", ne.ID))
+		return
+	}
+	if err != nil {
+		a.internalError(w, r, "publish the event", err)
+		return
+	}
+	if pub.Replayed {
+		w.Header().Set(headerIdempotentReplayed, "true")
+	}
+	writeJSON(w, http.StatusAccepted, eventAcceptedJSON{EventID: pub.EventID, Deliveries: pub.Deliveries})
+}

@@ -1,0 +1,86 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+)
+
+func TestIdempotentReplay(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	body := map[string]any{"url": "https://example.com/hooks", "events": []string{"*"}}
+	key := map[string]string{"Idempotency-Key": "create-1"}
+	first := c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key})
+	second := c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key})
+	if first.status != http.StatusCreated || second.status != http.StatusCreated {
+		t.Fatalf("statuses %d, %d", first.status, second.status)
+	}
+	if string(first.body) != string(second.body) {
+		t.Errorf("replay differs:\n%s\n%s", first.body, second.body)
+	}
+	if second.header.Get("Idempotent-Replayed") != "true" || first.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("Idempotent-Replayed: first %q, second %q", first.header.Get("Idempotent-Replayed"), second.header.Get("Idempotent-Replayed"))
+	}
+	if second.header.Get("Location") != first.header.Get("Location") {
+		t.Errorf("replayed Location %q, want %q", second.header.Get("Location"), first.header.Get("Location"))
+	}
+	if decode(t, second.body)["secret"] == nil {
+		t.Error("replay lost the secret")
+	}
+	if n := c.countWebhooks(); n != 1 {
+		t.Fatalf("%d webhooks, want 1", n)
+	}
+	// Same key, other body.
+	body["events"] = []string{"transfer.*"}
+	p := c.problem(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key}, http.StatusUnprocessableEntity, "idempotency_key_reused")
+	if p.Detail == "" {
+		t.Error("no detail")
+	}
+	// The key is scoped to the path: the same key elsewhere is a new call.
+	c.ok(req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "g"}, headers: key}, http.StatusCreated)
+	// A failed call does not consume its key.
+	bad := map[string]any{"url": "https://example.com", "events": []string{"nope.*"}}
+	k2 := map[string]string{"Idempotency-Key": "create-2"}
+	c.problem(req{method: "POST", path: "/v1/webhooks/account", body: bad, headers: k2, invalid: true}, http.StatusUnprocessableEntity, "validation_failed")
+	c.problem(req{method: "POST", path: "/v1/webhooks/account", body: bad, headers: k2, invalid: true}, http.StatusUnprocessableEntity, "validation_failed")
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	body := map[string]any{"url": "https://example.com/hooks", "events": []string{"*"}}
+
+	run := func(key func(i int) string) []int {
+		statuses := make([]int, 50)
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Go(func() {
+				statuses[i] = c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: map[string]string{"Idempotency-Key": key(i)}}).status
+			})
+		}
+		wg.Wait()
+		return statuses
+	}
+
+	for i, st := range run(func(i int) string { return fmt.Sprintf("distinct-%d", i) }) {
+		if st != http.StatusCreated {
+			t.Fatalf("create %d: status %d", i, st)
+		}
+	}
+	if n := c.countWebhooks(); n != 50 {
+		t.Fatalf("%d webhooks after 50 distinct creates", n)
+	}
+
+	for i, st := range run(func(int) string { return "the-same-key" }) {
+		if st != http.StatusCreated && st != http.StatusConflict {
+			t.Fatalf("create %d with a shared key: status %d", i, st)
+		}
+	}
+	if n := c.countWebhooks(); n != 51 {
+		t.Fatalf("%d webhooks after 50 creates with one key, want 51", n)
+	}
+}

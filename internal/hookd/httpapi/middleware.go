@@ -1,0 +1,161 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"math"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxAPIKeyHash
+)
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID).(string)
+	return id
+}
+
+func apiKeyHashFrom(ctx context.Context) string {
+	h, _ := ctx.Value(ctxAPIKeyHash).(string)
+	return h
+}
+
+// A caller-supplied request id is kept when it is short and plain, so that a
+// client's own correlation id shows up in our logs; anything else is replaced.
+var acceptableRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+func (a *API) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(headerRequestID)
+		if !acceptableRequestID.MatchString(id) {
+			id = ids.New("req_")
+		}
+		w.Header().Set(headerRequestID, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxRequestID, id)))
+	})
+}
+
+// statusRecorder remembers the status for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// withLogging logs one line per request. Only method, path, status, duration
+// and request id: never headers or bodies, which hold keys and secrets.
+func (a *API) withLogging(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := a.clock.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				a.log.Error("panic serving request", "request_id", requestIDFrom(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeProblem(rec, r, newProblem(http.StatusInternalServerError, codeInternalError, "the server failed; retry later and report request id %s", requestIDFrom(r.Context())))
+				}
+			}
+			a.log.Info("request",
+				"method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"duration_ms", a.clock.Since(start).Milliseconds(), "request_id", requestIDFrom(r.Context()))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// withAuth requires a valid API key and puts its hash in the context (the
+// idempotency and rate-limit scopes).
+func (a *API) withAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it as `Authorization: Bearer <api key>`"))
+			return
+		}
+		hash := secrets.HashAPIKey(strings.TrimSpace(key))
+		valid, err := a.validKey(r.Context(), hash)
+		if err != nil {
+			a.internalError(w, r, "check api key", err)
+			return
+		}
+		if !valid {
+			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "the API key is not valid for this server"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxAPIKeyHash, hash)))
+	})
+}
+
+func (a *API) validKey(ctx context.Context, hash string) (bool, error) {
+	if a.cfg.APIKeyHash != "" {
+		return subtle.ConstantTimeCompare([]byte(hash), []byte(a.cfg.APIKeyHash)) == 1, nil
+	}
+	return a.cfg.Store.HasAPIKey(ctx, hash)
+}
+
+// limiters is a token bucket per API key.
+type limiters struct {
+	mu      sync.Mutex
+	limit   rate.Limit
+	burst   int
+	buckets map[string]*rate.Limiter
+}
+
+func (a *API) withRateLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.limits.limit <= 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := apiKeyHashFrom(r.Context())
+		a.limits.mu.Lock()
+		l, ok := a.limits.buckets[key]
+		if !ok {
+			l = rate.NewLimiter(a.limits.limit, a.limits.burst)
+			a.limits.buckets[key] = l
+		}
+		a.limits.mu.Unlock()
+		now := a.clock.Now()
+		res := l.ReserveN(now, 1)
+		if delay := res.DelayFrom(now); delay > 0 {
+			res.CancelAt(now)
+			p := newProblem(http.StatusTooManyRequests, codeRateLimited, "too many requests for this API key; retry after %s", delay.Round(time.Millisecond))
+			p.retryAfterSeconds = int(math.Ceil(delay.Seconds()))
+			writeProblem(w, r, p)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.Error("internal error", "op", what, "request_id", requestIDFrom(r.Context()), "error", err)
+	writeProblem(w, r, newProblem(http.StatusInternalServerError, codeInternalError, "the server failed to %s; retry later and report request id %s", what, requestIDFrom(r.Context())))
+}

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Problem codes: stable strings clients switch on (see api/openapi.yaml).
+const (
+	codeBadRequest                 = "bad_request"
+	codeUnauthorized               = "unauthorized"
+	codeNotFound                   = "not_found"
+	codeMethodNotAllowed           = "method_not_allowed"
+	codeConflict                   = "conflict"
+	codeGroupNotEmpty              = "group_not_empty"
+	codeIdempotencyInFlight        = "idempotency_key_in_flight"
+	codeIdempotencyKeyReused       = "idempotency_key_reused"
+	codePayloadTooLarge            = "payload_too_large"
+	codeUnsupportedMediaType       = "unsupported_media_type"
+	codeValidationFailed           = "validation_failed"
+	codeRateLimited                = "rate_limited"
+	codeInternalError              = "internal_error"
+	problemTypeBase                = "https://hookd.dev/problems/"
+	contentTypeJSON                = "application/json"
+	contentTypeProblem             = "application/problem+json"
+	contentTypeMergePatch          = "application/merge-patch+json"
+	headerRequestID                = "X-Request-Id"
+	headerIdempotencyKey           = "Idempotency-Key"
+	headerIdempotentReplayed       = "Idempotent-Replayed"
+	maxIdempotencyKeyLength        = 255
+	maxBodyBytes             int64 = 1 << 20
+)
+
+// FieldError points at one invalid field: a JSON pointer into the body, or
+// "#/<name>" for a query parameter.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+// problem is an RFC 9457 problem document and also the error type handlers
+// return, so that every failure path ends in the same writer.
+type problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail"`
+	Instance  string       `json:"instance,omitempty"`
+	Code      string       `json:"code"`
+	RequestID string       `json:"request_id"`
+	Errors    []FieldError `json:"errors,omitempty"`
+
+	retryAfterSeconds int
+}
+
+func (p *problem) Error() string { return p.Code + ": " + p.Detail }
+
+var titles = map[string]string{
+	codeBadRequest:           "Bad request",
+	codeUnauthorized:         "Unauthorized",
+	codeNotFound:             "Not found",
+	codeMethodNotAllowed:     "Method not allowed",
+	codeConflict:             "Conflict",
+	codeGroupNotEmpty:        "Group not empty",
+	codeIdempotencyInFlight:  "Idempotent request in flight",
+	codeIdempotencyKeyReused: "Idempotency key reused",
+	codePayloadTooLarge:      "Payload too large",
+	codeUnsupportedMediaType: "Unsupported media type",
+	codeValidationFailed:     "Validation failed",
+	codeRateLimited:          "Rate limited",
+	codeInternalError:        "Internal error",
+}
+
+func newProblem(status int, code, format string, args ...any) *problem {
+	return &problem{Status: status, Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) *problem {
+	return newProblem(http.StatusBadRequest, codeBadRequest, format, args...)
+}
+
+func notFound(format string, args ...any) *problem {
+	return newProblem(http.StatusNotFound, codeNotFound, format, args...)
+}
+
+// invalid builds a 422 from field errors; the detail repeats them so that a
+// client that shows only `detail` still tells the user everything.
+func invalid(errs []FieldError) *problem {
+	parts := make([]string, len(errs))
+	for i, e := range errs {
+		parts[i] = strings.TrimPrefix(strings.TrimPrefix(e.Pointer, "#"), "/") + ": " + e.Detail
+		if e.Pointer == "" {
+			parts[i] = e.Detail
+		}
+	}
+	p := newProblem(http.StatusUnprocessableEntity, codeValidationFailed, "%s", strings.Join(parts, "; "))
+	p.Errors = errs
+	return p
+}
+
+func invalidField(pointer, format string, args ...any) *problem {
+	return invalid([]FieldError{{Pointer: pointer, Detail: fmt.Sprintf(format, args...)}})
+}
+
+// writeProblem writes p with the request's id and path filled in.
+func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	p.Type = problemTypeBase + p.Code
+	p.Title = titles[p.Code]
+	p.RequestID = requestIDFrom(r.Context())
+	p.Instance = r.URL.Path
+	if p.retryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(p.retryAfterSeconds))
+	}
+	writeJSONType(w, p.Status, contentTypeProblem, p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONType(w, status, contentTypeJSON, v)
+}
+
+func writeJSONType(w http.ResponseWriter, status int, contentType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only our own types are marshalled; failing here is a bug worth a 500.
+		status, contentType = http.StatusInternalServerError, contentTypeProblem
+		body = []byte(`{"type":"` + problemTypeBase + codeInternalError + `","title":"Internal error","status":500,"detail":"cannot encode the response","code":"internal_error","request_id":""}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// escapePointer escapes one JSON pointer reference token (RFC 6901).
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+const (
+	defaultGracePeriodHours = 24
+	maxGracePeriodHours     = 168
+)
+
+type secretRotateRequest struct {
+	Secret           *string `json:"secret"`
+	GracePeriodHours *int    `json:"grace_period_hours"`
+}
+
+type secretRotationJSON struct {
+	Secret                  string     `json:"secret"`
+	SecretVersion           int        `json:"secret_version"`
+	SecretRotatedAt         time.Time  `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+}
+
+func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	var req secretRotateRequest
+	if p := decodeBody(w, r, &req, false, true); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	var errs fieldErrors
+	secret := secrets.NewSecret()
+	if req.Secret != nil {
+		if _, err := secrets.ParseSecret(*req.Secret); err != nil {
+			errs.add("/secret", "%v", err)
+		}
+		secret = *req.Secret
+	}
+	grace := defaultGracePeriodHours
+	if req.GracePeriodHours != nil {
+		grace = *req.GracePeriodHours
+		if grace < 0 || grace > maxGracePeriodHours {
+			errs.add("/grace_period_hours", "must be from 0 to %d hours, got %d", maxGracePeriodHours, grace)
+		}
+	}
+	if p := errs.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	now := a.now()
+	wh, err := a.cfg.Store.UpdateWebhook(r.Context(), r.PathValue("webhook_id"), func(wh *store.Webhook) error {
+		rotate(wh, secret, time.Duration(grace)*time.Hour, now)
+		return nil
+	})
+	if err != nil {
+		a.webhookError(w, r, "rotate the secret", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, secretRotationJSON{
+		Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, PreviousSecretExpiresAt: wh.PreviousSecretExpiresAt,
+	})
+}
+
+// rotate replaces the secret. The outgoing one stays valid for grace; an
+// older one still in its window is dropped, so at most two ever verify.
+func rotate(wh *store.Webhook, secret string, grace time.Duration, now time.Time) {
+	wh.PreviousSecret, wh.PreviousSecretExpiresAt = "", nil
+	if grace > 0 {
+		expires := now.Add(grace)
+		wh.PreviousSecret, wh.PreviousSecretExpiresAt = wh.Secret, &expires
+	}
+	wh.Secret = secret
+	wh.SecretVersion++
+	wh.SecretRotatedAt = &now
+	wh.UpdatedAt = now
+}

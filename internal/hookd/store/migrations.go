@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one numbered schema step. Steps are append-only: once a
+// version has shipped, its statements must never change, since databases in
+// the field already ran them; a fix is a new step.
+type migration struct {
+	version int
+	name    string
+	stmts   []string // run one by one, in order, in one transaction
+}
+
+// migrations are applied in order. Tables are STRICT so that a value of the
+// wrong type is an error at write time rather than a surprise at read time.
+// Times are INTEGER unix nanoseconds; sealed values are BLOBs produced by
+// secrets.Cipher.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "groups, webhooks, api keys, idempotency",
+		stmts: []string{
+			`CREATE TABLE groups (
+				id          TEXT    NOT NULL PRIMARY KEY,
+				name        TEXT    NOT NULL UNIQUE,
+				description TEXT,
+				created_at  INTEGER NOT NULL,
+				updated_at  INTEGER NOT NULL
+			) STRICT`,
+			`CREATE INDEX groups_created ON groups (created_at, id)`,
+
+			// group_id is NULL at account scope; RESTRICT backs up the
+			// ErrGroupNotEmpty check of DeleteGroup.
+			`CREATE TABLE webhooks (
+				id                         TEXT    NOT NULL PRIMARY KEY,
+				scope                      TEXT    NOT NULL,
+				group_id                   TEXT    REFERENCES groups (id) ON DELETE RESTRICT,
+				name                       TEXT,
+				description                TEXT,
+				url                        TEXT    NOT NULL,
+				events                     TEXT    NOT NULL, -- JSON array
+				active                     INTEGER NOT NULL,
+				status                     TEXT    NOT NULL,
+				disabled_reason            TEXT,
+				headers                    TEXT    NOT NULL, -- JSON object
+				auth_token                 BLOB,             -- sealed, NULL when none
+				secret                     BLOB    NOT NULL, -- sealed
+				previous_secret            BLOB,             -- sealed, NULL when none
+				secret_version             INTEGER NOT NULL,
+				secret_rotated_at          INTEGER,
+				previous_secret_expires_at INTEGER,
+				dead_letter_streak         INTEGER NOT NULL DEFAULT 0,
+				created_at                 INTEGER NOT NULL,
+				updated_at                 INTEGER NOT NULL
+			) STRICT`,
+			`CREATE INDEX webhooks_created ON webhooks (created_at, id)`,
+			`CREATE INDEX webhooks_group_created ON webhooks (group_id, created_at, id)`,
+			// Every publish lists the account-scope webhooks.
+			`CREATE INDEX webhooks_scope_created ON webhooks (scope, created_at, id)`,
+
+			`CREATE TABLE api_keys (
+				hash       TEXT    NOT NULL PRIMARY KEY,
+				created_at INTEGER NOT NULL
+			) STRICT`,
+
+			`CREATE TABLE idempotency (
+				key         TEXT    NOT NULL PRIMARY KEY,
+				fingerprint TEXT    NOT NULL,
+				in_flight   INTEGER NOT NULL,
+				status_code INTEGER NOT NULL DEFAULT 0,
+				location    TEXT    NOT NULL DEFAULT '',
+				body        BLOB,             -- sealed, NULL while in flight
+				created_at  INTEGER NOT NULL
+			) STRICT`,
+			`CREATE INDEX idempotency_created ON idempotency (created_at)`,
+		},
+	},
+	deliveriesMigration, // version 2, in sqlite_deliveries.go
+}
+
+// latestVersion is the schema version this binary writes.
+func latestVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate brings the database up to latestVersion, one transaction per
+// step, recording each applied version in schema_migrations. It refuses a
+// database that a newer hookd already migrated past what this one knows,
+// since writing to it could corrupt data that the newer schema depends on.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER NOT NULL PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	current, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if latest := latestVersion(); current > latest {
+		return fmt.Errorf("database schema version %d is newer than this hookd (max %d); upgrade hookd", current, latest)
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if err := applyMigration(ctx, db, m); err != nil {
+			return fmt.Errorf("migrate database to version %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func schemaVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil) // IMMEDIATE: see OpenSQLite's _txlock
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	// Another process may have applied the step since migrate read the
+	// version; the write lock taken by BEGIN IMMEDIATE makes this check final.
+	var done bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil {
+		return err
+	}
+	if done {
+		return nil
+	}
+	for _, stmt := range m.stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	// applied_at is bookkeeping for operators, not data hookd reasons about,
+	// so the wall clock is fine here.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		m.version, time.Now().UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

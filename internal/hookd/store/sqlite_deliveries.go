@@ -1,0 +1,406 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+var _ DeliveryStore = (*SQLite)(nil)
+
+// deliveriesMigration adds the delivery engine's tables. Event bodies are
+// what receivers get and are not sealed; the webhook secrets that sign them
+// are.
+var deliveriesMigration = migration{
+	version: 2,
+	name:    "events, deliveries, attempts",
+	stmts: []string{
+		`CREATE TABLE events (
+			id          TEXT    NOT NULL PRIMARY KEY,
+			type        TEXT    NOT NULL,
+			group_id    TEXT,
+			body        BLOB    NOT NULL,
+			fingerprint TEXT    NOT NULL,
+			created_at  INTEGER NOT NULL
+		) STRICT`,
+		// webhook_id has no foreign key: deliveries outlive a deleted
+		// webhook as canceled history until retention prunes them.
+		`CREATE TABLE deliveries (
+			id                        TEXT    NOT NULL PRIMARY KEY,
+			webhook_id                TEXT    NOT NULL,
+			event_id                  TEXT    NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+			event_type                TEXT    NOT NULL,
+			status                    TEXT    NOT NULL,
+			attempt_count             INTEGER NOT NULL,
+			max_attempts              INTEGER NOT NULL,
+			created_at                INTEGER NOT NULL,
+			last_attempt_at           INTEGER,
+			next_attempt_at           INTEGER,
+			deadline_at               INTEGER NOT NULL,
+			last_response_status_code INTEGER,
+			last_error                TEXT,
+			last_duration_ms          INTEGER,
+			trigger                   TEXT    NOT NULL,
+			replay_of                 TEXT,
+			is_test                   INTEGER NOT NULL,
+			lease_until               INTEGER
+		) STRICT`,
+		`CREATE INDEX deliveries_webhook_created ON deliveries (webhook_id, created_at, id)`,
+		`CREATE INDEX deliveries_event ON deliveries (event_id)`,
+		// The scheduler's question: what is due next?
+		`CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying')`,
+		`CREATE INDEX deliveries_created ON deliveries (created_at)`,
+		`CREATE TABLE attempts (
+			delivery_id          TEXT    NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+			number               INTEGER NOT NULL,
+			trigger              TEXT    NOT NULL,
+			started_at           INTEGER NOT NULL,
+			duration_ms          INTEGER NOT NULL,
+			response_status_code INTEGER,
+			error                TEXT,
+			response_body        TEXT    NOT NULL,
+			request_headers      TEXT    NOT NULL, -- JSON object
+			PRIMARY KEY (delivery_id, number)
+		) STRICT`,
+	},
+}
+
+const deliveryColumns = `id, webhook_id, event_id, event_type, status, attempt_count, max_attempts,
+	created_at, last_attempt_at, next_attempt_at, deadline_at, last_response_status_code,
+	last_error, last_duration_ms, trigger, replay_of, is_test`
+
+func deliveryArgs(d *Delivery) []any {
+	var replayOf any
+	if d.ReplayOf != "" {
+		replayOf = d.ReplayOf
+	}
+	var code, duration any
+	if d.LastResponseStatusCode != nil {
+		code = *d.LastResponseStatusCode
+	}
+	if d.LastDurationMS != nil {
+		duration = *d.LastDurationMS
+	}
+	return []any{d.ID, d.WebhookID, d.EventID, d.EventType, d.Status, d.AttemptCount, d.MaxAttempts,
+		toNanos(d.CreatedAt), nullNanos(d.LastAttemptAt), nullNanos(d.NextAttemptAt), toNanos(d.DeadlineAt),
+		code, nullString(d.LastError), duration, d.Trigger, replayOf, boolInt(d.IsTest)}
+}
+
+func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
+	var (
+		d                        Delivery
+		createdAt, deadline      int64
+		lastAttempt, nextAttempt sql.NullInt64
+		code, duration           sql.NullInt64
+		lastError, replayOf      sql.NullString
+	)
+	err := row.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.EventType, &d.Status, &d.AttemptCount, &d.MaxAttempts,
+		&createdAt, &lastAttempt, &nextAttempt, &deadline, &code, &lastError, &duration, &d.Trigger, &replayOf, &d.IsTest)
+	if err != nil {
+		return Delivery{}, err
+	}
+	d.CreatedAt, d.DeadlineAt = fromNanos(createdAt), fromNanos(deadline)
+	d.LastAttemptAt, d.NextAttemptAt = timePtr(lastAttempt), timePtr(nextAttempt)
+	if code.Valid {
+		v := int(code.Int64)
+		d.LastResponseStatusCode = &v
+	}
+	if duration.Valid {
+		v := duration.Int64
+		d.LastDurationMS = &v
+	}
+	d.LastError = stringPtr(lastError)
+	d.ReplayOf = replayOf.String
+	return d, nil
+}
+
+func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, deliveryArgs(d)...)
+	if err != nil {
+		return fmt.Errorf("insert delivery: %w", err)
+	}
+	return nil
+}
+
+func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
+	var ev Event
+	var groupID sql.NullString
+	var createdAt int64
+	if err := row.Scan(&ev.ID, &ev.Type, &groupID, &ev.Body, &ev.Fingerprint, &createdAt); err != nil {
+		return nil, err
+	}
+	ev.GroupID, ev.CreatedAt = groupID.String, fromNanos(createdAt)
+	return &ev, nil
+}
+
+const eventColumns = `id, type, group_id, body, fingerprint, created_at`
+
+func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
+	var existing *Event
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		found, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, ev.ID))
+		if err == nil {
+			existing = found
+			return ErrEventExists
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read event: %w", err)
+		}
+		var groupID any
+		if ev.GroupID != "" {
+			groupID = ev.GroupID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES (?,?,?,?,?,?)`,
+			ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt)); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		for i := range deliveries {
+			if err := insertDelivery(ctx, tx, &deliveries[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return existing, err
+}
+
+func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
+	ev, err := scanEvent(s.reader.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	return ev, nil
+}
+
+func (s *SQLite) CountEventDeliveries(ctx context.Context, eventID string) (int, error) {
+	var n int
+	err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE event_id = ? AND trigger = 'event'`, eventID).Scan(&n)
+	return n, err
+}
+
+func (s *SQLite) CreateDelivery(ctx context.Context, d *Delivery) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		err := insertDelivery(ctx, tx, d)
+		if isForeignKeyViolation(err) {
+			return ErrNotFound // the event is gone (pruned)
+		}
+		return err
+	})
+}
+
+func (s *SQLite) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
+	d, err := scanDelivery(s.reader.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read delivery: %w", err)
+	}
+	return &d, nil
+}
+
+// ListDeliveries pages newest first: the keyset runs backwards, strictly
+// before the last item returned.
+func (s *SQLite) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error) {
+	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.EventType != "" {
+		where, args = append(where, "event_type = ?"), append(args, f.EventType)
+	}
+	if f.IsTest != nil {
+		where, args = append(where, "is_test = ?"), append(args, boolInt(*f.IsTest))
+	}
+	if f.CreatedAfter != nil {
+		where, args = append(where, "created_at > ?"), append(args, toNanos(*f.CreatedAfter))
+	}
+	if f.CreatedBefore != nil {
+		where, args = append(where, "created_at < ?"), append(args, toNanos(*f.CreatedBefore))
+	}
+	if p.Cursor != "" {
+		c, err := decodeCursor("deliveries", p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, c.CreatedAt, c.ID)
+	}
+	limit := pageLimit(p)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list deliveries: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor("deliveries", last.CreatedAt, last.ID)
+	}
+	return out, next, nil
+}
+
+func (s *SQLite) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT delivery_id, number, trigger, started_at, duration_ms,
+		response_status_code, error, response_body, request_headers FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var a Attempt
+		var started int64
+		var code sql.NullInt64
+		var errText sql.NullString
+		var headers string
+		if err := rows.Scan(&a.DeliveryID, &a.Number, &a.Trigger, &started, &a.DurationMS, &code, &errText, &a.ResponseBody, &headers); err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		a.StartedAt, a.Error = fromNanos(started), stringPtr(errText)
+		if code.Valid {
+			v := int(code.Int64)
+			a.ResponseStatusCode = &v
+		}
+		if err := json.Unmarshal([]byte(headers), &a.RequestHeaders); err != nil {
+			return nil, fmt.Errorf("decode attempt headers: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+		ORDER BY next_attempt_at LIMIT ?`, toNanos(now), toNanos(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list due deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) NextAttemptAt(ctx context.Context) (*time.Time, error) {
+	var next sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries
+		WHERE status IN ('pending', 'retrying') AND lease_until IS NULL`).Scan(&next)
+	if err != nil {
+		return nil, fmt.Errorf("read next attempt: %w", err)
+	}
+	return timePtr(next), nil
+}
+
+func (s *SQLite) ClaimDelivery(ctx context.Context, id string, now, leaseUntil time.Time) (bool, error) {
+	var claimed bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)`,
+			toNanos(leaseUntil), id, toNanos(now))
+		if err != nil {
+			return fmt.Errorf("claim delivery: %w", err)
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	return claimed, err
+}
+
+func (s *SQLite) FinishAttempt(ctx context.Context, a *Attempt, d *Delivery) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if a != nil {
+			headers, err := json.Marshal(a.RequestHeaders)
+			if err != nil {
+				return fmt.Errorf("encode attempt headers: %w", err)
+			}
+			var code any
+			if a.ResponseStatusCode != nil {
+				code = *a.ResponseStatusCode
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
+				response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`,
+				a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, code, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
+				return fmt.Errorf("insert attempt: %w", err)
+			}
+		}
+		args := deliveryArgs(d)
+		// Every column but the id, then the lease is released.
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET webhook_id = ?, event_id = ?, event_type = ?, status = ?,
+			attempt_count = ?, max_attempts = ?, created_at = ?, last_attempt_at = ?, next_attempt_at = ?, deadline_at = ?,
+			last_response_status_code = ?, last_error = ?, last_duration_ms = ?, trigger = ?, replay_of = ?, is_test = ?,
+			lease_until = NULL WHERE id = ?`, append(args[1:], d.ID)...)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *SQLite) ReleaseLeases(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL`)
+		return err
+	})
+}
+
+func (s *SQLite) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Deliveries held by a running attempt are left to it: the attempt
+		// sees the webhook's state and cancels itself.
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL
+			WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ?)`, webhookID, toNanos(now))
+		if err != nil {
+			return fmt.Errorf("cancel deliveries: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+func (s *SQLite) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled')`, toNanos(before))
+		if err != nil {
+			return fmt.Errorf("prune deliveries: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, toNanos(before))
+		if err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+		return nil
+	})
+	return int(n), err
+}

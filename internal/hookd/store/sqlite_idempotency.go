@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CountAPIKeys returns how many API keys exist.
+func (s *SQLite) CountAPIKeys(ctx context.Context) (int, error) {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count api keys: %w", err)
+	}
+	return n, nil
+}
+
+// AddAPIKey stores the hash of an API key. Adding a hash twice is not an
+// error: the key is accepted either way, and the first creation time stays.
+func (s *SQLite) AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error {
+	if _, err := s.writer.ExecContext(ctx,
+		`INSERT INTO api_keys (hash, created_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
+		hash, toNanos(createdAt)); err != nil {
+		return fmt.Errorf("add api key: %w", err)
+	}
+	return nil
+}
+
+// HasAPIKey reports whether hash is a stored API key hash.
+func (s *SQLite) HasAPIKey(ctx context.Context, hash string) (bool, error) {
+	var ok bool
+	if err := s.reader.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM api_keys WHERE hash = ?)`, hash).Scan(&ok); err != nil {
+		return false, fmt.Errorf("check api key: %w", err)
+	}
+	return ok, nil
+}
+
+// idempotencyAD binds a sealed response body to its key: the body of a
+// create holds the new webhook's secret.
+func idempotencyAD(key string) string { return "idempotency/" + key + "/body" }
+
+// BeginIdempotent claims key, or returns the record that holds it. The read
+// and the claim happen in one IMMEDIATE transaction on the single writer
+// connection, so of any number of concurrent calls with one key exactly one
+// gets (nil, nil).
+func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore time.Time) (*IdempotencyRecord, error) {
+	var out *IdempotencyRecord
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var (
+			rec       IdempotencyRecord
+			body      []byte
+			createdAt int64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at
+			FROM idempotency WHERE key = ?`, key).
+			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("read idempotency key: %w", err)
+		case createdAt >= toNanos(expireBefore):
+			if rec.Body, err = s.openBytes(body, idempotencyAD(key)); err != nil {
+				return err
+			}
+			rec.CreatedAt = fromNanos(createdAt)
+			out = &rec
+			return nil
+		default:
+			// Expired, including a claim whose call died without completing
+			// or aborting: the key is free again.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE key = ?`, key); err != nil {
+				return fmt.Errorf("expire idempotency key: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
+			VALUES (?, ?, 1, ?)`, key, fingerprint, toNanos(now)); err != nil {
+			return fmt.Errorf("claim idempotency key: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CompleteIdempotent stores the outcome of the call that claimed key, its
+// body sealed. ErrNotFound means the claim is gone (aborted or pruned).
+func (s *SQLite) CompleteIdempotent(ctx context.Context, key string, statusCode int, location string, body []byte) error {
+	if body == nil {
+		body = []byte{} // NULL marks "no outcome yet"; a completed call has one, maybe empty
+	}
+	sealed := s.cipher.Seal(body, []byte(idempotencyAD(key)))
+	res, err := s.writer.ExecContext(ctx, `UPDATE idempotency
+		SET in_flight = 0, status_code = ?, location = ?, body = ? WHERE key = ?`,
+		statusCode, location, sealed, key)
+	if err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("idempotency key: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// AbortIdempotent releases a claim. A completed record is kept: only the
+// failed call's own in-flight claim is forgotten.
+func (s *SQLite) AbortIdempotent(ctx context.Context, key string) error {
+	if _, err := s.writer.ExecContext(ctx,
+		`DELETE FROM idempotency WHERE key = ? AND in_flight = 1`, key); err != nil {
+		return fmt.Errorf("abort idempotency key: %w", err)
+	}
+	return nil
+}
+
+// PruneIdempotent deletes records created before t and returns how many.
+func (s *SQLite) PruneIdempotent(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, toNanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency keys: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency keys: %w", err)
+	}
+	return int(n), nil
+}

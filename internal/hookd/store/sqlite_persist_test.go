@@ -1,0 +1,304 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+)
+
+type migrationRow struct {
+	Version   int
+	AppliedAt int64
+}
+
+func appliedMigrations(t *testing.T, s *SQLite) []migrationRow {
+	t.Helper()
+	rows, err := s.reader.QueryContext(t.Context(), `SELECT version, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []migrationRow
+	for rows.Next() {
+		var r migrationRow
+		if err := rows.Scan(&r.Version, &r.AppliedAt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestMigrationsWellFormed(t *testing.T) {
+	for i, m := range migrations {
+		if m.version != i+1 {
+			t.Errorf("migration %d has version %d; versions must count up from 1", i, m.version)
+		}
+		if len(m.stmts) == 0 {
+			t.Errorf("migration %d is empty", m.version)
+		}
+	}
+}
+
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	ctx := t.Context()
+	g := mustCreateGroup(t, s, "grp_1", "g", t0)
+	full := fullWebhook("wh_1", g.ID, t0)
+	mustCreateWebhook(t, s, full)
+	if err := s.AddAPIKey(ctx, "hash", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteIdempotent(ctx, "k", 201, "/v1/webhooks/wh_1", []byte(`{"secret":"`+full.Secret+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	applied := appliedMigrations(t, s)
+	if len(applied) != len(migrations) {
+		t.Fatalf("applied migrations %v, want %d", applied, len(migrations))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil { // a second Close is harmless
+		t.Errorf("second Close: %v", err)
+	}
+
+	s = openAt(t, path, testKey)
+	diff(t, "migrations after reopen (none re-applied)", appliedMigrations(t, s), applied)
+	diff(t, "webhook after reopen", mustGetWebhook(t, s, "wh_1"), full)
+	if got, err := s.GetGroup(ctx, "grp_1"); err != nil {
+		t.Fatal(err)
+	} else {
+		diff(t, "group after reopen", got, g)
+	}
+	if ok, err := s.HasAPIKey(ctx, "hash"); err != nil || !ok {
+		t.Errorf("API key lost on reopen: %v, %v", ok, err)
+	}
+	rec, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0)
+	if err != nil || rec == nil || rec.StatusCode != 201 || !bytes.Contains(rec.Body, []byte(full.Secret)) {
+		t.Errorf("idempotency record after reopen = %+v, %v", rec, err)
+	}
+}
+
+func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	mustCreateGroup(t, s, "grp_1", "g", t0)
+	mustCreateWebhook(t, s, fullWebhook("wh_1", "grp_1", t0))
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteIdempotent(t.Context(), "k", 201, "", []byte("body")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openAt(t, path, otherKey)
+	if _, err := s.GetWebhook(t.Context(), "wh_1"); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Errorf("GetWebhook with another key = %v, want ErrDecrypt", err)
+	}
+	if _, _, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{}); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Errorf("ListWebhooks with another key = %v, want ErrDecrypt", err)
+	}
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Errorf("BeginIdempotent with another key = %v, want ErrDecrypt", err)
+	}
+	// Nothing secret in a group: it still reads.
+	if _, err := s.GetGroup(t.Context(), "grp_1"); err != nil {
+		t.Errorf("GetGroup with another key: %v", err)
+	}
+}
+
+// A sealed value is bound to its row and column: copying one webhook's
+// secret blob over another's, or over another column, does not decrypt.
+func TestSealedValuesBoundToPlace(t *testing.T) {
+	s := newStore(t)
+	mustCreateWebhook(t, s, fullWebhook("wh_a", "", t0))
+	mustCreateWebhook(t, s, minimalWebhook("wh_b", t0))
+	for _, q := range []string{
+		`UPDATE webhooks SET secret = (SELECT secret FROM webhooks WHERE id = 'wh_a') WHERE id = 'wh_b'`,
+		`UPDATE webhooks SET secret = previous_secret WHERE id = 'wh_a'`,
+	} {
+		if _, err := s.writer.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"wh_a", "wh_b"} {
+		if _, err := s.GetWebhook(t.Context(), id); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Errorf("GetWebhook(%s) with a moved ciphertext = %v, want ErrDecrypt", id, err)
+		}
+	}
+}
+
+func TestSecretsEncryptedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hookd.db")
+	s := openAt(t, path, testKey)
+	w := fullWebhook("wh_1", "", t0)
+	w.Scope = ScopeAccount
+	w.AuthToken = "Bearer plaintext-auth-token-0123456789"
+	w.URL = "https://visible.example.com/marker"
+	mustCreateWebhook(t, s, w)
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"id":"wh_1","secret":"` + w.Secret + `"}`
+	if err := s.CompleteIdempotent(t.Context(), "k", 201, "", []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var raw []byte
+	for _, name := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		b, err := os.ReadFile(name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+	}
+	// The search must be able to find something: the URL is stored in clear.
+	if !bytes.Contains(raw, []byte(w.URL)) {
+		t.Fatal("the webhook URL is not in the database files; the search below proves nothing")
+	}
+	for what, plain := range map[string]string{
+		"secret":            w.Secret,
+		"secret key":        strings.TrimPrefix(w.Secret, secrets.SecretPrefix),
+		"previous secret":   w.PreviousSecret,
+		"auth token":        w.AuthToken,
+		"idempotency body":  body,
+		"body's secret key": strings.TrimPrefix(w.Secret, secrets.SecretPrefix)[:20],
+	} {
+		if bytes.Contains(raw, []byte(plain)) {
+			t.Errorf("the %s is stored in clear text", what)
+		}
+	}
+}
+
+func TestDatabaseFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	mustCreateWebhook(t, s, minimalWebhook("wh_1", t0)) // makes the WAL exist
+	for _, name := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(name), fi.Mode().Perm())
+		}
+	}
+	if s.Path() != path {
+		t.Errorf("Path() = %q, want %q", s.Path(), path)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	if _, err := s.writer.ExecContext(t.Context(),
+		`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, latestVersion()+5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenSQLite(path, testCipher(t, testKey))
+	if err == nil || !strings.Contains(err.Error(), "is newer than this hookd") || !strings.Contains(err.Error(), "upgrade hookd") {
+		t.Errorf("opening a newer database = %v, want a schema version error", err)
+	}
+}
+
+// An older database (here: one with no schema at all, as a previous hookd
+// version might leave only some steps applied) gets the missing steps.
+func TestMigrateFromEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openAt(t, path, testKey)
+	if got := appliedMigrations(t, s); len(got) != len(migrations) {
+		t.Errorf("applied %v, want %d steps", got, len(migrations))
+	}
+	mustCreateWebhook(t, s, minimalWebhook("wh_1", t0))
+}
+
+// The path is escaped into a file: URI; characters that mean something in
+// a URI must not change which file is opened.
+func TestPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a?b#c %20&d=e")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hookd.db")
+	s := openAt(t, path, testKey)
+	mustCreateWebhook(t, s, minimalWebhook("wh_1", t0))
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Errorf("files created outside %s: %v", dir, entries)
+	}
+}
+
+func TestOpenRequiresCipher(t *testing.T) {
+	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "hookd.db"), nil); err == nil {
+		t.Error("OpenSQLite with a nil cipher succeeded")
+	}
+}
+
+// The connection settings the design relies on are really in effect on
+// both pools.
+func TestConnectionSettings(t *testing.T) {
+	s := newStore(t)
+	for _, c := range []struct {
+		pool   string
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{"writer", s.writer, "journal_mode", "wal"},
+		{"writer", s.writer, "foreign_keys", "1"},
+		{"writer", s.writer, "busy_timeout", "5000"},
+		{"writer", s.writer, "synchronous", "1"}, // NORMAL
+		{"writer", s.writer, "query_only", "0"},
+		{"reader", s.reader, "journal_mode", "wal"},
+		{"reader", s.reader, "busy_timeout", "5000"},
+		{"reader", s.reader, "query_only", "1"},
+	} {
+		var got string
+		if err := c.db.QueryRowContext(t.Context(), "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s: PRAGMA %s = %s, want %s", c.pool, c.pragma, got, c.want)
+		}
+	}
+	if _, err := s.reader.ExecContext(t.Context(), `DELETE FROM api_keys`); err == nil {
+		t.Error("the reader pool accepts writes")
+	}
+}

@@ -1,0 +1,140 @@
+// Package store is hookd's persistence: groups, webhooks, API keys and
+// idempotency records, behind the Store interface, with a SQLite
+// implementation (pure Go, WAL) in sqlite.go.
+//
+// Values in this package are plain: secrets and tokens are held in clear text
+// in memory and encrypted by the implementation before they reach the disk.
+// Timestamps are supplied by the caller (from an injected clock), never read
+// from the wall clock here, so tests control time.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Typed errors; callers test them with errors.Is.
+var (
+	// ErrNotFound: the object (or the group a webhook is created in) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrNameTaken: another group already has this name.
+	ErrNameTaken = errors.New("name already taken")
+	// ErrGroupNotEmpty: the group still has webhooks.
+	ErrGroupNotEmpty = errors.New("group still has webhooks")
+	// ErrInvalidCursor: a pagination cursor this store did not issue.
+	ErrInvalidCursor = errors.New("invalid cursor")
+)
+
+// Scope of a webhook.
+type Scope string
+
+const (
+	ScopeAccount Scope = "account"
+	ScopeGroup   Scope = "group"
+)
+
+// Webhook status values (owned by the server).
+const (
+	StatusActive       = "active"
+	StatusInactive     = "inactive"
+	StatusAutoDisabled = "auto_disabled"
+)
+
+// Group is a set of group-scope webhooks.
+type Group struct {
+	ID          string
+	Name        string
+	Description *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Webhook is one subscription.
+type Webhook struct {
+	ID             string
+	Scope          Scope
+	GroupID        string // "" at account scope
+	Name           *string
+	Description    *string
+	URL            string
+	Events         []string // sorted, unique
+	Active         bool
+	Status         string
+	DisabledReason *string
+	Headers        map[string]string // names as the user wrote them; never nil after a read
+
+	AuthToken string // "" when none; encrypted at rest
+
+	Secret                  string // current signing secret, whsec_...; encrypted at rest
+	PreviousSecret          string // "" when none; encrypted at rest
+	SecretVersion           int
+	SecretRotatedAt         *time.Time
+	PreviousSecretExpiresAt *time.Time
+
+	// DeadLetterStreak counts dead-lettered deliveries since the last
+	// success; the delivery engine auto-disables the endpoint at 3.
+	DeadLetterStreak int
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Page asks for one page of a list. Cursor is "" for the first page.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// WebhookFilter narrows ListWebhooks. Zero values mean "any".
+type WebhookFilter struct {
+	Scope   Scope
+	GroupID string
+}
+
+// IdempotencyRecord is the stored outcome of a POST made with an Idempotency-Key.
+type IdempotencyRecord struct {
+	Fingerprint string // hex SHA-256 of the request body
+	InFlight    bool   // the first call has not finished yet
+	StatusCode  int
+	Location    string
+	Body        []byte // encrypted at rest: a create's body holds the secret
+	CreatedAt   time.Time
+}
+
+// Store is everything hookd keeps. Implementations are safe for concurrent use.
+type Store interface {
+	CreateGroup(ctx context.Context, g *Group) error // ErrNameTaken
+	GetGroup(ctx context.Context, id string) (*Group, error)
+	// ListGroups returns one page ordered by (CreatedAt, ID) and the cursor of the next, "" at the end.
+	ListGroups(ctx context.Context, p Page) ([]Group, string, error)
+	// UpdateGroup loads the group, applies fn, and stores the result in one transaction.
+	// An error from fn aborts the update and is returned as is.
+	UpdateGroup(ctx context.Context, id string, fn func(*Group) error) (*Group, error)
+	DeleteGroup(ctx context.Context, id string) error // ErrNotFound, ErrGroupNotEmpty
+
+	CreateWebhook(ctx context.Context, w *Webhook) error // ErrNotFound when w.GroupID names no group
+	GetWebhook(ctx context.Context, id string) (*Webhook, error)
+	ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]Webhook, string, error)
+	UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) error) (*Webhook, error)
+	DeleteWebhook(ctx context.Context, id string) error
+
+	// API keys are stored as hashes only.
+	CountAPIKeys(ctx context.Context) (int, error)
+	AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error
+	HasAPIKey(ctx context.Context, hash string) (bool, error)
+
+	// BeginIdempotent claims key for a new call. When the key is unused (or its
+	// record is older than expireBefore) it stores an in-flight record with
+	// fingerprint and returns (nil, nil): the caller goes ahead. Otherwise it
+	// returns the existing record and the caller replays, refuses or rejects it.
+	BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore time.Time) (*IdempotencyRecord, error)
+	// CompleteIdempotent stores the outcome of the call that claimed key.
+	CompleteIdempotent(ctx context.Context, key string, statusCode int, location string, body []byte) error
+	// AbortIdempotent forgets a claim whose call failed, so that a retry may run it.
+	AbortIdempotent(ctx context.Context, key string) error
+	// PruneIdempotent deletes records created before t.
+	PruneIdempotent(ctx context.Context, before time.Time) (int, error)
+
+	Close() error
+}
