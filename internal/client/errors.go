@@ -1,0 +1,78 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Sentinels for errors.Is on an *APIError (or any error wrapping one).
+var (
+	ErrBadRequest   = errors.New("bad request")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrValidation   = errors.New("validation failed")
+	ErrRateLimited  = errors.New("rate limited")
+	ErrServer       = errors.New("server error")
+)
+
+// FieldError points at one invalid field of a request.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+// APIError is a problem+json answer of the Hooks API.
+type APIError struct {
+	StatusCode int          `json:"status"`
+	Type       string       `json:"type"`
+	Title      string       `json:"title"`
+	Code       string       `json:"code"`
+	Detail     string       `json:"detail"`
+	RequestID  string       `json:"request_id"`
+	Errors     []FieldError `json:"errors,omitempty"`
+	// Method and Path of the call, for messages.
+	Method string `json:"-"`
+	Path   string `json:"-"`
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, ": %s", e.Detail)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is maps the status to a sentinel, so callers never compare codes.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrValidation:
+		return e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500
+	}
+	return false
+}

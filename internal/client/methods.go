@@ -1,0 +1,260 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+func pageQuery(o ListOptions) url.Values {
+	q := url.Values{}
+	if o.Cursor != "" {
+		q.Set("cursor", o.Cursor)
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	return q
+}
+
+func path(parts ...string) string {
+	p := ""
+	for _, part := range parts {
+		p += "/" + url.PathEscape(part)
+	}
+	return p
+}
+
+// all follows next_cursor from the first page to the last.
+func all[T any](ctx context.Context, limit int, page func(ctx context.Context, o ListOptions) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		o := ListOptions{Limit: limit}
+		for {
+			p, err := page(ctx, o)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, item := range p.Data {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if p.NextCursor == nil || *p.NextCursor == "" {
+				return
+			}
+			o.Cursor = *p.NextCursor
+		}
+	}
+}
+
+// Health checks that the server answers (no authentication involved).
+func (c *Client) Health(ctx context.Context) (string, error) {
+	var out struct {
+		Version string `json:"version"`
+	}
+	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/health", out: &out})
+	return out.Version, err
+}
+
+// --- groups
+
+func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (*Group, error) {
+	var out Group
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/groups", body: req, out: &out})
+}
+
+func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
+	var out Group
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups" + path(id), out: &out})
+}
+
+func (c *Client) UpdateGroup(ctx context.Context, id string, req UpdateGroupRequest) (*Group, error) {
+	var out Group
+	return &out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/groups" + path(id), body: req, contentType: "application/merge-patch+json", out: &out})
+}
+
+func (c *Client) DeleteGroup(ctx context.Context, id string) error {
+	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/groups" + path(id)})
+}
+
+// ListGroups returns one page.
+func (c *Client) ListGroups(ctx context.Context, o ListOptions) (*Page[Group], error) {
+	var out Page[Group]
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups", query: pageQuery(o), out: &out})
+}
+
+// AllGroups iterates over every group, page by page.
+func (c *Client) AllGroups(ctx context.Context) iter.Seq2[Group, error] {
+	return all(ctx, 1000, c.ListGroups)
+}
+
+// --- webhooks
+
+func (c *Client) CreateAccountWebhook(ctx context.Context, req CreateWebhookRequest) (*WebhookWithSecret, error) {
+	var out WebhookWithSecret
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/account", body: req, out: &out, secrets: webhookSecrets(req)})
+}
+
+func (c *Client) CreateGroupWebhook(ctx context.Context, groupID string, req CreateWebhookRequest) (*WebhookWithSecret, error) {
+	var out WebhookWithSecret
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/group" + path(groupID), body: req, out: &out, secrets: webhookSecrets(req)})
+}
+
+func webhookSecrets(req CreateWebhookRequest) []string {
+	var s []string
+	if req.AuthToken != nil {
+		s = append(s, *req.AuthToken)
+	}
+	if req.Secret != nil {
+		s = append(s, *req.Secret)
+	}
+	return s
+}
+
+func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
+	var out Webhook
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(id), out: &out})
+}
+
+func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateWebhookRequest) (*Webhook, error) {
+	var out Webhook
+	var secrets []string
+	if req.AuthToken != nil && !req.AuthToken.Null {
+		secrets = append(secrets, req.AuthToken.Value)
+	}
+	return &out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/webhooks" + path(id), body: req, contentType: "application/merge-patch+json", out: &out, secrets: secrets})
+}
+
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/webhooks" + path(id)})
+}
+
+// WebhookListOptions filters ListWebhooks.
+type WebhookListOptions struct {
+	ListOptions
+	Scope   Scope
+	GroupID string
+}
+
+func (c *Client) ListWebhooks(ctx context.Context, o WebhookListOptions) (*Page[Webhook], error) {
+	q := pageQuery(o.ListOptions)
+	if o.Scope != "" {
+		q.Set("scope", string(o.Scope))
+	}
+	if o.GroupID != "" {
+		q.Set("group_id", o.GroupID)
+	}
+	var out Page[Webhook]
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks", query: q, out: &out})
+}
+
+// AllWebhooks iterates over every webhook matching o, page by page.
+func (c *Client) AllWebhooks(ctx context.Context, o WebhookListOptions) iter.Seq2[Webhook, error] {
+	limit := o.Limit
+	if limit == 0 {
+		limit = 1000
+	}
+	return all(ctx, limit, func(ctx context.Context, lo ListOptions) (*Page[Webhook], error) {
+		o.ListOptions = lo
+		return c.ListWebhooks(ctx, o)
+	})
+}
+
+// RotateSecret rotates the signing secret; the response holds the new one.
+func (c *Client) RotateSecret(ctx context.Context, id string, req RotateSecretRequest) (*SecretRotation, error) {
+	var out SecretRotation
+	var secrets []string
+	if req.Secret != nil {
+		secrets = append(secrets, *req.Secret)
+	}
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "secret", "rotate"), body: req, out: &out, secrets: secrets})
+}
+
+// TestWebhook sends a test delivery now; eventType "" lets the server pick.
+func (c *Client) TestWebhook(ctx context.Context, id, eventType string) (*TestResult, error) {
+	body := map[string]string{}
+	if eventType != "" {
+		body["event_type"] = eventType
+	}
+	var out TestResult
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "test"), body: body, out: &out})
+}
+
+// --- catalog and events
+
+func (c *Client) EventCatalog(ctx context.Context) ([]EventType, error) {
+	var out struct {
+		Data []EventType `json:"data"`
+	}
+	return out.Data, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks/events", out: &out})
+}
+
+func (c *Client) PublishEvent(ctx context.Context, req PublishEventRequest) (*EventAccepted, error) {
+	var out EventAccepted
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/events", body: req, out: &out})
+}
+
+// --- deliveries
+
+// DeliveryListOptions filters ListDeliveries.
+type DeliveryListOptions struct {
+	ListOptions
+	Status        string
+	EventType     string
+	IsTest        *bool
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o DeliveryListOptions) (*Page[Delivery], error) {
+	q := pageQuery(o.ListOptions)
+	if o.Status != "" {
+		q.Set("status", o.Status)
+	}
+	if o.EventType != "" {
+		q.Set("event_type", o.EventType)
+	}
+	if o.IsTest != nil {
+		q.Set("is_test", strconv.FormatBool(*o.IsTest))
+	}
+	if o.CreatedAfter != nil {
+		q.Set("created_after", o.CreatedAfter.UTC().Format(time.RFC3339Nano))
+	}
+	if o.CreatedBefore != nil {
+		q.Set("created_before", o.CreatedBefore.UTC().Format(time.RFC3339Nano))
+	}
+	var out Page[Delivery]
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: q, out: &out})
+}
+
+// AllDeliveries iterates over every delivery matching o, newest first.
+func (c *Client) AllDeliveries(ctx context.Context, webhookID string, o DeliveryListOptions) iter.Seq2[Delivery, error] {
+	limit := o.Limit
+	if limit == 0 {
+		limit = 1000
+	}
+	return all(ctx, limit, func(ctx context.Context, lo ListOptions) (*Page[Delivery], error) {
+		o.ListOptions = lo
+		return c.ListDeliveries(ctx, webhookID, o)
+	})
+}
+
+func (c *Client) GetDelivery(ctx context.Context, id string) (*DeliveryDetail, error) {
+	var out DeliveryDetail
+	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/deliveries" + path(id), out: &out})
+}
+
+func (c *Client) RetryDelivery(ctx context.Context, id string) (*Delivery, error) {
+	var out Delivery
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "retry"), out: &out})
+}
+
+func (c *Client) ReplayDelivery(ctx context.Context, id string) (*Delivery, error) {
+	var out Delivery
+	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "replay"), out: &out})
+}

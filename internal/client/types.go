@@ -1,0 +1,209 @@
+package client
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Scope of a webhook.
+type Scope string
+
+const (
+	ScopeAccount Scope = "account"
+	ScopeGroup   Scope = "group"
+)
+
+// Group is a set of group-scope webhooks.
+type Group struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description *string   `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// CreateGroupRequest creates a group.
+type CreateGroupRequest struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+}
+
+// UpdateGroupRequest is a merge patch: nil members are left alone; set
+// Description to Null[string]() to clear it.
+type UpdateGroupRequest struct {
+	Name        *string           `json:"name,omitempty"`
+	Description *Nullable[string] `json:"description,omitempty"`
+}
+
+// Nullable is a merge-patch member that can also be null.
+type Nullable[T any] struct {
+	Value T
+	Null  bool
+}
+
+// Set returns a member with a value; Null returns a null member.
+func Set[T any](v T) *Nullable[T] { return &Nullable[T]{Value: v} }
+
+// Null returns a member that clears the field.
+func Null[T any]() *Nullable[T] { return &Nullable[T]{Null: true} }
+
+// MarshalJSON writes null or the value.
+func (n Nullable[T]) MarshalJSON() ([]byte, error) {
+	if n.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.Value)
+}
+
+// Webhook is a subscription as the API returns it. The secret is never part
+// of it; see WebhookWithSecret.
+type Webhook struct {
+	ID                      string            `json:"id"`
+	Scope                   Scope             `json:"scope"`
+	GroupID                 *string           `json:"group_id"`
+	Name                    *string           `json:"name"`
+	Description             *string           `json:"description"`
+	URL                     string            `json:"url"`
+	Events                  []string          `json:"events"`
+	Active                  bool              `json:"active"`
+	Status                  string            `json:"status"`
+	DisabledReason          *string           `json:"disabled_reason"`
+	Headers                 map[string]string `json:"headers"`
+	AuthTokenSet            bool              `json:"auth_token_set"`
+	SecretVersion           int64             `json:"secret_version"`
+	SecretRotatedAt         *time.Time        `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at"`
+	CreatedAt               time.Time         `json:"created_at"`
+	UpdatedAt               time.Time         `json:"updated_at"`
+}
+
+// WebhookWithSecret is the create response: the only read of the secret.
+type WebhookWithSecret struct {
+	Webhook
+	Secret string `json:"secret"`
+}
+
+// CreateWebhookRequest creates a webhook at either scope.
+type CreateWebhookRequest struct {
+	Name        *string           `json:"name,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	URL         string            `json:"url"`
+	Events      []string          `json:"events"`
+	Active      *bool             `json:"active,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	AuthToken   *string           `json:"auth_token,omitempty"`
+	Secret      *string           `json:"secret,omitempty"`
+}
+
+// UpdateWebhookRequest is a merge patch; nil members are left alone.
+// Headers is merged by name (case-insensitive); a nil value removes a name.
+type UpdateWebhookRequest struct {
+	Name        *Nullable[string]             `json:"name,omitempty"`
+	Description *Nullable[string]             `json:"description,omitempty"`
+	URL         *string                       `json:"url,omitempty"`
+	Events      []string                      `json:"events,omitempty"`
+	Active      *bool                         `json:"active,omitempty"`
+	Headers     *Nullable[map[string]*string] `json:"headers,omitempty"`
+	AuthToken   *Nullable[string]             `json:"auth_token,omitempty"`
+	// Status "active" re-enables an auto-disabled webhook.
+	Status *string `json:"status,omitempty"`
+}
+
+// RotateSecretRequest rotates a webhook's signing secret.
+type RotateSecretRequest struct {
+	Secret           *string `json:"secret,omitempty"`
+	GracePeriodHours *int    `json:"grace_period_hours,omitempty"`
+}
+
+// SecretRotation is the rotate response.
+type SecretRotation struct {
+	Secret                  string     `json:"secret"`
+	SecretVersion           int64      `json:"secret_version"`
+	SecretRotatedAt         time.Time  `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+}
+
+// EventType is one entry of the event catalog.
+type EventType struct {
+	Type        string          `json:"type"`
+	Category    string          `json:"category"`
+	Description string          `json:"description"`
+	Stability   string          `json:"stability"`
+	Deprecated  bool            `json:"deprecated"`
+	Schema      json.RawMessage `json:"schema"`
+	Example     json.RawMessage `json:"example"`
+}
+
+// PublishEventRequest publishes an event.
+type PublishEventRequest struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	GroupID string          `json:"group_id,omitempty"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// EventAccepted is the publish response.
+type EventAccepted struct {
+	EventID    string `json:"event_id"`
+	Deliveries int    `json:"deliveries"`
+}
+
+// Delivery is one event on its way to one webhook.
+type Delivery struct {
+	ID                     string     `json:"id"`
+	WebhookID              string     `json:"webhook_id"`
+	EventID                string     `json:"event_id"`
+	EventType              string     `json:"event_type"`
+	Status                 string     `json:"status"`
+	AttemptCount           int64      `json:"attempt_count"`
+	MaxAttempts            int64      `json:"max_attempts"`
+	CreatedAt              time.Time  `json:"created_at"`
+	LastAttemptAt          *time.Time `json:"last_attempt_at"`
+	NextAttemptAt          *time.Time `json:"next_attempt_at"`
+	DeadlineAt             time.Time  `json:"deadline_at"`
+	LastResponseStatusCode *int64     `json:"last_response_status_code"`
+	LastError              *string    `json:"last_error"`
+	LastDurationMS         *int64     `json:"last_duration_ms"`
+	Trigger                string     `json:"trigger"`
+	ReplayOf               *string    `json:"replay_of"`
+	IsTest                 bool       `json:"is_test"`
+}
+
+// Attempt is one HTTP request of a delivery.
+type Attempt struct {
+	Number             int64             `json:"number"`
+	Trigger            string            `json:"trigger"`
+	StartedAt          time.Time         `json:"started_at"`
+	DurationMS         int64             `json:"duration_ms"`
+	ResponseStatusCode *int64            `json:"response_status_code"`
+	Error              *string           `json:"error"`
+	ResponseBody       string            `json:"response_body"`
+	RequestHeaders     map[string]string `json:"request_headers"`
+}
+
+// DeliveryDetail is a delivery with its attempts.
+type DeliveryDetail struct {
+	Delivery
+	Attempts []Attempt `json:"attempts"`
+}
+
+// TestResult is the outcome of a test delivery.
+type TestResult struct {
+	DeliveryID         string  `json:"delivery_id"`
+	Succeeded          bool    `json:"succeeded"`
+	ResponseStatusCode *int64  `json:"response_status_code"`
+	DurationMS         int64   `json:"duration_ms"`
+	Error              *string `json:"error"`
+}
+
+// Page is one page of a list and the cursor of the next ("" at the end).
+type Page[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// ListOptions pages through a list.
+type ListOptions struct {
+	Cursor string
+	Limit  int // 1..1000; 0: the server's default (100)
+}
