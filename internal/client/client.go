@@ -215,7 +215,7 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 		if ctx.Err() != nil {
 			return 0, &decodeError{fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())}
 		}
-		return 0, fmt.Errorf("%s %s: %s", cl.method, cl.path, redact(err.Error(), secrets...))
+		return 0, fmt.Errorf("%s %s: %w: %s", cl.method, cl.path, ErrUnreachable, redact(err.Error(), secrets...))
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))

@@ -17,6 +17,9 @@ var (
 	ErrValidation   = errors.New("validation failed")
 	ErrRateLimited  = errors.New("rate limited")
 	ErrServer       = errors.New("server error")
+	// ErrUnreachable wraps failures to get any answer from the server
+	// (refused or dropped connections, DNS, TLS); they are not *APIError.
+	ErrUnreachable = errors.New("hookd is unreachable")
 )
 
 // FieldError points at one invalid field of a request.

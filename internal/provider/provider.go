@@ -1,0 +1,252 @@
+// Package provider is the Terraform provider of the Hooks API (hookd/hookd):
+// one file per resource and data source, schemas in functions, behaviour in
+// plan modifiers and validators, pure mapping between API and model.
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+)
+
+// Address is the provider's registry source address.
+const Address = "registry.terraform.io/hookd/hookd"
+
+// Environment variables read when the provider block leaves a value out.
+const (
+	EnvEndpoint = "HOOKD_ENDPOINT"
+	EnvAPIKey   = "HOOKD_API_KEY"
+)
+
+const (
+	defaultEndpoint       = "http://127.0.0.1:8080"
+	defaultMaxRetries     = 5
+	defaultRequestTimeout = 30 * time.Second
+)
+
+var _ provider.Provider = (*hookdProvider)(nil)
+
+type hookdProvider struct {
+	version string
+}
+
+// New returns the provider factory for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &hookdProvider{version: version} }
+}
+
+type providerModel struct {
+	Endpoint       types.String `tfsdk:"endpoint"`
+	APIKey         types.String `tfsdk:"api_key"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+}
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	client *client.Client
+	// catalog is the live event catalog, read once per run to check event
+	// types at plan time; nil when it could not be read (the API then
+	// rejects bad types at apply time, just as clearly).
+	catalog *catalog.Catalog
+}
+
+func (p *hookdProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "hookd"
+	resp.Version = p.version
+}
+
+func (p *hookdProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages webhook subscriptions of a [Hooks API](https://github.com/hookd/terraform-provider-hookd) server such as `hookd`: webhooks at account and group scope, groups, and reads of the event catalog and of deliveries.",
+		Attributes: map[string]schema.Attribute{
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Hooks API, such as `https://hooks.example.com`. Defaults to the `" + EnvEndpoint + "` environment variable, then `" + defaultEndpoint + "`.",
+				Optional:            true,
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "API key, sent as a bearer token. Defaults to the `" + EnvAPIKey + "` environment variable. Prefer the variable: a key in configuration ends up in plan files.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (connection error, 429, 502, 503, 504) is retried, with exponential backoff and `Retry-After`. Defaults to `%d`.", defaultMaxRetries),
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "Timeout of one HTTP request, as a Go duration such as `30s` or `2m`. Defaults to `30s`.",
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for attr, v := range map[string]interface{ IsUnknown() bool }{
+		"endpoint": cfg.Endpoint, "api_key": cfg.APIKey, "max_retries": cfg.MaxRetries, "request_timeout": cfg.RequestTimeout,
+	} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown provider "+attr,
+				"The provider's "+attr+" depends on a value known only after apply. Set it from a variable or a value known at plan time, or apply the resource it depends on first (terraform apply -target=...).")
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	settings := providerSettings(cfg, os.Getenv)
+	if settings.apiKey == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing hookd API key",
+			"Set api_key in the provider block or the "+EnvAPIKey+" environment variable. hookd prints its first key when it starts on an empty database.")
+		return
+	}
+	ctx = tflog.MaskLogStrings(ctx, settings.apiKey)
+	c, err := client.New(settings.endpoint, settings.apiKey,
+		client.WithHTTPClient(&http.Client{Timeout: settings.timeout}),
+		client.WithRetryPolicy(retryPolicy(settings.maxRetries)),
+		client.WithUserAgent(userAgent(p.version, req.TerraformVersion)),
+		client.WithLogger(tflogBridge(settings.apiKey)),
+	)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid hookd endpoint",
+			fmt.Sprintf("%v. Fix endpoint in the provider block or the %s environment variable.", err, EnvEndpoint))
+		return
+	}
+	data := &providerData{client: c}
+	// One authenticated call proves the endpoint and the key, and brings the
+	// catalog that plan-time checks of event types use.
+	types, err := c.EventCatalog(ctx)
+	switch {
+	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "hookd rejected the API key",
+			fmt.Sprintf("The server at %s does not accept this API key. Check api_key in the provider block or the %s environment variable. (%v)", settings.endpoint, EnvAPIKey, err))
+		return
+	case errors.Is(err, client.ErrUnreachable):
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Cannot reach hookd",
+			fmt.Sprintf("No answer from %s. Check endpoint in the provider block or the %s environment variable, and that the server is running. (%v)", settings.endpoint, EnvEndpoint, err))
+		return
+	case err != nil:
+		resp.Diagnostics.AddWarning("Event catalog unavailable",
+			fmt.Sprintf("The event catalog could not be read, so event types are checked by the server at apply time instead of at plan time: %v", err))
+	default:
+		data.catalog = parseCatalog(ctx, types)
+	}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
+}
+
+type settings struct {
+	endpoint, apiKey string
+	maxRetries       int
+	timeout          time.Duration
+}
+
+// providerSettings resolves configuration, environment and defaults, in
+// that order. Validators have already checked the values' shape.
+func providerSettings(cfg providerModel, getenv func(string) string) settings {
+	s := settings{endpoint: defaultEndpoint, maxRetries: defaultMaxRetries, timeout: defaultRequestTimeout}
+	if v := getenv(EnvEndpoint); v != "" {
+		s.endpoint = v
+	}
+	if !cfg.Endpoint.IsNull() {
+		s.endpoint = cfg.Endpoint.ValueString()
+	}
+	s.apiKey = getenv(EnvAPIKey)
+	if !cfg.APIKey.IsNull() {
+		s.apiKey = cfg.APIKey.ValueString()
+	}
+	if !cfg.MaxRetries.IsNull() {
+		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if !cfg.RequestTimeout.IsNull() {
+		if d, err := time.ParseDuration(cfg.RequestTimeout.ValueString()); err == nil {
+			s.timeout = d
+		}
+	}
+	return s
+}
+
+func retryPolicy(maxRetries int) client.RetryPolicy {
+	p := client.DefaultRetryPolicy
+	p.MaxRetries = maxRetries
+	return p
+}
+
+func userAgent(version, terraformVersion string) string {
+	if terraformVersion == "" {
+		terraformVersion = "unknown"
+	}
+	return fmt.Sprintf("terraform-provider-hookd/%s Terraform/%s", version, terraformVersion)
+}
+
+// tflogBridge sends the client's exchange logs to tflog. The client already
+// redacts credentials; masking the key here is the second line.
+func tflogBridge(apiKey string) client.Logger {
+	return client.LoggerFunc(func(ctx context.Context, msg string, fields map[string]any) {
+		ctx = tflog.MaskLogStrings(ctx, apiKey)
+		ctx = tflog.MaskLogRegexes(ctx, secretPattern)
+		tflog.Debug(ctx, msg, fields)
+	})
+}
+
+// parseCatalog turns the served catalog into the checker the server uses
+// itself, so plan-time and apply-time answers agree. A catalog this
+// provider cannot parse disables plan-time checks rather than failing.
+func parseCatalog(ctx context.Context, types []client.EventType) *catalog.Catalog {
+	raw, err := json.Marshal(map[string]any{"data": types})
+	if err != nil {
+		return nil
+	}
+	c, err := catalog.Parse(raw)
+	if err != nil {
+		tflog.Warn(ctx, "event catalog not usable for plan-time checks", map[string]any{"error": err.Error()})
+		return nil
+	}
+	return c
+}
+
+// secretPattern matches signing secrets, should one ever reach a log line.
+var secretPattern = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
+
+func (p *hookdProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewGroupResource,
+		NewAccountWebhookResource,
+		NewGroupWebhookResource,
+	}
+}
+
+func (p *hookdProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewEventCatalogDataSource,
+		NewWebhookDeliveriesDataSource,
+		NewWebhookDataSource,
+		NewWebhooksDataSource,
+		NewGroupDataSource,
+	}
+}
