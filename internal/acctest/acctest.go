@@ -7,6 +7,7 @@ package acctest
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -90,4 +91,14 @@ func RandomName(prefix string) string {
 	defer nameMu.Unlock()
 	nameSeq++
 	return fmt.Sprintf("tfacc-%s-%d-%s", prefix, nameSeq, strings.ToLower(randomSuffix()))
+}
+
+// Words matches text whose words are separated by any whitespace, as
+// Terraform wraps diagnostics; the text is otherwise literal.
+func Words(text string) *regexp.Regexp {
+	fields := strings.Fields(text)
+	for i, f := range fields {
+		fields[i] = regexp.QuoteMeta(f)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(fields, `\s+`))
 }

@@ -1,6 +1,31 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/resource"
+import (
+	"context"
 
-// NewAccountWebhookResource is a placeholder until this object is implemented.
-func NewAccountWebhookResource() resource.Resource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// NewAccountWebhookResource is hookd_account_webhook: a webhook that gets
+// the events of the whole account.
+func NewAccountWebhookResource() resource.Resource {
+	return &webhookResource{s: accountScope{}}
+}
+
+type accountScope struct{}
+
+func (accountScope) typeName() string       { return "account_webhook" }
+func (accountScope) scope() client.Scope    { return client.ScopeAccount }
+func (accountScope) newModel() webhookState { return &accountWebhookModel{} }
+
+func (accountScope) create(ctx context.Context, c *client.Client, _ webhookState, req client.CreateWebhookRequest) (*client.WebhookWithSecret, error) {
+	return c.CreateAccountWebhook(ctx, req)
+}
+
+func (accountScope) fromAPI(webhookState, *client.Webhook) {}
+
+func (r *webhookResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.schema(ctx)
+}

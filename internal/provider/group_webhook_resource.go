@@ -1,6 +1,51 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/resource"
+import (
+	"context"
 
-// NewGroupWebhookResource is a placeholder until this object is implemented.
-func NewGroupWebhookResource() resource.Resource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// NewGroupWebhookResource is hookd_group_webhook: a webhook that gets the
+// events of one group.
+func NewGroupWebhookResource() resource.Resource {
+	return &webhookResource{s: groupScope{}}
+}
+
+type groupScope struct{}
+
+func (groupScope) typeName() string       { return "group_webhook" }
+func (groupScope) scope() client.Scope    { return client.ScopeGroup }
+func (groupScope) newModel() webhookState { return &groupWebhookModel{} }
+
+func (groupScope) create(ctx context.Context, c *client.Client, m webhookState, req client.CreateWebhookRequest) (*client.WebhookWithSecret, error) {
+	return c.CreateGroupWebhook(ctx, m.(*groupWebhookModel).GroupID.ValueString(), req)
+}
+
+func (groupScope) fromAPI(m webhookState, api *client.Webhook) {
+	m.(*groupWebhookModel).GroupID = types.StringPointerValue(api.GroupID)
+}
+
+// schema of either scope.
+func (r *webhookResource) schema(ctx context.Context) schema.Schema {
+	if r.s.scope() == client.ScopeGroup {
+		return webhookSchema(ctx,
+			"A webhook at group scope: it receives the events of one group (`hookd_group`). Its signing secret is generated at creation and kept in state only (`secret`); rotate it in place with `secret_rotation`.",
+			map[string]schema.Attribute{
+				"group_id": schema.StringAttribute{
+					MarkdownDescription: "The group (`grp_...`) whose events the webhook receives. Changing it replaces the webhook.",
+					Required:            true,
+					PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				},
+			})
+	}
+	return webhookSchema(ctx,
+		"A webhook at account scope: it receives the events of the whole account. Its signing secret is generated at creation and kept in state only (`secret`); rotate it in place with `secret_rotation`.",
+		nil)
+}

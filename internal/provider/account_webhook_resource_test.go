@@ -1,0 +1,299 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+const accountHook = "hookd_account_webhook.test"
+
+var secretPattern = regexp.MustCompile(`^whsec_[A-Za-z0-9+/]+=*$`)
+
+// importIgnore are the attributes the API never returns.
+var importIgnore = []string{"secret", "auth_token", "test_on_apply", "secret_rotation", "timeouts"}
+
+func TestAccAccountWebhook_basicUpdateImport(t *testing.T) {
+	env := acctest.Start(t)
+	rcv, other := acctest.NewReceiver(t, 200), acctest.NewReceiver(t, 200)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameSecret := statecheck.CompareValue(compare.ValuesSame())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  name   = "audit"
+  url    = %q
+  events = ["transfer.created", "workspace.*"]
+}`, rcv.URL)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^wh_`))),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("scope"), knownvalue.StringExact("account")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("name"), knownvalue.StringExact("audit")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("description"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("events"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("transfer.created"), knownvalue.StringExact("workspace.*"),
+					})),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("active"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("disabled_reason"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("headers"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret"), knownvalue.StringRegexp(secretPattern)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.Null()),
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(accountHook, tfjsonpath.New("secret")),
+				},
+			},
+			{
+				ResourceName:            accountHook,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: importIgnore,
+			},
+			{
+				// Every mutable attribute changes in place, in one update.
+				Config: env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  name        = "audit-2"
+  description = "to the audit log"
+  url         = %q
+  events      = ["*"]
+  active      = false
+  headers     = { "X-Team" = "audit", "x-env" = "prod" }
+  auth_token  = "tok-1"
+}`, other.URL)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("name"), knownvalue.StringExact("audit-2")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("description"), knownvalue.StringExact("to the audit log")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("url"), knownvalue.StringExact(other.URL)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("events"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("active"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("inactive")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("headers"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"X-Team": knownvalue.StringExact("audit"), "x-env": knownvalue.StringExact("prod"),
+					})),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token"), knownvalue.StringExact("tok-1")),
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(accountHook, tfjsonpath.New("secret")),
+				},
+			},
+			{
+				// Header names change case, optional attributes go away.
+				Config: env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url     = %q
+  events  = ["*"]
+  headers = { "x-team" = "audit" }
+}`, other.URL)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("description"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("active"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("headers"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"x-team": knownvalue.StringExact("audit"),
+					})),
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAccountWebhook_disappears(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	cfg := env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["*"]
+}`, rcv.URL))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					return env.Client.DeleteWebhook(context.Background(), s.RootModule().Resources[accountHook].Primary.ID)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Refresh finds it gone: the plan is to create it again.
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// A change made outside Terraform shows in the plan, and one apply (one
+// PATCH) converges.
+func TestAccAccountWebhook_drift(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	cfg := env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url     = %q
+  events  = ["transfer.*"]
+  headers = { "X-Team" = "audit" }
+}`, rcv.URL))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					page, err := env.Client.ListWebhooks(ctx, client.WebhookListOptions{Scope: client.ScopeAccount})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, wh := range page.Data {
+						if wh.URL != rcv.URL {
+							continue
+						}
+						off := false
+						if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{
+							Events: []string{"*"}, Active: &off,
+							Headers: client.Set(map[string]*string{"X-Team": nil, "X-Other": ptr("1")}),
+						}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("active"), knownvalue.Bool(true)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("headers"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"X-Team": knownvalue.StringExact("audit"),
+					})),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAccountWebhook_testOnApply(t *testing.T) {
+	env := acctest.Start(t)
+	ok, failing := acctest.NewReceiver(t, 200), acctest.NewReceiver(t, 500)
+	hook := func(url string) string {
+		return env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url           = %q
+  events        = ["transfer.created"]
+  test_on_apply = true
+}`, url))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: hook(ok.URL),
+				Check: func(*terraform.State) error {
+					reqs := ok.Requests()
+					if len(reqs) != 1 || reqs[0].Header.Get("Hookd-Test-Delivery") != "true" {
+						return fmt.Errorf("the receiver got %d requests, want 1 test delivery", len(reqs))
+					}
+					return nil
+				},
+			},
+			{
+				// The update's test goes to a receiver that answers 500.
+				Config:      hook(failing.URL),
+				ExpectError: regexp.MustCompile(`(?s)Test delivery failed.*got HTTP 500 \(http_error\)`),
+			},
+		},
+	})
+	if n := len(failing.Requests()); n != 1 {
+		t.Errorf("the failing receiver got %d requests, want 1 (tests are never retried)", n)
+	}
+}
+
+func TestAccAccountWebhook_badInput(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, http.StatusOK)
+	step := func(body, want string) resource.TestStep {
+		return resource.TestStep{Config: env.Config(body), ExpectError: regexp.MustCompile(want)}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["transfer.craeted"]
+}`, rcv.URL), `unknown event type "transfer.craeted" \(did you mean\s+"transfer.created"\?\)`),
+			step(`
+resource "hookd_account_webhook" "test" {
+  url    = "http://hooks.example.com/in"
+  events = ["*"]
+}`, `must use https; plain http is accepted only for loopback and private\s+hosts`),
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url     = %q
+  events  = ["*"]
+  headers = { "Webhook-Id" = "x" }
+}`, rcv.URL), `(?s)Reserved header name.*"Webhook-Id" is reserved`),
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url     = %q
+  events  = ["*"]
+  headers = { "X-Team" = "a", "x-team" = "b" }
+}`, rcv.URL), `(?s)Duplicate header name.*HTTP header names are\s+case-insensitive`),
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["*"]
+  secret_rotation = {
+    trigger            = "1"
+    grace_period_hours = 169
+  }
+}`, rcv.URL), `grace_period_hours value must be between 0 and 168,\s+got: 169`),
+			step(`
+resource "hookd_account_webhook" "test" {
+  url    = "ftp://example.com"
+  events = ["*"]
+}`, `must be an absolute http\(s\) URL`),
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = []
+}`, rcv.URL), `events set must contain at least 1 elements`),
+		},
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

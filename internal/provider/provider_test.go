@@ -1,0 +1,121 @@
+package provider_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+)
+
+// Misconfiguration gives one diagnostic that names the attribute and its
+// environment variable, not a stack of HTTP errors.
+func TestAccProvider_configurationErrors(t *testing.T) {
+	env := acctest.Start(t)
+	t.Setenv("HOOKD_ENDPOINT", "")
+	t.Setenv("HOOKD_API_KEY", "")
+	hook := `
+resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = ["*"]
+}`
+	step := func(provider, want string) resource.TestStep {
+		return resource.TestStep{Config: provider + hook, ExpectError: acctest.Words(want), PlanOnly: true}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(fmt.Sprintf(`provider "hookd" {
+  endpoint = %q
+  api_key  = "hookd_wrong"
+}`, env.Endpoint), `does not accept this API key. Check api_key in the provider block or the HOOKD_API_KEY environment variable.`),
+			step(`provider "hookd" {
+  endpoint    = "http://127.0.0.1:1"
+  api_key     = "hookd_x"
+  max_retries = 0
+}`, `No answer from http://127.0.0.1:1. Check endpoint in the provider block or the HOOKD_ENDPOINT environment variable, and that the server is running.`),
+			step(`provider "hookd" {
+  endpoint = "127.0.0.1:8080"
+  api_key  = "hookd_x"
+}`, `endpoint "127.0.0.1:8080" must be an absolute http or https URL such as http://127.0.0.1:8080. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
+			step(fmt.Sprintf(`provider "hookd" {
+  endpoint = %q
+}`, env.Endpoint), `Set api_key in the provider block or the HOOKD_API_KEY environment variable.`),
+			step(fmt.Sprintf(`provider "hookd" {
+  endpoint        = %q
+  api_key         = "x"
+  request_timeout = "soon"
+}`, env.Endpoint), `"soon" is not a positive duration: use a number with a unit, such as 30s, 2m or 1h30m.`),
+			step(fmt.Sprintf(`provider "hookd" {
+  endpoint    = %q
+  api_key     = "x"
+  max_retries = 50
+}`, env.Endpoint), `Attribute max_retries value must be between 0 and 20, got: 50`),
+		},
+	})
+}
+
+// The provider's trace logs never hold the signing secret, the auth token
+// or the API key, through a create, an update and a rotation.
+func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	logFile := filepath.Join(t.TempDir(), "tf.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Cleanup(func() { _ = os.Rename(logFile, "/tmp/tf-trace.log") })
+	const token = "tok-very-secret-0123456789"
+	var secrets []string
+	keepSecret := func(s *terraform.State) error {
+		secrets = append(secrets, s.RootModule().Resources[accountHook].Primary.Attributes["secret"])
+		return nil
+	}
+	// The values come from the environment, not the configuration text,
+	// since the test harness itself logs the configuration.
+	t.Setenv("HOOKD_ENDPOINT", env.Endpoint)
+	t.Setenv("HOOKD_API_KEY", env.APIKey)
+	t.Setenv("TF_VAR_token", token)
+	config := func(trigger string) string {
+		return fmt.Sprintf(`
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+resource "hookd_account_webhook" "test" {
+  url           = %q
+  events        = ["transfer.created"]
+  auth_token    = var.token
+  test_on_apply = true
+  secret_rotation = { trigger = %q }
+}`, rcv.URL, trigger)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("1"), Check: keepSecret},
+			{Config: config("2"), Check: keepSecret},
+		},
+	})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := string(raw)
+	if !strings.Contains(logs, "hookd API request") {
+		t.Fatalf("the log file holds no provider HTTP logs (%d bytes); the check would prove nothing", len(raw))
+	}
+	for name, value := range map[string]string{"auth_token": token, "api key": env.APIKey, "secret 1": secrets[0], "secret 2": secrets[1]} {
+		if len(value) < 8 {
+			t.Fatalf("%s is %q: nothing to look for", name, value)
+		}
+		if strings.Contains(logs, value) {
+			t.Errorf("the trace logs contain the %s", name)
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+const defaultTimeout = 5 * time.Minute
+
+// webhookScope is what differs between account and group webhooks.
+type webhookScope interface {
+	typeName() string
+	scope() client.Scope
+	newModel() webhookState
+	// create makes the POST for the scope.
+	create(ctx context.Context, c *client.Client, m webhookState, req client.CreateWebhookRequest) (*client.WebhookWithSecret, error)
+	// fromAPI sets the scope's own attributes from the API.
+	fromAPI(m webhookState, api *client.Webhook)
+}
+
+// webhookResource implements both hookd_account_webhook and
+// hookd_group_webhook: one implementation, two schemas.
+type webhookResource struct {
+	s    webhookScope
+	data *providerData
+}
+
+var (
+	_ resource.ResourceWithConfigure   = (*webhookResource)(nil)
+	_ resource.ResourceWithImportState = (*webhookResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*webhookResource)(nil)
+)
+
+func (r *webhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + r.s.typeName()
+}
+
+func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan checks event types against the live catalog, so a typo fails
+// the plan with a suggestion instead of the apply.
+func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.catalog == nil {
+		return
+	}
+	var events types.Set
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("events"), &events)...)
+	if resp.Diagnostics.HasError() || events.IsUnknown() || events.IsNull() {
+		return
+	}
+	for _, e := range events.Elements() {
+		s, ok := e.(basetypes.StringValue)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			continue
+		}
+		if err := r.data.catalog.ValidatePattern(s.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown event type",
+				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
+		}
+	}
+}
+
+func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	m := r.s.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan := m.common()
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	body, d := plan.createRequest(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	created, err := r.s.create(ctx, r.data.client, m, body)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to create the "+r.s.typeName(), err)
+		return
+	}
+	tflog.Info(ctx, "created webhook", map[string]any{"id": created.ID, "scope": string(created.Scope)})
+	// The POST response is the state: no read-after-write.
+	next, _, d := webhookFromAPI(ctx, &created.Webhook, *plan)
+	resp.Diagnostics.Append(d...)
+	next.Secret = types.StringValue(created.Secret)
+	*plan = next
+	r.s.fromAPI(m, &created.Webhook)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.testOnApply(ctx, plan, &resp.Diagnostics)
+}
+
+func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	m := r.s.newModel()
+	resp.Diagnostics.Append(req.State.Get(ctx, m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state := m.common()
+	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	api, err := r.data.client.GetWebhook(ctx, state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) {
+		tflog.Warn(ctx, "webhook deleted outside Terraform; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read the "+r.s.typeName(), err)
+		return
+	}
+	if api.Scope != r.s.scope() {
+		resp.Diagnostics.AddError("Wrong webhook scope",
+			fmt.Sprintf("Webhook %s has scope %q; manage it with hookd_%s_webhook instead of hookd_%s.", api.ID, api.Scope, api.Scope, r.s.typeName()))
+		return
+	}
+	next, rotated, d := webhookFromAPI(ctx, api, *state)
+	resp.Diagnostics.Append(d...)
+	if rotated {
+		resp.Diagnostics.AddWarning("Signing secret rotated outside Terraform",
+			fmt.Sprintf("Webhook %s is at secret_version %d, but Terraform holds the secret of version %d. The secret in state is now null, since the API never returns it; change secret_rotation.trigger to rotate and store a new one.",
+				api.ID, api.SecretVersion, state.SecretVersion.ValueInt64()))
+	}
+	*state = next
+	r.s.fromAPI(m, api)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	pm, sm := r.s.newModel(), r.s.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, pm)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan, state := pm.common(), sm.common()
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	patch, changed, d := updateRequest(ctx, *plan, *state)
+	resp.Diagnostics.Append(d...)
+	rotate, rotation, d := rotationRequested(ctx, *plan, *state)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+
+	next := *plan
+	if changed {
+		api, err := r.data.client.UpdateWebhook(ctx, id, patch)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to update the "+r.s.typeName(), err)
+			return
+		}
+		prior := *plan
+		prior.SecretVersion, prior.Secret = state.SecretVersion, state.Secret
+		next, _, d = webhookFromAPI(ctx, api, prior)
+		resp.Diagnostics.Append(d...)
+		r.s.fromAPI(pm, api)
+	} else {
+		// Only Terraform-side settings changed: the server's values stand.
+		next.Secret, next.SecretVersion, next.PreviousSecretExpiresAt = state.Secret, state.SecretVersion, state.PreviousSecretExpiresAt
+		next.Status, next.DisabledReason, next.UpdatedAt = state.Status, state.DisabledReason, state.UpdatedAt
+	}
+	if rotate {
+		body := client.RotateSecretRequest{}
+		if !rotation.GracePeriodHours.IsNull() && !rotation.GracePeriodHours.IsUnknown() {
+			hours := int(rotation.GracePeriodHours.ValueInt64())
+			body.GracePeriodHours = &hours
+		}
+		rot, err := r.data.client.RotateSecret(ctx, id, body)
+		if err != nil {
+			// Save what the PATCH changed; the rotation runs again next apply.
+			next.SecretRotation = state.SecretRotation
+			*plan = next
+			resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+			addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret", err)
+			return
+		}
+		tflog.Info(ctx, "rotated webhook secret", map[string]any{"id": id, "secret_version": rot.SecretVersion})
+		next.Secret = types.StringValue(rot.Secret)
+		next.SecretVersion = types.Int64Value(rot.SecretVersion)
+		next.PreviousSecretExpiresAt = timestampPtr(rot.PreviousSecretExpiresAt)
+		if !changed {
+			next.UpdatedAt = timestamp(rot.SecretRotatedAt)
+		}
+	}
+	*plan = next
+	resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.testOnApply(ctx, plan, &resp.Diagnostics)
+}
+
+func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	m := r.s.newModel()
+	resp.Diagnostics.Append(req.State.Get(ctx, m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state := m.common()
+	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := r.data.client.DeleteWebhook(ctx, state.ID.ValueString())
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		addAPIError(&resp.Diagnostics, "Unable to delete the "+r.s.typeName(), err)
+	}
+}
+
+func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// testOnApply sends a test event when test_on_apply is set and fails the
+// apply with the receiver's answer if it was not 2xx.
+func (r *webhookResource) testOnApply(ctx context.Context, m *webhookModel, diags *diag.Diagnostics) {
+	if !m.TestOnApply.ValueBool() {
+		return
+	}
+	res, err := r.data.client.TestWebhook(ctx, m.ID.ValueString(), "")
+	if err != nil {
+		addAPIError(diags, "Unable to send the test event (test_on_apply)", err)
+		return
+	}
+	if res.Succeeded {
+		tflog.Info(ctx, "test delivery succeeded", map[string]any{"id": m.ID.ValueString(), "delivery_id": res.DeliveryID})
+		return
+	}
+	answer := "no HTTP answer"
+	if res.ResponseStatusCode != nil {
+		answer = fmt.Sprintf("HTTP %d", *res.ResponseStatusCode)
+	}
+	if res.Error != nil {
+		answer += " (" + *res.Error + ")"
+	}
+	diags.AddAttributeError(path.Root("test_on_apply"), "Test delivery failed",
+		fmt.Sprintf("The test event to %s got %s after %d ms (delivery %s). Fix the receiver, or set test_on_apply = false, and apply again.",
+			m.URL.ValueString(), answer, res.DurationMS, res.DeliveryID))
+}

@@ -1,0 +1,160 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// Changing secret_rotation.trigger rotates in place: a new secret lands in
+// state, and during the grace window a real delivery verifies with both the
+// old and the new secret. A rotation outside Terraform nulls the secret.
+func TestAccWebhook_rotation(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	var first, second, id string
+	keep := func(dst *string, attr string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			*dst = s.RootModule().Resources[accountHook].Primary.Attributes[attr]
+			return nil
+		}
+	}
+	config := func(rotation string) string {
+		return env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["transfer.created"]
+  %s
+}`, rcv.URL, rotation))
+	}
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	secrets := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				Check:  resource.ComposeTestCheckFunc(keep(&first, "secret"), keep(&id, "id")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					secrets.AddStateValue(accountHook, tfjsonpath.New("secret")),
+				},
+			},
+			{
+				Config: config(`secret_rotation = { trigger = "2026-11" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("secret")),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("secret_version")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					secrets.AddStateValue(accountHook, tfjsonpath.New("secret")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_rotation").AtMapKey("grace_period_hours"), knownvalue.Int64Exact(24)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),
+				},
+				Check: resource.ComposeTestCheckFunc(keep(&second, "secret"), func(*terraform.State) error {
+					return deliveryVerifiesWith(env, rcv, first, second)
+				}),
+			},
+			{
+				// Same trigger: nothing to do. Then rotate outside Terraform.
+				Config: config(`secret_rotation = { trigger = "2026-11" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(*terraform.State) error {
+					_, err := env.Client.RotateSecret(context.Background(), id, client.RotateSecretRequest{})
+					return err
+				},
+			},
+			{
+				// The refresh sees version 3: the secret in state is nulled
+				// (with a warning), and nothing else changes.
+				RefreshState: true,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckNoResourceAttr(accountHook, "secret"),
+					resource.TestCheckResourceAttr(accountHook, "secret_version", "3"),
+				),
+			},
+			{
+				// A new trigger brings a secret back into state.
+				Config: config(`secret_rotation = { trigger = "2026-12", grace_period_hours = 0 }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret"), knownvalue.StringRegexp(secretPattern)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(4)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.Null()),
+					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+				},
+			},
+		},
+	})
+}
+
+// deliveryVerifiesWith publishes an event and checks that the delivery's
+// signatures verify with every secret given (Standard Webhooks reference
+// library as the independent verifier).
+func deliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, secrets ...string) error {
+	ctx := context.Background()
+	example, err := catalogExample(ctx, env, "transfer.created")
+	if err != nil {
+		return err
+	}
+	before := len(rcv.Requests())
+	if _, err := env.Client.PublishEvent(ctx, client.PublishEventRequest{Type: "transfer.created", Data: example}); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(rcv.Requests()) == before {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no delivery within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := rcv.Requests()[before]
+	if n := len(strings.Fields(got.Header.Get("Webhook-Signature"))); n != len(secrets) {
+		return fmt.Errorf("%d signatures, want %d", n, len(secrets))
+	}
+	for i, s := range secrets {
+		wh, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
+			return err
+		}
+		if err := wh.Verify(got.Body, got.Header); err != nil {
+			return fmt.Errorf("secret %d does not verify the delivery: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func catalogExample(ctx context.Context, env *acctest.Env, eventType string) (json.RawMessage, error) {
+	types, err := env.Client.EventCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, et := range types {
+		if et.Type == eventType {
+			return et.Example, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not in the catalog", eventType)
+}
