@@ -297,3 +297,55 @@ resource "hookd_account_webhook" "test" {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// One API call per operation: a create is one POST (its response is the
+// state), an update one PATCH, a delete one DELETE.
+func TestAccAccountWebhook_oneCallPerOperation(t *testing.T) {
+	env := acctest.Start(t)
+	counter := env.NewCounter(t)
+	rcv := acctest.NewReceiver(t, 200)
+	var id string
+	config := func(name string) string {
+		return fmt.Sprintf(`
+provider "hookd" {
+  endpoint = %q
+  api_key  = %q
+}
+
+resource "hookd_account_webhook" "test" {
+  name   = %q
+  url    = %q
+  events = ["*"]
+}`, counter.URL, env.APIKey, name, rcv.URL)
+	}
+	expect := func(method, path string, want int) error {
+		if got := counter.Count(method, path); got != want {
+			return fmt.Errorf("%d calls to %s %s, want %d", got, method, path, want)
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return expect("DELETE", "/v1/webhooks/"+id, 1)
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: config("one"),
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[accountHook].Primary.ID
+					return expect("POST", "/v1/webhooks/account", 1)
+				},
+			},
+			{
+				Config: config("two"),
+				Check: func(*terraform.State) error {
+					if err := expect("PATCH", "/v1/webhooks/"+id, 1); err != nil {
+						return err
+					}
+					return expect("POST", "/v1/webhooks/account", 1)
+				},
+			},
+		},
+	})
+}

@@ -1,0 +1,4 @@
+import {
+  to = hookd_account_webhook.audit
+  id = "wh_0123456789abcdefghij"
+}
