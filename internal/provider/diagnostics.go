@@ -69,6 +69,8 @@ func apiHint(e *client.APIError) string {
 // pointerPath maps a JSON pointer such as /events/0 or /headers/X-Team to
 // the attribute it names.
 func pointerPath(pointer string) (path.Path, bool) {
+	// Query parameters come as URI fragments (#/status): same names.
+	pointer = strings.TrimPrefix(pointer, "#")
 	parts := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
 	if pointer == "" || parts[0] == "" {
 		return path.Empty(), false

@@ -170,7 +170,7 @@ func TestRotationRequested(t *testing.T) {
 }
 
 func TestPointerPath(t *testing.T) {
-	for ptr, want := range map[string]string{"/url": "url", "/events/0": "events", "/headers/X-A~1b": `headers["X-A/b"]`} {
+	for ptr, want := range map[string]string{"/url": "url", "/events/0": "events", "/headers/X-A~1b": `headers["X-A/b"]`, "#/status": "status"} {
 		p, ok := pointerPath(ptr)
 		if !ok || p.String() != want {
 			t.Errorf("%s: %v %v, want %s", ptr, p, ok, want)
