@@ -13,8 +13,11 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/provider"
 )
 
-// Run "go generate" to format example configs and regenerate docs/.
+// Run "go generate" to format example configs and regenerate docs/ from
+// the schemas, examples/ and templates/ (tfplugindocs uses the terraform on
+// PATH; it downloads nothing).
 //go:generate terraform fmt -recursive ./examples/
+//go:generate go tool tfplugindocs generate --provider-name hookd --rendered-provider-name hookd
 
 // version is set by goreleaser (-ldflags "-X main.version=...").
 var version = "dev"

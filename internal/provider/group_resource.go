@@ -1,6 +1,280 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/resource"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
 
-// NewGroupResource is a placeholder until this object is implemented.
-func NewGroupResource() resource.Resource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+const (
+	maxGroupName         = 100
+	maxGroupDescription  = 1000
+	groupDescriptionHint = "Leave description out (or set it to null) for a group without a description."
+)
+
+var (
+	_ resource.Resource                = (*groupResource)(nil)
+	_ resource.ResourceWithConfigure   = (*groupResource)(nil)
+	_ resource.ResourceWithImportState = (*groupResource)(nil)
+)
+
+// groupResource is hookd_group.
+type groupResource struct {
+	data *providerData
+}
+
+// NewGroupResource returns the hookd_group resource.
+func NewGroupResource() resource.Resource { return &groupResource{} }
+
+func (r *groupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_group"
+}
+
+func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A group of webhooks. Group-scope webhooks (`hookd_group_webhook`) receive only the events of their group. " +
+			"A group that still has webhooks cannot be deleted: delete its webhooks first.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Group id (`grp_...`), set by the server.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Name of the group, 1 to %d characters, unique on the server. Changing it renames the group in place.", maxGroupName),
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, maxGroupName)},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("What the group is for, 1 to %d characters. Leave it out for none; removing it clears the description.", maxGroupDescription),
+				Optional:            true,
+				Validators: []validator.String{
+					nonEmptyString(groupDescriptionHint),
+					stringvalidator.LengthAtMost(maxGroupDescription),
+				},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "Creation time (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				MarkdownDescription: "Time of the last change (RFC 3339); changes whenever `name` or `description` does.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{updatedAtUnlessGroupChanges{}},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Read: true, Update: true, Delete: true,
+				CreateDescription: groupTimeoutDescription("creating the group"),
+				ReadDescription:   groupTimeoutDescription("reading the group (on every refresh)"),
+				UpdateDescription: groupTimeoutDescription("renaming the group or changing its description"),
+				DeleteDescription: groupTimeoutDescription("deleting the group"),
+			}),
+		},
+	}
+}
+
+func groupTimeoutDescription(what string) string {
+	return fmt.Sprintf("How long %s may take, as a duration such as `30s` or `2m`, retries included. Defaults to `%s`.",
+		what, strings.TrimSuffix(defaultTimeout.String(), "0s"))
+}
+
+func (r *groupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan groupResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	created, err := r.data.client.CreateGroup(ctx, plan.createRequest())
+	if err != nil {
+		addGroupError(&resp.Diagnostics, fmt.Sprintf("Unable to create group %q", plan.Name.ValueString()), "", err)
+		return
+	}
+	tflog.Info(ctx, "created group", map[string]any{"id": created.ID})
+	// The POST response is the state: no read-after-write.
+	state := groupResourceModel{groupModel: groupFromAPI(created), Timeouts: plan.Timeouts}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state groupResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	api, err := r.data.client.GetGroup(ctx, id)
+	if errors.Is(err, client.ErrNotFound) {
+		tflog.Warn(ctx, "group deleted outside Terraform; removing it from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		// Forbidden and every other failure are errors, never "gone".
+		addGroupError(&resp.Diagnostics, "Unable to read group "+id, id, err)
+		return
+	}
+	state.groupModel = groupFromAPI(api)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state groupResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	patch, changed := plan.updateRequest(state.groupModel)
+	next := groupResourceModel{groupModel: state.groupModel, Timeouts: plan.Timeouts}
+	if changed {
+		api, err := r.data.client.UpdateGroup(ctx, id, patch)
+		if err != nil {
+			addGroupError(&resp.Diagnostics, "Unable to update group "+id, id, err)
+			return
+		}
+		tflog.Info(ctx, "updated group", map[string]any{"id": id})
+		next.groupModel = groupFromAPI(api)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state groupResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	err := r.data.client.DeleteGroup(ctx, id)
+	if errors.Is(err, client.ErrNotFound) {
+		tflog.Info(ctx, "group already deleted", map[string]any{"id": id})
+		return
+	}
+	if err != nil {
+		addGroupError(&resp.Diagnostics, "Unable to delete group "+id, id, err)
+	}
+}
+
+// ImportState takes a group id. It checks the id's shape first, so a name
+// given by mistake gets a useful message instead of a 404.
+func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !groupIDPattern.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid group import id",
+			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
+				"data.hookd_group with name = \"...\" finds the id of a named group.", req.ID))
+		return
+	}
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// nonEmptyString rejects "" with a hint of what to write instead; null and
+// unknown values pass.
+func nonEmptyString(hint string) validator.String { return nonEmptyStringValidator{hint: hint} }
+
+type nonEmptyStringValidator struct{ hint string }
+
+func (v nonEmptyStringValidator) Description(context.Context) string {
+	return "must not be empty"
+}
+
+func (v nonEmptyStringValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v nonEmptyStringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() != "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Empty "+req.Path.String(),
+		req.Path.String()+" must not be an empty string. "+v.hint)
+}
+
+// updatedAtUnlessGroupChanges keeps updated_at from state when the plan
+// changes nothing the API stores (such as only timeouts), since no call is
+// made then; otherwise it stays unknown.
+type updatedAtUnlessGroupChanges struct{}
+
+func (updatedAtUnlessGroupChanges) Description(context.Context) string {
+	return "Keeps the prior updated_at unless name or description changes."
+}
+
+func (m updatedAtUnlessGroupChanges) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (updatedAtUnlessGroupChanges) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.Plan.Raw.IsNull() {
+		return // create or destroy
+	}
+	var plan, state groupResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if _, changed := plan.updateRequest(state.groupModel); !changed {
+		resp.PlanValue = req.StateValue
+	}
+}

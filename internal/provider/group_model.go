@@ -1,0 +1,126 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// Problem codes of the two conflicts a group has (api/openapi.yaml,
+// Problem.code): deleting a group that still has webhooks, and a name that
+// is taken (group names are unique).
+const (
+	codeGroupNotEmpty = "group_not_empty"
+	codeConflict      = "conflict"
+)
+
+// groupIDPattern is the shape of a group id (api/openapi.yaml, Group.id).
+var groupIDPattern = regexp.MustCompile(`^grp_[A-Za-z0-9]+$`)
+
+// groupModel is a group as both hookd_group objects show it: the data
+// source uses it as is, the resource embeds it next to its timeouts.
+type groupModel struct {
+	ID          types.String `tfsdk:"id"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	CreatedAt   types.String `tfsdk:"created_at"`
+	UpdatedAt   types.String `tfsdk:"updated_at"`
+}
+
+// groupResourceModel is the hookd_group resource's state.
+type groupResourceModel struct {
+	groupModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// groupFromAPI maps a group the API returned. Every attribute comes from
+// the API: a group has nothing the API does not return.
+func groupFromAPI(api *client.Group) groupModel {
+	return groupModel{
+		ID:          types.StringValue(api.ID),
+		Name:        types.StringValue(api.Name),
+		Description: types.StringPointerValue(api.Description),
+		CreatedAt:   timestamp(api.CreatedAt),
+		UpdatedAt:   timestamp(api.UpdatedAt),
+	}
+}
+
+// createRequest is the POST body for the planned group; a null description
+// is left out.
+func (m groupModel) createRequest() client.CreateGroupRequest {
+	return client.CreateGroupRequest{
+		Name:        m.Name.ValueString(),
+		Description: m.Description.ValueStringPointer(),
+	}
+}
+
+// updateRequest is the merge patch that turns state into plan: only the
+// members that changed, and a null description when it was removed.
+// changed is false when the API has nothing to change (only Terraform-side
+// settings such as timeouts differ).
+func (plan groupModel) updateRequest(state groupModel) (req client.UpdateGroupRequest, changed bool) {
+	if !plan.Name.Equal(state.Name) {
+		req.Name, changed = plan.Name.ValueStringPointer(), true
+	}
+	if !plan.Description.Equal(state.Description) {
+		if plan.Description.IsNull() {
+			req.Description = client.Null[string]()
+		} else {
+			req.Description = client.Set(plan.Description.ValueString())
+		}
+		changed = true
+	}
+	return req, changed
+}
+
+// addGroupError reports a failed call of the hookd_group resource. The two
+// conflicts a group has, and running out of time, get their own advice;
+// everything else goes through addAPIError.
+func addGroupError(diags *diag.Diagnostics, summary, id string, err error) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		diags.AddError(summary, err.Error()+". hookd did not answer in time: raise the limit in the resource's "+
+			"timeouts block (create, read, update or delete), or check that hookd is healthy.")
+		return
+	}
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, client.ErrConflict) {
+		addAPIError(diags, summary, err)
+		return
+	}
+	var advice string
+	switch apiErr.Code {
+	case codeGroupNotEmpty:
+		advice = fmt.Sprintf("hookd deletes only empty groups: delete the webhooks of %s first, "+
+			"or move them to another group (changing group_id of a hookd_group_webhook replaces it), then try again. "+
+			"data.hookd_webhooks with group_id = %q lists them.", id, id)
+	case codeConflict:
+		advice = "Choose another name, or bring the existing group under Terraform " +
+			"with an import block or terraform import."
+	default:
+		addAPIError(diags, summary, err)
+		return
+	}
+	diags.AddError(summary, apiDetail(apiErr)+" "+advice)
+}
+
+// apiDetail is the API's own explanation of a failure with its request id,
+// for quoting in a diagnostic.
+func apiDetail(e *client.APIError) string {
+	detail := e.Detail
+	if detail == "" {
+		detail = e.Title
+	}
+	detail = "hookd answered: " + strings.TrimSuffix(detail, ".")
+	if e.RequestID != "" {
+		detail += fmt.Sprintf(" (hookd request id %s)", e.RequestID)
+	}
+	return detail + "."
+}
