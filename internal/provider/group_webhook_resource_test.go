@@ -128,3 +128,58 @@ resource "hookd_group_webhook" "test" {
 		},
 	})
 }
+
+// Deleted outside Terraform, then changed outside Terraform: the plan
+// recreates, then converges with one update.
+func TestAccGroupWebhook_disappearsAndDrift(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	g := newGroup(t, env)
+	cfg := env.Config(fmt.Sprintf(`
+resource "hookd_group_webhook" "test" {
+  group_id = %q
+  name     = "billing"
+  url      = %q
+  events   = ["workspace.*"]
+}`, g, rcv.URL))
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					return env.Client.DeleteWebhook(context.Background(), s.RootModule().Resources[groupHook].Primary.ID)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(groupHook, plancheck.ResourceActionCreate)},
+				},
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[groupHook].Primary.ID
+					_, err := env.Client.UpdateWebhook(context.Background(), id, client.UpdateWebhookRequest{
+						Name: client.Null[string](), Events: []string{"*"},
+					})
+					return err
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(groupHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(groupHook, tfjsonpath.New("name"), knownvalue.StringExact("billing")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupHook, tfjsonpath.New("events"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("workspace.*")})),
+				},
+			},
+		},
+	})
+}
