@@ -17,6 +17,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/hookd/terraform-provider-hookd/api"
 )
@@ -24,6 +25,7 @@ import (
 var (
 	once      sync.Once
 	validate  validator.Validator
+	model     *v3.Document
 	buildErrs []error
 	// The validator caches compiled schemas internally; one call at a time
 	// keeps it simple and the tests are not bound by this.
@@ -38,6 +40,12 @@ func Validator() (validator.Validator, error) {
 			buildErrs = []error{err}
 			return
 		}
+		built, err := doc.BuildV3Model()
+		if err != nil {
+			buildErrs = []error{err}
+			return
+		}
+		model = &built.Model
 		var errs []error
 		validate, errs = validator.NewValidator(doc)
 		buildErrs = errs
@@ -124,6 +132,31 @@ func (c *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.t.Errorf("contract: response %d to %s %s has no X-Request-Id", resp.StatusCode, req.Method, req.URL.Path)
 	}
 	return resp, nil
+}
+
+// ValidateDelivery checks a request that hookd sent to a webhook receiver,
+// with its body, against the contract's `delivery` webhook: the headers a
+// receiver is promised and the shape of the body.
+func ValidateDelivery(t testing.TB, r *http.Request, body []byte) {
+	t.Helper()
+	v, err := Validator()
+	if err != nil {
+		t.Errorf("contract: %v", err)
+		return
+	}
+	item := model.Webhooks.GetOrZero("delivery")
+	if item == nil {
+		t.Errorf("contract: api/openapi.yaml describes no delivery webhook")
+		return
+	}
+	check := r.Clone(r.Context())
+	check.Body = io.NopCloser(bytes.NewReader(body))
+	mu.Lock()
+	ok, errs := v.ValidateHttpRequestSyncWithPathItem(check, item, r.URL.Path)
+	mu.Unlock()
+	if !ok {
+		t.Errorf("contract: delivery to %s does not match the delivery webhook of api/openapi.yaml:\n%s\nbody: %s", r.URL.Path, describe(errs), truncate(body))
+	}
 }
 
 // outsideContract reports whether the only findings are that the path or

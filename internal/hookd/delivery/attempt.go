@@ -159,7 +159,9 @@ func (e *Engine) send(req *http.Request) attemptResult {
 	default:
 		class := ErrorHTTP
 		out.Error = &class
-		out.retryAfter = parseRetryAfter(res.Header, time.Now())
+		// An HTTP-date Retry-After is read against the engine's clock, the
+		// one the schedule runs on.
+		out.retryAfter = parseRetryAfter(res.Header, e.clock.Now())
 	}
 	return out
 }

@@ -37,7 +37,9 @@ type Config struct {
 
 	// Workers bounds concurrent attempts (default 8).
 	Workers int
-	// AttemptTimeout bounds one attempt (default 15 s).
+	// AttemptTimeout bounds one attempt, from dialling to the end of the
+	// response body (default 15 s). It is real time, not Clock time: it
+	// bounds real network I/O.
 	AttemptTimeout time.Duration
 	// AllowPrivateDestinations lets the dialer connect to loopback and
 	// private addresses.
@@ -68,6 +70,13 @@ type Engine struct {
 	stopped chan struct{}
 }
 
+// Defaults of Config.
+const (
+	DefaultWorkers        = 8
+	DefaultAttemptTimeout = 15 * time.Second
+	DefaultRetention      = 30 * 24 * time.Hour
+)
+
 const (
 	leaseMargin     = 30 * time.Second
 	dueBatch        = 100
@@ -84,17 +93,17 @@ func New(cfg Config) *Engine {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.AttemptTimeout <= 0 {
-		cfg.AttemptTimeout = 15 * time.Second
+		cfg.AttemptTimeout = DefaultAttemptTimeout
 	}
 	if cfg.Retention <= 0 {
-		cfg.Retention = 30 * 24 * time.Hour
+		cfg.Retention = DefaultRetention
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = newTransport(cfg.AllowPrivateDestinations)
+		transport = newTransport(cfg.AllowPrivateDestinations, cfg.AttemptTimeout)
 	}
 	return &Engine{
 		cfg: cfg, store: cfg.Store, clock: cfg.Clock, log: cfg.Logger,
@@ -110,7 +119,7 @@ func New(cfg Config) *Engine {
 	}
 }
 
-func newTransport(allowPrivate bool) *http.Transport {
+func newTransport(allowPrivate bool, attemptTimeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
 		dialer.Control = netpolicy.Control
@@ -124,7 +133,7 @@ func newTransport(allowPrivate bool) *http.Transport {
 		MaxIdleConnsPerHost:   10,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 15 * time.Second,
+		ResponseHeaderTimeout: attemptTimeout,
 	}
 }
 

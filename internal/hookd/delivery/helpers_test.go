@@ -3,7 +3,13 @@ package delivery_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +20,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 )
@@ -21,11 +28,13 @@ import (
 // start is epoch of the fake clock in these tests.
 var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-// env is a hookd with a fake clock and no jitter, plus an API caller.
+// env is a hookd with a fake clock and no jitter, plus an API caller whose
+// traffic is checked against api/openapi.yaml.
 type env struct {
 	t     *testing.T
 	s     *hookdtest.Server
 	clock *clockwork.FakeClock
+	http  *http.Client
 }
 
 func newEnv(t *testing.T, opts ...hookdtest.Option) *env {
@@ -34,11 +43,28 @@ func newEnv(t *testing.T, opts ...hookdtest.Option) *env {
 	opts = append([]hookdtest.Option{hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) {
 		c.Jitter = func() float64 { return 0 }
 	})}, opts...)
-	return &env{t: t, s: hookdtest.Start(t, opts...), clock: clock}
+	return &env{t: t, s: hookdtest.Start(t, opts...), clock: clock, http: contractClient(t)}
+}
+
+// contractClient validates every request and response against the contract.
+func contractClient(t testing.TB) *http.Client {
+	return &http.Client{Transport: contract.Transport(t, nil)}
 }
 
 // call makes an API call and decodes the JSON answer into out (if not nil).
 func (e *env) call(method, path string, body any, want int, out any) {
+	e.t.Helper()
+	e.do(context.Background(), method, path, body, want, out)
+}
+
+// callInvalid makes a call that is deliberately outside the contract (its
+// response must still match it).
+func (e *env) callInvalid(method, path string, body any, want int, out any) {
+	e.t.Helper()
+	e.do(contract.Invalid(context.Background()), method, path, body, want, out)
+}
+
+func (e *env) do(ctx context.Context, method, path string, body any, want int, out any) {
 	e.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -48,13 +74,13 @@ func (e *env) call(method, path string, body any, want int, out any) {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, e.s.URL+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, e.s.URL+path, r)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := e.http.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -94,18 +120,21 @@ func (e *env) publish(body map[string]any) int {
 }
 
 type deliveryJSON struct {
-	ID            string     `json:"id"`
-	Status        string     `json:"status"`
-	AttemptCount  int        `json:"attempt_count"`
-	NextAttemptAt *time.Time `json:"next_attempt_at"`
-	LastError     *string    `json:"last_error"`
-	EventID       string     `json:"event_id"`
-	EventType     string     `json:"event_type"`
-	Trigger       string     `json:"trigger"`
-	ReplayOf      *string    `json:"replay_of"`
-	IsTest        bool       `json:"is_test"`
-	Attempts      []struct {
+	ID                     string     `json:"id"`
+	Status                 string     `json:"status"`
+	AttemptCount           int        `json:"attempt_count"`
+	CreatedAt              time.Time  `json:"created_at"`
+	NextAttemptAt          *time.Time `json:"next_attempt_at"`
+	LastError              *string    `json:"last_error"`
+	LastResponseStatusCode *int       `json:"last_response_status_code"`
+	EventID                string     `json:"event_id"`
+	EventType              string     `json:"event_type"`
+	Trigger                string     `json:"trigger"`
+	ReplayOf               *string    `json:"replay_of"`
+	IsTest                 bool       `json:"is_test"`
+	Attempts               []struct {
 		Number         int               `json:"number"`
+		Trigger        string            `json:"trigger"`
 		StartedAt      time.Time         `json:"started_at"`
 		RequestHeaders map[string]string `json:"request_headers"`
 		ResponseBody   string            `json:"response_body"`
@@ -170,6 +199,7 @@ func newReceiver(t *testing.T, respond func(n int) (int, http.Header)) *receiver
 	r := &receiver{respond: respond}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		contract.ValidateDelivery(t, req, body)
 		r.mu.Lock()
 		r.requests = append(r.requests, received{header: req.Header.Clone(), body: body, at: time.Now()})
 		n := len(r.requests)
@@ -226,3 +256,52 @@ func (e *env) example(eventType string) json.RawMessage {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// verifyHookdSignature checks the Stripe-style header the way a receiver
+// would from the README's rule alone, independently of package signing: the
+// HMAC-SHA256 key is the base64-decoded part of the secret after "whsec_",
+// the message is "{t}.{body}", and any v1= entry may match (one per valid
+// secret during a rotation grace window).
+func verifyHookdSignature(secret string, h http.Header, body []byte) error {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return err
+	}
+	var ts string
+	var sigs []string
+	for _, part := range strings.Split(h.Get("Hookd-Signature"), ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	if ts == "" || ts != h.Get("Webhook-Timestamp") {
+		return fmt.Errorf("t=%q does not match webhook-timestamp %q", ts, h.Get("Webhook-Timestamp"))
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	want := hex.EncodeToString(mac.Sum(nil))
+	for _, sig := range sigs {
+		if hmac.Equal([]byte(sig), []byte(want)) {
+			return nil
+		}
+	}
+	return errors.New("no v1 signature of Hookd-Signature matches")
+}
+
+// gate blocks receiver handlers until opened. Tests open it with defer, so
+// that it is open before the receivers' cleanups wait for their handlers.
+type gate struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func newGate() *gate { return &gate{ch: make(chan struct{})} }
+
+func (g *gate) wait() { <-g.ch }
+
+func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }

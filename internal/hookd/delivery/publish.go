@@ -219,6 +219,9 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	if d.Status != store.DeliveryRetrying && d.Status != store.DeliveryDeadLettered {
 		return nil, fmt.Errorf("%w: delivery %s is %s; only retrying and dead_lettered deliveries can be retried", ErrNotRetryable, d.ID, d.Status)
 	}
+	if err := e.checkDeliverable(ctx, d); err != nil {
+		return nil, err
+	}
 	now := e.clock.Now()
 	claimed, err := e.store.ClaimDelivery(ctx, d.ID, now, e.leaseUntil(now))
 	if err != nil {
@@ -227,6 +230,9 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	if !claimed {
 		return nil, fmt.Errorf("%w: retry later", ErrBusy)
 	}
+	// The caller gets the delivery as it is now; the attempt works on its own
+	// copy (sharing one would race with the caller reading it).
+	snapshot := *d
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -234,7 +240,7 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 		defer func() { <-e.slots }()
 		e.runAttempt(context.WithoutCancel(ctx), d, store.AttemptManual)
 	}()
-	return d, nil
+	return &snapshot, nil
 }
 
 // Replay delivers a terminal delivery's event again as a new delivery, on
@@ -246,6 +252,9 @@ func (e *Engine) Replay(ctx context.Context, deliveryID string) (*store.Delivery
 	}
 	if !orig.Terminal() {
 		return nil, fmt.Errorf("%w: delivery %s is %s; only succeeded, dead_lettered and canceled deliveries can be replayed", ErrNotRetryable, orig.ID, orig.Status)
+	}
+	if err := e.checkDeliverable(ctx, orig); err != nil {
+		return nil, err
 	}
 	ev, err := e.store.GetEvent(ctx, orig.EventID)
 	if err != nil {
@@ -259,6 +268,27 @@ func (e *Engine) Replay(ctx context.Context, deliveryID string) (*store.Delivery
 	}
 	e.Wake()
 	return &d, nil
+}
+
+// checkDeliverable refuses manual work that the attempt would only cancel:
+// a non-test delivery of a webhook that is gone, switched off or
+// auto-disabled.
+func (e *Engine) checkDeliverable(ctx context.Context, d *store.Delivery) error {
+	wh, err := e.store.GetWebhook(ctx, d.WebhookID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: webhook %s of delivery %s was deleted", ErrNotRetryable, d.WebhookID, d.ID)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case d.IsTest:
+	case wh.Status == store.StatusAutoDisabled:
+		return fmt.Errorf("%w: webhook %s is auto_disabled; re-enable it first with PATCH {\"status\": \"active\"}", ErrNotRetryable, wh.ID)
+	case !wh.Active:
+		return fmt.Errorf("%w: webhook %s is inactive; set active to true first", ErrNotRetryable, wh.ID)
+	}
+	return nil
 }
 
 // CancelWebhook cancels the remaining work of a webhook that was deleted or

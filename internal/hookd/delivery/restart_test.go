@@ -1,6 +1,7 @@
 package delivery_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -40,7 +41,7 @@ func TestResumeAfterRestart(t *testing.T) {
 
 	healthy.Store(true)
 	clock := clockwork.NewFakeClockAt(e.clock.Now())
-	e2 := &env{t: t, clock: clock, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) {
+	e2 := &env{t: t, clock: clock, http: e.http, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) {
 		c.Jitter = func() float64 { return 0 }
 	}))}
 	e2.s.APIKey = key
@@ -68,5 +69,97 @@ func TestResumeAfterRestart(t *testing.T) {
 		if n != 1 {
 			t.Errorf("event %s delivered %d times on attempt 2", id, n)
 		}
+	}
+}
+
+// A crash in the middle of an attempt loses nothing: the attempt that was
+// running (its outcome never recorded) and the deliveries still waiting for
+// a worker are all made after the restart, each delivery succeeding once
+// with one recorded attempt. The interrupted event reaches the receiver
+// twice in all: delivery is at least once, and receivers de-duplicate on
+// webhook-id.
+func TestCrashMidAttempt(t *testing.T) {
+	g := newGate()
+	defer g.open()
+	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) { c.DeliveryWorkers = 1 }))
+	rcv := newReceiver(t, func(n int) (int, http.Header) {
+		if n == 1 {
+			g.wait()
+		}
+		return 200, nil
+	})
+	wh := e.webhook("account", map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	for i := range 4 {
+		e.publish(map[string]any{"id": fmt.Sprintf("evt_crash%d", i), "type": "transfer.created", "data": e.example("transfer.created")})
+	}
+	eventually(t, "the first attempt to be running", func() bool { return rcv.count() == 1 })
+	for _, d := range e.deliveries(wh.ID, "") {
+		if d.Status != "pending" || d.AttemptCount != 0 {
+			t.Fatalf("before the crash: %+v", d)
+		}
+	}
+	key, dir := e.s.APIKey, e.s.Dir
+	e.s.Crash()
+	g.open() // the abandoned attempt ends now; the database is gone for it
+
+	clock := clockwork.NewFakeClockAt(e.clock.Now())
+	e2 := &env{t: t, clock: clock, http: e.http, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock))}
+	e2.s.APIKey = key
+	eventually(t, "every delivery to succeed", func() bool {
+		ds := e2.deliveries(wh.ID, "")
+		for _, d := range ds {
+			if d.Status != "succeeded" {
+				return false
+			}
+		}
+		return len(ds) == 4
+	})
+	perEvent := map[string]int{}
+	for i := range rcv.count() {
+		perEvent[rcv.get(i).header.Get("Webhook-Id")]++
+	}
+	if rcv.count() != 5 || len(perEvent) != 4 || perEvent[rcv.get(0).header.Get("Webhook-Id")] != 2 {
+		t.Fatalf("%d requests, per event %v", rcv.count(), perEvent)
+	}
+	for _, d := range e2.deliveries(wh.ID, "") {
+		if got := e2.delivery(d.ID); got.AttemptCount != 1 || len(got.Attempts) != 1 {
+			t.Errorf("delivery %s: %d attempts recorded, want 1", d.ID, len(got.Attempts))
+		}
+	}
+}
+
+// A graceful stop waits for the attempt that is running and records it:
+// after the restart nothing is sent again.
+func TestGracefulStopFinishesAttempts(t *testing.T) {
+	g := newGate()
+	defer g.open()
+	e := newEnv(t)
+	rcv := newReceiver(t, func(int) (int, http.Header) {
+		g.wait()
+		return 200, nil
+	})
+	wh := e.webhook("account", map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	e.publish(map[string]any{"type": "transfer.created", "data": e.example("transfer.created")})
+	eventually(t, "the attempt to be running", func() bool { return rcv.count() == 1 })
+	key, dir := e.s.APIKey, e.s.Dir
+
+	stopped := make(chan struct{})
+	go func() { e.s.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("the stop did not wait for the running attempt")
+	case <-time.After(50 * time.Millisecond):
+	}
+	g.open()
+	<-stopped
+
+	clock := clockwork.NewFakeClockAt(e.clock.Now())
+	e2 := &env{t: t, clock: clock, http: e.http, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock))}
+	e2.s.APIKey = key
+	if d := e2.deliveries(wh.ID, ""); d[0].Status != "succeeded" || d[0].AttemptCount != 1 {
+		t.Fatalf("after a graceful stop: %+v", d[0])
+	}
+	if rcv.count() != 1 {
+		t.Fatalf("%d requests, want 1", rcv.count())
 	}
 }

@@ -24,12 +24,19 @@ type Server struct {
 	APIKey string
 	Dir    string // holds hookd.db and its key file
 
-	stop func()
+	stop func(graceful bool)
 }
 
 // Stop shuts hookd down now (it is also stopped when the test ends); a later
 // Start WithDir(s.Dir) restarts it on the same database.
-func (s *Server) Stop() { s.stop() }
+func (s *Server) Stop() { s.stop(true) }
+
+// Crash stops hookd the way a crash would, as far as the database can tell:
+// connections are dropped, delivery attempts still running are abandoned
+// (whatever they learn is never recorded, their leases stay in the
+// database) and the database is closed. A later Start WithDir(s.Dir) must
+// resume every unfinished delivery.
+func (s *Server) Crash() { s.stop(false) }
 
 type options struct {
 	cfg server.Config
@@ -79,7 +86,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		ts.APIKey = s.GeneratedAPIKey
 	}
 	stopped := false
-	stop := func() {
+	stop := func(graceful bool) {
 		if stopped {
 			return
 		}
@@ -90,13 +97,18 @@ func Start(t testing.TB, opts ...Option) *Server {
 			tr.CloseIdleConnections()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if !graceful {
+			// No grace at all: Shutdown drops what is open and waits for
+			// nothing.
+			cancel()
+		}
 		defer cancel()
-		if err := s.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.Shutdown(ctx); graceful && err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("hookdtest: shutdown: %v", err)
 		}
 		<-done
 	}
 	ts.stop = stop
-	t.Cleanup(stop)
+	t.Cleanup(func() { stop(true) })
 	return ts
 }

@@ -40,13 +40,15 @@ func FuzzDecoders(f *testing.F) {
 		`{}`, `null`, `[]`, `{"url": "https://example.com", "events": ["*"]}`,
 		`{"name": null, "headers": {"X": null, "Y": "1"}}`, `{"grace_period_hours": 1e400}`,
 		`{"events": [null, 1, {}]}`, `{"headers": []}`, `{"secret": "whsec_` + "AAAA" + `"}`, `{"a":1,"a":2}`,
+		`{"type": "transfer.created", "data": {"x": [1, 2]}, "id": "evt_1"}`, `{"event_type": null}`, `{"data": "\u0000"}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		targets := []any{
 			&webhookCreateRequest{}, &webhookUpdateRequest{}, &groupCreateRequest{},
-			&groupUpdateRequest{}, &secretRotateRequest{},
+			&groupUpdateRequest{}, &secretRotateRequest{}, &eventCreateRequest{},
+			&webhookTestRequest{},
 		}
 		for _, dst := range targets {
 			p := decodeStrict(body, dst)

@@ -3,10 +3,15 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 )
 
 func TestIdempotentReplay(t *testing.T) {
@@ -34,11 +39,15 @@ func TestIdempotentReplay(t *testing.T) {
 	if n := c.countWebhooks(); n != 1 {
 		t.Fatalf("%d webhooks, want 1", n)
 	}
-	// Same key, other body.
+	// Same key, other body: refused, and nothing written.
+	before := snapshot(c)
 	body["events"] = []string{"transfer.*"}
 	p := c.problem(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key}, http.StatusUnprocessableEntity, "idempotency_key_reused")
-	if p.Detail == "" {
-		t.Error("no detail")
+	if !strings.Contains(p.Detail, `"create-1"`) || !strings.Contains(p.Detail, "different request body") {
+		t.Errorf("detail %q", p.Detail)
+	}
+	if after := snapshot(c); after != before {
+		t.Errorf("a reused key changed the data:\nbefore %s\nafter  %s", before, after)
 	}
 	// The key is scoped to the path: the same key elsewhere is a new call.
 	c.ok(req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "g"}, headers: key}, http.StatusCreated)
@@ -82,5 +91,36 @@ func TestConcurrentCreates(t *testing.T) {
 	}
 	if n := c.countWebhooks(); n != 51 {
 		t.Fatalf("%d webhooks after 50 creates with one key, want 51", n)
+	}
+}
+
+// A key is scoped to the API key that used it, and kept 24 hours.
+func TestIdempotencyScopeAndExpiry(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	s := hookdtest.Start(t, hookdtest.WithClock(clock))
+	const other = "hookd_second-key-for-this-test"
+	if err := s.Store.AddAPIKey(t.Context(), secrets.HashAPIKey(other), clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c2 := newClient(t, s)
+	c2.key = other
+	body := map[string]any{"url": "https://example.com/hooks", "events": []string{"*"}}
+	key := map[string]string{"Idempotency-Key": "shared-key"}
+	first := c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key})
+	second := c2.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key})
+	if first.status != http.StatusCreated || second.status != http.StatusCreated || second.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the same key under another API key: %d, %d %v", first.status, second.status, second.header)
+	}
+	clock.Advance(23 * time.Hour)
+	if res := c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key}); res.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("after 23 h: %d %v, want a replay", res.status, res.header)
+	}
+	clock.Advance(2 * time.Hour)
+	if res := c.do(req{method: "POST", path: "/v1/webhooks/account", body: body, headers: key}); res.status != http.StatusCreated || res.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("after 25 h: %d %v, want a new create", res.status, res.header)
+	}
+	if n := c.countWebhooks(); n != 3 {
+		t.Fatalf("%d webhooks, want 3", n)
 	}
 }

@@ -252,8 +252,8 @@ func TestRateLimit(t *testing.T) {
 	c.ok(req{method: "GET", path: "/v1/groups"}, http.StatusOK)
 	c.ok(req{method: "GET", path: "/v1/groups"}, http.StatusOK)
 	res := c.do(req{method: "GET", path: "/v1/groups"})
-	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" {
-		t.Fatalf("third call: %d Retry-After=%q", res.status, res.header.Get("Retry-After"))
+	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" || decode(t, res.body)["code"] != "rate_limited" {
+		t.Fatalf("third call: %d Retry-After=%q %s", res.status, res.header.Get("Retry-After"), res.body)
 	}
 	clock.Advance(time.Second)
 	c.ok(req{method: "GET", path: "/v1/groups"}, http.StatusOK)

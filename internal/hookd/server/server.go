@@ -39,6 +39,8 @@ type Config struct {
 	Retention time.Duration
 	// DeliveryWorkers bounds concurrent delivery attempts (default 8).
 	DeliveryWorkers int
+	// AttemptTimeout bounds one delivery attempt (default 15 s).
+	AttemptTimeout time.Duration
 	// Jitter replaces the retry schedule's random jitter (tests).
 	Jitter  delivery.Jitter
 	Version string
@@ -102,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Engine = delivery.New(delivery.Config{
 		Store: st, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
-		Workers: cfg.DeliveryWorkers, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
+		Workers: cfg.DeliveryWorkers, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
 		Retention: cfg.Retention, Jitter: cfg.Jitter,
 	})
 	api, err := httpapi.New(httpapi.Config{

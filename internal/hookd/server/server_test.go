@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
@@ -22,7 +23,7 @@ func call(t *testing.T, s *hookdtest.Server, key, method, path, body string) (in
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +31,11 @@ func call(t *testing.T, s *hookdtest.Server, key, method, path, body string) (in
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
 	return res.StatusCode, out
+}
+
+// contractClient checks every request and response against api/openapi.yaml.
+func contractClient(t *testing.T) *http.Client {
+	return &http.Client{Transport: contract.Transport(t, nil)}
 }
 
 // Data and the generated API key survive a restart, and no secret is stored
@@ -49,8 +55,9 @@ func TestRestart(t *testing.T) {
 	// Also an idempotent create, whose stored response holds a generated secret.
 	req, _ := http.NewRequest("POST", s.URL+"/v1/webhooks/account", strings.NewReader(`{"url":"https://example.com/i","events":["*"]}`))
 	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", "k1")
-	res, err := http.DefaultClient.Do(req)
+	res, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +94,9 @@ func TestRestart(t *testing.T) {
 	// The replay still works after the restart, secret included.
 	req, _ = http.NewRequest("POST", s2.URL+"/v1/webhooks/account", strings.NewReader(`{"url":"https://example.com/i","events":["*"]}`))
 	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", "k1")
-	res, err = http.DefaultClient.Do(req)
+	res, err = contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package signing_test
 import (
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,22 @@ func TestVerifyRejects(t *testing.T) {
 				t.Errorf("VerifyStandard = %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+// The README publishes the vectors and the rule for the key bytes; they
+// must stay the ones tested here.
+func TestReadmePublishesTheVectors(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		vecSecret, vecID, "1614265330", vecBody, vecStandard, vecStripe,
+		"the base64 decoding of the part of the secret after `whsec_`",
+	} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not contain %q", want)
+		}
 	}
 }

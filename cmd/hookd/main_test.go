@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/contract"
+)
+
+// The test binary doubles as hookd: with HOOKD_TEST_MAIN=1 it runs main, so
+// that tests can start the real command and send it signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOOKD_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"version"}, 0, "hookd dev\n", ""},
+		{[]string{"--version"}, 0, "hookd dev\n", ""},
+		{[]string{"help"}, 0, "usage: hookd", ""},
+		{nil, 2, "", "usage: hookd"},
+		{[]string{"serv"}, 2, "", `unknown command "serv"`},
+		{[]string{"serve", "extra"}, 1, "", `unexpected argument "extra"`},
+		{[]string{"serve", "--log-format", "xml"}, 1, "", `--log-format: "xml" is not text or json`},
+	} {
+		var out, errb bytes.Buffer
+		code := run(tc.args, &out, &errb)
+		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
+			t.Errorf("hookd %v: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, out.String(), errb.String(), tc.code, tc.out, tc.err)
+		}
+	}
+}
+
+// A catalog file that does not validate stops hookd before it listens, with
+// a message that names the file and the problem.
+func TestBadCatalogIsAStartupError(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "catalog.json")
+	if err := os.WriteFile(path, []byte(`{"data": [{"type": "Transfer.Created"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "hookd.db"), "--catalog", path}, &out, &errb)
+	msg := errb.String()
+	if code != 1 || !strings.Contains(msg, "hookd: event catalog: "+path) || !strings.Contains(msg, `"Transfer.Created"`) || strings.Contains(msg, "hookd started") {
+		t.Fatalf("exit %d, stderr:\n%s", code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hookd.db")); err == nil {
+		t.Error("a database was created although the catalog is bad")
+	}
+	code = run([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "hookd.db"), "--catalog", filepath.Join(dir, "missing.json")}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "missing.json") {
+		t.Fatalf("missing catalog: exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// Every flag has an environment twin that sets its default; the flag wins.
+func TestFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("HOOKD_ADDR", "127.0.0.1:9999")
+	t.Setenv("HOOKD_RETENTION", "48h")
+	t.Setenv("HOOKD_ALLOW_PRIVATE_DESTINATIONS", "true")
+	t.Setenv("HOOKD_RATE_LIMIT", "5")
+	t.Setenv("HOOKD_CATALOG", "/etc/hookd/catalog.json")
+	f, err := parseServeFlags([]string{"--addr", "127.0.0.1:7777", "--workers", "3"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.addr != "127.0.0.1:7777" || f.retention != 48*time.Hour || !f.allowPrivate || f.rateLimit != 5 || f.workers != 3 || f.catalog != "/etc/hookd/catalog.json" || f.db != "./hookd.db" {
+		t.Fatalf("flags %+v", f)
+	}
+	t.Setenv("HOOKD_RETENTION", "a month")
+	if _, err := parseServeFlags(nil, io.Discard); err == nil || !strings.Contains(err.Error(), "HOOKD_RETENTION") {
+		t.Fatalf("bad HOOKD_RETENTION: %v", err)
+	}
+}
+
+// process is hookd running as a child process.
+type process struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	addr  chan string
+	exit  chan error
+}
+
+func startHookd(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	cmd.Env = []string{"HOOKD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{t: t, cmd: cmd, addr: make(chan string, 1), exit: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.lines = append(p.lines, line)
+			p.mu.Unlock()
+			var rec struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "hookd started" {
+				p.addr <- rec.Addr
+			}
+		}
+		p.exit <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return p
+}
+
+func (p *process) url() string {
+	p.t.Helper()
+	select {
+	case addr := <-p.addr:
+		return "http://" + addr
+	case err := <-p.exit:
+		p.t.Fatalf("hookd exited before listening: %v\n%s", err, p.output())
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("hookd did not start:\n%s", p.output())
+	}
+	return ""
+}
+
+func (p *process) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
+}
+
+// stop sends sig and requires a clean exit.
+func (p *process) stop(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case err := <-p.exit:
+		if err != nil {
+			p.t.Fatalf("hookd exited with %v after %v:\n%s", err, sig, p.output())
+		}
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("hookd did not stop on %v:\n%s", sig, p.output())
+	}
+}
+
+// `hookd serve` prints a generated API key once, serves the API, stops
+// cleanly on SIGTERM and SIGINT, and finds its data and key again.
+func TestServeRestartAndSignals(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hookd.db")
+	p := startHookd(t, "--db", db)
+	base := p.url()
+	key := ""
+	for _, line := range strings.Split(p.output(), "\n") {
+		if s := strings.TrimSpace(line); strings.HasPrefix(s, "hookd_") {
+			key = s
+		}
+	}
+	if key == "" {
+		t.Fatalf("no generated API key printed:\n%s", p.output())
+	}
+	client := &http.Client{Transport: contract.Transport(t, nil)}
+	call := func(base, method, path, body string, want int) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(context.Background(), method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %v", method, path, res.StatusCode, want, out)
+		}
+		return out
+	}
+	g := call(base, "POST", "/v1/groups", `{"name": "payments"}`, http.StatusCreated)
+	p.stop(syscall.SIGTERM)
+	out := p.output()
+	if !strings.Contains(out, `"msg":"shutting down"`) {
+		t.Fatalf("no graceful shutdown in the logs:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		// The key is printed once, on its own line; never in a log record.
+		if strings.HasPrefix(line, "{") && strings.Contains(line, key) {
+			t.Errorf("a log record holds the API key: %s", line)
+		}
+	}
+
+	p = startHookd(t, "--db", db)
+	base = p.url()
+	if strings.Contains(p.output(), "generated the first API key") {
+		t.Fatal("a second API key was generated on restart")
+	}
+	if got := call(base, "GET", "/v1/groups/"+g["id"].(string), "", http.StatusOK); got["name"] != "payments" {
+		t.Fatalf("after restart: %v", got)
+	}
+	client.CloseIdleConnections()
+	p.stop(syscall.SIGINT)
+	t.Logf("hookd's logs:\n%s", p.output())
+}

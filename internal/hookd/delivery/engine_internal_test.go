@@ -1,0 +1,41 @@
+package delivery
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// The documented defaults: 8 workers, a 15 s attempt timeout, 30 days of
+// retention; and the transport gives up waiting for response headers no
+// later than the attempt timeout.
+func TestDefaults(t *testing.T) {
+	e := New(Config{})
+	if e.cfg.Workers != 8 || e.cfg.AttemptTimeout != 15*time.Second || e.cfg.Retention != 30*24*time.Hour {
+		t.Fatalf("defaults: workers %d, attempt timeout %v, retention %v", e.cfg.Workers, e.cfg.AttemptTimeout, e.cfg.Retention)
+	}
+	tr, ok := e.client.Transport.(*http.Transport)
+	if !ok || tr.ResponseHeaderTimeout != 15*time.Second || tr.Proxy != nil {
+		t.Fatalf("transport %+v", e.client.Transport)
+	}
+	if e.client.CheckRedirect == nil || e.client.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+		t.Fatal("redirects would be followed")
+	}
+}
+
+// A Retry-After given as an HTTP date is read against the engine's clock.
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{
+		"":                              0,
+		"120":                           2 * time.Minute,
+		"-5":                            0,
+		"soon":                          0,
+		"Tue, 24 Nov 2026 12:10:00 GMT": 10 * time.Minute,
+		"Tue, 24 Nov 2026 11:00:00 GMT": 0,
+	} {
+		if got := parseRetryAfter(http.Header{"Retry-After": {v}}, now); got != want {
+			t.Errorf("Retry-After %q = %v, want %v", v, got, want)
+		}
+	}
+}

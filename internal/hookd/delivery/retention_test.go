@@ -1,0 +1,53 @@
+package delivery_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// Terminal deliveries, and events left without deliveries, are pruned once
+// older than the retention period (--retention), on the engine's clock.
+// Work still in progress is kept whatever its age.
+func TestRetentionPrunes(t *testing.T) {
+	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) { c.Retention = 48 * time.Hour }))
+	ok := newReceiver(t, always(200))
+	failing := newReceiver(t, always(500))
+	wh := e.webhook("account", map[string]any{"url": ok.URL, "events": []string{"transfer.created"}})
+	slow := e.webhook("account", map[string]any{"url": failing.URL, "events": []string{"workspace.created"}})
+	e.publish(map[string]any{"id": "evt_old", "type": "transfer.created", "data": e.example("transfer.created")})
+	e.publish(map[string]any{"id": "evt_stuck", "type": "workspace.created", "data": e.example("workspace.created")})
+	eventually(t, "the first outcomes", func() bool {
+		return e.deliveries(wh.ID, "")[0].Status == "succeeded" && e.deliveries(slow.ID, "")[0].Status == "retrying"
+	})
+	old, stuck := e.deliveries(wh.ID, "")[0], e.deliveries(slow.ID, "")[0]
+
+	e.advance(30 * time.Hour)
+	e.publish(map[string]any{"id": "evt_new", "type": "transfer.created", "data": e.example("transfer.created")})
+	eventually(t, "the new delivery", func() bool {
+		ds := e.deliveries(wh.ID, "")
+		return len(ds) == 2 && ds[0].Status == "succeeded"
+	})
+	e.call("GET", "/v1/deliveries/"+old.ID, nil, http.StatusOK, nil) // 30 h old: kept
+
+	e.advance(20 * time.Hour) // the old delivery is 50 h old, the new one 20 h
+	eventually(t, "the old delivery to be pruned", func() bool { return len(e.deliveries(wh.ID, "")) == 1 })
+	if d := e.deliveries(wh.ID, "")[0]; d.EventID != "evt_new" {
+		t.Fatalf("kept %+v", d)
+	}
+	e.call("GET", "/v1/deliveries/"+old.ID, nil, http.StatusNotFound, nil)
+	if _, err := e.s.Store.GetEvent(t.Context(), "evt_old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the pruned delivery's event: %v, want it pruned too", err)
+	}
+	if d := e.delivery(stuck.ID); d.Status != "retrying" {
+		t.Errorf("a delivery still retrying was pruned or ended: %+v", d)
+	}
+	if _, err := e.s.Store.GetEvent(t.Context(), "evt_stuck"); err != nil {
+		t.Errorf("the event of a delivery in progress: %v", err)
+	}
+}
