@@ -224,7 +224,11 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 	fields["request_id"] = res.Header.Get("X-Request-Id")
 	c.log.Log(ctx, "hookd API request", fields)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s: read the response: %w", cl.method, cl.path, err)
+		// The connection dropped mid-answer: as unreachable as no answer.
+		if ctx.Err() != nil {
+			return 0, &decodeError{fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())}
+		}
+		return 0, fmt.Errorf("%s %s: %w: reading the response: %s", cl.method, cl.path, ErrUnreachable, redact(err.Error(), secrets...))
 	}
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
 		if cl.out != nil && len(data) > 0 {

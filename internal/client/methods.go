@@ -28,6 +28,15 @@ func path(parts ...string) string {
 	return p
 }
 
+// result returns out, or nil with the error: a failed call never hands
+// back a half-filled value.
+func result[T any](out *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // all follows next_cursor from the first page to the last.
 func all[T any](ctx context.Context, limit int, page func(ctx context.Context, o ListOptions) (*Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
@@ -57,25 +66,27 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 	var out struct {
 		Version string `json:"version"`
 	}
-	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/health", out: &out})
-	return out.Version, err
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/health", out: &out}); err != nil {
+		return "", err
+	}
+	return out.Version, nil
 }
 
 // --- groups
 
 func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (*Group, error) {
 	var out Group
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/groups", body: req, out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/groups", body: req, out: &out}))
 }
 
 func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
 	var out Group
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups" + path(id), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups" + path(id), out: &out}))
 }
 
 func (c *Client) UpdateGroup(ctx context.Context, id string, req UpdateGroupRequest) (*Group, error) {
 	var out Group
-	return &out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/groups" + path(id), body: req, contentType: "application/merge-patch+json", out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/groups" + path(id), body: req, contentType: "application/merge-patch+json", out: &out}))
 }
 
 func (c *Client) DeleteGroup(ctx context.Context, id string) error {
@@ -85,7 +96,7 @@ func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 // ListGroups returns one page.
 func (c *Client) ListGroups(ctx context.Context, o ListOptions) (*Page[Group], error) {
 	var out Page[Group]
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups", query: pageQuery(o), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups", query: pageQuery(o), out: &out}))
 }
 
 // AllGroups iterates over every group, page by page.
@@ -97,12 +108,12 @@ func (c *Client) AllGroups(ctx context.Context) iter.Seq2[Group, error] {
 
 func (c *Client) CreateAccountWebhook(ctx context.Context, req CreateWebhookRequest) (*WebhookWithSecret, error) {
 	var out WebhookWithSecret
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/account", body: req, out: &out, secrets: webhookSecrets(req)})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/account", body: req, out: &out, secrets: webhookSecrets(req)}))
 }
 
 func (c *Client) CreateGroupWebhook(ctx context.Context, groupID string, req CreateWebhookRequest) (*WebhookWithSecret, error) {
 	var out WebhookWithSecret
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/group" + path(groupID), body: req, out: &out, secrets: webhookSecrets(req)})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks/group" + path(groupID), body: req, out: &out, secrets: webhookSecrets(req)}))
 }
 
 func webhookSecrets(req CreateWebhookRequest) []string {
@@ -118,7 +129,7 @@ func webhookSecrets(req CreateWebhookRequest) []string {
 
 func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	var out Webhook
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(id), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(id), out: &out}))
 }
 
 func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateWebhookRequest) (*Webhook, error) {
@@ -127,7 +138,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateWebhook
 	if req.AuthToken != nil && !req.AuthToken.Null {
 		secrets = append(secrets, req.AuthToken.Value)
 	}
-	return &out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/webhooks" + path(id), body: req, contentType: "application/merge-patch+json", out: &out, secrets: secrets})
+	return result(&out, c.do(ctx, call{method: http.MethodPatch, path: "/v1/webhooks" + path(id), body: req, contentType: "application/merge-patch+json", out: &out, secrets: secrets}))
 }
 
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
@@ -150,7 +161,7 @@ func (c *Client) ListWebhooks(ctx context.Context, o WebhookListOptions) (*Page[
 		q.Set("group_id", o.GroupID)
 	}
 	var out Page[Webhook]
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks", query: q, out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks", query: q, out: &out}))
 }
 
 // AllWebhooks iterates over every webhook matching o, page by page.
@@ -172,7 +183,7 @@ func (c *Client) RotateSecret(ctx context.Context, id string, req RotateSecretRe
 	if req.Secret != nil {
 		secrets = append(secrets, *req.Secret)
 	}
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "secret", "rotate"), body: req, out: &out, secrets: secrets})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "secret", "rotate"), body: req, out: &out, secrets: secrets}))
 }
 
 // TestWebhook sends a test delivery now; eventType "" lets the server pick.
@@ -182,7 +193,7 @@ func (c *Client) TestWebhook(ctx context.Context, id, eventType string) (*TestRe
 		body["event_type"] = eventType
 	}
 	var out TestResult
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "test"), body: body, out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/webhooks" + path(id, "test"), body: body, out: &out}))
 }
 
 // --- catalog and events
@@ -191,12 +202,15 @@ func (c *Client) EventCatalog(ctx context.Context) ([]EventType, error) {
 	var out struct {
 		Data []EventType `json:"data"`
 	}
-	return out.Data, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks/events", out: &out})
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks/events", out: &out}); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
 }
 
 func (c *Client) PublishEvent(ctx context.Context, req PublishEventRequest) (*EventAccepted, error) {
 	var out EventAccepted
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/events", body: req, out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/events", body: req, out: &out}))
 }
 
 // --- deliveries
@@ -229,7 +243,7 @@ func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o Deliver
 		q.Set("created_before", o.CreatedBefore.UTC().Format(time.RFC3339Nano))
 	}
 	var out Page[Delivery]
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: q, out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: q, out: &out}))
 }
 
 // AllDeliveries iterates over every delivery matching o, newest first.
@@ -246,15 +260,15 @@ func (c *Client) AllDeliveries(ctx context.Context, webhookID string, o Delivery
 
 func (c *Client) GetDelivery(ctx context.Context, id string) (*DeliveryDetail, error) {
 	var out DeliveryDetail
-	return &out, c.do(ctx, call{method: http.MethodGet, path: "/v1/deliveries" + path(id), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/deliveries" + path(id), out: &out}))
 }
 
 func (c *Client) RetryDelivery(ctx context.Context, id string) (*Delivery, error) {
 	var out Delivery
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "retry"), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "retry"), out: &out}))
 }
 
 func (c *Client) ReplayDelivery(ctx context.Context, id string) (*Delivery, error) {
 	var out Delivery
-	return &out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "replay"), out: &out})
+	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "replay"), out: &out}))
 }
