@@ -139,8 +139,8 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if retryAfter > 0 {
 			wait = min(retryAfter, c.retry.MaxRetryAfter)
 		}
-		c.log.Log(ctx, "hookd API call failed; retrying", map[string]any{
-			"method": cl.method, "path": cl.path, "attempt": attempt + 1, "wait_ms": wait.Milliseconds(), "error": redact(err.Error(), secrets...),
+		c.log.Log(ctx, "hookd API call failed; retrying", LogEntry{
+			Method: cl.method, Path: cl.path, Attempt: attempt + 1, Wait: wait, Error: redact(err.Error(), secrets...),
 		})
 		if sleepErr := c.sleep(ctx, wait); sleepErr != nil {
 			return fmt.Errorf("%s %s: gave up waiting to retry: %w (last error: %w)", cl.method, cl.path, sleepErr, err)
@@ -207,11 +207,10 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 	}
 	start := time.Now()
 	res, err := c.http.Do(req)
-	fields := map[string]any{"method": cl.method, "path": cl.path, "attempt": attempt + 1}
+	entry := LogEntry{Method: cl.method, Path: cl.path, Attempt: attempt + 1, Duration: time.Since(start)}
 	if err != nil {
-		fields["duration_ms"] = time.Since(start).Milliseconds()
-		fields["error"] = redact(err.Error(), secrets...)
-		c.log.Log(ctx, "hookd API request failed", fields)
+		entry.Error = redact(err.Error(), secrets...)
+		c.log.Log(ctx, "hookd API request failed", entry)
 		if ctx.Err() != nil {
 			return 0, &decodeError{fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())}
 		}
@@ -219,10 +218,13 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
-	fields["status"] = res.StatusCode
-	fields["duration_ms"] = time.Since(start).Milliseconds()
-	fields["request_id"] = res.Header.Get("X-Request-Id")
-	c.log.Log(ctx, "hookd API request", fields)
+	entry.Status = res.StatusCode
+	entry.Duration = time.Since(start)
+	entry.RequestID = res.Header.Get("X-Request-Id")
+	if err != nil {
+		entry.Error = redact(err.Error(), secrets...)
+	}
+	c.log.Log(ctx, "hookd API request", entry)
 	if err != nil {
 		// The connection dropped mid-answer: as unreachable as no answer.
 		if ctx.Err() != nil {

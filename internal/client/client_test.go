@@ -378,10 +378,12 @@ func TestPagination2500(t *testing.T) {
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
-	logger := LoggerFunc(func(_ context.Context, msg string, fields map[string]any) {
+	var entries []LogEntry
+	logger := LoggerFunc(func(_ context.Context, msg string, entry LogEntry) {
 		mu.Lock()
 		defer mu.Unlock()
-		lines = append(lines, fmt.Sprint(msg, fields))
+		lines = append(lines, fmt.Sprintf("%s %+v", msg, entry))
+		entries = append(entries, entry)
 	})
 	var fail atomic.Bool
 	c, s := newTestClient(t, func(next http.RoundTripper) http.RoundTripper {
@@ -412,8 +414,19 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			t.Errorf("logs or errors contain %q:\n%s", s, all)
 		}
 	}
-	if len(lines) < 3 || !strings.Contains(all, "request_id") {
-		t.Fatalf("expected request log lines with request ids, got:\n%s", all)
+	if len(lines) < 3 {
+		t.Fatalf("expected request log lines, got:\n%s", all)
+	}
+	// The dropped first attempt, its retry decision, then the answered retry.
+	first, retry, second := entries[0], entries[1], entries[2]
+	if first.Method != http.MethodPost || first.Path != "/v1/webhooks/account" || first.Attempt != 1 || first.Status != 0 || first.Error == "" {
+		t.Errorf("first entry %+v, want a failed POST /v1/webhooks/account attempt 1 without status", first)
+	}
+	if retry.Attempt != 1 || retry.Wait <= 0 || retry.Error == "" {
+		t.Errorf("retry entry %+v, want attempt 1 with a wait and the error", retry)
+	}
+	if second.Attempt != 2 || second.Status != http.StatusCreated || second.RequestID == "" || second.Duration <= 0 || second.Error != "" {
+		t.Errorf("second entry %+v, want attempt 2 answered 201 with a request id and a duration", second)
 	}
 }
 

@@ -19,7 +19,7 @@ func TestUnreachable(t *testing.T) {
 	ln.Close() // nothing listens there any more
 	var lines atomic.Int32
 	c, err := New(endpoint, "k", WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}),
-		WithLogger(LoggerFunc(func(_ context.Context, msg string, _ map[string]any) {
+		WithLogger(LoggerFunc(func(_ context.Context, msg string, _ LogEntry) {
 			if msg == "hookd API request failed" {
 				lines.Add(1)
 			}

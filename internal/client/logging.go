@@ -4,22 +4,45 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 )
 
-// Logger receives one structured line per HTTP exchange. The provider bridges
-// it to tflog. Fields never hold credentials: see redact.
+// Logger receives one structured entry per HTTP exchange and per retry
+// decision. The provider bridges it to tflog. Entries never hold
+// credentials: see redact.
 type Logger interface {
-	Log(ctx context.Context, msg string, fields map[string]any)
+	Log(ctx context.Context, msg string, entry LogEntry)
 }
 
 // LoggerFunc adapts a function to Logger.
-type LoggerFunc func(ctx context.Context, msg string, fields map[string]any)
+type LoggerFunc func(ctx context.Context, msg string, entry LogEntry)
 
-func (f LoggerFunc) Log(ctx context.Context, msg string, fields map[string]any) { f(ctx, msg, fields) }
+func (f LoggerFunc) Log(ctx context.Context, msg string, entry LogEntry) { f(ctx, msg, entry) }
+
+// LogEntry describes one HTTP exchange, or the decision to retry one. Zero
+// values mean "not known" (no response, no wait).
+type LogEntry struct {
+	Method string
+	// Path is the request path without the query; it never holds secrets.
+	Path string
+	// Attempt counts from 1; retries of one logical call share its
+	// Idempotency-Key.
+	Attempt int
+	// Status is the HTTP status of the response, 0 when none came.
+	Status int
+	// Duration of the exchange, 0 for a retry decision.
+	Duration time.Duration
+	// RequestID is the server's X-Request-Id, for support and server logs.
+	RequestID string
+	// Wait is the pause before the next attempt, set on retry decisions.
+	Wait time.Duration
+	// Error is the failure, with credentials redacted; "" on success.
+	Error string
+}
 
 type nopLogger struct{}
 
-func (nopLogger) Log(context.Context, string, map[string]any) {}
+func (nopLogger) Log(context.Context, string, LogEntry) {}
 
 // secretLike finds signing secrets and API keys in free text (error details
 // echo input now and then); they are replaced before anything is logged or

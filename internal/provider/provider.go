@@ -223,11 +223,33 @@ func userAgent(version, terraformVersion string) string {
 // tflogBridge sends the client's exchange logs to tflog. The client already
 // redacts credentials; masking the key here is the second line.
 func tflogBridge(apiKey string) client.Logger {
-	return client.LoggerFunc(func(ctx context.Context, msg string, fields map[string]any) {
+	return client.LoggerFunc(func(ctx context.Context, msg string, entry client.LogEntry) {
 		ctx = tflog.MaskLogStrings(ctx, apiKey)
 		ctx = tflog.MaskLogRegexes(ctx, secretPattern)
-		tflog.Debug(ctx, msg, fields)
+		tflog.Debug(ctx, msg, logFields(entry))
 	})
+}
+
+// logFields turns a client log entry into tflog fields, leaving out what is
+// not known (no status without a response, no wait unless retrying).
+func logFields(e client.LogEntry) map[string]any {
+	f := map[string]any{"method": e.Method, "path": e.Path, "attempt": e.Attempt}
+	if e.Status != 0 {
+		f["status"] = e.Status
+	}
+	if e.Duration != 0 {
+		f["duration_ms"] = e.Duration.Milliseconds()
+	}
+	if e.RequestID != "" {
+		f["request_id"] = e.RequestID
+	}
+	if e.Wait != 0 {
+		f["wait_ms"] = e.Wait.Milliseconds()
+	}
+	if e.Error != "" {
+		f["error"] = e.Error
+	}
+	return f
 }
 
 // parseCatalog turns the served catalog into the checker the server uses
