@@ -198,6 +198,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := s.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	<-errc
-	return nil
+	// Serve returns nil once Shutdown closed it; anything else is a failure
+	// that happened while shutting down.
+	return <-errc
 }

@@ -227,7 +227,8 @@ func TestServeRestartAndSignals(t *testing.T) {
 	if strings.Contains(p.output(), "generated the first API key") {
 		t.Fatal("a second API key was generated on restart")
 	}
-	if got := call(base, "GET", "/v1/groups/"+g["id"].(string), "", http.StatusOK); got["name"] != "payments" {
+	gid, _ := g["id"].(string)
+	if got := call(base, "GET", "/v1/groups/"+gid, "", http.StatusOK); got["name"] != "payments" {
 		t.Fatalf("after restart: %v", got)
 	}
 	client.CloseIdleConnections()

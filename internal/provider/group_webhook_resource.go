@@ -25,11 +25,11 @@ func (groupScope) scope() client.Scope    { return client.ScopeGroup }
 func (groupScope) newModel() webhookState { return &groupWebhookModel{} }
 
 func (groupScope) create(ctx context.Context, c *client.Client, m webhookState, req client.CreateWebhookRequest) (*client.WebhookWithSecret, error) {
-	return c.CreateGroupWebhook(ctx, m.(*groupWebhookModel).GroupID.ValueString(), req)
+	return c.CreateGroupWebhook(ctx, m.groupID().ValueString(), req)
 }
 
 func (groupScope) fromAPI(m webhookState, api *client.Webhook) {
-	m.(*groupWebhookModel).GroupID = types.StringPointerValue(api.GroupID)
+	*m.groupID() = types.StringPointerValue(api.GroupID)
 }
 
 // schema of either scope.

@@ -212,10 +212,10 @@ data "hookd_webhook_deliveries" "failing_succeeded" {
 	})
 }
 
-func atLeast(min int64) func(int64) error {
+func atLeast(lowest int64) func(int64) error {
 	return func(v int64) error {
-		if v < min {
-			return fmt.Errorf("want at least %d, got %d", min, v)
+		if v < lowest {
+			return fmt.Errorf("want at least %d, got %d", lowest, v)
 		}
 		return nil
 	}

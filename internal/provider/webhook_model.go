@@ -49,23 +49,28 @@ var secretRotationAttrTypes = map[string]attr.Type{
 	"grace_period_hours": types.Int64Type,
 }
 
-// webhookState is a scope's model: it gives access to the shared part.
+// webhookState is a scope's model: it gives access to the shared part and,
+// for group webhooks, to the group.
 type webhookState interface {
 	common() *webhookModel
+	// groupID is the group_id attribute, nil at account scope.
+	groupID() *types.String
 }
 
 type accountWebhookModel struct {
 	webhookModel
 }
 
-func (m *accountWebhookModel) common() *webhookModel { return &m.webhookModel }
+func (m *accountWebhookModel) common() *webhookModel  { return &m.webhookModel }
+func (m *accountWebhookModel) groupID() *types.String { return nil }
 
 type groupWebhookModel struct {
 	webhookModel
 	GroupID types.String `tfsdk:"group_id"`
 }
 
-func (m *groupWebhookModel) common() *webhookModel { return &m.webhookModel }
+func (m *groupWebhookModel) common() *webhookModel  { return &m.webhookModel }
+func (m *groupWebhookModel) groupID() *types.String { return &m.GroupID }
 
 // timestamp renders an API time the way state keeps it.
 func timestamp(t time.Time) types.String {

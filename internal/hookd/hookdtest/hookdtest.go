@@ -106,7 +106,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		if err := s.Shutdown(ctx); graceful && err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("hookdtest: shutdown: %v", err)
 		}
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("hookdtest: serve: %v", err)
+		}
 	}
 	ts.stop = stop
 	t.Cleanup(func() { stop(true) })

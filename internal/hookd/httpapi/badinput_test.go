@@ -13,8 +13,8 @@ import (
 func TestBadInput(t *testing.T) {
 	s := hookdtest.Start(t)
 	c := newClient(t, s)
-	gid := c.createGroup("payments")["id"].(string)
-	wid := c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}})["id"].(string)
+	gid := field[string](t, c.createGroup("payments"), "id")
+	wid := field[string](t, c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}}), "id")
 	valid := func(edit func(map[string]any)) map[string]any {
 		b := map[string]any{"url": "https://example.com/hooks", "events": []string{"transfer.created"}}
 		edit(b)

@@ -171,8 +171,10 @@ var fieldCache sync.Map // reflect.Type -> map[string]int
 
 // fieldsOf maps json member names of a struct type to field indexes.
 func fieldsOf(t reflect.Type) map[string]int {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]int)
+	if cached, ok := fieldCache.Load(t); ok {
+		if m, ok := cached.(map[string]int); ok {
+			return m
+		}
 	}
 	m := map[string]int{}
 	for i := range t.NumField() {

@@ -43,22 +43,19 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 	if req.ID != nil && !eventIDPattern.MatchString(*req.ID) {
 		errs.add("/id", "must be \"evt_\" followed by 1 to 64 letters, digits, \"_\" or \"-\"")
 	}
-	switch {
-	case req.Type == nil:
+	if req.Type == nil {
 		errs.add("/type", "is required")
-	default:
-		if _, ok := a.cfg.Catalog.Lookup(*req.Type); !ok {
-			detail := "is not an event type of the catalog"
-			if s := a.cfg.Catalog.Suggest(*req.Type); s != "" {
-				detail += " (did you mean \"" + s + "\"?)"
-			}
-			errs.add("/type", "%q %s", *req.Type, detail)
-		} else if len(req.Data) == 0 || string(req.Data) == "null" {
-			errs.add("/data", "is required: a JSON object valid against the schema of %q", *req.Type)
-		} else {
-			for _, v := range a.cfg.Catalog.ValidateData(*req.Type, req.Data) {
-				errs.add("/data"+v.Pointer, "%s", v.Detail)
-			}
+	} else if _, ok := a.cfg.Catalog.Lookup(*req.Type); !ok {
+		detail := "is not an event type of the catalog"
+		if s := a.cfg.Catalog.Suggest(*req.Type); s != "" {
+			detail += " (did you mean \"" + s + "\"?)"
+		}
+		errs.add("/type", "%q %s", *req.Type, detail)
+	} else if len(req.Data) == 0 || string(req.Data) == "null" {
+		errs.add("/data", "is required: a JSON object valid against the schema of %q", *req.Type)
+	} else {
+		for _, v := range a.cfg.Catalog.ValidateData(*req.Type, req.Data) {
+			errs.add("/data"+v.Pointer, "%s", v.Detail)
 		}
 	}
 	groupID := ""

@@ -158,7 +158,7 @@ func (c *client) countWebhooks() int {
 			path += "&cursor=" + cursor
 		}
 		page := c.ok(req{method: "GET", path: path}, http.StatusOK)
-		n += len(page["data"].([]any))
+		n += len(field[[]any](c.t, page, "data"))
 		next, _ := page["next_cursor"].(string)
 		if next == "" {
 			return n
@@ -172,6 +172,27 @@ func decode(t *testing.T, body []byte) map[string]any {
 	var out map[string]any
 	if err := json.Unmarshal(body, &out); err != nil {
 		t.Fatalf("not a JSON object: %v: %s", err, body)
+	}
+	return out
+}
+
+// field returns m[key] as a T, failing the test when it is missing or of
+// another type.
+func field[T any](t testing.TB, m map[string]any, key string) T {
+	t.Helper()
+	v, ok := m[key].(T)
+	if !ok {
+		t.Fatalf("member %q is %T (%v), want %T", key, m[key], m[key], v)
+	}
+	return v
+}
+
+// as returns v as a T, failing the test when it is of another type.
+func as[T any](t testing.TB, v any) T {
+	t.Helper()
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("value is %T (%v), want %T", v, v, out)
 	}
 	return out
 }

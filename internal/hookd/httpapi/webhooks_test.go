@@ -32,7 +32,7 @@ func TestWebhookLifecycle(t *testing.T) {
 		t.Fatalf("create: %d %s", created.status, created.body)
 	}
 	wh := decode(t, created.body)
-	id := wh["id"].(string)
+	id := field[string](t, wh, "id")
 	if !strings.HasPrefix(id, "wh_") {
 		t.Errorf("id %q lacks wh_ prefix", id)
 	}
@@ -108,8 +108,8 @@ func TestGroupWebhooks(t *testing.T) {
 	s := hookdtest.Start(t)
 	c := newClient(t, s)
 	g := c.createGroup("payments")
-	gid := g["id"].(string)
-	other := c.createGroup("search")["id"].(string)
+	gid := field[string](t, g, "id")
+	other := field[string](t, c.createGroup("search"), "id")
 
 	wh := c.ok(req{method: "POST", path: "/v1/webhooks/group/" + gid, body: map[string]any{
 		"url": "https://example.com/g", "events": []string{"transfer.*"},
@@ -118,15 +118,15 @@ func TestGroupWebhooks(t *testing.T) {
 	c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}})
 
 	list := c.ok(req{method: "GET", path: "/v1/webhooks?group_id=" + gid}, http.StatusOK)
-	if n := len(list["data"].([]any)); n != 1 || list["next_cursor"] != nil {
+	if n := len(field[[]any](t, list, "data")); n != 1 || list["next_cursor"] != nil {
 		t.Fatalf("group filter: %d webhooks, next_cursor %v", n, list["next_cursor"])
 	}
 	list = c.ok(req{method: "GET", path: "/v1/webhooks?group_id=" + other}, http.StatusOK)
-	if n := len(list["data"].([]any)); n != 0 {
+	if n := len(field[[]any](t, list, "data")); n != 0 {
 		t.Fatalf("other group lists %d webhooks", n)
 	}
 	list = c.ok(req{method: "GET", path: "/v1/webhooks?scope=account"}, http.StatusOK)
-	if n := len(list["data"].([]any)); n != 1 {
+	if n := len(field[[]any](t, list, "data")); n != 1 {
 		t.Fatalf("scope=account lists %d webhooks", n)
 	}
 	if n := c.countWebhooks(); n != 2 {
@@ -137,7 +137,7 @@ func TestGroupWebhooks(t *testing.T) {
 	if !strings.Contains(p.Detail, gid) {
 		t.Errorf("detail %q does not name the group", p.Detail)
 	}
-	c.ok(req{method: "DELETE", path: "/v1/webhooks/" + wh["id"].(string)}, http.StatusNoContent)
+	c.ok(req{method: "DELETE", path: "/v1/webhooks/" + field[string](t, wh, "id")}, http.StatusNoContent)
 	c.ok(req{method: "DELETE", path: "/v1/groups/" + gid}, http.StatusNoContent)
 	c.problem(req{method: "GET", path: "/v1/groups/" + gid}, http.StatusNotFound, "not_found")
 }
@@ -150,7 +150,7 @@ func TestGroupLifecycle(t *testing.T) {
 		t.Fatalf("create: %d %s", created.status, created.body)
 	}
 	g := decode(t, created.body)
-	id := g["id"].(string)
+	id := field[string](t, g, "id")
 	if !strings.HasPrefix(id, "grp_") || created.header.Get("Location") != "/v1/groups/"+id {
 		t.Fatalf("id %q, Location %q", id, created.header.Get("Location"))
 	}
@@ -183,8 +183,8 @@ func TestPagination(t *testing.T) {
 		}
 		page := c.ok(req{method: "GET", path: path}, http.StatusOK)
 		pages++
-		for _, g := range page["data"].([]any) {
-			id := g.(map[string]any)["id"].(string)
+		for _, g := range field[[]any](t, page, "data") {
+			id := field[string](t, as[map[string]any](t, g), "id")
 			if seen[id] {
 				t.Fatalf("group %s listed twice", id)
 			}
@@ -213,11 +213,11 @@ func TestCatalogAndHealth(t *testing.T) {
 	s := hookdtest.Start(t)
 	c := newClient(t, s)
 	cat := c.ok(req{method: "GET", path: "/v1/webhooks/events"}, http.StatusOK)
-	data := cat["data"].([]any)
+	data := field[[]any](t, cat, "data")
 	if len(data) != 31 {
 		t.Fatalf("catalog has %d types, want 31", len(data))
 	}
-	first := data[0].(map[string]any)
+	first := as[map[string]any](t, data[0])
 	for _, k := range []string{"type", "category", "description", "stability", "deprecated", "schema", "example"} {
 		if _, ok := first[k]; !ok {
 			t.Errorf("catalog entry lacks %q", k)

@@ -64,7 +64,10 @@ func TestRestart(t *testing.T) {
 	var idem map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&idem)
 	res.Body.Close()
-	generated := idem["secret"].(string)
+	generated, ok := idem["secret"].(string)
+	if !ok || generated == "" {
+		t.Fatalf("the create without a secret returned no generated secret: %v", idem)
+	}
 	s.Stop()
 
 	for _, name := range []string{"hookd.db", "hookd.db-wal"} {
@@ -87,7 +90,8 @@ func TestRestart(t *testing.T) {
 	if s2.GeneratedAPIKey != "" {
 		t.Fatal("a second key was generated on restart")
 	}
-	status, got := call(t, s2, key, "GET", "/v1/webhooks/"+wh["id"].(string), "")
+	whID, _ := wh["id"].(string)
+	status, got := call(t, s2, key, "GET", "/v1/webhooks/"+whID, "")
 	if status != http.StatusOK || got["auth_token_set"] != true || got["url"] != "https://example.com/h" {
 		t.Fatalf("after restart: %d %v", status, got)
 	}

@@ -243,13 +243,13 @@ func TestWebhookRoundTrip(t *testing.T) {
 	mustCreateWebhook(t, s, full)
 	diff(t, "full webhook", mustGetWebhook(t, s, full.ID), full)
 
-	min := minimalWebhook("wh_min", t0.Add(1))
-	mustCreateWebhook(t, s, min)
-	got := mustGetWebhook(t, s, min.ID)
+	minimal := minimalWebhook("wh_min", t0.Add(1))
+	mustCreateWebhook(t, s, minimal)
+	got := mustGetWebhook(t, s, minimal.ID)
 	if got.Headers == nil {
 		t.Error("Headers is nil after a read")
 	}
-	want := *min
+	want := *minimal
 	want.Headers = map[string]string{}
 	diff(t, "minimal webhook", got, &want)
 
@@ -287,12 +287,12 @@ func TestWebhookRoundTrip(t *testing.T) {
 	diff(t, "webhook after update", mustGetWebhook(t, s, full.ID), wantUp)
 
 	// And set them all again on the minimal one.
-	setAll := fullWebhook(min.ID, "", min.CreatedAt)
+	setAll := fullWebhook(minimal.ID, "", minimal.CreatedAt)
 	setAll.Scope = ScopeAccount
-	if _, err := s.UpdateWebhook(ctx, min.ID, func(w *Webhook) error { *w = *setAll; return nil }); err != nil {
+	if _, err := s.UpdateWebhook(ctx, minimal.ID, func(w *Webhook) error { *w = *setAll; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	diff(t, "webhook with every field set by update", mustGetWebhook(t, s, min.ID), setAll)
+	diff(t, "webhook with every field set by update", mustGetWebhook(t, s, minimal.ID), setAll)
 
 	if err := s.DeleteWebhook(ctx, full.ID); err != nil {
 		t.Fatal(err)
