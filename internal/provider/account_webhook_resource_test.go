@@ -153,7 +153,9 @@ resource "hookd_account_webhook" "test" {
 }
 
 // A change made outside Terraform shows in the plan, and one apply (one
-// PATCH) converges.
+// PATCH) converges. That includes an auth token added outside Terraform:
+// its value is never read, but auth_token_set shows it, and the apply
+// removes it since the configuration has none.
 func TestAccAccountWebhook_drift(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
@@ -180,7 +182,7 @@ resource "hookd_account_webhook" "test" {
 						}
 						off := false
 						if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{
-							Events: []string{"*"}, Active: &off,
+							Events: []string{"*"}, Active: &off, AuthToken: client.Set("tok-out-of-band"),
 							Headers: client.Set(map[string]*string{"X-Team": nil, "X-Other": ptr("1")}),
 						}); err != nil {
 							t.Fatal(err)
@@ -192,14 +194,47 @@ resource "hookd_account_webhook" "test" {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("active"), knownvalue.Bool(true)),
+						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token_set"), knownvalue.Bool(false)),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("updated_at")),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token_set"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("headers"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"X-Team": knownvalue.StringExact("audit"),
 					})),
+				},
+			},
+			{
+				// Only a token, added outside Terraform: no configured value
+				// differs, yet the plan updates (and updated_at is unknown,
+				// or the apply would be inconsistent).
+				PreConfig: func() {
+					ctx := context.Background()
+					for wh, err := range env.Client.AllWebhooks(ctx, client.WebhookListOptions{Scope: client.ScopeAccount}) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						if wh.URL == rcv.URL {
+							if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{AuthToken: client.Set("tok-again")}); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token_set"), knownvalue.Bool(false)),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("updated_at")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("auth_token_set"), knownvalue.Bool(false)),
 				},
 			},
 		},

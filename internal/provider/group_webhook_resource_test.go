@@ -110,7 +110,7 @@ resource "hookd_group_webhook" "test" {
   url      = %q
   events   = ["*"]
 }`, rcv.URL)),
-				ExpectError: regexp.MustCompile(`(?s)Unable to create the group_webhook.*group "grp_doesnotexist" not found`),
+				ExpectError: regexp.MustCompile(`(?s)Unable to create the group webhook.*group "grp_doesnotexist" not found`),
 			},
 			{
 				// An account webhook cannot be imported as a group webhook.

@@ -26,6 +26,7 @@ type webhookModel struct {
 	Active                  types.Bool     `tfsdk:"active"`
 	Headers                 types.Map      `tfsdk:"headers"`
 	AuthToken               types.String   `tfsdk:"auth_token"`
+	AuthTokenSet            types.Bool     `tfsdk:"auth_token_set"`
 	Secret                  types.String   `tfsdk:"secret"`
 	SecretVersion           types.Int64    `tfsdk:"secret_version"`
 	SecretRotation          types.Object   `tfsdk:"secret_rotation"`
@@ -91,6 +92,8 @@ func timestampPtr(t *time.Time) types.String {
 // Two things are reconciled with the API rather than copied:
 //   - auth_token becomes null when the API says none is set (removed outside
 //     Terraform), so the plan shows the drift; its value is never compared.
+//     auth_token_set is what the API says, so a token set outside Terraform
+//     shows too (see authTokenSetFromConfig).
 //   - secret becomes null when the API's secret_version differs from the
 //     prior one (rotated outside Terraform); rotated reports that case.
 func webhookFromAPI(ctx context.Context, api *client.Webhook, prior webhookModel) (m webhookModel, rotated bool, diags diag.Diagnostics) {
@@ -106,6 +109,7 @@ func webhookFromAPI(ctx context.Context, api *client.Webhook, prior webhookModel
 	m.Active = types.BoolValue(api.Active)
 	m.Headers, d = headersFromAPI(ctx, api.Headers, prior.Headers)
 	diags.Append(d...)
+	m.AuthTokenSet = types.BoolValue(api.AuthTokenSet)
 	if !api.AuthTokenSet {
 		m.AuthToken = types.StringNull()
 	}
@@ -186,7 +190,9 @@ func updateRequest(ctx context.Context, plan, state webhookModel) (req client.Up
 			req.Headers, changed = client.Set(patch), true
 		}
 	}
-	if !plan.AuthToken.Equal(state.AuthToken) {
+	// A token the server has but state does not know (set outside Terraform,
+	// or imported) is removed when the configuration has none.
+	if !plan.AuthToken.Equal(state.AuthToken) || (plan.AuthToken.IsNull() && state.AuthTokenSet.ValueBool()) {
 		req.AuthToken, changed = nullable(plan.AuthToken), true
 	}
 	return req, changed, diags

@@ -40,6 +40,7 @@ func TestWebhookFromAPI(t *testing.T) {
 		"description": {m.Description, types.StringNull()},
 		"secret":      {m.Secret, types.StringValue("whsec_kept")},
 		"auth_token":  {m.AuthToken, types.StringValue("tok")},
+		"token_set":   {m.AuthTokenSet, types.BoolValue(true)},
 		"test":        {m.TestOnApply, types.BoolValue(true)},
 		"created_at":  {m.CreatedAt, types.StringValue("2026-11-24T12:00:00.000123Z")},
 		"previous":    {m.PreviousSecretExpiresAt, types.StringNull()},
@@ -67,8 +68,8 @@ func TestWebhookFromAPIReconciles(t *testing.T) {
 	api.SecretVersion, api.AuthTokenSet = 3, false
 	prior := webhookModel{Secret: types.StringValue("whsec_old"), SecretVersion: types.Int64Value(2), AuthToken: types.StringValue("tok")}
 	m, rotated, _ := webhookFromAPI(ctx, api, prior)
-	if !rotated || !m.Secret.IsNull() || m.SecretVersion.ValueInt64() != 3 || !m.AuthToken.IsNull() {
-		t.Fatalf("rotated %v secret %v version %v token %v", rotated, m.Secret, m.SecretVersion, m.AuthToken)
+	if !rotated || !m.Secret.IsNull() || m.SecretVersion.ValueInt64() != 3 || !m.AuthToken.IsNull() || m.AuthTokenSet.ValueBool() {
+		t.Fatalf("rotated %v secret %v version %v token %v token set %v", rotated, m.Secret, m.SecretVersion, m.AuthToken, m.AuthTokenSet)
 	}
 	// After import nothing is known: no warning, secret stays null.
 	m, rotated, _ = webhookFromAPI(ctx, api, webhookModel{SecretVersion: types.Int64Null(), Secret: types.StringNull()})
@@ -128,6 +129,27 @@ func TestUpdateRequest(t *testing.T) {
 	if req.Name == nil || req.Name.Value != "b" || req.Description == nil || !req.Description.Null ||
 		req.AuthToken == nil || !req.AuthToken.Null || req.Active == nil || *req.Active || req.URL != nil || req.Events != nil {
 		t.Fatalf("patch %+v", req)
+	}
+}
+
+// A token the server has but state does not know (imported, or set outside
+// Terraform) is removed when the configuration has none, and left alone
+// when the server has none either.
+func TestUpdateRequestUnknownToken(t *testing.T) {
+	ctx := context.Background()
+	state := webhookModel{
+		URL: types.StringValue("https://x/1"), Events: types.SetValueMust(types.StringType, []attr.Value{types.StringValue("*")}),
+		Headers: types.MapNull(types.StringType), AuthToken: types.StringNull(), AuthTokenSet: types.BoolValue(true),
+	}
+	plan := state
+	plan.AuthTokenSet = types.BoolValue(false)
+	req, changed, _ := updateRequest(ctx, plan, state)
+	if !changed || req.AuthToken == nil || !req.AuthToken.Null {
+		t.Fatalf("changed %v patch %+v, want auth_token: null", changed, req)
+	}
+	state.AuthTokenSet = types.BoolValue(false)
+	if req, changed, _ := updateRequest(ctx, state, state); changed || req.AuthToken != nil {
+		t.Fatalf("changed %v patch %+v, want no change", changed, req)
 	}
 }
 

@@ -13,6 +13,37 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// authTokenSetFromConfig plans auth_token_set as "auth_token is configured".
+// The token itself is never read back, so this is what shows a token set or
+// removed outside Terraform as a diff.
+type authTokenSetFromConfig struct{}
+
+var _ planmodifier.Bool = authTokenSetFromConfig{}
+
+func (authTokenSetFromConfig) Description(context.Context) string {
+	return "True when auth_token is configured, false when it is not."
+}
+
+func (m authTokenSetFromConfig) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (authTokenSetFromConfig) PlanModifyBool(ctx context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var token types.String
+	if d := req.Config.GetAttribute(ctx, path.Root("auth_token"), &token); d.HasError() {
+		resp.Diagnostics.Append(d...)
+		return
+	}
+	if token.IsUnknown() {
+		resp.PlanValue = types.BoolUnknown() // may still turn out null
+		return
+	}
+	resp.PlanValue = types.BoolValue(!token.IsNull())
+}
+
 // unknownOnRotation keeps a secret-related value from state, unless the
 // plan rotates the secret (see rotationRequested): then it is unknown until
 // the rotate call answers.

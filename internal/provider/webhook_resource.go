@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -55,11 +56,35 @@ func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 // ModifyPlan checks event types against the live catalog, so a typo fails
-// the plan with a suggestion instead of the apply.
+// the plan with a suggestion instead of the apply, and plans updated_at for
+// updates that no configured value shows.
 func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil || r.data.catalog == nil {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
+	if !req.State.Raw.IsNull() {
+		r.planUpdatedAt(ctx, req, resp)
+	}
+	if r.data != nil && r.data.catalog != nil {
+		r.checkEvents(ctx, req, resp)
+	}
+}
+
+// planUpdatedAt: removing a token the server has but the configuration does
+// not (auth_token_set planned false by authTokenSetFromConfig) is an update
+// that the framework cannot see in the configuration; the server sets a new
+// updated_at, so the plan must not promise the old one.
+func (r *webhookResource) planUpdatedAt(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var planned, prior types.Bool
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("auth_token_set"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("auth_token_set"), &prior)...)
+	if resp.Diagnostics.HasError() || planned.Equal(prior) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), types.StringUnknown())...)
+}
+
+func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var events types.Set
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("events"), &events)...)
 	if resp.Diagnostics.HasError() || events.IsUnknown() || events.IsNull() {
@@ -96,7 +121,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 
 	created, err := r.s.create(ctx, r.data.client, m, body)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to create the "+r.s.typeName(), err)
+		addAPIError(&resp.Diagnostics, "Unable to create the "+r.kind(), err)
 		return
 	}
 	tflog.Info(ctx, "created webhook", map[string]any{"id": created.ID, "scope": string(created.Scope)})
@@ -135,7 +160,7 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read the "+r.s.typeName(), err)
+		addAPIError(&resp.Diagnostics, "Unable to read "+r.kind()+" "+state.ID.ValueString(), err)
 		return
 	}
 	if api.Scope != r.s.scope() {
@@ -180,7 +205,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	if changed {
 		api, err := r.data.client.UpdateWebhook(ctx, id, patch)
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to update the "+r.s.typeName(), err)
+			addAPIError(&resp.Diagnostics, "Unable to update "+r.kind()+" "+id, err)
 			return
 		}
 		prior := *plan
@@ -205,7 +230,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 			next.SecretRotation = state.SecretRotation
 			*plan = next
 			resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
-			addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret", err)
+			addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret of "+r.kind()+" "+id, err)
 			return
 		}
 		tflog.Info(ctx, "rotated webhook secret", map[string]any{"id": id, "secret_version": rot.SecretVersion})
@@ -240,9 +265,12 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 	defer cancel()
 	err := r.data.client.DeleteWebhook(ctx, state.ID.ValueString())
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		addAPIError(&resp.Diagnostics, "Unable to delete the "+r.s.typeName(), err)
+		addAPIError(&resp.Diagnostics, "Unable to delete "+r.kind()+" "+state.ID.ValueString(), err)
 	}
 }
+
+// kind names the resource in messages: "account webhook", "group webhook".
+func (r *webhookResource) kind() string { return strings.ReplaceAll(r.s.typeName(), "_", " ") }
 
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)

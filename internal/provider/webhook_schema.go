@@ -74,10 +74,15 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Validators:          []validator.Map{headersValidator{}},
 		},
 		"auth_token": schema.StringAttribute{
-			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery. The API never returns it: Terraform keeps the configured value and only notices when a token was removed outside Terraform. Null after import.",
+			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one. Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token.",
 			Optional:            true,
 			Sensitive:           true,
 			Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
+		},
+		"auth_token_set": schema.BoolAttribute{
+			MarkdownDescription: "Whether the server sends an auth token on deliveries. Planned from `auth_token` (set or not); a token added or removed outside Terraform shows in the plan as a change of this attribute, and apply converges to the configuration.",
+			Computed:            true,
+			PlanModifiers:       []planmodifier.Bool{authTokenSetFromConfig{}},
 		},
 		"secret": schema.StringAttribute{
 			MarkdownDescription: "The signing secret (`whsec_...`), from the create or rotate response: the API never returns it again. Null after import, and after a rotation made outside Terraform; change `secret_rotation.trigger` to get a new one into state.",
