@@ -1,179 +1,193 @@
 #!/usr/bin/env bash
-# make demo: builds hookd, starts it on a free loopback port with a temporary
-# database and a generated API key, walks through the Hooks API with curl,
-# delivers events to a local receiver that checks their signatures, and
-# stops everything it started (also when interrupted).
+# make demo: the quickstart end to end, with nothing but go and terraform.
+#
+# Builds the provider, hookd and scripts/demotool; starts hookd on a free
+# loopback port with a temporary database and a generated API key, and a
+# local receiver that prints every delivery and verifies its signatures;
+# points Terraform at the fresh provider build with a throwaway CLI
+# configuration (dev_overrides, so nothing is downloaded); applies
+# examples/quickstart; publishes a few events; shows the deliveries as
+# Terraform reads them; destroys; and stops everything it started, by PID,
+# also when interrupted. Everything lives in one temporary directory,
+# removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+if [ -t 1 ]; then
+  bold=$'\033[1m' red=$'\033[31m' reset=$'\033[0m' tf_color=()
+else
+  bold="" red="" reset="" tf_color=(-no-color)
+fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$reset"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '%sdemo: %s%s\n' "$red" "$*" "$reset" >&2; exit 1; }
 
-for tool in go curl jq; do
-  command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed or not on PATH; install it and run 'make demo' again"
+# The two tools the demo needs; exit 127 ("command not found") without them.
+for tool in go terraform; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    case $tool in
+      go) hint="install Go 1.26 or newer (https://go.dev/dl/)" ;;
+      terraform) hint="install Terraform 1.11 or newer (https://developer.hashicorp.com/terraform/install)" ;;
+    esac
+    printf "%sdemo: '%s' is not installed or not on PATH: %s, then run 'make demo' again%s\n" "$red" "$tool" "$hint" "$reset" >&2
+    exit 127
+  fi
 done
+
+# Nothing from the caller's environment steers hookd, the provider or
+# Terraform: the demo sets what it needs below.
+for var in $(compgen -e); do
+  case $var in
+    HOOKD_* | TF_CLI_ARGS* | TF_DATA_DIR | TF_WORKSPACE | TF_VAR_*) unset "$var" ;;
+  esac
+done
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hookd-demo.XXXXXX")
-hookd_pid=""
-receiver_pid=""
-cleanup() {
-  for pid in "$receiver_pid" "$hookd_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
+hookd_pid="" receiver_pid="" fg_pid="" fg_name="" interrupted=""
+exec 3>&1 4>&2
+
+# stop PID NAME [SIGNAL]: signals a process the demo spawned, with its
+# process group (go build's compilers, terraform's provider plugin), waits
+# up to 15 s for it to exit, then kills the group.
+stop() {
+  local pid=$1 name=$2 sig=${3:-TERM}
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
   done
+  if kill -0 "$pid" 2>/dev/null; then
+    info "$name (pid $pid) did not exit within 15 s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  info "stopped $name (pid $pid)"
+}
+
+cleanup() {
+  local rc=$?
+  trap - INT TERM HUP
+  # An interrupt can land while a command's output goes to a log file:
+  # report on the streams the demo started with.
+  exec 1>&3 2>&4
+  if [ -n "$interrupted" ]; then
+    step "Interrupted: stopping what the demo started (hookd's database goes with it, so nothing is left to destroy)"
+  elif [ "$rc" -ne 0 ] && [ -s "$work/hookd.log" ]; then
+    printf '\n%sdemo failed (exit %s); the end of hookd'"'"'s log:%s\n' "$red" "$rc" "$reset" >&2
+    tail -n 15 "$work/hookd.log" >&2 || true
+  fi
+  stop "$fg_pid" "$fg_name" INT
+  stop "$receiver_pid" "the receiver"
+  stop "$hookd_pid" "hookd"
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'interrupted=1; exit 130' INT
+trap 'interrupted=1; exit 143' TERM
+trap 'interrupted=1; exit 129' HUP
 
-step "Building hookd"
-go build -o "$work/hookd" ./cmd/hookd
-
-step "Starting hookd on a free loopback port (database in $work)"
-export HOOKD_API_KEY="hookd_demo_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-"$work/hookd" serve --addr 127.0.0.1:0 --db "$work/hookd.db" --allow-private-destinations \
-  --log-format json 2>"$work/hookd.log" &
-hookd_pid=$!
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(jq -r 'select(.msg == "hookd started") | .addr' "$work/hookd.log" 2>/dev/null | head -n1)
-  [ -n "$addr" ] && break
-  kill -0 "$hookd_pid" 2>/dev/null || { cat "$work/hookd.log" >&2; die "hookd exited early"; }
-  sleep 0.1
-done
-[ -n "$addr" ] || die "hookd did not start within 10 s; its log is above"
-api="http://$addr"
-echo "hookd is listening on $api"
-
-call() { # method path [body]
-  local method=$1 path=$2 body=${3:-}
-  printf '\n$ curl -X %s %s%s\n' "$method" "$api" "$path" >&2
-  if [ -n "$body" ]; then
-    curl -sS -X "$method" "$api$path" -H "Authorization: Bearer $HOOKD_API_KEY" \
-      -H 'Content-Type: application/json' -d "$body"
-  else
-    curl -sS -X "$method" "$api$path" -H "Authorization: Bearer $HOOKD_API_KEY"
-  fi
+# spawn VAR CMD...: starts CMD in the background in a process group of its
+# own, so that a Ctrl-C reaches only this script, whose cleanup then stops
+# everything by PID and in order (terraform before the servers it talks
+# to); VAR gets the PID.
+spawn() {
+  local var=$1
+  shift
+  set -m
+  "$@" </dev/null 3>&- 4>&- &
+  printf -v "$var" "%s" "$!"
+  set +m
 }
 
-step "Reading the event catalog"
-call GET /v1/webhooks/events | jq -r '"  \(.data | length) event types, the first ones:", (.data[:12][] | "  \(.type) (\(.stability))")'
-echo "..."
+# run CMD...: runs a command the way spawn does and waits for it, so that
+# an interrupt is handled at once.
+run() {
+  local rc=0
+  fg_name=${1##*/}
+  spawn fg_pid "$@"
+  wait "$fg_pid" || rc=$?
+  fg_pid=""
+  return "$rc"
+}
 
-step "Creating a group"
-group=$(call POST /v1/groups '{"name": "payments", "description": "the payments team"}')
-echo "$group" | jq .
-group_id=$(echo "$group" | jq -r .id)
+step "Building the provider, hookd and the demo tool into $work"
+mkdir -p "$work/providers" "$work/secrets" "$work/quickstart"
+run go build -o "$work/providers/terraform-provider-hookd" .
+run go build -o "$work/hookd" ./cmd/hookd
+run go build -o "$work/demotool" ./scripts/demotool
+demotool="$work/demotool"
+info "$(go version)"
 
-step "Creating an account webhook (the secret is shown only in this response)"
-call POST /v1/webhooks/account '{"name": "audit", "url": "https://audit.example.com/hooks", "events": ["transfer.*", "api_key.revoked"]}' \
-  | jq '.secret |= (.[0:10] + "…")'
-
-step "Creating a group webhook with a custom header and an auth token"
-hook=$(call POST "/v1/webhooks/group/$group_id" '{"url": "https://payments.example.com/hooks", "events": ["workspace.payment_failed"], "headers": {"X-Team": "payments"}, "auth_token": "s3cr3t"}')
-hook_id=$(echo "$hook" | jq -r .id)
-echo "$hook" | jq '{id, scope, group_id, events, headers, auth_token_set, secret_version}'
-
-step "A typo in an event type is caught, with a suggestion"
-call POST /v1/webhooks/account '{"url": "https://x.example.com/", "events": ["transfer.craeted"]}' | jq .
-
-step "Rotating the group webhook's secret with a 2 hour grace period"
-call POST "/v1/webhooks/$hook_id/secret/rotate" '{"grace_period_hours": 2}' | jq '.secret |= (.[0:10] + "…")'
-
-step "Listing the group's webhooks"
-call GET "/v1/webhooks?group_id=$group_id" | jq '.data[] | {id, url, status, secret_version, previous_secret_expires_at}'
-
-step "Starting a local receiver that checks every delivery's signatures"
-mkdir -p "$work/receiver"
-cat >"$work/receiver/main.go" <<'EOF'
-// A webhook receiver for the demo: it prints each delivery and checks its
-// webhook-signature with the secret in $SECRET_FILE, as the README shows.
-package main
-
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"strings"
-)
-
-func main() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println("listening on", ln.Addr())
-	_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		secret, _ := os.ReadFile(os.Getenv("SECRET_FILE"))
-		key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(string(secret)), "whsec_"))
-		mac := hmac.New(sha256.New, key)
-		mac.Write([]byte(r.Header.Get("webhook-id") + "." + r.Header.Get("webhook-timestamp") + "."))
-		mac.Write(body)
-		want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
-		verdict := "signature does NOT verify"
-		for _, sig := range strings.Fields(r.Header.Get("webhook-signature")) {
-			if hmac.Equal([]byte(sig), []byte(want)) {
-				verdict = "signature verified"
-			}
-		}
-		fmt.Printf("received webhook-id=%s Hookd-Attempt=%s Hookd-Test-Delivery=%q X-Team=%q: %s\n  %s\n",
-			r.Header.Get("webhook-id"), r.Header.Get("Hookd-Attempt"), r.Header.Get("Hookd-Test-Delivery"), r.Header.Get("X-Team"), verdict, body)
-		w.WriteHeader(http.StatusNoContent)
-	}))
+step "Writing a throwaway Terraform CLI configuration (dev_overrides: the provider comes from this build, nothing is downloaded)"
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+cat >"$TF_CLI_CONFIG_FILE" <<EOF
+provider_installation {
+  dev_overrides {
+    "hookd/hookd" = "$work/providers"
+  }
+  direct {}
 }
 EOF
-(cd "$work/receiver" && go mod init demo/receiver >/dev/null 2>&1 && go build -o receiver .)
-SECRET_FILE="$work/secret" "$work/receiver/receiver" >"$work/receiver.log" 2>&1 &
-receiver_pid=$!
-receiver=""
-for _ in $(seq 1 100); do
-  receiver=$(sed -n 's/^listening on //p' "$work/receiver.log" | head -n1)
-  [ -n "$receiver" ] && break
-  sleep 0.1
-done
-[ -n "$receiver" ] || die "the receiver did not start"
-echo "the receiver listens on http://$receiver"
+info "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
+tf_version=$(terraform version)
+tf_version=${tf_version%%$'\n'*}
+info "$tf_version"
+if [[ $tf_version =~ ^Terraform\ v([0-9]+)\.([0-9]+) ]] &&
+  { [ "${BASH_REMATCH[1]}" -lt 1 ] || { [ "${BASH_REMATCH[1]}" -eq 1 ] && [ "${BASH_REMATCH[2]}" -lt 11 ]; }; }; then
+  die "$tf_version is too old: the provider needs Terraform 1.11 or newer"
+fi
 
-step "Subscribing it to workspace events (an account webhook with a custom header)"
-rcv_hook=$(call POST /v1/webhooks/account "{\"name\": \"demo receiver\", \"url\": \"http://$receiver/hooks\", \"events\": [\"workspace.*\"], \"headers\": {\"X-Team\": \"demo\"}}")
-rcv_hook_id=$(echo "$rcv_hook" | jq -r .id)
-echo "$rcv_hook" | jq -r .secret >"$work/secret"
-echo "$rcv_hook" | jq '{id, url, events, status}'
+step "Starting hookd on a free loopback port (temporary database, generated API key)"
+HOOKD_API_KEY="hookd_demo_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+export HOOKD_API_KEY # read by hookd, the provider and the demo tool alike
+spawn hookd_pid "$work/hookd" serve --addr 127.0.0.1:0 --db "$work/hookd.db" --allow-private-destinations \
+  --log-format json 2>"$work/hookd.log"
+addr=$("$demotool" addr -hookd-log "$work/hookd.log" -pid "$hookd_pid" -timeout 20s) || die "hookd did not start"
+export HOOKD_ENDPOINT="http://$addr"
+info "hookd (pid $hookd_pid) listens on $HOOKD_ENDPOINT"
 
-step "Publishing a workspace.created event (its data is the catalog's example)"
-data=$(call GET /v1/webhooks/events | jq -c '.data[] | select(.type == "workspace.created") | .example')
-call POST /v1/events "{\"type\": \"workspace.created\", \"data\": $data}" | jq .
-for _ in $(seq 1 50); do
-  grep -q '^received' "$work/receiver.log" && break
-  sleep 0.1
-done
-echo "the receiver printed:"
-sed 's/^/  /' "$work/receiver.log" | grep -v 'listening on'
+step "Starting a local receiver that prints each delivery and verifies its signatures"
+spawn receiver_pid "$demotool" receive -secrets "$work/secrets" -addr-file "$work/receiver.addr"
+receiver=$("$demotool" addr -file "$work/receiver.addr" -pid "$receiver_pid" -timeout 20s) || die "the receiver did not start"
+info "the receiver (pid $receiver_pid) listens on $receiver; a webhook's secret goes in $work/secrets/<last part of its URL path>"
 
-step "The delivery as hookd recorded it (signatures and auth redacted)"
-for _ in $(seq 1 50); do # the attempt is recorded right after the receiver answers
-  status=$(curl -sS "$api/v1/webhooks/$rcv_hook_id/deliveries" -H "Authorization: Bearer $HOOKD_API_KEY" | jq -r '.data[0].status')
-  [ "$status" = succeeded ] && break
-  sleep 0.1
-done
-delivery_id=$(call GET "/v1/webhooks/$rcv_hook_id/deliveries" | jq -r '.data[0].id')
-call GET "/v1/deliveries/$delivery_id" | jq '{id, event_type, status, attempt_count, attempts: [.attempts[] | {number, response_status_code, duration_ms, request_headers}]}'
+tf() { run terraform -chdir="$work/quickstart" "$@"; }
+vars=(-var "receiver_url=$receiver/hooks")
 
-step "A test delivery (marked Hookd-Test-Delivery: true, never retried)"
-call POST "/v1/webhooks/$rcv_hook_id/test" '{}' | jq .
-tail -n 2 "$work/receiver.log" | sed 's/^/  /'
+step "terraform apply: examples/quickstart (a group, an account webhook and a group webhook from the event catalog, test_on_apply)"
+cp examples/quickstart/*.tf "$work/quickstart/"
+info "no terraform init: with dev_overrides, apply uses the provider build directly"
+info "the test deliveries arrive during the apply, before their secrets can be known: the receiver holds them"
+tf apply -input=false -auto-approve -compact-warnings "${tf_color[@]}" "${vars[@]}"
 
-step "Cleaning up"
-call DELETE "/v1/webhooks/$rcv_hook_id" && echo "deleted $rcv_hook_id"
-call DELETE "/v1/webhooks/$hook_id" && echo "deleted $hook_id"
-call DELETE "/v1/groups/$group_id" && echo "deleted $group_id"
+step "Handing the signing secrets to the receiver (terraform output -json signing_secrets)"
+terraform -chdir="$work/quickstart" output -json signing_secrets | "$demotool" secrets -dir "$work/secrets"
+run "$demotool" wait -receiver "$receiver" -min 2 -timeout 20s
 
-step "Done: stopping hookd"
+step "Publishing events: 4 of the workspace category, for the payments group"
+group_id=$(terraform -chdir="$work/quickstart" output -raw group_id)
+run "$demotool" publish -category workspace -n 4 -group-id "$group_id" -wait 30s
+run "$demotool" wait -receiver "$receiver" -timeout 20s
+
+step "Reading the deliveries back through Terraform (terraform apply -refresh-only, then terraform output deliveries)"
+tf apply -refresh-only -input=false -auto-approve -compact-warnings -no-color "${vars[@]}" >"$work/refresh.log" ||
+  { cat "$work/refresh.log"; die "terraform apply -refresh-only failed"; }
+info "refreshed; the hookd_webhook_deliveries data sources read again"
+tf output "${tf_color[@]}" deliveries
+
+step "terraform destroy"
+tf destroy -input=false -auto-approve -compact-warnings -no-color "${vars[@]}" >"$work/destroy.log" ||
+  { cat "$work/destroy.log"; die "terraform destroy failed"; }
+while IFS= read -r line; do # the progress lines only; the plan is the apply's, reversed
+  case $line in *Destroying* | *"Destruction complete"* | "Destroy complete"*) info "$line" ;; esac
+done <"$work/destroy.log"
+
+step "Stopping the receiver and hookd"
+stop "$receiver_pid" "the receiver"
+stop "$hookd_pid" "hookd"
+receiver_pid="" hookd_pid=""
+
+step "Done in ${SECONDS}s: the quickstart applied, delivered with verified signatures, and destroyed; $work is removed"

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Checks every example configuration under examples/, as CI does:
+# terraform fmt -check over the tree, then terraform validate in each
+# directory that holds .tf files, against a fresh build of the provider
+# through a throwaway CLI configuration with dev_overrides (so no terraform
+# init, and nothing is downloaded).
+#
+# Each directory is validated in a temporary copy, so nothing lands in the
+# repository. The resource and data source snippets (which tfplugindocs
+# renders verbatim into docs/) have no required_providers block, and
+# Terraform would take their "hookd" for hashicorp/hookd: their copy gets a
+# generated terraform.tf that maps it to hookd/hookd.
+#
+# Needs go and terraform; prints one PASS or FAIL line per directory and
+# exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in go terraform; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    printf "examples-check: '%s' is not installed or not on PATH\n" "$tool" >&2
+    exit 127
+  fi
+done
+
+for var in $(compgen -e); do
+  case $var in
+    TF_CLI_ARGS* | TF_DATA_DIR | TF_WORKSPACE) unset "$var" ;;
+  esac
+done
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hookd-examples.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "building the provider into $work"
+go build -o "$work/providers/terraform-provider-hookd" .
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+cat >"$TF_CLI_CONFIG_FILE" <<EOF
+provider_installation {
+  dev_overrides {
+    "hookd/hookd" = "$work/providers"
+  }
+  direct {}
+}
+EOF
+tf_version=$(terraform version)
+echo "${tf_version%%$'\n'*}, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
+
+failed=0
+passed=0
+# indent: the lines of standard input, indented, without the warning that
+# dev_overrides are in effect (they are, on purpose).
+indent() {
+  local line skip=""
+  while IFS= read -r line; do
+    case $line in
+      *"Warning: Provider development overrides are in effect"*) skip=1 ;;
+    esac
+    if [ -z "$skip" ]; then printf "      %s\n" "$line"; fi
+    case $line in
+      *"releases.") skip="" ;; # the end of that warning
+    esac
+  done
+}
+
+if out=$(terraform fmt -check -recursive -diff -no-color examples 2>&1); then
+  echo "PASS terraform fmt -check -recursive examples"
+  passed=$((passed + 1))
+else
+  echo "FAIL terraform fmt -check -recursive examples (run 'terraform fmt -recursive examples'):"
+  indent <<<"$out"
+  failed=$((failed + 1))
+fi
+
+# dirs: every directory under examples/ with .tf files, dot-directories
+# (.terraform) left out.
+dirs=()
+walk() {
+  local dir=$1 entry has_tf=""
+  for entry in "$dir"/*; do
+    if [ -d "$entry" ]; then
+      walk "$entry"
+    elif [[ $entry == *.tf ]]; then
+      has_tf=1
+    fi
+  done
+  if [ -n "$has_tf" ]; then dirs+=("$dir"); fi
+}
+walk examples
+
+n=0
+for dir in "${dirs[@]}"; do
+  n=$((n + 1))
+  copy="$work/validate/$n"
+  mkdir -p "$copy"
+  cp "$dir"/*.tf "$copy/"
+  note=""
+  declares=""
+  for f in "$copy"/*.tf; do
+    if [[ $(<"$f") == *required_providers* ]]; then declares=1; fi
+  done
+  if [ -z "$declares" ]; then
+    cat >"$copy/terraform.tf" <<'EOF'
+terraform {
+  required_providers {
+    hookd = {
+      source = "hookd/hookd"
+    }
+  }
+}
+EOF
+    note=" (with a generated required_providers block)"
+  fi
+  if out=$(terraform -chdir="$copy" validate -no-color 2>&1); then
+    echo "PASS terraform validate $dir$note"
+    passed=$((passed + 1))
+  else
+    echo "FAIL terraform validate $dir$note:"
+    indent <<<"$out"
+    failed=$((failed + 1))
+  fi
+done
+
+if [ "$failed" -gt 0 ]; then
+  echo "examples-check: $failed of $((passed + failed)) checks FAILED"
+  exit 1
+fi
+echo "examples-check: all $passed checks passed (${#dirs[@]} directories)"
