@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# make release-check: builds the whole release as a snapshot (no tag, no
+# signing, nothing published) and checks that it is what the Terraform
+# Registry and our users expect.
+#
+# Installs goreleaser $GORELEASER_VERSION into bin/ from the Go module proxy
+# (skipped when bin/goreleaser is already that version), runs "goreleaser
+# check" and "goreleaser release --snapshot --clean --skip=sign,publish" into
+# dist/, then asserts:
+#   - every provider archive of the platform list below exists, named
+#     terraform-provider-hookd_<ver>_<os>_<arch>.zip, and holds exactly the
+#     executable terraform-provider-hookd_v<ver> (.exe on windows);
+#   - every hookd archive exists, named hookd_<ver>_<os>_<arch>.zip, and holds
+#     exactly hookd (.exe on windows) plus README.md and LICENSE* where the
+#     repository has them;
+#   - there are no other archives;
+#   - terraform-provider-hookd_<ver>_SHA256SUMS lists every archive, with the
+#     right sums, and terraform-provider-hookd_<ver>_manifest.json with the
+#     sum of terraform-registry-manifest.json (goreleaser puts no copy of the
+#     manifest in dist/: "checksum.extra_files" only adds its line and
+#     "release.extra_files" uploads it under that name);
+#   - the hookd binary of this machine's platform reports the snapshot version.
+#
+# Needs go, git, bash and coreutils only (no jq, unzip or python: zip
+# listings come from scripts/zipls). A cold run takes about 11 minutes on
+# 2 cores (2 to install goreleaser, 9 to build 19 binaries); a warm one
+# about half a minute. dist/ and bin/ are git-ignored.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The newest goreleaser v2 that Go 1.26 (GOTOOLCHAIN=local) can build and
+# whose dependencies our module proxy serves: v2.18 needs go 1.27, v2.17
+# needs go.digitalxero.dev/go-msix, which the proxy does not serve.
+GORELEASER_VERSION=v2.16.0
+
+# Must match .goreleaser.yml.
+PROVIDER_PLATFORMS=(
+  freebsd_amd64 freebsd_386 freebsd_arm freebsd_arm64
+  windows_amd64 windows_386 windows_arm64
+  linux_amd64 linux_386 linux_arm linux_arm64
+  darwin_amd64 darwin_arm64
+)
+HOOKD_PLATFORMS=(
+  linux_amd64 linux_arm64
+  darwin_amd64 darwin_arm64
+  windows_amd64 windows_arm64
+)
+PROJECT=terraform-provider-hookd
+MANIFEST=terraform-registry-manifest.json
+
+if [ -t 1 ]; then
+  bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' reset=$'\033[0m'
+else
+  bold="" red="" green="" reset=""
+fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$reset"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '%srelease-check: %s%s\n' "$red" "$*" "$reset" >&2; exit 1; }
+
+# Checks add to failures and carry on, so that one run names everything
+# that is wrong.
+failures=()
+fail() {
+  failures+=("$*")
+  printf '    %sFAIL%s %s\n' "$red" "$reset" "$*"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+step "goreleaser $GORELEASER_VERSION"
+installed=$(bin/goreleaser --version 2>/dev/null | awk '$1 == "GitVersion:" { print $2 }' || true)
+if [ "$installed" = "$GORELEASER_VERSION" ]; then
+  info "bin/goreleaser is $installed"
+else
+  info "installing into bin/ (bin/goreleaser is ${installed:-absent})"
+  GOBIN="$PWD/bin" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
+fi
+
+step "goreleaser check"
+bin/goreleaser check
+
+step "goreleaser release --snapshot (all platforms; minutes when the build cache is cold)"
+start=$SECONDS
+bin/goreleaser release --snapshot --clean --skip=sign,publish >"$tmp/goreleaser.log" 2>&1 || {
+  tail -n 50 "$tmp/goreleaser.log" >&2
+  die "goreleaser release --snapshot failed (last 50 lines above)"
+}
+info "built in $((SECONDS - start))s"
+
+# metadata.json is one line of JSON: {"project_name":...,"version":"0.0.1-dev",...}
+version=$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' dist/metadata.json)
+[ -n "$version" ] || die "no \"version\" in dist/metadata.json"
+info "snapshot version $version"
+
+go build -o "$tmp/zipls" ./scripts/zipls
+
+# check_zip ZIP ENTRY...: ZIP holds exactly ENTRY..., the first of them (the
+# binary) executable.
+check_zip() {
+  local zip=$1 bin=$2
+  shift
+  if [ ! -f "dist/$zip" ]; then
+    fail "missing archive dist/$zip"
+    return
+  fi
+  local listing got want
+  listing=$("$tmp/zipls" "dist/$zip") || { fail "dist/$zip: not a readable zip"; return; }
+  got=$(printf '%s\n' "$listing" | cut -d' ' -f2- | sort)
+  want=$(printf '%s\n' "$@" | sort)
+  if [ "$got" != "$want" ]; then
+    fail "dist/$zip holds [$(paste -sd' ' <<<"$got")], want exactly [$(paste -sd' ' <<<"$want")]"
+    return
+  fi
+  if ! printf '%s\n' "$listing" | grep -qx -- "-rwx[-r][-w][-x][-r][-w][-x] $bin"; then
+    fail "dist/$zip: $bin is not executable ($(printf '%s\n' "$listing" | grep -- " $bin\$" | cut -d' ' -f1))"
+    return
+  fi
+  info "ok $zip"
+}
+
+exe() { case $1 in windows_*) echo .exe ;; esac; }
+
+expected=()
+
+step "provider archives (${#PROVIDER_PLATFORMS[@]} platforms)"
+for p in "${PROVIDER_PLATFORMS[@]}"; do
+  zip="${PROJECT}_${version}_${p}.zip"
+  expected+=("$zip")
+  check_zip "$zip" "${PROJECT}_v${version}$(exe "$p")"
+done
+
+step "hookd archives (${#HOOKD_PLATFORMS[@]} platforms)"
+extras=()
+for f in README.md LICENSE*; do
+  if [ -f "$f" ]; then extras+=("$f"); fi
+done
+info "each with hookd and: ${extras[*]:-nothing else}"
+for p in "${HOOKD_PLATFORMS[@]}"; do
+  zip="hookd_${version}_${p}.zip"
+  expected+=("$zip")
+  check_zip "$zip" "hookd$(exe "$p")" ${extras[@]+"${extras[@]}"}
+done
+
+step "no other archives"
+others=0
+for f in dist/*.zip dist/*.tar.gz; do
+  [ -e "$f" ] || continue
+  name=${f#dist/}
+  case " ${expected[*]} " in
+    *" $name "*) ;;
+    *)
+      fail "unexpected archive dist/$name (a platform added to .goreleaser.yml but not here?)"
+      others=$((others + 1))
+      ;;
+  esac
+done
+if [ "$others" -eq 0 ]; then info "ok"; fi
+
+step "${PROJECT}_${version}_SHA256SUMS"
+sums="dist/${PROJECT}_${version}_SHA256SUMS"
+if [ ! -f "$sums" ]; then
+  fail "missing $sums"
+else
+  # sum_of NAME: the sum the file lists for NAME ("<sum>  <name>" lines).
+  sum_of() { awk -v n="$1" '$2 == n { print $1 }' "$sums"; }
+  for zip in "${expected[@]}"; do
+    listed=$(sum_of "$zip")
+    if [ -z "$listed" ]; then
+      fail "$sums does not list $zip"
+    elif [ -f "dist/$zip" ] && [ "$listed" != "$(sha256sum "dist/$zip" | cut -d' ' -f1)" ]; then
+      fail "$sums lists a wrong sum for $zip"
+    fi
+  done
+  manifest="${PROJECT}_${version}_manifest.json"
+  listed=$(sum_of "$manifest")
+  if [ -z "$listed" ]; then
+    fail "$sums does not list $manifest"
+  elif [ "$listed" != "$(sha256sum "$MANIFEST" | cut -d' ' -f1)" ]; then
+    fail "$sums: $manifest is not $MANIFEST (sums differ)"
+  fi
+  info "$(wc -l <"$sums") lines checked"
+fi
+
+step "$MANIFEST"
+# The provider serves protocol 6 (main.go); the manifest must say so.
+if tr -d ' \n' <"$MANIFEST" | grep -q '"protocol_versions":\["6.0"\]'; then
+  info "ok protocol_versions [\"6.0\"]"
+else
+  fail "$MANIFEST does not declare protocol_versions [\"6.0\"]"
+fi
+
+step "hookd version (ldflags)"
+host="$(go env GOOS)_$(go env GOARCH)"
+bin=""
+for f in dist/hookd_"$host"*/hookd; do
+  if [ -x "$f" ]; then bin=$f; fi
+done
+if [ -z "$bin" ]; then
+  info "skipped: no hookd built for $host"
+elif got=$("$bin" version) && [ "$got" = "hookd $version" ]; then
+  info "ok $got"
+else
+  fail "$bin version says \"${got:-}\", want \"hookd $version\""
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  printf '\n%srelease-check: %d problem(s):%s\n' "$red" "${#failures[@]}" "$reset" >&2
+  printf '  - %s\n' "${failures[@]}" >&2
+  exit 1
+fi
+printf '\n%srelease-check: ok: %d archives of %s in dist/%s\n' "$green" "${#expected[@]}" "$version" "$reset"
