@@ -195,6 +195,12 @@ func updateRequest(ctx context.Context, plan, state webhookModel) (req client.Up
 	if !plan.AuthToken.Equal(state.AuthToken) || (plan.AuthToken.IsNull() && state.AuthTokenSet.ValueBool()) {
 		req.AuthToken, changed = nullable(plan.AuthToken), true
 	}
+	// Any PATCH carries the configured token, unchanged or not: a plan made
+	// before the token was removed outside Terraform (a saved plan, or
+	// -refresh=false) still ends with the token the plan promises.
+	if changed && req.AuthToken == nil && !plan.AuthToken.IsNull() && !plan.AuthToken.IsUnknown() {
+		req.AuthToken = nullable(plan.AuthToken)
+	}
 	return req, changed, diags
 }
 

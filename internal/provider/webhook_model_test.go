@@ -153,6 +153,27 @@ func TestUpdateRequestUnknownToken(t *testing.T) {
 	}
 }
 
+// Any PATCH carries the configured token, so that a stale plan (saved
+// before the token was removed outside Terraform) still converges; a PATCH
+// is not made for it alone.
+func TestUpdateRequestCarriesToken(t *testing.T) {
+	ctx := context.Background()
+	state := webhookModel{
+		Name: types.StringValue("a"), URL: types.StringValue("https://x/1"),
+		Events:  types.SetValueMust(types.StringType, []attr.Value{types.StringValue("*")}),
+		Headers: types.MapNull(types.StringType), AuthToken: types.StringValue("tok"), AuthTokenSet: types.BoolValue(true),
+	}
+	if req, changed, _ := updateRequest(ctx, state, state); changed || req.AuthToken != nil {
+		t.Fatalf("changed %v patch %+v, want no change", changed, req)
+	}
+	plan := state
+	plan.Name = types.StringValue("b")
+	req, changed, _ := updateRequest(ctx, plan, state)
+	if !changed || req.AuthToken == nil || req.AuthToken.Null || req.AuthToken.Value != "tok" {
+		t.Fatalf("changed %v patch %+v, want the name and auth_token tok", changed, req)
+	}
+}
+
 func TestCreateRequest(t *testing.T) {
 	ctx := context.Background()
 	m := webhookModel{

@@ -74,7 +74,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Validators:          []validator.Map{headersValidator{}},
 		},
 		"auth_token": schema.StringAttribute{
-			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one. Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token.",
+			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one. Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token. The configuration is the truth here: a token set outside Terraform is removed by the next apply unless `auth_token` is configured (the plan shows `auth_token_set = true -> false`), and `ignore_changes` cannot keep it.",
 			Optional:            true,
 			Sensitive:           true,
 			Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
