@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -118,5 +119,33 @@ func testForbiddenRead(t *testing.T, env *acctest.Env, tc forbiddenCase) {
 	})
 	if faults.Hits() < 2 {
 		t.Errorf("the 403 fault answered %d reads, want at least 2 (plan and refresh)", faults.Hits())
+	}
+}
+
+// A key that may not read the event catalog can still manage webhooks: the
+// provider warns and leaves event types to the server, instead of failing
+// every plan as it does for a key the server rejects (401).
+func TestAccForbiddenCatalog(t *testing.T) {
+	env := acctest.Start(t)
+	faults := env.NewFaults(t)
+	faults.Set(acctest.Forbidden(http.MethodGet, `^/v1/webhooks/events$`, "The API key may not read the catalog."))
+	rcv := acctest.NewReceiver(t, http.StatusOK)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: env.Via(faults.URL).Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["transfer.created"]
+}`, rcv.URL)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("hookd_account_webhook.test", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				},
+			},
+		},
+	})
+	if faults.Hits() == 0 {
+		t.Error("the 403 fault never answered a catalog read")
 	}
 }

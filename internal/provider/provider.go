@@ -142,10 +142,16 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	// catalog that plan-time checks of event types use.
 	types, err := c.EventCatalog(ctx)
 	switch {
-	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
+	case errors.Is(err, client.ErrUnauthorized):
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "hookd rejected the API key",
 			fmt.Sprintf("The server at %s does not accept this API key. Check api_key in the provider block or the %s environment variable. (%v)", settings.endpoint, EnvAPIKey, err))
 		return
+	case errors.Is(err, client.ErrForbidden):
+		// A valid key that may not read the catalog (a scoped key, or a
+		// gateway's rule) can still manage webhooks: only the plan-time
+		// check is lost.
+		resp.Diagnostics.AddWarning("Event catalog not readable with this API key",
+			fmt.Sprintf("The server accepted the API key but does not let it read the event catalog, so event types are checked by the server at apply time instead of at plan time. (%v)", err))
 	case errors.Is(err, client.ErrUnreachable):
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Cannot reach hookd",
 			fmt.Sprintf("No answer from %s. Check endpoint in the provider block or the %s environment variable, and that the server is running. (%v)", settings.endpoint, EnvEndpoint, err))
