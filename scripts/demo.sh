@@ -161,7 +161,7 @@ step "terraform apply: examples/quickstart (a group, an account webhook and a gr
 cp examples/quickstart/*.tf "$work/quickstart/"
 info "no terraform init: with dev_overrides, apply uses the provider build directly"
 info "the test deliveries arrive during the apply, before their secrets can be known: the receiver holds them"
-tf apply -input=false -auto-approve -compact-warnings "${tf_color[@]}" "${vars[@]}"
+tf apply -input=false -auto-approve -compact-warnings ${tf_color[@]+"${tf_color[@]}"} "${vars[@]}"
 
 step "Handing the signing secrets to the receiver (terraform output -json signing_secrets)"
 terraform -chdir="$work/quickstart" output -json signing_secrets | "$demotool" secrets -dir "$work/secrets"
@@ -176,7 +176,7 @@ step "Reading the deliveries back through Terraform (terraform apply -refresh-on
 tf apply -refresh-only -input=false -auto-approve -compact-warnings -no-color "${vars[@]}" >"$work/refresh.log" ||
   { cat "$work/refresh.log"; die "terraform apply -refresh-only failed"; }
 info "refreshed; the hookd_webhook_deliveries data sources read again"
-tf output "${tf_color[@]}" deliveries
+tf output ${tf_color[@]+"${tf_color[@]}"} deliveries
 
 step "terraform destroy"
 tf destroy -input=false -auto-approve -compact-warnings -no-color "${vars[@]}" >"$work/destroy.log" ||

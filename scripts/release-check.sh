@@ -21,8 +21,8 @@
 #     "release.extra_files" uploads it under that name);
 #   - the hookd binary of this machine's platform reports the snapshot version.
 #
-# Needs go, git, bash and coreutils only (no jq, unzip or python: zip
-# listings come from scripts/zipls). A cold run takes about 11 minutes on
+# Needs go, git, bash, coreutils, grep, sed and awk only (no jq, unzip or
+# python: zip listings come from scripts/zipls). A cold run takes about 11 minutes on
 # 2 cores (2 to install goreleaser, 9 to build 19 binaries); a warm one
 # about half a minute. dist/ and bin/ are git-ignored.
 set -euo pipefail

@@ -180,7 +180,9 @@ func (w *Terraform) Apply() error {
 // stops it afterwards: Terraform does not stop a provider it attached to.
 func (w *Terraform) withProvider(run func(ctx context.Context, reattach tfexec.ReattachInfo) error) error {
 	ctx, cancel := context.WithCancel(w.t.Context())
-	configCh := make(chan *plugin.ReattachConfig)
+	// Buffered: if the wait below times out, Serve's send must not block
+	// forever.
+	configCh := make(chan *plugin.ReattachConfig, 1)
 	closeCh := make(chan struct{})
 	serveErr := make(chan error, 1)
 	go func() {

@@ -280,9 +280,13 @@ func receiveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Deliveries in flight get a second; connections hookd opened but never
+	// used would hold Shutdown until its deadline, so they are closed.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
+	if err = srv.Shutdown(shutdownCtx); errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
 	r.retryHeld()
 	r.mu.Lock()
 	defer r.mu.Unlock()
