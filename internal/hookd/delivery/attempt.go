@@ -131,9 +131,11 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 // send makes the HTTP request within the attempt timeout and classifies
 // the result.
 func (e *Engine) send(req *http.Request) attemptResult {
+	// start is taken before the deadline is set, so a timed-out attempt
+	// never reports less than the attempt timeout.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(req.Context(), e.cfg.AttemptTimeout)
 	defer cancel()
-	start := time.Now()
 	res, err := e.client.Do(req.WithContext(ctx))
 	var out attemptResult
 	if err != nil {
