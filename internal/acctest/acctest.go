@@ -93,12 +93,17 @@ func RandomName(prefix string) string {
 	return fmt.Sprintf("tfacc-%s-%d-%s", prefix, nameSeq, strings.ToLower(randomSuffix()))
 }
 
-// Words matches text whose words are separated by any whitespace, as
-// Terraform wraps diagnostics; the text is otherwise literal.
-func Words(text string) *regexp.Regexp {
-	fields := strings.Fields(text)
-	for i, f := range fields {
-		fields[i] = regexp.QuoteMeta(f)
+// Words matches texts, in order and with anything between them, whose words
+// are separated by any whitespace, as Terraform wraps diagnostics; the texts
+// are otherwise literal.
+func Words(texts ...string) *regexp.Regexp {
+	parts := make([]string, len(texts))
+	for i, text := range texts {
+		fields := strings.Fields(text)
+		for j, f := range fields {
+			fields[j] = regexp.QuoteMeta(f)
+		}
+		parts[i] = strings.Join(fields, `\s+`)
 	}
-	return regexp.MustCompile(`(?s)` + strings.Join(fields, `\s+`))
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
 }

@@ -84,7 +84,7 @@ func testForbiddenRead(t *testing.T, env *acctest.Env, tc forbiddenCase) {
 	config := env.Via(faults.URL).Config(tc.resource(t))
 	const detail = "The API key lacks the read permission."
 	forbidden := acctest.Forbidden(http.MethodGet, tc.read, detail)
-	wantErr := groupErrorRegexp("Error: "+tc.summary,
+	wantErr := acctest.Words("Error: "+tc.summary,
 		detail+" The API key is not allowed to do this. (hookd request id req_faultforbidden)")
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 

@@ -106,14 +106,14 @@ data "hookd_group" "test" {
   name = "payments"
 }
 `),
-				ExpectError: groupErrorRegexp(`Invalid Attribute Combination`,
+				ExpectError: acctest.Words(`Invalid Attribute Combination`,
 					`Exactly one of these attributes must be configured: [id,name]`),
 			},
 			{
 				Config: env.Config(`
 data "hookd_group" "test" {}
 `),
-				ExpectError: groupErrorRegexp(`Missing Attribute Configuration`,
+				ExpectError: acctest.Words(`Missing Attribute Configuration`,
 					`Exactly one of these attributes must be configured: [id,name]`),
 			},
 			{
@@ -122,7 +122,7 @@ data "hookd_group" "test" {
   id = "payments"
 }
 `),
-				ExpectError: groupErrorRegexp(`Attribute id must be a group id such as grp_0123456789abcdefghij`,
+				ExpectError: acctest.Words(`Attribute id must be a group id such as grp_0123456789abcdefghij`,
 					`(to look a group up by its name, set name instead), got: payments`),
 			},
 			{
@@ -131,7 +131,7 @@ data "hookd_group" "test" {
   name = %q
 }
 `, strings.Repeat("n", 101))),
-				ExpectError: groupErrorRegexp(`Attribute name string length must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 101`),
 			},
 		},
 	})
@@ -149,7 +149,7 @@ data "hookd_group" "test" {
   name = "no-such-group"
 }
 `),
-				ExpectError: groupErrorRegexp(`Group not found`,
+				ExpectError: acctest.Words(`Group not found`,
 					`hookd has no group named "no-such-group". Check the name (names are case-sensitive)`),
 			},
 			{
@@ -158,7 +158,7 @@ data "hookd_group" "test" {
   id = "grp_doesnotexist"
 }
 `),
-				ExpectError: groupErrorRegexp(`Group not found`,
+				ExpectError: acctest.Words(`Group not found`,
 					`hookd has no group with id "grp_doesnotexist". Check the id, or look the group up by name instead.`),
 			},
 			// A name that differs only in case is not a match, but is
@@ -174,7 +174,7 @@ data "hookd_group" "test" {
   depends_on = [hookd_group.test]
 }
 `, name)),
-				ExpectError: groupErrorRegexp(
+				ExpectError: acctest.Words(
 					fmt.Sprintf(`hookd has no group named %q. Names are case-sensitive: did you mean %q?`, strings.ToUpper(name), name)),
 			},
 		},

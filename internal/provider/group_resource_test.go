@@ -38,22 +38,6 @@ resource "hookd_group" "test" {
 `, name, extra))
 }
 
-// groupErrorRegexp matches messages in Terraform's output, in order.
-// Terraform wraps long diagnostics, so every run of spaces in a message
-// matches any whitespace; anything may come between two messages (such as
-// the summary and the detail of one diagnostic).
-func groupErrorRegexp(msgs ...string) *regexp.Regexp {
-	parts := make([]string, len(msgs))
-	for i, msg := range msgs {
-		words := strings.Fields(msg)
-		for j, w := range words {
-			words[j] = regexp.QuoteMeta(w)
-		}
-		parts[i] = strings.Join(words, `\s+`)
-	}
-	return regexp.MustCompile(strings.Join(parts, `[\s\S]*`))
-}
-
 // captureGroupID stores the id of hookd_group.test when a step's Check runs.
 func captureGroupID(id *string) resource.TestCheckFunc {
 	return resource.TestCheckResourceAttrWith(groupAddr, "id", func(v string) error {
@@ -197,7 +181,7 @@ func TestAccGroupResource_lifecycle(t *testing.T) {
 				ResourceName:  groupAddr,
 				ImportState:   true,
 				ImportStateId: renamed,
-				ExpectError: groupErrorRegexp(fmt.Sprintf(`Expected a group id such as grp_0123456789abcdefghij, got %q.`, renamed),
+				ExpectError: acctest.Words(fmt.Sprintf(`Expected a group id such as grp_0123456789abcdefghij, got %q.`, renamed),
 					`Import takes the id, not the name`),
 			},
 			{
@@ -304,34 +288,34 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, "", ""),
 				PlanOnly:    true,
-				ExpectError: groupErrorRegexp(`Attribute name string length must be between 1 and 100, got: 0`),
+				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 0`),
 			},
 			{
 				Config:      groupConfig(env, strings.Repeat("n", 101), ""),
 				PlanOnly:    true,
-				ExpectError: groupErrorRegexp(`Attribute name string length must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 101`),
 			},
 			{
 				Config:   groupConfig(env, name, `description = ""`),
 				PlanOnly: true,
-				ExpectError: groupErrorRegexp(`description must not be an empty string. ` +
+				ExpectError: acctest.Words(`description must not be an empty string. ` +
 					`Leave description out (or set it to null) for a group without a description.`),
 			},
 			{
 				Config:      groupConfig(env, name, fmt.Sprintf("description = %q", strings.Repeat("d", 1001))),
 				PlanOnly:    true,
-				ExpectError: groupErrorRegexp(`Attribute description string length must be at most 1000, got: 1001`),
+				ExpectError: acctest.Words(`Attribute description string length must be at most 1000, got: 1001`),
 			},
 			{
 				Config:      groupConfig(env, name, `timeouts { create = "soon" }`),
 				PlanOnly:    true,
-				ExpectError: groupErrorRegexp(`Invalid Attribute Value Time Duration`, `"soon" must be a string containing a sequence of decimal numbers`),
+				ExpectError: acctest.Words(`Invalid Attribute Value Time Duration`, `"soon" must be a string containing a sequence of decimal numbers`),
 			},
 			// The timeouts block is applied to the API call: nothing answers
 			// within a nanosecond.
 			{
 				Config: groupConfig(env, name, `timeouts { create = "1ns" }`),
-				ExpectError: groupErrorRegexp(`Unable to create group`,
+				ExpectError: acctest.Words(`Unable to create group`,
 					`POST /v1/groups: context deadline exceeded. hookd did not answer in time: raise the limit in the resource's timeouts block`),
 			},
 		},
@@ -362,7 +346,7 @@ resource "hookd_group" "second" {
 		Steps: []resource.TestStep{
 			{
 				Config:      twoGroups(name),
-				ExpectError: groupErrorRegexp(fmt.Sprintf(`Unable to create group %q`, name), taken, advice),
+				ExpectError: acctest.Words(fmt.Sprintf(`Unable to create group %q`, name), taken, advice),
 			},
 			{
 				Config: twoGroups(name + "-2"),
@@ -371,7 +355,7 @@ resource "hookd_group" "second" {
 			// nothing.
 			{
 				Config:      twoGroups(name),
-				ExpectError: groupErrorRegexp(`Unable to update group grp_`, taken, advice),
+				ExpectError: acctest.Words(`Unable to update group grp_`, taken, advice),
 			},
 			{
 				Config: twoGroups(name + "-2"),
@@ -418,7 +402,7 @@ func TestAccGroupResource_deleteWithWebhooks(t *testing.T) {
 			{
 				Config:  groupConfig(env, name, ""),
 				Destroy: true,
-				ExpectError: groupErrorRegexp(`Unable to delete group grp_`,
+				ExpectError: acctest.Words(`Unable to delete group grp_`,
 					`still has webhooks; delete them first (hookd request id req_`,
 					`hookd deletes only empty groups: delete the webhooks of grp_`,
 					`first, or move them to another group`),
