@@ -12,6 +12,8 @@
 # removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/terraformrc.sh
+. scripts/lib/terraformrc.sh
 
 if [ -t 1 ]; then
   bold=$'\033[1m' red=$'\033[31m' reset=$'\033[0m' tf_color=()
@@ -122,15 +124,7 @@ demotool="$work/demotool"
 info "$(go version)"
 
 step "Writing a throwaway Terraform CLI configuration (dev_overrides: the provider comes from this build, nothing is downloaded)"
-export TF_CLI_CONFIG_FILE="$work/terraformrc"
-cat >"$TF_CLI_CONFIG_FILE" <<EOF
-provider_installation {
-  dev_overrides {
-    "hookd/hookd" = "$work/providers"
-  }
-  direct {}
-}
-EOF
+use_dev_overrides "$work/terraformrc" "$work/providers"
 info "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
 tf_version=$(terraform version)
 tf_version=${tf_version%%$'\n'*}

@@ -15,6 +15,8 @@
 # exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/terraformrc.sh
+. scripts/lib/terraformrc.sh
 
 for tool in go terraform; do
   if ! command -v "$tool" >/dev/null 2>&1; then
@@ -37,15 +39,7 @@ trap 'exit 143' TERM
 
 echo "building the provider into $work"
 go build -o "$work/providers/terraform-provider-hookd" .
-export TF_CLI_CONFIG_FILE="$work/terraformrc"
-cat >"$TF_CLI_CONFIG_FILE" <<EOF
-provider_installation {
-  dev_overrides {
-    "hookd/hookd" = "$work/providers"
-  }
-  direct {}
-}
-EOF
+use_dev_overrides "$work/terraformrc" "$work/providers"
 tf_version=$(terraform version)
 echo "${tf_version%%$'\n'*}, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
 
