@@ -327,6 +327,14 @@ resource "hookd_account_webhook" "test" {
   url    = %q
   events = []
 }`, rcv.URL), `events set must contain at least 1 elements`),
+			// The timeouts block bounds the API call: nothing answers within
+			// a nanosecond.
+			step(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url      = %q
+  events   = ["*"]
+  timeouts { create = "1ns" }
+}`, rcv.URL), `(?s)Unable to create the account webhook.*POST /v1/webhooks/account: context\s+deadline\s+exceeded`),
 		},
 	})
 }
