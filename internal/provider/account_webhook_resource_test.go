@@ -31,6 +31,7 @@ func TestAccAccountWebhook_basicUpdateImport(t *testing.T) {
 	rcv, other := acctest.NewReceiver(t, 200), acctest.NewReceiver(t, 200)
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	sameSecret := statecheck.CompareValue(compare.ValuesSame())
+	sameUpdatedAt := statecheck.CompareValue(compare.ValuesSame())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -117,6 +118,29 @@ resource "hookd_account_webhook" "test" {
 						"x-team": knownvalue.StringExact("audit"),
 					})),
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					sameUpdatedAt.AddStateValue(accountHook, tfjsonpath.New("updated_at")),
+				},
+			},
+			{
+				// Only Terraform-side settings change: no API call, so
+				// updated_at is known in the plan and stays the same.
+				Config: env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url           = %q
+  events        = ["*"]
+  headers       = { "x-team" = "audit" }
+  test_on_apply = false
+  timeouts { update = "2m" }
+}`, other.URL)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("updated_at"), knownvalue.NotNull()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameUpdatedAt.AddStateValue(accountHook, tfjsonpath.New("updated_at")),
 				},
 			},
 		},

@@ -53,8 +53,8 @@ func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 // ModifyPlan checks event types against the live catalog, so a typo fails
-// the plan with a suggestion instead of the apply, and plans updated_at for
-// updates that no configured value shows.
+// the plan with a suggestion instead of the apply, and plans updated_at
+// (see planUpdatedAt).
 func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -67,18 +67,29 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 }
 
-// planUpdatedAt: removing a token the server has but the configuration does
-// not (auth_token_set planned false by authTokenSetFromConfig) is an update
-// that the framework cannot see in the configuration; the server sets a new
-// updated_at, so the plan must not promise the old one.
+// planUpdatedAt plans updated_at as the server will leave it: unknown when
+// Update calls the API (a PATCH, as updateRequest decides, or a rotation),
+// the prior value otherwise (only timeouts or test_on_apply changed). The
+// framework cannot tell on its own: it keeps the prior value when only a
+// plan modifier changed something (auth_token_set for a token the
+// configuration lacks), and drops it when only Terraform-side settings did.
+// The group resource does the same with updatedAtUnlessGroupChanges.
 func (r *webhookResource) planUpdatedAt(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var planned, prior types.Bool
-	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("auth_token_set"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("auth_token_set"), &prior)...)
-	if resp.Diagnostics.HasError() || planned.Equal(prior) {
+	pm, sm := r.s.newModel(), r.s.newModel()
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, pm)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), types.StringUnknown())...)
+	plan, state := pm.common(), sm.common()
+	_, changed, d := updateRequest(ctx, *plan, *state)
+	// A value still unknown cannot be compared: it may well change.
+	calls := changed || d.HasError() || rotates(ctx, resp.Plan, req.State)
+	updatedAt := state.UpdatedAt
+	if calls {
+		updatedAt = types.StringUnknown()
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), updatedAt)...)
 }
 
 func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
