@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
@@ -26,6 +27,8 @@ func (accountScope) create(ctx context.Context, c *client.Client, _ webhookState
 
 func (accountScope) fromAPI(webhookState, *client.Webhook) {}
 
-func (r *webhookResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = r.schema(ctx)
+func (accountScope) description() string {
+	return "A webhook at account scope: it receives the events of the whole account. " + webhookSecretDescription
 }
+
+func (accountScope) attributes() map[string]schema.Attribute { return nil }

@@ -29,6 +29,7 @@ var (
 	_ resource.Resource                = (*groupResource)(nil)
 	_ resource.ResourceWithConfigure   = (*groupResource)(nil)
 	_ resource.ResourceWithImportState = (*groupResource)(nil)
+	_ resource.ResourceWithIdentity    = (*groupResource)(nil)
 )
 
 // groupResource is hookd_group.
@@ -89,6 +90,10 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	}
 }
 
+func (r *groupResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("group", "`grp_0123456789abcdefghij`")
+}
+
 func groupTimeoutDescription(what string) string {
 	return fmt.Sprintf("How long %s may take, as a duration such as `30s` or `2m`, retries included. Defaults to `%s`.",
 		what, strings.TrimSuffix(defaultTimeout.String(), "0s"))
@@ -123,6 +128,7 @@ func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, 
 	// The POST response is the state: no read-after-write.
 	state := groupResourceModel{groupModel: groupFromAPI(created), Timeouts: plan.Timeouts}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 }
 
 func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -151,6 +157,7 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	state.groupModel = groupFromAPI(api)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, api.ID, &resp.Diagnostics)
 }
 
 func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -179,6 +186,7 @@ func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		next.groupModel = groupFromAPI(api)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -204,16 +212,22 @@ func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 }
 
-// ImportState takes a group id. It checks the id's shape first, so a name
-// given by mistake gets a useful message instead of a 404.
+// ImportState takes a group id, as the import id or as identity. It checks
+// the id's shape first, so a name given by mistake gets a useful message
+// instead of a 404.
 func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !groupIDPattern.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid group import id",
-			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
-				"data.hookd_group with name = \"...\" finds the id of a named group.", req.ID))
+	id := importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if !groupIDPattern.MatchString(id) {
+		resp.Diagnostics.AddError("Invalid group import id",
+			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
+				"data.hookd_group with name = \"...\" finds the id of a named group.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 // nonEmptyString rejects "" with a hint of what to write instead; null and

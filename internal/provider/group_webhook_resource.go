@@ -32,20 +32,16 @@ func (groupScope) fromAPI(m webhookState, api *client.Webhook) {
 	*m.groupID() = types.StringPointerValue(api.GroupID)
 }
 
-// schema of either scope.
-func (r *webhookResource) schema(ctx context.Context) schema.Schema {
-	if r.s.scope() == client.ScopeGroup {
-		return webhookSchema(ctx,
-			"A webhook at group scope: it receives the events of one group (`hookd_group`). Its signing secret is generated at creation and kept in state only (`secret`); rotate it in place with `secret_rotation`.",
-			map[string]schema.Attribute{
-				"group_id": schema.StringAttribute{
-					MarkdownDescription: "The group (`grp_...`) whose events the webhook receives. Changing it replaces the webhook.",
-					Required:            true,
-					PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				},
-			})
+func (groupScope) description() string {
+	return "A webhook at group scope: it receives the events of one group (`hookd_group`). " + webhookSecretDescription
+}
+
+func (groupScope) attributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"group_id": schema.StringAttribute{
+			MarkdownDescription: "The group (`grp_...`) whose events the webhook receives. Changing it replaces the webhook.",
+			Required:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
 	}
-	return webhookSchema(ctx,
-		"A webhook at account scope: it receives the events of the whole account. Its signing secret is generated at creation and kept in state only (`secret`); rotate it in place with `secret_rotation`.",
-		nil)
 }

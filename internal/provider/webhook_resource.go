@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -25,6 +26,11 @@ type webhookScope interface {
 	create(ctx context.Context, c *client.Client, m webhookState, req client.CreateWebhookRequest) (*client.WebhookWithSecret, error)
 	// fromAPI sets the scope's own attributes from the API.
 	fromAPI(m webhookState, api *client.Webhook)
+	// description is the resource's schema description.
+	description() string
+	// attributes are the scope's own attributes (group_id), next to the
+	// shared ones of webhookSchema.
+	attributes() map[string]schema.Attribute
 }
 
 // webhookResource implements both hookd_account_webhook and
@@ -38,10 +44,19 @@ var (
 	_ resource.ResourceWithConfigure   = (*webhookResource)(nil)
 	_ resource.ResourceWithImportState = (*webhookResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*webhookResource)(nil)
+	_ resource.ResourceWithIdentity    = (*webhookResource)(nil)
 )
 
 func (r *webhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_" + r.s.typeName()
+}
+
+func (r *webhookResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = webhookSchema(ctx, r.s.description(), r.s.attributes())
+}
+
+func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("webhook", "`wh_0123456789abcdefghij`")
 }
 
 func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -138,6 +153,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	*plan = next
 	r.s.fromAPI(m, &created.Webhook)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -182,6 +198,7 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	*state = next
 	r.s.fromAPI(m, api)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	setIdentity(ctx, resp.Identity, api.ID, &resp.Diagnostics)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -245,6 +262,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	*plan = next
 	resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -272,8 +290,9 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 // kind names the resource in messages: "account webhook", "group webhook".
 func (r *webhookResource) kind() string { return strings.ReplaceAll(r.s.typeName(), "_", " ") }
 
+// ImportState takes a webhook id, as the import id or as identity.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
 }
 
 // testOnApply sends a test event when test_on_apply is set and fails the

@@ -1,0 +1,113 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+)
+
+// Every resource has the identity { id } (Terraform 1.12+): set by create,
+// kept by update and refresh, and enough to import by an import block with
+// identity = { id = ... }.
+func TestAccIdentity_importByIdentity(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	group := acctest.RandomName("identity")
+	config := func(description string) string {
+		return env.Config(fmt.Sprintf(`
+resource "hookd_group" "test" {
+  name        = %[1]q
+  description = %[3]q
+}
+
+resource "hookd_account_webhook" "test" {
+  url         = %[2]q
+  events      = ["transfer.created"]
+  description = %[3]q
+}
+
+resource "hookd_group_webhook" "test" {
+  group_id    = hookd_group.test.id
+  url         = %[2]q
+  events      = ["transfer.*"]
+  description = %[3]q
+}`, group, rcv.URL, description))
+	}
+	identityIs := func(addr, prefix string) []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			statecheck.ExpectIdentity(addr, map[string]knownvalue.Check{
+				"id": knownvalue.StringRegexp(regexp.MustCompile(`^` + prefix + `_[A-Za-z0-9]+$`)),
+			}),
+			statecheck.ExpectIdentityValueMatchesState(addr, tfjsonpath.New("id")),
+		}
+	}
+	var checks []statecheck.StateCheck
+	for addr, prefix := range map[string]string{groupAddr: "grp", accountHook: "wh", groupHook: "wh"} {
+		checks = append(checks, identityIs(addr, prefix)...)
+	}
+	importStep := func(addr string) resource.TestStep {
+		return resource.TestStep{
+			Config:          config("updated"),
+			ResourceName:    addr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			ImportPlanChecks: resource.ImportPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionNoop)},
+			},
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		Steps: []resource.TestStep{
+			{Config: config("first"), ConfigStateChecks: checks},
+			{
+				Config: config("updated"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(groupHook, plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: checks,
+			},
+			importStep(groupAddr),
+			importStep(accountHook),
+			importStep(groupHook),
+		},
+	})
+}
+
+// An identity that names no group is refused before any API call, with
+// the same message as a bad import id.
+func TestAccIdentity_badGroupIdentity(t *testing.T) {
+	env := acctest.Start(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		Steps: []resource.TestStep{{
+			Config: env.Config(`
+import {
+  to       = hookd_group.test
+  identity = { id = "payments" }
+}
+
+resource "hookd_group" "test" {
+  name = "payments"
+}`),
+			PlanOnly:    true,
+			ExpectError: acctest.Words(`Expected a group id such as grp_0123456789abcdefghij, got "payments". Import takes the id, not the name`),
+		}},
+	})
+}
