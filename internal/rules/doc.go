@@ -1,0 +1,19 @@
+// Package rules holds the validation rules that both the hookd server and
+// the Terraform provider apply, with their error messages, so that the two
+// never disagree: length limits (counted in characters), custom delivery
+// headers, signing secrets, fingerprints and event patterns. It depends on
+// the standard library only, plus golang.org/x/net/http/httpguts for the
+// HTTP token and field-value grammar that net/http itself applies.
+//
+// Messages are fragments that follow the name of the field they concern
+// ("must be at most 100 characters, got 101"); callers add the field.
+//
+// # Fingerprints
+//
+// Fingerprint identifies a secret without revealing it: the first 8 bytes of
+// the SHA-256 of the value's UTF-8 text, in lowercase hex (16 characters).
+// For a signing secret the text is the whole "whsec_..." string. It is
+// reproducible in a shell:
+//
+//	printf '%s' "$secret" | sha256sum | cut -c1-16
+package rules

@@ -1,0 +1,86 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
+)
+
+var testNames = rules.NewEventNames([]string{
+	"transfer.created", "transfer.downloaded", "transfer.expired", "transfer.deleted",
+	"workspace.created", "workspace.plan_changed", "api_key.created", "api_key.revoked",
+	"webhook.endpoint_disabled", "scim.user_provisioned", "saml.login_succeeded", "saml.login_failed",
+})
+
+func TestValidatePattern(t *testing.T) {
+	for _, ok := range []string{"*", "transfer.*", "api_key.*", "transfer.created", "saml.login_failed"} {
+		if err := testNames.ValidatePattern(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, c := range []struct{ pattern, want string }{
+		{"transfer.craeted", `unknown event type "transfer.craeted" (did you mean "transfer.created"?)`},
+		{"Transfer.Created", `unknown event type "Transfer.Created" (did you mean "transfer.created"?)`},
+		{"transfr.*", `unknown event category "transfr.*" (did you mean "transfer.*"?); categories: api_key, saml, scim, transfer, webhook, workspace`},
+		{"payment.*", `unknown event category "payment.*"; categories: api_key, saml, scim, transfer, webhook, workspace`},
+		{"transfer.*.x", `"transfer.*.x" is not a valid pattern: a wildcard is only allowed as "*" or "category.*"`},
+		{"*.created", `"*.created" is not a valid pattern: a wildcard is only allowed as "*" or "category.*"`},
+		{"**", `"**" is not a valid pattern: a wildcard is only allowed as "*" or "category.*"`},
+		{".*", `unknown event category ".*"`},
+		{"completely_wrong", `unknown event type "completely_wrong"`},
+		{"", `unknown event type ""`},
+	} {
+		err := testNames.ValidatePattern(c.pattern)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %s", c.pattern, err, c.want)
+		}
+		if c.pattern == "completely_wrong" && strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("a far miss gets a suggestion: %v", err)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for in, want := range map[string]string{
+		"transfer.created":  "transfer.created",
+		"transfer.craeted":  "transfer.created",
+		"TRANSFER.DELETED":  "transfer.deleted",
+		"saml.login_faild":  "saml.login_failed",
+		"api_key.revokd":    "api_key.revoked",
+		"x":                 "",
+		"nothing.like_this": "",
+	} {
+		if got := testNames.Suggest(in); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := rules.NewEventNames(nil).Suggest("transfer.created"); got != "" {
+		t.Errorf("an empty set suggests %q", got)
+	}
+	// A name without a category adds none.
+	if err := rules.NewEventNames([]string{"odd"}).ValidatePattern("odd.*"); err == nil {
+		t.Error(`"odd.*" accepted for a type without a category`)
+	}
+}
+
+func TestMatchEvent(t *testing.T) {
+	for _, c := range []struct {
+		pattern, typ string
+		want         bool
+	}{
+		{"*", "transfer.created", true},
+		{"transfer.*", "transfer.created", true},
+		{"transfer.*", "transfers.created", false},
+		{"transfer.*", "transfer", false},
+		{"transfer.created", "transfer.created", true},
+		{"transfer.created", "transfer.created_x", false},
+		{"transfer.created", "Transfer.Created", false},
+		{"api_key.*", "api.key", false},
+		{"", "transfer.created", false},
+	} {
+		if got := rules.MatchEvent(c.pattern, c.typ); got != c.want {
+			t.Errorf("MatchEvent(%q, %q) = %v", c.pattern, c.typ, got)
+		}
+	}
+}

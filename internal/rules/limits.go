@@ -1,0 +1,44 @@
+package rules
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// Limits of the Hooks API. Lengths are counted in characters (Unicode code
+// points, as JSON Schema's maxLength counts them), never in bytes.
+const (
+	MaxNameLength        = 100  // name of a group or a webhook
+	MaxDescriptionLength = 1000 // description of a group or a webhook
+	MaxURLLength         = 2048 // webhook url
+	MaxEvents            = 100  // entries of a webhook's events
+	MaxHeaders           = 20   // custom headers of a webhook
+	MaxHeaderValueLength = 1024 // value of one custom header
+	MaxAuthTokenLength   = 1024 // a webhook's auth_token
+
+	// DefaultGracePeriodHours and MaxGracePeriodHours bound how long a
+	// rotated-out signing secret keeps verifying.
+	DefaultGracePeriodHours = 24
+	MaxGracePeriodHours     = 168
+)
+
+// Length is the length of s as the limits count it: in characters.
+func Length(s string) int { return utf8.RuneCountInString(s) }
+
+// TooLong returns why value is longer than limit characters, or "".
+func TooLong(value string, limit int) string {
+	if n := Length(value); n > limit {
+		return fmt.Sprintf("must be at most %d characters, got %d", limit, n)
+	}
+	return ""
+}
+
+// TextProblem returns why value is not acceptable for an optional text field
+// of at most limit characters, or "". Such a field is either absent (null) or
+// holds at least one character.
+func TextProblem(value string, limit int) string {
+	if value == "" {
+		return "must not be empty; omit it, or set it to null to clear it"
+	}
+	return TooLong(value, limit)
+}

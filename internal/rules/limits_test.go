@@ -1,0 +1,52 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
+)
+
+func TestTextProblem(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		max         int
+		want        string
+	}{
+		{"ok", "billing", 100, ""},
+		{"exactly max", strings.Repeat("n", 100), 100, ""},
+		{"empty", "", 100, "must not be empty; omit it, or set it to null to clear it"},
+		{"one over", strings.Repeat("n", 101), 100, "must be at most 100 characters, got 101"},
+		// Characters, not bytes: 100 two-byte characters fit in 100.
+		{"multi-byte at max", strings.Repeat("é", 100), 100, ""},
+		{"multi-byte over", strings.Repeat("€", 101), 100, "must be at most 100 characters, got 101"},
+		{"whitespace is text", " ", 1, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := rules.TextProblem(c.value, c.max); got != c.want {
+				t.Errorf("TextProblem = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestTooLong(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		max   int
+		want  string
+	}{
+		{"", 3, ""},
+		{"abc", 3, ""},
+		{"abcd", 3, "must be at most 3 characters, got 4"},
+		{"ééé", 3, ""},
+		{"日本語です", 3, "must be at most 3 characters, got 5"},
+	} {
+		if got := rules.TooLong(c.value, c.max); got != c.want {
+			t.Errorf("TooLong(%q, %d) = %q, want %q", c.value, c.max, got, c.want)
+		}
+	}
+	if n := rules.Length("héllo"); n != 5 {
+		t.Errorf("Length(héllo) = %d, want 5", n)
+	}
+}
