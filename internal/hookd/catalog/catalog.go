@@ -18,6 +18,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 //go:embed default.json
@@ -42,10 +44,10 @@ type EventType struct {
 
 // Catalog is an immutable, validated set of event types.
 type Catalog struct {
-	types      []EventType
-	byType     map[string]int
-	categories map[string]bool
-	schemas    map[string]*jsonschema.Schema
+	types   []EventType
+	byType  map[string]int
+	names   *rules.EventNames
+	schemas map[string]*jsonschema.Schema
 }
 
 // FieldError is one reason an event's data does not match its schema.
@@ -102,10 +104,9 @@ func Parse(raw []byte) (*Catalog, error) {
 		return nil, errors.New("the catalog lists no event types")
 	}
 	c := &Catalog{
-		types:      make([]EventType, 0, len(doc.Data)),
-		byType:     map[string]int{},
-		categories: map[string]bool{},
-		schemas:    map[string]*jsonschema.Schema{},
+		types:   make([]EventType, 0, len(doc.Data)),
+		byType:  map[string]int{},
+		schemas: map[string]*jsonschema.Schema{},
 	}
 	compiler := jsonschema.NewCompiler()
 	compiler.DefaultDraft(jsonschema.Draft2020)
@@ -148,9 +149,13 @@ func Parse(raw []byte) (*Catalog, error) {
 		et.Schema, et.Example = compact(et.Schema), compact(et.Example)
 		c.byType[et.Type] = len(c.types)
 		c.types = append(c.types, et)
-		c.categories[category] = true
 		c.schemas[et.Type] = schema
 	}
+	names := make([]string, len(c.types))
+	for i, et := range c.types {
+		names[i] = et.Type
+	}
+	c.names = rules.NewEventNames(names)
 	return c, nil
 }
 
@@ -244,97 +249,8 @@ func pointer(tokens []string) string {
 }
 
 // ValidatePattern checks one subscription entry: a catalog type, a category
-// wildcard such as "transfer.*", or "*". The error says what is wrong and,
-// for a near miss, which type was probably meant.
-func (c *Catalog) ValidatePattern(p string) error {
-	switch {
-	case p == "*":
-		return nil
-	case strings.HasSuffix(p, ".*"):
-		category := strings.TrimSuffix(p, ".*")
-		if c.categories[category] {
-			return nil
-		}
-		msg := fmt.Sprintf("unknown event category %q", p)
-		if s := closest(category, c.categoryNames()); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s+".*")
-		}
-		return errors.New(msg + "; categories: " + strings.Join(c.categoryNames(), ", "))
-	case strings.Contains(p, "*"):
-		return fmt.Errorf("%q is not a valid pattern: a wildcard is only allowed as \"*\" or \"category.*\"", p)
-	}
-	if _, ok := c.byType[p]; ok {
-		return nil
-	}
-	msg := fmt.Sprintf("unknown event type %q", p)
-	if s := c.Suggest(p); s != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	return errors.New(msg)
-}
-
-func (c *Catalog) categoryNames() []string {
-	out := make([]string, 0, len(c.categories))
-	for k := range c.categories {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// wildcard such as "transfer.*", or "*" (rules.EventNames.ValidatePattern).
+func (c *Catalog) ValidatePattern(p string) error { return c.names.ValidatePattern(p) }
 
 // Suggest returns the catalog type closest to s, or "" when none is close.
-func (c *Catalog) Suggest(s string) string {
-	names := make([]string, len(c.types))
-	for i, et := range c.types {
-		names[i] = et.Type
-	}
-	return closest(s, names)
-}
-
-// closest returns the candidate with the smallest edit distance to s, when
-// that distance is small relative to the length (at most a third of it).
-func closest(s string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, cand := range candidates {
-		d := levenshtein(strings.ToLower(s), cand)
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(2, len(s)/3) {
-		return ""
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
-// Match reports whether a subscription pattern covers an event type.
-func Match(pattern, eventType string) bool {
-	if pattern == "*" || pattern == eventType {
-		return true
-	}
-	if category, ok := strings.CutSuffix(pattern, ".*"); ok {
-		return strings.HasPrefix(eventType, category+".")
-	}
-	return false
-}
+func (c *Catalog) Suggest(s string) string { return c.names.Suggest(s) }

@@ -115,24 +115,6 @@ func TestValidatePattern(t *testing.T) {
 	}
 }
 
-func TestMatch(t *testing.T) {
-	for _, c := range []struct {
-		pattern, typ string
-		want         bool
-	}{
-		{"*", "transfer.created", true},
-		{"transfer.*", "transfer.created", true},
-		{"transfer.*", "transfers.created", false},
-		{"transfer.created", "transfer.created", true},
-		{"transfer.created", "transfer.created_x", false},
-		{"api_key.*", "api.key", false},
-	} {
-		if got := catalog.Match(c.pattern, c.typ); got != c.want {
-			t.Errorf("Match(%q, %q) = %v", c.pattern, c.typ, got)
-		}
-	}
-}
-
 // An operator's catalog file is validated at start, with errors that say
 // which entry is wrong and why.
 func TestLoad(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Failure classes of an attempt (Delivery.LastError, Attempt.Error).
@@ -93,13 +93,13 @@ type attemptResult struct {
 
 func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.Event, d *store.Delivery, number int, ts time.Time) (*http.Request, error) {
 	keys := make([][]byte, 0, 2)
-	key, err := secrets.ParseSecret(wh.Secret)
+	key, err := rules.ParseSigningSecret(wh.Secret)
 	if err != nil {
 		return nil, err
 	}
 	keys = append(keys, key)
 	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
-		if prev, err := secrets.ParseSecret(wh.PreviousSecret); err == nil {
+		if prev, err := rules.ParseSigningSecret(wh.PreviousSecret); err == nil {
 			keys = append(keys, prev)
 		}
 	}

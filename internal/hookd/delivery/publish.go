@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // envelope is the body every receiver gets; its field order is fixed here.
@@ -135,7 +135,7 @@ func (e *Engine) subscribers(ctx context.Context, eventType, groupID string) ([]
 
 func subscribes(patterns []string, eventType string) bool {
 	for _, p := range patterns {
-		if catalog.Match(p, eventType) {
+		if rules.MatchEvent(p, eventType) {
 			return true
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // What a receiver gets (README, "Receiving webhooks"), checked with the
@@ -64,6 +66,13 @@ func TestSignedDelivery(t *testing.T) {
 	}
 	if got.header.Get("Hookd-Test-Delivery") != "" {
 		t.Error("a real delivery is marked as a test")
+	}
+	// Every header but the webhook's own is one hookd (or its transport)
+	// set, so a custom header must not be able to take its name.
+	for name := range got.header {
+		if name != "X-Team" && !rules.IsReservedHeader(name) {
+			t.Errorf("hookd sent %s, which custom headers may use", name)
+		}
 	}
 	// The receiver answers before the engine records the attempt.
 	eventually(t, "the attempt to be recorded", func() bool { return e.deliveries(wh.ID, "")[0].Status == "succeeded" })

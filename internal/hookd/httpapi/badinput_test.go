@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,6 +49,11 @@ func TestBadInput(t *testing.T) {
 		{"reserved header", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Webhook-Id": "x"} })}, 422, "validation_failed", "/headers/Webhook-Id", "is reserved"},
 		{"reserved header authorization", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"authorization": "x"} })}, 422, "validation_failed", "/headers/authorization", "use auth_token"},
 		{"header with newline", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\r\nb"} })}, 422, "validation_failed", "/headers/X-A", "line breaks"},
+		{"header value too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": strings.Repeat("é", 1025)} })}, 422, "validation_failed", "/headers/X-A", "at most 1024 characters, got 1025"},
+		{"too many headers", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = manyHeaders(21) })}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
+		{"reserved header accept-encoding", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Accept-Encoding": "br"} })}, 422, "validation_failed", "/headers/Accept-Encoding", "is reserved"},
+		{"invalid header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X Team": "a"} })}, 422, "validation_failed", "/headers/X Team", "not a valid header name"},
+		{"url too long in characters", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("é", 2029) })}, 422, "validation_failed", "/url", "at most 2048 characters, got 2049"},
 		{"empty name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "" })}, 422, "validation_failed", "/name", "must not be empty"},
 		{"malformed secret", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["secret"] = "whsec_short" })}, 422, "validation_failed", "/secret", "malformed secret"},
 		{"unknown group", req{method: "POST", path: "/v1/webhooks/group/grp_doesnotexist", body: valid(func(map[string]any) {})}, 404, "not_found", "", `"grp_doesnotexist"`},
@@ -57,6 +63,10 @@ func TestBadInput(t *testing.T) {
 		{"rotate malformed secret", req{method: "POST", path: "/v1/webhooks/" + wid + "/secret/rotate", body: map[string]any{"secret": "nope"}}, 422, "validation_failed", "/secret", "must start with"},
 		{"patch url null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": nil}}, 422, "validation_failed", "/url", "cannot be null"},
 		{"patch headers differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": "1", "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "case-insensitive"},
+		{"patch reserved header", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"Hookd-X": "1"}}}, 422, "validation_failed", "/headers/Hookd-X", "is reserved"},
+		{"patch header value too long", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": strings.Repeat("a", 1025)}}}, 422, "validation_failed", "/headers/X-A", "at most 1024 characters"},
+		{"patch removal differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": nil, "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "case-insensitive"},
+		{"patch too many headers", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": manyHeaders(21)}}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
 		{"patch unknown event", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"events": []string{"transfer.creatd"}}}, 422, "validation_failed", "/events/0", `did you mean "transfer.created"?`},
 		{"group name missing", req{method: "POST", path: "/v1/groups", body: map[string]any{}}, 422, "validation_failed", "/name", "is required"},
 		{"group name too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": strings.Repeat("n", 101)}}, 422, "validation_failed", "/name", "at most 100"},
@@ -85,6 +95,39 @@ func TestBadInput(t *testing.T) {
 	}
 	if after := snapshot(c); after != before {
 		t.Errorf("bad requests changed the data:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func manyHeaders(n int) map[string]string {
+	h := map[string]string{}
+	for i := range n {
+		h[fmt.Sprintf("X-H%02d", i)] = "v"
+	}
+	return h
+}
+
+// Limits count characters, not bytes: values at every limit, in two-byte
+// characters, are accepted. A patch may remove any name, even one it could
+// not set; the count is that of the merged headers.
+func TestLimitsCountCharacters(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	body := map[string]any{
+		"name":        strings.Repeat("é", 100),
+		"description": strings.Repeat("é", 1000),
+		"url":         "https://example.com/" + strings.Repeat("é", 2048-len("https://example.com/")),
+		"events":      []string{"*"},
+		"headers":     map[string]string{"X-A": strings.Repeat("é", 1024)},
+		"auth_token":  strings.Repeat("t", 1024),
+	}
+	wh := c.createAccountWebhook(body)
+	id := field[string](t, wh, "id")
+	assertFields(t, wh, map[string]any{"name": body["name"], "url": body["url"], "headers": map[string]any{"X-A": strings.Repeat("é", 1024)}})
+	c.ok(req{method: "PATCH", path: "/v1/webhooks/" + id, body: map[string]any{"headers": manyHeaders(19)}}, http.StatusOK)
+	patch := map[string]any{"Webhook-Id": nil, "X-H00": nil, "X-Z": "z"}
+	got := c.ok(req{method: "PATCH", path: "/v1/webhooks/" + id, body: map[string]any{"headers": patch}}, http.StatusOK)
+	if n := len(field[map[string]any](t, got, "headers")); n != 20 {
+		t.Errorf("%d headers after the patch, want 20", n)
 	}
 }
 

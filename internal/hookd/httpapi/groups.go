@@ -7,6 +7,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type groupJSON struct {
@@ -41,10 +42,10 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
 	if req.Name == nil {
 		errs.add("/name", "is required")
 	} else {
-		errs.checkText("/name", *req.Name, maxNameLength)
+		errs.checkText("/name", *req.Name, rules.MaxNameLength)
 	}
 	if req.Description != nil {
-		errs.checkText("/description", *req.Description, maxDescriptionLength)
+		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength)
 	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
@@ -98,11 +99,11 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) {
 		if req.Name.Null {
 			errs.add("/name", "cannot be null: a group always has a name")
 		} else {
-			errs.checkText("/name", req.Name.Value, maxNameLength)
+			errs.checkText("/name", req.Name.Value, rules.MaxNameLength)
 		}
 	}
 	if req.Description.Set && !req.Description.Null {
-		errs.checkText("/description", req.Description.Value, maxDescriptionLength)
+		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength)
 	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)

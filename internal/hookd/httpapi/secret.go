@@ -4,13 +4,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
-)
-
-const (
-	defaultGracePeriodHours = 24
-	maxGracePeriodHours     = 168
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type secretRotateRequest struct {
@@ -32,18 +27,12 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var errs fieldErrors
-	secret := secrets.NewSecret()
-	if req.Secret != nil {
-		if _, err := secrets.ParseSecret(*req.Secret); err != nil {
-			errs.add("/secret", "%v", err)
-		}
-		secret = *req.Secret
-	}
-	grace := defaultGracePeriodHours
+	secret := errs.signingSecret("/secret", req.Secret)
+	grace := rules.DefaultGracePeriodHours
 	if req.GracePeriodHours != nil {
 		grace = *req.GracePeriodHours
-		if grace < 0 || grace > maxGracePeriodHours {
-			errs.add("/grace_period_hours", "must be from 0 to %d hours, got %d", maxGracePeriodHours, grace)
+		if grace < 0 || grace > rules.MaxGracePeriodHours {
+			errs.add("/grace_period_hours", "must be from 0 to %d hours, got %d", rules.MaxGracePeriodHours, grace)
 		}
 	}
 	if p := errs.problem(); p != nil {

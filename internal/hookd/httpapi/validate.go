@@ -5,22 +5,10 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
-)
-
-const (
-	maxNameLength        = 100
-	maxDescriptionLength = 1000
-	maxURLLength         = 2048
-	maxEvents            = 100
-	maxHeaders           = 20
-	maxHeaderValueLength = 1024
-	maxAuthTokenLength   = 1024
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // fieldErrors collects validation failures of one request.
@@ -40,11 +28,8 @@ func (e fieldErrors) problem() *problem {
 // checkText validates an optional free-text field that, when present, must
 // not be empty (null is how a merge patch clears it).
 func (e *fieldErrors) checkText(pointer, value string, maxLen int) {
-	switch n := utf8.RuneCountInString(value); {
-	case n == 0:
-		e.add(pointer, "must not be empty; omit it, or send null to clear it")
-	case n > maxLen:
-		e.add(pointer, "must be at most %d characters, got %d", maxLen, n)
+	if detail := rules.TextProblem(value, maxLen); detail != "" {
+		e.add(pointer, "%s", detail)
 	}
 }
 
@@ -58,8 +43,8 @@ func (e *fieldErrors) checkURL(pointer, raw string, allowPrivate bool) {
 // Only literal addresses can be judged here; names are checked again when a
 // delivery dials them, so that DNS cannot be used to get around this.
 func urlProblem(raw string, allowPrivate bool) string {
-	if len(raw) > maxURLLength {
-		return fmt.Sprintf("must be at most %d characters, got %d", maxURLLength, len(raw))
+	if detail := rules.TooLong(raw, rules.MaxURLLength); detail != "" {
+		return detail
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
@@ -90,47 +75,54 @@ func urlProblem(raw string, allowPrivate bool) string {
 	return ""
 }
 
-// reservedHeader reports whether a custom header name is one hookd sets
-// itself or one that would break delivery.
-func reservedHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "content-type", "content-length", "host", "user-agent",
-		"connection", "transfer-encoding", "te", "upgrade", "trailer", "keep-alive", "proxy-authorization":
-		return true
-	}
-	return strings.HasPrefix(n, "webhook-") || strings.HasPrefix(n, "hookd-")
-}
-
-func (e *fieldErrors) checkHeader(pointer, name, value string) {
-	switch {
-	case !httpguts.ValidHeaderFieldName(name):
-		e.add(pointer, "%q is not a valid header name", name)
-	case reservedHeader(name):
-		e.add(pointer, "%q is reserved: hookd sets it itself (reserved: Authorization, Content-Type, Content-Length, Host, User-Agent, Connection, Transfer-Encoding and every Webhook-* and Hookd-* name); use auth_token for Authorization", name)
-	case !httpguts.ValidHeaderFieldValue(value):
-		e.add(pointer, "the value of %q contains characters not allowed in a header (such as line breaks)", name)
-	case len(value) > maxHeaderValueLength:
-		e.add(pointer, "the value of %q must be at most %d bytes, got %d", name, maxHeaderValueLength, len(value))
-	}
-}
-
-// checkHeaders validates a complete header map: names are compared
-// case-insensitively, so two that differ only in case are a conflict.
+// checkHeaders validates a complete header map (rules.CheckHeaders).
 func (e *fieldErrors) checkHeaders(pointer string, headers map[string]string) {
-	if len(headers) > maxHeaders {
-		e.add(pointer, "at most %d headers are allowed, got %d", maxHeaders, len(headers))
+	for _, p := range rules.CheckHeaders(headers) {
+		e.addHeaderProblem(pointer, p)
 	}
-	seen := map[string]string{}
-	for _, name := range sortedKeys(headers) {
-		p := pointer + "/" + escapePointer(name)
-		if other, dup := seen[strings.ToLower(name)]; dup {
-			e.add(p, "%q duplicates %q: header names are case-insensitive", name, other)
-			continue
+}
+
+// checkHeadersPatch validates the headers member of a merge patch: its names
+// must not differ only in case, and the values it sets must be valid. A
+// name set to null (a removal) is checked for duplicates only; the count is
+// checked on the merged result.
+func (e *fieldErrors) checkHeadersPatch(pointer string, patch map[string]*string) {
+	flat := make(map[string]string, len(patch))
+	for name, value := range patch {
+		if value != nil {
+			flat[name] = *value
+		} else {
+			flat[name] = ""
 		}
-		seen[strings.ToLower(name)] = name
-		e.checkHeader(p, name, headers[name])
 	}
+	for _, p := range rules.CheckHeaders(flat) {
+		if p.Kind == rules.HeaderDuplicate || (p.Kind != rules.HeaderTooMany && patch[p.Name] != nil) {
+			e.addHeaderProblem(pointer, p)
+		}
+	}
+}
+
+func (e *fieldErrors) addHeaderProblem(pointer string, p rules.HeaderProblem) {
+	if p.Kind != rules.HeaderTooMany {
+		pointer += "/" + escapePointer(p.Name)
+	}
+	e.add(pointer, "%s", p.Detail)
+}
+
+// signingSecret returns the caller's secret when it is well formed, or a
+// generated one when the caller gave none.
+func (e *fieldErrors) signingSecret(pointer string, given *string) string {
+	if given == nil {
+		s, err := rules.NewSigningSecret(rules.DefaultSecretBytes)
+		if err != nil {
+			panic(err) // DefaultSecretBytes is within bounds
+		}
+		return s
+	}
+	if _, err := rules.ParseSigningSecret(*given); err != nil {
+		e.add(pointer, "%v", err)
+	}
+	return *given
 }
 
 // normalizeEvents validates every pattern and returns the set sorted.
@@ -139,8 +131,8 @@ func (e *fieldErrors) normalizeEvents(pointer string, events []string, c *catalo
 		e.add(pointer, "must list at least one event type, category wildcard (such as \"transfer.*\") or \"*\"")
 		return nil
 	}
-	if len(events) > maxEvents {
-		e.add(pointer, "at most %d entries are allowed, got %d", maxEvents, len(events))
+	if len(events) > rules.MaxEvents {
+		e.add(pointer, "at most %d entries are allowed, got %d", rules.MaxEvents, len(events))
 		return nil
 	}
 	set := map[string]bool{}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type webhookJSON struct {
@@ -96,10 +96,10 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	}
 	var errs fieldErrors
 	if req.Name != nil {
-		errs.checkText("/name", *req.Name, maxNameLength)
+		errs.checkText("/name", *req.Name, rules.MaxNameLength)
 	}
 	if req.Description != nil {
-		errs.checkText("/description", *req.Description, maxDescriptionLength)
+		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength)
 	}
 	if req.URL == nil {
 		errs.add("/url", "is required")
@@ -109,15 +109,9 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	events := errs.normalizeEvents("/events", req.Events, a.cfg.Catalog)
 	errs.checkHeaders("/headers", req.Headers)
 	if req.AuthToken != nil {
-		errs.checkText("/auth_token", *req.AuthToken, maxAuthTokenLength)
+		errs.checkText("/auth_token", *req.AuthToken, rules.MaxAuthTokenLength)
 	}
-	secret := secrets.NewSecret()
-	if req.Secret != nil {
-		if _, err := secrets.ParseSecret(*req.Secret); err != nil {
-			errs.add("/secret", "%v", err)
-		}
-		secret = *req.Secret
-	}
+	secret := errs.signingSecret("/secret", req.Secret)
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
@@ -209,10 +203,10 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	var errs fieldErrors
 	if req.Name.Set && !req.Name.Null {
-		errs.checkText("/name", req.Name.Value, maxNameLength)
+		errs.checkText("/name", req.Name.Value, rules.MaxNameLength)
 	}
 	if req.Description.Set && !req.Description.Null {
-		errs.checkText("/description", req.Description.Value, maxDescriptionLength)
+		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength)
 	}
 	if req.URL.Set {
 		if req.URL.Null {
@@ -228,20 +222,9 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	if req.Active.Set && req.Active.Null {
 		errs.add("/active", "cannot be null; send true or false")
 	}
-	patched := map[string]string{}
-	for _, name := range sortedKeys(req.Headers.Value) {
-		p := "/headers/" + escapePointer(name)
-		if other, dup := patched[strings.ToLower(name)]; dup {
-			errs.add(p, "%q duplicates %q: header names are case-insensitive", name, other)
-			continue
-		}
-		patched[strings.ToLower(name)] = name
-		if value := req.Headers.Value[name]; value != nil {
-			errs.checkHeader(p, name, *value)
-		}
-	}
+	errs.checkHeadersPatch("/headers", req.Headers.Value)
 	if req.AuthToken.Set && !req.AuthToken.Null {
-		errs.checkText("/auth_token", req.AuthToken.Value, maxAuthTokenLength)
+		errs.checkText("/auth_token", req.AuthToken.Value, rules.MaxAuthTokenLength)
 	}
 	if req.Status.Set && (req.Status.Null || req.Status.Value != store.StatusActive) {
 		errs.add("/status", "can only be set to \"active\", which re-enables an auto-disabled webhook; use `active` to switch a webhook on or off")

@@ -1,6 +1,7 @@
-// Package secrets holds hookd's key material rules: webhook signing secrets
-// (Standard Webhooks "whsec_" format), API keys (stored as hashes only), and
-// the AES-GCM cipher that encrypts secrets at rest.
+// Package secrets holds hookd's key material: API keys (stored as hashes
+// only), the AES-GCM cipher that encrypts secrets at rest, and the names of
+// the signing-secret rules of package rules (Standard Webhooks "whsec_"
+// format), kept for existing callers.
 package secrets
 
 import (
@@ -8,47 +9,37 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
-// SecretPrefix starts every signing secret.
-const SecretPrefix = "whsec_"
+// The signing-secret rules live in package rules, which the provider
+// shares; these names are kept for the tools that use them.
 
-// Bounds of a signing secret's key, in bytes (after base64 decoding).
+// SecretPrefix starts every signing secret (rules.SecretPrefix).
+const SecretPrefix = rules.SecretPrefix
+
+// Bounds of a signing secret's key, in bytes (see package rules).
 const (
-	MinSecretBytes     = 24
-	MaxSecretBytes     = 64
-	DefaultSecretBytes = 32
+	MinSecretBytes     = rules.MinSecretBytes
+	MaxSecretBytes     = rules.MaxSecretBytes
+	DefaultSecretBytes = rules.DefaultSecretBytes
 )
 
-// ErrMalformedSecret is wrapped by every ParseSecret error.
-var ErrMalformedSecret = errors.New("malformed secret")
+// ErrMalformedSecret is wrapped by every ParseSecret error (rules.ErrMalformedSecret).
+var ErrMalformedSecret = rules.ErrMalformedSecret
 
 // NewSecret returns a fresh signing secret of DefaultSecretBytes random bytes.
 func NewSecret() string {
-	b := make([]byte, DefaultSecretBytes)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go >= 1.24)
-	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
+	s, err := rules.NewSigningSecret(DefaultSecretBytes)
+	if err != nil {
+		panic(err) // DefaultSecretBytes is within bounds
+	}
+	return s
 }
 
-// ParseSecret validates s and returns its key bytes, the HMAC key that
-// Standard Webhooks signatures use.
-func ParseSecret(s string) ([]byte, error) {
-	rest, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok {
-		return nil, fmt.Errorf("%w: must start with %q", ErrMalformedSecret, SecretPrefix)
-	}
-	key, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the part after %q must be standard base64", ErrMalformedSecret, SecretPrefix)
-	}
-	if len(key) < MinSecretBytes || len(key) > MaxSecretBytes {
-		return nil, fmt.Errorf("%w: must encode %d to %d bytes, got %d", ErrMalformedSecret, MinSecretBytes, MaxSecretBytes, len(key))
-	}
-	return key, nil
-}
+// ParseSecret is rules.ParseSigningSecret.
+func ParseSecret(s string) ([]byte, error) { return rules.ParseSigningSecret(s) }
 
 // APIKeyPrefix starts every generated API key, so that leaked keys are easy to scan for.
 const APIKeyPrefix = "hookd_"

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -9,10 +8,8 @@ import (
 	"testing"
 )
 
-func secretOf(n int) string {
-	return SecretPrefix + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xab}, n))
-}
-
+// NewSecret and ParseSecret are package rules' (tested there), under the
+// names existing callers use.
 func TestNewSecret(t *testing.T) {
 	a, b := NewSecret(), NewSecret()
 	if a == b {
@@ -30,79 +27,9 @@ func TestNewSecret(t *testing.T) {
 			t.Errorf("key of %d bytes, want %d", len(key), DefaultSecretBytes)
 		}
 	}
-}
-
-func TestParseSecret(t *testing.T) {
-	// 0xfb 0xff encodes to "+/" in standard base64 and "-_" in URL base64.
-	urlSafe := SecretPrefix + base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff, 0xfe}, 10))
-	for _, c := range []struct {
-		name    string
-		in      string
-		wantLen int // 0: an error
-	}{
-		{"24 bytes, the minimum", secretOf(24), 24},
-		{"32 bytes", secretOf(32), 32},
-		{"64 bytes, the maximum", secretOf(64), 64},
-		{"standard alphabet with + and /", SecretPrefix + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff, 0xfe}, 10)), 30},
-		{"missing prefix", strings.TrimPrefix(secretOf(32), SecretPrefix), 0},
-		{"wrong prefix case", "WHSEC_" + strings.TrimPrefix(secretOf(32), SecretPrefix), 0},
-		{"empty", "", 0},
-		{"prefix only", SecretPrefix, 0},
-		{"bad base64", SecretPrefix + "not*base64!", 0},
-		{"URL-safe alphabet", urlSafe, 0},
-		{"unpadded", strings.TrimRight(secretOf(32), "="), 0},
-		{"23 bytes", secretOf(23), 0},
-		{"65 bytes", secretOf(65), 0},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			key, err := ParseSecret(c.in)
-			if c.wantLen == 0 {
-				if err == nil {
-					t.Fatalf("ParseSecret(%q) accepted a malformed secret", c.in)
-				}
-				if !errors.Is(err, ErrMalformedSecret) {
-					t.Errorf("error %v does not wrap ErrMalformedSecret", err)
-				}
-				if key != nil {
-					t.Errorf("key %x returned with an error", key)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("ParseSecret(%q) = %v", c.in, err)
-			}
-			if len(key) != c.wantLen {
-				t.Errorf("key of %d bytes, want %d", len(key), c.wantLen)
-			}
-		})
+	if _, err := ParseSecret("whsec_short"); !errors.Is(err, ErrMalformedSecret) {
+		t.Errorf("ParseSecret of a malformed secret: %v", err)
 	}
-}
-
-// ParseSecret reads user input: it must never panic, and whatever it accepts
-// is a key within bounds that round-trips through the canonical form.
-func FuzzParseSecret(f *testing.F) {
-	for _, s := range []string{NewSecret(), secretOf(24), secretOf(64), secretOf(23), "", SecretPrefix, "whsec_====", "whsec_\n\r", "whsec_\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		key, err := ParseSecret(s)
-		if err != nil {
-			if !errors.Is(err, ErrMalformedSecret) {
-				t.Fatalf("error %v does not wrap ErrMalformedSecret", err)
-			}
-			return
-		}
-		if !strings.HasPrefix(s, SecretPrefix) {
-			t.Fatalf("accepted %q without the prefix", s)
-		}
-		if len(key) < MinSecretBytes || len(key) > MaxSecretBytes {
-			t.Fatalf("accepted a key of %d bytes", len(key))
-		}
-		again, err := ParseSecret(SecretPrefix + base64.StdEncoding.EncodeToString(key))
-		if err != nil || !bytes.Equal(again, key) {
-			t.Fatalf("canonical form of %q does not parse to the same key: %v", s, err)
-		}
-	})
 }
 
 func TestAPIKey(t *testing.T) {

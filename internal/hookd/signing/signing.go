@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Header names, in canonical form.
@@ -82,7 +82,7 @@ func Headers(id string, ts time.Time, body []byte, keys ...[]byte) http.Header {
 // timestamp must be within tolerance of now and one of the signatures must
 // match.
 func VerifyStandard(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	key, err := secrets.ParseSecret(secret)
+	key, err := rules.ParseSigningSecret(secret)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func VerifyStandard(secret string, h http.Header, body []byte, now time.Time, to
 // Stripe-style verifier does: parse t= and every v1=, check the timestamp
 // tolerance, compare each v1 with the expected HMAC in constant time.
 func VerifyStripe(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	key, err := secrets.ParseSecret(secret)
+	key, err := rules.ParseSigningSecret(secret)
 	if err != nil {
 		return err
 	}
