@@ -14,10 +14,12 @@ type secretRotateRequest struct {
 }
 
 type secretRotationJSON struct {
-	Secret                  string     `json:"secret"`
-	SecretVersion           int        `json:"secret_version"`
-	SecretRotatedAt         time.Time  `json:"secret_rotated_at"`
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	Secret                    string     `json:"secret"`
+	SecretVersion             int        `json:"secret_version"`
+	SecretRotatedAt           time.Time  `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt   *time.Time `json:"previous_secret_expires_at"`
+	SecretFingerprint         string     `json:"secret_fingerprint"`
+	PreviousSecretFingerprint *string    `json:"previous_secret_fingerprint"`
 }
 
 func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
@@ -48,9 +50,21 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		a.webhookError(w, r, "rotate the secret", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, secretRotationJSON{
-		Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, PreviousSecretExpiresAt: wh.PreviousSecretExpiresAt,
-	})
+	out := secretRotationJSON{
+		Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, SecretFingerprint: rules.Fingerprint(wh.Secret),
+	}
+	out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// previousSecret returns until when the previous secret verifies and its
+// fingerprint, or two nils when it no longer does (or there is none).
+func previousSecret(wh *store.Webhook, now time.Time) (*time.Time, *string) {
+	if wh.PreviousSecret == "" || wh.PreviousSecretExpiresAt == nil || !wh.PreviousSecretExpiresAt.After(now) {
+		return nil, nil
+	}
+	fp := rules.Fingerprint(wh.PreviousSecret)
+	return wh.PreviousSecretExpiresAt, &fp
 }
 
 // rotate replaces the secret. The outgoing one stays valid for grace; an

@@ -12,23 +12,26 @@ import (
 )
 
 type webhookJSON struct {
-	ID                      string            `json:"id"`
-	Scope                   store.Scope       `json:"scope"`
-	GroupID                 *string           `json:"group_id"`
-	Name                    *string           `json:"name"`
-	Description             *string           `json:"description"`
-	URL                     string            `json:"url"`
-	Events                  []string          `json:"events"`
-	Active                  bool              `json:"active"`
-	Status                  string            `json:"status"`
-	DisabledReason          *string           `json:"disabled_reason"`
-	Headers                 map[string]string `json:"headers"`
-	AuthTokenSet            bool              `json:"auth_token_set"`
-	SecretVersion           int               `json:"secret_version"`
-	SecretRotatedAt         *time.Time        `json:"secret_rotated_at"`
-	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at"`
-	CreatedAt               time.Time         `json:"created_at"`
-	UpdatedAt               time.Time         `json:"updated_at"`
+	ID                        string            `json:"id"`
+	Scope                     store.Scope       `json:"scope"`
+	GroupID                   *string           `json:"group_id"`
+	Name                      *string           `json:"name"`
+	Description               *string           `json:"description"`
+	URL                       string            `json:"url"`
+	Events                    []string          `json:"events"`
+	Active                    bool              `json:"active"`
+	Status                    string            `json:"status"`
+	DisabledReason            *string           `json:"disabled_reason"`
+	Headers                   map[string]string `json:"headers"`
+	AuthTokenSet              bool              `json:"auth_token_set"`
+	AuthTokenFingerprint      *string           `json:"auth_token_fingerprint"`
+	SecretVersion             int               `json:"secret_version"`
+	SecretRotatedAt           *time.Time        `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt   *time.Time        `json:"previous_secret_expires_at"`
+	SecretFingerprint         string            `json:"secret_fingerprint"`
+	PreviousSecretFingerprint *string           `json:"previous_secret_fingerprint"`
+	CreatedAt                 time.Time         `json:"created_at"`
+	UpdatedAt                 time.Time         `json:"updated_at"`
 }
 
 // webhookWithSecretJSON is the create response: the only read of the secret.
@@ -38,13 +41,15 @@ type webhookWithSecretJSON struct {
 }
 
 // webhookToJSON maps a stored webhook to the API. An expired grace window
-// reads as null: the previous secret no longer verifies.
+// reads as null: the previous secret no longer verifies. Secrets and the
+// auth token show as their fingerprints only.
 func webhookToJSON(wh *store.Webhook, now time.Time) webhookJSON {
 	out := webhookJSON{
 		ID: wh.ID, Scope: wh.Scope, GroupID: nullable(wh.GroupID), Name: wh.Name, Description: wh.Description,
 		URL: wh.URL, Events: wh.Events, Active: wh.Active, Status: wh.Status, DisabledReason: wh.DisabledReason,
-		Headers: wh.Headers, AuthTokenSet: wh.AuthToken != "", SecretVersion: wh.SecretVersion,
-		SecretRotatedAt: wh.SecretRotatedAt, CreatedAt: wh.CreatedAt, UpdatedAt: wh.UpdatedAt,
+		Headers: wh.Headers, AuthTokenSet: wh.AuthToken != "", AuthTokenFingerprint: nullable(rules.Fingerprint(wh.AuthToken)),
+		SecretVersion: wh.SecretVersion, SecretRotatedAt: wh.SecretRotatedAt, SecretFingerprint: rules.Fingerprint(wh.Secret),
+		CreatedAt: wh.CreatedAt, UpdatedAt: wh.UpdatedAt,
 	}
 	if out.Events == nil {
 		out.Events = []string{}
@@ -52,9 +57,7 @@ func webhookToJSON(wh *store.Webhook, now time.Time) webhookJSON {
 	if out.Headers == nil {
 		out.Headers = map[string]string{}
 	}
-	if wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(now) {
-		out.PreviousSecretExpiresAt = wh.PreviousSecretExpiresAt
-	}
+	out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
 	return out
 }
 
