@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // newTestClient returns a client of a fresh in-process hookd whose traffic
@@ -75,18 +76,22 @@ func TestEveryOperation(t *testing.T) {
 	if err != nil || !strings.HasPrefix(acct.Secret, "whsec_") || !acct.AuthTokenSet || acct.Scope != ScopeAccount {
 		t.Fatalf("CreateAccountWebhook: %+v %v", acct, err)
 	}
+	if acct.SecretFingerprint != rules.Fingerprint(acct.Secret) || acct.PreviousSecretFingerprint != nil ||
+		acct.AuthTokenFingerprint == nil || *acct.AuthTokenFingerprint != rules.Fingerprint("tok") {
+		t.Fatalf("CreateAccountWebhook fingerprints: secret %q previous %v token %v", acct.SecretFingerprint, acct.PreviousSecretFingerprint, acct.AuthTokenFingerprint)
+	}
 	grp, err := c.CreateGroupWebhook(ctx, g.ID, CreateWebhookRequest{URL: rcv, Events: []string{"*"}, Name: ptr("g")})
 	if err != nil || grp.GroupID == nil || *grp.GroupID != g.ID {
 		t.Fatalf("CreateGroupWebhook: %+v %v", grp, err)
 	}
-	if got, err := c.GetWebhook(ctx, acct.ID); err != nil || got.URL != rcv {
+	if got, err := c.GetWebhook(ctx, acct.ID); err != nil || got.URL != rcv || got.SecretFingerprint != acct.SecretFingerprint {
 		t.Fatalf("GetWebhook: %+v %v", got, err)
 	}
 	upd, err := c.UpdateWebhook(ctx, acct.ID, UpdateWebhookRequest{
 		Name: Set("audit"), Events: []string{"transfer.created", "workspace.*"}, Active: ptr(true),
 		Headers: Set(map[string]*string{"X-A": nil, "X-B": ptr("2")}), AuthToken: Null[string](),
 	})
-	if err != nil || *upd.Name != "audit" || upd.AuthTokenSet || upd.Headers["X-B"] != "2" || len(upd.Headers) != 1 {
+	if err != nil || *upd.Name != "audit" || upd.AuthTokenSet || upd.AuthTokenFingerprint != nil || upd.Headers["X-B"] != "2" || len(upd.Headers) != 1 {
 		t.Fatalf("UpdateWebhook: %+v %v", upd, err)
 	}
 	var listed int
@@ -102,9 +107,20 @@ func TestEveryOperation(t *testing.T) {
 	if listed != 1 {
 		t.Fatalf("AllWebhooks listed %d", listed)
 	}
-	rot, err := c.RotateSecret(ctx, acct.ID, RotateSecretRequest{GracePeriodHours: ptr(1)})
-	if err != nil || rot.SecretVersion != 2 || rot.Secret == acct.Secret || rot.PreviousSecretExpiresAt == nil {
+	own, err := rules.NewSigningSecret(rules.DefaultSecretBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, err := c.RotateSecret(ctx, acct.ID, RotateSecretRequest{Secret: &own, GracePeriodHours: ptr(1)})
+	if err != nil || rot.SecretVersion != 2 || rot.Secret != own || rot.PreviousSecretExpiresAt == nil {
 		t.Fatalf("RotateSecret: %+v %v", rot, err)
+	}
+	if rot.SecretFingerprint != rules.Fingerprint(own) || rot.PreviousSecretFingerprint == nil || *rot.PreviousSecretFingerprint != acct.SecretFingerprint {
+		t.Fatalf("RotateSecret fingerprints: secret %q previous %v", rot.SecretFingerprint, rot.PreviousSecretFingerprint)
+	}
+	if got, err := c.GetWebhook(ctx, acct.ID); err != nil || got.SecretFingerprint != rot.SecretFingerprint ||
+		got.PreviousSecretFingerprint == nil || *got.PreviousSecretFingerprint != acct.SecretFingerprint {
+		t.Fatalf("GetWebhook after the rotation: %+v %v", got, err)
 	}
 	res, err := c.TestWebhook(ctx, acct.ID, "")
 	if err != nil || !res.Succeeded || *res.ResponseStatusCode != 200 {

@@ -56,25 +56,33 @@ func (n Nullable[T]) MarshalJSON() ([]byte, error) {
 }
 
 // Webhook is a subscription as the API returns it. The secret is never part
-// of it; see WebhookWithSecret.
+// of it (see WebhookWithSecret), nor is the auth token; the fingerprints
+// (rules.Fingerprint of each value) tell whether they are the ones a caller
+// supplied.
 type Webhook struct {
-	ID                      string            `json:"id"`
-	Scope                   Scope             `json:"scope"`
-	GroupID                 *string           `json:"group_id"`
-	Name                    *string           `json:"name"`
-	Description             *string           `json:"description"`
-	URL                     string            `json:"url"`
-	Events                  []string          `json:"events"`
-	Active                  bool              `json:"active"`
-	Status                  string            `json:"status"`
-	DisabledReason          *string           `json:"disabled_reason"`
-	Headers                 map[string]string `json:"headers"`
-	AuthTokenSet            bool              `json:"auth_token_set"`
-	SecretVersion           int64             `json:"secret_version"`
-	SecretRotatedAt         *time.Time        `json:"secret_rotated_at"`
-	PreviousSecretExpiresAt *time.Time        `json:"previous_secret_expires_at"`
-	CreatedAt               time.Time         `json:"created_at"`
-	UpdatedAt               time.Time         `json:"updated_at"`
+	ID             string            `json:"id"`
+	Scope          Scope             `json:"scope"`
+	GroupID        *string           `json:"group_id"`
+	Name           *string           `json:"name"`
+	Description    *string           `json:"description"`
+	URL            string            `json:"url"`
+	Events         []string          `json:"events"`
+	Active         bool              `json:"active"`
+	Status         string            `json:"status"`
+	DisabledReason *string           `json:"disabled_reason"`
+	Headers        map[string]string `json:"headers"`
+	AuthTokenSet   bool              `json:"auth_token_set"`
+	// AuthTokenFingerprint is nil when no token is set.
+	AuthTokenFingerprint    *string    `json:"auth_token_fingerprint"`
+	SecretVersion           int64      `json:"secret_version"`
+	SecretRotatedAt         *time.Time `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	SecretFingerprint       string     `json:"secret_fingerprint"`
+	// PreviousSecretFingerprint is nil exactly when PreviousSecretExpiresAt
+	// is: when no previous secret verifies any more.
+	PreviousSecretFingerprint *string   `json:"previous_secret_fingerprint"`
+	CreatedAt                 time.Time `json:"created_at"`
+	UpdatedAt                 time.Time `json:"updated_at"`
 }
 
 // WebhookWithSecret is the create response: the only read of the secret.
@@ -117,10 +125,12 @@ type RotateSecretRequest struct {
 
 // SecretRotation is the rotate response.
 type SecretRotation struct {
-	Secret                  string     `json:"secret"`
-	SecretVersion           int64      `json:"secret_version"`
-	SecretRotatedAt         time.Time  `json:"secret_rotated_at"`
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	Secret                    string     `json:"secret"`
+	SecretVersion             int64      `json:"secret_version"`
+	SecretRotatedAt           time.Time  `json:"secret_rotated_at"`
+	PreviousSecretExpiresAt   *time.Time `json:"previous_secret_expires_at"`
+	SecretFingerprint         string     `json:"secret_fingerprint"`
+	PreviousSecretFingerprint *string    `json:"previous_secret_fingerprint"`
 }
 
 // EventType is one entry of the event catalog.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/hookd/terraform-provider-hookd/api"
@@ -157,6 +159,45 @@ func ValidateDelivery(t testing.TB, r *http.Request, body []byte) {
 	if !ok {
 		t.Errorf("contract: delivery to %s does not match the delivery webhook of api/openapi.yaml:\n%s\nbody: %s", r.URL.Path, describe(errs), truncate(body))
 	}
+}
+
+// Properties returns the names of the properties the named schema of
+// components/schemas declares, its allOf members' included, sorted: what a
+// client type that mirrors the schema must have.
+func Properties(schema string) ([]string, error) {
+	if _, err := Validator(); err != nil {
+		return nil, err
+	}
+	proxy := model.Components.Schemas.GetOrZero(schema)
+	if proxy == nil {
+		return nil, fmt.Errorf("api/openapi.yaml has no schema %q", schema)
+	}
+	seen := map[string]bool{}
+	var walk func(s *base.Schema)
+	walk = func(s *base.Schema) {
+		if s == nil {
+			return
+		}
+		if s.Properties != nil {
+			for name := range s.Properties.KeysFromOldest() {
+				seen[name] = true
+			}
+		}
+		for _, p := range s.AllOf {
+			walk(p.Schema())
+		}
+	}
+	s := proxy.Schema()
+	if s == nil {
+		return nil, fmt.Errorf("schema %q: %v", schema, proxy.GetBuildError())
+	}
+	walk(s)
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // outsideContract reports whether the only findings are that the path or
