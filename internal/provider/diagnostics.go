@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,17 +12,45 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
-// addAPIError reports a failed call: what failed, the API's own detail and
-// request id, and a hint of what to do. Field errors whose JSON pointer
-// names a top-level attribute are attached to that attribute.
-func addAPIError(diags *diag.Diagnostics, summary string, err error) {
+// problemAdvice is what to do about one problem code (api/openapi.yaml,
+// Problem.code) in one context, such as a group that is not empty when it
+// is deleted.
+type problemAdvice struct {
+	Code   string
+	Advice string
+}
+
+// addAPIError reports a failed call, the one way every object does: what
+// failed, the API's own detail, what to do, and the request id. What to do
+// comes from the failure's kind (a resource timeout, authentication,
+// rate limit) and, for a problem code in advice, from the caller. Field
+// errors whose JSON pointer names a top-level attribute are attached to
+// that attribute.
+func addAPIError(diags *diag.Diagnostics, summary string, err error, advice ...problemAdvice) {
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) {
 		hint := ""
-		if errors.Is(err, client.ErrUnreachable) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			hint = " hookd did not answer in time: raise the limit in the resource's timeouts block (create, read, update or delete), or check that hookd is healthy."
+		case errors.Is(err, client.ErrUnreachable):
 			hint = " Check that hookd is running and that the provider's endpoint is right."
 		}
 		diags.AddError(summary, err.Error()+"."+hint)
+		return
+	}
+	requestID := ""
+	if apiErr.RequestID != "" {
+		requestID = fmt.Sprintf(" (hookd request id %s)", apiErr.RequestID)
+	}
+	if len(apiErr.Errors) > 0 {
+		for _, fe := range apiErr.Errors {
+			if p, ok := pointerPath(fe.Pointer); ok {
+				diags.AddAttributeError(p, summary, p.String()+": "+fe.Detail+requestID)
+			} else {
+				diags.AddError(summary, fe.Pointer+": "+fe.Detail+requestID)
+			}
+		}
 		return
 	}
 	detail := apiErr.Detail
@@ -31,27 +60,18 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	var b strings.Builder
 	b.WriteString(strings.TrimSuffix(detail, "."))
 	b.WriteString(".")
-	if hint := apiHint(apiErr); hint != "" {
+	hint := apiHint(apiErr)
+	for _, a := range advice {
+		if apiErr.Code == a.Code {
+			hint = a.Advice
+			break
+		}
+	}
+	if hint != "" {
 		b.WriteString(" " + hint)
 	}
-	if apiErr.RequestID != "" {
-		fmt.Fprintf(&b, " (hookd request id %s)", apiErr.RequestID)
-	}
-	if len(apiErr.Errors) == 0 {
-		diags.AddError(summary, b.String())
-		return
-	}
-	for _, fe := range apiErr.Errors {
-		msg := fe.Detail
-		if apiErr.RequestID != "" {
-			msg += fmt.Sprintf(" (hookd request id %s)", apiErr.RequestID)
-		}
-		if p, ok := pointerPath(fe.Pointer); ok {
-			diags.AddAttributeError(p, summary, p.String()+": "+msg)
-		} else {
-			diags.AddError(summary, fe.Pointer+": "+msg)
-		}
-	}
+	b.WriteString(requestID)
+	diags.AddError(summary, b.String())
 }
 
 func apiHint(e *client.APIError) string {

@@ -1,14 +1,10 @@
 package provider
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -81,46 +77,14 @@ func (plan groupModel) updateRequest(state groupModel) (req client.UpdateGroupRe
 	return req, changed
 }
 
-// addGroupError reports a failed call of the hookd_group resource. The two
-// conflicts a group has, and running out of time, get their own advice;
-// everything else goes through addAPIError.
-func addGroupError(diags *diag.Diagnostics, summary, id string, err error) {
-	if errors.Is(err, context.DeadlineExceeded) {
-		diags.AddError(summary, err.Error()+". hookd did not answer in time: raise the limit in the resource's "+
-			"timeouts block (create, read, update or delete), or check that hookd is healthy.")
-		return
-	}
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, client.ErrConflict) {
-		addAPIError(diags, summary, err)
-		return
-	}
-	var advice string
-	switch apiErr.Code {
-	case codeGroupNotEmpty:
-		advice = fmt.Sprintf("hookd deletes only empty groups: delete the webhooks of %s first, "+
+// groupAdvice is what to do about the two conflicts a group has: deleting
+// it while it has webhooks, and a name that is taken.
+func groupAdvice(id string) []problemAdvice {
+	return []problemAdvice{
+		{Code: codeGroupNotEmpty, Advice: fmt.Sprintf("hookd deletes only empty groups: delete the webhooks of %s first, "+
 			"or move them to another group (changing group_id of a hookd_group_webhook replaces it), then try again. "+
-			"data.hookd_webhooks with group_id = %q lists them.", id, id)
-	case codeConflict:
-		advice = "Choose another name, or bring the existing group under Terraform " +
-			"with an import block or terraform import."
-	default:
-		addAPIError(diags, summary, err)
-		return
+			"data.hookd_webhooks with group_id = %q lists them.", id, id)},
+		{Code: codeConflict, Advice: "Choose another name, or bring the existing group under Terraform " +
+			"with an import block or terraform import."},
 	}
-	diags.AddError(summary, apiDetail(apiErr)+" "+advice)
-}
-
-// apiDetail is the API's own explanation of a failure with its request id,
-// for quoting in a diagnostic.
-func apiDetail(e *client.APIError) string {
-	detail := e.Detail
-	if detail == "" {
-		detail = e.Title
-	}
-	detail = "hookd answered: " + strings.TrimSuffix(detail, ".")
-	if e.RequestID != "" {
-		detail += fmt.Sprintf(" (hookd request id %s)", e.RequestID)
-	}
-	return detail + "."
 }

@@ -128,7 +128,9 @@ func TestGroupUpdateRequest(t *testing.T) {
 	}
 }
 
-func TestAddGroupError(t *testing.T) {
+// Group failures go through addAPIError like every other, with the
+// advice of groupAdvice for its two conflicts.
+func TestAddAPIError_groupAdvice(t *testing.T) {
 	conflict := func(code, detail string) error {
 		return fmt.Errorf("wrapped: %w", &client.APIError{StatusCode: http.StatusConflict, Code: code, Detail: detail, RequestID: "req_42"})
 	}
@@ -139,15 +141,15 @@ func TestAddGroupError(t *testing.T) {
 		"group not empty": {
 			err: conflict(codeGroupNotEmpty, `group "grp_1" still has webhooks; delete them first`),
 			want: []string{
-				`hookd answered: group "grp_1" still has webhooks; delete them first (hookd request id req_42).`,
-				"hookd deletes only empty groups: delete the webhooks of grp_1 first", `group_id = "grp_1"`,
+				`group "grp_1" still has webhooks; delete them first. hookd deletes only empty groups: delete the webhooks of grp_1 first`,
+				`group_id = "grp_1" lists them. (hookd request id req_42)`,
 			},
 		},
 		"name taken": {
 			err: conflict("conflict", `a group named "ops" already exists; group names are unique`),
 			want: []string{
-				`a group named "ops" already exists; group names are unique (hookd request id req_42).`,
-				"Choose another name", "import block",
+				`a group named "ops" already exists; group names are unique. Choose another name`,
+				"import block or terraform import. (hookd request id req_42)",
 			},
 		},
 		"timeout": {
@@ -166,7 +168,7 @@ func TestAddGroupError(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			var diags diag.Diagnostics
-			addGroupError(&diags, "Unable to delete group grp_1", "grp_1", tt.err)
+			addAPIError(&diags, "Unable to delete group grp_1", tt.err, groupAdvice("grp_1")...)
 			if len(diags) != 1 || diags[0].Summary() != "Unable to delete group grp_1" {
 				t.Fatalf("diagnostics = %v, want one error with the given summary", diags)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -30,6 +31,7 @@ var (
 	_ resource.ResourceWithConfigure   = (*groupResource)(nil)
 	_ resource.ResourceWithImportState = (*groupResource)(nil)
 	_ resource.ResourceWithIdentity    = (*groupResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*groupResource)(nil)
 )
 
 // groupResource is hookd_group.
@@ -75,7 +77,6 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"updated_at": schema.StringAttribute{
 				MarkdownDescription: "Time of the last change (RFC 3339); changes whenever `name` or `description` does.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{updatedAtUnlessGroupChanges{}},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -121,7 +122,7 @@ func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, 
 
 	created, err := r.data.client.CreateGroup(ctx, plan.createRequest())
 	if err != nil {
-		addGroupError(&resp.Diagnostics, fmt.Sprintf("Unable to create group %q", plan.Name.ValueString()), "", err)
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to create group %q", plan.Name.ValueString()), err, groupAdvice("")...)
 		return
 	}
 	tflog.Info(ctx, "created group", map[string]any{"id": created.ID})
@@ -144,6 +145,9 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 
 	id := state.ID.ValueString()
+	// Identity first: the framework wants one after every Read that does
+	// not fail, a removal included (see the webhook resource's Read).
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	api, err := r.data.client.GetGroup(ctx, id)
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "group deleted outside Terraform; removing it from state", map[string]any{"id": id})
@@ -152,7 +156,7 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	if err != nil {
 		// Forbidden and every other failure are errors, never "gone".
-		addGroupError(&resp.Diagnostics, "Unable to read group "+id, id, err)
+		addAPIError(&resp.Diagnostics, "Unable to read group "+id, err, groupAdvice(id)...)
 		return
 	}
 	state.groupModel = groupFromAPI(api)
@@ -179,7 +183,7 @@ func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if changed {
 		api, err := r.data.client.UpdateGroup(ctx, id, patch)
 		if err != nil {
-			addGroupError(&resp.Diagnostics, "Unable to update group "+id, id, err)
+			addAPIError(&resp.Diagnostics, "Unable to update group "+id, err, groupAdvice(id)...)
 			return
 		}
 		tflog.Info(ctx, "updated group", map[string]any{"id": id})
@@ -208,7 +212,7 @@ func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	if err != nil {
-		addGroupError(&resp.Diagnostics, "Unable to delete group "+id, id, err)
+		addAPIError(&resp.Diagnostics, "Unable to delete group "+id, err, groupAdvice(id)...)
 	}
 }
 
@@ -252,21 +256,12 @@ func (v nonEmptyStringValidator) ValidateString(_ context.Context, req validator
 		req.Path.String()+" must not be an empty string. "+v.hint)
 }
 
-// updatedAtUnlessGroupChanges keeps updated_at from state when the plan
-// changes nothing the API stores (such as only timeouts), since no call is
-// made then; otherwise it stays unknown.
-type updatedAtUnlessGroupChanges struct{}
-
-func (updatedAtUnlessGroupChanges) Description(context.Context) string {
-	return "Keeps the prior updated_at unless name or description changes."
-}
-
-func (m updatedAtUnlessGroupChanges) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (updatedAtUnlessGroupChanges) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || req.Plan.Raw.IsNull() {
+// ModifyPlan plans updated_at as the server will leave it: unknown when
+// Update calls the API (name or description changes, as updateRequest
+// decides), the prior value otherwise (only timeouts changed). The webhook
+// resources plan it the same way (planUpdate).
+func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return // create or destroy
 	}
 	var plan, state groupResourceModel
@@ -275,7 +270,9 @@ func (updatedAtUnlessGroupChanges) PlanModifyString(ctx context.Context, req pla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, changed := plan.updateRequest(state.groupModel); !changed {
-		resp.PlanValue = req.StateValue
+	updatedAt := state.UpdatedAt
+	if _, changed := plan.updateRequest(state.groupModel); changed {
+		updatedAt = types.StringUnknown()
 	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), updatedAt)...)
 }

@@ -337,8 +337,8 @@ resource "hookd_group" "second" {
 }
 `, name, second))
 	}
-	taken := fmt.Sprintf(`hookd answered: a group named %q already exists; group names are unique (hookd request id req_`, name)
-	advice := `Choose another name, or bring the existing group under Terraform with an import block or terraform import.`
+	taken := fmt.Sprintf(`a group named %q already exists; group names are unique.`, name)
+	advice := `Choose another name, or bring the existing group under Terraform with an import block or terraform import. (hookd request id req_`
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -403,9 +403,9 @@ func TestAccGroupResource_deleteWithWebhooks(t *testing.T) {
 				Config:  groupConfig(env, name, ""),
 				Destroy: true,
 				ExpectError: acctest.Words(`Unable to delete group grp_`,
-					`still has webhooks; delete them first (hookd request id req_`,
+					`still has webhooks; delete them first.`,
 					`hookd deletes only empty groups: delete the webhooks of grp_`,
-					`first, or move them to another group`),
+					`first, or move them to another group`, `(hookd request id req_`),
 			},
 			{
 				// Once the webhook is gone, the group is still there and
