@@ -51,8 +51,10 @@ type Plan struct {
 	// Output is what terraform plan printed, such as the line
 	// "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."
 	Output string
-	// JSON is the saved plan as terraform show -json describes it.
-	JSON *tfjson.Plan
+	// JSON is the saved plan as terraform show -json describes it, and
+	// Shown is what terraform show prints of it for people.
+	JSON  *tfjson.Plan
+	Shown string
 }
 
 // NewTerraform prepares a working directory with a terraform block that
@@ -159,6 +161,10 @@ func (w *Terraform) Plan(opts ...tfexec.PlanOption) (*Plan, error) {
 		}
 		w.tf.SetStdout(nil) // the plan's output is all Output holds
 		p.JSON, err = w.tf.ShowPlanFile(ctx, "tfplan", tfexec.Reattach(reattach))
+		if err != nil {
+			return err
+		}
+		p.Shown, err = w.tf.ShowPlanFileRaw(ctx, "tfplan", tfexec.Reattach(reattach))
 		return err
 	})
 	p.Output = out.String()

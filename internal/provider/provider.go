@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -25,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Address is the provider's registry source address.
@@ -43,7 +43,10 @@ const (
 	defaultRequestTimeout = 30 * time.Second
 )
 
-var _ provider.Provider = (*hookdProvider)(nil)
+var (
+	_ provider.Provider                       = (*hookdProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*hookdProvider)(nil)
+)
 
 type hookdProvider struct {
 	version string
@@ -64,10 +67,11 @@ type providerModel struct {
 // providerData is what Configure hands to resources and data sources.
 type providerData struct {
 	client *client.Client
-	// catalog is the live event catalog, read once per run to check event
-	// types at plan time; nil when it could not be read (the API then
+	// events are the type names of the live event catalog, read once per
+	// run to check event patterns at plan time with the server's own rule
+	// (rules.EventNames); nil when it could not be read (the API then
 	// rejects bad types at apply time, just as clearly).
-	catalog *catalog.Catalog
+	events *rules.EventNames
 }
 
 func (p *hookdProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -160,7 +164,11 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddWarning("Event catalog unavailable",
 			fmt.Sprintf("The event catalog could not be read, so event types are checked by the server at apply time instead of at plan time: %v", err))
 	default:
-		data.catalog = parseCatalog(ctx, types)
+		names := make([]string, len(types))
+		for i, et := range types {
+			names[i] = et.Type
+		}
+		data.events = rules.NewEventNames(names)
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
@@ -258,22 +266,6 @@ func logFields(e client.LogEntry) map[string]any {
 	return f
 }
 
-// parseCatalog turns the served catalog into the checker the server uses
-// itself, so plan-time and apply-time answers agree. A catalog this
-// provider cannot parse disables plan-time checks rather than failing.
-func parseCatalog(ctx context.Context, types []client.EventType) *catalog.Catalog {
-	raw, err := json.Marshal(map[string]any{"data": types})
-	if err != nil {
-		return nil
-	}
-	c, err := catalog.Parse(raw)
-	if err != nil {
-		tflog.Warn(ctx, "event catalog not usable for plan-time checks", map[string]any{"error": err.Error()})
-		return nil
-	}
-	return c
-}
-
 // secretPattern matches signing secrets, should one ever reach a log line.
 var secretPattern = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
 
@@ -282,6 +274,12 @@ func (p *hookdProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewGroupResource,
 		NewAccountWebhookResource,
 		NewGroupWebhookResource,
+	}
+}
+
+func (p *hookdProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewSigningSecretEphemeralResource,
 	}
 }
 

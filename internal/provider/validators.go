@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // durationValidator accepts Go duration strings greater than zero.
@@ -27,5 +29,30 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if err != nil || d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%q is not a positive duration: use a number with a unit, such as 30s, 2m or 1h30m.", req.ConfigValue.ValueString()))
+	}
+}
+
+// signingSecretValidator checks a supplied signing secret with the API's
+// own rule (rules.ParseSigningSecret), at plan time.
+type signingSecretValidator struct{}
+
+var _ validator.String = signingSecretValidator{}
+
+func (signingSecretValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be whsec_ followed by the standard base64 of %d to %d bytes", rules.MinSecretBytes, rules.MaxSecretBytes)
+}
+
+func (v signingSecretValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (signingSecretValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := rules.ParseSigningSecret(req.ConfigValue.ValueString()); err != nil {
+		// The value is secret: the message never quotes it.
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid signing secret",
+			fmt.Sprintf("%s: %v. ephemeral.hookd_signing_secret makes a valid one.", req.Path, err))
 	}
 }

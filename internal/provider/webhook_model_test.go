@@ -9,15 +9,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 func apiWebhook() *client.Webhook {
 	name := "audit"
+	tokenFingerprint := rules.Fingerprint("tok")
 	at := time.Date(2026, 11, 24, 12, 0, 0, 123000, time.UTC)
 	return &client.Webhook{
 		ID: "wh_1", Scope: client.ScopeAccount, Name: &name, URL: "https://example.com/h",
 		Events: []string{"transfer.*", "workspace.created"}, Active: true, Status: "active",
 		Headers: map[string]string{"X-Team": "a"}, AuthTokenSet: true, SecretVersion: 2,
+		SecretFingerprint: "0123456789abcdef", AuthTokenFingerprint: &tokenFingerprint,
 		CreatedAt: at, UpdatedAt: at,
 	}
 }
@@ -29,9 +32,9 @@ func TestWebhookFromAPI(t *testing.T) {
 		AuthToken: types.StringValue("tok"), TestOnApply: types.BoolValue(true),
 		Headers: types.MapNull(types.StringType),
 	}
-	m, rotated, diags := webhookFromAPI(ctx, apiWebhook(), prior)
-	if diags.HasError() || rotated {
-		t.Fatalf("diags %v rotated %v", diags, rotated)
+	m, drift, diags := webhookFromAPI(ctx, apiWebhook(), prior)
+	if diags.HasError() || drift != (webhookDrift{}) {
+		t.Fatalf("diags %v drift %+v", diags, drift)
 	}
 	checks := map[string][2]attr.Value{
 		"id":          {m.ID, types.StringValue("wh_1")},
@@ -45,6 +48,8 @@ func TestWebhookFromAPI(t *testing.T) {
 		"created_at":  {m.CreatedAt, types.StringValue("2026-11-24T12:00:00.000123Z")},
 		"previous":    {m.PreviousSecretExpiresAt, types.StringNull()},
 		"reason":      {m.DisabledReason, types.StringNull()},
+		"secret_fp":   {m.SecretFingerprint, types.StringValue("0123456789abcdef")},
+		"token_fp":    {m.AuthTokenFingerprint, types.StringValue(rules.Fingerprint("tok"))},
 		"headers": {m.Headers, types.MapValueMust(types.StringType, map[string]attr.Value{
 			"X-Team": types.StringValue("a"),
 		})},
@@ -67,14 +72,37 @@ func TestWebhookFromAPIReconciles(t *testing.T) {
 	api := apiWebhook()
 	api.SecretVersion, api.AuthTokenSet = 3, false
 	prior := webhookModel{Secret: types.StringValue("whsec_old"), SecretVersion: types.Int64Value(2), AuthToken: types.StringValue("tok")}
-	m, rotated, _ := webhookFromAPI(ctx, api, prior)
-	if !rotated || !m.Secret.IsNull() || m.SecretVersion.ValueInt64() != 3 || !m.AuthToken.IsNull() || m.AuthTokenSet.ValueBool() {
-		t.Fatalf("rotated %v secret %v version %v token %v token set %v", rotated, m.Secret, m.SecretVersion, m.AuthToken, m.AuthTokenSet)
+	m, drift, _ := webhookFromAPI(ctx, api, prior)
+	if !drift.SecretRotated || !m.Secret.IsNull() || m.SecretVersion.ValueInt64() != 3 || !m.AuthToken.IsNull() || m.AuthTokenSet.ValueBool() {
+		t.Fatalf("drift %+v secret %v version %v token %v token set %v", drift, m.Secret, m.SecretVersion, m.AuthToken, m.AuthTokenSet)
 	}
 	// After import nothing is known: no warning, secret stays null.
-	m, rotated, _ = webhookFromAPI(ctx, api, webhookModel{SecretVersion: types.Int64Null(), Secret: types.StringNull()})
-	if rotated || !m.Secret.IsNull() {
-		t.Fatalf("import: rotated %v secret %v", rotated, m.Secret)
+	m, drift, _ = webhookFromAPI(ctx, api, webhookModel{SecretVersion: types.Int64Null(), Secret: types.StringNull()})
+	if drift.SecretRotated || !m.Secret.IsNull() {
+		t.Fatalf("import: drift %+v secret %v", drift, m.Secret)
+	}
+	// With secret_wo there is no secret in state to warn about.
+	m, drift, _ = webhookFromAPI(ctx, api, webhookModel{SecretVersion: types.Int64Value(2), Secret: types.StringNull()})
+	if drift.SecretRotated || !m.Secret.IsNull() || m.SecretVersion.ValueInt64() != 3 {
+		t.Fatalf("secret_wo: drift %+v secret %v", drift, m.Secret)
+	}
+}
+
+// A token replaced outside Terraform shows by its fingerprint: auth_token
+// becomes null, so the plan sends the configured one again.
+func TestWebhookFromAPIReplacedToken(t *testing.T) {
+	ctx := context.Background()
+	api := apiWebhook()
+	other := rules.Fingerprint("other")
+	api.AuthTokenFingerprint = &other
+	m, drift, _ := webhookFromAPI(ctx, api, webhookModel{AuthToken: types.StringValue("tok"), Headers: types.MapNull(types.StringType)})
+	if !drift.AuthTokenReplaced || !m.AuthToken.IsNull() || !m.AuthTokenSet.ValueBool() || m.AuthTokenFingerprint.ValueString() != other {
+		t.Fatalf("drift %+v token %v set %v fingerprint %v", drift, m.AuthToken, m.AuthTokenSet, m.AuthTokenFingerprint)
+	}
+	// The same token: nothing to say.
+	m, drift, _ = webhookFromAPI(ctx, apiWebhook(), webhookModel{AuthToken: types.StringValue("tok"), Headers: types.MapNull(types.StringType)})
+	if drift.AuthTokenReplaced || m.AuthToken.ValueString() != "tok" {
+		t.Fatalf("same token: drift %+v token %v", drift, m.AuthToken)
 	}
 }
 
@@ -116,13 +144,13 @@ func TestUpdateRequest(t *testing.T) {
 		Events: events, Active: types.BoolValue(true), Headers: types.MapNull(types.StringType),
 		AuthToken: types.StringValue("t"),
 	}
-	if _, changed, _ := updateRequest(ctx, state, state); changed {
+	if _, changed, _ := updateRequest(ctx, state, state, writeOnlyConfig{}, writeOnlySends{}); changed {
 		t.Fatal("no change reported as a change")
 	}
 	plan := state
 	plan.Name, plan.Description, plan.AuthToken = types.StringValue("b"), types.StringNull(), types.StringNull()
 	plan.Active = types.BoolValue(false)
-	req, changed, diags := updateRequest(ctx, plan, state)
+	req, changed, diags := updateRequest(ctx, plan, state, writeOnlyConfig{}, writeOnlySends{})
 	if diags.HasError() || !changed {
 		t.Fatal(diags)
 	}
@@ -143,12 +171,12 @@ func TestUpdateRequestUnknownToken(t *testing.T) {
 	}
 	plan := state
 	plan.AuthTokenSet = types.BoolValue(false)
-	req, changed, _ := updateRequest(ctx, plan, state)
+	req, changed, _ := updateRequest(ctx, plan, state, writeOnlyConfig{}, writeOnlySends{})
 	if !changed || req.AuthToken == nil || !req.AuthToken.Null {
 		t.Fatalf("changed %v patch %+v, want auth_token: null", changed, req)
 	}
 	state.AuthTokenSet = types.BoolValue(false)
-	if req, changed, _ := updateRequest(ctx, state, state); changed || req.AuthToken != nil {
+	if req, changed, _ := updateRequest(ctx, state, state, writeOnlyConfig{}, writeOnlySends{}); changed || req.AuthToken != nil {
 		t.Fatalf("changed %v patch %+v, want no change", changed, req)
 	}
 }
@@ -163,12 +191,12 @@ func TestUpdateRequestCarriesToken(t *testing.T) {
 		Events:  types.SetValueMust(types.StringType, []attr.Value{types.StringValue("*")}),
 		Headers: types.MapNull(types.StringType), AuthToken: types.StringValue("tok"), AuthTokenSet: types.BoolValue(true),
 	}
-	if req, changed, _ := updateRequest(ctx, state, state); changed || req.AuthToken != nil {
+	if req, changed, _ := updateRequest(ctx, state, state, writeOnlyConfig{}, writeOnlySends{}); changed || req.AuthToken != nil {
 		t.Fatalf("changed %v patch %+v, want no change", changed, req)
 	}
 	plan := state
 	plan.Name = types.StringValue("b")
-	req, changed, _ := updateRequest(ctx, plan, state)
+	req, changed, _ := updateRequest(ctx, plan, state, writeOnlyConfig{}, writeOnlySends{})
 	if !changed || req.AuthToken == nil || req.AuthToken.Null || req.AuthToken.Value != "tok" {
 		t.Fatalf("changed %v patch %+v, want the name and auth_token tok", changed, req)
 	}
@@ -182,7 +210,7 @@ func TestCreateRequest(t *testing.T) {
 		Active: types.BoolValue(true), Headers: types.MapValueMust(types.StringType, map[string]attr.Value{"H": types.StringValue("v")}),
 		AuthToken: types.StringNull(),
 	}
-	req, diags := m.createRequest(ctx)
+	req, diags := m.createRequest(ctx, writeOnlyConfig{})
 	if diags.HasError() || req.Name != nil || *req.Description != "d" || req.URL != "https://x" || len(req.Events) != 1 ||
 		!*req.Active || req.Headers["H"] != "v" || req.AuthToken != nil {
 		t.Fatalf("%+v %v", req, diags)
@@ -203,9 +231,15 @@ func TestRotationRequested(t *testing.T) {
 		state, plan string
 		want        bool
 	}{
-		{"", "", false}, {"", "1", true}, {"1", "1", false}, {"1", "2", true}, {"1", "", false},
+		{"", "", false}, {"", "1", true}, {"1", "1", false}, {"1", "2", true}, {"1", "", false}, {"1", "?", true},
 	} {
-		got, _, diags := rotationRequested(ctx, webhookModel{SecretRotation: rot(c.plan)}, webhookModel{SecretRotation: rot(c.state)})
+		plan := rot(c.plan)
+		if c.plan == "?" {
+			plan = types.ObjectValueMust(secretRotationAttrTypes, map[string]attr.Value{
+				"trigger": types.StringUnknown(), "grace_period_hours": types.Int64Value(24),
+			})
+		}
+		got, _, diags := rotationRequested(ctx, webhookModel{SecretRotation: plan}, webhookModel{SecretRotation: rot(c.state)})
 		if diags.HasError() || got != c.want {
 			t.Errorf("state %q plan %q: %v %v", c.state, c.plan, got, diags)
 		}
@@ -221,19 +255,6 @@ func TestPointerPath(t *testing.T) {
 	}
 	if _, ok := pointerPath(""); ok {
 		t.Error("empty pointer maps to an attribute")
-	}
-}
-
-func TestReservedHeader(t *testing.T) {
-	for _, h := range []string{"Authorization", "content-type", "Webhook-Id", "HOOKD-X", "User-Agent", "host"} {
-		if !reservedHeader(h) {
-			t.Errorf("%s is not reserved", h)
-		}
-	}
-	for _, h := range []string{"X-Team", "Webhooks", "Accept"} {
-		if reservedHeader(h) {
-			t.Errorf("%s is reserved", h)
-		}
 	}
 }
 

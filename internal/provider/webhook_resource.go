@@ -68,43 +68,62 @@ func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 // ModifyPlan checks event types against the live catalog, so a typo fails
-// the plan with a suggestion instead of the apply, and plans updated_at
-// (see planUpdatedAt).
+// the plan with a suggestion instead of the apply, and plans what the
+// server sets on an update (see planUpdate).
 func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
 	if !req.State.Raw.IsNull() {
-		r.planUpdatedAt(ctx, req, resp)
+		r.planUpdate(ctx, req, resp)
 	}
-	if r.data != nil && r.data.catalog != nil {
+	if r.data != nil && r.data.events != nil {
 		r.checkEvents(ctx, req, resp)
 	}
 }
 
-// planUpdatedAt plans updated_at as the server will leave it: unknown when
-// Update calls the API (a PATCH, as updateRequest decides, or a rotation),
-// the prior value otherwise (only timeouts or test_on_apply changed). The
-// framework cannot tell on its own: it keeps the prior value when only a
-// plan modifier changed something (auth_token_set for a token the
-// configuration lacks), and drops it when only Terraform-side settings did.
-// The group resource does the same with updatedAtUnlessGroupChanges.
-func (r *webhookResource) planUpdatedAt(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// planUpdate plans the values the server sets, from what Update will do
+// (decideUpdate): updated_at is unknown when Update calls the API, the
+// prior value otherwise (only timeouts or test_on_apply changed); the
+// secret's version, fingerprint and grace window are unknown when the
+// secret changes (by trigger, or secret_wo installed), and so is the
+// token's fingerprint when a token is sent. The framework cannot tell on
+// its own: it keeps prior values when only a plan modifier or private
+// state calls for an update (auth_token_set, a write-only value changed
+// outside Terraform), and drops them when only Terraform-side settings
+// changed. The group resource plans updated_at the same way.
+func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	pm, sm := r.s.newModel(), r.s.newModel()
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, pm)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	wo, d := readWriteOnly(ctx, req.Config)
+	resp.Diagnostics.Append(d...)
+	sent, d := readSent(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan, state := pm.common(), sm.common()
-	_, changed, d := updateRequest(ctx, *plan, *state)
+	u, d := decideUpdate(ctx, *plan, *state, wo, sent)
 	// A value still unknown cannot be compared: it may well change.
-	calls := changed || d.HasError() || rotates(ctx, resp.Plan, req.State)
-	updatedAt := state.UpdatedAt
-	if calls {
-		updatedAt = types.StringUnknown()
+	calls := u.PatchChanged || d.HasError() || u.rotates()
+
+	plan.Secret, plan.SecretVersion, plan.SecretFingerprint = state.Secret, state.SecretVersion, state.SecretFingerprint
+	plan.PreviousSecretExpiresAt = state.PreviousSecretExpiresAt
+	if u.rotates() {
+		plan.Secret = types.StringUnknown()
+		if u.Sends.Secret {
+			plan.Secret = types.StringNull() // secret_wo is never kept
+		}
+		plan.SecretVersion, plan.SecretFingerprint = types.Int64Unknown(), types.StringUnknown()
+		plan.PreviousSecretExpiresAt = types.StringUnknown()
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), updatedAt)...)
+	plan.AuthTokenFingerprint = u.plannedAuthTokenFingerprint(*plan, *state)
+	plan.UpdatedAt = state.UpdatedAt
+	if calls {
+		plan.UpdatedAt = types.StringUnknown()
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, pm)...)
 }
 
 func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -118,7 +137,7 @@ func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPl
 		if !ok || s.IsUnknown() || s.IsNull() {
 			continue
 		}
-		if err := r.data.catalog.ValidatePattern(s.ValueString()); err != nil {
+		if err := r.data.events.ValidatePattern(s.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown event type",
 				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
 		}
@@ -128,13 +147,15 @@ func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPl
 func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	m := r.s.newModel()
 	resp.Diagnostics.Append(req.Plan.Get(ctx, m)...)
+	wo, d := readWriteOnly(ctx, req.Config)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan := m.common()
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, &resp.Diagnostics)
 	defer cancel()
-	body, d := plan.createRequest(ctx)
+	body, d := plan.createRequest(ctx, wo)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -149,10 +170,18 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	// The POST response is the state: no read-after-write.
 	next, _, d := webhookFromAPI(ctx, &created.Webhook, *plan)
 	resp.Diagnostics.Append(d...)
+	var sent sentFingerprints
 	next.Secret = types.StringValue(created.Secret)
+	if configured(wo.SecretWO) {
+		next.Secret, sent.Secret = types.StringNull(), created.SecretFingerprint
+	}
+	if configured(wo.AuthTokenWO) && created.AuthTokenFingerprint != nil {
+		sent.AuthToken = *created.AuthTokenFingerprint
+	}
 	*plan = next
 	r.s.fromAPI(m, &created.Webhook)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 	setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -163,6 +192,8 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	m := r.s.newModel()
 	resp.Diagnostics.Append(req.State.Get(ctx, m)...)
+	sent, d := readSent(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -173,6 +204,10 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 
+	// Identity first: the framework wants one after every Read that does
+	// not fail, a removal included, and state written before identity
+	// existed (Terraform < 1.12, an older provider) has none.
+	setIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	api, err := r.data.client.GetWebhook(ctx, state.ID.ValueString())
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "webhook deleted outside Terraform; removing it from state", map[string]any{"id": state.ID.ValueString()})
@@ -188,13 +223,9 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 			fmt.Sprintf("Webhook %s has scope %q; manage it with hookd_%s_webhook instead of hookd_%s.", api.ID, api.Scope, api.Scope, r.s.typeName()))
 		return
 	}
-	next, rotated, d := webhookFromAPI(ctx, api, *state)
+	next, drift, d := webhookFromAPI(ctx, api, *state)
 	resp.Diagnostics.Append(d...)
-	if rotated {
-		resp.Diagnostics.AddWarning("Signing secret rotated outside Terraform",
-			fmt.Sprintf("Webhook %s is at secret_version %d, but Terraform holds the secret of version %d. The secret in state is now null, since the API never returns it; change secret_rotation.trigger to rotate and store a new one.",
-				api.ID, api.SecretVersion, state.SecretVersion.ValueInt64()))
-	}
+	addDriftWarnings(&resp.Diagnostics, api, *state, drift, sent)
 	*state = next
 	r.s.fromAPI(m, api)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
@@ -205,24 +236,33 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 	pm, sm := r.s.newModel(), r.s.newModel()
 	resp.Diagnostics.Append(req.Plan.Get(ctx, pm)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	wo, d := readWriteOnly(ctx, req.Config)
+	resp.Diagnostics.Append(d...)
+	sent, d := readSent(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan, state := pm.common(), sm.common()
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, &resp.Diagnostics)
 	defer cancel()
-	patch, changed, d := updateRequest(ctx, *plan, *state)
-	resp.Diagnostics.Append(d...)
-	rotate, rotation, d := rotationRequested(ctx, *plan, *state)
+	u, d := decideUpdate(ctx, *plan, *state, wo, sent)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	id := state.ID.ValueString()
+	// Write-only values no longer configured are no longer watched.
+	if !configured(wo.SecretWO) {
+		sent.Secret = ""
+	}
+	if !configured(wo.AuthTokenWO) {
+		sent.AuthToken = ""
+	}
 
 	next := *plan
-	if changed {
-		api, err := r.data.client.UpdateWebhook(ctx, id, patch)
+	if u.PatchChanged {
+		api, err := r.data.client.UpdateWebhook(ctx, id, u.Patch)
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "Unable to update "+r.kind()+" "+id, err)
 			return
@@ -232,36 +272,41 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		next, _, d = webhookFromAPI(ctx, api, prior)
 		resp.Diagnostics.Append(d...)
 		r.s.fromAPI(pm, api)
+		if u.Sends.AuthToken && api.AuthTokenFingerprint != nil {
+			sent.AuthToken = *api.AuthTokenFingerprint
+		}
 	} else {
 		// Only Terraform-side settings changed: the server's values stand.
 		next.Secret, next.SecretVersion, next.PreviousSecretExpiresAt = state.Secret, state.SecretVersion, state.PreviousSecretExpiresAt
+		next.SecretFingerprint, next.AuthTokenFingerprint = state.SecretFingerprint, state.AuthTokenFingerprint
 		next.Status, next.DisabledReason, next.UpdatedAt = state.Status, state.DisabledReason, state.UpdatedAt
 	}
-	if rotate {
-		body := client.RotateSecretRequest{}
-		if !rotation.GracePeriodHours.IsNull() && !rotation.GracePeriodHours.IsUnknown() {
-			hours := int(rotation.GracePeriodHours.ValueInt64())
-			body.GracePeriodHours = &hours
-		}
-		rot, err := r.data.client.RotateSecret(ctx, id, body)
+	if u.rotates() {
+		rot, err := r.data.client.RotateSecret(ctx, id, u.rotateRequest(*plan, wo))
 		if err != nil {
-			// Save what the PATCH changed; the rotation runs again next apply.
-			next.SecretRotation = state.SecretRotation
+			// Save what the PATCH changed; the rotation runs again next
+			// apply (the trigger or version in state stays the old one).
+			next.SecretRotation, next.SecretWOVersion = state.SecretRotation, state.SecretWOVersion
 			*plan = next
 			resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+			resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 			addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret of "+r.kind()+" "+id, err)
 			return
 		}
-		tflog.Info(ctx, "rotated webhook secret", map[string]any{"id": id, "secret_version": rot.SecretVersion})
+		tflog.Info(ctx, "rotated webhook secret", map[string]any{"id": id, "secret_version": rot.SecretVersion, "supplied": u.Sends.Secret})
 		next.Secret = types.StringValue(rot.Secret)
-		next.SecretVersion = types.Int64Value(rot.SecretVersion)
-		next.PreviousSecretExpiresAt = timestampPtr(rot.PreviousSecretExpiresAt)
-		if !changed {
-			next.UpdatedAt = timestamp(rot.SecretRotatedAt)
+		if u.Sends.Secret {
+			next.Secret, sent.Secret = types.StringNull(), rot.SecretFingerprint
 		}
+		next.SecretVersion = types.Int64Value(rot.SecretVersion)
+		next.SecretFingerprint = types.StringValue(rot.SecretFingerprint)
+		next.PreviousSecretExpiresAt = timestampPtr(rot.PreviousSecretExpiresAt)
+		// The rotation is the last change the server made.
+		next.UpdatedAt = timestamp(rot.SecretRotatedAt)
 	}
 	*plan = next
 	resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+	resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

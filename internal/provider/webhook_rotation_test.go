@@ -114,13 +114,19 @@ resource "hookd_account_webhook" "test" {
 // signatures verify with every secret given (Standard Webhooks reference
 // library as the independent verifier).
 func deliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, secrets ...string) error {
+	return groupDeliveryVerifiesWith(env, rcv, "", secrets...)
+}
+
+// groupDeliveryVerifiesWith is deliveryVerifiesWith for an event of a
+// group, which reaches the group's webhooks; "" is the account.
+func groupDeliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, groupID string, secrets ...string) error {
 	ctx := context.Background()
 	example, err := catalogExample(ctx, env, "transfer.created")
 	if err != nil {
 		return err
 	}
 	before := len(rcv.Requests())
-	if _, err := env.Client.PublishEvent(ctx, client.PublishEventRequest{Type: "transfer.created", Data: example}); err != nil {
+	if _, err := env.Client.PublishEvent(ctx, client.PublishEventRequest{Type: "transfer.created", GroupID: groupID, Data: example}); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -16,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 const defaultGracePeriodHours = 24
@@ -77,26 +80,72 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Validators:          []validator.Map{headersValidator{}},
 		},
 		"auth_token": schema.StringAttribute{
-			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one. Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token. The configuration is the truth here: a token set outside Terraform is removed by the next apply unless `auth_token` is configured (the plan shows `auth_token_set = true -> false`), and `ignore_changes` cannot keep it.",
+			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery, kept in state (sensitive); prefer the write-only `auth_token_wo`. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one; a token replaced outside Terraform shows as a change (through `auth_token_fingerprint`). Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token. The configuration is the truth here: a token set outside Terraform is removed by the next apply unless `auth_token` or `auth_token_wo` is configured (the plan shows `auth_token_set = true -> false`), and `ignore_changes` cannot keep it.",
 			Optional:            true,
 			Sensitive:           true,
-			Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, rules.MaxAuthTokenLength)},
+		},
+		"auth_token_wo": schema.StringAttribute{
+			MarkdownDescription: "The bearer token, **write-only** (Terraform 1.11+): sent on create and whenever `auth_token_wo_version` changes, never stored in plan or state. When the API reports another token than the one Terraform sent (`auth_token_fingerprint`), or none, refresh warns and the next apply sends it again. Conflicts with `auth_token`.",
+			Optional:            true,
+			Sensitive:           true,
+			WriteOnly:           true,
+			Validators: []validator.String{
+				stringvalidator.LengthBetween(1, rules.MaxAuthTokenLength),
+				stringvalidator.ConflictsWith(path.MatchRoot("auth_token")),
+				stringvalidator.AlsoRequires(path.MatchRoot("auth_token_wo_version")),
+			},
+		},
+		"auth_token_wo_version": schema.Int64Attribute{
+			MarkdownDescription: "Any number; a new value sends the current `auth_token_wo`. Required with `auth_token_wo`.",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("auth_token_wo"))},
+		},
+		"auth_token_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the token the server sends, as the API reports it (first 8 bytes of the SHA-256 of the token, in hex); null when it sends none. A short or guessable token can be found from its fingerprint: use a long random one.",
+			Computed:            true,
 		},
 		"auth_token_set": schema.BoolAttribute{
-			MarkdownDescription: "Whether the server sends an auth token on deliveries. Planned from `auth_token` (set or not); a token added or removed outside Terraform shows in the plan as a change of this attribute, and apply converges to the configuration.",
+			MarkdownDescription: "Whether the server sends an auth token on deliveries. Planned from `auth_token` and `auth_token_wo` (set or not); a token added or removed outside Terraform shows in the plan as a change of this attribute, and apply converges to the configuration.",
 			Computed:            true,
 			PlanModifiers:       []planmodifier.Bool{authTokenSetFromConfig{}},
 		},
 		"secret": schema.StringAttribute{
-			MarkdownDescription: "The signing secret (`whsec_...`), from the create or rotate response: the API never returns it again. Null after import, and after a rotation made outside Terraform; change `secret_rotation.trigger` to get a new one into state.",
+			MarkdownDescription: "The signing secret (`whsec_...`) the server generated, from the create or rotate response: the API never returns it again. Null after import, after a rotation made outside Terraform, and whenever `secret_wo` is used; change `secret_rotation.trigger` to get a new one into state.",
 			Computed:            true,
 			Sensitive:           true,
-			PlanModifiers:       []planmodifier.String{unknownOnRotation{}},
 		},
 		"secret_version": schema.Int64Attribute{
 			MarkdownDescription: "1 at creation, +1 on every rotation. A change seen on refresh means the secret was rotated outside Terraform.",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.Int64{unknownOnRotation{}},
+		},
+		"secret_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the current signing secret, as the API reports it: the first 8 bytes of the SHA-256 of the secret's text, in hex (`printf '%s' \"$secret\" | sha256sum | cut -c1-16`). Not reversible, not secret: compare it with `ephemeral.hookd_signing_secret.x.fingerprint` or your secret store's copy.",
+			Computed:            true,
+		},
+		"secret_wo": schema.StringAttribute{
+			MarkdownDescription: fmt.Sprintf("A signing secret you supply (`whsec_` followed by the standard base64 of %d to %d bytes; `ephemeral.hookd_signing_secret` makes one), **write-only** (Terraform 1.11+): sent on create and installed in place (through a rotation) whenever `secret_wo_version` changes, never stored in plan or state. `secret` stays null. When the API reports another secret than the one Terraform installed (rotated or replaced outside Terraform, seen through `secret_fingerprint`), refresh warns and the next apply installs `secret_wo` again. Conflicts with `secret_rotation`.", rules.MinSecretBytes, rules.MaxSecretBytes),
+			Optional:            true,
+			Sensitive:           true,
+			WriteOnly:           true,
+			Validators: []validator.String{
+				signingSecretValidator{},
+				stringvalidator.ConflictsWith(path.MatchRoot("secret_rotation")),
+				stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version")),
+			},
+		},
+		"secret_wo_version": schema.Int64Attribute{
+			MarkdownDescription: "Any number; a new value installs the current `secret_wo` (Terraform cannot see a change of a write-only value, so this says when to send it). Required with `secret_wo`.",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("secret_wo"))},
+		},
+		"secret_wo_grace_period_hours": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("Hours (0 to 168) during which the previous secret still verifies after `secret_wo` is installed in place: deliveries carry a signature made with each. Defaults to `%d`.", defaultGracePeriodHours),
+			Optional:            true,
+			Validators: []validator.Int64{
+				int64validator.Between(0, 168),
+				int64validator.AlsoRequires(path.MatchRoot("secret_wo")),
+			},
 		},
 		"secret_rotation": schema.SingleNestedAttribute{
 			MarkdownDescription: "Rotates the signing secret in place, without replacing the webhook, whenever `trigger` changes.",
@@ -118,7 +167,6 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 		"previous_secret_expires_at": schema.StringAttribute{
 			MarkdownDescription: "Until when the previous secret still verifies (RFC 3339); null when no previous secret is valid.",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.String{unknownOnRotation{}},
 		},
 		"test_on_apply": schema.BoolAttribute{
 			MarkdownDescription: "Send a test event after create and after every update, and fail the apply with the receiver's status and error if it does not answer 2xx. A failed test after create leaves the webhook tainted.",

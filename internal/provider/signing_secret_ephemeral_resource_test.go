@@ -1,0 +1,153 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
+)
+
+// withEcho adds terraform-plugin-testing's echo provider, which copies an
+// ephemeral value into its own state so a test can look at it.
+func withEcho() map[string]func() (tfprotov6.ProviderServer, error) {
+	f := map[string]func() (tfprotov6.ProviderServer, error){"echo": echoprovider.NewProviderServer()}
+	for k, v := range acctest.ProtoV6ProviderFactories {
+		f[k] = v
+	}
+	return f
+}
+
+// hookd_signing_secret makes a valid secret of the asked size, a new one on
+// every run, and its fingerprint; fed to secret_wo, the webhook reports the
+// same fingerprint, and the secret is in no hookd object's state.
+func TestAccSigningSecretEphemeral(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	var secrets []string
+	// The echo provider copies a value only when its resource is created:
+	// one echo resource per run.
+	keep := func(s *terraform.State) error {
+		echo := s.RootModule().Resources[fmt.Sprintf("echo.run%d", len(secrets)+1)].Primary.Attributes
+		secret := echo["data.secret"]
+		key, err := rules.ParseSigningSecret(secret)
+		if err != nil {
+			return fmt.Errorf("hookd_signing_secret made an invalid secret: %w", err)
+		}
+		if want := echo["data.bytes"]; fmt.Sprint(len(key)) != want {
+			return fmt.Errorf("%d bytes, want %s", len(key), want)
+		}
+		if got, want := echo["data.fingerprint"], rules.Fingerprint(secret); got != want {
+			return fmt.Errorf("fingerprint %s, want %s", got, want)
+		}
+		secrets = append(secrets, secret)
+		return nil
+	}
+	config := func(bytes, version int) string {
+		return env.Config(fmt.Sprintf(`
+ephemeral "hookd_signing_secret" "test" {
+  bytes = %[1]d
+}
+
+provider "echo" {
+  data = ephemeral.hookd_signing_secret.test
+}
+
+resource "echo" "run%[3]d" {}
+
+resource "hookd_account_webhook" "test" {
+  url               = %[2]q
+  events            = ["transfer.created"]
+  secret_wo         = ephemeral.hookd_signing_secret.test.secret
+  secret_wo_version = %[3]d
+}`, bytes, rcv.URL, version))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: withEcho(),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		Steps: []resource.TestStep{
+			{
+				Config: config(24, 1),
+				Check:  keep,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.run1", tfjsonpath.New("data").AtMapKey("bytes"), knownvalue.Int64Exact(24)),
+					statecheck.ExpectKnownValue("hookd_account_webhook.test", tfjsonpath.New("secret"), knownvalue.Null()),
+					statecheck.CompareValuePairs("echo.run1", tfjsonpath.New("data").AtMapKey("fingerprint"),
+						"hookd_account_webhook.test", tfjsonpath.New("secret_fingerprint"), compare.ValuesSame()),
+				},
+			},
+			{
+				// A new run makes a new secret; a new version installs it.
+				Config: config(64, 2),
+				Check: func(s *terraform.State) error {
+					if err := keep(s); err != nil {
+						return err
+					}
+					if secrets[0] == secrets[1] {
+						return fmt.Errorf("two runs made the same secret")
+					}
+					if err := absentFromHookdState(s, secrets...); err != nil {
+						return err
+					}
+					return deliveryVerifiesWith(env, rcv, secrets[1], secrets[0])
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.run2", tfjsonpath.New("data").AtMapKey("bytes"), knownvalue.Int64Exact(64)),
+					statecheck.CompareValuePairs("echo.run2", tfjsonpath.New("data").AtMapKey("fingerprint"),
+						"hookd_account_webhook.test", tfjsonpath.New("secret_fingerprint"), compare.ValuesSame()),
+				},
+			},
+		},
+	})
+}
+
+// absentFromHookdState fails when any attribute of a hookd_ resource holds
+// one of values (the echo resource holds them on purpose).
+func absentFromHookdState(s *terraform.State, values ...string) error {
+	for addr, r := range s.RootModule().Resources {
+		if !regexp.MustCompile(`^hookd_`).MatchString(addr) {
+			continue
+		}
+		for k, v := range r.Primary.Attributes {
+			for _, value := range values {
+				if v == value {
+					return fmt.Errorf("%s.%s holds a write-only value", addr, k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// bytes outside 24..64 is refused at validation.
+func TestAccSigningSecretEphemeral_badBytes(t *testing.T) {
+	env := acctest.Start(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: withEcho(),
+		Steps: []resource.TestStep{{
+			Config: env.Config(`
+ephemeral "hookd_signing_secret" "test" {
+  bytes = 16
+}
+
+provider "echo" {
+  data = ephemeral.hookd_signing_secret.test.fingerprint
+}
+
+resource "echo" "test" {}
+`),
+			ExpectError: acctest.Words(`Attribute bytes value must be between 24 and 64, got: 16`),
+		}},
+	})
+}

@@ -1,0 +1,154 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
+)
+
+func TestPlanWriteOnly(t *testing.T) {
+	secret, token := types.StringValue("whsec_x"), types.StringValue("tok")
+	fp := func(s string) types.String { return types.StringValue(rules.Fingerprint(s)) }
+	state := webhookModel{
+		SecretWOVersion: types.Int64Value(1), SecretFingerprint: fp("whsec_x"),
+		AuthTokenWOVersion: types.Int64Value(1), AuthTokenFingerprint: fp("tok"), AuthTokenSet: types.BoolValue(true),
+	}
+	sent := sentFingerprints{Secret: rules.Fingerprint("whsec_x"), AuthToken: rules.Fingerprint("tok")}
+	both := writeOnlyConfig{SecretWO: secret, AuthTokenWO: token}
+	bump := func(m webhookModel) webhookModel {
+		m.SecretWOVersion, m.AuthTokenWOVersion = types.Int64Value(2), types.Int64Value(2)
+		return m
+	}
+	drifted := state
+	drifted.SecretFingerprint, drifted.AuthTokenFingerprint = fp("whsec_other"), fp("other")
+	removed := state
+	removed.AuthTokenSet, removed.AuthTokenFingerprint = types.BoolValue(false), types.StringNull()
+	imported := state
+	imported.SecretWOVersion, imported.AuthTokenWOVersion = types.Int64Null(), types.Int64Null()
+
+	for name, c := range map[string]struct {
+		cfg         writeOnlyConfig
+		plan, state webhookModel
+		sent        sentFingerprints
+		want        writeOnlySends
+	}{
+		"nothing changed":                 {both, state, state, sent, writeOnlySends{}},
+		"versions bumped":                 {both, bump(state), state, sent, writeOnlySends{Secret: true, AuthToken: true}},
+		"not configured":                  {writeOnlyConfig{SecretWO: types.StringNull(), AuthTokenWO: types.StringNull()}, bump(state), state, sent, writeOnlySends{}},
+		"changed outside Terraform":       {both, drifted, drifted, sent, writeOnlySends{Secret: true, AuthToken: true}},
+		"nothing sent yet: no drift":      {both, drifted, drifted, sentFingerprints{}, writeOnlySends{}},
+		"token removed outside Terraform": {both, removed, removed, sentFingerprints{}, writeOnlySends{AuthToken: true}},
+		"after import":                    {both, state, imported, sentFingerprints{}, writeOnlySends{Secret: true, AuthToken: true}},
+		"value not known at plan time":    {writeOnlyConfig{SecretWO: types.StringUnknown(), AuthTokenWO: types.StringNull()}, bump(state), state, sent, writeOnlySends{Secret: true}},
+	} {
+		if got := planWriteOnly(c.cfg, c.plan, c.state, c.sent); got != c.want {
+			t.Errorf("%s: %+v, want %+v", name, got, c.want)
+		}
+	}
+}
+
+func TestWriteOnlyDrift(t *testing.T) {
+	fp := rules.Fingerprint("tok")
+	api := &client.Webhook{SecretFingerprint: rules.Fingerprint("whsec_x"), AuthTokenFingerprint: &fp}
+	same := sentFingerprints{Secret: rules.Fingerprint("whsec_x"), AuthToken: fp}
+	if s, tok := writeOnlyDrift(api, same); s || tok {
+		t.Errorf("same values: %v %v", s, tok)
+	}
+	if s, tok := writeOnlyDrift(api, sentFingerprints{}); s || tok {
+		t.Errorf("nothing sent: %v %v", s, tok)
+	}
+	api.SecretFingerprint, api.AuthTokenFingerprint = rules.Fingerprint("whsec_y"), nil
+	if s, tok := writeOnlyDrift(api, same); !s || !tok {
+		t.Errorf("rotated and token removed: %v %v", s, tok)
+	}
+}
+
+// Plan and apply decide the update alike; the rotate body carries
+// secret_wo with its grace period, or secret_rotation's.
+func TestDecideUpdate(t *testing.T) {
+	ctx := context.Background()
+	events := types.SetValueMust(types.StringType, []attr.Value{types.StringValue("*")})
+	state := webhookModel{
+		URL: types.StringValue("https://x"), Events: events, Active: types.BoolValue(true), Headers: types.MapNull(types.StringType),
+		AuthToken: types.StringNull(), AuthTokenSet: types.BoolValue(true), AuthTokenFingerprint: types.StringValue(rules.Fingerprint("tok")),
+		SecretWOVersion: types.Int64Value(1), AuthTokenWOVersion: types.Int64Value(1), SecretRotation: types.ObjectNull(secretRotationAttrTypes),
+	}
+	wo := writeOnlyConfig{SecretWO: types.StringValue("whsec_new"), AuthTokenWO: types.StringValue("tok2")}
+	plan := state
+	plan.SecretWOVersion, plan.SecretWOGracePeriod = types.Int64Value(2), types.Int64Value(3)
+	u, diags := decideUpdate(ctx, plan, state, wo, sentFingerprints{})
+	if diags.HasError() || !u.rotates() || u.Rotate || u.PatchChanged || u.Sends.AuthToken {
+		t.Fatalf("%+v %v", u, diags)
+	}
+	body := u.rotateRequest(plan, wo)
+	if body.Secret == nil || *body.Secret != "whsec_new" || body.GracePeriodHours == nil || *body.GracePeriodHours != 3 {
+		t.Fatalf("rotate body %+v", body)
+	}
+	if fp := u.plannedAuthTokenFingerprint(state, state); !fp.Equal(state.AuthTokenFingerprint) {
+		t.Errorf("token fingerprint planned %v", fp)
+	}
+
+	// A configured write-only token is never removed for lack of auth_token.
+	u, _ = decideUpdate(ctx, state, state, wo, sentFingerprints{})
+	if u.PatchChanged || u.Patch.AuthToken != nil {
+		t.Fatalf("write-only token removed: %+v", u.Patch)
+	}
+	// A new token version sends it in the PATCH.
+	plan = state
+	plan.AuthTokenWOVersion = types.Int64Value(2)
+	u, _ = decideUpdate(ctx, plan, state, wo, sentFingerprints{})
+	if !u.PatchChanged || u.Patch.AuthToken == nil || u.Patch.AuthToken.Value != "tok2" || !u.plannedAuthTokenFingerprint(state, state).IsUnknown() {
+		t.Fatalf("token version bump: %+v", u.Patch)
+	}
+	// Without any token configured it goes.
+	none := writeOnlyConfig{SecretWO: types.StringNull(), AuthTokenWO: types.StringNull()}
+	u, _ = decideUpdate(ctx, state, state, none, sentFingerprints{})
+	if !u.PatchChanged || u.Patch.AuthToken == nil || !u.Patch.AuthToken.Null || !u.plannedAuthTokenFingerprint(state, state).IsNull() {
+		t.Fatalf("token removal: %+v", u.Patch)
+	}
+	// A plain auth_token's fingerprint is known at plan time.
+	plan = state
+	plan.AuthToken = types.StringValue("plain")
+	u, _ = decideUpdate(ctx, plan, state, none, sentFingerprints{})
+	if fp := u.plannedAuthTokenFingerprint(plan, state); fp.ValueString() != rules.Fingerprint("plain") {
+		t.Fatalf("plain token fingerprint planned %v", fp)
+	}
+}
+
+// Private state round-trips, and unreadable private state is no error.
+func TestSentFingerprintsPrivateState(t *testing.T) {
+	ctx := context.Background()
+	p := &fakePrivate{m: map[string][]byte{}}
+	want := sentFingerprints{Secret: "0123456789abcdef"}
+	if d := writeSent(ctx, p, want); d.HasError() {
+		t.Fatal(d)
+	}
+	got, d := readSent(ctx, p)
+	if d.HasError() || got != want {
+		t.Fatalf("%+v %v", got, d)
+	}
+	p.m[privateSentKey] = []byte(`"garbage"`)
+	if got, d := readSent(ctx, p); d.HasError() || got != (sentFingerprints{}) {
+		t.Fatalf("garbage: %+v %v", got, d)
+	}
+	if got, d := readSent(ctx, nil); d.HasError() || got != (sentFingerprints{}) {
+		t.Fatalf("nil: %+v %v", got, d)
+	}
+}
+
+type fakePrivate struct{ m map[string][]byte }
+
+func (f *fakePrivate) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return f.m[key], nil
+}
+
+func (f *fakePrivate) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
+	f.m[key] = value
+	return nil
+}
