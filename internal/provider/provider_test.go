@@ -61,7 +61,8 @@ resource "hookd_account_webhook" "test" {
 }
 
 // The provider's trace logs never hold the signing secret, the auth token
-// or the API key, through a create, an update and a rotation.
+// or the API key, through a create, an update and a rotation; nor the
+// write-only secret and token, through a create and an install in place.
 func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
@@ -80,6 +81,9 @@ func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
 	t.Setenv("HOOKD_ENDPOINT", env.Endpoint)
 	t.Setenv("HOOKD_API_KEY", env.APIKey)
 	t.Setenv("TF_VAR_token", token)
+	woSecret, woToken := newSecret(t), "wo-tok-"+newSecret(t)[6:40]
+	t.Setenv("TF_VAR_wo_secret", woSecret)
+	t.Setenv("TF_VAR_wo_token", woToken)
 	config := func(trigger string) string {
 		return fmt.Sprintf(`
 variable "token" {
@@ -87,12 +91,34 @@ variable "token" {
   sensitive = true
 }
 
+variable "wo_secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+variable "wo_token" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "hookd_account_webhook" "wo" {
+  url                   = %[1]q
+  events                = ["transfer.created"]
+  test_on_apply         = true
+  secret_wo             = var.wo_secret
+  secret_wo_version     = %[2]q
+  auth_token_wo         = var.wo_token
+  auth_token_wo_version = %[2]q
+}
+
 resource "hookd_account_webhook" "test" {
-  url           = %q
+  url           = %[1]q
   events        = ["transfer.created"]
   auth_token    = var.token
   test_on_apply = true
-  secret_rotation = { trigger = %q }
+  secret_rotation = { trigger = %[2]q }
 }`, rcv.URL, trigger)
 	}
 	resource.Test(t, resource.TestCase{
@@ -110,7 +136,8 @@ resource "hookd_account_webhook" "test" {
 	if !strings.Contains(logs, "hookd API request") {
 		t.Fatalf("the log file holds no provider HTTP logs (%d bytes); the check would prove nothing", len(raw))
 	}
-	for name, value := range map[string]string{"auth_token": token, "api key": env.APIKey, "secret 1": secrets[0], "secret 2": secrets[1]} {
+	for name, value := range map[string]string{"auth_token": token, "api key": env.APIKey, "secret 1": secrets[0], "secret 2": secrets[1],
+		"secret_wo": woSecret, "auth_token_wo": woToken} {
 		if len(value) < 8 {
 			t.Fatalf("%s is %q: nothing to look for", name, value)
 		}
