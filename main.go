@@ -14,10 +14,11 @@ import (
 )
 
 // Run "go generate" to format example configs and regenerate docs/ from
-// the schemas, examples/ and templates/ (tfplugindocs uses the terraform on
-// PATH; it downloads nothing).
-//go:generate terraform fmt -recursive ./examples/
-//go:generate go tool tfplugindocs generate --provider-name hookd --rendered-provider-name hookd
+// the schemas, examples/ and templates/ (scripts/docs.sh: the schema comes
+// from the newest Terraform, built by scripts/terraform.sh, so write-only
+// arguments, identity, actions and list resources are rendered; it
+// downloads nothing).
+//go:generate bash scripts/docs.sh
 
 // version is set by goreleaser (-ldflags "-X main.version=...").
 var version = "dev"

@@ -11,14 +11,24 @@
 # Terraform would take their "hookd" for hashicorp/hookd: their copy gets a
 # generated terraform.tf that maps it to hookd/hookd.
 #
-# Needs go and terraform; prints one PASS or FAIL line per directory and
-# exits non-zero when anything fails.
+# Import files (import-by-string-id.tf, import-by-identity.tf) each import
+# the same resource of their directory, so each is validated on its own
+# with the directory's other files. A file whose first line says
+# "Terraform X.Y or later" is left out when the Terraform that checks is
+# older (import by identity needs 1.12).
+#
+# TERRAFORM names the binary (default: terraform on PATH); make
+# examples-check runs this with the floor (1.11) and the newest Terraform.
+#
+# Needs go and terraform; prints one PASS or FAIL line per check and exits
+# non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/terraformrc.sh
 . scripts/lib/terraformrc.sh
 
-for tool in go terraform; do
+terraform=${TERRAFORM:-terraform}
+for tool in go "$terraform"; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     printf "examples-check: '%s' is not installed or not on PATH\n" "$tool" >&2
     exit 127
@@ -40,8 +50,20 @@ trap 'exit 143' TERM
 echo "building the provider into $work"
 go build -o "$work/providers/terraform-provider-hookd" .
 use_dev_overrides "$work/terraformrc" "$work/providers"
-tf_version=$(terraform version)
-echo "${tf_version%%$'\n'*}, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
+tf_version=$("$terraform" version)
+tf_version=${tf_version%%$'\n'*}
+echo "$tf_version, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
+tf_minor=$(sed -E 's/^Terraform v([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$tf_version")
+
+# too_new FILE: FILE's first line asks for a newer Terraform than this one.
+too_new() {
+  local first have_major have_minor want_major want_minor
+  IFS= read -r first <"$1" || true
+  [[ $first =~ Terraform\ ([0-9]+)\.([0-9]+)\ or\ later ]] || return 1
+  want_major=${BASH_REMATCH[1]} want_minor=${BASH_REMATCH[2]}
+  read -r have_major have_minor <<<"$tf_minor"
+  ((have_major < want_major || (have_major == want_major && have_minor < want_minor)))
+}
 
 failed=0
 passed=0
@@ -60,7 +82,7 @@ indent() {
   done
 }
 
-if out=$(terraform fmt -check -recursive -diff -no-color examples 2>&1); then
+if out=$("$terraform" fmt -check -recursive -diff -no-color examples 2>&1); then
   echo "PASS terraform fmt -check -recursive examples"
   passed=$((passed + 1))
 else
@@ -86,13 +108,14 @@ walk() {
 walk examples
 
 n=0
-for dir in "${dirs[@]}"; do
+# validate LABEL FILE...: terraform validate of FILEs, in a copy.
+validate() {
+  local label=$1 copy f declares="" note=""
+  shift
   n=$((n + 1))
   copy="$work/validate/$n"
   mkdir -p "$copy"
-  cp "$dir"/*.tf "$copy/"
-  note=""
-  declares=""
+  cp "$@" "$copy/"
   for f in "$copy"/*.tf; do
     if [[ $(<"$f") == *required_providers* ]]; then declares=1; fi
   done
@@ -108,18 +131,39 @@ terraform {
 EOF
     note=" (with a generated required_providers block)"
   fi
-  if out=$(terraform -chdir="$copy" validate -no-color 2>&1); then
-    echo "PASS terraform validate $dir$note"
+  if out=$("$terraform" -chdir="$copy" validate -no-color 2>&1); then
+    echo "PASS terraform validate $label$note"
     passed=$((passed + 1))
   else
-    echo "FAIL terraform validate $dir$note:"
+    echo "FAIL terraform validate $label$note:"
     indent <<<"$out"
     failed=$((failed + 1))
   fi
+}
+
+for dir in "${dirs[@]}"; do
+  base=() imports=()
+  for f in "$dir"/*.tf; do
+    if too_new "$f"; then
+      echo "SKIP $f: needs a newer Terraform than $tf_version"
+      continue
+    fi
+    case ${f##*/} in
+      import-by-*.tf) imports+=("$f") ;;
+      *) base+=("$f") ;;
+    esac
+  done
+  if [ ${#imports[@]} -eq 0 ]; then
+    if [ ${#base[@]} -gt 0 ]; then validate "$dir" "${base[@]}"; fi
+    continue
+  fi
+  for f in "${imports[@]}"; do
+    validate "$dir with ${f##*/}" "${base[@]}" "$f"
+  done
 done
 
 if [ "$failed" -gt 0 ]; then
   echo "examples-check: $failed of $((passed + failed)) checks FAILED"
   exit 1
 fi
-echo "examples-check: all $passed checks passed (${#dirs[@]} directories)"
+echo "examples-check: all $passed checks passed (${#dirs[@]} directories, $tf_version)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/terraform.sh VERSION prints the path of a Terraform VERSION binary,
-# building it from source the first time and caching it by version.
+# scripts/terraform.sh [VERSION] prints the path of a Terraform VERSION
+# binary (default: the newest the suite runs on, below), building it from
+# source the first time and caching it by version.
 #
 # The acceptance suite runs on Terraform 1.11.4 (our floor, on PATH) and on
 # the newest Terraform, which brings the features 1.11 lacks (resource
@@ -18,7 +19,10 @@
 # is used as it is. Progress goes to stderr; stdout has only the path.
 set -euo pipefail
 
-version=${1:?usage: scripts/terraform.sh VERSION (for example 1.16.4)}
+# The newest Terraform the acceptance tests and the docs run on.
+newest=1.16.4
+
+version=${1:-$newest}
 version=${version#v}
 if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   echo "terraform.sh: '$version' is not a release version such as 1.16.4" >&2
