@@ -7,7 +7,9 @@
 # points Terraform at the fresh provider build with a throwaway CLI
 # configuration (dev_overrides, so nothing is downloaded); applies
 # examples/quickstart; publishes a few events; shows the deliveries as
-# Terraform reads them; destroys; and stops everything it started, by PID,
+# Terraform reads them; destroys; applies examples/quickstart-write-only (a
+# signing secret that never touches state), rotates it, destroys; and
+# stops everything it started, by PID,
 # also when interrupted. Everything lives in one temporary directory,
 # removed at the end.
 set -euo pipefail
@@ -179,9 +181,37 @@ while IFS= read -r line; do # the progress lines only; the plan is the apply's, 
   case $line in *Destroying* | *"Destruction complete"* | "Destroy complete"*) info "$line" ;; esac
 done <"$work/destroy.log"
 
+step "The same without a secret in state: examples/quickstart-write-only ($tf_version has write-only arguments)"
+info "ephemeral.hookd_signing_secret makes the secret, secret_wo sends it to hookd, and a local-exec hands it to the receiver; Terraform stores none of it"
+mkdir -p "$work/quickstart-write-only"
+cp examples/quickstart-write-only/*.tf "$work/quickstart-write-only/"
+tfwo() { run terraform -chdir="$work/quickstart-write-only" "$@"; }
+seen=$("$demotool" wait -receiver "$receiver" -timeout 5s | sed -n 's/.*all \([0-9]*\) deliver.*/\1/p')
+wovars=(-var "receiver_url=$receiver/hooks" -var "secrets_dir=$work/secrets")
+rm -f "$work/secrets/audit"
+tfwo apply -input=false -auto-approve -compact-warnings ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}"
+run "$demotool" wait -receiver "$receiver" -min "$((seen + 1))" -timeout 20s
+if grep -q whsec_ "$work/quickstart-write-only/terraform.tfstate"; then
+  die "the state file holds a signing secret"
+fi
+fingerprint=$(terraform -chdir="$work/quickstart-write-only" output -raw secret_fingerprint)
+held=$(head -n 1 "$work/secrets/audit" | tr -d '\n' | sha256sum | cut -c1-16)
+[ "$fingerprint" = "$held" ] || die "hookd's secret (fingerprint $fingerprint) is not the receiver's ($held)"
+info "the state file holds no signing secret; hookd and the receiver hold the same one (fingerprint $fingerprint)"
+
+step "terraform apply -var secret_version=2: a new secret, installed in place"
+tfwo apply -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}" -var secret_version=2 >"$work/rotate.log" ||
+  { cat "$work/rotate.log"; die "terraform apply -var secret_version=2 failed"; }
+grep -E '^(hookd|terraform_data)|Apply complete' "$work/rotate.log" | sed 's/^/    /' || true
+run "$demotool" wait -receiver "$receiver" -min "$((seen + 2))" -timeout 20s
+info "secret fingerprint now $(terraform -chdir="$work/quickstart-write-only" output -raw secret_fingerprint)"
+tfwo destroy -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}" -var secret_version=2 >"$work/destroy-wo.log" ||
+  { cat "$work/destroy-wo.log"; die "terraform destroy of quickstart-write-only failed"; }
+info "destroyed"
+
 step "Stopping the receiver and hookd"
 stop "$receiver_pid" "the receiver"
 stop "$hookd_pid" "hookd"
 receiver_pid="" hookd_pid=""
 
-step "Done in ${SECONDS}s: the quickstart applied, delivered with verified signatures, and destroyed; $work is removed"
+step "Done in ${SECONDS}s: both quickstarts applied, delivered with verified signatures, and destroyed; $work is removed"
