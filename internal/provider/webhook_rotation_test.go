@@ -106,6 +106,31 @@ resource "hookd_account_webhook" "test" {
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
 				},
 			},
+			{
+				// A PATCH and a rotation in one update: the rotation comes
+				// last, and state keeps its updated_at, as the server does;
+				// the plan right after apply, before any refresh, is empty.
+				Config: config(`name = "renamed"
+  secret_rotation = { trigger = "2027-01", grace_period_hours = 0 }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:            []plancheck.PlanCheck{plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("updated_at"))},
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(s *terraform.State) error {
+					wh, err := env.Client.GetWebhook(context.Background(), id)
+					if err != nil {
+						return err
+					}
+					attrs := s.RootModule().Resources[accountHook].Primary.Attributes
+					if want := wh.UpdatedAt.UTC().Format(time.RFC3339Nano); attrs["updated_at"] != want {
+						return fmt.Errorf("updated_at in state %s, on the server %s", attrs["updated_at"], want)
+					}
+					if attrs["name"] != "renamed" || attrs["secret_version"] != "5" || attrs["secret_fingerprint"] != wh.SecretFingerprint {
+						return fmt.Errorf("name %q secret_version %s fingerprint %s, server's %s", attrs["name"], attrs["secret_version"], attrs["secret_fingerprint"], wh.SecretFingerprint)
+					}
+					return nil
+				},
+			},
 		},
 	})
 }
