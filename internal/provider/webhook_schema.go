@@ -148,7 +148,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			},
 		},
 		"secret_rotation": schema.SingleNestedAttribute{
-			MarkdownDescription: "Rotates the signing secret in place, without replacing the webhook, whenever `trigger` changes.",
+			MarkdownDescription: "Rotates the signing secret in place, without replacing the webhook, whenever `trigger` changes: hookd makes the new secret and it lands in `secret`. Conflicts with `secret_wo` (which installs a secret you supply).",
 			Optional:            true,
 			Attributes: map[string]schema.Attribute{
 				"trigger": schema.StringAttribute{

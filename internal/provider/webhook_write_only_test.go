@@ -29,6 +29,23 @@ func newSecret(t *testing.T) string {
 	return s
 }
 
+// secretVariables declare the secret and the token as ephemeral variables,
+// as they would come from a secret store: a literal would be in the plan's
+// copy of the configuration, and a plain variable in the saved plan.
+const secretVariables = `
+variable "secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+variable "token" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+`
+
 // writeOnlyImportIgnore: besides what the API never returns, the versions
 // of write-only values are Terraform's own.
 var writeOnlyImportIgnore = append([]string{"secret_wo_version", "auth_token_wo_version", "secret_wo_grace_period_hours"}, importIgnore...)
@@ -74,18 +91,7 @@ provider "hookd" {
   max_retries = 1
 }
 
-variable "secret" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
-variable "token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
+%s
 %s
 resource "hookd_%s_webhook" "test" {
   %s
@@ -95,7 +101,7 @@ resource "hookd_%s_webhook" "test" {
   secret_wo_version            = %d
   secret_wo_grace_period_hours = 1
   %s
-}`, counter.URL, env.APIKey, groupBlock, scope, groupID, rcv.URL, secretVersion, tokenArgs)
+}`, counter.URL, env.APIKey, secretVariables, groupBlock, scope, groupID, rcv.URL, secretVersion, tokenArgs)
 	}
 	vars := func(secret, token string) config.Variables {
 		return config.Variables{"secret": config.StringVariable(secret), "token": config.StringVariable(token)}
@@ -296,18 +302,7 @@ provider "hookd" {
   api_key  = %q
 }
 
-variable "secret" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
-variable "token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
+%s
 resource "hookd_account_webhook" "test" {
   url                   = %q
   events                = ["transfer.created"]
@@ -316,7 +311,7 @@ resource "hookd_account_webhook" "test" {
   auth_token_wo         = var.token
   auth_token_wo_version = 1
 }
-`, env.Endpoint, env.APIKey, rcv.URL))
+`, env.Endpoint, env.APIKey, secretVariables, rcv.URL))
 	tf.Init()
 	checkPlan := func(wantChanges bool) *acctest.Plan {
 		t.Helper()
