@@ -3,6 +3,7 @@ package acctest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -39,8 +40,10 @@ type Terraform struct {
 	// Dir is the working directory; WriteFile and ReadFile work in it.
 	Dir string
 
-	t  *testing.T
-	tf *tfexec.Terraform
+	t        *testing.T
+	tf       *tfexec.Terraform
+	execPath string
+	env      map[string]string
 }
 
 // Plan is the outcome of Terraform.Plan.
@@ -102,7 +105,7 @@ func NewTerraform(t *testing.T) *Terraform {
 	if err := tf.SetEnv(env); err != nil {
 		t.Fatal(err)
 	}
-	w := &Terraform{Dir: dir, t: t, tf: tf}
+	w := &Terraform{Dir: dir, t: t, tf: tf, execPath: execPath, env: env}
 	w.WriteFile("terraform.tf", fmt.Sprintf(`terraform {
   required_providers {
     hookd = {
@@ -222,4 +225,29 @@ func (w *Terraform) withProvider(run func(ctx context.Context, reattach tfexec.R
 		Addr:            tfexec.ReattachConfigAddr{Network: config.Addr.Network(), String: config.Addr.String()},
 	}}
 	return run(ctx, reattach)
+}
+
+// Run runs terraform with args in the working directory, as Plan and Apply
+// do (the same environment, the provider attached), for what tfexec has no
+// helper for, such as terraform apply -invoke=action.x.y. It returns what
+// Terraform printed on stdout and stderr; err is non-nil when it failed.
+func (w *Terraform) Run(args ...string) (stdout, stderr string, err error) {
+	w.t.Helper()
+	var out, errOut bytes.Buffer
+	err = w.withProvider(func(ctx context.Context, reattach tfexec.ReattachInfo) error {
+		raw, err := json.Marshal(reattach)
+		if err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, w.execPath, args...)
+		cmd.Dir = w.Dir
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		cmd.Env = make([]string, 0, len(w.env)+1)
+		for k, v := range w.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		cmd.Env = append(cmd.Env, "TF_REATTACH_PROVIDERS="+string(raw))
+		return cmd.Run()
+	})
+	return out.String(), errOut.String(), err
 }
