@@ -54,11 +54,38 @@ func (n *EventNames) ValidatePattern(p string) error {
 	case strings.Contains(p, "*"):
 		return fmt.Errorf("%q is not a valid pattern: a wildcard is only allowed as \"*\" or \"category.*\"", p)
 	}
-	if n.known[p] {
+	return n.checkKnown(p)
+}
+
+// ValidateType checks one event type, where a type is asked for and a
+// pattern is not (such as the event a list of webhooks is filtered by):
+// a type of the set, with a suggestion for a near miss.
+func (n *EventNames) ValidateType(t string) error {
+	if err := CheckEventTypeShape(t); err != nil {
+		return err
+	}
+	return n.checkKnown(t)
+}
+
+// CheckEventTypeShape is what can be said of an event type without a
+// catalog: it is not empty and not a pattern.
+func CheckEventTypeShape(t string) error {
+	switch {
+	case t == "":
+		return errors.New("must be an event type such as \"transfer.created\", not empty")
+	case strings.Contains(t, "*"):
+		return fmt.Errorf("%q is a pattern: give one event type, such as \"transfer.created\"", t)
+	}
+	return nil
+}
+
+// checkKnown checks that t is a type of the set.
+func (n *EventNames) checkKnown(t string) error {
+	if n.known[t] {
 		return nil
 	}
-	msg := fmt.Sprintf("unknown event type %q", p)
-	if s := n.Suggest(p); s != "" {
+	msg := fmt.Sprintf("unknown event type %q", t)
+	if s := n.Suggest(t); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return errors.New(msg)
@@ -77,6 +104,21 @@ func MatchEvent(pattern, eventType string) bool {
 		return strings.HasPrefix(eventType, category+".")
 	}
 	return false
+}
+
+// PatternsCovering returns every subscription pattern that covers the
+// event type t: "*", each category wildcard of t ("transfer.*" for
+// "transfer.created") and t itself. MatchEvent(p, t) holds exactly for the
+// patterns returned, so a store can find the webhooks subscribed to t by
+// looking their patterns up in this list.
+func PatternsCovering(t string) []string {
+	out := []string{"*"}
+	for i := range len(t) {
+		if t[i] == '.' {
+			out = append(out, t[:i]+".*")
+		}
+	}
+	return append(out, t)
 }
 
 // closest returns the candidate with the smallest edit distance to s

@@ -84,3 +84,50 @@ func TestMatchEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateType(t *testing.T) {
+	for _, ok := range []string{"transfer.created", "saml.login_failed"} {
+		if err := testNames.ValidateType(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"transfer.craeted": `unknown event type "transfer.craeted" (did you mean "transfer.created"?)`,
+		"completely_wrong": `unknown event type "completely_wrong"`,
+		"transfer.*":       `"transfer.*" is a pattern: give one event type, such as "transfer.created"`,
+		"*":                `"*" is a pattern: give one event type, such as "transfer.created"`,
+		"":                 `must be an event type such as "transfer.created", not empty`,
+	} {
+		if err := testNames.ValidateType(in); err == nil || err.Error() != want {
+			t.Errorf("ValidateType(%q) = %v, want %s", in, err, want)
+		}
+	}
+	// The shape alone needs no catalog.
+	if err := rules.CheckEventTypeShape("transfer.craeted"); err != nil {
+		t.Errorf("CheckEventTypeShape of a type: %v", err)
+	}
+}
+
+// PatternsCovering lists exactly the patterns MatchEvent accepts.
+func TestPatternsCovering(t *testing.T) {
+	if got, want := strings.Join(rules.PatternsCovering("transfer.created"), " "), "* transfer.* transfer.created"; got != want {
+		t.Errorf("PatternsCovering(transfer.created) = %s, want %s", got, want)
+	}
+	types := []string{"transfer.created", "transfer", "a.b.c", ".x", "x.", "api_key.created", "transfers.created"}
+	patterns := []string{"*", "", "**", ".*", "transfer.*", "transfer.created", "transfer", "a.*", "a.b.*", "a.b.c",
+		"a.b.c.*", "x.*", "api.*", "api_key.*", "transfers.*", "*.created", "transfer.created.*"}
+	for _, typ := range types {
+		covering := map[string]bool{}
+		for _, p := range rules.PatternsCovering(typ) {
+			covering[p] = true
+			if !rules.MatchEvent(p, typ) {
+				t.Errorf("PatternsCovering(%q) holds %q, which MatchEvent rejects", typ, p)
+			}
+		}
+		for _, p := range patterns {
+			if rules.MatchEvent(p, typ) && !covering[p] {
+				t.Errorf("MatchEvent(%q, %q) but PatternsCovering(%q) = %v lacks it", p, typ, typ, rules.PatternsCovering(typ))
+			}
+		}
+	}
+}
