@@ -252,5 +252,9 @@ func pointer(tokens []string) string {
 // wildcard such as "transfer.*", or "*" (rules.EventNames.ValidatePattern).
 func (c *Catalog) ValidatePattern(p string) error { return c.names.ValidatePattern(p) }
 
+// ValidateType checks one event type where a pattern is not allowed, such
+// as a list filter (rules.EventNames.ValidateType).
+func (c *Catalog) ValidateType(t string) error { return c.names.ValidateType(t) }
+
 // Suggest returns the catalog type closest to s, or "" when none is close.
 func (c *Catalog) Suggest(s string) string { return c.names.Suggest(s) }

@@ -76,7 +76,12 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	groups, next, err := a.cfg.Store.ListGroups(r.Context(), page)
+	filter := store.GroupFilter{NamePrefix: r.URL.Query().Get("name_prefix")}
+	if detail := rules.TooLong(filter.NamePrefix, rules.MaxNameLength); detail != "" {
+		writeProblem(w, r, invalidField("#/name_prefix", "%s", detail))
+		return
+	}
+	groups, next, err := a.cfg.Store.ListGroups(r.Context(), filter, page)
 	if err != nil {
 		a.listError(w, r, "list groups", err)
 		return

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,6 +181,18 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 			errs.add("#/group_id", "cannot be combined with scope=account: account webhooks belong to no group")
 		}
 		filter.Scope = store.ScopeGroup
+	}
+	if s := q.Get("active"); s != "" {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			errs.add("#/active", "must be true or false, got %q", s)
+		}
+		filter.Active = &v
+	}
+	if filter.Event = q.Get("event"); filter.Event != "" {
+		if err := a.cfg.Catalog.ValidateType(filter.Event); err != nil {
+			errs.add("#/event", "%v", err)
+		}
 	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)

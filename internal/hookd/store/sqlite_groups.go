@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 const groupColumns = `id, name, description, created_at, updated_at`
@@ -57,14 +58,21 @@ func (s *SQLite) GetGroup(ctx context.Context, id string) (*Group, error) {
 }
 
 // ListGroups returns one page ordered by (CreatedAt, ID).
-func (s *SQLite) ListGroups(ctx context.Context, p Page) ([]Group, string, error) {
-	return listQuery[Group]{
+func (s *SQLite) ListGroups(ctx context.Context, f GroupFilter, p Page) ([]Group, string, error) {
+	l := listQuery[Group]{
 		kind:   "groups",
 		query:  `SELECT ` + groupColumns + ` FROM groups`,
 		scan:   func(r *sql.Rows) (Group, error) { return scanGroup(r) },
 		keyOf:  func(g *Group) (time.Time, string) { return g.CreatedAt, g.ID },
 		source: s.reader,
-	}.run(ctx, p)
+	}
+	if f.NamePrefix != "" {
+		// substr counts characters, as the prefix's length is counted;
+		// LIKE would ignore case and need its wildcards escaped.
+		l.where = append(l.where, "substr(name, 1, ?) = ?")
+		l.args = append(l.args, utf8.RuneCountInString(f.NamePrefix), f.NamePrefix)
+	}
+	return l.run(ctx, p)
 }
 
 // UpdateGroup applies fn to the stored group and writes it back, all under

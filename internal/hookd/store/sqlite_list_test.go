@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type key struct {
@@ -43,7 +45,7 @@ func TestListGroupsPagination(t *testing.T) {
 	var sizes []int
 	cursor := ""
 	for {
-		page, next, err := s.ListGroups(t.Context(), Page{Cursor: cursor, Limit: 100})
+		page, next, err := s.ListGroups(t.Context(), GroupFilter{}, Page{Cursor: cursor, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,14 +126,14 @@ func TestListDefaultLimit(t *testing.T) {
 	for i := range 105 {
 		mustCreateGroup(t, s, fmt.Sprintf("grp_%03d", i), fmt.Sprint(i), t0)
 	}
-	page, next, err := s.ListGroups(t.Context(), Page{})
+	page, next, err := s.ListGroups(t.Context(), GroupFilter{}, Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(page) != 100 || next == "" {
 		t.Errorf("Limit 0 gave %d items, next %q; want 100 and a cursor", len(page), next)
 	}
-	page, next, err = s.ListGroups(t.Context(), Page{Cursor: next, Limit: -1})
+	page, next, err = s.ListGroups(t.Context(), GroupFilter{}, Page{Cursor: next, Limit: -1})
 	if err != nil || len(page) != 5 || next != "" {
 		t.Errorf("second page: %d items, next %q, %v; want 5, \"\", nil", len(page), next, err)
 	}
@@ -142,7 +144,7 @@ func TestListExactMultipleHasNoEmptyPage(t *testing.T) {
 	for i := range 4 {
 		mustCreateGroup(t, s, fmt.Sprintf("grp_%d", i), fmt.Sprint(i), t0)
 	}
-	page, next, err := s.ListGroups(t.Context(), Page{Limit: 4})
+	page, next, err := s.ListGroups(t.Context(), GroupFilter{}, Page{Limit: 4})
 	if err != nil || len(page) != 4 || next != "" {
 		t.Errorf("got %d items, next %q, %v; want 4 items and no cursor", len(page), next, err)
 	}
@@ -154,7 +156,7 @@ func TestListInvalidCursor(t *testing.T) {
 		mustCreateGroup(t, s, fmt.Sprintf("grp_%d", i), fmt.Sprint(i), t0)
 		mustCreateWebhook(t, s, minimalWebhook(fmt.Sprintf("wh_%d", i), t0))
 	}
-	_, groupCursor, err := s.ListGroups(t.Context(), Page{Limit: 1})
+	_, groupCursor, err := s.ListGroups(t.Context(), GroupFilter{}, Page{Limit: 1})
 	if err != nil || groupCursor == "" {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func TestListInvalidCursor(t *testing.T) {
 		groupCursor[:len(groupCursor)-3],
 	}
 	for _, c := range bad {
-		if _, _, err := s.ListGroups(t.Context(), Page{Cursor: c}); !errors.Is(err, ErrInvalidCursor) {
+		if _, _, err := s.ListGroups(t.Context(), GroupFilter{}, Page{Cursor: c}); !errors.Is(err, ErrInvalidCursor) {
 			t.Errorf("ListGroups(cursor %q) = %v, want ErrInvalidCursor", c, err)
 		}
 		if _, _, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{Cursor: c}); !errors.Is(err, ErrInvalidCursor) {
@@ -226,5 +228,102 @@ func TestListWebhooksFilters(t *testing.T) {
 	}
 	if page, _, err := s.ListWebhooks(t.Context(), WebhookFilter{Scope: ScopeAccount, GroupID: "grp_a"}, Page{}); err != nil || len(page) != 0 {
 		t.Errorf("account scope in a group: %d items, %v; want none", len(page), err)
+	}
+}
+
+// The active and event filters keep what the same test in Go keeps (event
+// by rules.MatchEvent), page after page, combined with the others.
+func TestListWebhooksActiveAndEvent(t *testing.T) {
+	s := newStore(t)
+	mustCreateGroup(t, s, "grp_a", "a", t0)
+	subscriptions := [][]string{
+		{"*"}, {"transfer.*"}, {"transfer.created"}, {"transfer.deleted", "workspace.*"},
+		{"workspace.created"}, {"transfers.created"}, {"api_key.*", "transfer.created"}, {},
+	}
+	var all []*Webhook
+	for i := range 48 {
+		w := minimalWebhook(fmt.Sprintf("wh_%02d", i), t0.Add(time.Duration(i)))
+		if i%2 == 1 {
+			w = fullWebhook(w.ID, "grp_a", w.CreatedAt)
+		}
+		w.Events = subscriptions[i%len(subscriptions)]
+		w.Active = i%3 != 0
+		mustCreateWebhook(t, s, w)
+		all = append(all, w)
+	}
+	yes, no := true, false
+	for name, f := range map[string]WebhookFilter{
+		"active":                       {Active: &yes},
+		"inactive":                     {Active: &no},
+		"transfer.created":             {Event: "transfer.created"},
+		"workspace.created":            {Event: "workspace.created"},
+		"api_key.created":              {Event: "api_key.created"},
+		"unsubscribed":                 {Event: "saml.login_failed"},
+		"active transfer.created":      {Active: &yes, Event: "transfer.created"},
+		"group inactive workspace.any": {GroupID: "grp_a", Active: &no, Event: "workspace.deleted"},
+		"account transfer.deleted":     {Scope: ScopeAccount, Event: "transfer.deleted"},
+	} {
+		var want []string
+		for _, w := range all {
+			if (f.Scope == "" || w.Scope == f.Scope) && (f.GroupID == "" || w.GroupID == f.GroupID) &&
+				(f.Active == nil || w.Active == *f.Active) &&
+				(f.Event == "" || slices.ContainsFunc(w.Events, func(p string) bool { return rules.MatchEvent(p, f.Event) })) {
+				want = append(want, w.ID)
+			}
+		}
+		var got []string
+		cursor := ""
+		for {
+			page, next, err := s.ListWebhooks(t.Context(), f, Page{Cursor: cursor, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range page {
+				got = append(got, w.ID)
+			}
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		diff(t, "filter "+name, got, want)
+	}
+}
+
+// name_prefix compares characters exactly: case matters, and the LIKE
+// wildcards % and _ are plain characters.
+func TestListGroupsNamePrefix(t *testing.T) {
+	s := newStore(t)
+	names := []string{"team-a", "team-b", "Team-c", "teams", "tea", "100%", "100_x", "1000", "équipe", "équipe-2", "equipo"}
+	for i, n := range names {
+		mustCreateGroup(t, s, fmt.Sprintf("grp_%02d", i), n, t0.Add(time.Duration(i)))
+	}
+	for prefix, want := range map[string][]string{
+		"team":    {"team-a", "team-b", "teams"},
+		"team-":   {"team-a", "team-b"},
+		"Team":    {"Team-c"},
+		"100%":    {"100%"},
+		"100_":    {"100_x"},
+		"100":     {"100%", "100_x", "1000"},
+		"équipe":  {"équipe", "équipe-2"},
+		"é":       {"équipe", "équipe-2"},
+		"x":       nil,
+		"team-a":  {"team-a"},
+		"team-ab": nil,
+	} {
+		var got []string
+		cursor := ""
+		for {
+			page, next, err := s.ListGroups(t.Context(), GroupFilter{NamePrefix: prefix}, Page{Cursor: cursor, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range page {
+				got = append(got, g.Name)
+			}
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		diff(t, "name_prefix "+prefix, got, want)
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 const webhookColumns = `id, scope, group_id, name, description, url, events, active, status,
@@ -174,6 +177,21 @@ func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]W
 	if f.GroupID != "" {
 		l.where = append(l.where, "group_id = ?")
 		l.args = append(l.args, f.GroupID)
+	}
+	if f.Active != nil {
+		l.where = append(l.where, "active = ?")
+		l.args = append(l.args, boolInt(*f.Active))
+	}
+	if f.Event != "" {
+		// A webhook is subscribed when one of its patterns is among those
+		// that cover the event (rules.PatternsCovering, which agrees with
+		// rules.MatchEvent): the rule stays in package rules.
+		patterns := rules.PatternsCovering(f.Event)
+		l.where = append(l.where, "EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value IN (?"+
+			strings.Repeat(", ?", len(patterns)-1)+"))")
+		for _, p := range patterns {
+			l.args = append(l.args, p)
+		}
 	}
 	return l.run(ctx, p)
 }

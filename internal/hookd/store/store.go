@@ -90,6 +90,17 @@ type Page struct {
 type WebhookFilter struct {
 	Scope   Scope
 	GroupID string
+	// Active, when set, keeps the webhooks whose user switch is *Active.
+	Active *bool
+	// Event, when set, keeps the webhooks subscribed to that event type:
+	// one of their patterns covers it (rules.MatchEvent).
+	Event string
+}
+
+// GroupFilter narrows ListGroups. Zero values mean "any".
+type GroupFilter struct {
+	// NamePrefix keeps the groups whose name starts with it (case-sensitive).
+	NamePrefix string
 }
 
 // IdempotencyRecord is the stored outcome of a POST made with an Idempotency-Key.
@@ -107,7 +118,7 @@ type Store interface {
 	CreateGroup(ctx context.Context, g *Group) error // ErrNameTaken
 	GetGroup(ctx context.Context, id string) (*Group, error)
 	// ListGroups returns one page ordered by (CreatedAt, ID) and the cursor of the next, "" at the end.
-	ListGroups(ctx context.Context, p Page) ([]Group, string, error)
+	ListGroups(ctx context.Context, f GroupFilter, p Page) ([]Group, string, error)
 	// UpdateGroup loads the group, applies fn, and stores the result in one transaction.
 	// An error from fn aborts the update and is returned as is.
 	UpdateGroup(ctx context.Context, id string, fn func(*Group) error) (*Group, error)
