@@ -75,7 +75,7 @@ func TestFaults(t *testing.T) {
 	if err := c.DeleteGroup(ctx, "grp_1"); err != nil {
 		t.Errorf("DeleteGroup, not faulted: %v", err)
 	}
-	if _, err := c.ListGroups(ctx, client.ListOptions{}); err != nil {
+	if _, err := c.ListGroups(ctx, client.GroupListOptions{}); err != nil {
 		t.Errorf("ListGroups, not faulted: %v", err)
 	}
 	if got := reached.Load(); got != 3 {

@@ -67,7 +67,7 @@ func TestEveryOperation(t *testing.T) {
 	if got, err := c.UpdateGroup(ctx, g.ID, UpdateGroupRequest{Description: Null[string]()}); err != nil || got.Description != nil {
 		t.Fatalf("UpdateGroup: %+v %v", got, err)
 	}
-	if page, err := c.ListGroups(ctx, ListOptions{Limit: 10}); err != nil || len(page.Data) != 1 || page.NextCursor != nil {
+	if page, err := c.ListGroups(ctx, GroupListOptions{ListOptions: ListOptions{Limit: 10}}); err != nil || len(page.Data) != 1 || page.NextCursor != nil {
 		t.Fatalf("ListGroups: %+v %v", page, err)
 	}
 
@@ -210,7 +210,7 @@ func TestErrorsMapToSentinels(t *testing.T) {
 		t.Errorf("422 message %q lacks the suggestion", err)
 	}
 	bad, _ := New(s.URL, "wrong-key", WithHTTPClient(&http.Client{Transport: contract.Transport(t, nil)}))
-	if _, err := bad.ListGroups(ctx, ListOptions{}); !errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) {
+	if _, err := bad.ListGroups(ctx, GroupListOptions{}); !errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) {
 		t.Fatalf("401: %v", err)
 	}
 	// hookd has no 403; a gateway in front of it might.
@@ -253,7 +253,7 @@ func TestRetryAfterOn429(t *testing.T) {
 	}, WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Minute}))
 	var waited []time.Duration
 	c.sleep = func(_ context.Context, d time.Duration) error { waited = append(waited, d); return nil }
-	if _, err := c.ListGroups(t.Context(), ListOptions{}); err != nil {
+	if _, err := c.ListGroups(t.Context(), GroupListOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(waited) != 1 || waited[0] != 7*time.Second {
@@ -337,7 +337,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 			return problemResponse(r, 503, "30"), nil
 		})
 	}, WithRetryPolicy(RetryPolicy{MaxRetries: 5, MinBackoff: time.Minute, MaxBackoff: time.Minute, MaxRetryAfter: time.Minute}))
-	_, err := c.ListGroups(ctx, ListOptions{})
+	_, err := c.ListGroups(ctx, GroupListOptions{})
 	returned := time.Now()
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrServer) {
 		t.Fatalf("err %v, want context.Canceled wrapping the last 503", err)

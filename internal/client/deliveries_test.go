@@ -76,7 +76,7 @@ func TestRetryDeliveryAndAllGroups(t *testing.T) {
 		}
 	}
 	var names []string
-	for g, err := range c.AllGroups(ctx) {
+	for g, err := range c.AllGroups(ctx, GroupListOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,7 +50,7 @@ func TestDroppedResponseBodyIsRetried(t *testing.T) {
 			return res, err
 		})
 	})
-	if _, err := c.ListGroups(t.Context(), ListOptions{}); err != nil {
+	if _, err := c.ListGroups(t.Context(), GroupListOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if calls.Load() != 2 {
@@ -58,7 +58,7 @@ func TestDroppedResponseBodyIsRetried(t *testing.T) {
 	}
 	c.retry.MaxRetries = 0
 	calls.Store(0)
-	if _, err := c.ListGroups(t.Context(), ListOptions{}); !errors.Is(err, ErrUnreachable) {
+	if _, err := c.ListGroups(t.Context(), GroupListOptions{}); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("without retries: %v, want ErrUnreachable", err)
 	}
 }
@@ -109,7 +109,7 @@ func TestRetryAfterIsCapped(t *testing.T) {
 	}, WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: 2 * time.Second}))
 	var waited []time.Duration
 	c.sleep = func(_ context.Context, d time.Duration) error { waited = append(waited, d); return nil }
-	if _, err := c.ListGroups(t.Context(), ListOptions{}); err != nil {
+	if _, err := c.ListGroups(t.Context(), GroupListOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(waited) != 1 || waited[0] != 2*time.Second {
@@ -118,7 +118,7 @@ func TestRetryAfterIsCapped(t *testing.T) {
 	// Out of retries: the 429 comes back as ErrRateLimited.
 	calls.Store(0)
 	c.retry.MaxRetries = 0
-	if _, err := c.ListGroups(t.Context(), ListOptions{}); !errors.Is(err, ErrRateLimited) {
+	if _, err := c.ListGroups(t.Context(), GroupListOptions{}); !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("err %v, want ErrRateLimited", err)
 	}
 }

@@ -93,15 +93,35 @@ func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/groups" + path(id)})
 }
 
-// ListGroups returns one page.
-func (c *Client) ListGroups(ctx context.Context, o ListOptions) (*Page[Group], error) {
-	var out Page[Group]
-	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups", query: pageQuery(o), out: &out}))
+// GroupListOptions filters ListGroups.
+type GroupListOptions struct {
+	ListOptions
+	// NamePrefix keeps the groups whose name starts with it (case-sensitive).
+	NamePrefix string
 }
 
-// AllGroups iterates over every group, page by page.
-func (c *Client) AllGroups(ctx context.Context) iter.Seq2[Group, error] {
-	return all(ctx, 1000, c.ListGroups)
+// ListGroups returns one page.
+func (c *Client) ListGroups(ctx context.Context, o GroupListOptions) (*Page[Group], error) {
+	q := pageQuery(o.ListOptions)
+	if o.NamePrefix != "" {
+		q.Set("name_prefix", o.NamePrefix)
+	}
+	var out Page[Group]
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/groups", query: q, out: &out}))
+}
+
+// AllGroups iterates over every group matching o, page by page (pages of
+// o.Limit, 1000 by default), asking for the next page only when the loop
+// needs it.
+func (c *Client) AllGroups(ctx context.Context, o GroupListOptions) iter.Seq2[Group, error] {
+	limit := o.Limit
+	if limit == 0 {
+		limit = 1000
+	}
+	return all(ctx, limit, func(ctx context.Context, lo ListOptions) (*Page[Group], error) {
+		o.ListOptions = lo
+		return c.ListGroups(ctx, o)
+	})
 }
 
 // --- webhooks
@@ -145,11 +165,16 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/webhooks" + path(id)})
 }
 
-// WebhookListOptions filters ListWebhooks.
+// WebhookListOptions filters ListWebhooks; the filters combine.
 type WebhookListOptions struct {
 	ListOptions
 	Scope   Scope
 	GroupID string
+	// Active, when set, keeps the webhooks whose active switch is *Active.
+	Active *bool
+	// Event keeps the webhooks subscribed to this event type (one type of
+	// the catalog, not a pattern).
+	Event string
 }
 
 func (c *Client) ListWebhooks(ctx context.Context, o WebhookListOptions) (*Page[Webhook], error) {
@@ -160,11 +185,19 @@ func (c *Client) ListWebhooks(ctx context.Context, o WebhookListOptions) (*Page[
 	if o.GroupID != "" {
 		q.Set("group_id", o.GroupID)
 	}
+	if o.Active != nil {
+		q.Set("active", strconv.FormatBool(*o.Active))
+	}
+	if o.Event != "" {
+		q.Set("event", o.Event)
+	}
 	var out Page[Webhook]
 	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks", query: q, out: &out}))
 }
 
-// AllWebhooks iterates over every webhook matching o, page by page.
+// AllWebhooks iterates over every webhook matching o, page by page (pages
+// of o.Limit, 1000 by default), asking for the next page only when the
+// loop needs it.
 func (c *Client) AllWebhooks(ctx context.Context, o WebhookListOptions) iter.Seq2[Webhook, error] {
 	limit := o.Limit
 	if limit == 0 {

@@ -119,7 +119,7 @@ func (d *groupDataSource) byID(ctx context.Context, id string, diags *diag.Diagn
 // filter by name. A name that differs only in case is suggested.
 func (d *groupDataSource) byName(ctx context.Context, name string, diags *diag.Diagnostics) *client.Group {
 	var similar []string
-	for g, err := range d.data.client.AllGroups(ctx) {
+	for g, err := range d.data.client.AllGroups(ctx, client.GroupListOptions{}) {
 		if err != nil {
 			addAPIError(diags, fmt.Sprintf("Unable to list groups to find the group named %q", name), err)
 			return nil
