@@ -37,13 +37,18 @@ type Env struct {
 
 // Start returns the hookd for one test: an external one when HOOKD_ENDPOINT
 // and HOOKD_API_KEY are set, otherwise a fresh in-process server (private
-// destinations allowed, so test receivers on loopback work).
-func Start(t *testing.T) *Env {
+// destinations allowed, so test receivers on loopback work). A test that
+// gives options (such as hookdtest.WithClock) needs the in-process server
+// and is skipped against an external one.
+func Start(t *testing.T, opts ...hookdtest.Option) *Env {
 	t.Helper()
 	PreCheck(t)
 	e := &Env{Endpoint: os.Getenv(provider.EnvEndpoint), APIKey: os.Getenv(provider.EnvAPIKey)}
+	if e.Endpoint != "" && e.APIKey != "" && len(opts) > 0 {
+		t.Skip("this test configures hookd itself (an injected clock): it runs against the in-process hookd only")
+	}
 	if e.Endpoint == "" || e.APIKey == "" {
-		e.Server = hookdtest.Start(t)
+		e.Server = hookdtest.Start(t, opts...)
 		e.Endpoint, e.APIKey = e.Server.URL, e.Server.APIKey
 	}
 	c, err := client.New(e.Endpoint, e.APIKey)

@@ -53,6 +53,12 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error, advice ...p
 		}
 		return
 	}
+	diags.AddError(summary, problemText(apiErr, advice))
+}
+
+// problemText is the API's detail of a failure, what to do, and its
+// request id, on one line.
+func problemText(apiErr *client.APIError, advice []problemAdvice) string {
 	detail := apiErr.Detail
 	if detail == "" {
 		detail = apiErr.Title
@@ -70,8 +76,19 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error, advice ...p
 	if hint != "" {
 		b.WriteString(" " + hint)
 	}
-	b.WriteString(requestID)
-	diags.AddError(summary, b.String())
+	if apiErr.RequestID != "" {
+		fmt.Fprintf(&b, " (hookd request id %s)", apiErr.RequestID)
+	}
+	return b.String()
+}
+
+// apiMessage is the one-line text of a failed call, for a list of failures.
+func apiMessage(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return problemText(apiErr, nil)
+	}
+	return err.Error()
 }
 
 func apiHint(e *client.APIError) string {

@@ -351,18 +351,11 @@ func (r *webhookResource) testOnApply(ctx context.Context, m *webhookModel, diag
 		addAPIError(diags, "Unable to send the test event (test_on_apply)", err)
 		return
 	}
-	if res.Succeeded {
+	msg, failed := testOutcome(m.URL.ValueString(), res)
+	if !failed {
 		tflog.Info(ctx, "test delivery succeeded", map[string]any{"id": m.ID.ValueString(), "delivery_id": res.DeliveryID})
 		return
 	}
-	answer := "no HTTP answer"
-	if res.ResponseStatusCode != nil {
-		answer = fmt.Sprintf("HTTP %d", *res.ResponseStatusCode)
-	}
-	if res.Error != nil {
-		answer += " (" + *res.Error + ")"
-	}
 	diags.AddAttributeError(path.Root("test_on_apply"), "Test delivery failed",
-		fmt.Sprintf("The test event to %s got %s after %d ms (delivery %s). Fix the receiver, or set test_on_apply = false, and apply again.",
-			m.URL.ValueString(), answer, res.DurationMS, res.DeliveryID))
+		msg+" Fix the receiver, or set test_on_apply = false, and apply again.")
 }

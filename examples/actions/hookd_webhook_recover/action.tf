@@ -1,0 +1,11 @@
+# Terraform 1.14 or later. The receiver was down last night: once it is back,
+# replay every delivery that hookd gave up on since then, oldest first.
+#   terraform apply -invoke=action.hookd_webhook_recover.after_outage
+action "hookd_webhook_recover" "after_outage" {
+  config {
+    webhook_id = "wh_0123456789abcdefghij"
+    since      = "2026-11-30T01:00:00Z"
+    until      = "2026-11-30T07:00:00Z"
+    status     = "dead_lettered"
+  }
+}

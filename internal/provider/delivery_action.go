@@ -1,0 +1,147 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// deliveryAction implements hookd_delivery_retry and hookd_delivery_replay:
+// both ask hookd for one more attempt of a delivery, then wait for that
+// attempt (it runs in the background) and report its answer.
+type deliveryAction struct {
+	actionBase
+	op deliveryOp
+}
+
+var _ action.ActionWithConfigure = (*deliveryAction)(nil)
+
+// deliveryOp is what differs between retry and replay.
+type deliveryOp struct {
+	name, verb, description string
+	// call asks for the attempt; it returns the delivery the attempt
+	// belongs to (the same one for a retry, a new one for a replay) and
+	// how many attempts it had before.
+	call func(ctx context.Context, c *client.Client, id string) (d *client.Delivery, before int64, err error)
+}
+
+// NewDeliveryRetryAction returns the hookd_delivery_retry action.
+func NewDeliveryRetryAction() action.Action {
+	return &deliveryAction{op: deliveryOp{
+		name: "delivery_retry", verb: "retry",
+		description: "Makes one immediate manual attempt of a `retrying` or `dead_lettered` delivery (a dead-lettered one is not restarted), waits for it, and fails unless the receiver answers 2xx, with its status code, error and duration. Terraform 1.14 or later.",
+		call: func(ctx context.Context, c *client.Client, id string) (*client.Delivery, int64, error) {
+			d, err := c.RetryDelivery(ctx, id)
+			if err != nil {
+				return nil, 0, err
+			}
+			return d, d.AttemptCount, nil
+		},
+	}}
+}
+
+// NewDeliveryReplayAction returns the hookd_delivery_replay action.
+func NewDeliveryReplayAction() action.Action {
+	return &deliveryAction{op: deliveryOp{
+		name: "delivery_replay", verb: "replay",
+		description: "Replays a finished (`succeeded`, `dead_lettered` or `canceled`) delivery: a new delivery of the same event, with the same body and event id, so receivers can de-duplicate on it. Waits for its first attempt and fails unless the receiver answers 2xx (hookd keeps retrying it on its schedule). Terraform 1.14 or later.",
+		call: func(ctx context.Context, c *client.Client, id string) (*client.Delivery, int64, error) {
+			d, err := c.ReplayDelivery(ctx, id)
+			return d, 0, err
+		},
+	}}
+}
+
+type deliveryActionModel struct {
+	DeliveryID types.String `tfsdk:"delivery_id"`
+}
+
+func (a *deliveryAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + a.op.name
+}
+
+func (a *deliveryAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: a.op.description,
+		Attributes: map[string]schema.Attribute{
+			"delivery_id": deliveryID.attribute(fmt.Sprintf("The delivery (`dlv_...`) to %s; `data.hookd_webhook_deliveries` lists a webhook's deliveries.", a.op.verb)),
+		},
+	}
+}
+
+func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var m deliveryActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !a.ready(resp) {
+		return
+	}
+	id := m.DeliveryID.ValueString()
+	progress(resp, "Asking hookd to %s delivery %s", a.op.verb, id)
+	d, before, err := a.op.call(ctx, a.data.client, id)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s delivery %s", a.op.verb, id), err)
+		return
+	}
+	if d.ID != id {
+		progress(resp, "Delivery %s replays %s; waiting for its first attempt", d.ID, id)
+	} else {
+		progress(resp, "Attempt %d of delivery %s queued; waiting for it", before+1, id)
+	}
+	att, err := waitForAttempt(ctx, a.data.client, d.ID, before)
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Unable to follow the %s of delivery %s", a.op.verb, id),
+			fmt.Sprintf("%v. The attempt may still run: data.hookd_webhook_deliveries shows delivery %s.", err, d.ID))
+		return
+	}
+	tflog.Info(ctx, "delivery attempt", map[string]any{"delivery_id": d.ID, "attempt": att.Number, "verb": a.op.verb})
+	msg := fmt.Sprintf("Attempt %d of delivery %s got %s after %d ms.", att.Number, d.ID, answer(att.ResponseStatusCode, att.Error), att.DurationMS)
+	if att.ResponseStatusCode == nil || *att.ResponseStatusCode < 200 || *att.ResponseStatusCode > 299 {
+		resp.Diagnostics.AddError(fmt.Sprintf("Delivery %s failed", a.op.verb), msg+" Fix the receiver and run the action again; hookd keeps retrying a delivery on its schedule until it succeeds or is dead-lettered.")
+		return
+	}
+	progress(resp, "%s", msg)
+}
+
+// waitForAttempt polls a delivery until it has an attempt numbered above
+// before that has finished, and returns it. It gives up after pollFor, or
+// when ctx ends.
+func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, before int64) (*client.Attempt, error) {
+	ctx, cancel := context.WithTimeout(ctx, pollFor)
+	defer cancel()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		d, err := c.GetDelivery(ctx, deliveryID)
+		if err != nil {
+			return nil, err
+		}
+		if att := finishedAttempt(d, before); att != nil {
+			return att, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no finished attempt after %s", pollFor)
+		case <-tick.C:
+		}
+	}
+}
+
+// finishedAttempt is the newest attempt of d numbered above before, once
+// the delivery no longer has one running (hookd records an attempt when it
+// finishes); nil until then.
+func finishedAttempt(d *client.DeliveryDetail, before int64) *client.Attempt {
+	var newest *client.Attempt
+	for i := range d.Attempts {
+		if d.Attempts[i].Number > before && (newest == nil || d.Attempts[i].Number > newest.Number) {
+			newest = &d.Attempts[i]
+		}
+	}
+	return newest
+}

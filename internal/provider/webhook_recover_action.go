@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+var (
+	_ action.ActionWithConfigure      = (*webhookRecoverAction)(nil)
+	_ action.ActionWithValidateConfig = (*webhookRecoverAction)(nil)
+)
+
+// webhookRecoverAction is hookd_webhook_recover: the Standard Webhooks
+// "replay failures within a range". It lists the matching deliveries and
+// replays them one call each, rather than through one bulk endpoint: each
+// replay is reported as it happens (N of M) and fails on its own with the
+// API's reason, the existing replay endpoint's rules and idempotency keys
+// apply unchanged, and the list the user reviews is exactly what is
+// replayed. A range large enough for that to be slow is rare: deliveries
+// are kept for --retention (30 days) only.
+type webhookRecoverAction struct{ actionBase }
+
+// NewWebhookRecoverAction returns the hookd_webhook_recover action.
+func NewWebhookRecoverAction() action.Action { return &webhookRecoverAction{} }
+
+// replayableStatuses are the delivery statuses hookd can replay.
+var replayableStatuses = []string{"dead_lettered", "succeeded", "canceled"}
+
+type webhookRecoverModel struct {
+	WebhookID types.String `tfsdk:"webhook_id"`
+	Since     types.String `tfsdk:"since"`
+	Until     types.String `tfsdk:"until"`
+	Status    types.String `tfsdk:"status"`
+}
+
+func (a *webhookRecoverAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_webhook_recover"
+}
+
+func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Replays every delivery of a webhook that ended in `status` (default `dead_lettered`) and was created in a time range, " +
+			"oldest first, reporting progress as it goes (`N of M replayed`): what to run once a receiver that was down is back. Test deliveries are left out. " +
+			"Each replay is a new delivery of the same event (same body and event id), attempted by hookd at once and retried on its schedule. " +
+			"Fails, after trying them all, when any replay is refused, listing which and why. Terraform 1.14 or later.",
+		Attributes: map[string]schema.Attribute{
+			"webhook_id": webhookID.attribute("The webhook (`wh_...`) whose deliveries to replay."),
+			"since": schema.StringAttribute{
+				MarkdownDescription: "Replay deliveries created at or after this time (RFC 3339, such as `2026-11-30T03:00:00Z`).",
+				Required:            true,
+				Validators:          []validator.String{rfc3339Validator{}},
+			},
+			"until": schema.StringAttribute{
+				MarkdownDescription: "Replay deliveries created before this time (RFC 3339). Defaults to now.",
+				Optional:            true,
+				Validators:          []validator.String{rfc3339Validator{}},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Which deliveries: `dead_lettered` (the default: delivery gave up), `succeeded` (send them again) or `canceled`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(replayableStatuses...)},
+			},
+		},
+	}
+}
+
+// ValidateConfig checks that the range is not empty.
+func (a *webhookRecoverAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var m webhookRecoverModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !known(m.Since) || !known(m.Until) {
+		return
+	}
+	since, err1 := time.Parse(time.RFC3339, m.Since.ValueString())
+	until, err2 := time.Parse(time.RFC3339, m.Until.ValueString())
+	if err1 == nil && err2 == nil && !until.After(since) {
+		resp.Diagnostics.AddAttributeError(path.Root("until"), "Empty time range",
+			fmt.Sprintf("until (%s) must be after since (%s).", m.Until.ValueString(), m.Since.ValueString()))
+	}
+}
+
+func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var m webhookRecoverModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !a.ready(resp) {
+		return
+	}
+	id := m.WebhookID.ValueString()
+	opts, what := m.listOptions()
+	progress(resp, "Listing the %s of webhook %s", what, id)
+	var ids []string
+	for d, err := range a.data.client.AllDeliveries(ctx, id, opts) {
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to list the deliveries of webhook "+id, err)
+			return
+		}
+		ids = append(ids, d.ID)
+	}
+	if len(ids) == 0 {
+		progress(resp, "No %s of webhook %s: nothing to replay", what, id)
+		return
+	}
+	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
+	total := len(ids)
+	progress(resp, "Replaying %d %s of webhook %s", total, what, id)
+	var failed []string
+	for i, dlv := range ids {
+		replay, err := a.data.client.ReplayDelivery(ctx, dlv)
+		if err != nil {
+			if ctx.Err() != nil {
+				resp.Diagnostics.AddError("Recovery interrupted",
+					fmt.Sprintf("%d of %d deliveries replayed before: %v. Run the action again with since set later to go on.", i-len(failed), total, ctx.Err()))
+				return
+			}
+			failed = append(failed, fmt.Sprintf("%s: %s", dlv, apiMessage(err)))
+			progress(resp, "%d of %d: %s could not be replayed", i+1, total, dlv)
+			continue
+		}
+		progress(resp, "%d of %d replayed: %s as %s", i+1-len(failed), total, dlv, replay.ID)
+	}
+	tflog.Info(ctx, "recovered deliveries", map[string]any{"webhook_id": id, "replayed": total - len(failed), "failed": len(failed)})
+	if len(failed) > 0 {
+		shown := failed
+		if len(shown) > 10 {
+			shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(failed)-10))
+		}
+		resp.Diagnostics.AddError("Some deliveries were not replayed",
+			fmt.Sprintf("%d of %d deliveries of webhook %s could not be replayed:\n  %s", len(failed), total, id, strings.Join(shown, "\n  ")))
+	}
+}
+
+// listOptions is the API query of the deliveries to replay, and how to
+// name them ("dead_lettered deliveries since ...").
+func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string) {
+	status := replayableStatuses[0]
+	if known(m.Status) {
+		status = m.Status.ValueString()
+	}
+	notTest := false
+	o := client.DeliveryListOptions{Status: status, IsTest: &notTest}
+	what := status + " deliveries since " + m.Since.ValueString()
+	if since, err := time.Parse(time.RFC3339, m.Since.ValueString()); err == nil {
+		o.CreatedAfter = &since
+	}
+	if known(m.Until) {
+		if until, err := time.Parse(time.RFC3339, m.Until.ValueString()); err == nil {
+			o.CreatedBefore = &until
+			what += " until " + m.Until.ValueString()
+		}
+	}
+	return o, what
+}

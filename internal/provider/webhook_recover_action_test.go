@@ -1,0 +1,151 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+func recoverConfig(webhookID, since, extra string) string {
+	return fmt.Sprintf(`
+action "hookd_webhook_recover" "after_outage" {
+  config {
+    webhook_id = %q
+    since      = %q
+    %s
+  }
+}`, webhookID, since, extra)
+}
+
+// The receiver was gone (410: hookd dead-lettered the deliveries and
+// disabled the webhook); once it is back and the webhook re-enabled, the
+// action replays every dead-lettered delivery of the range, oldest first,
+// saying N of M as it goes, and leaves the others alone.
+func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
+	env, _ := frozenHookd(t)
+	rcv := acctest.NewReceiver(t, http.StatusGone)
+	ctx := context.Background()
+	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	publish(t, env)
+	dead := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
+
+	// Not re-enabled yet: every replay is refused, and the action says why.
+	out, err := invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
+	if err == nil || !acctest.Words("Error: Some deliveries were not replayed", "1 of 1 deliveries of webhook "+wh.ID+" could not be replayed:", dead.ID+":").MatchString(out) {
+		t.Fatalf("recovering a disabled webhook: %v\n%s", err, out)
+	}
+
+	active := "active"
+	if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+		t.Fatal(err)
+	}
+	rcv.SetStatus(http.StatusOK)
+	example, err := catalogExample(ctx, env, "transfer.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two more events, delivered fine: not dead-lettered, not replayed.
+	for range 2 {
+		if _, err := env.Client.PublishEvent(ctx, client.PublishEventRequest{Type: "transfer.created", Data: example}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(rcv.Requests())
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	replay := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.ReplayOf != nil && *d.ReplayOf == dead.ID && d.Status == "succeeded" })
+	for _, want := range []string{
+		"Listing the dead_lettered deliveries since " + since + " of webhook " + wh.ID,
+		"Replaying 1 dead_lettered deliveries since " + since,
+		fmt.Sprintf("1 of 1 replayed: %s as %s", dead.ID, replay.ID),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(rcv.Requests()) < before+1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(rcv.Requests()) - before; n < 1 {
+		t.Errorf("the receiver got %d requests after the action, want the replay", n)
+	}
+}
+
+// status = "succeeded" sends delivered events again, in the order they
+// happened; a range with nothing in it replays nothing and succeeds.
+func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
+	env, clock := frozenHookd(t)
+	rcv := acctest.NewReceiver(t, http.StatusOK)
+	ctx := context.Background()
+	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	var originals []string
+	for range 3 {
+		clock.Advance(time.Second) // one created_at each, as in real life
+		publish(t, env)
+		d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.Status == "succeeded" && !strings.Contains(strings.Join(originals, ","), d.ID)
+		})
+		originals = append(originals, d.ID)
+	}
+	out, err := invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, `status = "succeeded"`))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for i, id := range originals {
+		if want := fmt.Sprintf("%d of 3 replayed: %s as dlv_", i+1, id); !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q (oldest first):\n%s", want, out)
+		}
+	}
+
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, later, ""))
+	if err != nil || !strings.Contains(out, "No dead_lettered deliveries since "+later+" of webhook "+wh.ID+": nothing to replay") {
+		t.Errorf("an empty range: %v\n%s", err, out)
+	}
+}
+
+func TestAccWebhookRecoverAction_badInput(t *testing.T) {
+	env := acctest.Start(t)
+	step := func(extra, want string) resource.TestStep {
+		return resource.TestStep{
+			Config: env.Config(recoverConfig("wh_0123456789abcdefghij", "2026-11-30T03:00:00Z", extra) + `
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_recover.after_outage]
+    }
+  }
+}`),
+			ExpectError: acctest.Words(want),
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			step(`until = "2026-11-30T02:00:00Z"`, `until (2026-11-30T02:00:00Z) must be after since (2026-11-30T03:00:00Z).`),
+			step(`until = "yesterday"`, `"yesterday" is not an RFC 3339 time`),
+			step(`status = "retrying"`, `Attribute status value must be one of: ["dead_lettered" "succeeded" "canceled"], got: "retrying"`),
+		},
+	})
+}

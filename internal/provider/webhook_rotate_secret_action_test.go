@@ -1,0 +1,137 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// terraform apply -invoke rotates a webhook's secret: the server is at the
+// next secret_version with the asked grace window, the output says so and
+// warns that a managed webhook's secret in state is now stale.
+func TestAccWebhookRotateSecretAction_invoke(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := invoke(t, env, "action.hookd_webhook_rotate_secret.now", fmt.Sprintf(`
+action "hookd_webhook_rotate_secret" "now" {
+  config {
+    webhook_id         = %q
+    grace_period_hours = 2
+  }
+}`, wh.ID))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got, err := env.Client.GetWebhook(context.Background(), wh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SecretVersion != 2 || got.SecretFingerprint == wh.SecretFingerprint || got.PreviousSecretExpiresAt == nil {
+		t.Fatalf("after the action the server has secret_version %d, fingerprint %s (was %s), previous expiry %v",
+			got.SecretVersion, got.SecretFingerprint, wh.SecretFingerprint, got.PreviousSecretExpiresAt)
+	}
+	if got.SecretRotatedAt == nil {
+		t.Fatal("no secret_rotated_at after a rotation")
+	}
+	if d := got.PreviousSecretExpiresAt.Sub(*got.SecretRotatedAt); d.Hours() != 2 {
+		t.Errorf("grace window %s, want 2h", d)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("Webhook %s is at secret_version 2 (secret_fingerprint %s)", wh.ID, got.SecretFingerprint),
+		"Warning: Signing secret rotated by an action",
+	} {
+		if !acctest.Words(want).MatchString(out) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// From a managed webhook's action_trigger: the rotation happens after
+// create; the refresh that follows sees the new version, nulls the secret
+// in state with a warning, and plans nothing.
+func TestAccWebhookRotateSecretAction_staleSecretInState(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	config := env.Config(fmt.Sprintf(`
+action "hookd_webhook_rotate_secret" "now" {
+  config {
+    webhook_id = hookd_account_webhook.test.id
+  }
+}
+
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["*"]
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_rotate_secret.now]
+    }
+  }
+}`, rcv.URL))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					id := s.RootModule().Resources[accountHook].Primary.ID
+					wh, err := env.Client.GetWebhook(context.Background(), id)
+					if err != nil {
+						return err
+					}
+					if wh.SecretVersion != 2 {
+						return fmt.Errorf("secret_version %d on the server, want 2 after the action", wh.SecretVersion)
+					}
+					return nil
+				},
+			},
+			{
+				RefreshState: true,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckNoResourceAttr(accountHook, "secret"),
+					resource.TestCheckResourceAttr(accountHook, "secret_version", "2"),
+				),
+			},
+		},
+	})
+}
+
+func TestAccWebhookRotateSecretAction_badInput(t *testing.T) {
+	env := acctest.Start(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{{
+			Config: env.Config(`
+action "hookd_webhook_rotate_secret" "now" {
+  config {
+    webhook_id         = "wh_0123456789abcdefghij"
+    grace_period_hours = 500
+  }
+}
+
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_rotate_secret.now]
+    }
+  }
+}`),
+			ExpectError: acctest.Words(`Attribute grace_period_hours value must be between 0 and 168, got: 500`),
+		}},
+	})
+}

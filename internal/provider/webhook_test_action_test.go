@@ -1,0 +1,218 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// Actions need Terraform 1.14; on_failure needs 1.16 (tfversion has no
+// constant for it yet).
+var (
+	actionsVersion   = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
+	onFailureVersion = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(version.Must(version.NewVersion("1.16.0")))}
+)
+
+// testDeliveries counts the test deliveries hookd recorded for a webhook.
+func testDeliveries(env *acctest.Env, webhookID string) (n int, err error) {
+	isTest := true
+	for _, err := range env.Client.AllDeliveries(context.Background(), webhookID, client.DeliveryListOptions{IsTest: &isTest}) {
+		if err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// hookd_webhook_test from a webhook's own action_trigger: a test delivery
+// after create and after every update; a receiver answering 500 fails the
+// apply with its answer, unless on_failure = continue makes it a warning.
+func TestAccWebhookTestAction_trigger(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	var id string
+	config := func(name, onFailure string) string {
+		return env.Config(fmt.Sprintf(`
+action "hookd_webhook_test" "check" {
+  config {
+    webhook_id = hookd_account_webhook.test.id
+    event_type = "transfer.created"
+  }
+}
+
+resource "hookd_account_webhook" "test" {
+  name   = %q
+  url    = %q
+  events = ["transfer.*"]
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hookd_webhook_test.check]
+      %s
+    }
+  }
+}`, name, rcv.URL, onFailure))
+	}
+	tests := func(want int) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			id = s.RootModule().Resources[accountHook].Primary.ID
+			got, err := testDeliveries(env, id)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				return fmt.Errorf("%d test deliveries recorded, want %d", got, want)
+			}
+			if n := len(rcv.Requests()); n != want {
+				return fmt.Errorf("the receiver got %d requests, want %d", n, want)
+			}
+			last := rcv.Requests()[want-1]
+			if last.Header.Get("Hookd-Test-Delivery") != "true" || !strings.Contains(string(last.Body), `"transfer.created"`) {
+				return fmt.Errorf("the last request is not a transfer.created test delivery: %v %s", last.Header, last.Body)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{Config: config("first", ""), Check: tests(1)},
+			{Config: config("second", ""), Check: tests(2)},
+			{
+				PreConfig:   func() { rcv.SetStatus(http.StatusInternalServerError) },
+				Config:      config("third", ""),
+				ExpectError: acctest.Words(`Test delivery failed`, `The test event to webhook wh_`, `got HTTP 500`, `ms (delivery dlv_`, `Fix the receiver and run the action again.`),
+			},
+		},
+	})
+}
+
+// on_failure = continue (Terraform 1.16) turns a failed test into a
+// warning: the update is applied.
+func TestAccWebhookTestAction_onFailureContinue(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, http.StatusServiceUnavailable)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   onFailureVersion,
+		Steps: []resource.TestStep{{
+			Config: env.Config(fmt.Sprintf(`
+action "hookd_webhook_test" "check" {
+  config {
+    webhook_id = hookd_account_webhook.test.id
+  }
+}
+
+resource "hookd_account_webhook" "test" {
+  url    = %q
+  events = ["transfer.created"]
+
+  lifecycle {
+    action_trigger {
+      events     = [after_create]
+      actions    = [action.hookd_webhook_test.check]
+      on_failure = continue
+    }
+  }
+}`, rcv.URL)),
+			Check: func(s *terraform.State) error {
+				id := s.RootModule().Resources[accountHook].Primary.ID
+				if n, err := testDeliveries(env, id); err != nil || n != 1 {
+					return fmt.Errorf("%d test deliveries (%v), want 1", n, err)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// terraform apply -invoke runs the action alone, on a webhook Terraform does
+// not manage, and reports its progress.
+func TestAccWebhookTestAction_invoke(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"workspace.*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := invoke(t, env, "action.hookd_webhook_test.check", fmt.Sprintf(`
+action "hookd_webhook_test" "check" {
+  config {
+    webhook_id = %q
+  }
+}`, wh.ID))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"Sending a test event to webhook " + wh.ID, "The test event to webhook " + wh.ID + " got HTTP 200 after"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	if n, err := testDeliveries(env, wh.ID); err != nil || n != 1 {
+		t.Errorf("%d test deliveries (%v), want 1", n, err)
+	}
+}
+
+// Bad input fails the plan, before anything is sent.
+func TestAccWebhookTestAction_badInput(t *testing.T) {
+	env := acctest.Start(t)
+	step := func(args, want string) resource.TestStep {
+		return resource.TestStep{
+			Config: env.Config(fmt.Sprintf(`
+action "hookd_webhook_test" "check" {
+  config {
+    %s
+  }
+}
+
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_test.check]
+    }
+  }
+}`, args)),
+			ExpectError: acctest.Words(want),
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			step(`webhook_id = "grp_0123456789abcdefghij"`, `webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`),
+			step(`webhook_id = "wh_0123456789abcdefghij"
+    event_type = "transfer.craeted"`, `unknown event type "transfer.craeted" (did you mean "transfer.created"?)`),
+			step(`webhook_id = "wh_0123456789abcdefghij"
+    event_type = "transfer.*"`, `event_type: "transfer.*" is a pattern: give one event type, such as "transfer.created".`),
+		},
+	})
+}
+
+// invoke runs terraform apply -invoke=address on body (with the provider
+// block for env) with the Terraform CLI, and returns what it printed.
+func invoke(t *testing.T, env *acctest.Env, address, body string) (string, error) {
+	t.Helper()
+	tf := acctest.NewTerraform(t)
+	if !tf.AtLeast("1.14.0") {
+		t.Skip("actions need Terraform 1.14 or later")
+	}
+	tf.WriteFile("main.tf", env.Config(body))
+	tf.Init()
+	stdout, stderr, err := tf.Run("apply", "-auto-approve", "-input=false", "-no-color", "-invoke="+address)
+	return stdout + stderr, err
+}
