@@ -17,7 +17,9 @@ import (
 // values: string, bool, float64, []any (lists, sets, tuples), map[string]any
 // (maps, objects) and nil for null. A nested block appears under its type
 // as a []any of such maps. Arguments must be literals; anything that needs
-// evaluation (a reference, a function call) is an error.
+// evaluation (a reference, a function call) is an error, except the
+// provider meta-argument (provider = hookd, which terraform query writes),
+// which is left out.
 func ResourceArguments(src, address string) (map[string]any, error) {
 	typ, name, ok := strings.Cut(address, ".")
 	if !ok {
@@ -49,6 +51,9 @@ func ResourceArguments(src, address string) (map[string]any, error) {
 func bodyArguments(body *hclsyntax.Body) (map[string]any, error) {
 	args := map[string]any{}
 	for name, attr := range body.Attributes {
+		if _, ref := attr.Expr.(*hclsyntax.ScopeTraversalExpr); ref && name == "provider" {
+			continue
+		}
 		v, diags := attr.Expr.Value(nil)
 		if diags.HasErrors() {
 			return nil, fmt.Errorf("%s: %w", name, diags)
