@@ -15,6 +15,8 @@ var _ provider.ProviderWithListResources = (*hookdProvider)(nil)
 func (p *hookdProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		NewGroupListResource,
+		NewAccountWebhookListResource,
+		NewGroupWebhookListResource,
 	}
 }
 

@@ -56,3 +56,27 @@ func (signingSecretValidator) ValidateString(_ context.Context, req validator.St
 			fmt.Sprintf("%s: %v. ephemeral.hookd_signing_secret makes a valid one.", req.Path, err))
 	}
 }
+
+// eventTypeValidator checks, without a catalog, that a value is one event
+// type and not a pattern (rules.CheckEventTypeShape); the catalog's check
+// (rules.EventNames.ValidateType) needs the configured provider.
+type eventTypeValidator struct{}
+
+var _ validator.String = eventTypeValidator{}
+
+func (eventTypeValidator) Description(context.Context) string {
+	return "must be one event type such as transfer.created, not a pattern"
+}
+
+func (v eventTypeValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (eventTypeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := rules.CheckEventTypeShape(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid event type", fmt.Sprintf("%s: %v.", req.Path, err))
+	}
+}

@@ -1,0 +1,191 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+var (
+	_ list.ListResource              = (*webhookListResource)(nil)
+	_ list.ListResourceWithConfigure = (*webhookListResource)(nil)
+)
+
+// webhookListResource is the list resource of both hookd_account_webhook
+// and hookd_group_webhook (terraform query): one implementation, as for
+// the managed resources, told apart by their webhookScope.
+type webhookListResource struct {
+	s    webhookScope
+	data *providerData
+}
+
+// NewAccountWebhookListResource returns the hookd_account_webhook list resource.
+func NewAccountWebhookListResource() list.ListResource {
+	return &webhookListResource{s: accountScope{}}
+}
+
+// NewGroupWebhookListResource returns the hookd_group_webhook list resource.
+func NewGroupWebhookListResource() list.ListResource {
+	return &webhookListResource{s: groupScope{}}
+}
+
+// webhookListConfig is the config block of both webhook list resources.
+// GroupID is null at account scope, which has no such argument.
+type webhookListConfig struct {
+	GroupID types.String
+	Active  types.Bool
+	Event   types.String
+}
+
+// listOptions is the API's list request for the configured filters, all of
+// which the server applies.
+func (c webhookListConfig) listOptions(scope client.Scope) client.WebhookListOptions {
+	return client.WebhookListOptions{
+		Scope:   scope,
+		GroupID: c.GroupID.ValueString(),
+		Active:  c.Active.ValueBoolPointer(),
+		Event:   c.Event.ValueString(),
+	}
+}
+
+func (r *webhookListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + r.s.typeName()
+}
+
+func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"active": schema.BoolAttribute{
+			MarkdownDescription: "Only webhooks whose `active` switch has this value (whatever their `status`). Leave it out for both.",
+			Optional:            true,
+		},
+		"event": schema.StringAttribute{
+			MarkdownDescription: "Only webhooks subscribed to this event type, such as `transfer.created`: one of their `events` is the type, " +
+				"its category wildcard (`transfer.*`) or `*`. One type of the server's event catalog, not a pattern.",
+			Optional:   true,
+			Validators: []validator.String{eventTypeValidator{}},
+		},
+	}
+	if r.s.scope() == client.ScopeGroup {
+		attrs["group_id"] = schema.StringAttribute{
+			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
+			Optional:            true,
+			Validators: []validator.String{stringvalidator.RegexMatches(groupIDPattern,
+				"must be a group id such as grp_0123456789abcdefghij")},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: fmt.Sprintf("Lists %ss, oldest first, for `terraform query` (Terraform 1.14+): each with its identity (`id`) "+
+			"and its name or URL, and with `include_resource = true` every attribute of `hookd_%s` as an import would read it. "+
+			"`terraform query -generate-config-out=FILE` writes a `hookd_%s` block and an import block for each. The filters are "+
+			"applied by the server, and pages are read as results are needed, no further than the list block's `limit`. "+
+			"Secrets are never listed: `secret` and `auth_token` are null (a webhook imported with an auth token needs it configured again).",
+			r.kind(), r.s.typeName(), r.s.typeName()),
+		Attributes: attrs,
+	}
+}
+
+func (r *webhookListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// kind names the listed objects in messages: "account webhook", "group webhook".
+func (r *webhookListResource) kind() string { return (&webhookResource{s: r.s}).kind() }
+
+func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+	cfg, diags := r.config(ctx, req)
+	if diags.HasError() || !listConfigured(r.data, &diags) {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	// The plan-time check of the event type against the live catalog,
+	// with a suggestion; without a catalog the server says the same.
+	if event := cfg.Event.ValueString(); event != "" && r.data.events != nil {
+		if err := r.data.events.ValidateType(event); err != nil {
+			diags.AddAttributeError(path.Root("event"), "Unknown event type",
+				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
+			stream.Results = list.ListResultsStreamDiagnostics(diags)
+			return
+		}
+	}
+	opts := cfg.listOptions(r.s.scope())
+	opts.Limit = listPageSize(req.Limit)
+	ctx = tflog.SetField(ctx, "group_id", opts.GroupID)
+	ctx = tflog.SetField(ctx, "event", opts.Event)
+	stream.Results = func(push func(list.ListResult) bool) {
+		n := int64(0)
+		for wh, err := range r.data.client.AllWebhooks(ctx, opts) {
+			if err != nil {
+				var diags diag.Diagnostics
+				addAPIError(&diags, "Unable to list "+r.kind()+"s", err)
+				push(list.ListResult{Diagnostics: diags})
+				return
+			}
+			if !push(r.result(ctx, req, &wh)) {
+				return
+			}
+			if n++; n == req.Limit {
+				break
+			}
+		}
+		tflog.Debug(ctx, "listed webhooks", map[string]any{"scope": string(opts.Scope), "count": n})
+	}
+}
+
+// config reads the config block; group_id only where the schema has it.
+func (r *webhookListResource) config(ctx context.Context, req list.ListRequest) (webhookListConfig, diag.Diagnostics) {
+	cfg := webhookListConfig{GroupID: types.StringNull()}
+	var diags diag.Diagnostics
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("active"), &cfg.Active)...)
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("event"), &cfg.Event)...)
+	if r.s.scope() == client.ScopeGroup {
+		diags.Append(req.Config.GetAttribute(ctx, path.Root("group_id"), &cfg.GroupID)...)
+	}
+	return cfg, diags
+}
+
+// result is one webhook as terraform query shows it: its identity, a name
+// people recognise, and with include_resource the resource as an import of
+// it would leave it: webhookFromAPI over a state holding only the id, so
+// what the API never returns (secret, auth_token) and the write-only
+// arguments stay null.
+func (r *webhookListResource) result(ctx context.Context, req list.ListRequest, api *client.Webhook) list.ListResult {
+	result := req.NewListResult(ctx)
+	result.DisplayName = webhookDisplayName(api)
+	result.Diagnostics.Append(result.Identity.Set(ctx, idIdentityModel{ID: types.StringValue(api.ID)})...)
+	if !req.IncludeResource {
+		return result
+	}
+	m := r.s.newModel()
+	result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root("id"), api.ID)...)
+	result.Diagnostics.Append(result.Resource.Get(ctx, m)...)
+	if result.Diagnostics.HasError() {
+		return result
+	}
+	next, _, d := webhookFromAPI(ctx, api, *m.common())
+	result.Diagnostics.Append(d...)
+	*m.common() = next
+	r.s.fromAPI(m, api)
+	result.Diagnostics.Append(result.Resource.Set(ctx, m)...)
+	return result
+}
+
+// webhookDisplayName is how terraform query names a webhook: its name, or
+// its URL when it has none, and its id ("audit (wh_...)").
+func webhookDisplayName(api *client.Webhook) string {
+	label := api.URL
+	if api.Name != nil && *api.Name != "" {
+		label = *api.Name
+	}
+	return fmt.Sprintf("%s (%s)", label, api.ID)
+}
