@@ -13,9 +13,11 @@
 #
 # Import files (import-by-string-id.tf, import-by-identity.tf) each import
 # the same resource of their directory, so each is validated on its own
-# with the directory's other files. A file whose first line says
-# "Terraform X.Y or later" is left out when the Terraform that checks is
-# older (import by identity needs 1.12).
+# with the directory's other files. Query files (.tfquery.hcl, the list
+# blocks of terraform query) are validated with terraform validate -query.
+# A file whose first line says "Terraform X.Y or later" is left out when
+# the Terraform that checks is older (import by identity needs 1.12, query
+# files 1.14).
 #
 # TERRAFORM names the binary (default: terraform on PATH); make
 # examples-check runs this with the floor (1.11) and the newest Terraform.
@@ -91,15 +93,15 @@ else
   failed=$((failed + 1))
 fi
 
-# dirs: every directory under examples/ with .tf files, dot-directories
-# (.terraform) left out.
+# dirs: every directory under examples/ with .tf or .tfquery.hcl files,
+# dot-directories (.terraform) left out.
 dirs=()
 walk() {
   local dir=$1 entry has_tf=""
   for entry in "$dir"/*; do
     if [ -d "$entry" ]; then
       walk "$entry"
-    elif [[ $entry == *.tf ]]; then
+    elif [[ $entry == *.tf || $entry == *.tfquery.hcl ]]; then
       has_tf=1
     fi
   done
@@ -108,16 +110,19 @@ walk() {
 walk examples
 
 n=0
-# validate LABEL FILE...: terraform validate of FILEs, in a copy.
+# validate LABEL FILE...: terraform validate of FILEs, in a copy (with
+# -query when there are query files among them).
 validate() {
-  local label=$1 copy f declares="" note=""
+  local label=$1 copy f declares="" note="" flags=()
   shift
   n=$((n + 1))
   copy="$work/validate/$n"
   mkdir -p "$copy"
   cp "$@" "$copy/"
-  for f in "$copy"/*.tf; do
+  for f in "$copy"/*.tf "$copy"/*.tfquery.hcl; do
+    [ -e "$f" ] || continue
     if [[ $(<"$f") == *required_providers* ]]; then declares=1; fi
+    if [[ $f == *.tfquery.hcl ]]; then flags=(-query); fi
   done
   if [ -z "$declares" ]; then
     cat >"$copy/terraform.tf" <<'EOF'
@@ -131,11 +136,11 @@ terraform {
 EOF
     note=" (with a generated required_providers block)"
   fi
-  if out=$("$terraform" -chdir="$copy" validate -no-color 2>&1); then
-    echo "PASS terraform validate $label$note"
+  if out=$("$terraform" -chdir="$copy" validate -no-color "${flags[@]}" 2>&1); then
+    echo "PASS terraform validate ${flags[*]:+${flags[*]} }$label$note"
     passed=$((passed + 1))
   else
-    echo "FAIL terraform validate $label$note:"
+    echo "FAIL terraform validate ${flags[*]:+${flags[*]} }$label$note:"
     indent <<<"$out"
     failed=$((failed + 1))
   fi
@@ -143,7 +148,8 @@ EOF
 
 for dir in "${dirs[@]}"; do
   base=() imports=()
-  for f in "$dir"/*.tf; do
+  for f in "$dir"/*.tf "$dir"/*.tfquery.hcl; do
+    [ -e "$f" ] || continue
     if too_new "$f"; then
       echo "SKIP $f: needs a newer Terraform than $tf_version"
       continue
