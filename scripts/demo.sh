@@ -8,7 +8,8 @@
 # configuration (dev_overrides, so nothing is downloaded); applies
 # examples/quickstart; publishes a few events; shows the deliveries as
 # Terraform reads them; destroys; applies examples/quickstart-write-only (a
-# signing secret that never touches state), rotates it, destroys; and
+# signing secret that never touches state), rotates it, runs an action and
+# terraform query when Terraform is 1.14 or newer, destroys; and
 # stops everything it started, by PID,
 # also when interrupted. Everything lives in one temporary directory,
 # removed at the end.
@@ -205,6 +206,33 @@ tfwo apply -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}"
 grep -E '^(hookd|terraform_data)|Apply complete' "$work/rotate.log" | sed 's/^/    /' || true
 run "$demotool" wait -receiver "$receiver" -min "$((seen + 2))" -timeout 20s
 info "secret fingerprint now $(terraform -chdir="$work/quickstart-write-only" output -raw secret_fingerprint)"
+if [[ $tf_version =~ ^Terraform\ v([0-9]+)\.([0-9]+) ]] &&
+  { [ "${BASH_REMATCH[1]}" -gt 1 ] || [ "${BASH_REMATCH[2]}" -ge 14 ]; }; then
+  step "An action: terraform apply -invoke=action.hookd_webhook_test.audit ($tf_version has actions)"
+  cat >"$work/quickstart-write-only/actions.tf" <<'EOF_TF'
+action "hookd_webhook_test" "audit" {
+  config {
+    webhook_id = hookd_account_webhook.audit.id
+    event_type = "workspace.created"
+  }
+}
+EOF_TF
+  tfwo apply -input=false -auto-approve -compact-warnings ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}" -var secret_version=2 \
+    -invoke=action.hookd_webhook_test.audit
+  run "$demotool" wait -receiver "$receiver" -min "$((seen + 3))" -timeout 20s
+
+  step "terraform query: the account webhooks hookd has (list resources)"
+  cat >"$work/quickstart-write-only/webhooks.tfquery.hcl" <<'EOF_TF'
+list "hookd_account_webhook" "all" {
+  provider = hookd
+}
+EOF_TF
+  tfwo query ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}" -var secret_version=2
+  rm -f "$work/quickstart-write-only/actions.tf" "$work/quickstart-write-only/webhooks.tfquery.hcl"
+else
+  info "actions (terraform apply -invoke) and terraform query need Terraform 1.14 or newer; $tf_version is on PATH, so they are left out"
+fi
+
 tfwo destroy -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}" -var secret_version=2 >"$work/destroy-wo.log" ||
   { cat "$work/destroy-wo.log"; die "terraform destroy of quickstart-write-only failed"; }
 info "destroyed"
