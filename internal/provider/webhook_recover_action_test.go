@@ -67,7 +67,9 @@ func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	replay := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.ReplayOf != nil && *d.ReplayOf == dead.ID && d.Status == "succeeded" })
+	replay := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+		return d.ReplayOf != nil && *d.ReplayOf == dead.ID && d.Status == "succeeded"
+	})
 	for _, want := range []string{
 		"Listing the dead_lettered deliveries since " + since + " of webhook " + wh.ID,
 		"Replaying 1 dead_lettered deliveries since " + since,
