@@ -21,11 +21,11 @@ func TestActions_protocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, ok := ps.(tfprotov6.ProviderServerWithActions)
+	actions, ok := ps.(tfprotov6.ActionServer)
 	if !ok {
 		t.Fatalf("%T serves no actions", ps)
 	}
-	schema, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	schema, err := ps.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(schema.Diagnostics) > 0 {
 		t.Fatalf("%v %v", err, schema.Diagnostics)
 	}
@@ -42,7 +42,7 @@ func TestActions_protocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := server.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: "hookd_delivery_retry", Config: &config})
+	v, err := actions.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: "hookd_delivery_retry", Config: &config})
 	if err != nil || len(v.Diagnostics) != 1 || !strings.Contains(v.Diagnostics[0].Detail, `delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "wh_0123456789abcdefghij"`) {
 		t.Fatalf("validate: %v %+v", err, v)
 	}
@@ -50,7 +50,7 @@ func TestActions_protocol(t *testing.T) {
 	good, _ := tfprotov6.NewDynamicValue(objType, tftypes.NewValue(objType, map[string]tftypes.Value{
 		"delivery_id": tftypes.NewValue(tftypes.String, "dlv_0123456789abcdefghij"),
 	}))
-	stream, err := server.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{ActionType: "hookd_delivery_retry", Config: &good})
+	stream, err := actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{ActionType: "hookd_delivery_retry", Config: &good})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestAccQueryGenerateConfig(t *testing.T) {
 		for k, v := range args {
 			want[id][k] = v
 		}
-		label := args["url"].(string)
+		label, _ := args["url"].(string)
 		if name, ok := args["name"].(string); ok {
 			label = name
 		}
