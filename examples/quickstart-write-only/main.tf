@@ -39,8 +39,10 @@ resource "hookd_account_webhook" "audit" {
 # aws_secretsmanager_secret_version.secret_string_wo with
 # secret_string_wo_version = var.secret_version.
 resource "terraform_data" "receiver_secret" {
-  count            = var.secrets_dir == "" ? 0 : 1
-  triggers_replace = [var.secret_version, hookd_account_webhook.audit.id]
+  count = var.secrets_dir == "" ? 0 : 1
+  # Whenever hookd gets a new secret: a new version, or secret_wo installed
+  # again after a change outside Terraform (the fingerprint changes).
+  triggers_replace = [var.secret_version, hookd_account_webhook.audit.secret_fingerprint]
 
   provisioner "local-exec" {
     command = "umask 077 && printf '%s\\n' \"$SECRET\" > \"$FILE\""

@@ -36,33 +36,39 @@ func TestTestOutcome(t *testing.T) {
 	}
 }
 
-// The attempt an action waits for is the newest one above the count it
-// started from; none until hookd recorded it.
-func TestFinishedAttempt(t *testing.T) {
+// The attempt an action waits for is the first one above the count it
+// started from, even when a scheduled one followed it before the poll;
+// none until hookd recorded it.
+func TestNextAttempt(t *testing.T) {
 	d := &client.DeliveryDetail{Attempts: []client.Attempt{{Number: 1}, {Number: 2}}}
-	if a := finishedAttempt(d, 2); a != nil {
+	if a := nextAttempt(d, 2); a != nil {
 		t.Fatalf("attempt %d before a new one was recorded", a.Number)
 	}
-	d.Attempts = append(d.Attempts, client.Attempt{Number: 3, Trigger: "manual"})
-	if a := finishedAttempt(d, 2); a == nil || a.Number != 3 {
-		t.Fatalf("got %+v, want attempt 3", a)
+	d.Attempts = append(d.Attempts, client.Attempt{Number: 4, Trigger: "scheduled"}, client.Attempt{Number: 3, Trigger: "manual"})
+	if a := nextAttempt(d, 2); a == nil || a.Number != 3 || a.Trigger != "manual" {
+		t.Fatalf("got %+v, want the manual attempt 3", a)
 	}
-	if a := finishedAttempt(&client.DeliveryDetail{Attempts: []client.Attempt{{Number: 1}}}, 0); a == nil || a.Number != 1 {
+	if a := nextAttempt(&client.DeliveryDetail{Attempts: []client.Attempt{{Number: 1}}}, 0); a == nil || a.Number != 1 {
 		t.Fatalf("a replay's first attempt: %+v", a)
 	}
 }
 
 func TestRecoverListOptions(t *testing.T) {
-	o, what := webhookRecoverModel{Since: types.StringValue("2026-11-30T03:00:00Z"), Until: types.StringNull(), Status: types.StringNull()}.listOptions()
-	if o.Status != "dead_lettered" || o.IsTest == nil || *o.IsTest || o.CreatedAfter == nil || !o.CreatedAfter.Equal(time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)) || o.CreatedBefore != nil {
-		t.Errorf("%+v", o)
+	o, what, err := webhookRecoverModel{Since: types.StringValue("2026-11-30T03:00:00Z"), Until: types.StringNull(), Status: types.StringNull()}.listOptions()
+	// since is inclusive, the API's created_after is not: a nanosecond less.
+	if err != nil || o.Status != "dead_lettered" || o.IsTest == nil || *o.IsTest || o.CreatedAfter == nil ||
+		!o.CreatedAfter.Equal(time.Date(2026, 11, 30, 2, 59, 59, 999999999, time.UTC)) || o.CreatedBefore != nil {
+		t.Errorf("%+v %v", o, err)
 	}
 	if what != "dead_lettered deliveries since 2026-11-30T03:00:00Z" {
 		t.Errorf("what = %q", what)
 	}
-	o, what = webhookRecoverModel{Since: types.StringValue("2026-11-30T03:00:00Z"), Until: types.StringValue("2026-11-30T04:00:00+01:00"), Status: types.StringValue("succeeded")}.listOptions()
-	if o.Status != "succeeded" || o.CreatedBefore == nil || !o.CreatedBefore.Equal(time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)) ||
+	o, what, err = webhookRecoverModel{Since: types.StringValue("2026-11-30T03:00:00Z"), Until: types.StringValue("2026-11-30T04:00:00+01:00"), Status: types.StringValue("succeeded")}.listOptions()
+	if err != nil || o.Status != "succeeded" || o.CreatedBefore == nil || !o.CreatedBefore.Equal(time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)) ||
 		what != "succeeded deliveries since 2026-11-30T03:00:00Z until 2026-11-30T04:00:00+01:00" {
 		t.Errorf("%+v %q", o, what)
+	}
+	if _, _, err := (webhookRecoverModel{Since: types.StringValue("yesterday"), Until: types.StringNull(), Status: types.StringNull()}).listOptions(); err == nil {
+		t.Error("an unparsable since replays everything")
 	}
 }

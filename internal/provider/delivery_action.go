@@ -109,9 +109,10 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	progress(resp, "%s", msg)
 }
 
-// waitForAttempt polls a delivery until it has an attempt numbered above
-// before that has finished, and returns it. It gives up after pollFor, or
-// when ctx ends.
+// waitForAttempt polls a delivery until the attempt after before has
+// finished, and returns it. It gives up after pollFor, when ctx ends, or
+// when the delivery was canceled (its webhook deleted or disabled) without
+// that attempt.
 func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, before int64) (*client.Attempt, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollFor)
 	defer cancel()
@@ -119,11 +120,17 @@ func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, be
 	defer tick.Stop()
 	for {
 		d, err := c.GetDelivery(ctx, deliveryID)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, fmt.Errorf("no finished attempt after %s", pollFor)
+		case err != nil:
 			return nil, err
 		}
-		if att := finishedAttempt(d, before); att != nil {
+		if att := nextAttempt(d, before); att != nil {
 			return att, nil
+		}
+		if d.Status == "canceled" {
+			return nil, fmt.Errorf("delivery %s was canceled before the attempt (its webhook was deleted or disabled)", d.ID)
 		}
 		select {
 		case <-ctx.Done():
@@ -133,15 +140,15 @@ func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, be
 	}
 }
 
-// finishedAttempt is the newest attempt of d numbered above before, once
-// the delivery no longer has one running (hookd records an attempt when it
-// finishes); nil until then.
-func finishedAttempt(d *client.DeliveryDetail, before int64) *client.Attempt {
-	var newest *client.Attempt
+// nextAttempt is the first attempt of d numbered above before (the one
+// asked for, not a scheduled one that may have followed it); nil until
+// hookd recorded it, which it does when the attempt finishes.
+func nextAttempt(d *client.DeliveryDetail, before int64) *client.Attempt {
+	var first *client.Attempt
 	for i := range d.Attempts {
-		if d.Attempts[i].Number > before && (newest == nil || d.Attempts[i].Number > newest.Number) {
-			newest = &d.Attempts[i]
+		if d.Attempts[i].Number > before && (first == nil || d.Attempts[i].Number < first.Number) {
+			first = &d.Attempts[i]
 		}
 	}
-	return newest
+	return first
 }

@@ -150,9 +150,9 @@ func TestAccGenerateConfig(t *testing.T) {
 			},
 			plan:    importAndWrite,
 			action:  tfjson.ActionUpdate,
-			changed: []string{"auth_token", "updated_at"},
+			changed: []string{"auth_token", "disabled_reason", "status", "updated_at"},
 			asGenerated: &generatedPlan{
-				summary: importAndWrite, action: tfjson.ActionUpdate, changed: []string{"auth_token_fingerprint", "auth_token_set", "updated_at"},
+				summary: importAndWrite, action: tfjson.ActionUpdate, changed: []string{"auth_token_fingerprint", "auth_token_set", "disabled_reason", "status", "updated_at"},
 			},
 		},
 	}

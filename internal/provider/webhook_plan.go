@@ -37,40 +37,13 @@ func (authTokenSetFromConfig) PlanModifyBool(ctx context.Context, req planmodifi
 		return
 	}
 	switch {
-	case !token.IsNull() && !token.IsUnknown(), configured(tokenWO):
+	case known(token), known(tokenWO):
 		resp.PlanValue = types.BoolValue(true)
-	case token.IsUnknown():
+	case token.IsUnknown(), tokenWO.IsUnknown():
 		resp.PlanValue = types.BoolUnknown() // may still turn out null
 	default:
 		resp.PlanValue = types.BoolValue(false)
 	}
-}
-
-// stateUnlessActiveChanges keeps status and disabled_reason from state
-// unless `active` changes, which changes them.
-type stateUnlessActiveChanges struct{}
-
-var _ planmodifier.String = stateUnlessActiveChanges{}
-
-func (stateUnlessActiveChanges) Description(context.Context) string {
-	return "Kept from state unless active changes."
-}
-
-func (m stateUnlessActiveChanges) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (stateUnlessActiveChanges) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	var planActive, stateActive types.Bool
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("active"), &planActive)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("active"), &stateActive)...)
-	if resp.Diagnostics.HasError() || planActive.IsUnknown() || !planActive.Equal(stateActive) {
-		return
-	}
-	resp.PlanValue = req.StateValue
 }
 
 // headersValidator checks the headers at plan time with the API's own

@@ -99,7 +99,11 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 		return
 	}
 	id := m.WebhookID.ValueString()
-	opts, what := m.listOptions()
+	opts, what, err := m.listOptions()
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid time range", err.Error())
+		return
+	}
 	progress(resp, "Listing the %s of webhook %s", what, id)
 	var ids []string
 	for d, err := range a.data.client.AllDeliveries(ctx, id, opts) {
@@ -117,21 +121,24 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 	total := len(ids)
 	progress(resp, "Replaying %d %s of webhook %s", total, what, id)
 	var failed []string
+	replayed := 0
 	for i, dlv := range ids {
 		replay, err := a.data.client.ReplayDelivery(ctx, dlv)
 		if err != nil {
 			if ctx.Err() != nil {
 				resp.Diagnostics.AddError("Recovery interrupted",
-					fmt.Sprintf("%d of %d deliveries replayed before: %v. Run the action again with since set later to go on.", i-len(failed), total, ctx.Err()))
+					fmt.Sprintf("%d of %d deliveries replayed, %d refused, before: %v. The next one to replay is %s: run the action again with since set to its created_at to go on.",
+						replayed, total, len(failed), ctx.Err(), dlv))
 				return
 			}
 			failed = append(failed, fmt.Sprintf("%s: %s", dlv, apiMessage(err)))
-			progress(resp, "%d of %d: %s could not be replayed", i+1, total, dlv)
+			progress(resp, "%s could not be replayed (%d of %d tried)", dlv, i+1, total)
 			continue
 		}
-		progress(resp, "%d of %d replayed: %s as %s", i+1-len(failed), total, dlv, replay.ID)
+		replayed++
+		progress(resp, "%d of %d replayed: %s as %s", replayed, total, dlv, replay.ID)
 	}
-	tflog.Info(ctx, "recovered deliveries", map[string]any{"webhook_id": id, "replayed": total - len(failed), "failed": len(failed)})
+	tflog.Info(ctx, "recovered deliveries", map[string]any{"webhook_id": id, "replayed": replayed, "failed": len(failed)})
 	if len(failed) > 0 {
 		shown := failed
 		if len(shown) > 10 {
@@ -143,8 +150,12 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 }
 
 // listOptions is the API query of the deliveries to replay, and how to
-// name them ("dead_lettered deliveries since ...").
-func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string) {
+// name them ("dead_lettered deliveries since ..."). The API's
+// created_after is exclusive and since is not: the query starts a
+// nanosecond (hookd's resolution) earlier, so a delivery created exactly at
+// since, such as the first failure whose created_at was pasted there, is
+// replayed too.
+func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string, error) {
 	status := replayableStatuses[0]
 	if known(m.Status) {
 		status = m.Status.ValueString()
@@ -152,14 +163,19 @@ func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string) 
 	notTest := false
 	o := client.DeliveryListOptions{Status: status, IsTest: &notTest}
 	what := status + " deliveries since " + m.Since.ValueString()
-	if since, err := time.Parse(time.RFC3339, m.Since.ValueString()); err == nil {
-		o.CreatedAfter = &since
+	since, err := time.Parse(time.RFC3339Nano, m.Since.ValueString())
+	if err != nil {
+		return o, what, fmt.Errorf("since %q is not an RFC 3339 time", m.Since.ValueString())
 	}
+	after := since.Add(-time.Nanosecond)
+	o.CreatedAfter = &after
 	if known(m.Until) {
-		if until, err := time.Parse(time.RFC3339, m.Until.ValueString()); err == nil {
-			o.CreatedBefore = &until
-			what += " until " + m.Until.ValueString()
+		until, err := time.Parse(time.RFC3339Nano, m.Until.ValueString())
+		if err != nil {
+			return o, what, fmt.Errorf("until %q is not an RFC 3339 time", m.Until.ValueString())
 		}
+		o.CreatedBefore = &until
+		what += " until " + m.Until.ValueString()
 	}
-	return o, what
+	return o, what, nil
 }

@@ -91,7 +91,8 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 // its own: it keeps prior values when only a plan modifier or private
 // state calls for an update (auth_token_set, a write-only value changed
 // outside Terraform), and drops them when only Terraform-side settings
-// changed. The group resource plans updated_at the same way.
+// changed; status and disabled_reason are unknown when a PATCH will
+// answer with them. The group resource plans updated_at the same way.
 func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	pm, sm := r.s.newModel(), r.s.newModel()
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, pm)...)
@@ -110,6 +111,17 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 
 	plan.Secret, plan.SecretVersion, plan.SecretFingerprint = state.Secret, state.SecretVersion, state.SecretFingerprint
 	plan.PreviousSecretExpiresAt = state.PreviousSecretExpiresAt
+	plan.Status, plan.DisabledReason = state.Status, state.DisabledReason
+	// What the server sets on its own may have moved by the time a saved
+	// (or -refresh=false) plan is applied: a grace window that ended, a
+	// webhook the engine auto-disabled. Whatever the API will answer with
+	// is unknown, not the stale value.
+	if calls && !state.PreviousSecretExpiresAt.IsNull() {
+		plan.PreviousSecretExpiresAt = types.StringUnknown()
+	}
+	if u.PatchChanged {
+		plan.Status, plan.DisabledReason = types.StringUnknown(), types.StringUnknown()
+	}
 	if u.rotates() {
 		plan.Secret = types.StringUnknown()
 		if u.Sends.Secret {

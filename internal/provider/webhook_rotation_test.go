@@ -189,3 +189,51 @@ func catalogExample(ctx context.Context, env *acctest.Env, eventType string) (js
 	}
 	return nil, fmt.Errorf("%s is not in the catalog", eventType)
 }
+
+// An update that calls the API plans as unknown what the server may have
+// moved since the plan was made (a grace window that ends, a webhook the
+// engine disabled), so a saved plan applied later stays consistent; what
+// only a rotation changes stays known.
+func TestAccWebhook_planUnknownServerValues(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	config := func(name, trigger string) string {
+		return env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  name            = %q
+  url             = %q
+  events          = ["transfer.created"]
+  secret_rotation = { trigger = %q }
+}`, name, rcv.URL, trigger))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("a", "1")},
+			{
+				Config: config("a", "2"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),
+				},
+			},
+			{
+				Config: config("b", "2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("previous_secret_expires_at")),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("status")),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("disabled_reason")),
+						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
+						plancheck.ExpectSensitiveValue(accountHook, tfjsonpath.New("secret")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),
+				},
+			},
+		},
+	})
+}

@@ -175,12 +175,10 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 		"status": schema.StringAttribute{
 			MarkdownDescription: "Set by the server: `active`, `inactive` (when `active` is false) or `auto_disabled` (the endpoint answered `410 Gone`, or three deliveries in a row were dead-lettered; see `disabled_reason`).",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.String{stateUnlessActiveChanges{}},
 		},
 		"disabled_reason": schema.StringAttribute{
 			MarkdownDescription: "Why the server auto-disabled the webhook; null otherwise.",
 			Computed:            true,
-			PlanModifiers:       []planmodifier.String{stateUnlessActiveChanges{}},
 		},
 		"created_at": schema.StringAttribute{
 			MarkdownDescription: "Creation time (RFC 3339).",

@@ -130,7 +130,7 @@ func addDriftWarnings(diags *diag.Diagnostics, api *client.Webhook, prior webhoo
 	secret, token := writeOnlyDrift(api, sent)
 	if secret {
 		diags.AddWarning("Signing secret changed outside Terraform",
-			fmt.Sprintf("Webhook %s reports secret_fingerprint %s, but the secret Terraform installed from secret_wo has fingerprint %s: it was rotated or replaced outside Terraform. While secret_wo is configured, the next apply installs it again; change secret_wo_version too if the receiver's copy should get a new value.",
+			fmt.Sprintf("Webhook %s reports secret_fingerprint %s, but the secret Terraform installed from secret_wo has fingerprint %s: it was rotated or replaced outside Terraform. While secret_wo is configured, the next apply installs it again: the value secret_wo has then, which is a new secret when it comes from ephemeral.hookd_signing_secret, so the receiver's copy must follow (make its write-only version change with secret_fingerprint, or bump both versions).",
 				api.ID, api.SecretFingerprint, sent.Secret))
 	}
 	if token {
