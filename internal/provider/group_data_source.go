@@ -50,7 +50,7 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: fmt.Sprintf("Exact name (case-sensitive) of the group to look up, 1 to %d characters. Exactly one of `id` and `name` must be set; the other is filled in.", maxGroupName),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, maxGroupName)},
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxGroupName)},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: "What the group is for; null when it has no description.",

@@ -131,7 +131,7 @@ data "hookd_group" "test" {
   name = %q
 }
 `, strings.Repeat("n", 101))),
-				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 101`),
 			},
 		},
 	})

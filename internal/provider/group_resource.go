@@ -18,11 +18,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 const (
-	maxGroupName         = 100
-	maxGroupDescription  = 1000
+	maxGroupName         = rules.MaxNameLength
+	maxGroupDescription  = rules.MaxDescriptionLength
 	groupDescriptionHint = "Leave description out (or set it to null) for a group without a description."
 )
 
@@ -59,14 +60,14 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"name": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Name of the group, 1 to %d characters, unique on the server. Changing it renames the group in place.", maxGroupName),
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, maxGroupName)},
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxGroupName)},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("What the group is for, 1 to %d characters. Leave it out for none; removing it clears the description.", maxGroupDescription),
 				Optional:            true,
 				Validators: []validator.String{
 					nonEmptyString(groupDescriptionHint),
-					stringvalidator.LengthAtMost(maxGroupDescription),
+					stringvalidator.UTF8LengthAtMost(maxGroupDescription),
 				},
 			},
 			"created_at": schema.StringAttribute{

@@ -288,12 +288,12 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, "", ""),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 0`),
+				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 0`),
 			},
 			{
 				Config:      groupConfig(env, strings.Repeat("n", 101), ""),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute name string length must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 101`),
 			},
 			{
 				Config:   groupConfig(env, name, `description = ""`),
@@ -304,7 +304,7 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, name, fmt.Sprintf("description = %q", strings.Repeat("d", 1001))),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute description string length must be at most 1000, got: 1001`),
+				ExpectError: acctest.Words(`Attribute description UTF-8 character count must be at most 1000, got: 1001`),
 			},
 			{
 				Config:      groupConfig(env, name, `timeouts { create = "soon" }`),
@@ -421,5 +421,22 @@ func TestAccGroupResource_deleteWithWebhooks(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// Lengths count characters, as the API does: a name of 100 two-byte
+// characters is accepted at plan time and by hookd.
+func TestAccGroupResource_nameCountsCharacters(t *testing.T) {
+	env := acctest.Start(t)
+	name := strings.Repeat("é", 99) + acctest.RandomName("g")[:1]
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed(env),
+		Steps: []resource.TestStep{{
+			Config: groupConfig(env, name, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("name"), knownvalue.StringExact(name)),
+			},
+		}},
 	})
 }
