@@ -15,7 +15,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -251,16 +250,4 @@ func (w *Terraform) Run(args ...string) (stdout, stderr string, err error) {
 		return cmd.Run()
 	})
 	return out.String(), errOut.String(), err
-}
-
-// AtLeast reports whether the Terraform binary is version v or newer, for
-// tests of features that older ones lack (resource.Test has
-// tfversion.SkipBelow for that).
-func (w *Terraform) AtLeast(v string) bool {
-	w.t.Helper()
-	have, _, err := w.tf.Version(w.t.Context(), true)
-	if err != nil {
-		w.t.Fatalf("terraform version: %v", err)
-	}
-	return have.GreaterThanOrEqual(version.Must(version.NewVersion(v)))
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -23,7 +22,7 @@ func TestAccQueryGenerateConfig(t *testing.T) {
 	env := acctest.Start(t)
 	ownServer(t, env)
 	tf := acctest.NewTerraform(t)
-	tf.VersionChecks(tfversion.SkipBelow(tfversion.Version1_14_0))
+	tf.VersionChecks(acctest.RequireFeature(acctest.ListResources))
 	rcv := acctest.NewReceiver(t, 200)
 	prefix := acctest.RandomName("query")
 

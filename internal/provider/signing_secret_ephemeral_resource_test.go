@@ -75,7 +75,7 @@ resource "hookd_account_webhook" "test" {
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: withEcho(),
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Ephemeral)},
 		Steps: []resource.TestStep{
 			{
 				Config: config(24, 1),

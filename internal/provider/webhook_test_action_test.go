@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -16,11 +15,11 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
-// Actions need Terraform 1.14; on_failure needs 1.16 (tfversion has no
-// constant for it yet).
+// Actions need Terraform 1.14, on_failure 1.16; the CLI under test is asked
+// whether it has them.
 var (
-	actionsVersion   = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
-	onFailureVersion = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(version.Must(version.NewVersion("1.16.0")))}
+	actionsVersion   = []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Actions)}
+	onFailureVersion = []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.ActionOnFailure)}
 )
 
 // testDeliveries counts the test deliveries hookd recorded for a webhook.
@@ -208,9 +207,7 @@ resource "terraform_data" "x" {
 func invoke(t *testing.T, env *acctest.Env, address, body string) (string, error) {
 	t.Helper()
 	tf := acctest.NewTerraform(t)
-	if !tf.AtLeast("1.14.0") {
-		t.Skip("actions need Terraform 1.14 or later")
-	}
+	tf.VersionChecks(acctest.RequireFeature(acctest.Actions))
 	tf.WriteFile("main.tf", env.Config(body))
 	tf.Init()
 	stdout, stderr, err := tf.Run("apply", "-auto-approve", "-input=false", "-no-color", "-invoke="+address)
