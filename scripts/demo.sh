@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: the quickstart end to end, with nothing but go and terraform.
+# make demo: the quickstart end to end, with nothing but go and terraform
+# (or OpenTofu: TF_CLI=tofu, or tofu the only one on PATH).
 #
 # Builds the provider, hookd and scripts/demotool; starts hookd on a free
 # loopback port with a temporary database and a generated API key, and a
@@ -27,17 +28,29 @@ step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$reset"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '%sdemo: %s%s\n' "$red" "$*" "$reset" >&2; exit 1; }
 
+# The CLI: TF_CLI when set (terraform or tofu), otherwise terraform, or tofu
+# when it is the only one on PATH.
+tf_cli=${TF_CLI:-}
+if [ -z "$tf_cli" ]; then
+  tf_cli=terraform
+  if ! command -v terraform >/dev/null 2>&1 && command -v tofu >/dev/null 2>&1; then
+    tf_cli=tofu
+  fi
+fi
+
 # The two tools the demo needs; exit 127 ("command not found") without them.
-for tool in go terraform; do
+for tool in go "$tf_cli"; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     case $tool in
       go) hint="install Go 1.26 or newer (https://go.dev/dl/)" ;;
-      terraform) hint="install Terraform 1.11 or newer (https://developer.hashicorp.com/terraform/install)" ;;
+      tofu) hint="install OpenTofu 1.11 or newer (https://opentofu.org/docs/intro/install/)" ;;
+      *) hint="install Terraform 1.11 or newer (https://developer.hashicorp.com/terraform/install), or OpenTofu and run with TF_CLI=tofu" ;;
     esac
     printf "%sdemo: '%s' is not installed or not on PATH: %s, then run 'make demo' again%s\n" "$red" "$tool" "$hint" "$reset" >&2
     exit 127
   fi
 done
+terraform() { command "$tf_cli" "$@"; }
 
 # Nothing from the caller's environment steers hookd, the provider or
 # Terraform: the demo sets what it needs below.
@@ -131,10 +144,10 @@ use_dev_overrides "$work/terraformrc" "$work/providers"
 info "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
 tf_version=$(terraform version)
 tf_version=${tf_version%%$'\n'*}
-info "$tf_version"
-if [[ $tf_version =~ ^Terraform\ v([0-9]+)\.([0-9]+) ]] &&
-  { [ "${BASH_REMATCH[1]}" -lt 1 ] || { [ "${BASH_REMATCH[1]}" -eq 1 ] && [ "${BASH_REMATCH[2]}" -lt 11 ]; }; }; then
-  die "$tf_version is too old: the provider needs Terraform 1.11 or newer"
+info "the CLI: $tf_cli, $tf_version"
+if [[ $tf_version =~ ^(Terraform|OpenTofu)\ v([0-9]+)\.([0-9]+) ]] &&
+  { [ "${BASH_REMATCH[2]}" -lt 1 ] || { [ "${BASH_REMATCH[2]}" -eq 1 ] && [ "${BASH_REMATCH[3]}" -lt 11 ]; }; }; then
+  die "$tf_version is too old: the provider needs Terraform or OpenTofu 1.11 or newer"
 fi
 
 step "Starting hookd on a free loopback port (temporary database, generated API key)"
@@ -230,7 +243,7 @@ EOF_TF
   tfwo query ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}" -var secret_version=2
   rm -f "$work/quickstart-write-only/actions.tf" "$work/quickstart-write-only/webhooks.tfquery.hcl"
 else
-  info "actions (terraform apply -invoke) and terraform query need Terraform 1.14 or newer; $tf_version is on PATH, so they are left out"
+  info "actions (terraform apply -invoke) and terraform query need Terraform 1.14 or newer; with $tf_version they are left out"
 fi
 
 tfwo destroy -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}" -var secret_version=2 >"$work/destroy-wo.log" ||

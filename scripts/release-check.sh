@@ -9,10 +9,10 @@
 # dist/, then asserts:
 #   - every provider archive of the platform list below exists, named
 #     terraform-provider-hookd_<ver>_<os>_<arch>.zip, and holds exactly the
-#     executable terraform-provider-hookd_v<ver> (.exe on windows);
+#     executable terraform-provider-hookd_v<ver> (.exe on windows) and
+#     LICENSE (MPL-2.0);
 #   - every hookd archive exists, named hookd_<ver>_<os>_<arch>.zip, and holds
-#     exactly hookd (.exe on windows) plus README.md and LICENSE* where the
-#     repository has them;
+#     exactly hookd (.exe on windows), README.md and LICENSE;
 #   - there are no other archives;
 #   - terraform-provider-hookd_<ver>_SHA256SUMS lists every archive, with the
 #     right sums, and terraform-provider-hookd_<ver>_manifest.json with the
@@ -127,19 +127,14 @@ step "provider archives (${#PROVIDER_PLATFORMS[@]} platforms)"
 for p in "${PROVIDER_PLATFORMS[@]}"; do
   zip="${PROJECT}_${version}_${p}.zip"
   expected+=("$zip")
-  check_zip "$zip" "${PROJECT}_v${version}$(exe "$p")"
+  check_zip "$zip" "${PROJECT}_v${version}$(exe "$p")" LICENSE
 done
 
 step "hookd archives (${#HOOKD_PLATFORMS[@]} platforms)"
-extras=()
-for f in README.md LICENSE*; do
-  if [ -f "$f" ]; then extras+=("$f"); fi
-done
-info "each with hookd and: ${extras[*]:-nothing else}"
 for p in "${HOOKD_PLATFORMS[@]}"; do
   zip="hookd_${version}_${p}.zip"
   expected+=("$zip")
-  check_zip "$zip" "hookd$(exe "$p")" ${extras[@]+"${extras[@]}"}
+  check_zip "$zip" "hookd$(exe "$p")" README.md LICENSE
 done
 
 step "no other archives"

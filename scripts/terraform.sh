@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# scripts/terraform.sh [VERSION] prints the path of a Terraform VERSION
-# binary (default: the newest the suite runs on, below), building it from
-# source the first time and caching it by version.
+# scripts/terraform.sh [tofu] [VERSION] prints the path of a Terraform (or,
+# with "tofu", an OpenTofu) VERSION binary (default: the version the suite
+# runs on, below), building it from source the first time and caching it by
+# tool and version.
 #
 # The acceptance suite runs on Terraform 1.11.4 (our floor, on PATH) and on
 # the newest Terraform, which brings the features 1.11 lacks (resource
@@ -14,18 +15,34 @@
 # go.mod) and builds the rest: the real Terraform core with the local, http,
 # inmem, remote and cloud backends.
 #
+# OpenTofu (module github.com/opentofu/opentofu) is refused by go install
+# for its replace directive (of hcl/v2, which the proxy serves under its
+# own name); a writable copy of the module builds ./cmd/tofu as it is.
+#
 # Cache: $HOOKD_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/hookd-tools,
-# as terraform/VERSION/terraform. A terraform on PATH that already is VERSION
-# is used as it is. Progress goes to stderr; stdout has only the path.
+# as terraform/VERSION/terraform and tofu/VERSION/tofu. A binary of the same
+# tool and version on PATH is used as it is. Progress goes to stderr;
+# stdout has only the path.
 set -euo pipefail
 
-# The newest Terraform the acceptance tests and the docs run on.
+# The newest Terraform the acceptance tests and the docs run on, and the
+# OpenTofu they run on.
 newest=1.16.4
+tofu_version=1.12.6
 
-version=${1:-$newest}
+tool=terraform
+if [ "${1:-}" = tofu ]; then
+  tool=tofu
+  shift
+fi
+if [ "$tool" = tofu ]; then
+  version=${1:-$tofu_version}
+else
+  version=${1:-$newest}
+fi
 version=${version#v}
 if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-  echo "terraform.sh: '$version' is not a release version such as 1.16.4" >&2
+  echo "terraform.sh: '$version' is not a release version such as 1.16.4 (usage: scripts/terraform.sh [tofu] [VERSION])" >&2
   exit 2
 fi
 
@@ -34,13 +51,13 @@ is_version() {
   [ -x "$1" ] && [ "$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')" = "$version" ]
 }
 
-if on_path=$(command -v terraform 2>/dev/null) && is_version "$on_path"; then
+if on_path=$(command -v "$tool" 2>/dev/null) && is_version "$on_path"; then
   echo "$on_path"
   exit 0
 fi
 
 cache=${HOOKD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hookd-tools}
-bin=$cache/terraform/$version/terraform
+bin=$cache/$tool/$version/$tool
 if is_version "$bin"; then
   echo "$bin"
   exit 0
@@ -48,46 +65,59 @@ fi
 
 command -v go >/dev/null 2>&1 || { echo "terraform.sh: go is not on PATH" >&2; exit 127; }
 
-mkdir -p "$cache/terraform"
-work=$(mktemp -d "$cache/terraform/build.XXXXXX")
+mkdir -p "$cache/$tool"
+work=$(mktemp -d "$cache/$tool/build.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
-echo "terraform.sh: building Terraform $version from the Go module proxy (once; about 3.5 CPU-minutes cold)" >&2
-# Outside any module, with the environment's module flags left out (CI sets
-# -mod=readonly for this repository, not for Terraform's).
-dir=$(cd "$work" && GOFLAGS= GO111MODULE=on go mod download -json "github.com/hashicorp/terraform@v$version" |
-  sed -n 's/^[[:space:]]*"Dir": *"\([^"]*\)".*/\1/p')
-if [ -z "$dir" ] || [ ! -d "$dir" ]; then
-  echo "terraform.sh: the Go module proxy did not give github.com/hashicorp/terraform@v$version" >&2
-  exit 1
-fi
-src=$work/src
-cp -R "$dir" "$src"
-chmod -R u+w "$src"
+# module DIR: the module directory of $1@v$version from the Go module proxy,
+# outside any module and with the environment's module flags left out (CI
+# sets -mod=readonly for this repository, not for this one).
+module() {
+  local dir
+  dir=$(cd "$work" && GOFLAGS= GO111MODULE=on go mod download -json "$1@v$version" |
+    sed -n 's/^[[:space:]]*"Dir": *"\([^"]*\)".*/\1/p')
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "terraform.sh: the Go module proxy did not give $1@v$version" >&2
+    exit 1
+  fi
+  cp -R "$dir" "$work/src"
+  chmod -R u+w "$work/src"
+}
 
-dropped='azure|consul|cos|gcs|kubernetes|oss|pg|s3|oci'
-init=$src/internal/backend/init/init.go
-# The imports of the dropped backends, then their map entries (by the alias
-# each import gives them, so "http" and "inmem" stay).
-aliases=$(sed -n -E "s#^[[:space:]]*([A-Za-z0-9_]+) \"github.com/hashicorp/terraform/internal/backend/remote-state/($dropped)\"#\1#p" "$init")
-if [ "$(wc -w <<<"$aliases")" -ne 9 ]; then
-  echo "terraform.sh: expected nine remote-state backends to drop in $init, found: $aliases" >&2
-  exit 1
-fi
-sed -i -E "\#\"github.com/hashicorp/terraform/internal/backend/remote-state/($dropped)\"#d" "$init"
-for alias in $aliases; do
-  sed -i "/return $alias\.New()/d" "$init"
-done
-sed -i -E "\#github.com/hashicorp/terraform/internal/(backend/remote-state/($dropped)|legacy)( |$)#d" "$src/go.mod"
+if [ "$tool" = tofu ]; then
+  echo "terraform.sh: building OpenTofu $version from the Go module proxy (once; about 3 CPU-minutes cold)" >&2
+  module github.com/opentofu/opentofu
+  (cd "$work/src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$work/tofu" ./cmd/tofu) >&2
+else
+  echo "terraform.sh: building Terraform $version from the Go module proxy (once; about 3.5 CPU-minutes cold)" >&2
+  module github.com/hashicorp/terraform
+  src=$work/src
 
-(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-  -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$work/terraform" .) >&2
-if ! is_version "$work/terraform"; then
+  dropped='azure|consul|cos|gcs|kubernetes|oss|pg|s3|oci'
+  init=$src/internal/backend/init/init.go
+  # The imports of the dropped backends, then their map entries (by the alias
+  # each import gives them, so "http" and "inmem" stay).
+  aliases=$(sed -n -E "s#^[[:space:]]*([A-Za-z0-9_]+) \"github.com/hashicorp/terraform/internal/backend/remote-state/($dropped)\"#\1#p" "$init")
+  if [ "$(wc -w <<<"$aliases")" -ne 9 ]; then
+    echo "terraform.sh: expected nine remote-state backends to drop in $init, found: $aliases" >&2
+    exit 1
+  fi
+  sed -i -E "\#\"github.com/hashicorp/terraform/internal/backend/remote-state/($dropped)\"#d" "$init"
+  for alias in $aliases; do
+    sed -i "/return $alias\.New()/d" "$init"
+  done
+  sed -i -E "\#github.com/hashicorp/terraform/internal/(backend/remote-state/($dropped)|legacy)( |$)#d" "$src/go.mod"
+
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$work/terraform" .) >&2
+fi
+if ! is_version "$work/$tool"; then
   echo "terraform.sh: the build does not report version $version:" >&2
-  "$work/terraform" version >&2 || true
+  "$work/$tool" version >&2 || true
   exit 1
 fi
 mkdir -p "$(dirname "$bin")"
-mv -f "$work/terraform" "$bin"
+mv -f "$work/$tool" "$bin"
 echo "terraform.sh: cached $bin" >&2
 echo "$bin"

@@ -44,6 +44,10 @@ type Terraform struct {
 	tf       *tfexec.Terraform
 	execPath string
 	env      map[string]string
+	// address is the provider's full address as this CLI resolves
+	// hookd/hookd: on OpenTofu's registry host when TF_ACC_PROVIDER_HOST
+	// says so (as terraform-plugin-testing reads it).
+	address string
 }
 
 // Plan is the outcome of Terraform.Plan.
@@ -114,6 +118,7 @@ func NewTerraform(t *testing.T) *Terraform {
   }
 }
 `, strings.TrimPrefix(provider.Address, "registry.terraform.io/")))
+	w.address = providerAddress()
 	return w
 }
 
@@ -217,7 +222,7 @@ func (w *Terraform) withProvider(run func(ctx context.Context, reattach tfexec.R
 		cancel()
 		<-closeCh
 	}()
-	reattach := tfexec.ReattachInfo{provider.Address: tfexec.ReattachConfig{
+	reattach := tfexec.ReattachInfo{w.address: tfexec.ReattachConfig{
 		Protocol:        string(config.Protocol),
 		ProtocolVersion: config.ProtocolVersion,
 		Pid:             config.Pid,
@@ -250,4 +255,15 @@ func (w *Terraform) Run(args ...string) (stdout, stderr string, err error) {
 		return cmd.Run()
 	})
 	return out.String(), errOut.String(), err
+}
+
+// providerAddress is hookd/hookd on the registry host the CLI under test
+// uses by default: registry.terraform.io, or TF_ACC_PROVIDER_HOST
+// (registry.opentofu.org for OpenTofu).
+func providerAddress() string {
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		return provider.Address
+	}
+	return host + strings.TrimPrefix(provider.Address, "registry.terraform.io")
 }
