@@ -7,6 +7,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -27,6 +29,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	quietSDKLogs(os.Environ(), os.Setenv)
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         provider.Address,
@@ -35,5 +38,27 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// sdkLogVars are the plugin SDK's log levels: its root logger and the
+// protocol and framework subsystems.
+var sdkLogVars = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
+
+// quietSDKLogs turns the plugin SDK's own logs off when nobody asked for
+// logs. Without a level the SDK logs every RPC at TRACE as JSON on stderr,
+// which Terraform parses and throws away unless TF_LOG is set: tens of MB
+// per command at a few hundred resources (terraform-plugin-framework
+// #1269). Any TF_LOG* variable the user set (TF_LOG, TF_LOG_PROVIDER,
+// TF_LOG_SDK...) means logs are wanted, and then nothing changes. The
+// provider's own logs (tflog) are left alone: they are few.
+func quietSDKLogs(environ []string, setenv func(key, value string) error) {
+	for _, kv := range environ {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" {
+			return
+		}
+	}
+	for _, name := range sdkLogVars {
+		_ = setenv(name, "off")
 	}
 }

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"maps"
+	"slices"
+	"testing"
+)
+
+// The SDK's logs go off only when no TF_LOG* variable asks for logs.
+func TestQuietSDKLogs(t *testing.T) {
+	for name, tc := range map[string]struct {
+		environ []string
+		want    map[string]string
+	}{
+		"nothing asked": {
+			environ: []string{"PATH=/bin", "TF_LOG_PATH=/tmp/x.log", "TF_LOG="},
+			want:    map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"},
+		},
+		"TF_LOG":           {environ: []string{"TF_LOG=trace"}, want: map[string]string{}},
+		"TF_LOG_PROVIDER":  {environ: []string{"TF_LOG_PROVIDER=debug"}, want: map[string]string{}},
+		"TF_LOG_SDK":       {environ: []string{"TF_LOG_SDK=info"}, want: map[string]string{}},
+		"TF_LOG_SDK_PROTO": {environ: []string{"TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := map[string]string{}
+			quietSDKLogs(tc.environ, func(k, v string) error { got[k] = v; return nil })
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("set %v, want %v (keys %v)", got, tc.want, slices.Sorted(maps.Keys(tc.want)))
+			}
+		})
+	}
+}
