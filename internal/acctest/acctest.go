@@ -49,6 +49,8 @@ func Start(t *testing.T, opts ...hookdtest.Option) *Env {
 	}
 	if e.Endpoint == "" || e.APIKey == "" {
 		e.Server = hookdtest.Start(t, opts...)
+		// Runs before the server's own cleanup (last in, first out).
+		t.Cleanup(client.CloseIdleConnections)
 		e.Endpoint, e.APIKey = e.Server.URL, e.Server.APIKey
 	}
 	c, err := client.New(e.Endpoint, e.APIKey)

@@ -23,6 +23,7 @@ import (
 func newTestClient(t *testing.T, wrap func(http.RoundTripper) http.RoundTripper, opts ...Option) (*Client, *hookdtest.Server) {
 	t.Helper()
 	s := hookdtest.Start(t)
+	t.Cleanup(CloseIdleConnections) // before the server stops
 	// Faults are injected above the contract check: what hookd sends must
 	// match the contract, what a proxy in between might do need not.
 	rt := contract.Transport(t, http.DefaultTransport)

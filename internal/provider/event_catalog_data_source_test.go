@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
@@ -147,6 +148,7 @@ func TestAccEventCatalogDataSource_deprecated(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) { c.CatalogPath = file }))
+	t.Cleanup(client.CloseIdleConnections) // before the server stops
 	env := &acctest.Env{Endpoint: srv.URL, APIKey: srv.APIKey}
 
 	resource.ParallelTest(t, resource.TestCase{

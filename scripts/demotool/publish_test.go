@@ -16,6 +16,7 @@ import (
 func TestPublishDeliversToReceiver(t *testing.T) {
 	ctx := context.Background()
 	hookd := hookdtest.Start(t)
+	t.Cleanup(client.CloseIdleConnections) // before the server stops
 	c, err := client.New(hookd.URL, hookd.APIKey)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,7 @@ func TestPublishDeliversToReceiver(t *testing.T) {
 func TestPublishWaitStopsOnFailedDelivery(t *testing.T) {
 	ctx := context.Background()
 	hookd := hookdtest.Start(t)
+	t.Cleanup(client.CloseIdleConnections) // before the server stops
 	c, err := client.New(hookd.URL, hookd.APIKey)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +98,7 @@ func TestPublishWaitStopsOnFailedDelivery(t *testing.T) {
 
 func TestPublishUnknownCategory(t *testing.T) {
 	hookd := hookdtest.Start(t)
+	t.Cleanup(client.CloseIdleConnections) // before the server stops
 	c, err := client.New(hookd.URL, hookd.APIKey)
 	if err != nil {
 		t.Fatal(err)
