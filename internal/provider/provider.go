@@ -5,9 +5,7 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"time"
@@ -25,7 +23,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
-	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Address is the provider's registry source address.
@@ -67,11 +64,9 @@ type providerModel struct {
 // providerData is what Configure hands to resources and data sources.
 type providerData struct {
 	client *client.Client
-	// events are the type names of the live event catalog, read once per
-	// run to check event patterns at plan time with the server's own rule
-	// (rules.EventNames); nil when it could not be read (the API then
-	// rejects bad types at apply time, just as clearly).
-	events *rules.EventNames
+	// catalog brings the live event catalog's type names when a plan has
+	// event types to check (eventCatalog.eventNames).
+	catalog *eventCatalog
 }
 
 func (p *hookdProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -131,7 +126,7 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	ctx = tflog.MaskLogStrings(ctx, settings.apiKey)
 	c, err := client.New(settings.endpoint, settings.apiKey,
-		client.WithHTTPClient(&http.Client{Timeout: settings.timeout}),
+		client.WithTimeout(settings.timeout),
 		client.WithRetryPolicy(retryPolicy(settings.maxRetries)),
 		client.WithUserAgent(userAgent(p.version, req.TerraformVersion)),
 		client.WithLogger(tflogBridge(settings.apiKey)),
@@ -141,35 +136,11 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			fmt.Sprintf("%v. Fix endpoint in the provider block or the %s environment variable.", err, EnvEndpoint))
 		return
 	}
-	data := &providerData{client: c}
-	// One authenticated call proves the endpoint and the key, and brings the
-	// catalog that plan-time checks of event types use.
-	types, err := c.EventCatalog(ctx)
-	switch {
-	case errors.Is(err, client.ErrUnauthorized):
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "hookd rejected the API key",
-			fmt.Sprintf("The server at %s does not accept this API key. Check api_key in the provider block or the %s environment variable. (%v)", settings.endpoint, EnvAPIKey, err))
-		return
-	case errors.Is(err, client.ErrForbidden):
-		// A valid key that may not read the catalog (a scoped key, or a
-		// gateway's rule) can still manage webhooks: only the plan-time
-		// check is lost.
-		resp.Diagnostics.AddWarning("Event catalog not readable with this API key",
-			fmt.Sprintf("The server accepted the API key but does not let it read the event catalog, so event types are checked by the server at apply time instead of at plan time. (%v)", err))
-	case errors.Is(err, client.ErrUnreachable):
-		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Cannot reach hookd",
-			fmt.Sprintf("No answer from %s. Check endpoint in the provider block or the %s environment variable, and that the server is running. (%v)", settings.endpoint, EnvEndpoint, err))
-		return
-	case err != nil:
-		resp.Diagnostics.AddWarning("Event catalog unavailable",
-			fmt.Sprintf("The event catalog could not be read, so event types are checked by the server at apply time instead of at plan time: %v", err))
-	default:
-		names := make([]string, len(types))
-		for i, et := range types {
-			names[i] = et.Type
-		}
-		data.events = rules.NewEventNames(names)
-	}
+	// No API call here: Terraform configures the provider in every process
+	// of a command, and a refresh, a no-change plan or a destroy has no use
+	// for the catalog. The first call tells a wrong key or endpoint (see
+	// eventCatalog and addAPIError).
+	data := &providerData{client: c, catalog: &eventCatalog{client: c, endpoint: settings.endpoint}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

@@ -146,3 +146,46 @@ resource "hookd_account_webhook" "test" {
 		}
 	}
 }
+
+// The event catalog is read only when a plan has event types to check: a
+// create, a change of events; never for a refresh, a no-change plan, an
+// update of something else or a destroy.
+func TestAccProvider_catalogOnlyWhenEventsChange(t *testing.T) {
+	env := acctest.Start(t)
+	counter := env.NewCounter(t)
+	rcv := acctest.NewReceiver(t, 200)
+	fetches := func() int { return counter.Count("GET", "/v1/webhooks/events") }
+	config := func(name, events string) string {
+		return env.Via(counter.URL).Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  name   = %q
+  url    = %q
+  events = %s
+}`, name, rcv.URL, events))
+	}
+	last := 0
+	// reads checks the catalog reads since the last check: some (events to
+	// check) or none.
+	reads := func(what string, some bool) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			got := fetches()
+			defer func() { last = got }()
+			if some && got == last {
+				return fmt.Errorf("%s: no catalog read, so its event types went unchecked", what)
+			}
+			if !some && got != last {
+				return fmt.Errorf("%s: %d catalog reads, want none", what, got-last)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             reads("destroy", false),
+		Steps: []resource.TestStep{
+			{Config: config("a", `["transfer.created"]`), Check: reads("create", true)},
+			{Config: config("b", `["transfer.created"]`), Check: reads("rename, refresh and no-change plans", false)},
+			{Config: config("b", `["transfer.*"]`), Check: reads("new events", true)},
+		},
+	})
+}

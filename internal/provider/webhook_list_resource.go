@@ -110,8 +110,13 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 	}
 	// The plan-time check of the event type against the live catalog,
 	// with a suggestion; without a catalog the server says the same.
-	if event := cfg.Event.ValueString(); event != "" && r.data.events != nil {
-		if err := r.data.events.ValidateType(event); err != nil {
+	if event := cfg.Event.ValueString(); event != "" {
+		names := r.data.catalog.eventNames(ctx, &diags)
+		if diags.HasError() {
+			stream.Results = list.ListResultsStreamDiagnostics(diags)
+			return
+		}
+		if err := validateType(names, event); err != nil {
 			diags.AddAttributeError(path.Root("event"), "Unknown event type",
 				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
 			stream.Results = list.ListResultsStreamDiagnostics(diags)

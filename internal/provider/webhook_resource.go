@@ -77,7 +77,7 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !req.State.Raw.IsNull() {
 		r.planUpdate(ctx, req, resp)
 	}
-	if r.data != nil && r.data.events != nil {
+	if r.data != nil {
 		r.checkEvents(ctx, req, resp)
 	}
 }
@@ -94,11 +94,17 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 // changed; status and disabled_reason are unknown when a PATCH will
 // answer with them. The group resource plans updated_at the same way.
 func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	wo, d := readWriteOnly(ctx, req.Config)
+	resp.Diagnostics.Append(d...)
+	// The common case, a webhook that does not change, costs no decoding of
+	// the whole plan and state: with nothing planned and no write-only value
+	// to watch, there is nothing to decide.
+	if resp.Plan.Raw.Equal(req.State.Raw) && !configured(wo.SecretWO) && !configured(wo.AuthTokenWO) {
+		return
+	}
 	pm, sm := r.s.newModel(), r.s.newModel()
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, pm)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
-	wo, d := readWriteOnly(ctx, req.Config)
-	resp.Diagnostics.Append(d...)
 	sent, d := readSent(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -138,10 +144,23 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, pm)...)
 }
 
+// checkEvents checks planned event types against the live catalog, only
+// when they change: an unchanged subscription was checked when it was
+// planned, and the catalog is then not even fetched.
 func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var events types.Set
+	var events, prior types.Set
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("events"), &events)...)
 	if resp.Diagnostics.HasError() || events.IsUnknown() || events.IsNull() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("events"), &prior)...)
+		if resp.Diagnostics.HasError() || events.Equal(prior) {
+			return
+		}
+	}
+	names := r.data.catalog.eventNames(ctx, &resp.Diagnostics)
+	if names == nil {
 		return
 	}
 	for _, e := range events.Elements() {
@@ -149,7 +168,7 @@ func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPl
 		if !ok || s.IsUnknown() || s.IsNull() {
 			continue
 		}
-		if err := r.data.events.ValidatePattern(s.ValueString()); err != nil {
+		if err := names.ValidatePattern(s.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown event type",
 				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
 		}

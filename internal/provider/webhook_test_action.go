@@ -49,10 +49,11 @@ func (a *webhookTestAction) Schema(_ context.Context, _ action.SchemaRequest, re
 func (a *webhookTestAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	var m webhookTestModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || a.data == nil || a.data.events == nil || !known(m.EventType) {
+	if resp.Diagnostics.HasError() || a.data == nil || !known(m.EventType) {
 		return
 	}
-	if err := a.data.events.ValidateType(m.EventType.ValueString()); err != nil {
+	names := a.data.catalog.eventNames(ctx, &resp.Diagnostics)
+	if err := validateType(names, m.EventType.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("event_type"), "Invalid event type",
 			"event_type: "+err.Error()+". data.hookd_event_catalog lists the event types of this server.")
 	}
