@@ -105,7 +105,10 @@ const MaxIdleConnsPerHost = 32
 // Terraform's parallelism, shared by every Client of the process (as
 // http.DefaultTransport would be).
 var transport = func() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if d, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = d.Clone()
+	}
 	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 	if t.MaxIdleConns < MaxIdleConnsPerHost {
 		t.MaxIdleConns = MaxIdleConnsPerHost

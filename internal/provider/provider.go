@@ -124,7 +124,6 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			"Set api_key in the provider block or the "+EnvAPIKey+" environment variable. hookd prints its first key when it starts on an empty database.")
 		return
 	}
-	ctx = tflog.MaskLogStrings(ctx, settings.apiKey)
 	c, err := client.New(settings.endpoint, settings.apiKey,
 		client.WithTimeout(settings.timeout),
 		client.WithRetryPolicy(retryPolicy(settings.maxRetries)),
