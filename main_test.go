@@ -30,3 +30,18 @@ func TestQuietSDKLogs(t *testing.T) {
 		})
 	}
 }
+
+// The provider's soft memory limit applies unless GOMEMLIMIT is set.
+func TestLimitMemory(t *testing.T) {
+	var got int64 = -1
+	set := func(n int64) int64 { got = n; return 0 }
+	limitMemory(func(string) string { return "" }, set)
+	if got != memoryLimit {
+		t.Errorf("limit %d, want %d", got, memoryLimit)
+	}
+	got = -1
+	limitMemory(func(k string) string { return map[string]string{"GOMEMLIMIT": "1GiB"}[k] }, set)
+	if got != -1 {
+		t.Errorf("GOMEMLIMIT set, but the limit became %d", got)
+	}
+}
