@@ -12,8 +12,8 @@ import (
 )
 
 // At Terraform's parallelism (10 requests at a time), the client reuses
-// its connections: 200 requests open no more than 10, where Go's default
-// pool of 2 idle connections per host opened one for most of them.
+// its connections: 200 requests open about 10, where Go's default pool of
+// 2 idle connections per host opened one for most of them.
 func TestConnectionsReused(t *testing.T) {
 	var opened atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -43,8 +43,13 @@ func TestConnectionsReused(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	if n := opened.Load(); n > parallelism {
-		t.Errorf("%d requests opened %d connections, want at most %d", parallelism*rounds, n, parallelism)
+	// A request that waits for a connection may start a dial that then
+	// goes unused (Go's transport races the dial against a connection
+	// coming back), so a few more than the parallelism can open under
+	// load; a pool too small opens one for most requests (146 of 200 with
+	// Go's default of 2).
+	if n := opened.Load(); n > 2*parallelism {
+		t.Errorf("%d requests opened %d connections, want at most %d", parallelism*rounds, n, 2*parallelism)
 	}
 }
 
