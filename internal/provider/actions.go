@@ -43,14 +43,22 @@ func progress(resp *action.InvokeResponse, format string, args ...any) {
 	}
 }
 
-// idKind describes an id argument: its prefix and what it names.
+// idKind is a kind of hookd id: its prefix, what it names, and its shape
+// (api/openapi.yaml: the prefix, then letters and digits). Every check of
+// an id's shape uses one of these.
 type idKind struct {
 	prefix, what string
+	pattern      *regexp.Regexp
+}
+
+func newIDKind(prefix, what string) idKind {
+	return idKind{prefix: prefix, what: what, pattern: regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `[A-Za-z0-9]+$`)}
 }
 
 var (
-	webhookID  = idKind{prefix: "wh_", what: "webhook"}
-	deliveryID = idKind{prefix: "dlv_", what: "delivery"}
+	groupID    = newIDKind("grp_", "group")
+	webhookID  = newIDKind("wh_", "webhook")
+	deliveryID = newIDKind("dlv_", "delivery")
 )
 
 // attribute is a required argument holding such an id, checked at plan time.
@@ -63,14 +71,13 @@ func (k idKind) attribute(description string) schema.StringAttribute {
 }
 
 func (k idKind) validator() validator.String {
-	return idValidator{kind: k, pattern: regexp.MustCompile(`^` + regexp.QuoteMeta(k.prefix) + `[A-Za-z0-9]+$`)}
+	return idValidator{kind: k}
 }
 
 // idValidator rejects a value that is not an id of its kind, with an
 // example of one.
 type idValidator struct {
-	kind    idKind
-	pattern *regexp.Regexp
+	kind idKind
 }
 
 func (v idValidator) Description(context.Context) string {
@@ -80,7 +87,7 @@ func (v idValidator) Description(context.Context) string {
 func (v idValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (v idValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.pattern.MatchString(req.ConfigValue.ValueString()) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.kind.pattern.MatchString(req.ConfigValue.ValueString()) {
 		return
 	}
 	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.kind.what+" id",

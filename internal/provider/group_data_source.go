@@ -43,7 +43,7 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: "Group id (`grp_...`) to look up. Exactly one of `id` and `name` must be set; the other is filled in.",
 				Optional:            true,
 				Computed:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(groupIDPattern,
+				Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
 					"must be a group id such as grp_0123456789abcdefghij (to look a group up by its name, set name instead)")},
 			},
 			"name": schema.StringAttribute{

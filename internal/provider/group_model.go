@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -17,9 +16,6 @@ const (
 	codeGroupNotEmpty = "group_not_empty"
 	codeConflict      = "conflict"
 )
-
-// groupIDPattern is the shape of a group id (api/openapi.yaml, Group.id).
-var groupIDPattern = regexp.MustCompile(`^grp_[A-Za-z0-9]+$`)
 
 // groupModel is a group as both hookd_group objects show it: the data
 // source uses it as is, the resource embeds it next to its timeouts.

@@ -225,7 +225,7 @@ func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !groupIDPattern.MatchString(id) {
+	if !groupID.pattern.MatchString(id) {
 		resp.Diagnostics.AddError("Invalid group import id",
 			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
 				"data.hookd_group with name = \"...\" finds the id of a named group.", id))

@@ -80,7 +80,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 		attrs["group_id"] = schema.StringAttribute{
 			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
 			Optional:            true,
-			Validators: []validator.String{stringvalidator.RegexMatches(groupIDPattern,
+			Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
 				"must be a group id such as grp_0123456789abcdefghij")},
 		}
 	}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -50,7 +49,7 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"group_id": schema.StringAttribute{
 				MarkdownDescription: "Only the webhooks of this group (`grp_...`); implies `scope = \"group\"`. A group without webhooks, or that does not exist, gives an empty list.",
 				Optional:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^grp_[A-Za-z0-9]+$`),
+				Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
 					`must be a group ID such as "grp_2Yx9..."`)},
 			},
 			"webhooks": schema.ListNestedAttribute{
