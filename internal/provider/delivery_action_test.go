@@ -175,15 +175,7 @@ action "hookd_delivery_replay" "again" {
     delivery_id = "evt_0123456789abcdefghij"
   }
 }
-
-resource "terraform_data" "x" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.hookd_delivery_replay.again]
-    }
-  }
-}`),
+` + triggeredBy("action.hookd_delivery_replay.again")),
 			ExpectError: acctest.Words(`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`),
 		}},
 	})

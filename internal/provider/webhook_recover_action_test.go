@@ -129,15 +129,7 @@ func TestAccWebhookRecoverAction_badInput(t *testing.T) {
 	env := acctest.Start(t)
 	step := func(extra, want string) resource.TestStep {
 		return resource.TestStep{
-			Config: env.Config(recoverConfig("wh_0123456789abcdefghij", "2026-11-30T03:00:00Z", extra) + `
-resource "terraform_data" "x" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.hookd_webhook_recover.after_outage]
-    }
-  }
-}`),
+			Config:      env.Config(recoverConfig("wh_0123456789abcdefghij", "2026-11-30T03:00:00Z", extra) + triggeredBy("action.hookd_webhook_recover.after_outage")),
 			ExpectError: acctest.Words(want),
 		}
 	}

@@ -122,15 +122,7 @@ action "hookd_webhook_rotate_secret" "now" {
     grace_period_hours = 500
   }
 }
-
-resource "terraform_data" "x" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.hookd_webhook_rotate_secret.now]
-    }
-  }
-}`),
+` + triggeredBy("action.hookd_webhook_rotate_secret.now")),
 			ExpectError: acctest.Words(`Attribute grace_period_hours value must be between 0 and 168, got: 500`),
 		}},
 	})

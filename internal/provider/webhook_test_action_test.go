@@ -22,6 +22,20 @@ var (
 	onFailureVersion = []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.ActionOnFailure)}
 )
 
+// triggeredBy is a terraform_data whose creation runs action: how a test
+// gets an action's configuration validated and planned.
+func triggeredBy(action string) string {
+	return fmt.Sprintf(`
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [%s]
+    }
+  }
+}`, action)
+}
+
 // testDeliveries counts the test deliveries hookd recorded for a webhook.
 func testDeliveries(env *acctest.Env, webhookID string) (n int, err error) {
 	isTest := true
@@ -177,15 +191,7 @@ action "hookd_webhook_test" "check" {
     %s
   }
 }
-
-resource "terraform_data" "x" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.hookd_webhook_test.check]
-    }
-  }
-}`, args)),
+`, args) + triggeredBy("action.hookd_webhook_test.check")),
 			ExpectError: acctest.Words(want),
 		}
 	}
