@@ -118,10 +118,9 @@ func testOutcome(target string, res *client.TestResult) (msg string, failed bool
 		target, answer(res.ResponseStatusCode, res.Error), res.DurationMS, res.DeliveryID), true
 }
 
-// pollInterval and pollFor bound how long an action waits for an attempt
-// that runs in the background (a retry) to finish; vars so tests can
-// shorten them.
-var (
+// pollInterval and pollFor are how often, and how long, an action polls
+// for an attempt that runs in the background (a retry, a replay's first).
+const (
 	pollInterval = 100 * time.Millisecond
 	pollFor      = 30 * time.Second
 )

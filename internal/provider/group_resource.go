@@ -162,7 +162,6 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	state.groupModel = groupFromAPI(api)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, api.ID, &resp.Diagnostics)
 }
 
 func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

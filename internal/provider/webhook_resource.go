@@ -260,7 +260,6 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	*state = next
 	r.s.fromAPI(m, api)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	setIdentity(ctx, resp.Identity, api.ID, &resp.Diagnostics)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
