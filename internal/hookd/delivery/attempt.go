@@ -78,6 +78,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, trigger stri
 		return out
 	}
 	attempt := store.Attempt{DeliveryID: d.ID, Number: number, Trigger: trigger, StartedAt: started, RequestHeaders: redactHeaders(req.Header)}
+	e.cfg.Observer.AttemptStarted()
 	res := e.send(req)
 	res.DeliveryID = d.ID
 	attempt.DurationMS, attempt.ResponseStatusCode, attempt.Error, attempt.ResponseBody = res.DurationMS, res.ResponseStatusCode, res.Error, res.body

@@ -52,6 +52,8 @@ type Config struct {
 	// Transport replaces the HTTP transport (its dialer must still apply the
 	// destination policy).
 	Transport http.RoundTripper
+	// Observer is told about events and attempts (nil: nobody).
+	Observer Observer
 }
 
 // Engine delivers events.
@@ -100,6 +102,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	transport := cfg.Transport
 	if transport == nil {

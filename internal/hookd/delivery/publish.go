@@ -85,6 +85,7 @@ func (e *Engine) Publish(ctx context.Context, ne NewEvent) (Published, error) {
 	if err != nil {
 		return Published{}, err
 	}
+	e.cfg.Observer.EventPublished(len(deliveries))
 	if len(deliveries) > 0 {
 		e.Wake()
 	}

@@ -44,10 +44,13 @@ func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delive
 			d.Status, d.NextAttemptAt = store.DeliveryDeadLettered, nil
 		}
 	}
+	took := time.Duration(res.DurationMS) * time.Millisecond
 	if err := e.store.FinishAttempt(ctx, a, d); err != nil {
+		e.cfg.Observer.AttemptFinished("failed_to_record", took)
 		e.log.Error("record attempt", "delivery_id", d.ID, "error", err)
 		return
 	}
+	e.cfg.Observer.AttemptFinished(d.Status, took)
 	if d.NextAttemptAt != nil {
 		// The scheduler may be asleep until a later time than this retry.
 		e.Wake()
