@@ -75,6 +75,7 @@ type serveFlags struct {
 	rateLimit                                      float64
 	rateBurst, workers                             int
 	retention                                      time.Duration
+	perWebhook                                     int
 }
 
 // parseServeFlags reads flags; each has an environment twin HOOKD_<NAME>
@@ -113,6 +114,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("workers")))
 	}
 	fs.IntVar(&f.workers, "workers", workers, "concurrent delivery attempts (env HOOKD_WORKERS)")
+	perWebhook, err := strconv.Atoi(envOr("webhook-concurrency", "0"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("webhook-concurrency")))
+	}
+	fs.IntVar(&f.perWebhook, "webhook-concurrency", perWebhook, "concurrent delivery attempts of one webhook, 0 for half the workers (env HOOKD_WEBHOOK_CONCURRENCY)")
 	retention, err := time.ParseDuration(envOr("retention", "720h"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be a duration such as 720h", envName("retention")))
@@ -168,7 +174,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	s, err := server.New(ctx, server.Config{
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
-		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, Retention: f.retention,
+		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook, Retention: f.retention,
 		Version: version, Logger: log,
 	})
 	if err != nil {

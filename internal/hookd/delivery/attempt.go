@@ -45,27 +45,28 @@ type Outcome struct {
 }
 
 // runAttempt makes one attempt of a claimed delivery and records it,
-// advancing the delivery's state. The caller holds the lease.
-func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, trigger string) Outcome {
+// advancing the delivery's state. The caller holds a worker and the lease
+// whose token is given; d is the delivery as the claim returned it.
+func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigger string) Outcome {
 	out := Outcome{DeliveryID: d.ID}
 	wh, err := e.store.GetWebhook(ctx, d.WebhookID)
 	if errors.Is(err, store.ErrNotFound) {
-		e.cancelDelivery(ctx, d)
+		e.cancelDelivery(ctx, d, token)
 		return out
 	}
 	if err != nil {
 		e.log.Error("load webhook for delivery", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d)
+		e.releaseForLater(ctx, d, token)
 		return out
 	}
 	if !d.IsTest && (!wh.Active || wh.Status == store.StatusAutoDisabled) {
-		e.cancelDelivery(ctx, d)
+		e.cancelDelivery(ctx, d, token)
 		return out
 	}
 	ev, err := e.store.GetEvent(ctx, d.EventID)
 	if err != nil {
 		e.log.Error("load event for delivery", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d)
+		e.releaseForLater(ctx, d, token)
 		return out
 	}
 
@@ -74,7 +75,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, trigger stri
 	req, err := e.buildRequest(ctx, wh, ev, d, number, started)
 	if err != nil {
 		e.log.Error("build delivery request", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d)
+		e.releaseForLater(ctx, d, token)
 		return out
 	}
 	attempt := store.Attempt{DeliveryID: d.ID, Number: number, Trigger: trigger, StartedAt: started, RequestHeaders: redactHeaders(req.Header)}
@@ -82,7 +83,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, trigger stri
 	res := e.send(req)
 	res.DeliveryID = d.ID
 	attempt.DurationMS, attempt.ResponseStatusCode, attempt.Error, attempt.ResponseBody = res.DurationMS, res.ResponseStatusCode, res.Error, res.body
-	e.advance(ctx, wh, d, &attempt, res, trigger)
+	e.advance(ctx, wh, d, token, &attempt, res, trigger)
 	return res.Outcome
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -35,8 +36,12 @@ type Config struct {
 	Logger  *slog.Logger    // nil: discard
 	Version string
 
-	// Workers bounds concurrent attempts (default 8).
+	// Workers bounds concurrent attempts, scheduled and manual (default 8).
 	Workers int
+	// PerWebhook bounds the concurrent attempts of one webhook (default
+	// half the workers), so that an endpoint that hangs holds at most that
+	// many workers and the others keep flowing.
+	PerWebhook int
 	// AttemptTimeout bounds one attempt, from dialling to the end of the
 	// response body (default 15 s). It is real time, not Clock time: it
 	// bounds real network I/O.
@@ -65,8 +70,11 @@ type Engine struct {
 	client   *http.Client
 	schedule Schedule
 
-	wake    chan struct{}
-	slots   chan struct{} // a token per running attempt
+	wake  chan struct{}
+	slots chan struct{} // a token per running attempt
+	mu    sync.Mutex
+	busy  map[string]int // running attempts per webhook, under mu
+
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
 	stopped chan struct{}
@@ -80,9 +88,12 @@ const (
 )
 
 const (
-	leaseMargin     = 30 * time.Second
-	dueBatch        = 100
-	pruneInterval   = time.Hour
+	leaseMargin   = 30 * time.Second
+	pruneInterval = time.Hour
+	// idlePoll bounds the sleep while work is due that this engine cannot
+	// take (its webhooks at their cap, or leased): a finishing attempt wakes
+	// the scheduler at once, the poll covers work freed elsewhere.
+	idlePoll        = time.Second
 	maxResponseBody = 4 << 10
 )
 
@@ -96,6 +107,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+	}
+	if cfg.PerWebhook <= 0 {
+		cfg.PerWebhook = max(1, cfg.Workers/2)
 	}
 	if cfg.AttemptTimeout <= 0 {
 		cfg.AttemptTimeout = DefaultAttemptTimeout
@@ -121,6 +135,7 @@ func New(cfg Config) *Engine {
 		schedule: Schedule{Jitter: cfg.Jitter},
 		wake:     make(chan struct{}, 1),
 		slots:    make(chan struct{}, cfg.Workers),
+		busy:     map[string]int{},
 	}
 }
 
@@ -142,12 +157,10 @@ func newTransport(allowPrivate bool, attemptTimeout time.Duration) *http.Transpo
 	}
 }
 
-// Start resumes stored work and runs the scheduler until Stop.
+// Start runs the scheduler until Stop. Work left by a previous process is
+// resumed when its leases expire (the SQLite store, which has the database
+// to itself, releases them when it opens).
 func (e *Engine) Start(ctx context.Context) error {
-	// Nothing runs before Start, so every lease in the store is stale.
-	if err := e.store.ReleaseLeases(ctx); err != nil {
-		return err
-	}
 	ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.stopped = make(chan struct{})
 	go func() {
@@ -187,17 +200,19 @@ func (e *Engine) Wake() {
 func (e *Engine) loop(ctx context.Context) {
 	nextPrune := e.clock.Now()
 	for {
-		now := e.clock.Now()
-		if !now.Before(nextPrune) {
+		if now := e.clock.Now(); !now.Before(nextPrune) {
 			e.prune(ctx, now)
 			nextPrune = now.Add(pruneInterval)
 		}
-		e.dispatchDue(ctx, now)
+		if e.dispatch(ctx) {
+			continue // every free worker got work: more may be due
+		}
 		if ctx.Err() != nil {
 			return
 		}
+		now := e.clock.Now()
 		wait := nextPrune.Sub(now)
-		next, err := e.store.NextAttemptAt(ctx)
+		next, err := e.store.NextAttemptAt(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("find next due delivery", "error", err)
 			wait = min(wait, time.Second)
@@ -206,7 +221,7 @@ func (e *Engine) loop(ctx context.Context) {
 			wait = min(wait, next.Sub(now))
 		}
 		if wait <= 0 {
-			continue
+			wait = idlePoll
 		}
 		timer := e.clock.NewTimer(wait)
 		select {
@@ -220,42 +235,104 @@ func (e *Engine) loop(ctx context.Context) {
 	}
 }
 
-// dispatchDue claims due deliveries and hands them to workers. It blocks
-// while every worker is busy, which is the backpressure we want.
-func (e *Engine) dispatchDue(ctx context.Context, now time.Time) {
-	due, err := e.store.DueDeliveries(ctx, now, dueBatch)
+// dispatch waits for a free worker, claims as much due work as there are
+// free workers, and starts it. It reports whether the claim filled every
+// free worker, in which case more work may be due.
+//
+// The order is the point: workers first, then the time, then the claim.
+// A lease is taken only when a worker is ready to run it, so it cannot
+// expire while the delivery waits, and the claim returns the rows as they
+// are, which is all a worker acts on.
+func (e *Engine) dispatch(ctx context.Context) bool {
+	select {
+	case e.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	n := 1
+	for n < cap(e.slots) && e.tryAcquire() {
+		n++
+	}
+	now := e.clock.Now()
+	lease := e.newLease(now)
+	claimed, err := e.store.ClaimDue(ctx, store.ClaimRequest{
+		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: e.busySnapshot(),
+	})
+	for range n - len(claimed) {
+		<-e.slots
+	}
 	if err != nil {
 		if ctx.Err() == nil {
-			e.log.Error("list due deliveries", "error", err)
+			e.log.Error("claim due deliveries", "error", err)
 		}
-		return
+		return false
 	}
-	for _, d := range due {
-		select {
-		case e.slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
-		claimed, err := e.store.ClaimDelivery(ctx, d.ID, now, e.leaseUntil(now))
-		if err != nil || !claimed {
-			<-e.slots
-			if err != nil && ctx.Err() == nil {
-				e.log.Error("claim delivery", "delivery_id", d.ID, "error", err)
-			}
-			continue
-		}
+	for _, d := range claimed {
 		e.wg.Add(1)
-		go func(d store.Delivery) {
-			defer func() { <-e.slots; e.wg.Done() }()
+		e.hold(d.WebhookID)
+		go func() {
+			defer e.wg.Done()
+			defer e.release(d.WebhookID)
 			// Attempts finish even when the engine stops: an interrupted one
 			// would be retried anyway, a finished one need not be.
-			e.runAttempt(context.WithoutCancel(ctx), &d, store.AttemptScheduled)
-		}(d)
+			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled)
+		}()
+	}
+	return len(claimed) == n
+}
+
+func (e *Engine) tryAcquire() bool {
+	select {
+	case e.slots <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 
-func (e *Engine) leaseUntil(now time.Time) time.Time {
-	return now.Add(e.cfg.AttemptTimeout + leaseMargin)
+// acquire waits for a free worker, for manual attempts.
+func (e *Engine) acquire(ctx context.Context) error {
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// hold counts a running attempt of webhookID; release undoes it and frees
+// its worker.
+func (e *Engine) hold(webhookID string) {
+	e.mu.Lock()
+	e.busy[webhookID]++
+	e.mu.Unlock()
+}
+
+func (e *Engine) release(webhookID string) {
+	e.mu.Lock()
+	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
+		delete(e.busy, webhookID)
+	}
+	e.mu.Unlock()
+	<-e.slots
+	// Work of a webhook that was at its cap may be waiting for this.
+	e.Wake()
+}
+
+func (e *Engine) busySnapshot() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]int, len(e.busy))
+	for k, v := range e.busy {
+		out[k] = v
+	}
+	return out
+}
+
+// newLease is a fresh claim token, valid for an attempt's longest run and
+// a margin to record it.
+func (e *Engine) newLease(now time.Time) store.Lease {
+	return store.Lease{Token: ids.New("lse_"), Until: now.Add(e.cfg.AttemptTimeout + leaseMargin)}
 }
 
 func (e *Engine) prune(ctx context.Context, now time.Time) {

@@ -40,10 +40,33 @@ func (e *Engine) Test(ctx context.Context, webhookID, eventType string) (Outcome
 	ev := &store.Event{ID: id, Type: et.Type, GroupID: wh.GroupID, Body: body, CreatedAt: now}
 	d := e.newDelivery(wh.ID, ev, now, store.TriggerTest)
 	d.IsTest, d.MaxAttempts, d.NextAttemptAt = true, 1, nil // never scheduled
-	if _, err := e.store.CreateEvent(ctx, ev, []store.Delivery{d}); err != nil {
+	// A worker first, like every attempt, so that Workers bounds these too;
+	// then the delivery, so that a caller who gives up while waiting leaves
+	// nothing behind.
+	if err := e.acquire(ctx); err != nil {
 		return Outcome{}, err
 	}
-	return e.runAttempt(ctx, &d, store.AttemptManual), nil
+	if _, err := e.store.CreateEvent(ctx, ev, []store.Delivery{d}); err != nil {
+		<-e.slots
+		return Outcome{}, err
+	}
+	claimed, lease, err := e.claim(ctx, d.ID, store.DeliveryPending)
+	if err != nil {
+		<-e.slots
+		return Outcome{}, err
+	}
+	e.hold(claimed.WebhookID)
+	defer e.release(claimed.WebhookID)
+	return e.runAttempt(ctx, claimed, lease.Token, store.AttemptManual), nil
+}
+
+// claim takes the lease of one delivery for a manual attempt, with a
+// worker already held.
+func (e *Engine) claim(ctx context.Context, id string, statuses ...string) (*store.Delivery, store.Lease, error) {
+	now := e.clock.Now()
+	lease := e.newLease(now)
+	d, err := e.store.ClaimDelivery(ctx, id, statuses, now, lease)
+	return d, lease, err
 }
 
 // DefaultTestEventType is the first catalog type the webhook subscribes to.
@@ -69,23 +92,34 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	if err := e.checkDeliverable(ctx, d); err != nil {
 		return nil, err
 	}
-	now := e.clock.Now()
-	claimed, err := e.store.ClaimDelivery(ctx, d.ID, now, e.leaseUntil(now))
-	if err != nil {
-		return nil, err
-	}
-	if !claimed {
+	if d.Leased(e.clock.Now()) {
 		return nil, fmt.Errorf("%w: retry later", ErrBusy)
 	}
-	// The caller gets the delivery as it is now; the attempt works on its own
+	// A worker first, then the claim, as for scheduled attempts: the
+	// caller waits while every worker is busy.
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	claimed, lease, err := e.claim(ctx, d.ID, store.DeliveryRetrying, store.DeliveryDeadLettered)
+	if err != nil {
+		<-e.slots
+		switch {
+		case errors.Is(err, store.ErrLeaseHeld):
+			return nil, fmt.Errorf("%w: retry later", ErrBusy)
+		case errors.Is(err, store.ErrNotClaimable):
+			return nil, fmt.Errorf("%w: delivery %s changed state while the retry waited; read it again", ErrNotRetryable, d.ID)
+		}
+		return nil, err
+	}
+	// The caller gets the delivery as claimed; the attempt works on its own
 	// copy (sharing one would race with the caller reading it).
-	snapshot := *d
+	snapshot := *claimed
+	e.hold(claimed.WebhookID)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		e.slots <- struct{}{}
-		defer func() { <-e.slots }()
-		e.runAttempt(context.WithoutCancel(ctx), d, store.AttemptManual)
+		defer e.release(claimed.WebhookID)
+		e.runAttempt(context.WithoutCancel(ctx), claimed, lease.Token, store.AttemptManual)
 	}()
 	return &snapshot, nil
 }

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,7 +19,7 @@ const (
 
 // advance records the attempt and moves the delivery to its next state:
 // succeeded, retrying at the next scheduled time, or dead-lettered.
-func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delivery, a *store.Attempt, res attemptResult, trigger string) {
+func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delivery, token string, a *store.Attempt, res attemptResult, trigger string) {
 	now := e.clock.Now().UTC()
 	d.AttemptCount = a.Number
 	d.LastAttemptAt = &a.StartedAt
@@ -45,9 +46,9 @@ func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delive
 		}
 	}
 	took := time.Duration(res.DurationMS) * time.Millisecond
-	if err := e.store.FinishAttempt(ctx, a, d); err != nil {
+	if err := e.store.FinishAttempt(ctx, token, a, d); err != nil {
 		e.cfg.Observer.AttemptFinished("failed_to_record", took)
-		e.log.Error("record attempt", "delivery_id", d.ID, "error", err)
+		e.logFinishError("record attempt", d, err)
 		return
 	}
 	e.cfg.Observer.AttemptFinished(d.Status, took)
@@ -136,22 +137,33 @@ func (e *Engine) disable(ctx context.Context, webhookID, reason string) {
 }
 
 // cancelDelivery ends a delivery whose webhook is gone or switched off.
-func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery) {
+func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery, token string) {
 	d.Status, d.NextAttemptAt = store.DeliveryCanceled, nil
-	if err := e.store.FinishAttempt(ctx, nil, d); err != nil {
-		e.log.Error("cancel delivery", "delivery_id", d.ID, "error", err)
+	if err := e.store.FinishAttempt(ctx, token, nil, d); err != nil {
+		e.logFinishError("cancel delivery", d, err)
 	}
 }
 
 // releaseForLater gives a delivery back after an internal failure (not the
 // receiver's): it is tried again a little later, without counting.
-func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery) {
+func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token string) {
 	next := e.clock.Now().UTC().Add(time.Minute)
 	d.NextAttemptAt = &next
-	if err := e.store.FinishAttempt(ctx, nil, d); err != nil {
-		e.log.Error("release delivery", "delivery_id", d.ID, "error", err)
+	if err := e.store.FinishAttempt(ctx, token, nil, d); err != nil {
+		e.logFinishError("release delivery", d, err)
 	}
 	e.Wake()
+}
+
+// logFinishError reports a failure to record; a lost lease is expected
+// after a pause longer than the lease (the attempt's outcome is dropped,
+// and the delivery's new holder decides), anything else is an error.
+func (e *Engine) logFinishError(what string, d *store.Delivery, err error) {
+	if errors.Is(err, store.ErrLeaseLost) {
+		e.log.Warn(what+": the lease expired and another claim took the delivery; this outcome is dropped", "delivery_id", d.ID)
+		return
+	}
+	e.log.Error(what, "delivery_id", d.ID, "error", err)
 }
 
 func intOrNil(p *int) any {

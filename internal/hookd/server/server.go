@@ -39,6 +39,9 @@ type Config struct {
 	Retention time.Duration
 	// DeliveryWorkers bounds concurrent delivery attempts (default 8).
 	DeliveryWorkers int
+	// DeliveryPerWebhook bounds concurrent attempts of one webhook (default
+	// half the workers).
+	DeliveryPerWebhook int
 	// AttemptTimeout bounds one delivery attempt (default 15 s).
 	AttemptTimeout time.Duration
 	// Jitter replaces the retry schedule's random jitter (tests).
@@ -104,7 +107,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Engine = delivery.New(delivery.Config{
 		Store: st, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
-		Workers: cfg.DeliveryWorkers, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
+		Workers: cfg.DeliveryWorkers, PerWebhook: cfg.DeliveryPerWebhook, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
 		Retention: cfg.Retention, Jitter: cfg.Jitter,
 	})
 	api, err := httpapi.New(httpapi.Config{

@@ -24,8 +24,40 @@ const (
 	AttemptManual    = "manual"
 )
 
-// ErrEventExists: an event with this id was stored before (CreateEvent).
-var ErrEventExists = errors.New("event already exists")
+// Typed errors of the delivery store.
+var (
+	// ErrEventExists: an event with this id was stored before (CreateEvent).
+	ErrEventExists = errors.New("event already exists")
+	// ErrLeaseHeld: an attempt of the delivery is running (ClaimDelivery).
+	ErrLeaseHeld = errors.New("an attempt of this delivery holds its lease")
+	// ErrNotClaimable: the delivery is not in a status the claim accepts.
+	ErrNotClaimable = errors.New("the delivery is not in a claimable status")
+	// ErrLeaseLost: the lease a caller worked under expired and was taken
+	// by another claim, or was released (FinishAttempt).
+	ErrLeaseLost = errors.New("the delivery's lease was lost to another claim")
+)
+
+// Lease is a claim on deliveries: until Until, only the holder of Token may
+// attempt them or record an attempt. Token is unique per claim, so a holder
+// whose lease expired and was claimed again is fenced out even when it
+// comes back before the new holder finishes.
+type Lease struct {
+	Token string
+	Until time.Time
+}
+
+// ClaimRequest asks ClaimDue for work.
+type ClaimRequest struct {
+	Now   time.Time
+	Lease Lease
+	Limit int
+	// PerWebhook, when > 0, caps the attempts of one webhook the caller
+	// runs at once: ClaimDue takes at most PerWebhook - Busy[webhook]
+	// deliveries of a webhook, and none of a webhook at its cap, so that
+	// one slow endpoint cannot take every worker.
+	PerWebhook int
+	Busy       map[string]int
+}
 
 // Event is one published event. Body is the exact JSON every delivery sends,
 // fixed at publication so that every attempt and replay is byte-identical.
@@ -57,6 +89,15 @@ type Delivery struct {
 	Trigger                string
 	ReplayOf               string // "" unless Trigger is replay
 	IsTest                 bool
+	// LeasedUntil is the expiry of the lease an attempt holds (read only;
+	// nil when none). The lease is live while it is after now.
+	LeasedUntil *time.Time
+}
+
+// Leased reports whether an attempt holds the delivery at now: the one rule
+// of a live lease, which every query of the store applies too.
+func (d *Delivery) Leased(now time.Time) bool {
+	return d.LeasedUntil != nil && d.LeasedUntil.After(now)
 }
 
 // Terminal reports whether no attempt is due any more.
@@ -108,21 +149,26 @@ type DeliveryStore interface {
 	ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error)
 	ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error)
 
-	// DueDeliveries returns up to limit pending or retrying deliveries whose
-	// NextAttemptAt is not after now and that no attempt holds, soonest first.
-	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
-	// NextAttemptAt is the earliest NextAttemptAt of pending or retrying
-	// deliveries not held by an attempt, nil when there are none.
-	NextAttemptAt(ctx context.Context) (*time.Time, error)
-	// ClaimDelivery takes the delivery's lease until leaseUntil unless an
-	// unexpired lease exists: false means another attempt runs, so that two
-	// attempts of one delivery never overlap.
-	ClaimDelivery(ctx context.Context, id string, now, leaseUntil time.Time) (bool, error)
-	// FinishAttempt stores the attempt and the delivery's new state and
-	// releases the lease, in one transaction.
-	FinishAttempt(ctx context.Context, a *Attempt, d *Delivery) error
-	// ReleaseLeases drops every lease: at start, no attempt can be running.
-	ReleaseLeases(ctx context.Context) error
+	// ClaimDue takes the lease of up to r.Limit due deliveries (pending or
+	// retrying, NextAttemptAt not after r.Now, no live lease) soonest first,
+	// in one conditional statement, and returns them as they are now: the
+	// caller works only on these rows, under r.Lease.
+	ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error)
+	// ClaimDelivery takes the lease of one delivery when its status is one
+	// of statuses and no live lease exists, and returns it as it is now.
+	// ErrLeaseHeld: an attempt holds it; ErrNotClaimable: its status is not
+	// one of statuses; ErrNotFound.
+	ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error)
+	// NextAttemptAt is when ClaimDue may next find work: the earliest
+	// NextAttemptAt of unleased pending or retrying deliveries, or the
+	// earliest expiry of a live lease on one; nil when there is neither.
+	NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, error)
+	// FinishAttempt stores the attempt (when a is not nil) and the state the
+	// attempt moved the delivery to (status, attempt count, next attempt,
+	// last outcome), and releases the lease, in one transaction, provided
+	// the lease is still token's. ErrLeaseLost otherwise: nothing is
+	// written, since another attempt owns the delivery now.
+	FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error
 	// CancelDeliveries cancels the pending and retrying deliveries of a
 	// webhook and returns how many.
 	CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error)

@@ -81,6 +81,7 @@ var migrations = []migration{
 		},
 	},
 	deliveriesMigration, // version 2, in sqlite_deliveries.go
+	leasesMigration,     // version 3, in sqlite_claims.go
 }
 
 // latestVersion is the schema version this binary writes.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -37,6 +38,7 @@ import (
 // one it holds.
 type SQLite struct {
 	path   string
+	lock   *flock.Flock
 	writer *sql.DB
 	reader *sql.DB
 	cipher *secrets.Cipher
@@ -46,6 +48,9 @@ type SQLite struct {
 }
 
 var _ Store = (*SQLite)(nil)
+
+// ErrDatabaseInUse: another process holds the database (OpenSQLite).
+var ErrDatabaseInUse = errors.New("the database is in use by another hookd process")
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // process (a backup, the sqlite3 shell) before it gives up with SQLITE_BUSY.
@@ -73,7 +78,25 @@ func OpenSQLite(path string, c *secrets.Cipher) (*SQLite, error) {
 		return nil, fmt.Errorf("create database file: %w", err)
 	}
 
-	s := &SQLite{path: path, cipher: c}
+	// One process per SQLite database: leases, rate limits and the engine's
+	// in-flight bounds live in one process's memory and store, so a second
+	// one would deliver the same work. The lock is the operating system's
+	// (flock, LockFileEx): it goes away with the process, however it ends.
+	lock := flock.New(abs + ".lock")
+	locked, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock database: %w", err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("%w: %s is locked through %s; stop the other hookd first (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path, abs+".lock")
+	}
+	s := &SQLite{path: path, lock: lock, cipher: c}
+	opened := false
+	defer func() {
+		if !opened {
+			_ = lock.Unlock()
+		}
+	}()
 	common := []string{
 		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS),
 		"foreign_keys(1)",
@@ -101,6 +124,10 @@ func OpenSQLite(path string, c *secrets.Cipher) (*SQLite, error) {
 		_ = s.writer.Close()
 		return nil, err
 	}
+	if err := releaseLeases(ctx, s.writer); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
 
 	// query_only makes an accidental write through the reader pool fail
 	// loudly instead of racing the writer for the lock.
@@ -117,6 +144,7 @@ func OpenSQLite(path string, c *secrets.Cipher) (*SQLite, error) {
 		_ = s.writer.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	opened = true
 	return s, nil
 }
 
@@ -147,7 +175,9 @@ func (s *SQLite) Close() error {
 		if errCheckpoint != nil {
 			errCheckpoint = fmt.Errorf("checkpoint: %w", errCheckpoint)
 		}
-		s.closeErr = errors.Join(errReader, errCheckpoint, s.writer.Close())
+		errWriter := s.writer.Close()
+		// The lock goes last, once nothing of ours can write any more.
+		s.closeErr = errors.Join(errReader, errCheckpoint, errWriter, s.lock.Unlock())
 	})
 	return s.closeErr
 }

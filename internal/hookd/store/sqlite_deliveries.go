@@ -69,9 +69,14 @@ var deliveriesMigration = migration{
 	},
 }
 
-const deliveryColumns = `id, webhook_id, event_id, event_type, status, attempt_count, max_attempts,
+// deliveryInsertColumns are what a new delivery is written with;
+// deliveryColumns are what scanDelivery reads: those and the lease.
+const (
+	deliveryInsertColumns = `id, webhook_id, event_id, event_type, status, attempt_count, max_attempts,
 	created_at, last_attempt_at, next_attempt_at, deadline_at, last_response_status_code,
 	last_error, last_duration_ms, trigger, replay_of, is_test`
+	deliveryColumns = deliveryInsertColumns + `, lease_until`
+)
 
 func deliveryArgs(d *Delivery) []any {
 	var replayOf any
@@ -95,16 +100,16 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 		d                        Delivery
 		createdAt, deadline      int64
 		lastAttempt, nextAttempt sql.NullInt64
-		code, duration           sql.NullInt64
+		code, duration, lease    sql.NullInt64
 		lastError, replayOf      sql.NullString
 	)
 	err := row.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.EventType, &d.Status, &d.AttemptCount, &d.MaxAttempts,
-		&createdAt, &lastAttempt, &nextAttempt, &deadline, &code, &lastError, &duration, &d.Trigger, &replayOf, &d.IsTest)
+		&createdAt, &lastAttempt, &nextAttempt, &deadline, &code, &lastError, &duration, &d.Trigger, &replayOf, &d.IsTest, &lease)
 	if err != nil {
 		return Delivery{}, err
 	}
 	d.CreatedAt, d.DeadlineAt = fromNanos(createdAt), fromNanos(deadline)
-	d.LastAttemptAt, d.NextAttemptAt = timePtr(lastAttempt), timePtr(nextAttempt)
+	d.LastAttemptAt, d.NextAttemptAt, d.LeasedUntil = timePtr(lastAttempt), timePtr(nextAttempt), timePtr(lease)
 	if code.Valid {
 		v := int(code.Int64)
 		d.LastResponseStatusCode = &v
@@ -119,7 +124,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 }
 
 func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, deliveryArgs(d)...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryInsertColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, deliveryArgs(d)...)
 	if err != nil {
 		return fmt.Errorf("insert delivery: %w", err)
 	}
@@ -289,94 +294,13 @@ func (s *SQLite) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt
 	return out, rows.Err()
 }
 
-func (s *SQLite) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-		ORDER BY next_attempt_at LIMIT ?`, toNanos(now), toNanos(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("list due deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list due deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
-func (s *SQLite) NextAttemptAt(ctx context.Context) (*time.Time, error) {
-	var next sql.NullInt64
-	err := s.reader.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries
-		WHERE status IN ('pending', 'retrying') AND lease_until IS NULL`).Scan(&next)
-	if err != nil {
-		return nil, fmt.Errorf("read next attempt: %w", err)
-	}
-	return timePtr(next), nil
-}
-
-func (s *SQLite) ClaimDelivery(ctx context.Context, id string, now, leaseUntil time.Time) (bool, error) {
-	var claimed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)`,
-			toNanos(leaseUntil), id, toNanos(now))
-		if err != nil {
-			return fmt.Errorf("claim delivery: %w", err)
-		}
-		n, err := res.RowsAffected()
-		claimed = n == 1
-		return err
-	})
-	return claimed, err
-}
-
-func (s *SQLite) FinishAttempt(ctx context.Context, a *Attempt, d *Delivery) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if a != nil {
-			headers, err := json.Marshal(a.RequestHeaders)
-			if err != nil {
-				return fmt.Errorf("encode attempt headers: %w", err)
-			}
-			var code any
-			if a.ResponseStatusCode != nil {
-				code = *a.ResponseStatusCode
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
-				response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`,
-				a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, code, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
-				return fmt.Errorf("insert attempt: %w", err)
-			}
-		}
-		args := deliveryArgs(d)
-		// Every column but the id, then the lease is released.
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET webhook_id = ?, event_id = ?, event_type = ?, status = ?,
-			attempt_count = ?, max_attempts = ?, created_at = ?, last_attempt_at = ?, next_attempt_at = ?, deadline_at = ?,
-			last_response_status_code = ?, last_error = ?, last_duration_ms = ?, trigger = ?, replay_of = ?, is_test = ?,
-			lease_until = NULL WHERE id = ?`, append(args[1:], d.ID)...)
-		if err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		return nil
-	})
-}
-
-func (s *SQLite) ReleaseLeases(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL`)
-		return err
-	})
-}
-
 func (s *SQLite) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Deliveries held by a running attempt are left to it: the attempt
 		// sees the webhook's state and cancels itself.
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL
-			WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ?)`, webhookID, toNanos(now))
+			WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND `+leaseFree, webhookID, toNanos(now))
 		if err != nil {
 			return fmt.Errorf("cancel deliveries: %w", err)
 		}

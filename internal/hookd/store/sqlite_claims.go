@@ -1,0 +1,248 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// leasesMigration fences leases with a token: a claim writes its own token,
+// and an attempt's outcome is recorded only while the token is still there.
+var leasesMigration = migration{
+	version: 3,
+	name:    "lease tokens",
+	stmts: []string{
+		`ALTER TABLE deliveries ADD COLUMN lease_token TEXT`,
+		// NextAttemptAt asks for the earliest lease expiry; only a handful
+		// of rows (the attempts running) have one.
+		`CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL`,
+	},
+}
+
+// The rules of claims, written once and used by every query: a lease is
+// live while lease_until is after now; a delivery is due when it is pending
+// or retrying and its next attempt is not after now. Each takes now as its
+// one parameter.
+const (
+	leaseFree    = `(lease_until IS NULL OR lease_until <= ?)`
+	leaseLive    = `(lease_until IS NOT NULL AND lease_until > ?)`
+	dueNow       = `(status IN ('pending', 'retrying') AND next_attempt_at <= ?)`
+	claimOverRun = 4 // candidates read per slot asked for, to fill slots around capped webhooks
+)
+
+func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
+	if r.Limit <= 0 {
+		return nil, nil
+	}
+	now := toNanos(r.Now)
+	var out []Delivery
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Candidates first, soonest due first, leaving out the webhooks
+		// already at their cap; then the conditional update claims the ones
+		// picked. In SQLite the write transaction makes the two one step;
+		// the update repeats the conditions so that it stays authoritative
+		// on a database where it is not (SELECT ... FOR UPDATE SKIP LOCKED).
+		q := `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree
+		args := []any{now, now}
+		var capped []string
+		if r.PerWebhook > 0 {
+			for wh, n := range r.Busy {
+				if n >= r.PerWebhook {
+					capped = append(capped, wh)
+				}
+			}
+		}
+		if len(capped) > 0 {
+			q += ` AND webhook_id NOT IN (` + placeholders(len(capped)) + `)`
+			for _, wh := range capped {
+				args = append(args, wh)
+			}
+		}
+		q += ` ORDER BY next_attempt_at, id LIMIT ?`
+		args = append(args, r.Limit*claimOverRun)
+		ids, err := pickCandidates(ctx, tx, q, args, r)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		upd := `UPDATE deliveries SET lease_until = ?, lease_token = ? WHERE id IN (` + placeholders(len(ids)) + `)
+			AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns
+		uargs := []any{toNanos(r.Lease.Until), r.Lease.Token}
+		for _, id := range ids {
+			uargs = append(uargs, id)
+		}
+		uargs = append(uargs, now, now)
+		out, err = scanDeliveries(tx.QueryContext(ctx, upd, uargs...))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// pickCandidates reads the candidate rows and keeps, in order, up to
+// r.Limit of them within each webhook's remaining capacity.
+func pickCandidates(ctx context.Context, tx *sql.Tx, q string, args []any, r ClaimRequest) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	taken := map[string]int{}
+	var ids []string
+	for rows.Next() && len(ids) < r.Limit {
+		var id, wh string
+		if err := rows.Scan(&id, &wh); err != nil {
+			return nil, err
+		}
+		if r.PerWebhook > 0 && r.Busy[wh]+taken[wh] >= r.PerWebhook {
+			continue
+		}
+		taken[wh]++
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func (s *SQLite) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
+	var out *Delivery
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		args := []any{toNanos(lease.Until), lease.Token, id, toNanos(now)}
+		for _, st := range statuses {
+			args = append(args, st)
+		}
+		ds, err := scanDeliveries(tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?, lease_token = ?
+			WHERE id = ? AND `+leaseFree+` AND status IN (`+placeholders(len(statuses))+`) RETURNING `+deliveryColumns, args...))
+		if err != nil {
+			return err
+		}
+		if len(ds) == 1 {
+			out = &ds[0]
+			return nil
+		}
+		// Not claimed: say why, from the row as it is inside this
+		// transaction.
+		d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		case d.Leased(now):
+			return ErrLeaseHeld
+		case !slices.Contains(statuses, d.Status):
+			return ErrNotClaimable
+		}
+		return fmt.Errorf("claim delivery %s: not claimed for no known reason", id)
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, ErrNotClaimable) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("claim delivery: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, error) {
+	n := toNanos(now)
+	// The first due time among free deliveries walks the due index in
+	// order and stops at the first free row; the first lease expiry reads
+	// the (small) leased index.
+	var due, expiry sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT
+		(SELECT next_attempt_at FROM deliveries WHERE status IN ('pending', 'retrying') AND `+leaseFree+`
+			ORDER BY next_attempt_at LIMIT 1),
+		(SELECT MIN(lease_until) FROM deliveries WHERE `+leaseLive+` AND status IN ('pending', 'retrying'))`, n, n).Scan(&due, &expiry)
+	if err != nil {
+		return nil, fmt.Errorf("read next attempt: %w", err)
+	}
+	switch {
+	case due.Valid && expiry.Valid:
+		return timePtr(sql.NullInt64{Int64: min(due.Int64, expiry.Int64), Valid: true}), nil
+	case due.Valid:
+		return timePtr(due), nil
+	}
+	return timePtr(expiry), nil
+}
+
+func (s *SQLite) FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// The fence first: nothing is written for an attempt whose lease
+		// another claim took over.
+		var code, duration any
+		if d.LastResponseStatusCode != nil {
+			code = *d.LastResponseStatusCode
+		}
+		if d.LastDurationMS != nil {
+			duration = *d.LastDurationMS
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempt_count = ?, last_attempt_at = ?,
+			next_attempt_at = ?, last_response_status_code = ?, last_error = ?, last_duration_ms = ?,
+			lease_until = NULL, lease_token = NULL WHERE id = ? AND lease_token = ?`,
+			d.Status, d.AttemptCount, nullNanos(d.LastAttemptAt), nullNanos(d.NextAttemptAt), code,
+			nullString(d.LastError), duration, d.ID, token)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("delivery %s: %w", d.ID, ErrLeaseLost)
+		}
+		if a == nil {
+			return nil
+		}
+		headers, err := json.Marshal(a.RequestHeaders)
+		if err != nil {
+			return fmt.Errorf("encode attempt headers: %w", err)
+		}
+		var acode any
+		if a.ResponseStatusCode != nil {
+			acode = *a.ResponseStatusCode
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
+			response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`,
+			a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, acode, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// releaseLeases drops every lease. Only OpenSQLite calls it, holding the
+// database's process lock: no other process can be running an attempt, so
+// every lease left is a dead process's, and its work is resumed at once
+// instead of when the lease expires.
+func releaseLeases(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `UPDATE deliveries SET lease_until = NULL, lease_token = NULL WHERE lease_until IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("release leases of a previous process: %w", err)
+	}
+	return nil
+}
+
+func scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

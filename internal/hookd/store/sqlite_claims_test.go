@@ -1,0 +1,316 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// addDeliveries stores an event with one pending delivery per webhook id
+// given, due at due, and returns the deliveries' ids in order.
+func addDeliveries(t *testing.T, s *SQLite, eventID string, due time.Time, webhookIDs ...string) []string {
+	t.Helper()
+	ev := &Event{ID: eventID, Type: "order.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: due}
+	ds := make([]Delivery, len(webhookIDs))
+	ids := make([]string, len(webhookIDs))
+	for i, wh := range webhookIDs {
+		next := due
+		ids[i] = fmt.Sprintf("dlv_%s_%d", eventID, i)
+		ds[i] = Delivery{ID: ids[i], WebhookID: wh, EventID: eventID, EventType: ev.Type, Status: DeliveryPending,
+			MaxAttempts: 12, CreatedAt: due, NextAttemptAt: &next, DeadlineAt: due.Add(72 * time.Hour), Trigger: TriggerEvent}
+	}
+	if _, err := s.CreateEvent(context.Background(), ev, ds); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	return ids
+}
+
+func claimDue(t *testing.T, s *SQLite, r ClaimRequest) []Delivery {
+	t.Helper()
+	ds, err := s.ClaimDue(context.Background(), r)
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	return ds
+}
+
+func deliveryIDs(ds []Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lease(token string, until time.Time) Lease { return Lease{Token: token, Until: until} }
+
+// A claim takes only what is due and free, returns the rows as they are
+// (with the lease), and nothing leased is taken twice until the lease
+// expires.
+func TestClaimDueRules(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := t0
+	due := addDeliveries(t, s, "evt_a", now, "wh_1", "wh_2")
+	later := addDeliveries(t, s, "evt_b", now.Add(time.Minute), "wh_1")
+
+	got := claimDue(t, s, ClaimRequest{Now: now, Lease: lease("tok1", now.Add(45*time.Second)), Limit: 10})
+	diff(t, "claimed", deliveryIDs(got), due)
+	for _, d := range got {
+		if d.LeasedUntil == nil || !d.LeasedUntil.Equal(now.Add(45*time.Second)) || !d.Leased(now) {
+			t.Errorf("claimed %s: LeasedUntil %v", d.ID, d.LeasedUntil)
+		}
+	}
+	if again := claimDue(t, s, ClaimRequest{Now: now.Add(44 * time.Second), Lease: lease("tok2", now.Add(time.Hour)), Limit: 10}); len(again) != 0 {
+		t.Fatalf("claimed while leased: %v", deliveryIDs(again))
+	}
+	// At 45 s the lease has expired (a lease is live only while after
+	// now), and the delivery due at one minute is not due yet.
+	again := claimDue(t, s, ClaimRequest{Now: now.Add(45 * time.Second), Lease: lease("tok2", now.Add(time.Hour)), Limit: 10})
+	diff(t, "claimed after the lease expired", deliveryIDs(again), due)
+	// Terminal and test deliveries (no next attempt) are never due.
+	d := again[0]
+	d.Status, d.NextAttemptAt = DeliverySucceeded, nil
+	if err := s.FinishAttempt(ctx, "tok2", nil, &d); err != nil {
+		t.Fatal(err)
+	}
+	got = claimDue(t, s, ClaimRequest{Now: now.Add(2 * time.Hour), Lease: lease("tok3", now.Add(3*time.Hour)), Limit: 10})
+	diff(t, "claimed at 2h", deliveryIDs(got), []string{due[1], later[0]})
+}
+
+// FinishAttempt is fenced by the lease token: a worker whose lease expired
+// and was claimed by another writes nothing, attempt included, and the new
+// holder's outcome stands.
+func TestFinishAttemptFenced(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := t0
+	id := addDeliveries(t, s, "evt_a", now, "wh_1")[0]
+	stale := claimDue(t, s, ClaimRequest{Now: now, Lease: lease("old", now.Add(time.Second)), Limit: 1})[0]
+	fresh := claimDue(t, s, ClaimRequest{Now: now.Add(time.Second), Lease: lease("new", now.Add(time.Minute)), Limit: 1})[0]
+
+	code := 200
+	fresh.Status, fresh.AttemptCount, fresh.NextAttemptAt, fresh.LastResponseStatusCode = DeliverySucceeded, 1, nil, &code
+	if err := s.FinishAttempt(ctx, "new", &Attempt{DeliveryID: id, Number: 1, Trigger: AttemptScheduled, StartedAt: now, ResponseStatusCode: &code}, &fresh); err != nil {
+		t.Fatalf("FinishAttempt of the holder: %v", err)
+	}
+	code2 := 500
+	next := now.Add(time.Hour)
+	stale.Status, stale.AttemptCount, stale.NextAttemptAt, stale.LastResponseStatusCode = DeliveryRetrying, 1, &next, &code2
+	err := s.FinishAttempt(ctx, "old", &Attempt{DeliveryID: id, Number: 1, Trigger: AttemptScheduled, StartedAt: now, ResponseStatusCode: &code2}, &stale)
+	if !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("FinishAttempt of a stale holder: %v, want ErrLeaseLost", err)
+	}
+	got, err := s.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != DeliverySucceeded || got.AttemptCount != 1 || got.LeasedUntil != nil || *got.LastResponseStatusCode != 200 {
+		t.Fatalf("after the stale finish: %+v", got)
+	}
+	attempts, err := s.ListAttempts(ctx, id)
+	if err != nil || len(attempts) != 1 || *attempts[0].ResponseStatusCode != 200 {
+		t.Fatalf("attempts %+v, %v", attempts, err)
+	}
+	// A finish after the lease was released is fenced too.
+	if err := s.FinishAttempt(ctx, "new", nil, &fresh); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("second finish: %v", err)
+	}
+}
+
+// FinishAttempt writes the state an attempt owns and nothing else: the
+// delivery's identity and schedule bounds stay as stored.
+func TestFinishAttemptWritesOnlyAttemptState(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	id := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	d := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("tok", t0.Add(time.Minute)), Limit: 1})[0]
+	before := d
+	d.WebhookID, d.EventType, d.MaxAttempts, d.DeadlineAt, d.Trigger = "wh_other", "x.y", 99, t0, TriggerReplay
+	d.Status, d.AttemptCount = DeliveryRetrying, 1
+	if err := s.FinishAttempt(ctx, "tok", nil, &d); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetDelivery(ctx, id)
+	if got.WebhookID != before.WebhookID || got.EventType != before.EventType || got.MaxAttempts != before.MaxAttempts ||
+		!got.DeadlineAt.Equal(before.DeadlineAt) || got.Trigger != before.Trigger || got.Status != DeliveryRetrying || got.AttemptCount != 1 {
+		t.Fatalf("stored %+v", got)
+	}
+}
+
+// The per-webhook cap: a webhook at its cap gets nothing, one below gets
+// what is left of it, and the others fill the rest, soonest first.
+func TestClaimDuePerWebhookCap(t *testing.T) {
+	s := newStore(t)
+	now := t0
+	var slow []string
+	for i := range 6 {
+		slow = append(slow, addDeliveries(t, s, fmt.Sprintf("evt_s%d", i), now.Add(time.Duration(i)), "wh_slow")...)
+	}
+	fast := addDeliveries(t, s, "evt_f", now.Add(time.Second), "wh_a", "wh_b", "wh_c")
+	r := ClaimRequest{Now: now.Add(time.Minute), Lease: lease("tok", now.Add(time.Hour)), Limit: 4, PerWebhook: 2}
+
+	got := claimDue(t, s, r)
+	want := append(append([]string{}, slow[:2]...), fast[:2]...)
+	sort.Strings(want)
+	diff(t, "first claim", deliveryIDs(got), want)
+	r.Busy = map[string]int{"wh_slow": 2, "wh_a": 1, "wh_b": 1}
+	got = claimDue(t, s, r)
+	diff(t, "with wh_slow at its cap", deliveryIDs(got), fast[2:])
+	r.Busy = map[string]int{"wh_slow": 1}
+	got = claimDue(t, s, r)
+	diff(t, "with wh_slow one below", deliveryIDs(got), slow[2:3])
+}
+
+// ClaimDelivery says why it did not claim.
+func TestClaimDeliveryErrors(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	id := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	if _, err := s.ClaimDelivery(ctx, id, []string{DeliveryRetrying}, t0, lease("a", t0.Add(time.Minute))); !errors.Is(err, ErrNotClaimable) {
+		t.Fatalf("wrong status: %v", err)
+	}
+	d, err := s.ClaimDelivery(ctx, id, []string{DeliveryPending}, t0, lease("a", t0.Add(time.Minute)))
+	if err != nil || d.ID != id || !d.Leased(t0) {
+		t.Fatalf("claim: %+v, %v", d, err)
+	}
+	if _, err := s.ClaimDelivery(ctx, id, []string{DeliveryPending}, t0.Add(59*time.Second), lease("b", t0.Add(time.Hour))); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("leased: %v", err)
+	}
+	if _, err := s.ClaimDelivery(ctx, "dlv_nope", []string{DeliveryPending}, t0, lease("b", t0.Add(time.Hour))); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	if _, err := s.ClaimDelivery(ctx, id, []string{DeliveryPending}, t0.Add(time.Minute), lease("b", t0.Add(time.Hour))); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+// NextAttemptAt counts a delivery whose lease expired as due, and an
+// unexpired lease as the time its delivery may be due again.
+func TestNextAttemptAt(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	next := func(now time.Time) *time.Time {
+		t.Helper()
+		n, err := s.NextAttemptAt(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := next(t0); n != nil {
+		t.Fatalf("empty store: %v", n)
+	}
+	addDeliveries(t, s, "evt_a", t0, "wh_1")
+	addDeliveries(t, s, "evt_b", t0.Add(time.Hour), "wh_1")
+	claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("tok", t0.Add(45*time.Second)), Limit: 1})
+	if n := next(t0); n == nil || !n.Equal(t0.Add(45*time.Second)) {
+		t.Fatalf("with a live lease: %v, want its expiry", n)
+	}
+	if n := next(t0.Add(45 * time.Second)); n == nil || !n.Equal(t0) {
+		t.Fatalf("after the lease expired: %v, want the delivery's own due time", n)
+	}
+}
+
+// Two claimers racing (two engines, or a manual retry and the scheduler)
+// never take the same delivery while its lease is live.
+func TestClaimsRaceWithoutOverlap(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	const n = 200
+	var all []string
+	for i := range n / 4 {
+		all = append(all, addDeliveries(t, s, fmt.Sprintf("evt_%d", i), t0, "wh_1", "wh_2", "wh_3", "wh_4")...)
+	}
+	var mu sync.Mutex
+	owner := map[string]string{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				tok := fmt.Sprintf("w%d-%d", w, i)
+				var got []Delivery
+				if i%3 == 0 {
+					// One by one, as a manual retry does.
+					d, err := s.ClaimDelivery(ctx, all[(w*31+i)%n], []string{DeliveryPending}, t0, lease(tok, t0.Add(time.Hour)))
+					if err == nil {
+						got = []Delivery{*d}
+					} else if !errors.Is(err, ErrLeaseHeld) {
+						t.Error(err)
+						return
+					}
+				} else {
+					var err error
+					if got, err = s.ClaimDue(ctx, ClaimRequest{Now: t0, Lease: lease(tok, t0.Add(time.Hour)), Limit: 3}); err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+				}
+				mu.Lock()
+				for _, d := range got {
+					if prev, ok := owner[d.ID]; ok {
+						t.Errorf("%s claimed by %s and %s", d.ID, prev, tok)
+					}
+					owner[d.ID] = tok
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(owner) != n {
+		t.Fatalf("%d of %d deliveries claimed", len(owner), n)
+	}
+}
+
+// One process per SQLite database: a second open is refused, with a
+// message that says what to do, until the first closes.
+func TestSecondProcessRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	first, err := OpenSQLite(path, testCipher(t, testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenSQLite(path, testCipher(t, testKey))
+	if !errors.Is(err, ErrDatabaseInUse) {
+		t.Fatalf("second open: %v, want ErrDatabaseInUse", err)
+	}
+	want := fmt.Sprintf("the database is in use by another hookd process: %s is locked through %s.lock; stop the other hookd first (to run several hookd processes, use PostgreSQL)", path, path)
+	if err.Error() != want {
+		t.Fatalf("message:\n got %s\nwant %s", err, want)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openAt(t, path, testKey)
+}
+
+// Leases left by a process that died are released when the next one opens
+// the database (it holds the lock, so they cannot be anyone else's).
+func TestReopenReleasesDeadLeases(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s, err := OpenSQLite(path, testCipher(t, testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addDeliveries(t, s, "evt_a", t0, "wh_1")
+	claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("dead", t0.Add(time.Hour)), Limit: 1})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path, testKey)
+	if got := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("alive", t0.Add(time.Hour)), Limit: 1}); len(got) != 1 {
+		t.Fatalf("after reopening: %d claimed", len(got))
+	}
+}
