@@ -73,7 +73,8 @@ type Engine struct {
 	wake  chan struct{}
 	slots chan struct{} // a token per running attempt
 	mu    sync.Mutex
-	busy  map[string]int // running attempts per webhook, under mu
+	busy  map[string]int // running or reserved attempts per webhook, under mu
+	freed chan struct{}  // closed and replaced when a place frees, under mu
 
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
@@ -136,6 +137,7 @@ func New(cfg Config) *Engine {
 		wake:     make(chan struct{}, 1),
 		slots:    make(chan struct{}, cfg.Workers),
 		busy:     map[string]int{},
+		freed:    make(chan struct{}),
 	}
 }
 
@@ -211,26 +213,30 @@ func (e *Engine) loop(ctx context.Context) {
 			return
 		}
 		now := e.clock.Now()
-		wait := nextPrune.Sub(now)
+		until := nextPrune
 		next, err := e.store.NextAttemptAt(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("find next due delivery", "error", err)
-			wait = min(wait, time.Second)
+			until = now.Add(time.Second)
 		}
-		if next != nil {
-			wait = min(wait, next.Sub(now))
+		if next != nil && next.Before(until) {
+			until = *next
 		}
-		if wait <= 0 {
-			wait = idlePoll
+		if !until.After(now) {
+			until = now.Add(idlePoll)
 		}
-		timer := e.clock.NewTimer(wait)
+		// The wait is measured from the clock as it is now, not from the now
+		// read before the query: a (fake) clock moved in between must not
+		// push the wake-up past the time it is for.
+		timer := e.clock.NewTimer(until.Sub(e.clock.Now()))
 		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-e.wake:
-			timer.Stop()
 		case <-timer.Chan():
+		case <-e.wake:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+		if ctx.Err() != nil {
+			return
 		}
 	}
 }
@@ -255,9 +261,17 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 	}
 	now := e.clock.Now()
 	lease := e.newLease(now)
+	// The per-webhook counts are read and raised under one lock with the
+	// claim, so that a manual attempt reserving its place at the same time
+	// cannot take a webhook past its cap.
+	e.mu.Lock()
 	claimed, err := e.store.ClaimDue(ctx, store.ClaimRequest{
-		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: e.busySnapshot(),
+		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: e.busy,
 	})
+	for _, d := range claimed {
+		e.busy[d.WebhookID]++
+	}
+	e.mu.Unlock()
 	for range n - len(claimed) {
 		<-e.slots
 	}
@@ -269,7 +283,6 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 	}
 	for _, d := range claimed {
 		e.wg.Add(1)
-		e.hold(d.WebhookID)
 		go func() {
 			defer e.wg.Done()
 			defer e.release(d.WebhookID)
@@ -290,43 +303,58 @@ func (e *Engine) tryAcquire() bool {
 	}
 }
 
-// acquire waits for a free worker, for manual attempts.
-func (e *Engine) acquire(ctx context.Context) error {
+// reserve waits, for a manual attempt, until the webhook is below its cap
+// and then for a free worker, and holds both; release gives them back.
+func (e *Engine) reserve(ctx context.Context, webhookID string) error {
+	for {
+		e.mu.Lock()
+		if e.busy[webhookID] < e.cfg.PerWebhook {
+			e.busy[webhookID]++
+			e.mu.Unlock()
+			break
+		}
+		freed := e.freed
+		e.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	select {
 	case e.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
+		e.unreserve(webhookID)
 		return ctx.Err()
 	}
 }
 
-// hold counts a running attempt of webhookID; release undoes it and frees
-// its worker.
-func (e *Engine) hold(webhookID string) {
-	e.mu.Lock()
-	e.busy[webhookID]++
-	e.mu.Unlock()
+// release ends an attempt: its webhook's count goes down and its worker
+// is free.
+func (e *Engine) release(webhookID string) {
+	wasCapped := e.unreserve(webhookID)
+	<-e.slots
+	if wasCapped {
+		// The scheduler may be sleeping on work of this webhook that it
+		// left because of the cap. (A worker freed for other work needs no
+		// wake-up: the scheduler waits for free workers before it sleeps.)
+		e.Wake()
+	}
 }
 
-func (e *Engine) release(webhookID string) {
+// unreserve gives back a webhook's place and reports whether the webhook
+// was at its cap.
+func (e *Engine) unreserve(webhookID string) bool {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	wasCapped := e.busy[webhookID] >= e.cfg.PerWebhook
 	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
 		delete(e.busy, webhookID)
 	}
-	e.mu.Unlock()
-	<-e.slots
-	// Work of a webhook that was at its cap may be waiting for this.
-	e.Wake()
-}
-
-func (e *Engine) busySnapshot() map[string]int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make(map[string]int, len(e.busy))
-	for k, v := range e.busy {
-		out[k] = v
-	}
-	return out
+	close(e.freed) // wakes every reserve waiting for a place
+	e.freed = make(chan struct{})
+	return wasCapped
 }
 
 // newLease is a fresh claim token, valid for an attempt's longest run and

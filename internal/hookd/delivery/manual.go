@@ -40,23 +40,20 @@ func (e *Engine) Test(ctx context.Context, webhookID, eventType string) (Outcome
 	ev := &store.Event{ID: id, Type: et.Type, GroupID: wh.GroupID, Body: body, CreatedAt: now}
 	d := e.newDelivery(wh.ID, ev, now, store.TriggerTest)
 	d.IsTest, d.MaxAttempts, d.NextAttemptAt = true, 1, nil // never scheduled
-	// A worker first, like every attempt, so that Workers bounds these too;
-	// then the delivery, so that a caller who gives up while waiting leaves
-	// nothing behind.
-	if err := e.acquire(ctx); err != nil {
+	// A worker first, like every attempt, so that Workers and the
+	// webhook's cap bound these too; then the delivery, so that a caller who
+	// gives up while waiting leaves nothing behind.
+	if err := e.reserve(ctx, wh.ID); err != nil {
 		return Outcome{}, err
 	}
+	defer e.release(wh.ID)
 	if _, err := e.store.CreateEvent(ctx, ev, []store.Delivery{d}); err != nil {
-		<-e.slots
 		return Outcome{}, err
 	}
 	claimed, lease, err := e.claim(ctx, d.ID, store.DeliveryPending)
 	if err != nil {
-		<-e.slots
 		return Outcome{}, err
 	}
-	e.hold(claimed.WebhookID)
-	defer e.release(claimed.WebhookID)
 	return e.runAttempt(ctx, claimed, lease.Token, store.AttemptManual), nil
 }
 
@@ -96,13 +93,13 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 		return nil, fmt.Errorf("%w: retry later", ErrBusy)
 	}
 	// A worker first, then the claim, as for scheduled attempts: the
-	// caller waits while every worker is busy.
-	if err := e.acquire(ctx); err != nil {
+	// caller waits while every worker, or its webhook's cap, is busy.
+	if err := e.reserve(ctx, d.WebhookID); err != nil {
 		return nil, err
 	}
 	claimed, lease, err := e.claim(ctx, d.ID, store.DeliveryRetrying, store.DeliveryDeadLettered)
 	if err != nil {
-		<-e.slots
+		e.release(d.WebhookID)
 		switch {
 		case errors.Is(err, store.ErrLeaseHeld):
 			return nil, fmt.Errorf("%w: retry later", ErrBusy)
@@ -114,7 +111,6 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	// The caller gets the delivery as claimed; the attempt works on its own
 	// copy (sharing one would race with the caller reading it).
 	snapshot := *claimed
-	e.hold(claimed.WebhookID)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,6 +136,7 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 	}
 
 	done := make(chan struct{})
+	var manual atomic.Int64 // manual retries accepted
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { // time races: retries (5 s, then 1 min) come due quickly
@@ -157,7 +159,9 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 			default:
 			}
 			for _, d := range e.deliveries(ids[i%hooks], "?status=retrying&limit=5") {
-				e.retryRacing(d.ID)
+				if e.retryRacing(d.ID) {
+					manual.Add(1)
+				}
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -199,6 +203,9 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 	if w.received < hooks*events*3 {
 		t.Errorf("%d requests, want at least 3 per delivery (%d)", w.received, hooks*events*3)
 	}
+	if manual.Load() == 0 {
+		t.Error("no manual retry was accepted: nothing raced the scheduler")
+	}
 	if w.maxTotal > workers || w.maxPerHook > perWebhook {
 		t.Errorf("at most %d requests at once (workers %d), %d of one webhook (cap %d)", w.maxTotal, workers, w.maxPerHook, perWebhook)
 	}
@@ -207,12 +214,13 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 			t.Errorf("log: %s", line)
 		}
 	}
-	t.Logf("%d requests, %d recorded attempts, at most %d at once", w.received, recorded, w.maxTotal)
+	t.Logf("%d requests, %d recorded attempts, %d manual retries, at most %d at once", w.received, recorded, manual.Load(), w.maxTotal)
 }
 
 // retryRacing asks for a manual retry that may lose its race: the delivery
-// may be attempted right now (409, busy) or may have moved on (409).
-func (e *env) retryRacing(id string) {
+// may be attempted right now (409, busy) or may have moved on (409). It
+// reports whether the retry was accepted.
+func (e *env) retryRacing(id string) bool {
 	e.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.s.URL+"/v1/deliveries/"+id+"/retry", nil)
 	if err != nil {
@@ -227,6 +235,7 @@ func (e *env) retryRacing(id string) {
 	if res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusConflict {
 		e.t.Errorf("retry %s: %d", id, res.StatusCode)
 	}
+	return res.StatusCode == http.StatusAccepted
 }
 
 // One endpoint that hangs holds at most its cap of workers: the nine
