@@ -60,7 +60,7 @@ var migrations = []migration{
 			) STRICT`,
 			`CREATE INDEX webhooks_created ON webhooks (created_at, id)`,
 			`CREATE INDEX webhooks_group_created ON webhooks (group_id, created_at, id)`,
-			// Every publish lists the account-scope webhooks.
+			// Lists filtered by scope (publishing used it before migration 4).
 			`CREATE INDEX webhooks_scope_created ON webhooks (scope, created_at, id)`,
 
 			`CREATE TABLE api_keys (
