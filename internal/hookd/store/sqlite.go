@@ -319,16 +319,16 @@ func decodeCursor(kind, s string) (cursor, error) {
 
 // listQuery describes one keyset-paginated list.
 type listQuery[T any] struct {
-	kind  string // cursor kind
-	query string // SELECT ... FROM table, without WHERE
-	where []string
-	args  []any
-	scan  func(*sql.Rows) (T, error)
-	keyOf func(*T) (time.Time, string)
+	kind   string // cursor kind
+	query  string // SELECT ... FROM table, without WHERE
+	where  []string
+	args   []any
+	scan   func(*sql.Rows) (T, error)
+	keyOf  func(*T) (time.Time, string)
+	source querier
 	// skip, when set, may leave out a row whose scan failed (the value
 	// then holds its key only) instead of failing the list.
-	skip   func(ctx context.Context, v *T, err error) bool
-	source querier
+	skip func(ctx context.Context, v *T, err error) bool
 }
 
 // run returns one page ordered by (created_at, id). Keyset pagination
