@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,4 +131,30 @@ func TestPatternsCovering(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzPatternsCovering: for any type and pattern, MatchEvent accepts the
+// pattern exactly when PatternsCovering lists it, so a store that looks
+// patterns up in that list finds the webhooks MatchEvent would.
+//
+//	go test -fuzz FuzzPatternsCovering -fuzztime 30s ./internal/rules/
+func FuzzPatternsCovering(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"transfer.created", "*"}, {"transfer.created", "transfer.*"}, {"transfer.created", "transfers.*"},
+		{"a.b.c", "a.b.*"}, {"a.b.c", "a.*"}, {"a..b", "a..*"}, {".x", ".*"}, {"x.", "x.*"},
+		{"*", "*"}, {"*.x", "*.*"}, {"", ""}, {"", "*"}, {"transfer", "transfer.*"}, {"é.ü", "é.*"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, typ, pattern string) {
+		covering := rules.PatternsCovering(typ)
+		if got, want := slices.Contains(covering, pattern), rules.MatchEvent(pattern, typ); got != want {
+			t.Fatalf("MatchEvent(%q, %q) = %v, but PatternsCovering(%q) = %q", pattern, typ, want, typ, covering)
+		}
+		for _, p := range covering {
+			if !rules.MatchEvent(p, typ) {
+				t.Fatalf("PatternsCovering(%q) holds %q, which MatchEvent rejects", typ, p)
+			}
+		}
+	})
 }

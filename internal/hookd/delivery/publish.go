@@ -63,15 +63,12 @@ func (e *Engine) Publish(ctx context.Context, ne NewEvent) (Published, error) {
 	}
 	ev := &store.Event{ID: ne.ID, Type: ne.Type, GroupID: ne.GroupID, Body: body, Fingerprint: ne.Fingerprint, CreatedAt: now}
 
-	hooks, err := e.subscribers(ctx, ne.Type, ne.GroupID)
-	if err != nil {
-		return Published{}, err
-	}
-	deliveries := make([]store.Delivery, len(hooks))
-	for i, wh := range hooks {
-		deliveries[i] = e.newDelivery(wh.ID, ev, now, store.TriggerEvent)
-	}
-	existing, err := e.store.CreateEvent(ctx, ev, deliveries)
+	// The store finds the subscribers and writes the deliveries in one
+	// transaction, from an index of patterns: no webhook is decrypted, and
+	// one created just before is not missed.
+	n, existing, err := e.store.PublishEvent(ctx, ev, func(webhookID string) store.Delivery {
+		return e.newDelivery(webhookID, ev, now, store.TriggerEvent)
+	})
 	if errors.Is(err, store.ErrEventExists) {
 		if existing.Fingerprint != ne.Fingerprint {
 			return Published{}, ErrEventConflict
@@ -85,11 +82,11 @@ func (e *Engine) Publish(ctx context.Context, ne NewEvent) (Published, error) {
 	if err != nil {
 		return Published{}, err
 	}
-	e.cfg.Observer.EventPublished(len(deliveries))
-	if len(deliveries) > 0 {
+	e.cfg.Observer.EventPublished(n)
+	if n > 0 {
 		e.Wake()
 	}
-	return Published{EventID: ev.ID, Deliveries: len(deliveries)}, nil
+	return Published{EventID: ev.ID, Deliveries: n}, nil
 }
 
 func (e *Engine) newDelivery(webhookID string, ev *store.Event, now time.Time, trigger string) store.Delivery {
@@ -99,39 +96,6 @@ func (e *Engine) newDelivery(webhookID string, ev *store.Event, now time.Time, t
 		Status: store.DeliveryPending, MaxAttempts: MaxAttempts, CreatedAt: now,
 		NextAttemptAt: &next, DeadlineAt: now.Add(Budget), Trigger: trigger,
 	}
-}
-
-// subscribers are the active webhooks whose events match: every account
-// webhook, and the group webhooks of the event's group.
-func (e *Engine) subscribers(ctx context.Context, eventType, groupID string) ([]store.Webhook, error) {
-	var out []store.Webhook
-	scan := func(f store.WebhookFilter) error {
-		page := store.Page{Limit: 1000}
-		for {
-			hooks, next, err := e.store.ListWebhooks(ctx, f, page)
-			if err != nil {
-				return err
-			}
-			for _, wh := range hooks {
-				if wh.Active && wh.Status != store.StatusAutoDisabled && subscribes(wh.Events, eventType) {
-					out = append(out, wh)
-				}
-			}
-			if next == "" {
-				return nil
-			}
-			page.Cursor = next
-		}
-	}
-	if err := scan(store.WebhookFilter{Scope: store.ScopeAccount}); err != nil {
-		return nil, err
-	}
-	if groupID != "" {
-		if err := scan(store.WebhookFilter{Scope: store.ScopeGroup, GroupID: groupID}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 func subscribes(patterns []string, eventType string) bool {

@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
 	}
+	st.SetLogger(log)
 	s := &Server{Store: st, Catalog: cat, log: log}
 	apiKeyHash := ""
 	if cfg.APIKey != "" {

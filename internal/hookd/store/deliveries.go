@@ -139,6 +139,10 @@ type DeliveryStore interface {
 	// When an event with ev.ID exists, nothing is written and the stored
 	// event is returned with ErrEventExists.
 	CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error)
+	// PublishEvent stores ev and one delivery (made by newDelivery) per
+	// deliverable webhook subscribed to it, found in the same transaction;
+	// it returns their number, or the stored event with ErrEventExists.
+	PublishEvent(ctx context.Context, ev *Event, newDelivery func(webhookID string) Delivery) (int, *Event, error)
 	GetEvent(ctx context.Context, id string) (*Event, error)
 	CountEventDeliveries(ctx context.Context, eventID string) (int, error)
 

@@ -60,7 +60,7 @@ var migrations = []migration{
 			) STRICT`,
 			`CREATE INDEX webhooks_created ON webhooks (created_at, id)`,
 			`CREATE INDEX webhooks_group_created ON webhooks (group_id, created_at, id)`,
-			// Every publish lists the account-scope webhooks.
+			// Lists filtered by scope (publishing used it before migration 4).
 			`CREATE INDEX webhooks_scope_created ON webhooks (scope, created_at, id)`,
 
 			`CREATE TABLE api_keys (
@@ -80,8 +80,9 @@ var migrations = []migration{
 			`CREATE INDEX idempotency_created ON idempotency (created_at)`,
 		},
 	},
-	deliveriesMigration, // version 2, in sqlite_deliveries.go
-	leasesMigration,     // version 3, in sqlite_claims.go
+	deliveriesMigration,    // version 2, in sqlite_deliveries.go
+	leasesMigration,        // version 3, in sqlite_claims.go
+	subscriptionsMigration, // version 4, in sqlite_subscriptions.go
 }
 
 // latestVersion is the schema version this binary writes.
@@ -105,10 +106,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if latest := latestVersion(); current > latest {
 		return fmt.Errorf("database schema version %d is newer than this hookd (max %d); upgrade hookd", current, latest)
 	}
+	// Every step not recorded yet runs, not only those above the highest
+	// recorded one: steps written in parallel may be numbered before a step
+	// that a database already holds (it ran 4 before 3 was merged), and
+	// applyMigration skips a recorded step by itself.
 	for _, m := range migrations {
-		if m.version <= current {
-			continue
-		}
 		if err := applyMigration(ctx, db, m); err != nil {
 			return fmt.Errorf("migrate database to version %d (%s): %w", m.version, m.name, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,6 +43,7 @@ type SQLite struct {
 	writer *sql.DB
 	reader *sql.DB
 	cipher *secrets.Cipher
+	log    *slog.Logger // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once
 	closeErr  error
@@ -354,6 +356,9 @@ type listQuery[T any] struct {
 	scan   func(*sql.Rows) (T, error)
 	keyOf  func(*T) (time.Time, string)
 	source querier
+	// skip, when set, may leave out a row whose scan failed (the value
+	// then holds its key only) instead of failing the list.
+	skip func(ctx context.Context, v *T, err error) bool
 }
 
 // run returns one page ordered by (created_at, id). Keyset pagination
@@ -385,21 +390,33 @@ func (l listQuery[T]) run(ctx context.Context, p Page) ([]T, string, error) {
 	}
 	defer rows.Close()
 	out := make([]T, 0, min(limit, 64))
-	for rows.Next() {
+	// The page ends after its limit-th row, left out or not, so a skipped
+	// row is neither returned again nor lets the next page skip others.
+	var (
+		more   bool
+		lastT  time.Time
+		lastID string
+	)
+	for n := 0; rows.Next(); n++ {
+		if n == limit {
+			more = true
+			break
+		}
 		v, err := l.scan(rows)
-		if err != nil {
+		if err != nil && (l.skip == nil || !l.skip(ctx, &v, err)) {
 			return nil, "", err
 		}
-		out = append(out, v)
+		lastT, lastID = l.keyOf(&v)
+		if err == nil {
+			out = append(out, v)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", l.kind, err)
 	}
 	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		t, id := l.keyOf(&out[limit-1])
-		next = encodeCursor(l.kind, t, id)
+	if more {
+		next = encodeCursor(l.kind, lastT, lastID)
 	}
 	return out, next, nil
 }

@@ -147,21 +147,9 @@ const eventColumns = `id, type, group_id, body, fingerprint, created_at`
 func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
 	var existing *Event
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		found, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, ev.ID))
-		if err == nil {
-			existing = found
-			return ErrEventExists
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read event: %w", err)
-		}
-		var groupID any
-		if ev.GroupID != "" {
-			groupID = ev.GroupID
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES (?,?,?,?,?,?)`,
-			ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt)); err != nil {
-			return fmt.Errorf("insert event: %w", err)
+		var err error
+		if existing, err = insertEvent(ctx, tx, ev); err != nil {
+			return err
 		}
 		for i := range deliveries {
 			if err := insertDelivery(ctx, tx, &deliveries[i]); err != nil {
@@ -171,6 +159,27 @@ func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delive
 		return nil
 	})
 	return existing, err
+}
+
+// insertEvent stores ev, or returns the stored event with ErrEventExists
+// when its id is taken.
+func insertEvent(ctx context.Context, tx *sql.Tx, ev *Event) (*Event, error) {
+	found, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, ev.ID))
+	if err == nil {
+		return found, ErrEventExists
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	var groupID any
+	if ev.GroupID != "" {
+		groupID = ev.GroupID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES (?,?,?,?,?,?)`,
+		ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt)); err != nil {
+		return nil, fmt.Errorf("insert event: %w", err)
+	}
+	return nil, nil
 }
 
 func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {

@@ -36,10 +36,14 @@ func appliedMigrations(t *testing.T, s *SQLite) []migrationRow {
 }
 
 func TestMigrationsWellFormed(t *testing.T) {
+	// Versions go up in the order the steps run. A gap is allowed: steps
+	// are numbered when they are written, and merged in parallel.
+	prev := 0
 	for i, m := range migrations {
-		if m.version != i+1 {
-			t.Errorf("migration %d has version %d; versions must count up from 1", i, m.version)
+		if m.version <= prev {
+			t.Errorf("migration %d has version %d, after %d; versions must go up from 1", i, m.version, prev)
 		}
+		prev = m.version
 		if len(m.stmts) == 0 {
 			t.Errorf("migration %d is empty", m.version)
 		}
@@ -109,8 +113,10 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	if _, err := s.GetWebhook(t.Context(), "wh_1"); !errors.Is(err, secrets.ErrDecrypt) {
 		t.Errorf("GetWebhook with another key = %v, want ErrDecrypt", err)
 	}
-	if _, _, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{}); !errors.Is(err, secrets.ErrDecrypt) {
-		t.Errorf("ListWebhooks with another key = %v, want ErrDecrypt", err)
+	// A list leaves out (and logs) what it cannot read rather than failing
+	// for every row: see TestListWebhooksSkipsUnreadable.
+	if page, next, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{}); err != nil || len(page) != 0 || next != "" {
+		t.Errorf("ListWebhooks with another key = %d webhooks, %q, %v; want none", len(page), next, err)
 	}
 	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); !errors.Is(err, secrets.ErrDecrypt) {
 		t.Errorf("BeginIdempotent with another key = %v, want ErrDecrypt", err)

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+)
+
+// SetLogger sets where the store reports what it skips (an unreadable row
+// in a list); call it before using the store. Unset, it is slog.Default().
+func (s *SQLite) SetLogger(l *slog.Logger) { s.log = l }
+
+func (s *SQLite) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.Default()
+	}
+	return s.log
+}
+
+// skipUnreadableWebhook decides what a list does with a row that failed to
+// scan: a webhook whose sealed values do not decrypt (another key, a damaged
+// blob) is logged and left out, so that one bad row cannot make every list
+// fail; any other error fails the list. The log names the webhook and the
+// column, never a value.
+func (s *SQLite) skipUnreadableWebhook(ctx context.Context, w *Webhook, err error) bool {
+	if !errors.Is(err, secrets.ErrDecrypt) || w.ID == "" {
+		return false
+	}
+	s.logger().ErrorContext(ctx, "webhook left out of a list: its sealed values do not decrypt (wrong encryption key or damaged data); GET answers 500 for it until it is deleted",
+		"webhook_id", w.ID, "error", err)
+	return true
+}
