@@ -10,10 +10,16 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
-// ErrKeyFileMissing: the database holds data and no key was given, neither
-// in HOOKD_ENCRYPTION_KEY nor in the key file beside the database. A wrong
-// key is store.ErrWrongEncryptionKey.
-var ErrKeyFileMissing = errors.New("the encryption key file is missing")
+// Typed start-up refusals of New; callers test them with errors.Is.
+var (
+	// ErrKeyFileMissing: the database holds data and no key was given,
+	// neither in HOOKD_ENCRYPTION_KEY nor in the key file beside the
+	// database.
+	ErrKeyFileMissing = errors.New("the encryption key file is missing")
+	// ErrWrongEncryptionKey: the key given does not open the database's
+	// secrets (the store's error, named here for New's callers).
+	ErrWrongEncryptionKey = store.ErrWrongEncryptionKey
+)
 
 // keyError is a start-up refusal with a message for the operator (which
 // key is at fault, and what to do) that still matches its typed error.

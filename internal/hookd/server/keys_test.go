@@ -11,7 +11,6 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 func newKey(b byte) string {
@@ -74,7 +73,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := server.New(t.Context(), server.Config{DBPath: db})
-	if !errors.Is(err, store.ErrWrongEncryptionKey) {
+	if !errors.Is(err, server.ErrWrongEncryptionKey) {
 		t.Fatalf("New with another key file = %v, want ErrWrongEncryptionKey", err)
 	}
 	want := "the key file " + keyFile + " does not open the database " + db + " (its secrets were sealed with another key): " +
@@ -87,7 +86,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 func TestWrongEnvKeyRefused(t *testing.T) {
 	db, keyFile := startAndStop(t, "")
 	_, err := server.New(t.Context(), server.Config{DBPath: db, EncryptionKey: newKey(3)})
-	if !errors.Is(err, store.ErrWrongEncryptionKey) {
+	if !errors.Is(err, server.ErrWrongEncryptionKey) {
 		t.Fatalf("New with another HOOKD_ENCRYPTION_KEY = %v, want ErrWrongEncryptionKey", err)
 	}
 	want := "HOOKD_ENCRYPTION_KEY does not open the database " + db + " (its secrets were sealed with another key): " +
@@ -100,7 +99,7 @@ func TestWrongEnvKeyRefused(t *testing.T) {
 	_, err = server.New(t.Context(), server.Config{DBPath: db, EncryptionKey: newKey(5)})
 	want = "HOOKD_ENCRYPTION_KEY does not open the database " + db + " (its secrets were sealed with another key): " +
 		"set HOOKD_ENCRYPTION_KEY to the key the database was created with"
-	if !errors.Is(err, store.ErrWrongEncryptionKey) || err.Error() != want {
+	if !errors.Is(err, server.ErrWrongEncryptionKey) || err.Error() != want {
 		t.Errorf("without a key file:\n got %v\nwant %s", err, want)
 	}
 }
