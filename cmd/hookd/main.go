@@ -70,12 +70,13 @@ commands:
 }
 
 type serveFlags struct {
-	addr, db, apiKey, catalog, logLevel, logFormat string
-	allowPrivate                                   bool
-	rateLimit                                      float64
-	rateBurst, workers                             int
-	retention                                      time.Duration
-	perWebhook                                     int
+	addr, metricsAddr, db, apiKey, catalog string
+	logLevel, logFormat                    string
+	allowPrivate                           bool
+	rateLimit                              float64
+	rateBurst, workers                     int
+	retention                              time.Duration
+	perWebhook                             int
 }
 
 // parseServeFlags reads flags; each has an environment twin HOOKD_<NAME>
@@ -89,6 +90,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		fs.StringVar(p, name, envOr(name, def), help+" (env "+envName(name)+")")
 	}
 	str(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	str(&f.metricsAddr, "metrics-addr", "", "address of a separate listener serving GET /metrics without an API key; when empty, /metrics is served on --addr and requires the API key")
 	str(&f.db, "db", "./hookd.db", "SQLite database file; its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set")
 	str(&f.apiKey, "api-key", "", "the API key clients must send; when empty, keys stored in the database apply and a first one is generated and printed once")
 	str(&f.catalog, "catalog", "", "JSON file replacing the built-in event catalog")
@@ -174,7 +176,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	s, err := server.New(ctx, server.Config{
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
-		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook, Retention: f.retention,
+		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
+		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "",
 		Version: version, Logger: log,
 	})
 	if err != nil {
@@ -189,8 +192,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		_ = s.Shutdown(context.Background())
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
-	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "db", f.db, "allow_private_destinations", f.allowPrivate)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	serving := 1
+	metricsAddr := ""
+	if f.metricsAddr != "" {
+		mln, err := net.Listen("tcp", f.metricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			_ = s.Shutdown(context.Background())
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", f.metricsAddr, err)
+		}
+		metricsAddr = mln.Addr().String()
+		serving++
+		go func() { errc <- s.ServeMetrics(mln) }()
+	}
+	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "db", f.db, "allow_private_destinations", f.allowPrivate)
 	go func() { errc <- s.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -206,5 +222,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	// Serve returns nil once Shutdown closed it; anything else is a failure
 	// that happened while shutting down.
-	return <-errc
+	var errs []error
+	for range serving {
+		errs = append(errs, <-errc)
+	}
+	return errors.Join(errs...)
 }

@@ -81,11 +81,12 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("HOOKD_ALLOW_PRIVATE_DESTINATIONS", "true")
 	t.Setenv("HOOKD_RATE_LIMIT", "5")
 	t.Setenv("HOOKD_CATALOG", "/etc/hookd/catalog.json")
+	t.Setenv("HOOKD_METRICS_ADDR", "127.0.0.1:9100")
 	f, err := parseServeFlags([]string{"--addr", "127.0.0.1:7777", "--workers", "3"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.addr != "127.0.0.1:7777" || f.retention != 48*time.Hour || !f.allowPrivate || f.rateLimit != 5 || f.workers != 3 || f.catalog != "/etc/hookd/catalog.json" || f.db != "./hookd.db" {
+	if f.addr != "127.0.0.1:7777" || f.metricsAddr != "127.0.0.1:9100" || f.retention != 48*time.Hour || !f.allowPrivate || f.rateLimit != 5 || f.workers != 3 || f.catalog != "/etc/hookd/catalog.json" || f.db != "./hookd.db" {
 		t.Fatalf("flags %+v", f)
 	}
 	t.Setenv("HOOKD_RETENTION", "a month")
@@ -101,7 +102,9 @@ type process struct {
 	mu    sync.Mutex
 	lines []string
 	addr  chan string
-	exit  chan error
+	// metricsAddr is the --metrics-addr listener's address, "" without one.
+	metricsAddr chan string
+	exit        chan error
 }
 
 func startHookd(t *testing.T, args ...string) *process {
@@ -115,7 +118,7 @@ func startHookd(t *testing.T, args ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{t: t, cmd: cmd, addr: make(chan string, 1), exit: make(chan error, 1)}
+	p := &process{t: t, cmd: cmd, addr: make(chan string, 1), metricsAddr: make(chan string, 1), exit: make(chan error, 1)}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -124,10 +127,12 @@ func startHookd(t *testing.T, args ...string) *process {
 			p.lines = append(p.lines, line)
 			p.mu.Unlock()
 			var rec struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
+				Msg         string `json:"msg"`
+				Addr        string `json:"addr"`
+				MetricsAddr string `json:"metrics_addr"`
 			}
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "hookd started" {
+				p.metricsAddr <- rec.MetricsAddr
 				p.addr <- rec.Addr
 			}
 		}

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -42,6 +43,14 @@ type Config struct {
 
 	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
 	IdempotencyTTL time.Duration
+
+	// Requests is told about every request (nil: nobody).
+	Requests RequestObserver
+	// Metrics, when set, is served at GET /metrics behind the API key.
+	Metrics http.Handler
+	// Ready says why hookd cannot do its work, nil when it can; GET /readyz
+	// answers 503 with its message. Nil: always ready.
+	Ready func(context.Context) error
 }
 
 // API is the http.Handler of the Hooks API.
@@ -52,7 +61,14 @@ type API struct {
 	limits  *limiters
 	handler http.Handler
 	catalog []byte // the catalog response, encoded once
+
+	// The muxes and webhook actions, kept to name a request's route (routeOf).
+	root, authed *http.ServeMux
+	actions      map[string]methods
 }
+
+// patternWebhookActions serves several documented paths, by action.
+const patternWebhookActions = "/v1/webhooks/{webhook_id}/{action}"
 
 // New builds the API handler.
 func New(cfg Config) (*API, error) {
@@ -100,6 +116,10 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) routes() http.Handler {
+	a.actions = map[string]methods{
+		"deliveries": {http.MethodGet: a.listDeliveries},
+		"test":       {http.MethodPost: a.idempotent(a.testWebhook)},
+	}
 	authed := http.NewServeMux()
 	for pattern, m := range map[string]methods{
 		"/v1/groups":                              {http.MethodGet: a.listGroups, http.MethodPost: a.idempotent(a.createGroup)},
@@ -114,10 +134,7 @@ func (a *API) routes() http.Handler {
 		// /v1/webhooks/{webhook_id}/deliveries against
 		// /v1/webhooks/group/{group_id}, but it ranks the latter above a
 		// wildcard action.
-		"/v1/webhooks/{webhook_id}/{action}": a.webhookActions(map[string]methods{
-			"deliveries": {http.MethodGet: a.listDeliveries},
-			"test":       {http.MethodPost: a.idempotent(a.testWebhook)},
-		}),
+		patternWebhookActions:                 a.webhookActions(a.actions),
 		"/v1/events":                          {http.MethodPost: a.idempotent(a.createEvent)},
 		"/v1/deliveries/{delivery_id}":        {http.MethodGet: a.getDelivery},
 		"/v1/deliveries/{delivery_id}/retry":  {http.MethodPost: a.idempotent(a.retryDelivery)},
@@ -125,14 +142,21 @@ func (a *API) routes() http.Handler {
 	} {
 		authed.Handle(pattern, m)
 	}
+	if a.cfg.Metrics != nil {
+		authed.Handle("/metrics", methods{http.MethodGet: a.cfg.Metrics.ServeHTTP})
+	}
 	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 
 	root := http.NewServeMux()
 	root.Handle("/v1/health", methods{http.MethodGet: a.health})
+	// Probes of orchestrators and load balancers carry no API key.
+	root.Handle("/healthz", methods{http.MethodGet: a.healthz})
+	root.Handle("/readyz", methods{http.MethodGet: a.readyz})
 	root.Handle("/", a.withAuth(a.withRateLimit(authed)))
-	return a.withRequestID(a.withLogging(root))
+	a.root, a.authed = root, authed
+	return a.withRequestID(a.withMetrics(a.withLogging(root)))
 }
 
 // webhookActions routes /v1/webhooks/{webhook_id}/{action} by action.

@@ -22,6 +22,7 @@ const (
 	codeValidationFailed           = "validation_failed"
 	codeRateLimited                = "rate_limited"
 	codeInternalError              = "internal_error"
+	codeNotReady                   = "not_ready"
 	problemTypeBase                = "https://hookd.dev/problems/"
 	contentTypeJSON                = "application/json"
 	contentTypeProblem             = "application/problem+json"
@@ -71,6 +72,7 @@ var titles = map[string]string{
 	codeValidationFailed:     "Validation failed",
 	codeRateLimited:          "Rate limited",
 	codeInternalError:        "Internal error",
+	codeNotReady:             "Not ready",
 }
 
 func newProblem(status int, code, format string, args ...any) *problem {

@@ -78,26 +78,39 @@ func ParseKey(s string) ([]byte, error) {
 }
 
 // LoadOrCreateKeyFile reads the key at path, or creates it with a fresh key
-// and mode 0600 when it does not exist. It refuses a key file that others can
-// read, since whoever holds it can decrypt every secret in the database.
+// and mode 0600 when it does not exist.
 func LoadOrCreateKeyFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	key, err := LoadKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, KeySize)
-		_, _ = rand.Read(key)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create key file %s: %w", path, err)
-		}
-		if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("write key file %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("write key file %s: %w", path, err)
-		}
-		return key, nil
+		return CreateKeyFile(path)
 	}
+	return key, err
+}
+
+// CreateKeyFile writes a fresh key to path with mode 0600; it fails when
+// the file exists, so that it never replaces a key.
+func CreateKeyFile(path string) ([]byte, error) {
+	key := make([]byte, KeySize)
+	_, _ = rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create key file %s: %w", path, err)
+	}
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("write key file %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write key file %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// LoadKeyFile reads the key at path; a missing file is an error that wraps
+// fs.ErrNotExist. It refuses a key file that others can read, since whoever
+// holds it can decrypt every secret in the database.
+func LoadKeyFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read key file %s: %w", path, err)
 	}

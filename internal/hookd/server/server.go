@@ -17,6 +17,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/metrics"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -29,7 +30,9 @@ type Config struct {
 	// are none (see Server.GeneratedAPIKey).
 	APIKey string
 	// EncryptionKey (base64 of 32 bytes) encrypts secrets at rest. When empty
-	// the key is read from, or created in, DBPath + ".key" with mode 0600.
+	// the key is read from KeyFilePath(DBPath), and created there (mode 0600)
+	// only for a database that holds no data. Either way a key that does not
+	// open the database's secrets stops New (see openStore).
 	EncryptionKey            string
 	CatalogPath              string
 	AllowPrivateDestinations bool
@@ -44,6 +47,10 @@ type Config struct {
 	DeliveryPerWebhook int
 	// AttemptTimeout bounds one delivery attempt (default 15 s).
 	AttemptTimeout time.Duration
+	// MetricsOwnListener moves GET /metrics off the API listener, where it
+	// requires the API key, to the handler ServeMetrics serves without one
+	// (--metrics-addr).
+	MetricsOwnListener bool
 	// Jitter replaces the retry schedule's random jitter (tests).
 	Jitter  delivery.Jitter
 	Version string
@@ -56,13 +63,16 @@ type Server struct {
 	Store   delivery.Store
 	Engine  *delivery.Engine
 	Catalog *catalog.Catalog
+	Metrics *metrics.Metrics
 	// GeneratedAPIKey is the key created at this start, "" otherwise. It is
 	// shown once and only its hash is stored.
 	GeneratedAPIKey string
 
-	handler http.Handler
-	http    *http.Server
-	log     *slog.Logger
+	db          *store.SQLite
+	handler     http.Handler
+	http        *http.Server
+	metricsHTTP *http.Server
+	log         *slog.Logger
 }
 
 // New opens the database and prepares the API; it does not listen yet.
@@ -85,20 +95,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("event catalog: %w", err)
 		}
 	}
-	key, err := encryptionKey(cfg)
+	st, err := openStore(cfg)
 	if err != nil {
 		return nil, err
-	}
-	c, err := secrets.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.OpenSQLite(cfg.DBPath, c)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
 	}
 	st.SetLogger(log)
-	s := &Server{Store: st, Catalog: cat, log: log}
+	s := &Server{Store: st, Catalog: cat, db: st, log: log}
+	s.Metrics = metrics.New(metrics.Config{Stats: st, Clock: clock, Logger: log, Version: cfg.Version})
 	apiKeyHash := ""
 	if cfg.APIKey != "" {
 		apiKeyHash = secrets.HashAPIKey(cfg.APIKey)
@@ -109,12 +112,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.Engine = delivery.New(delivery.Config{
 		Store: st, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		Workers: cfg.DeliveryWorkers, PerWebhook: cfg.DeliveryPerWebhook, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
-		Retention: cfg.Retention, Jitter: cfg.Jitter,
+		Retention: cfg.Retention, Jitter: cfg.Jitter, Observer: s.Metrics,
 	})
+	var metricsOnAPI http.Handler
+	if !cfg.MetricsOwnListener {
+		metricsOnAPI = s.Metrics.Handler()
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Store: st, Engine: s.Engine, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready,
 	})
 	if err != nil {
 		_ = st.Close()
@@ -131,23 +139,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", s.Metrics.Handler())
+	s.metricsHTTP = &http.Server{
+		Handler:           metricsMux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 	// Deliveries stored before a crash or stop are resumed now.
 	if err := s.Engine.Start(ctx); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("start the delivery engine: %w", err)
 	}
 	return s, nil
-}
-
-func encryptionKey(cfg Config) ([]byte, error) {
-	if cfg.EncryptionKey != "" {
-		key, err := secrets.ParseKey(cfg.EncryptionKey)
-		if err != nil {
-			return nil, fmt.Errorf("HOOKD_ENCRYPTION_KEY: %w", err)
-		}
-		return key, nil
-	}
-	return secrets.LoadOrCreateKeyFile(cfg.DBPath + ".key")
 }
 
 // ensureAPIKey creates the first API key of a database that has none.
@@ -169,6 +174,31 @@ func ensureAPIKey(ctx context.Context, st store.Store, clock clockwork.Clock) (s
 // Handler is the HTTP API, for tests that want it without a listener.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// ServeMetrics serves GET /metrics, without an API key, on ln until
+// Shutdown: for a listener only the monitoring network reaches.
+func (s *Server) ServeMetrics(ln net.Listener) error {
+	s.log.Info("serving metrics", "addr", ln.Addr().String())
+	err := s.metricsHTTP.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// ready is the readiness check: the database answers and the encryption
+// key opens its key check record.
+func (s *Server) ready(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return fmt.Errorf("the database does not answer: %w", err)
+	}
+	if err := s.db.VerifyKey(ctx); errors.Is(err, store.ErrWrongEncryptionKey) {
+		return errors.New("the encryption key is not verified: it does not open the database's key check record")
+	} else if err != nil {
+		return fmt.Errorf("the encryption key could not be verified: %w", err)
+	}
+	return nil
+}
+
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("listening", "addr", ln.Addr().String())
@@ -183,11 +213,14 @@ func (s *Server) Serve(ln net.Listener) error {
 // running delivery attempts (until ctx ends), and closes the database.
 // Deliveries not yet attempted stay stored for the next start.
 func (s *Server) Shutdown(ctx context.Context) error {
-	httpErr := s.http.Shutdown(ctx)
-	if httpErr != nil {
-		// Past the grace period: drop the connections still open (a client
-		// that opened one and never sent a request keeps it "new" forever).
-		httpErr = errors.Join(httpErr, s.http.Close())
+	var httpErr error
+	for _, srv := range []*http.Server{s.http, s.metricsHTTP} {
+		if err := srv.Shutdown(ctx); err != nil {
+			// Past the grace period: drop the connections still open (a
+			// client that opened one and never sent a request keeps it
+			// "new" forever).
+			httpErr = errors.Join(httpErr, err, srv.Close())
+		}
 	}
 	engineErr := s.Engine.Stop(ctx)
 	return errors.Join(httpErr, engineErr, s.Store.Close())

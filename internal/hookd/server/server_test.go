@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 func call(t *testing.T, s *hookdtest.Server, key, method, path, body string) (int, map[string]any) {
@@ -141,5 +143,31 @@ func TestBadEncryptionKey(t *testing.T) {
 	_, err := server.New(t.Context(), server.Config{DBPath: filepath.Join(t.TempDir(), "hookd.db"), EncryptionKey: "short"})
 	if err == nil || !strings.Contains(err.Error(), "HOOKD_ENCRYPTION_KEY") {
 		t.Fatalf("bad key: %v", err)
+	}
+}
+
+// A second hookd on the same SQLite database is refused at start, with the
+// first one's work untouched, and leaves no key file of its own behind.
+func TestSecondServerOnOneDatabaseRefused(t *testing.T) {
+	first := hookdtest.Start(t)
+	_, err := server.New(t.Context(), server.Config{DBPath: filepath.Join(first.Dir, "hookd.db"), Version: "test"})
+	if !errors.Is(err, store.ErrDatabaseInUse) {
+		t.Fatalf("second server: %v, want ErrDatabaseInUse", err)
+	}
+	if !strings.Contains(err.Error(), "stop the other hookd first") {
+		t.Fatalf("message: %v", err)
+	}
+	var groups struct {
+		Data []any `json:"data"`
+	}
+	req, _ := http.NewRequest(http.MethodGet, first.URL+"/v1/groups", nil)
+	req.Header.Set("Authorization", "Bearer "+first.APIKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&groups) != nil {
+		t.Fatalf("the first server after the refusal: %d", res.StatusCode)
 	}
 }

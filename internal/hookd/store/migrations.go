@@ -83,34 +83,56 @@ var migrations = []migration{
 	deliveriesMigration,    // version 2, in sqlite_deliveries.go
 	leasesMigration,        // version 3, in sqlite_claims.go
 	subscriptionsMigration, // version 4, in sqlite_subscriptions.go
+	keyCheckMigration,      // version 5, in keycheck.go
 }
 
-// latestVersion is the schema version this binary writes.
-func latestVersion() int { return migrations[len(migrations)-1].version }
+// latestVersion is the highest schema version this binary knows.
+func latestVersion() int {
+	v := 0
+	for _, m := range migrations {
+		v = max(v, m.version)
+	}
+	return v
+}
 
-// migrate brings the database up to latestVersion, one transaction per
-// step, recording each applied version in schema_migrations. It refuses a
-// database that a newer hookd already migrated past what this one knows,
-// since writing to it could corrupt data that the newer schema depends on.
+// migrate brings the database up to date, one transaction per step,
+// recording each applied version in schema_migrations. Steps are applied by
+// set, not by "everything above the highest applied version": versions are
+// reserved by work in progress and may land out of order (5 before 3), and
+// a database that already ran 5 must still get 3 when it arrives. It
+// refuses a database that a newer hookd already migrated past what this one
+// knows, since writing to it could corrupt data that the newer schema
+// depends on.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateSteps(ctx, db, migrations)
+}
+
+func migrateSteps(ctx context.Context, db *sql.DB, steps []migration) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	current, err := schemaVersion(ctx, db)
+	applied, err := appliedVersions(ctx, db)
 	if err != nil {
 		return err
 	}
-	if latest := latestVersion(); current > latest {
+	current := 0
+	for v := range applied {
+		current = max(current, v)
+	}
+	latest := 0
+	for _, m := range steps {
+		latest = max(latest, m.version)
+	}
+	if current > latest {
 		return fmt.Errorf("database schema version %d is newer than this hookd (max %d); upgrade hookd", current, latest)
 	}
-	// Every step not recorded yet runs, not only those above the highest
-	// recorded one: steps written in parallel may be numbered before a step
-	// that a database already holds (it ran 4 before 3 was merged), and
-	// applyMigration skips a recorded step by itself.
-	for _, m := range migrations {
+	for _, m := range steps {
+		if applied[m.version] {
+			continue
+		}
 		if err := applyMigration(ctx, db, m); err != nil {
 			return fmt.Errorf("migrate database to version %d (%s): %w", m.version, m.name, err)
 		}
@@ -118,12 +140,24 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func schemaVersion(ctx context.Context, q querier) (int, error) {
-	var v int
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
+func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
 	}
-	return v, nil
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		out[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	return out, nil
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, m migration) error {

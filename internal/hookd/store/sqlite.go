@@ -59,8 +59,15 @@ var ErrDatabaseInUse = errors.New("the database is in use by another hookd proce
 const busyTimeoutMS = 5000
 
 // OpenSQLite opens (creating it when missing) the database at path, brings
-// its schema up to date, and encrypts secrets at rest with c.
-func OpenSQLite(path string, c *secrets.Cipher) (*SQLite, error) {
+// its schema up to date, and encrypts secrets at rest with c. It refuses a
+// key that does not open the database's secrets (ErrWrongEncryptionKey) and
+// a new key for a database that holds data (ErrDatabaseHoldsData, see
+// WithNewKey).
+func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*SQLite, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if c == nil {
 		return nil, errors.New("open sqlite: a cipher is required to encrypt secrets at rest")
 	}
@@ -123,6 +130,10 @@ func OpenSQLite(path string, c *secrets.Cipher) (*SQLite, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if err := migrate(ctx, s.writer); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
+	if err := s.checkKey(ctx, o); err != nil {
 		_ = s.writer.Close()
 		return nil, err
 	}

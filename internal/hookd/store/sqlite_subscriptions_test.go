@@ -243,13 +243,14 @@ func TestSubscriptionsFollowWebhookChanges(t *testing.T) {
 }
 
 // Migration 4 fills the index from the events column alone: here it runs
-// on a database whose secrets this store cannot decrypt.
+// on a database whose every sealed value is damaged.
 func TestSubscriptionsMigrationBackfills(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s := openAt(t, path, testKey)
 	hooks := subscriptionFixture(t, s)
 	// As a database of the version before: no index, step 4 not recorded.
-	for _, q := range []string{`DROP TABLE webhook_subscriptions`, `DELETE FROM schema_migrations WHERE version = 4`} {
+	for _, q := range []string{`DROP TABLE webhook_subscriptions`, `DELETE FROM schema_migrations WHERE version = 4`,
+		`UPDATE webhooks SET secret = zeroblob(48), previous_secret = NULL, auth_token = NULL`} {
 		if _, err := s.writer.ExecContext(t.Context(), q); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +259,7 @@ func TestSubscriptionsMigrationBackfills(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = openAt(t, path, otherKey)
+	s = openAt(t, path, testKey)
 	diff(t, "backfilled index", indexRows(t, s), wantIndex(hooks))
 	diff(t, "deliveries after backfill", publishTo(t, s, "evt_1", "transfer.created", "grp_a"),
 		subscribed(hooks, "transfer.created", "grp_a"))

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// Typed start-up refusals of New; callers test them with errors.Is.
+var (
+	// ErrKeyFileMissing: the database holds data and no key was given,
+	// neither in HOOKD_ENCRYPTION_KEY nor in the key file beside the
+	// database.
+	ErrKeyFileMissing = errors.New("the encryption key file is missing")
+	// ErrWrongEncryptionKey: the key given does not open the database's
+	// secrets (the store's error, named here for New's callers).
+	ErrWrongEncryptionKey = store.ErrWrongEncryptionKey
+)
+
+// keyError is a start-up refusal with a message for the operator (which
+// key is at fault, and what to do) that still matches its typed error.
+type keyError struct {
+	msg  string
+	kind error
+}
+
+func (e *keyError) Error() string { return e.msg }
+func (e *keyError) Unwrap() error { return e.kind }
+
+// KeyFilePath is where hookd keeps the encryption key of the database at
+// dbPath when HOOKD_ENCRYPTION_KEY is not set.
+func KeyFilePath(dbPath string) string { return dbPath + ".key" }
+
+// openStore finds the encryption key and opens the database with it. The
+// key comes from HOOKD_ENCRYPTION_KEY, else from the key file; a key file
+// is created only for a database that holds no data, since a new key could
+// not decrypt the secrets already stored.
+func openStore(cfg Config) (*store.SQLite, error) {
+	keyPath := KeyFilePath(cfg.DBPath)
+	var (
+		key    []byte
+		newKey bool
+		err    error
+	)
+	if cfg.EncryptionKey != "" {
+		if key, err = secrets.ParseKey(cfg.EncryptionKey); err != nil {
+			return nil, fmt.Errorf("HOOKD_ENCRYPTION_KEY: %w", err)
+		}
+	} else {
+		key, err = secrets.LoadKeyFile(keyPath)
+		if errors.Is(err, fs.ErrNotExist) {
+			key, err = secrets.CreateKeyFile(keyPath)
+			newKey = true
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	c, err := secrets.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	var opts []store.OpenOption
+	if newKey {
+		opts = append(opts, store.WithNewKey())
+	}
+	st, err := store.OpenSQLite(cfg.DBPath, c, opts...)
+	if err != nil && newKey {
+		// Nothing was sealed with the key just created (the database holds
+		// data, or another process has it): remove it, so that the next
+		// start does not take it for the database's own.
+		_ = os.Remove(keyPath)
+	}
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, store.ErrDatabaseHoldsData):
+		return nil, &keyError{kind: ErrKeyFileMissing, msg: fmt.Sprintf(
+			"the database %s holds data but its key file %s is missing: restore that file from a backup, "+
+				"or set HOOKD_ENCRYPTION_KEY to the key the database was created with "+
+				"(hookd does not create a new key for a database that holds data: it could not decrypt the secrets stored there)",
+			cfg.DBPath, keyPath)}
+	case errors.Is(err, store.ErrWrongEncryptionKey) && cfg.EncryptionKey != "":
+		return nil, &keyError{kind: err, msg: fmt.Sprintf(
+			"HOOKD_ENCRYPTION_KEY does not open the database %s (its secrets were sealed with another key): "+
+				"set HOOKD_ENCRYPTION_KEY to the key the database was created with%s",
+			cfg.DBPath, unsetHint(keyPath))}
+	case errors.Is(err, store.ErrWrongEncryptionKey):
+		return nil, &keyError{kind: err, msg: fmt.Sprintf(
+			"the key file %s does not open the database %s (its secrets were sealed with another key): "+
+				"put back the key file the database was created with, or set HOOKD_ENCRYPTION_KEY to that key",
+			keyPath, cfg.DBPath)}
+	}
+	return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
+}
+
+// unsetHint points at the key file when there is one that the variable
+// overrides: the usual mistake is a variable left over from another setup.
+func unsetHint(keyPath string) string {
+	if _, err := os.Stat(keyPath); err == nil {
+		return ", or unset it to use the key file " + keyPath
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+package server_test
+
+import (
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+)
+
+// probe GETs path without an API key.
+func probe(t *testing.T, s *hookdtest.Server, path string) (int, map[string]any) {
+	t.Helper()
+	res, err := contractClient(t).Get(s.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+func TestProbes(t *testing.T) {
+	s := hookdtest.Start(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if status, body := probe(t, s, path); status != http.StatusOK || body["status"] != "ok" {
+			t.Fatalf("%s: %d %v", path, status, body)
+		}
+	}
+
+	// The key check record gone (a database swapped underneath hookd):
+	// alive, not ready.
+	db, err := sql.Open("sqlite", filepath.Join(s.Dir, "hookd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM key_check`); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	status, body := probe(t, s, "/readyz")
+	want := "hookd is not ready: the encryption key is not verified: it does not open the database's key check record"
+	if status != http.StatusServiceUnavailable || body["code"] != "not_ready" || body["detail"] != want {
+		t.Fatalf("/readyz without a key check record: %d %v", status, body)
+	}
+	if status, _ := probe(t, s, "/healthz"); status != http.StatusOK {
+		t.Fatalf("/healthz: %d", status)
+	}
+
+	// The database closed: not ready, and the detail says so.
+	if err := s.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	status, body = probe(t, s, "/readyz")
+	want = "hookd is not ready: the database does not answer: sql: database is closed"
+	if status != http.StatusServiceUnavailable || body["code"] != "not_ready" || body["detail"] != want {
+		t.Fatalf("/readyz with the database closed: %d %v", status, body)
+	}
+	if status, _ := probe(t, s, "/healthz"); status != http.StatusOK {
+		t.Fatalf("/healthz with the database closed: %d", status)
+	}
+}

@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+var (
+	_ StatsStore  = (*SQLite)(nil)
+	_ HealthStore = (*SQLite)(nil)
+)
+
+// DeliveryStats reads the whole backlog in one statement, over the rows the
+// deliveries_due index covers (pending and retrying), so that the numbers
+// agree with each other.
+func (s *SQLite) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStats, error) {
+	var (
+		st     DeliveryStats
+		oldest sql.NullInt64
+	)
+	n := toNanos(now)
+	// "Due" is the claim's own rule (sqlite_claims.go): what ClaimDue
+	// would take now.
+	err := s.reader.QueryRowContext(ctx, `SELECT
+			COUNT(*) FILTER (WHERE `+dueNow+` AND `+leaseFree+`),
+			COUNT(*) FILTER (WHERE status = 'retrying'),
+			MIN(next_attempt_at) FILTER (WHERE `+dueNow+` AND `+leaseFree+`)
+		FROM deliveries WHERE status IN ('pending', 'retrying')`, n, n, n, n).Scan(&st.Due, &st.Retrying, &oldest)
+	if err != nil {
+		return DeliveryStats{}, fmt.Errorf("read delivery stats: %w", err)
+	}
+	st.OldestDueAt = timePtr(oldest)
+	return st, nil
+}
+
+// Ping is a round trip to the database through the reader pool.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var one int
+	return s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
