@@ -43,6 +43,7 @@ type SQLite struct {
 	writer *sql.DB
 	reader *sql.DB
 	cipher *secrets.Cipher
+	finish finishQueue
 	log    *slog.Logger // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once

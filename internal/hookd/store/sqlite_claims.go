@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -169,50 +168,6 @@ func (s *SQLite) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, 
 		return timePtr(due), nil
 	}
 	return timePtr(expiry), nil
-}
-
-func (s *SQLite) FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		// The fence first: nothing is written for an attempt whose lease
-		// another claim took over.
-		var code, duration any
-		if d.LastResponseStatusCode != nil {
-			code = *d.LastResponseStatusCode
-		}
-		if d.LastDurationMS != nil {
-			duration = *d.LastDurationMS
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempt_count = ?, last_attempt_at = ?,
-			next_attempt_at = ?, last_response_status_code = ?, last_error = ?, last_duration_ms = ?,
-			lease_until = NULL, lease_token = NULL WHERE id = ? AND lease_token = ?`,
-			d.Status, d.AttemptCount, nullNanos(d.LastAttemptAt), nullNanos(d.NextAttemptAt), code,
-			nullString(d.LastError), duration, d.ID, token)
-		if err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return fmt.Errorf("delivery %s: %w", d.ID, ErrLeaseLost)
-		}
-		if a == nil {
-			return nil
-		}
-		headers, err := json.Marshal(a.RequestHeaders)
-		if err != nil {
-			return fmt.Errorf("encode attempt headers: %w", err)
-		}
-		var acode any
-		if a.ResponseStatusCode != nil {
-			acode = *a.ResponseStatusCode
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
-			response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`,
-			a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, acode, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
-		}
-		return nil
-	})
 }
 
 // releaseLeases drops every lease. Only OpenSQLite calls it, holding the
