@@ -88,19 +88,15 @@ func (env *receiverEnv) writeSecret(t *testing.T, name string, lines ...string) 
 func (env *receiverEnv) post(t *testing.T, path, id string, ts time.Time, test bool, signWith ...string) int {
 	t.Helper()
 	body := []byte(`{"id":"` + id + `","type":"workspace.created","created_at":"2026-11-24T10:15:00Z","group_id":null,"data":{}}`)
-	keys := make([][]byte, len(signWith))
-	for i, s := range signWith {
-		k, err := secrets.ParseSecret(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys[i] = k
-	}
 	req, err := http.NewRequest(http.MethodPost, env.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, v := range signing.Headers(id, ts, body, keys...) {
+	signed, err := signing.Headers(id, ts, body, signWith...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range signed {
 		req.Header[name] = v
 	}
 	req.Header.Set("Content-Type", "application/json")

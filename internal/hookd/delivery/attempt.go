@@ -93,16 +93,17 @@ type attemptResult struct {
 }
 
 func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.Event, d *store.Delivery, number int, ts time.Time) (*http.Request, error) {
-	keys := make([][]byte, 0, 2)
-	key, err := rules.ParseSigningSecret(wh.Secret)
+	secrets := []string{wh.Secret}
+	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
+		// A malformed previous secret is left out rather than failing the
+		// delivery: the current one still signs.
+		if _, err := rules.ParseSigningSecret(wh.PreviousSecret); err == nil {
+			secrets = append(secrets, wh.PreviousSecret)
+		}
+	}
+	signed, err := signing.Headers(ev.ID, ts, ev.Body, secrets...)
 	if err != nil {
 		return nil, err
-	}
-	keys = append(keys, key)
-	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
-		if prev, err := rules.ParseSigningSecret(wh.PreviousSecret); err == nil {
-			keys = append(keys, prev)
-		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.URL, strings.NewReader(string(ev.Body)))
 	if err != nil {
@@ -113,7 +114,7 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 	for name, value := range wh.Headers {
 		req.Header.Set(name, value)
 	}
-	for name, values := range signing.Headers(ev.ID, ts, ev.Body, keys...) {
+	for name, values := range signed {
 		req.Header[name] = values
 	}
 	req.Header.Set("Content-Type", "application/json")
