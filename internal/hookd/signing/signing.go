@@ -10,6 +10,8 @@
 //     deliveries: Hookd-Signature: t=<timestamp>,v1=<hex HMAC-SHA256("{timestamp}.{body}")>,
 //     keyed the way Stripe keys it, with the secret text exactly as given
 //     ("whsec_..." included, not decoded); one v1= entry per valid secret.
+//   - For webhooks of the asymmetric scheme (v1a, ed25519.go) the Standard
+//     Webhooks Ed25519 signatures instead, and no Hookd-Signature.
 package signing
 
 import (

@@ -80,7 +80,8 @@ var migrations = []migration{
 			`CREATE INDEX idempotency_created ON idempotency (created_at)`,
 		},
 	},
-	deliveriesMigration, // version 2, in sqlite_deliveries.go
+	deliveriesMigration,  // version 2, in sqlite_deliveries.go
+	signingKeysMigration, // version 6, in sqlite_webhooks.go
 }
 
 // latestVersion is the schema version this binary writes.
@@ -104,8 +105,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if latest := latestVersion(); current > latest {
 		return fmt.Errorf("database schema version %d is newer than this hookd (max %d); upgrade hookd", current, latest)
 	}
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
+	// Every step not yet applied runs, not only those above the highest:
+	// versions are reserved by changes developed in parallel, so a
+	// database can hold a step whose lower-numbered siblings shipped later.
 	for _, m := range migrations {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
@@ -121,6 +129,23 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return v, nil
+}
+
+func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read applied migrations: %w", err)
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
