@@ -14,9 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
-	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Failure classes of an attempt (Delivery.LastError, Attempt.Error).
@@ -93,15 +91,7 @@ type attemptResult struct {
 }
 
 func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.Event, d *store.Delivery, number int, ts time.Time) (*http.Request, error) {
-	secrets := []string{wh.Secret}
-	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
-		// A malformed previous secret is left out rather than failing the
-		// delivery: the current one still signs.
-		if _, err := rules.ParseSigningSecret(wh.PreviousSecret); err == nil {
-			secrets = append(secrets, wh.PreviousSecret)
-		}
-	}
-	signed, err := signing.Headers(ev.ID, ts, ev.Body, secrets...)
+	signed, err := signatureHeaders(wh, ev, ts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package delivery_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,35 +12,41 @@ import (
 	"sync"
 	"testing"
 
+	circl "github.com/cloudflare/circl/sign/ed25519"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 )
 
 // Every delivery a test receiver gets is verified, when the test ends, by
-// two libraries that know nothing of hookd: the Standard Webhooks reference
-// library (webhook-signature) and Stripe's stripe-go (Hookd-Signature),
-// each given the secret exactly as the API returned it. The secrets come
-// from the API responses the tests see (create, rotate), recorded per
-// webhook URL by env.do, so no test has to remember to check.
+// libraries that know nothing of hookd: a v1 (HMAC) delivery by the
+// Standard Webhooks reference library (webhook-signature) and by Stripe's
+// stripe-go (Hookd-Signature), each given the secret exactly as the API
+// returned it; a v1a delivery by circl's Ed25519 (not the crypto/ed25519
+// hookd signs with) with the public keys the API showed. Secrets and keys
+// come from the API responses the tests see, recorded per webhook URL by
+// env.do, so no test has to remember to check.
 
 // signers is what the API has said about the webhooks of every URL.
 var signers = struct {
 	sync.Mutex
-	byURL map[string][]string // webhook URL -> every secret it was given
-	urlOf map[string]string   // webhook id -> URL
-}{byURL: map[string][]string{}, urlOf: map[string]string{}}
+	byURL      map[string][]string // webhook URL -> every secret it was given
+	publicKeys map[string][]string // webhook URL -> every public key shown
+	urlOf      map[string]string   // webhook id -> URL
+}{byURL: map[string][]string{}, publicKeys: map[string][]string{}, urlOf: map[string]string{}}
 
 var rotatePath = regexp.MustCompile(`^/v1/webhooks/([^/]+)/secret/rotate$`)
 
 // observe records the secrets (and URLs) of an API answer.
 func observe(method, path string, status int, data []byte) {
-	if status/100 != 2 || method == http.MethodGet || method == http.MethodDelete {
+	if status/100 != 2 || method == http.MethodDelete {
 		return
 	}
 	var got struct {
-		ID     string `json:"id"`
-		URL    string `json:"url"`
-		Secret string `json:"secret"`
+		ID                string  `json:"id"`
+		URL               string  `json:"url"`
+		Secret            string  `json:"secret"`
+		PublicKey         *string `json:"public_key"`
+		PreviousPublicKey *string `json:"previous_public_key"`
 	}
 	if json.Unmarshal(data, &got) != nil {
 		return
@@ -56,16 +63,26 @@ func observe(method, path string, status int, data []byte) {
 		signers.urlOf[got.ID] = strings.TrimSuffix(got.URL, "/")
 	}
 	url := signers.urlOf[got.ID]
-	if got.Secret != "" && url != "" && !slices.Contains(signers.byURL[url], got.Secret) {
+	if url == "" {
+		return
+	}
+	if got.Secret != "" && !slices.Contains(signers.byURL[url], got.Secret) {
 		signers.byURL[url] = append(signers.byURL[url], got.Secret)
+	}
+	for _, k := range []*string{got.PublicKey, got.PreviousPublicKey} {
+		if k != nil && !slices.Contains(signers.publicKeys[url], *k) {
+			signers.publicKeys[url] = append(signers.publicKeys[url], *k)
+		}
 	}
 }
 
-// secretsFor returns every secret issued to a webhook of url.
-func secretsFor(url string) []string {
+// secretsFor returns every secret issued to a webhook of url, and every
+// public key shown.
+func secretsFor(url string) ([]string, []string) {
 	signers.Lock()
 	defer signers.Unlock()
-	return slices.Clone(signers.byURL[strings.TrimSuffix(url, "/")])
+	url = strings.TrimSuffix(url, "/")
+	return slices.Clone(signers.byURL[url]), slices.Clone(signers.publicKeys[url])
 }
 
 // verifyAll checks every request r received, and fails t for each that
@@ -74,7 +91,14 @@ func (r *receiver) verifyAll(t *testing.T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, got := range r.requests {
-		if err := verifyIndependently(secretsFor(got.url), got.header, got.body); err != nil {
+		secrets, publicKeys := secretsFor(got.url)
+		var err error
+		if strings.HasPrefix(got.header.Get("Webhook-Signature"), "v1a,") {
+			err = verifyAsymmetric(publicKeys, got.header, got.body)
+		} else {
+			err = verifyIndependently(secrets, got.header, got.body)
+		}
+		if err != nil {
 			t.Errorf("delivery %d to %s (%s): %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 		}
 	}
@@ -113,4 +137,43 @@ func verifyIndependently(secrets []string, h http.Header, body []byte) error {
 		errs = append(errs, fmt.Errorf("stripe-go: %w", stripe))
 	}
 	return errors.Join(errs...)
+}
+
+// verifyAsymmetric checks a v1a delivery: no Hookd-Signature (it would need
+// the shared secret), every signature a v1a one, and at least one of them
+// verifying with one of the public keys, by circl.
+func verifyAsymmetric(publicKeys []string, h http.Header, body []byte) error {
+	if len(publicKeys) == 0 {
+		return errors.New("no public key known for this URL")
+	}
+	if v := h.Get("Hookd-Signature"); v != "" {
+		return fmt.Errorf("a v1a delivery carries Hookd-Signature %q", v)
+	}
+	if n := verifiedBy(publicKeys, h, body); n == 0 {
+		return errors.New("circl: no v1a signature verifies with the public keys")
+	}
+	return nil
+}
+
+// verifiedBy counts the v1a signatures of h that one of publicKeys
+// verifies (circl's Ed25519, from the specification's rule alone); any
+// other signature in the header is an error for the count (-1).
+func verifiedBy(publicKeys []string, h http.Header, body []byte) int {
+	msg := append([]byte(h.Get("Webhook-Id")+"."+h.Get("Webhook-Timestamp")+"."), body...)
+	n := 0
+	for _, sig := range strings.Fields(h.Get("Webhook-Signature")) {
+		b64, ok := strings.CutPrefix(sig, "v1a,")
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if !ok || err != nil {
+			return -1
+		}
+		for _, k := range publicKeys {
+			pub, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(k, "whpk_"))
+			if err == nil && len(pub) == circl.PublicKeySize && circl.Verify(circl.PublicKey(pub), msg, raw) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
