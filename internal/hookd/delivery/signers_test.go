@@ -113,7 +113,7 @@ func verifyIndependently(secrets []string, h http.Header, body []byte) error {
 	if len(secrets) == 0 {
 		return errors.New("no secret known for this URL: create webhooks through env.webhook or env.call")
 	}
-	var std, stripe error = errors.New("no secret"), errors.New("no secret")
+	std, stripe := errors.New("no secret"), errors.New("no secret")
 	for _, s := range secrets {
 		ref, err := standardwebhooks.NewWebhook(s)
 		if err != nil {

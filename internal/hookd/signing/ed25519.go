@@ -64,7 +64,9 @@ func PublicKey(signingKey string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return PublicKeyPrefix + base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey)), nil
+	// The public half of a crypto/ed25519 private key is its last 32 bytes
+	// (ParseSigningKey checked that they match the seed).
+	return PublicKeyPrefix + base64.StdEncoding.EncodeToString(priv[ed25519.SeedSize:]), nil
 }
 
 // ParsePublicKey reads a "whpk_" public key.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,48 @@ func verifyWithCircl(t *testing.T, publicKey string, h http.Header, body []byte)
 		}
 	}
 	return n
+}
+
+// The README's v1a vector: the key pair of the seed 0x00..0x1f and the
+// Standard Webhooks vector's message. Ed25519 is deterministic, so the
+// signature is fixed.
+const (
+	vecSigningKey = "whsk_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8DoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA=="
+	vecPublicKey  = "whpk_A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="
+	vecV1a        = "v1a,yoUrgEkc12aGqm0n4Sydmdz55xJfTz4AsAgieHFjmkR7LJtqVCZOQYzvvHjI5kAey+r4iaBGxTFRrl2iBQxtDQ=="
+)
+
+func TestAsymmetricVector(t *testing.T) {
+	seed := make([]byte, circl.SeedSize)
+	for i := range seed {
+		seed[i] = byte(i)
+	}
+	if got := "whsk_" + base64.StdEncoding.EncodeToString(circl.NewKeyFromSeed(seed)); got != vecSigningKey {
+		t.Fatalf("circl's key of the seed is %s", got)
+	}
+	if pub, err := signing.PublicKey(vecSigningKey); err != nil || pub != vecPublicKey {
+		t.Fatalf("PublicKey = %q, %v", pub, err)
+	}
+	ts := time.Unix(vecTimestamp, 0)
+	h, err := signing.HeadersAsymmetric(vecID, ts, []byte(vecBody), vecSigningKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Get(signing.HeaderSignature); got != vecV1a {
+		t.Errorf("webhook-signature = %q, want %q", got, vecV1a)
+	}
+	if n := verifyWithCircl(t, vecPublicKey, h, []byte(vecBody)); n != 1 {
+		t.Errorf("circl verifies %d signatures", n)
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{vecSigningKey, vecPublicKey, vecV1a, "### Verifying v1a (Ed25519) signatures"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not contain %q", want)
+		}
+	}
 }
 
 func TestAsymmetricHeaders(t *testing.T) {
