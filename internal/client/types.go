@@ -80,10 +80,24 @@ type Webhook struct {
 	SecretFingerprint       string     `json:"secret_fingerprint"`
 	// PreviousSecretFingerprint is nil exactly when PreviousSecretExpiresAt
 	// is: when no previous secret verifies any more.
-	PreviousSecretFingerprint *string   `json:"previous_secret_fingerprint"`
-	CreatedAt                 time.Time `json:"created_at"`
-	UpdatedAt                 time.Time `json:"updated_at"`
+	PreviousSecretFingerprint *string `json:"previous_secret_fingerprint"`
+	// SignatureScheme is SchemeV1 (HMAC) or SchemeV1a (Ed25519).
+	SignatureScheme string `json:"signature_scheme"`
+	// PublicKey ("whpk_...") verifies a v1a webhook's signatures; nil for v1.
+	PublicKey *string `json:"public_key"`
+	// PreviousPublicKey is the key a rotation replaced, while it still
+	// signs; nil otherwise.
+	PreviousPublicKey *string   `json:"previous_public_key"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
+
+// Signature schemes of a webhook, as the API spells them (package rules
+// holds the same names for validation).
+const (
+	SchemeV1  = "v1"
+	SchemeV1a = "v1a"
+)
 
 // WebhookWithSecret is the create response: the only read of the secret.
 type WebhookWithSecret struct {
@@ -101,6 +115,8 @@ type CreateWebhookRequest struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	AuthToken   *string           `json:"auth_token,omitempty"`
 	Secret      *string           `json:"secret,omitempty"`
+	// SignatureScheme is left to the server's default (v1) when nil.
+	SignatureScheme *string `json:"signature_scheme,omitempty"`
 }
 
 // UpdateWebhookRequest is a merge patch; nil members are left alone.
@@ -115,6 +131,8 @@ type UpdateWebhookRequest struct {
 	AuthToken   *Nullable[string]             `json:"auth_token,omitempty"`
 	// Status "active" re-enables an auto-disabled webhook.
 	Status *string `json:"status,omitempty"`
+	// SignatureScheme switches the scheme; to v1a makes a new key pair.
+	SignatureScheme *string `json:"signature_scheme,omitempty"`
 }
 
 // RotateSecretRequest rotates a webhook's signing secret.
@@ -131,6 +149,9 @@ type SecretRotation struct {
 	PreviousSecretExpiresAt   *time.Time `json:"previous_secret_expires_at"`
 	SecretFingerprint         string     `json:"secret_fingerprint"`
 	PreviousSecretFingerprint *string    `json:"previous_secret_fingerprint"`
+	// PublicKey is the new key of a v1a webhook; nil for v1.
+	PublicKey         *string `json:"public_key"`
+	PreviousPublicKey *string `json:"previous_public_key"`
 }
 
 // EventType is one entry of the event catalog.

@@ -25,7 +25,7 @@ func TestProperties(t *testing.T) {
 		t.Errorf("DeliveryDetail: %v", got)
 	}
 	got, err = Properties("SecretRotation")
-	want := []string{"previous_secret_expires_at", "previous_secret_fingerprint", "secret", "secret_fingerprint", "secret_rotated_at", "secret_version"}
+	want := []string{"previous_public_key", "previous_secret_expires_at", "previous_secret_fingerprint", "public_key", "secret", "secret_fingerprint", "secret_rotated_at", "secret_version"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("SecretRotation: %v %v", got, err)
 	}

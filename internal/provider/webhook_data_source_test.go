@@ -54,6 +54,8 @@ func webhookChecks(wh *client.Webhook, extra map[string]knownvalue.Check) map[st
 		"secret_version":             knownvalue.Int64Exact(wh.SecretVersion),
 		"secret_rotated_at":          nullableTime(wh.SecretRotatedAt),
 		"previous_secret_expires_at": nullableTime(wh.PreviousSecretExpiresAt),
+		"signature_scheme":           knownvalue.StringExact(wh.SignatureScheme),
+		"public_key":                 nullable(wh.PublicKey),
 		"created_at":                 knownvalue.StringExact(apiTime(wh.CreatedAt)),
 		"updated_at":                 knownvalue.StringExact(apiTime(wh.UpdatedAt)),
 	}

@@ -39,6 +39,8 @@ type webhookModel struct {
 	SecretWOGracePeriod     types.Int64    `tfsdk:"secret_wo_grace_period_hours"`
 	SecretRotation          types.Object   `tfsdk:"secret_rotation"`
 	PreviousSecretExpiresAt types.String   `tfsdk:"previous_secret_expires_at"`
+	SignatureScheme         types.String   `tfsdk:"signature_scheme"`
+	PublicKey               types.String   `tfsdk:"public_key"`
 	TestOnApply             types.Bool     `tfsdk:"test_on_apply"`
 	Status                  types.String   `tfsdk:"status"`
 	DisabledReason          types.String   `tfsdk:"disabled_reason"`
@@ -147,6 +149,8 @@ func webhookFromAPI(ctx context.Context, api *client.Webhook, prior webhookModel
 	m.SecretVersion = types.Int64Value(api.SecretVersion)
 	m.SecretFingerprint = types.StringValue(api.SecretFingerprint)
 	m.PreviousSecretExpiresAt = timestampPtr(api.PreviousSecretExpiresAt)
+	m.SignatureScheme = types.StringValue(api.SignatureScheme)
+	m.PublicKey = types.StringPointerValue(api.PublicKey)
 	m.Status = types.StringValue(api.Status)
 	m.DisabledReason = types.StringPointerValue(api.DisabledReason)
 	m.CreatedAt = timestamp(api.CreatedAt)
@@ -191,6 +195,9 @@ func (m webhookModel) createRequest(ctx context.Context, wo writeOnlyConfig) (cl
 		AuthToken:   m.AuthToken.ValueStringPointer(),
 		Secret:      wo.SecretWO.ValueStringPointer(),
 	}
+	if known(m.SignatureScheme) {
+		req.SignatureScheme = m.SignatureScheme.ValueStringPointer()
+	}
 	if configured(wo.AuthTokenWO) {
 		req.AuthToken = wo.AuthTokenWO.ValueStringPointer()
 	}
@@ -224,6 +231,9 @@ func updateRequest(ctx context.Context, plan, state webhookModel, wo writeOnlyCo
 	}
 	if !plan.Active.IsUnknown() && !plan.Active.Equal(state.Active) {
 		req.Active, changed = plan.Active.ValueBoolPointer(), true
+	}
+	if known(plan.SignatureScheme) && !plan.SignatureScheme.Equal(state.SignatureScheme) {
+		req.SignatureScheme, changed = plan.SignatureScheme.ValueStringPointer(), true
 	}
 	if !plan.Headers.Equal(state.Headers) {
 		var want, have map[string]string

@@ -21,6 +21,7 @@ func apiWebhook() *client.Webhook {
 		Events: []string{"transfer.*", "workspace.created"}, Active: true, Status: "active",
 		Headers: map[string]string{"X-Team": "a"}, AuthTokenSet: true, SecretVersion: 2,
 		SecretFingerprint: "0123456789abcdef", AuthTokenFingerprint: &tokenFingerprint,
+		SignatureScheme: client.SchemeV1a, PublicKey: new("whpk_key"),
 		CreatedAt: at, UpdatedAt: at,
 	}
 }
@@ -50,6 +51,8 @@ func TestWebhookFromAPI(t *testing.T) {
 		"reason":      {m.DisabledReason, types.StringNull()},
 		"secret_fp":   {m.SecretFingerprint, types.StringValue("0123456789abcdef")},
 		"token_fp":    {m.AuthTokenFingerprint, types.StringValue(rules.Fingerprint("tok"))},
+		"scheme":      {m.SignatureScheme, types.StringValue("v1a")},
+		"public_key":  {m.PublicKey, types.StringValue("whpk_key")},
 		"headers": {m.Headers, types.MapValueMust(types.StringType, map[string]attr.Value{
 			"X-Team": types.StringValue("a"),
 		})},
@@ -202,17 +205,36 @@ func TestUpdateRequestCarriesToken(t *testing.T) {
 	}
 }
 
+// The scheme is sent when it changes, and only when known.
+func TestUpdateRequestScheme(t *testing.T) {
+	ctx := context.Background()
+	state := webhookModel{
+		URL: types.StringValue("https://x/1"), Events: types.SetValueMust(types.StringType, []attr.Value{types.StringValue("*")}),
+		Headers: types.MapNull(types.StringType), AuthToken: types.StringNull(), SignatureScheme: types.StringValue("v1"),
+	}
+	plan := state
+	plan.SignatureScheme = types.StringValue("v1a")
+	req, changed, _ := updateRequest(ctx, plan, state, writeOnlyConfig{}, writeOnlySends{})
+	if !changed || req.SignatureScheme == nil || *req.SignatureScheme != "v1a" {
+		t.Fatalf("changed %v patch %+v, want signature_scheme v1a", changed, req)
+	}
+	plan.SignatureScheme = types.StringUnknown()
+	if req, changed, _ := updateRequest(ctx, plan, state, writeOnlyConfig{}, writeOnlySends{}); changed || req.SignatureScheme != nil {
+		t.Fatalf("changed %v patch %+v for an unknown scheme", changed, req)
+	}
+}
+
 func TestCreateRequest(t *testing.T) {
 	ctx := context.Background()
 	m := webhookModel{
 		Name: types.StringNull(), Description: types.StringValue("d"), URL: types.StringValue("https://x"),
 		Events: types.SetValueMust(types.StringType, []attr.Value{types.StringValue("a.b")}),
 		Active: types.BoolValue(true), Headers: types.MapValueMust(types.StringType, map[string]attr.Value{"H": types.StringValue("v")}),
-		AuthToken: types.StringNull(),
+		AuthToken: types.StringNull(), SignatureScheme: types.StringValue("v1a"),
 	}
 	req, diags := m.createRequest(ctx, writeOnlyConfig{})
 	if diags.HasError() || req.Name != nil || *req.Description != "d" || req.URL != "https://x" || len(req.Events) != 1 ||
-		!*req.Active || req.Headers["H"] != "v" || req.AuthToken != nil {
+		!*req.Active || req.Headers["H"] != "v" || req.AuthToken != nil || req.SignatureScheme == nil || *req.SignatureScheme != "v1a" {
 		t.Fatalf("%+v %v", req, diags)
 	}
 }

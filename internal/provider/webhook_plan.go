@@ -46,6 +46,47 @@ func (authTokenSetFromConfig) PlanModifyBool(ctx context.Context, req planmodifi
 	}
 }
 
+// publicKeyFromScheme plans public_key from signature_scheme: the key in
+// state while the scheme stays the same (the server keeps the pair; a
+// rotation, decided in planUpdate, makes it unknown there), null when the
+// planned scheme is v1, unknown when switching to v1a (a new pair) or when
+// the scheme is not known yet.
+type publicKeyFromScheme struct{}
+
+var _ planmodifier.String = publicKeyFromScheme{}
+
+func (publicKeyFromScheme) Description(context.Context) string {
+	return "The key in state while signature_scheme stays the same; null for v1; unknown when switching to v1a."
+}
+
+func (m publicKeyFromScheme) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (publicKeyFromScheme) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var planned, prior types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("signature_scheme"), &planned)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("signature_scheme"), &prior)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	switch {
+	case planned.IsUnknown():
+		resp.PlanValue = types.StringUnknown()
+	case planned.ValueString() == rules.SchemeV1:
+		resp.PlanValue = types.StringNull()
+	case !req.State.Raw.IsNull() && planned.Equal(prior):
+		resp.PlanValue = req.StateValue
+	default:
+		resp.PlanValue = types.StringUnknown()
+	}
+}
+
 // headersValidator checks the headers at plan time with the API's own
 // rule and messages (rules.CheckHeaders): reserved names, names that
 // differ only in case, and the limits.

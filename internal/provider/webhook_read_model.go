@@ -27,6 +27,8 @@ type webhookReadModel struct {
 	SecretVersion           types.Int64  `tfsdk:"secret_version"`
 	SecretRotatedAt         types.String `tfsdk:"secret_rotated_at"`
 	PreviousSecretExpiresAt types.String `tfsdk:"previous_secret_expires_at"`
+	SignatureScheme         types.String `tfsdk:"signature_scheme"`
+	PublicKey               types.String `tfsdk:"public_key"`
 	CreatedAt               types.String `tfsdk:"created_at"`
 	UpdatedAt               types.String `tfsdk:"updated_at"`
 }
@@ -98,6 +100,14 @@ func webhookReadAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Until when the previous signing secret still verifies (RFC 3339); `null` when no previous secret is valid.",
 			Computed:            true,
 		},
+		"signature_scheme": schema.StringAttribute{
+			MarkdownDescription: signatureSchemeDescription,
+			Computed:            true,
+		},
+		"public_key": schema.StringAttribute{
+			MarkdownDescription: publicKeyDescription,
+			Computed:            true,
+		},
 		"created_at": schema.StringAttribute{
 			MarkdownDescription: "When the webhook was created (RFC 3339).",
 			Computed:            true,
@@ -136,6 +146,8 @@ func webhookReadFromAPI(api *client.Webhook) webhookReadModel {
 		SecretVersion:           types.Int64Value(api.SecretVersion),
 		SecretRotatedAt:         timestampPtr(api.SecretRotatedAt),
 		PreviousSecretExpiresAt: timestampPtr(api.PreviousSecretExpiresAt),
+		SignatureScheme:         types.StringValue(api.SignatureScheme),
+		PublicKey:               types.StringPointerValue(api.PublicKey),
 		CreatedAt:               timestamp(api.CreatedAt),
 		UpdatedAt:               timestamp(api.UpdatedAt),
 	}

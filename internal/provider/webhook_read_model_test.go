@@ -32,6 +32,8 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 		SecretVersion:           3,
 		SecretRotatedAt:         &rotated,
 		PreviousSecretExpiresAt: &expires,
+		SignatureScheme:         client.SchemeV1a,
+		PublicKey:               new("whpk_MCowBQYDK2VwAyEAfake0000000000000000000000="),
 		CreatedAt:               created,
 		UpdatedAt:               rotated.In(time.FixedZone("CEST", 2*3600)),
 	}
@@ -55,6 +57,8 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 		// Times are RFC 3339 in UTC, with the API's full precision.
 		SecretRotatedAt:         types.StringValue("2026-01-02T16:04:05.123456789Z"),
 		PreviousSecretExpiresAt: types.StringValue("2026-01-03T16:04:05.123456789Z"),
+		SignatureScheme:         types.StringValue("v1a"),
+		PublicKey:               types.StringValue("whpk_MCowBQYDK2VwAyEAfake0000000000000000000000="),
 		CreatedAt:               types.StringValue("2026-01-02T15:04:05.123456789Z"),
 		UpdatedAt:               types.StringValue("2026-01-02T16:04:05.123456789Z"),
 	}
@@ -66,7 +70,7 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 func TestWebhookReadFromAPI_accountWebhookWithNothingOptional(t *testing.T) {
 	api := &client.Webhook{
 		ID: "wh_2", Scope: client.ScopeAccount, URL: "https://example.com", Events: []string{"*"},
-		Active: true, Status: "active", SecretVersion: 1,
+		Active: true, Status: "active", SecretVersion: 1, SignatureScheme: client.SchemeV1,
 		CreatedAt: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
 	}
 
@@ -75,6 +79,7 @@ func TestWebhookReadFromAPI_accountWebhookWithNothingOptional(t *testing.T) {
 	for name, v := range map[string]attr.Value{
 		"group_id": got.GroupID, "name": got.Name, "description": got.Description, "disabled_reason": got.DisabledReason,
 		"secret_rotated_at": got.SecretRotatedAt, "previous_secret_expires_at": got.PreviousSecretExpiresAt,
+		"public_key": got.PublicKey,
 	} {
 		if !v.IsNull() {
 			t.Errorf("%s = %s, want null", name, v)

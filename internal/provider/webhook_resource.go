@@ -135,6 +135,9 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 		}
 		plan.SecretVersion, plan.SecretFingerprint = types.Int64Unknown(), types.StringUnknown()
 		plan.PreviousSecretExpiresAt = types.StringUnknown()
+		if !plan.SignatureScheme.Equal(types.StringValue(client.SchemeV1)) {
+			plan.PublicKey = types.StringUnknown() // a v1a rotation replaces the key pair
+		}
 	}
 	plan.AuthTokenFingerprint = u.plannedAuthTokenFingerprint(*plan, *state)
 	plan.UpdatedAt = state.UpdatedAt
@@ -310,6 +313,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		next.Secret, next.SecretVersion, next.PreviousSecretExpiresAt = state.Secret, state.SecretVersion, state.PreviousSecretExpiresAt
 		next.SecretFingerprint, next.AuthTokenFingerprint = state.SecretFingerprint, state.AuthTokenFingerprint
 		next.Status, next.DisabledReason, next.UpdatedAt = state.Status, state.DisabledReason, state.UpdatedAt
+		next.SignatureScheme, next.PublicKey = state.SignatureScheme, state.PublicKey
 	}
 	if u.rotates() {
 		rot, err := r.data.client.RotateSecret(ctx, id, u.rotateRequest(*plan, wo))
@@ -331,6 +335,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		next.SecretVersion = types.Int64Value(rot.SecretVersion)
 		next.SecretFingerprint = types.StringValue(rot.SecretFingerprint)
 		next.PreviousSecretExpiresAt = timestampPtr(rot.PreviousSecretExpiresAt)
+		next.PublicKey = types.StringPointerValue(rot.PublicKey)
 		// The rotation is the last change the server made.
 		next.UpdatedAt = timestamp(rot.SecretRotatedAt)
 	}

@@ -77,6 +77,12 @@ func (a *webhookRotateSecretAction) Invoke(ctx context.Context, req action.Invok
 		grace = "the previous secret verifies until " + rot.PreviousSecretExpiresAt.UTC().Format(time.RFC3339)
 	}
 	progress(resp, "Webhook %s is at secret_version %d (secret_fingerprint %s); %s", id, rot.SecretVersion, rot.SecretFingerprint, grace)
+	if rot.PublicKey != nil {
+		// A v1a webhook got a new key pair too; receivers need its public
+		// key (not secret), and the previous one verifies as long as the
+		// previous secret does.
+		progress(resp, "Webhook %s signs with a new Ed25519 key: public_key %s", id, *rot.PublicKey)
+	}
 	resp.Diagnostics.AddWarning("Signing secret rotated by an action",
 		fmt.Sprintf("Webhook %s now signs with a secret Terraform does not hold (secret_version %d, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Change secret_rotation.trigger to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
 			id, rot.SecretVersion, rot.SecretFingerprint))

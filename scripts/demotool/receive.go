@@ -29,7 +29,8 @@ const maxBody = 1 << 20
 // receiver is the demo's webhook endpoint. Each webhook posts to its own
 // path, and the last segment of that path names the file in dir that holds
 // its signing secret ("whsec_...", one per line: during a rotation the new
-// and the previous one). Files are read again for every delivery. A
+// and the previous one), or for a v1a webhook its public keys ("whpk_...",
+// likewise). Files are read again for every delivery. A
 // delivery whose secret file does not exist yet (test_on_apply deliveries
 // arrive during terraform apply, before anyone could read the secret from
 // its output) is answered 202, held, and verified as soon as the file
@@ -176,8 +177,13 @@ func (r *receiver) secrets(name string) ([]string, error) {
 
 // verify checks both signature headers of a delivery with the given
 // secrets: each must match one of them, and their timestamp must be within
-// tolerance of the time the delivery arrived.
+// tolerance of the time the delivery arrived. Given public keys ("whpk_")
+// it checks the v1a signatures of webhook-signature instead, and that no
+// Hookd-Signature came (v1a webhooks send none).
 func verify(d *delivery, secrets []string) error {
+	if len(secrets) > 0 && strings.HasPrefix(secrets[0], signing.PublicKeyPrefix) {
+		return verifyAsymmetric(d, secrets)
+	}
 	var errs []error
 	for _, check := range []struct {
 		header string
@@ -197,6 +203,19 @@ func verify(d *delivery, secrets []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func verifyAsymmetric(d *delivery, publicKeys []string) error {
+	if v := d.header.Get(signing.HeaderStripeStyle); v != "" {
+		return fmt.Errorf("%s: sent for a v1a webhook", signing.HeaderStripeStyle)
+	}
+	var last error
+	for _, k := range publicKeys {
+		if last = signing.VerifyAsymmetric(k, d.header, d.body, d.at, tolerance); last == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("webhook-signature: %w", last)
 }
 
 // String describes a delivery in one line: its path, webhook-id, event type

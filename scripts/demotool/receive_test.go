@@ -84,23 +84,23 @@ func (env *receiverEnv) writeSecret(t *testing.T, name string, lines ...string) 
 }
 
 // post sends a delivery signed the way hookd signs it, with the given
-// secrets, at time ts.
+// secrets (or "whsk_" private keys, for a v1a webhook), at time ts.
 func (env *receiverEnv) post(t *testing.T, path, id string, ts time.Time, test bool, signWith ...string) int {
 	t.Helper()
 	body := []byte(`{"id":"` + id + `","type":"workspace.created","created_at":"2026-11-24T10:15:00Z","group_id":null,"data":{}}`)
-	keys := make([][]byte, len(signWith))
-	for i, s := range signWith {
-		k, err := secrets.ParseSecret(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys[i] = k
-	}
 	req, err := http.NewRequest(http.MethodPost, env.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, v := range signing.Headers(id, ts, body, keys...) {
+	sign := signing.Headers
+	if len(signWith) > 0 && strings.HasPrefix(signWith[0], signing.PrivateKeyPrefix) {
+		sign = signing.HeadersAsymmetric
+	}
+	signed, err := sign(id, ts, body, signWith...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range signed {
 		req.Header[name] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -189,6 +189,27 @@ func TestReceiverAcceptsAnySecretOfTheFile(t *testing.T) {
 	if got, want := env.stats(t), (receiverStats{Received: 2, Verified: 2}); got != want {
 		t.Errorf("stats = %+v, want %+v", got, want)
 	}
+}
+
+// For a v1a webhook the file holds public keys; a delivery verifies with
+// either during a rotation, and not with a key of another webhook.
+func TestReceiverVerifiesV1aWithPublicKeys(t *testing.T) {
+	env := startReceiver(t)
+	current, previous := signing.NewSigningKey(), signing.NewSigningKey()
+	pubCurrent, _ := signing.PublicKey(current)
+	pubPrevious, _ := signing.PublicKey(previous)
+	env.writeSecret(t, "audit", pubCurrent, pubPrevious)
+
+	if got := env.post(t, "/audit", "evt_both", env.clock.now(), false, current, previous); got != http.StatusNoContent {
+		t.Errorf("signed with both keys: status = %d, want 204", got)
+	}
+	if got := env.post(t, "/audit", "evt_other", env.clock.now(), false, signing.NewSigningKey()); got != http.StatusUnauthorized {
+		t.Errorf("signed with another key: status = %d, want 401", got)
+	}
+	if got, want := env.stats(t), (receiverStats{Received: 2, Verified: 1, Failed: 1}); got != want {
+		t.Errorf("stats = %+v, want %+v", got, want)
+	}
+	env.wantOutput(t, "signature FAILED: webhook-signature: "+signing.ErrNoMatch.Error())
 }
 
 // A test_on_apply delivery arrives before its secret can be known: it is

@@ -29,3 +29,18 @@ output "audit_signing_secret" {
   value     = hookd_account_webhook.audit.secret
   sensitive = true
 }
+
+# A webhook signed with Ed25519 (Standard Webhooks "v1a"): hookd keeps the
+# private key; the receiver verifies with the public key alone, which is
+# not secret. A rotation (secret_rotation, or the rotate action) replaces
+# the key pair, and both keys sign during the grace window.
+resource "hookd_account_webhook" "ledger" {
+  name             = "ledger"
+  url              = "https://ledger.example.com/hooks/hookd"
+  events           = ["transfer.*"]
+  signature_scheme = "v1a"
+}
+
+output "ledger_public_key" {
+  value = hookd_account_webhook.ledger.public_key # whpk_...
+}

@@ -14,9 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/netpolicy"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
-	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Failure classes of an attempt (Delivery.LastError, Attempt.Error).
@@ -94,16 +92,9 @@ type attemptResult struct {
 }
 
 func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.Event, d *store.Delivery, number int, ts time.Time) (*http.Request, error) {
-	keys := make([][]byte, 0, 2)
-	key, err := rules.ParseSigningSecret(wh.Secret)
+	signed, err := signatureHeaders(wh, ev, ts)
 	if err != nil {
 		return nil, err
-	}
-	keys = append(keys, key)
-	if wh.PreviousSecret != "" && wh.PreviousSecretExpiresAt != nil && wh.PreviousSecretExpiresAt.After(ts) {
-		if prev, err := rules.ParseSigningSecret(wh.PreviousSecret); err == nil {
-			keys = append(keys, prev)
-		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.URL, strings.NewReader(string(ev.Body)))
 	if err != nil {
@@ -114,7 +105,7 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 	for name, value := range wh.Headers {
 		req.Header.Set(name, value)
 	}
-	for name, values := range signing.Headers(ev.ID, ts, ev.Body, keys...) {
+	for name, values := range signed {
 		req.Header[name] = values
 	}
 	req.Header.Set("Content-Type", "application/json")

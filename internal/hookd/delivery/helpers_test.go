@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -86,6 +85,7 @@ func (e *env) do(ctx context.Context, method, path string, body any, want int, o
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
+	observe(method, path, res.StatusCode, data)
 	if res.StatusCode != want {
 		e.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, data)
 	}
@@ -190,6 +190,7 @@ type receiver struct {
 }
 
 type received struct {
+	url    string // the URL it was sent to
 	header http.Header
 	body   []byte
 	at     time.Time
@@ -201,7 +202,7 @@ func newReceiver(t *testing.T, respond func(n int) (int, http.Header)) *receiver
 		body, _ := io.ReadAll(req.Body)
 		contract.ValidateDelivery(t, req, body)
 		r.mu.Lock()
-		r.requests = append(r.requests, received{header: req.Header.Clone(), body: body, at: time.Now()})
+		r.requests = append(r.requests, received{url: r.URL + req.URL.RequestURI(), header: req.Header.Clone(), body: body, at: time.Now()})
 		n := len(r.requests)
 		r.mu.Unlock()
 		status, h := http.StatusOK, http.Header(nil)
@@ -214,6 +215,9 @@ func newReceiver(t *testing.T, respond func(n int) (int, http.Header)) *receiver
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(strings.Repeat("r", 5000)))
 	}))
+	// Cleanups run last in first out: the server is closed, so no request
+	// is still arriving, and then every one received is verified.
+	t.Cleanup(func() { r.verifyAll(t) })
 	t.Cleanup(r.Close)
 	return r
 }
@@ -259,14 +263,11 @@ func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 
 // verifyHookdSignature checks the Stripe-style header the way a receiver
 // would from the README's rule alone, independently of package signing: the
-// HMAC-SHA256 key is the base64-decoded part of the secret after "whsec_",
-// the message is "{t}.{body}", and any v1= entry may match (one per valid
-// secret during a rotation grace window).
+// HMAC-SHA256 key is the secret text exactly as given ("whsec_" included,
+// as Stripe's libraries key it), the message is "{t}.{body}", and any v1=
+// entry may match (one per valid secret during a rotation grace window).
 func verifyHookdSignature(secret string, h http.Header, body []byte) error {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	if err != nil {
-		return err
-	}
+	key := []byte(secret)
 	var ts string
 	var sigs []string
 	for _, part := range strings.Split(h.Get("Hookd-Signature"), ",") {

@@ -20,6 +20,8 @@ type secretRotationJSON struct {
 	PreviousSecretExpiresAt   *time.Time `json:"previous_secret_expires_at"`
 	SecretFingerprint         string     `json:"secret_fingerprint"`
 	PreviousSecretFingerprint *string    `json:"previous_secret_fingerprint"`
+	PublicKey                 *string    `json:"public_key"`
+	PreviousPublicKey         *string    `json:"previous_public_key"`
 }
 
 func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +56,7 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, SecretFingerprint: rules.Fingerprint(wh.Secret),
 	}
 	out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
+	_, out.PublicKey, out.PreviousPublicKey = publicKeys(wh, now)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -67,9 +70,11 @@ func previousSecret(wh *store.Webhook, now time.Time) (*time.Time, *string) {
 	return wh.PreviousSecretExpiresAt, &fp
 }
 
-// rotate replaces the secret. The outgoing one stays valid for grace; an
-// older one still in its window is dropped, so at most two ever verify.
+// rotate replaces the secret, and the key pair of a v1a webhook. The
+// outgoing ones stay valid for grace; older ones still in their window are
+// dropped, so at most two ever verify.
 func rotate(wh *store.Webhook, secret string, grace time.Duration, now time.Time) {
+	rotateSigningKey(wh, grace)
 	wh.PreviousSecret, wh.PreviousSecretExpiresAt = "", nil
 	if grace > 0 {
 		expires := now.Add(grace)

@@ -31,6 +31,9 @@ type webhookJSON struct {
 	PreviousSecretExpiresAt   *time.Time        `json:"previous_secret_expires_at"`
 	SecretFingerprint         string            `json:"secret_fingerprint"`
 	PreviousSecretFingerprint *string           `json:"previous_secret_fingerprint"`
+	SignatureScheme           string            `json:"signature_scheme"`
+	PublicKey                 *string           `json:"public_key"`
+	PreviousPublicKey         *string           `json:"previous_public_key"`
 	CreatedAt                 time.Time         `json:"created_at"`
 	UpdatedAt                 time.Time         `json:"updated_at"`
 }
@@ -59,6 +62,7 @@ func webhookToJSON(wh *store.Webhook, now time.Time) webhookJSON {
 		out.Headers = map[string]string{}
 	}
 	out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
+	out.SignatureScheme, out.PublicKey, out.PreviousPublicKey = publicKeys(wh, now)
 	return out
 }
 
@@ -71,6 +75,7 @@ type webhookCreateRequest struct {
 	Headers     map[string]string `json:"headers"`
 	AuthToken   *string           `json:"auth_token"`
 	Secret      *string           `json:"secret"`
+	Scheme      *string           `json:"signature_scheme"`
 }
 
 type webhookUpdateRequest struct {
@@ -82,6 +87,7 @@ type webhookUpdateRequest struct {
 	Headers     Optional[map[string]*string] `json:"headers"`
 	AuthToken   Optional[string]             `json:"auth_token"`
 	Status      Optional[string]             `json:"status"`
+	Scheme      Optional[string]             `json:"signature_scheme"`
 }
 
 func (a *API) createAccountWebhook(w http.ResponseWriter, r *http.Request) {
@@ -116,6 +122,11 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 		errs.checkText("/auth_token", *req.AuthToken, rules.MaxAuthTokenLength)
 	}
 	secret := errs.signingSecret("/secret", req.Secret)
+	scheme := rules.DefaultScheme
+	if req.Scheme != nil {
+		scheme = *req.Scheme
+		errs.checkScheme("/signature_scheme", scheme)
+	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
@@ -133,6 +144,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	if req.AuthToken != nil {
 		wh.AuthToken = *req.AuthToken
 	}
+	setScheme(wh, scheme)
 	wh.Status = statusFor(wh.Active)
 	if err := a.cfg.Store.CreateWebhook(r.Context(), wh); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -242,6 +254,13 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	if req.AuthToken.Set && !req.AuthToken.Null {
 		errs.checkText("/auth_token", req.AuthToken.Value, rules.MaxAuthTokenLength)
 	}
+	if req.Scheme.Set {
+		if req.Scheme.Null {
+			errs.add("/signature_scheme", "cannot be null; send %q or %q", rules.SchemeV1, rules.SchemeV1a)
+		} else {
+			errs.checkScheme("/signature_scheme", req.Scheme.Value)
+		}
+	}
 	if req.Status.Set && (req.Status.Null || req.Status.Value != store.StatusActive) {
 		errs.add("/status", "can only be set to \"active\", which re-enables an auto-disabled webhook; use `active` to switch a webhook on or off")
 	}
@@ -286,6 +305,9 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.AuthToken.Set {
 			wh.AuthToken = req.AuthToken.Value
+		}
+		if req.Scheme.Set {
+			setScheme(wh, req.Scheme.Value)
 		}
 		wh.UpdatedAt = now
 		return nil

@@ -5,10 +5,13 @@
 //     webhook-signature: v1,<base64 HMAC-SHA256("{id}.{timestamp}.{body}")>,
 //     keyed with the base64-decoded part of the "whsec_" secret. During a
 //     rotation grace window one space-separated signature per valid secret.
-//   - A Stripe-style header for existing verifiers:
-//     Hookd-Signature: t=<timestamp>,v1=<hex HMAC-SHA256("{timestamp}.{body}")>,
-//     keyed with the same bytes (the base64-decoded part of the secret, not
-//     the "whsec_..." text); one v1= entry per valid secret.
+//   - A Stripe-compatible header, so that Stripe's own libraries
+//     (stripe-go webhook.ValidatePayload, stripe-node constructEvent) verify
+//     deliveries: Hookd-Signature: t=<timestamp>,v1=<hex HMAC-SHA256("{timestamp}.{body}")>,
+//     keyed the way Stripe keys it, with the secret text exactly as given
+//     ("whsec_..." included, not decoded); one v1= entry per valid secret.
+//   - For webhooks of the asymmetric scheme (v1a, ed25519.go) the Standard
+//     Webhooks Ed25519 signatures instead, and no Hookd-Signature.
 package signing
 
 import (
@@ -52,30 +55,37 @@ func Standard(key []byte, id string, ts time.Time, body []byte) string {
 	return standardSigVersion + "," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// StripeStyle returns the hex HMAC-SHA256 of "{timestamp}.{body}".
-func StripeStyle(key []byte, ts time.Time, body []byte) string {
-	mac := hmac.New(sha256.New, key)
+// StripeStyle returns the hex HMAC-SHA256 of "{timestamp}.{body}" keyed
+// with the bytes of the secret text itself, as Stripe's libraries key it.
+func StripeStyle(secret string, ts time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
 	fmt.Fprintf(mac, "%d.", ts.Unix())
 	mac.Write(body)
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// Headers are the signature headers of one attempt, signed with every key
-// given (the current secret first, then the previous one during a grace
-// window).
-func Headers(id string, ts time.Time, body []byte, keys ...[]byte) http.Header {
-	std := make([]string, len(keys))
+// Headers are the signature headers of one attempt, signed with every
+// secret given (the current one first, then the previous one during a grace
+// window). A malformed secret is an error: nothing is signed with it.
+func Headers(id string, ts time.Time, body []byte, secrets ...string) (http.Header, error) {
+	std := make([]string, len(secrets))
 	stripe := []string{"t=" + strconv.FormatInt(ts.Unix(), 10)}
-	for i, k := range keys {
-		std[i] = Standard(k, id, ts, body)
-		stripe = append(stripe, "v1="+StripeStyle(k, ts, body))
+	for i, s := range secrets {
+		// The two headers take different key bytes from the same secret:
+		// the Standard Webhooks spec decodes it, Stripe uses the text.
+		key, err := rules.ParseSigningSecret(s)
+		if err != nil {
+			return nil, err
+		}
+		std[i] = Standard(key, id, ts, body)
+		stripe = append(stripe, "v1="+StripeStyle(s, ts, body))
 	}
 	return http.Header{
 		HeaderID:          {id},
 		HeaderTimestamp:   {strconv.FormatInt(ts.Unix(), 10)},
 		HeaderSignature:   {strings.Join(std, " ")},
 		HeaderStripeStyle: {strings.Join(stripe, ",")},
-	}
+	}, nil
 }
 
 // VerifyStandard checks the Standard Webhooks headers against secret: the
@@ -105,10 +115,11 @@ func VerifyStandard(secret string, h http.Header, body []byte, now time.Time, to
 
 // VerifyStripe checks the Hookd-Signature header against secret, the way a
 // Stripe-style verifier does: parse t= and every v1=, check the timestamp
-// tolerance, compare each v1 with the expected HMAC in constant time.
+// tolerance, compare each v1 with the expected HMAC (keyed with the secret
+// text) in constant time. The secret must still be a well-formed "whsec_"
+// secret, so that a typo is an error rather than a silent mismatch.
 func VerifyStripe(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	key, err := rules.ParseSigningSecret(secret)
-	if err != nil {
+	if _, err := rules.ParseSigningSecret(secret); err != nil {
 		return err
 	}
 	v := h.Get(HeaderStripeStyle)
@@ -136,7 +147,7 @@ func VerifyStripe(secret string, h http.Header, body []byte, now time.Time, tole
 	if err != nil {
 		return err
 	}
-	want := StripeStyle(key, ts, body)
+	want := StripeStyle(secret, ts, body)
 	for _, sig := range sigs {
 		if hmac.Equal([]byte(sig), []byte(want)) {
 			return nil

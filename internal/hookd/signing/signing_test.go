@@ -1,7 +1,11 @@
 package signing_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -9,6 +13,7 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
@@ -16,28 +21,38 @@ import (
 
 // The test vector of the Standard Webhooks specification; the README
 // publishes it (and the Hookd-Signature of the same message, checked with
-// openssl dgst -sha256 -mac HMAC) for receivers.
+// printf '%s' '1614265330.{"test": 2432232314}' |
+// openssl dgst -sha256 -mac HMAC -macopt key:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)
+// for receivers.
 const (
 	vecSecret    = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vecID        = "msg_p5jXN8AQM9LWM0D4loKWxJek"
 	vecTimestamp = 1614265330
 	vecBody      = `{"test": 2432232314}`
 	vecStandard  = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-	vecStripe    = "t=1614265330,v1=e96203c6de850e7dc1fde7489ef6140b402d3a5a64fe250cd2eef9830fac1cef"
+	vecStripe    = "t=1614265330,v1=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964"
 )
 
-func key(t *testing.T, s string) []byte {
+func headers(t *testing.T, id string, ts time.Time, body []byte, secrets ...string) http.Header {
 	t.Helper()
-	k, err := secrets.ParseSecret(s)
+	h, err := signing.Headers(id, ts, body, secrets...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k
+	return h
+}
+
+// verifyWithStripe checks Hookd-Signature with Stripe's own library, given
+// the secret exactly as hookd returned it (what a receiver using
+// stripe-go's webhook.ConstructEvent does). The vectors are old, so the
+// tolerance is not enforced here; parseUnix tests it.
+func verifyWithStripe(h http.Header, body []byte, secret string) error {
+	return stripewebhook.ValidatePayloadIgnoringTolerance(body, h.Get(signing.HeaderStripeStyle), secret)
 }
 
 func TestVectors(t *testing.T) {
 	ts := time.Unix(vecTimestamp, 0)
-	h := signing.Headers(vecID, ts, []byte(vecBody), key(t, vecSecret))
+	h := headers(t, vecID, ts, []byte(vecBody), vecSecret)
 	if got := h.Get(signing.HeaderSignature); got != vecStandard {
 		t.Errorf("webhook-signature = %q, want %q", got, vecStandard)
 	}
@@ -61,6 +76,45 @@ func TestVectors(t *testing.T) {
 	if err := signing.VerifyStripe(vecSecret, h, []byte(vecBody), ts, time.Minute); err != nil {
 		t.Fatalf("VerifyStripe: %v", err)
 	}
+	if err := verifyWithStripe(h, []byte(vecBody), vecSecret); err != nil {
+		t.Fatalf("stripe-go: %v", err)
+	}
+}
+
+// Stripe's libraries key the HMAC with the secret text as given. A header
+// keyed with the base64-decoded bytes (as hookd once keyed it) is rejected by
+// them, and so must be by VerifyStripe: no receiver can be left relying on
+// the old keying by accident.
+func TestStripeKeyIsTheSecretText(t *testing.T) {
+	ts := time.Unix(vecTimestamp, 0)
+	body := []byte(vecBody)
+	mac := hmac.New(sha256.New, key(t, vecSecret))
+	fmt.Fprintf(mac, "%d.", ts.Unix())
+	mac.Write(body)
+	old := http.Header{signing.HeaderStripeStyle: {fmt.Sprintf("t=%d,v1=%x", ts.Unix(), mac.Sum(nil))}}
+	if err := verifyWithStripe(old, body, vecSecret); !errors.Is(err, stripewebhook.ErrNoValidSignature) {
+		t.Fatalf("stripe-go accepts a header keyed with the decoded secret: %v", err)
+	}
+	if err := signing.VerifyStripe(vecSecret, old, body, ts, time.Minute); !errors.Is(err, signing.ErrNoMatch) {
+		t.Fatalf("VerifyStripe accepts a header keyed with the decoded secret: %v", err)
+	}
+	if got := signing.StripeStyle(vecSecret, ts, body); got != hex.EncodeToString(stripewebhook.ComputeSignature(ts, body, vecSecret)) {
+		t.Fatalf("StripeStyle = %s, stripe-go computes another", got)
+	}
+	// And Stripe's test-payload generator's header verifies with ours.
+	signed := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: body, Secret: vecSecret, Timestamp: ts})
+	if err := signing.VerifyStripe(vecSecret, http.Header{signing.HeaderStripeStyle: {signed.Header}}, body, ts, time.Minute); err != nil {
+		t.Fatalf("VerifyStripe rejects stripe-go's header %q: %v", signed.Header, err)
+	}
+}
+
+func key(t *testing.T, s string) []byte {
+	t.Helper()
+	k, err := secrets.ParseSecret(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // During a grace window both secrets sign; a receiver holding either one
@@ -69,7 +123,7 @@ func TestTwoKeys(t *testing.T) {
 	ts := time.Unix(1700000000, 0)
 	current, previous := secrets.NewSecret(), secrets.NewSecret()
 	body := []byte(`{"id":"evt_1"}`)
-	h := signing.Headers("evt_1", ts, body, key(t, current), key(t, previous))
+	h := headers(t, "evt_1", ts, body, current, previous)
 	if n := len(strings.Fields(h.Get(signing.HeaderSignature))); n != 2 {
 		t.Fatalf("%d standard signatures", n)
 	}
@@ -84,15 +138,28 @@ func TestTwoKeys(t *testing.T) {
 		if err := signing.VerifyStripe(s, h, body, ts, time.Minute); err != nil {
 			t.Errorf("VerifyStripe: %v", err)
 		}
+		if err := verifyWithStripe(h, body, s); err != nil {
+			t.Errorf("stripe-go with one of the secrets: %v", err)
+		}
 	}
-	if err := signing.VerifyStripe(secrets.NewSecret(), h, body, ts, time.Minute); !errors.Is(err, signing.ErrNoMatch) {
+	third := secrets.NewSecret()
+	if err := signing.VerifyStripe(third, h, body, ts, time.Minute); !errors.Is(err, signing.ErrNoMatch) {
 		t.Errorf("a third secret: %v", err)
+	}
+	if err := verifyWithStripe(h, body, third); err == nil {
+		t.Error("stripe-go verifies with a third secret")
+	}
+}
+
+func TestHeadersRefuseAMalformedSecret(t *testing.T) {
+	if _, err := signing.Headers("evt_1", time.Unix(1, 0), nil, vecSecret, "whsec_!!"); !errors.Is(err, secrets.ErrMalformedSecret) {
+		t.Fatalf("Headers with a malformed secret: %v", err)
 	}
 }
 
 func TestVerifyRejects(t *testing.T) {
 	ts := time.Unix(vecTimestamp, 0)
-	good := signing.Headers(vecID, ts, []byte(vecBody), key(t, vecSecret))
+	good := headers(t, vecID, ts, []byte(vecBody), vecSecret)
 	cases := []struct {
 		name   string
 		header http.Header
@@ -128,6 +195,7 @@ func TestReadmePublishesTheVectors(t *testing.T) {
 	for _, want := range []string{
 		vecSecret, vecID, "1614265330", vecBody, vecStandard, vecStripe,
 		"the base64 decoding of the part of the secret after `whsec_`",
+		"the secret exactly as given",
 	} {
 		if !strings.Contains(string(readme), want) {
 			t.Errorf("README.md does not contain %q", want)

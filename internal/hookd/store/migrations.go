@@ -84,6 +84,7 @@ var migrations = []migration{
 	leasesMigration,        // version 3, in sqlite_claims.go
 	subscriptionsMigration, // version 4, in sqlite_subscriptions.go
 	keyCheckMigration,      // version 5, in keycheck.go
+	signingKeysMigration,   // version 6, in sqlite_webhooks.go
 }
 
 // latestVersion is the highest schema version this binary knows.

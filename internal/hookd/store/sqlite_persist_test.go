@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type migrationRow struct {
@@ -35,15 +36,14 @@ func appliedMigrations(t *testing.T, s *SQLite) []migrationRow {
 	return out
 }
 
-// Versions are reserved by work in progress and may land out of order, so
-// the list may have gaps; a version must never appear twice.
+// Versions increase in the order the steps run; gaps are allowed (versions
+// are reserved by changes developed in parallel, and migrate applies every
+// missing step, whatever its number).
 func TestMigrationsWellFormed(t *testing.T) {
-	seen := map[int]bool{}
 	for i, m := range migrations {
-		if m.version <= 0 || seen[m.version] {
-			t.Errorf("migration %d has version %d; versions must be positive and unique", i, m.version)
+		if m.version < 1 || (i > 0 && m.version <= migrations[i-1].version) {
+			t.Errorf("migration %d has version %d; versions must increase from 1", i, m.version)
 		}
-		seen[m.version] = true
 		if len(m.stmts) == 0 {
 			t.Errorf("migration %d is empty", m.version)
 		}
@@ -155,6 +155,77 @@ func TestSealedValuesBoundToPlace(t *testing.T) {
 	}
 }
 
+// The Ed25519 private keys are sealed to their place like the secrets.
+func TestSigningKeysBoundToPlace(t *testing.T) {
+	for _, q := range []string{
+		`UPDATE webhooks SET signing_key = previous_signing_key WHERE id = 'wh_a'`,
+		`UPDATE webhooks SET signing_key = (SELECT signing_key FROM webhooks WHERE id = 'wh_b') WHERE id = 'wh_a'`,
+	} {
+		s := newStore(t)
+		mustCreateWebhook(t, s, fullWebhook("wh_a", "", t0))
+		mustCreateWebhook(t, s, fullWebhook("wh_b", "", t0))
+		if _, err := s.writer.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetWebhook(t.Context(), "wh_a"); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Errorf("after %s: GetWebhook = %v, want ErrDecrypt", q, err)
+		}
+	}
+}
+
+// A database of the schema before signature schemes (version 2) keeps its
+// webhooks, which read as v1 with no signing keys, and takes v1a ones.
+func TestMigrateToSignatureSchemes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations {
+		if m.version <= 2 {
+			if err := applyMigration(t.Context(), db, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c := testCipher(t, testKey)
+	secret := secrets.NewSecret()
+	if _, err := db.Exec(`INSERT INTO webhooks (id, scope, url, events, active, status, headers, secret, secret_version, created_at, updated_at)
+		VALUES ('wh_old', 'account', 'https://example.com/old', '[]', 1, 'active', '{}', ?, 1, 0, 0)`,
+		c.Seal([]byte(secret), []byte(webhookAD("wh_old", "secret")))); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openAt(t, path, testKey)
+	if got := appliedMigrations(t, s); len(got) != len(migrations) {
+		t.Errorf("applied %v, want %d steps", got, len(migrations))
+	}
+	old := mustGetWebhook(t, s, "wh_old")
+	if old.SignatureScheme != rules.SchemeV1 || old.SigningKey != "" || old.PreviousSigningKey != "" || old.Secret != secret {
+		t.Errorf("the old webhook reads as scheme %q, signing key set %t, previous key set %t", old.SignatureScheme, old.SigningKey != "", old.PreviousSigningKey != "")
+	}
+	v1a := fullWebhook("wh_new", "", t0)
+	v1a.Scope = ScopeAccount
+	mustCreateWebhook(t, s, v1a)
+	diff(t, "v1a webhook", mustGetWebhook(t, s, "wh_new"), v1a)
+}
+
+// A webhook stored without a scheme signs as webhooks always did.
+func TestEmptySchemeStoredAsDefault(t *testing.T) {
+	s := newStore(t)
+	w := minimalWebhook("wh_1", t0)
+	w.SignatureScheme = ""
+	mustCreateWebhook(t, s, w)
+	if got := mustGetWebhook(t, s, "wh_1").SignatureScheme; got != rules.DefaultScheme {
+		t.Errorf("scheme %q, want %q", got, rules.DefaultScheme)
+	}
+}
+
 func TestSecretsEncryptedAtRest(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hookd.db")
@@ -194,6 +265,9 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 		"secret":            w.Secret,
 		"secret key":        strings.TrimPrefix(w.Secret, secrets.SecretPrefix),
 		"previous secret":   w.PreviousSecret,
+		"signing key":       w.SigningKey,
+		"signing key bytes": strings.TrimPrefix(w.SigningKey, "whsk_")[:20],
+		"previous key":      w.PreviousSigningKey,
 		"auth token":        w.AuthToken,
 		"idempotency body":  body,
 		"body's secret key": strings.TrimPrefix(w.Secret, secrets.SecretPrefix)[:20],

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Test fixtures. Times carry nanoseconds so that a lossy round trip (to
@@ -72,22 +74,26 @@ func fullWebhook(id, groupID string, created time.Time) *Webhook {
 		DeadLetterStreak:        1,
 		CreatedAt:               created,
 		UpdatedAt:               created.Add(3),
+		SignatureScheme:         rules.SchemeV1a,
+		SigningKey:              signing.NewSigningKey(),
+		PreviousSigningKey:      signing.NewSigningKey(),
 	}
 }
 
 // minimalWebhook leaves every nullable field unset.
 func minimalWebhook(id string, created time.Time) *Webhook {
 	return &Webhook{
-		ID:            id,
-		Scope:         ScopeAccount,
-		URL:           "https://example.com/" + id,
-		Events:        []string{},
-		Active:        false,
-		Status:        StatusInactive,
-		Secret:        secrets.NewSecret(),
-		SecretVersion: 1,
-		CreatedAt:     created,
-		UpdatedAt:     created,
+		ID:              id,
+		Scope:           ScopeAccount,
+		URL:             "https://example.com/" + id,
+		Events:          []string{},
+		Active:          false,
+		Status:          StatusInactive,
+		Secret:          secrets.NewSecret(),
+		SecretVersion:   1,
+		CreatedAt:       created,
+		UpdatedAt:       created,
+		SignatureScheme: rules.SchemeV1,
 	}
 }
 
@@ -269,6 +275,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 		w.Headers, w.AuthToken, w.PreviousSecret = nil, "", ""
 		w.SecretRotatedAt, w.PreviousSecretExpiresAt = nil, nil
 		w.Secret, w.SecretVersion = newSecret, 3
+		w.SignatureScheme, w.SigningKey, w.PreviousSigningKey = rules.SchemeV1, "", ""
 		w.URL, w.Events, w.Active, w.Status = "https://new.example.com", []string{"x.y"}, false, StatusAutoDisabled
 		w.DeadLetterStreak = 3
 		w.UpdatedAt = later
@@ -282,6 +289,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 		ID: full.ID, Scope: ScopeGroup, GroupID: "grp_1", URL: "https://new.example.com",
 		Events: []string{"x.y"}, Status: StatusAutoDisabled, Headers: map[string]string{},
 		Secret: newSecret, SecretVersion: 3, DeadLetterStreak: 3, CreatedAt: t0, UpdatedAt: later,
+		SignatureScheme: rules.SchemeV1,
 	}
 	diff(t, "UpdateWebhook result", updated, wantUp)
 	diff(t, "webhook after update", mustGetWebhook(t, s, full.ID), wantUp)

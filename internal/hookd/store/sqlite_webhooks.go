@@ -16,7 +16,21 @@ import (
 
 const webhookColumns = `id, scope, group_id, name, description, url, events, active, status,
 	disabled_reason, headers, auth_token, secret, previous_secret, secret_version,
-	secret_rotated_at, previous_secret_expires_at, dead_letter_streak, created_at, updated_at`
+	secret_rotated_at, previous_secret_expires_at, dead_letter_streak, created_at, updated_at,
+	signature_scheme, signing_key, previous_signing_key`
+
+// signingKeysMigration adds the signature scheme of a webhook and the
+// Ed25519 key pair of the v1a scheme (the private keys only; the public
+// ones are derived). Existing webhooks keep HMAC signing.
+var signingKeysMigration = migration{
+	version: 6,
+	name:    "webhook signature scheme and Ed25519 signing keys",
+	stmts: []string{
+		`ALTER TABLE webhooks ADD COLUMN signature_scheme TEXT NOT NULL DEFAULT 'v1'`,
+		`ALTER TABLE webhooks ADD COLUMN signing_key BLOB`,          // sealed "whsk_...", NULL for v1
+		`ALTER TABLE webhooks ADD COLUMN previous_signing_key BLOB`, // sealed, NULL when none
+	},
+}
 
 // Additional data of the sealed webhook columns: the row id and the column,
 // so that a ciphertext moved to another webhook or another column (say, an
@@ -29,6 +43,7 @@ type webhookRow struct {
 	groupID                           any
 	events, headers                   string
 	authToken, secret, previousSecret any
+	signingKey, previousSigningKey    any
 }
 
 func (s *SQLite) webhookRow(w *Webhook) (webhookRow, error) {
@@ -54,6 +69,9 @@ func (s *SQLite) webhookRow(w *Webhook) (webhookRow, error) {
 		authToken:      s.sealOptional(w.AuthToken, webhookAD(w.ID, "auth_token")),
 		secret:         s.seal(w.Secret, webhookAD(w.ID, "secret")),
 		previousSecret: s.sealOptional(w.PreviousSecret, webhookAD(w.ID, "previous_secret")),
+
+		signingKey:         s.sealOptional(w.SigningKey, webhookAD(w.ID, "signing_key")),
+		previousSigningKey: s.sealOptional(w.PreviousSigningKey, webhookAD(w.ID, "previous_signing_key")),
 	}
 	if w.GroupID != "" {
 		r.groupID = w.GroupID
@@ -68,12 +86,14 @@ func (s *SQLite) scanWebhook(row interface{ Scan(...any) error }) (Webhook, erro
 		scope, events, headers              string
 		groupID, name, desc, disabledReason sql.NullString
 		authToken, secret, previousSecret   []byte
+		signingKey, previousSigningKey      []byte
 		rotatedAt, prevExpiresAt            sql.NullInt64
 		createdAt, updatedAt                int64
 	)
 	err := row.Scan(&w.ID, &scope, &groupID, &name, &desc, &w.URL, &events, &w.Active, &w.Status,
 		&disabledReason, &headers, &authToken, &secret, &previousSecret, &w.SecretVersion,
-		&rotatedAt, &prevExpiresAt, &w.DeadLetterStreak, &createdAt, &updatedAt)
+		&rotatedAt, &prevExpiresAt, &w.DeadLetterStreak, &createdAt, &updatedAt,
+		&w.SignatureScheme, &signingKey, &previousSigningKey)
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -110,6 +130,12 @@ func (s *SQLite) scanWebhook(row interface{ Scan(...any) error }) (Webhook, erro
 	if w.PreviousSecret, err = s.open(previousSecret, webhookAD(w.ID, "previous_secret")); err != nil {
 		return unreadable, err
 	}
+	if w.SigningKey, err = s.open(signingKey, webhookAD(w.ID, "signing_key")); err != nil {
+		return Webhook{}, err
+	}
+	if w.PreviousSigningKey, err = s.open(previousSigningKey, webhookAD(w.ID, "previous_signing_key")); err != nil {
+		return Webhook{}, err
+	}
 	return w, nil
 }
 
@@ -143,12 +169,13 @@ func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, string(w.Scope), r.groupID, nullString(w.Name), nullString(w.Description), w.URL,
 			r.events, boolInt(w.Active), w.Status, nullString(w.DisabledReason), r.headers,
 			r.authToken, r.secret, r.previousSecret, w.SecretVersion,
 			nullNanos(w.SecretRotatedAt), nullNanos(w.PreviousSecretExpiresAt), w.DeadLetterStreak,
-			toNanos(w.CreatedAt), toNanos(w.UpdatedAt))
+			toNanos(w.CreatedAt), toNanos(w.UpdatedAt),
+			schemeOrDefault(w.SignatureScheme), r.signingKey, r.previousSigningKey)
 		if isForeignKeyViolation(err) {
 			return fmt.Errorf("group %s: %w", w.GroupID, ErrNotFound)
 		}
@@ -225,12 +252,14 @@ func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook)
 			name = ?, description = ?, url = ?, events = ?, active = ?, status = ?,
 			disabled_reason = ?, headers = ?, auth_token = ?, secret = ?, previous_secret = ?,
 			secret_version = ?, secret_rotated_at = ?, previous_secret_expires_at = ?,
-			dead_letter_streak = ?, updated_at = ?
+			dead_letter_streak = ?, updated_at = ?,
+			signature_scheme = ?, signing_key = ?, previous_signing_key = ?
 			WHERE id = ?`,
 			nullString(w.Name), nullString(w.Description), w.URL, r.events, boolInt(w.Active), w.Status,
 			nullString(w.DisabledReason), r.headers, r.authToken, r.secret, r.previousSecret,
 			w.SecretVersion, nullNanos(w.SecretRotatedAt), nullNanos(w.PreviousSecretExpiresAt),
-			w.DeadLetterStreak, toNanos(w.UpdatedAt), w.ID)
+			w.DeadLetterStreak, toNanos(w.UpdatedAt),
+			schemeOrDefault(w.SignatureScheme), r.signingKey, r.previousSigningKey, w.ID)
 		if err != nil {
 			return fmt.Errorf("update webhook %s: %w", id, err)
 		}
@@ -242,6 +271,7 @@ func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook)
 		if w.Headers == nil {
 			w.Headers = map[string]string{}
 		}
+		w.SignatureScheme = schemeOrDefault(w.SignatureScheme)
 		out = w
 		return nil
 	})
@@ -263,6 +293,15 @@ func (s *SQLite) DeleteWebhook(ctx context.Context, id string) error {
 		return fmt.Errorf("webhook %s: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// schemeOrDefault is the scheme stored for a webhook: one made without a
+// scheme signs as every webhook did before schemes existed.
+func schemeOrDefault(s string) string {
+	if s == "" {
+		return rules.DefaultScheme
+	}
+	return s
 }
 
 // copyWebhook is a deep copy, so that fn in UpdateWebhook cannot reach the

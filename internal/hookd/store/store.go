@@ -72,6 +72,17 @@ type Webhook struct {
 	SecretRotatedAt         *time.Time
 	PreviousSecretExpiresAt *time.Time
 
+	// SignatureScheme is rules.SchemeV1 (HMAC with Secret) or rules.SchemeV1a
+	// (Ed25519 with SigningKey); "" is stored as rules.DefaultScheme.
+	SignatureScheme string
+	// SigningKey is the Ed25519 private key ("whsk_...") of a v1a webhook,
+	// "" otherwise; encrypted at rest.
+	SigningKey string
+	// PreviousSigningKey is the key a rotation replaced, which signs too
+	// until PreviousSecretExpiresAt (the same grace window as
+	// PreviousSecret); "" when none. Encrypted at rest.
+	PreviousSigningKey string
+
 	// DeadLetterStreak counts dead-lettered deliveries since the last
 	// success; the delivery engine auto-disables the endpoint at 3.
 	DeadLetterStreak int

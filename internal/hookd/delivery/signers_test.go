@@ -1,0 +1,179 @@
+package delivery_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	circl "github.com/cloudflare/circl/sign/ed25519"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
+)
+
+// Every delivery a test receiver gets is verified, when the test ends, by
+// libraries that know nothing of hookd: a v1 (HMAC) delivery by the
+// Standard Webhooks reference library (webhook-signature) and by Stripe's
+// stripe-go (Hookd-Signature), each given the secret exactly as the API
+// returned it; a v1a delivery by circl's Ed25519 (not the crypto/ed25519
+// hookd signs with) with the public keys the API showed. Secrets and keys
+// come from the API responses the tests see, recorded per webhook URL by
+// env.do, so no test has to remember to check.
+
+// signers is what the API has said about the webhooks of every URL.
+var signers = struct {
+	sync.Mutex
+	byURL      map[string][]string // webhook URL -> every secret it was given
+	publicKeys map[string][]string // webhook URL -> every public key shown
+	urlOf      map[string]string   // webhook id -> URL
+}{byURL: map[string][]string{}, publicKeys: map[string][]string{}, urlOf: map[string]string{}}
+
+var rotatePath = regexp.MustCompile(`^/v1/webhooks/([^/]+)/secret/rotate$`)
+
+// observe records the secrets (and URLs) of an API answer.
+func observe(method, path string, status int, data []byte) {
+	if status/100 != 2 || method == http.MethodDelete {
+		return
+	}
+	var got struct {
+		ID                string  `json:"id"`
+		URL               string  `json:"url"`
+		Secret            string  `json:"secret"`
+		PublicKey         *string `json:"public_key"`
+		PreviousPublicKey *string `json:"previous_public_key"`
+	}
+	if json.Unmarshal(data, &got) != nil {
+		return
+	}
+	signers.Lock()
+	defer signers.Unlock()
+	if m := rotatePath.FindStringSubmatch(path); m != nil {
+		got.ID, got.URL = m[1], signers.urlOf[m[1]]
+	}
+	if got.ID == "" || !strings.HasPrefix(got.ID, "wh_") {
+		return
+	}
+	if got.URL != "" {
+		signers.urlOf[got.ID] = strings.TrimSuffix(got.URL, "/")
+	}
+	url := signers.urlOf[got.ID]
+	if url == "" {
+		return
+	}
+	if got.Secret != "" && !slices.Contains(signers.byURL[url], got.Secret) {
+		signers.byURL[url] = append(signers.byURL[url], got.Secret)
+	}
+	for _, k := range []*string{got.PublicKey, got.PreviousPublicKey} {
+		if k != nil && !slices.Contains(signers.publicKeys[url], *k) {
+			signers.publicKeys[url] = append(signers.publicKeys[url], *k)
+		}
+	}
+}
+
+// secretsFor returns every secret issued to a webhook of url, and every
+// public key shown.
+func secretsFor(url string) ([]string, []string) {
+	signers.Lock()
+	defer signers.Unlock()
+	url = strings.TrimSuffix(url, "/")
+	return slices.Clone(signers.byURL[url]), slices.Clone(signers.publicKeys[url])
+}
+
+// verifyAll checks every request r received, and fails t for each that
+// either library rejects.
+func (r *receiver) verifyAll(t *testing.T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, got := range r.requests {
+		secrets, publicKeys := secretsFor(got.url)
+		var err error
+		if strings.HasPrefix(got.header.Get("Webhook-Signature"), "v1a,") {
+			err = verifyAsymmetric(publicKeys, got.header, got.body)
+		} else {
+			err = verifyIndependently(secrets, got.header, got.body)
+		}
+		if err != nil {
+			t.Errorf("delivery %d to %s (%s): %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
+		}
+	}
+}
+
+// verifyIndependently verifies both signature headers with the libraries:
+// each must match one of the secrets. Timestamps are not checked against
+// the wall clock (the tests run on a fake one, days away): stripe-go's
+// tolerance is left out and t= must equal webhook-timestamp, which the
+// engine takes from the fake clock.
+func verifyIndependently(secrets []string, h http.Header, body []byte) error {
+	if len(secrets) == 0 {
+		return errors.New("no secret known for this URL: create webhooks through env.webhook or env.call")
+	}
+	std, stripe := errors.New("no secret"), errors.New("no secret")
+	for _, s := range secrets {
+		ref, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
+			return err
+		}
+		if std != nil {
+			std = ref.VerifyIgnoringTimestamp(body, h)
+		}
+		if stripe != nil {
+			stripe = stripewebhook.ValidatePayloadIgnoringTolerance(body, h.Get("Hookd-Signature"), s)
+		}
+	}
+	if ts := h.Get("Webhook-Timestamp"); !strings.HasPrefix(h.Get("Hookd-Signature"), "t="+ts+",") {
+		stripe = errors.Join(stripe, fmt.Errorf("Hookd-Signature %q does not carry t=%s", h.Get("Hookd-Signature"), ts))
+	}
+	var errs []error
+	if std != nil {
+		errs = append(errs, fmt.Errorf("standard webhooks library: %w", std))
+	}
+	if stripe != nil {
+		errs = append(errs, fmt.Errorf("stripe-go: %w", stripe))
+	}
+	return errors.Join(errs...)
+}
+
+// verifyAsymmetric checks a v1a delivery: no Hookd-Signature (it would need
+// the shared secret), every signature a v1a one, and at least one of them
+// verifying with one of the public keys, by circl.
+func verifyAsymmetric(publicKeys []string, h http.Header, body []byte) error {
+	if len(publicKeys) == 0 {
+		return errors.New("no public key known for this URL")
+	}
+	if v := h.Get("Hookd-Signature"); v != "" {
+		return fmt.Errorf("a v1a delivery carries Hookd-Signature %q", v)
+	}
+	if n := verifiedBy(publicKeys, h, body); n == 0 {
+		return errors.New("circl: no v1a signature verifies with the public keys")
+	}
+	return nil
+}
+
+// verifiedBy counts the v1a signatures of h that one of publicKeys
+// verifies (circl's Ed25519, from the specification's rule alone); any
+// other signature in the header is an error for the count (-1).
+func verifiedBy(publicKeys []string, h http.Header, body []byte) int {
+	msg := append([]byte(h.Get("Webhook-Id")+"."+h.Get("Webhook-Timestamp")+"."), body...)
+	n := 0
+	for _, sig := range strings.Fields(h.Get("Webhook-Signature")) {
+		b64, ok := strings.CutPrefix(sig, "v1a,")
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if !ok || err != nil {
+			return -1
+		}
+		for _, k := range publicKeys {
+			pub, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(k, "whpk_"))
+			if err == nil && len(pub) == circl.PublicKeySize && circl.Verify(circl.PublicKey(pub), msg, raw) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
