@@ -44,6 +44,7 @@ type SQLite struct {
 	reader *sql.DB
 	cipher *secrets.Cipher
 	finish finishQueue
+	stmts  stmtCache
 	log    *slog.Logger // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once
@@ -142,6 +143,11 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*SQLite, er
 		_ = s.writer.Close()
 		return nil, err
 	}
+	if err := s.prepareWrites(ctx); err != nil {
+		_ = s.closeStmts()
+		_ = s.writer.Close()
+		return nil, err
+	}
 
 	// query_only makes an accidental write through the reader pool fail
 	// loudly instead of racing the writer for the lock.
@@ -184,6 +190,7 @@ func (s *SQLite) Path() string { return s.path }
 // the first call's result.
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
+		errStmts := s.closeStmts()
 		errReader := s.reader.Close()
 		_, errCheckpoint := s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		if errCheckpoint != nil {
@@ -191,7 +198,7 @@ func (s *SQLite) Close() error {
 		}
 		errWriter := s.writer.Close()
 		// The lock goes last, once nothing of ours can write any more.
-		s.closeErr = errors.Join(errReader, errCheckpoint, errWriter, s.lock.Unlock())
+		s.closeErr = errors.Join(errStmts, errReader, errCheckpoint, errWriter, s.lock.Unlock())
 	})
 	return s.closeErr
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,48 +35,49 @@ const (
 	claimOverRun = 4 // candidates read per slot asked for, to fill slots around capped webhooks
 )
 
+// The claim's statements have fixed texts, so they are prepared once: the
+// lists they take (webhooks at their cap, ids picked) are JSON arrays.
+var (
+	qClaimCandidates = `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree + `
+		AND webhook_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?`
+	qClaimUpdate = `UPDATE deliveries SET lease_until = ?, lease_token = ?
+		WHERE id IN (SELECT value FROM json_each(?)) AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns
+)
+
 func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 	if r.Limit <= 0 {
 		return nil, nil
 	}
 	now := toNanos(r.Now)
+	capped := []string{}
+	if r.PerWebhook > 0 {
+		for wh, n := range r.Busy {
+			if n >= r.PerWebhook {
+				capped = append(capped, wh)
+			}
+		}
+	}
+	cappedJSON, err := json.Marshal(capped)
+	if err != nil {
+		return nil, err
+	}
 	var out []Delivery
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		// Candidates first, soonest due first, leaving out the webhooks
 		// already at their cap; then the conditional update claims the ones
 		// picked. In SQLite the write transaction makes the two one step;
 		// the update repeats the conditions so that it stays authoritative
 		// on a database where it is not (SELECT ... FOR UPDATE SKIP LOCKED).
-		q := `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree
-		args := []any{now, now}
-		var capped []string
-		if r.PerWebhook > 0 {
-			for wh, n := range r.Busy {
-				if n >= r.PerWebhook {
-					capped = append(capped, wh)
-				}
-			}
-		}
-		if len(capped) > 0 {
-			q += ` AND webhook_id NOT IN (` + placeholders(len(capped)) + `)`
-			for _, wh := range capped {
-				args = append(args, wh)
-			}
-		}
-		q += ` ORDER BY next_attempt_at, id LIMIT ?`
-		args = append(args, r.Limit*claimOverRun)
-		ids, err := pickCandidates(ctx, tx, q, args, r)
+		ptx := s.on(tx)
+		ids, err := pickCandidates(ctx, ptx, r, now, string(cappedJSON))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		upd := `UPDATE deliveries SET lease_until = ?, lease_token = ? WHERE id IN (` + placeholders(len(ids)) + `)
-			AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns
-		uargs := []any{toNanos(r.Lease.Until), r.Lease.Token}
-		for _, id := range ids {
-			uargs = append(uargs, id)
+		idsJSON, err := json.Marshal(ids)
+		if err != nil {
+			return err
 		}
-		uargs = append(uargs, now, now)
-		out, err = scanDeliveries(tx.QueryContext(ctx, upd, uargs...))
+		out, err = scanDeliveries(ptx.QueryContext(ctx, qClaimUpdate, toNanos(r.Lease.Until), r.Lease.Token, string(idsJSON), now, now))
 		return err
 	})
 	if err != nil {
@@ -86,8 +88,8 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 
 // pickCandidates reads the candidate rows and keeps, in order, up to
 // r.Limit of them within each webhook's remaining capacity.
-func pickCandidates(ctx context.Context, tx *sql.Tx, q string, args []any, r ClaimRequest) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
+func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, cappedJSON string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, qClaimCandidates, now, now, cappedJSON, r.Limit*claimOverRun)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +156,7 @@ func (s *SQLite) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, 
 	// order and stops at the first free row; the first lease expiry reads
 	// the (small) leased index.
 	var due, expiry sql.NullInt64
-	err := s.reader.QueryRowContext(ctx, `SELECT
+	err := s.read().QueryRowContext(ctx, `SELECT
 		(SELECT next_attempt_at FROM deliveries WHERE status IN ('pending', 'retrying') AND `+leaseFree+`
 			ORDER BY next_attempt_at LIMIT 1),
 		(SELECT MIN(lease_until) FROM deliveries WHERE `+leaseLive+` AND status IN ('pending', 'retrying'))`, n, n).Scan(&due, &expiry)

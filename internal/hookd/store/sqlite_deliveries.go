@@ -123,8 +123,14 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	return d, nil
 }
 
-func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryInsertColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, deliveryArgs(d)...)
+var (
+	qInsertDelivery = `INSERT INTO deliveries (` + deliveryInsertColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	qInsertEvent    = `INSERT INTO events (` + eventColumns + `) VALUES (?,?,?,?,?,?)`
+	qEventByID      = `SELECT ` + eventColumns + ` FROM events WHERE id = ?`
+)
+
+func insertDelivery(ctx context.Context, tx execQuerier, d *Delivery) error {
+	_, err := tx.ExecContext(ctx, qInsertDelivery, deliveryArgs(d)...)
 	if err != nil {
 		return fmt.Errorf("insert delivery: %w", err)
 	}
@@ -163,8 +169,8 @@ func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delive
 
 // insertEvent stores ev, or returns the stored event with ErrEventExists
 // when its id is taken.
-func insertEvent(ctx context.Context, tx *sql.Tx, ev *Event) (*Event, error) {
-	found, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, ev.ID))
+func insertEvent(ctx context.Context, tx execQuerier, ev *Event) (*Event, error) {
+	found, err := scanEvent(tx.QueryRowContext(ctx, qEventByID, ev.ID))
 	if err == nil {
 		return found, ErrEventExists
 	}
@@ -175,7 +181,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev *Event) (*Event, error) {
 	if ev.GroupID != "" {
 		groupID = ev.GroupID
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES (?,?,?,?,?,?)`,
+	if _, err := tx.ExecContext(ctx, qInsertEvent,
 		ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt)); err != nil {
 		return nil, fmt.Errorf("insert event: %w", err)
 	}
@@ -183,7 +189,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev *Event) (*Event, error) {
 }
 
 func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
-	ev, err := scanEvent(s.reader.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	ev, err := scanEvent(s.read().QueryRowContext(ctx, qEventByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -210,7 +216,7 @@ func (s *SQLite) CreateDelivery(ctx context.Context, d *Delivery) error {
 }
 
 func (s *SQLite) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
-	d, err := scanDelivery(s.reader.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	d, err := scanDelivery(s.read().QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -74,7 +74,7 @@ func (s *SQLite) finishBatch(ctx context.Context, batch []*finishReq) {
 	errs := make([]error, len(batch))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for i, r := range batch {
-			errs[i] = finishOne(ctx, tx, r)
+			errs[i] = finishOne(ctx, s.on(tx), r)
 			if errs[i] != nil && !errors.Is(errs[i], ErrLeaseLost) {
 				return errs[i]
 			}
@@ -92,13 +92,21 @@ func (s *SQLite) finishBatch(ctx context.Context, batch []*finishReq) {
 		return
 	}
 	for _, r := range batch {
-		r.err = s.write(ctx, func(tx *sql.Tx) error { return finishOne(ctx, tx, r) })
+		r.err = s.write(ctx, func(tx *sql.Tx) error { return finishOne(ctx, s.on(tx), r) })
 	}
 }
 
+var (
+	qFinishDelivery = `UPDATE deliveries SET status = ?, attempt_count = ?, last_attempt_at = ?,
+		next_attempt_at = ?, last_response_status_code = ?, last_error = ?, last_duration_ms = ?,
+		lease_until = NULL, lease_token = NULL WHERE id = ? AND lease_token = ?`
+	qInsertAttempt = `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
+		response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`
+)
+
 // finishOne writes what an attempt owns, the fence first: nothing is
 // written for an attempt whose lease another claim took over.
-func finishOne(ctx context.Context, tx *sql.Tx, r *finishReq) error {
+func finishOne(ctx context.Context, tx execQuerier, r *finishReq) error {
 	d, a := r.d, r.a
 	var code, duration any
 	if d.LastResponseStatusCode != nil {
@@ -107,10 +115,7 @@ func finishOne(ctx context.Context, tx *sql.Tx, r *finishReq) error {
 	if d.LastDurationMS != nil {
 		duration = *d.LastDurationMS
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempt_count = ?, last_attempt_at = ?,
-		next_attempt_at = ?, last_response_status_code = ?, last_error = ?, last_duration_ms = ?,
-		lease_until = NULL, lease_token = NULL WHERE id = ? AND lease_token = ?`,
-		d.Status, d.AttemptCount, nullNanos(d.LastAttemptAt), nullNanos(d.NextAttemptAt), code,
+	res, err := tx.ExecContext(ctx, qFinishDelivery, d.Status, d.AttemptCount, nullNanos(d.LastAttemptAt), nullNanos(d.NextAttemptAt), code,
 		nullString(d.LastError), duration, d.ID, r.token)
 	if err != nil {
 		return fmt.Errorf("update delivery: %w", err)
@@ -131,9 +136,7 @@ func finishOne(ctx context.Context, tx *sql.Tx, r *finishReq) error {
 	if a.ResponseStatusCode != nil {
 		acode = *a.ResponseStatusCode
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms,
-		response_status_code, error, response_body, request_headers) VALUES (?,?,?,?,?,?,?,?,?)`,
-		a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, acode, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
+	if _, err := tx.ExecContext(ctx, qInsertAttempt, a.DeliveryID, a.Number, a.Trigger, toNanos(a.StartedAt), a.DurationMS, acode, nullString(a.Error), a.ResponseBody, string(headers)); err != nil {
 		return fmt.Errorf("insert attempt: %w", err)
 	}
 	return nil

@@ -68,7 +68,8 @@ func (s *SQLite) PublishEvent(ctx context.Context, ev *Event, newDelivery func(w
 		existing *Event
 		n        int
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.on(sqlTx)
 		var err error
 		if existing, err = insertEvent(ctx, tx, ev); err != nil {
 			return err

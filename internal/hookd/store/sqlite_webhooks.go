@@ -188,7 +188,7 @@ func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 
 // GetWebhook returns the webhook, secrets decrypted, or ErrNotFound.
 func (s *SQLite) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
-	return s.getWebhook(ctx, s.reader, id)
+	return s.getWebhook(ctx, s.read(), id)
 }
 
 // ListWebhooks returns one page ordered by (CreatedAt, ID).
