@@ -45,6 +45,7 @@ type SQLite struct {
 	cipher *secrets.Cipher
 	finish finishQueue
 	stmts  stmtCache
+	hooks  webhookCache
 	log    *slog.Logger // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once

@@ -187,9 +187,6 @@ func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 }
 
 // GetWebhook returns the webhook, secrets decrypted, or ErrNotFound.
-func (s *SQLite) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
-	return s.getWebhook(ctx, s.read(), id)
-}
 
 // ListWebhooks returns one page ordered by (CreatedAt, ID).
 func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]Webhook, string, error) {
@@ -233,6 +230,7 @@ func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]W
 // cannot change ID, Scope, GroupID or CreatedAt: moving a webhook between
 // scopes is not an update.
 func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) error) (*Webhook, error) {
+	defer s.hooks.drop(id) // after the commit: see webhookCache
 	var out *Webhook
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		old, err := s.getWebhook(ctx, tx, id)
@@ -283,6 +281,7 @@ func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook)
 
 // DeleteWebhook deletes the webhook or returns ErrNotFound.
 func (s *SQLite) DeleteWebhook(ctx context.Context, id string) error {
+	defer s.hooks.drop(id) // after the commit: see webhookCache
 	res, err := s.writer.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook %s: %w", id, err)
