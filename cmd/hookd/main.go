@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 )
 
@@ -111,7 +112,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("rate-burst")))
 	}
 	fs.IntVar(&f.rateBurst, "rate-burst", burst, "burst size of the rate limit (env HOOKD_RATE_BURST)")
-	workers, err := strconv.Atoi(envOr("workers", "8"))
+	workers, err := strconv.Atoi(envOr("workers", strconv.Itoa(delivery.DefaultWorkers)))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("workers")))
 	}

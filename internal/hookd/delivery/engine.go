@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -36,7 +37,7 @@ type Config struct {
 	Logger  *slog.Logger    // nil: discard
 	Version string
 
-	// Workers bounds concurrent attempts, scheduled and manual (default 8).
+	// Workers bounds concurrent attempts, scheduled and manual (default 32).
 	Workers int
 	// PerWebhook bounds the concurrent attempts of one webhook (default
 	// half the workers), so that an endpoint that hangs holds at most that
@@ -83,7 +84,7 @@ type Engine struct {
 
 // Defaults of Config.
 const (
-	DefaultWorkers        = 8
+	DefaultWorkers        = 32
 	DefaultAttemptTimeout = 15 * time.Second
 	DefaultRetention      = 30 * 24 * time.Hour
 )
@@ -123,7 +124,7 @@ func New(cfg Config) *Engine {
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = newTransport(cfg.AllowPrivateDestinations, cfg.AttemptTimeout)
+		transport = newTransport(cfg.AllowPrivateDestinations, cfg.AttemptTimeout, cfg.Workers)
 	}
 	return &Engine{
 		cfg: cfg, store: cfg.Store, clock: cfg.Clock, log: cfg.Logger,
@@ -141,18 +142,20 @@ func New(cfg Config) *Engine {
 	}
 }
 
-func newTransport(allowPrivate bool, attemptTimeout time.Duration) *http.Transport {
+func newTransport(allowPrivate bool, attemptTimeout time.Duration, workers int) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
 		dialer.Control = netpolicy.Control
 	}
 	return &http.Transport{
 		// No proxy: a proxy would dial the destination for us, around the policy.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   10,
+		Proxy:             nil,
+		DialContext:       dialer.DialContext,
+		ForceAttemptHTTP2: true,
+		MaxIdleConns:      max(100, 2*workers),
+		// As many idle connections to one receiver as attempts can run at
+		// once: fewer would close and dial again under load.
+		MaxIdleConnsPerHost:   workers,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: attemptTimeout,
@@ -255,6 +258,10 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
+	// Attempts recorded together (FinishAttempt commits in groups) free
+	// their workers together: let them, so that one claim serves them all
+	// instead of one claim each.
+	runtime.Gosched()
 	n := 1
 	for n < cap(e.slots) && e.tryAcquire() {
 		n++

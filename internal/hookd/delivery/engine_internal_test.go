@@ -11,8 +11,8 @@ import (
 // later than the attempt timeout.
 func TestDefaults(t *testing.T) {
 	e := New(Config{})
-	if e.cfg.Workers != 8 || e.cfg.AttemptTimeout != 15*time.Second || e.cfg.Retention != 30*24*time.Hour {
-		t.Fatalf("defaults: workers %d, attempt timeout %v, retention %v", e.cfg.Workers, e.cfg.AttemptTimeout, e.cfg.Retention)
+	if e.cfg.Workers != 32 || e.cfg.PerWebhook != 16 || e.cfg.AttemptTimeout != 15*time.Second || e.cfg.Retention != 30*24*time.Hour {
+		t.Fatalf("defaults: workers %d, per webhook %d, attempt timeout %v, retention %v", e.cfg.Workers, e.cfg.PerWebhook, e.cfg.AttemptTimeout, e.cfg.Retention)
 	}
 	tr, ok := e.client.Transport.(*http.Transport)
 	if !ok || tr.ResponseHeaderTimeout != 15*time.Second || tr.Proxy != nil {

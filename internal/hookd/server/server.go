@@ -40,7 +40,7 @@ type Config struct {
 	RateBurst                int
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
-	// DeliveryWorkers bounds concurrent delivery attempts (default 8).
+	// DeliveryWorkers bounds concurrent delivery attempts (default 32).
 	DeliveryWorkers int
 	// DeliveryPerWebhook bounds concurrent attempts of one webhook (default
 	// half the workers).

@@ -46,6 +46,7 @@ type SQLite struct {
 	finish finishQueue
 	stmts  stmtCache
 	hooks  webhookCache
+	events eventCache
 	log    *slog.Logger // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once

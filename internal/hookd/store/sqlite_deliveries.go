@@ -189,7 +189,13 @@ func insertEvent(ctx context.Context, tx execQuerier, ev *Event) (*Event, error)
 }
 
 func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
+	if ev := s.events.get(id); ev != nil {
+		return ev, nil
+	}
 	ev, err := scanEvent(s.read().QueryRowContext(ctx, qEventByID, id))
+	if err == nil {
+		s.events.put(ev)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -335,6 +341,7 @@ func (s *SQLite) PruneDeliveries(ctx context.Context, before time.Time) (int, er
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
+		s.events.clear()
 		_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, toNanos(before))
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
