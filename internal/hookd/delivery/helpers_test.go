@@ -157,11 +157,13 @@ func (e *env) delivery(id string) deliveryJSON {
 	return d
 }
 
-// eventually polls cond for up to 5 s of real time (attempts are real HTTP
-// calls on loopback; no test waits for a schedule in real time).
+// eventually polls cond for up to 15 s of real time (attempts are real HTTP
+// calls on loopback; no test waits for a schedule in real time). A passing
+// condition returns at once; the bound only has to outlast a loaded CI
+// machine running every package under -race.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
