@@ -39,7 +39,7 @@ const (
 // lists they take (webhooks at their cap, ids picked) are JSON arrays.
 var (
 	qClaimCandidates = `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree + `
-		AND webhook_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?`
+		AND webhook_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?`
 	qClaimUpdate = `UPDATE deliveries SET lease_until = ?, lease_token = ?
 		WHERE id IN (SELECT value FROM json_each(?)) AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns
 )
