@@ -43,7 +43,7 @@ type SQLite struct {
 	writer *sql.DB
 	reader *sql.DB
 	cipher *secrets.Cipher
-	finish finishQueue
+	group  groupQueue
 	stmts  stmtCache
 	hooks  webhookCache
 	events eventCache

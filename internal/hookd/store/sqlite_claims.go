@@ -62,13 +62,13 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 		return nil, err
 	}
 	var out []Delivery
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeGrouped(ctx, func(ptx execQuerier) error {
 		// Candidates first, soonest due first, leaving out the webhooks
 		// already at their cap; then the conditional update claims the ones
 		// picked. In SQLite the write transaction makes the two one step;
 		// the update repeats the conditions so that it stays authoritative
 		// on a database where it is not (SELECT ... FOR UPDATE SKIP LOCKED).
-		ptx := s.on(tx)
+		out = nil
 		ids, err := pickCandidates(ctx, ptx, r, now, string(cappedJSON))
 		if err != nil || len(ids) == 0 {
 			return err
@@ -112,7 +112,8 @@ func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, c
 
 func (s *SQLite) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
 	var out *Delivery
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeGrouped(ctx, func(tx execQuerier) error {
+		out = nil
 		args := []any{toNanos(lease.Until), lease.Token, id, toNanos(now)}
 		for _, st := range statuses {
 			args = append(args, st)

@@ -152,7 +152,7 @@ const eventColumns = `id, type, group_id, body, fingerprint, created_at`
 
 func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
 	var existing *Event
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeGrouped(ctx, func(tx execQuerier) error {
 		var err error
 		if existing, err = insertEvent(ctx, tx, ev); err != nil {
 			return err
@@ -212,7 +212,7 @@ func (s *SQLite) CountEventDeliveries(ctx context.Context, eventID string) (int,
 }
 
 func (s *SQLite) CreateDelivery(ctx context.Context, d *Delivery) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeGrouped(ctx, func(tx execQuerier) error {
 		err := insertDelivery(ctx, tx, d)
 		if isForeignKeyViolation(err) {
 			return ErrNotFound // the event is gone (pruned)

@@ -59,39 +59,41 @@ func TestFinishAttemptGroupCommit(t *testing.T) {
 	}
 }
 
-// One request that fails for its own reason (here an attempt number already
-// recorded) fails alone; the batch it was in is written without it.
-func TestFinishBatchIsolatesAFailure(t *testing.T) {
+// One write that fails for its own reason (here an attempt number already
+// recorded) fails alone: the others of its group are committed without it.
+func TestGroupIsolatesAFailure(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	addDeliveries(t, s, "evt_a", t0, "wh_1", "wh_2", "wh_3")
 	claimed := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("tok", t0.Add(time.Hour)), Limit: 3})
-	bad := claimed[1]
+	bad := claimed[1].ID
 	if err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, response_body, request_headers)
-			VALUES (?, 1, 'scheduled', 0, 0, '', '{}')`, bad.ID)
+			VALUES (?, 1, 'scheduled', 0, 0, '', '{}')`, bad)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var batch []*finishReq
+	var batch []*groupReq
 	for i := range claimed {
 		d := claimed[i]
 		d.Status, d.AttemptCount = DeliverySucceeded, 1
-		batch = append(batch, &finishReq{token: "tok", d: &d, done: make(chan struct{}),
-			a: &Attempt{DeliveryID: d.ID, Number: 1, Trigger: AttemptScheduled, StartedAt: t0, RequestHeaders: map[string]string{}}})
+		a := &Attempt{DeliveryID: d.ID, Number: 1, Trigger: AttemptScheduled, StartedAt: t0, RequestHeaders: map[string]string{}}
+		batch = append(batch, &groupReq{done: make(chan struct{}), fn: func(tx execQuerier) error { return finishOne(ctx, tx, "tok", a, &d) }})
 	}
-	s.finishBatch(ctx, batch)
+	s.flushGroup(ctx, batch)
 	for i, r := range batch {
-		got, _ := s.GetDelivery(ctx, r.d.ID)
-		if i == 1 {
-			if r.err == nil || got.Status != DeliveryPending {
-				t.Errorf("the bad request: %v, status %s", r.err, got.Status)
+		got, _ := s.GetDelivery(ctx, claimed[i].ID)
+		if claimed[i].ID == bad {
+			// The delivery's update ran before the attempt's insert failed:
+			// the savepoint took both back.
+			if r.err == nil || got.Status != DeliveryPending || got.LeasedUntil == nil {
+				t.Errorf("the bad write: %v, status %s, lease %v", r.err, got.Status, got.LeasedUntil)
 			}
 			continue
 		}
 		if r.err != nil || got.Status != DeliverySucceeded {
-			t.Errorf("request %d: %v, status %s", i, r.err, got.Status)
+			t.Errorf("write %d: %v, status %s", i, r.err, got.Status)
 		}
 	}
 }

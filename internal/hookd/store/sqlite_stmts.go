@@ -26,7 +26,8 @@ type stmtCache struct {
 
 // hotWrites are the writer statements prepared at open.
 func hotWrites() []string {
-	qs := []string{qClaimCandidates, qClaimUpdate, qFinishDelivery, qInsertAttempt, qInsertDelivery, qInsertEvent, qEventByID}
+	qs := []string{qClaimCandidates, qClaimUpdate, qFinishDelivery, qInsertAttempt, qInsertDelivery, qInsertEvent, qEventByID,
+		qSavepoint, qRelease, qRollbackTo}
 	// The subscriber lookup takes one pattern per level of the event type
 	// and "*": event types of up to seven levels use a prepared form.
 	for n := 1; n <= 8; n++ {

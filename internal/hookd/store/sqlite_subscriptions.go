@@ -68,8 +68,8 @@ func (s *SQLite) PublishEvent(ctx context.Context, ev *Event, newDelivery func(w
 		existing *Event
 		n        int
 	)
-	err := s.write(ctx, func(sqlTx *sql.Tx) error {
-		tx := s.on(sqlTx)
+	err := s.writeGrouped(ctx, func(tx execQuerier) error {
+		existing, n = nil, 0
 		var err error
 		if existing, err = insertEvent(ctx, tx, ev); err != nil {
 			return err

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+)
+
+// Group commit. The delivery engine's writes (publishing, claiming,
+// recording attempts) are many and small, and on SQLite's one writer each
+// transaction pays for its commit: the pages it touched go to the log.
+// Writes that arrive while another is being committed are committed
+// together instead: the first caller to find no flush running becomes the
+// flusher and runs everything queued in one transaction, each write in a
+// savepoint of its own, while the others wait for their own outcome.
+// Nothing waits for a batch to fill, so a lone write is committed as soon
+// as it arrives, and every caller returns only once its write is committed
+// (or refused), so durability is unchanged. A write that fails rolls back
+// its savepoint and fails alone.
+
+// maxGroup bounds one transaction, so that a long queue does not make the
+// first caller wait for all of it at once.
+const maxGroup = 128
+
+type groupQueue struct {
+	mu       sync.Mutex
+	pending  []*groupReq
+	flushing bool
+}
+
+type groupReq struct {
+	fn   func(tx execQuerier) error
+	err  error
+	done chan struct{}
+}
+
+const (
+	qSavepoint  = `SAVEPOINT grouped`
+	qRelease    = `RELEASE grouped`
+	qRollbackTo = `ROLLBACK TO grouped`
+)
+
+// writeGrouped runs fn in a transaction shared with the writes queued at
+// the same time, and returns fn's error once the transaction committed (or
+// the error of the commit). fn must only use the transaction it is given,
+// and may be run twice (the second time alone) when the shared transaction
+// fails for a reason not its own: it must set its results afresh each time.
+func (s *SQLite) writeGrouped(ctx context.Context, fn func(tx execQuerier) error) error {
+	r := &groupReq{fn: fn, done: make(chan struct{})}
+	q := &s.group
+	q.mu.Lock()
+	q.pending = append(q.pending, r)
+	if q.flushing {
+		q.mu.Unlock()
+		<-r.done
+		return r.err
+	}
+	q.flushing = true
+	for len(q.pending) > 0 {
+		batch := q.pending[:min(len(q.pending), maxGroup)]
+		q.pending = q.pending[len(batch):]
+		q.mu.Unlock()
+		// Others' writes must not fail because this caller gave up.
+		s.flushGroup(context.WithoutCancel(ctx), batch)
+		q.mu.Lock()
+	}
+	q.flushing = false
+	q.mu.Unlock()
+	<-r.done
+	return r.err
+}
+
+func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	if len(batch) == 1 {
+		r := batch[0]
+		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(s.on(tx)) })
+		return
+	}
+	errs := make([]error, len(batch))
+	err := s.write(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.on(sqlTx)
+		for i, r := range batch {
+			if _, err := tx.ExecContext(ctx, qSavepoint); err != nil {
+				return err
+			}
+			if errs[i] = r.fn(tx); errs[i] != nil {
+				if _, err := tx.ExecContext(ctx, qRollbackTo); err != nil {
+					return fmt.Errorf("roll back a grouped write: %w", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, qRelease); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for i, r := range batch {
+			r.err = errs[i]
+		}
+		return
+	}
+	// The shared transaction failed (its commit, or a savepoint): each
+	// write is tried again alone, so that none fails for another's reason.
+	for _, r := range batch {
+		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(s.on(tx)) })
+	}
+}
