@@ -56,19 +56,46 @@ func (s *SQLite) writeGrouped(ctx context.Context, fn func(tx execQuerier) error
 		<-r.done
 		return r.err
 	}
+	// This caller flushes one batch, its own among them; what queues
+	// meanwhile is flushed by a goroutine of the store, not by this caller,
+	// who may hold locks of its own (the engine claims under its lock).
 	q.flushing = true
-	for len(q.pending) > 0 {
-		batch := q.pending[:min(len(q.pending), maxGroup)]
-		q.pending = q.pending[len(batch):]
-		q.mu.Unlock()
-		// Others' writes must not fail because this caller gave up.
-		s.flushGroup(context.WithoutCancel(ctx), batch)
-		q.mu.Lock()
+	batch := q.takeBatch()
+	q.mu.Unlock()
+	// Others' writes must not fail because this caller gave up.
+	s.flushGroup(context.WithoutCancel(ctx), batch)
+	q.mu.Lock()
+	if len(q.pending) > 0 {
+		go s.drainGroup(context.WithoutCancel(ctx))
+	} else {
+		q.flushing = false
 	}
-	q.flushing = false
 	q.mu.Unlock()
 	<-r.done
 	return r.err
+}
+
+// drainGroup flushes what is queued until nothing is.
+func (s *SQLite) drainGroup(ctx context.Context) {
+	q := &s.group
+	for {
+		q.mu.Lock()
+		if len(q.pending) == 0 {
+			q.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		batch := q.takeBatch()
+		q.mu.Unlock()
+		s.flushGroup(ctx, batch)
+	}
+}
+
+// takeBatch removes up to maxGroup requests from the queue; q.mu is held.
+func (q *groupQueue) takeBatch() []*groupReq {
+	batch := q.pending[:min(len(q.pending), maxGroup)]
+	q.pending = q.pending[len(batch):]
+	return batch
 }
 
 func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
