@@ -21,7 +21,8 @@ import (
 // use.
 type stmtCache struct {
 	writer map[string]*sql.Stmt // filled at open, read-only after
-	reader sync.Map             // query -> *sql.Stmt
+	mu     sync.Mutex
+	reader map[string]*sql.Stmt // prepared on first use, under mu
 }
 
 // hotWrites are the writer statements prepared at open.
@@ -53,10 +54,12 @@ func (s *SQLite) closeStmts() error {
 	for _, st := range s.stmts.writer {
 		errs = append(errs, st.Close())
 	}
-	s.stmts.reader.Range(func(_, v any) bool {
-		errs = append(errs, v.(*sql.Stmt).Close())
-		return true
-	})
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	for _, st := range s.stmts.reader {
+		errs = append(errs, st.Close())
+	}
+	s.stmts.reader = nil
 	return errors.Join(errs...)
 }
 
@@ -103,17 +106,22 @@ type preparedReader struct{ s *SQLite }
 func (s *SQLite) read() preparedReader { return preparedReader{s} }
 
 func (r preparedReader) stmt(ctx context.Context, q string) *sql.Stmt {
-	if v, ok := r.s.stmts.reader.Load(q); ok {
-		return v.(*sql.Stmt)
+	c := &r.s.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.reader[q]; ok {
+		return st
 	}
+	// Prepared under the lock: the reader pool has connections to spare,
+	// and this happens once per statement.
 	st, err := r.s.reader.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the plain call below reports the error
 	}
-	if v, loaded := r.s.stmts.reader.LoadOrStore(q, st); loaded {
-		_ = st.Close()
-		return v.(*sql.Stmt)
+	if c.reader == nil {
+		c.reader = map[string]*sql.Stmt{}
 	}
+	c.reader[q] = st
 	return st
 }
 

@@ -16,9 +16,8 @@ func TestFinishAttemptGroupCommit(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	const n = 120
-	var ids []string
 	for i := range n / 4 {
-		ids = append(ids, addDeliveries(t, s, fmt.Sprintf("evt_%d", i), t0, "wh_1", "wh_2", "wh_3", "wh_4")...)
+		addDeliveries(t, s, fmt.Sprintf("evt_%d", i), t0, "wh_1", "wh_2", "wh_3", "wh_4")
 	}
 	claimed := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("tok", t0.Add(time.Hour)), Limit: n})
 	if len(claimed) != n {
