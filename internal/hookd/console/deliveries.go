@@ -26,9 +26,10 @@ type deliveryFilter struct {
 	Status, EventType, IsTest, From, To, Cursor string
 }
 
-// timeLayout is what <input type="datetime-local"> sends; the console reads
-// it as UTC, the time zone every page shows.
-const timeLayout = "2006-01-02T15:04"
+// timeLayout is what <input type="datetime-local" step="1"> sends (without
+// the seconds when they are zero); the console reads it as UTC, the time
+// zone every page shows.
+const timeLayout = "2006-01-02T15:04:05"
 
 func (f deliveryFilter) apiQuery() url.Values {
 	q := url.Values{}
@@ -48,8 +49,10 @@ func (f deliveryFilter) apiQuery() url.Values {
 // rfc3339 turns a datetime-local value into the API's RFC 3339; anything
 // else goes to the API unchanged, to be refused there with its message.
 func rfc3339(s string) string {
-	if t, err := time.Parse(timeLayout, s); err == nil {
-		return t.UTC().Format(time.RFC3339)
+	for _, layout := range []string{timeLayout, "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Format(time.RFC3339)
+		}
 	}
 	return s
 }
