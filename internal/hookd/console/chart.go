@@ -46,7 +46,8 @@ var chartSeries = []struct{ status, fill string }{
 const (
 	chartWidth, chartHeight = 720, 160
 	chartBarWidth           = 30
-	chartPlot               = 140 // height of the bars' area; the rest is the axis
+	chartBase               = 140 // the axis; below it, the hours
+	chartPlot               = 124 // the tallest bar; above it, the scale
 )
 
 // last24h counts the webhook's deliveries created in the last 24 hours, read
@@ -91,7 +92,7 @@ func drawChart(start time.Time, counts [24]map[string]int, total map[string]int,
 	for i, m := range counts {
 		hour := start.Add(time.Duration(i) * time.Hour)
 		b := bar{X: i * chartWidth / 24, Label: hour.Format("15:04") + "Z"}
-		y := chartPlot
+		y := chartBase
 		for _, s := range chartSeries {
 			n := m[s.status]
 			if n == 0 || ch.Max == 0 {

@@ -239,27 +239,31 @@ func (r *receiver) set(status int, body string) {
 	r.body.Store(body)
 }
 
-// deadLettered makes n dead-lettered deliveries on wh: the receiver
+// deadLettered makes n more dead-lettered deliveries on wh: the receiver
 // answers 410 Gone, which dead-letters at once and auto-disables the
-// webhook; it is re-enabled between events.
+// webhook; it is re-enabled before each event.
 func deadLettered(t *testing.T, s *hookdtest.Server, wh apiWebhook, n int) []apiDelivery {
 	t.Helper()
+	countDead := func() int {
+		c := 0
+		for _, d := range deliveries(t, s, wh.ID) {
+			if d.Status == "dead_lettered" {
+				c++
+			}
+		}
+		return c
+	}
+	before := countDead()
 	for i := range n {
-		if i > 0 {
+		var got apiWebhook
+		api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
+		if got.Status == "auto_disabled" {
 			if code := api(t, s, http.MethodPatch, "/v1/webhooks/"+wh.ID, map[string]string{"status": "active"}, nil); code != http.StatusOK {
 				t.Fatalf("re-enable: %d", code)
 			}
 		}
 		publish(t, s)
-		waitFor(t, "a dead letter", func() bool {
-			c := 0
-			for _, d := range deliveries(t, s, wh.ID) {
-				if d.Status == "dead_lettered" {
-					c++
-				}
-			}
-			return c == i+1
-		})
+		waitFor(t, "a dead letter", func() bool { return countDead() == before+i+1 })
 		waitFor(t, "auto-disable", func() bool {
 			var got apiWebhook
 			api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
