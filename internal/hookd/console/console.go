@@ -37,10 +37,18 @@ type EventReader interface {
 	GetEvent(ctx context.Context, id string) (*store.Event, error)
 }
 
+// HourlyCounter counts a webhook's deliveries per hour and status: the
+// 24-hour chart, one query instead of a day of deliveries read through the
+// list.
+type HourlyCounter interface {
+	DeliveriesPerHour(ctx context.Context, webhookID string, since time.Time) ([]store.HourlyCount, error)
+}
+
 // Config wires the console to the API it drives.
 type Config struct {
 	API    *httpapi.API
 	Events EventReader
+	Counts HourlyCounter
 	Clock  clockwork.Clock // nil: the real clock
 	Logger *slog.Logger    // nil: discard
 	// IdleTimeout ends a session not used for this long (default 30 min).
