@@ -65,5 +65,5 @@ func (c *Console) catalogPage(w http.ResponseWriter, r *http.Request, sess *sess
 		}
 		v.Categories[i].Types = append(v.Categories[i].Types, catalogEntry{eventType: et, SchemaText: indent(et.Schema), ExampleText: indent(et.Example)})
 	}
-	c.render(w, r, http.StatusOK, "catalog", sess, pageData{Title: "Event catalog", Data: v})
+	c.render(w, http.StatusOK, "catalog", sess, pageData{Title: "Event catalog", Data: v})
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // apiProblem is the API's problem+json, shown to the user as it is.
@@ -21,6 +23,8 @@ type apiProblem struct {
 		Pointer string `json:"pointer"`
 		Detail  string `json:"detail"`
 	} `json:"errors"`
+
+	retryAfter time.Duration // from Retry-After, on a 429
 }
 
 func (p *apiProblem) Error() string {
@@ -83,6 +87,9 @@ func (c *Console) call(ctx context.Context, sess *session, method, path string, 
 		p := &apiProblem{}
 		if err := json.Unmarshal(rec.body.Bytes(), p); err != nil || p.Status == 0 {
 			return fmt.Errorf("the API answered %d: %s", rec.status, strings.TrimSpace(rec.body.String()))
+		}
+		if secs, err := strconv.Atoi(rec.header.Get("Retry-After")); err == nil {
+			p.retryAfter = time.Duration(secs) * time.Second
 		}
 		return p
 	}

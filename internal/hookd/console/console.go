@@ -130,7 +130,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /console/deliveries/{delivery_id}/replay", c.signedIn(c.replayDelivery))
 	mux.HandleFunc("GET /console/catalog", c.signedIn(c.catalogPage))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
-		c.render(w, r, http.StatusNotFound, "error", nil, pageData{Title: "Not found", Message: "There is no console page at " + r.URL.Path + "."})
+		c.render(w, http.StatusNotFound, "error", nil, pageData{Title: "Not found", Message: "There is no console page at " + r.URL.Path + "."})
 	})
 	return mux
 }
@@ -149,7 +149,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	if r.Method == http.MethodPost && !sameOrigin(r) {
-		c.render(w, r, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "This form was sent from another site; open the console and try again."})
+		c.render(w, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "This form was sent from another site; open the console and try again."})
 		return
 	}
 	c.mux.ServeHTTP(w, r)

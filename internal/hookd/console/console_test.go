@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -200,4 +201,32 @@ func TestWebhooksPage(t *testing.T) {
 	if p := b.ok("/console/webhooks"); res.status != http.StatusSeeOther || !strings.Contains(p.body, `webhook &#34;wh_nope&#34; not found`) {
 		t.Errorf("unknown webhook: %d\n%s", res.status, p.body)
 	}
+}
+
+// Over TLS the session cookie is Secure too.
+func TestSecureCookieOverTLS(t *testing.T) {
+	s := hookdtest.Start(t)
+	ts := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(ts.Close)
+	b := newBrowser(t, s)
+	b.base = ts.URL
+	b.http.Transport = ts.Client().Transport
+	form := b.ok("/console/sign-in")
+	p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", p.status, p.body)
+	}
+	found := false
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "hookd_console=") {
+			found = true
+			if !strings.Contains(c, "; Secure") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
+				t.Errorf("session cookie over TLS: %s", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
+	}
+	b.ok("/console/webhooks")
 }

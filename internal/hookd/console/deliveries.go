@@ -112,5 +112,5 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *s
 	if v.Webhook.Name != nil {
 		title = *v.Webhook.Name
 	}
-	c.render(w, r, http.StatusOK, "deliveries", sess, pageData{Title: title, Data: v})
+	c.render(w, http.StatusOK, "deliveries", sess, pageData{Title: title, Data: v})
 }

@@ -51,7 +51,7 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 	default:
 		v.Event = indent(ev.Body)
 	}
-	c.render(w, r, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Data: v})
+	c.render(w, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Data: v})
 }
 
 // retryDelivery is the API's POST /v1/deliveries/{id}/retry: one attempt

@@ -161,8 +161,8 @@ func createWebhook(t *testing.T, s *hookdtest.Server, body map[string]any) apiWe
 	t.Helper()
 	var wh apiWebhook
 	path := "/v1/webhooks/account"
-	if g, ok := body["group"]; ok {
-		path = "/v1/webhooks/group/" + g.(string)
+	if g, ok := body["group"].(string); ok {
+		path = "/v1/webhooks/group/" + g
 		delete(body, "group")
 	}
 	if code := api(t, s, http.MethodPost, path, body, &wh); code != http.StatusCreated {
@@ -217,7 +217,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 type receiver struct {
 	*httptest.Server
 	status atomic.Int32
-	body   atomic.Value
+	body   atomic.Pointer[string]
 	count  atomic.Int32
 }
 
@@ -228,7 +228,7 @@ func newReceiver(t *testing.T, status int, body string) *receiver {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		r.count.Add(1)
 		w.WriteHeader(int(r.status.Load()))
-		_, _ = io.WriteString(w, r.body.Load().(string))
+		_, _ = io.WriteString(w, *r.body.Load())
 	}))
 	t.Cleanup(r.Close)
 	return r
@@ -236,7 +236,7 @@ func newReceiver(t *testing.T, status int, body string) *receiver {
 
 func (r *receiver) set(status int, body string) {
 	r.status.Store(int32(status))
-	r.body.Store(body)
+	r.body.Store(&body)
 }
 
 // deadLettered makes n more dead-lettered deliveries on wh: the receiver

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -74,7 +75,7 @@ func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		}
 		v.Count, v.Counted, v.Truncated = len(ids), true, truncated
 	}
-	c.render(w, r, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
+	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }
 
 // recoverStart lists the deliveries again (some may have changed since the
@@ -111,7 +112,7 @@ func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *ses
 
 func (c *Console) runRecover(job *recoverJob, sess *session, ids []string) {
 	for _, id := range ids {
-		err := c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", nil)
+		err := c.replayPaced(sess, id)
 		job.mu.Lock()
 		if err != nil {
 			job.failed = append(job.failed, fmt.Sprintf("%s: %v", id, err))
@@ -129,20 +130,38 @@ func (c *Console) runRecover(job *recoverJob, sess *session, ids []string) {
 	c.log.Info("console: recover finished", "webhook_id", job.webhookID, "replayed", job.replayed, "failed", len(job.failed))
 }
 
+// replayPaced replays one delivery through the API, waiting as long as
+// the API's rate limit asks (a recovery of thousands of deliveries runs
+// into it) instead of counting the refusal as a failure.
+func (c *Console) replayPaced(sess *session, id string) error {
+	for {
+		err := c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", nil)
+		var p *apiProblem
+		if !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return err
+		}
+		select {
+		case <-c.ctx.Done():
+			return err
+		case <-c.clock.After(max(p.retryAfter, 100*time.Millisecond)):
+		}
+	}
+}
+
 func (c *Console) recoverProgress(w http.ResponseWriter, r *http.Request, sess *session) {
 	c.jobsMu.Lock()
 	job, ok := c.jobs[r.PathValue("job_id")]
 	c.jobsMu.Unlock()
 	// A recovery is shown only to sessions of the key that started it.
 	if !ok || job.keyHash != sess.keyHash {
-		c.render(w, r, http.StatusNotFound, "error", sess, pageData{Title: "Not found", Message: "No such recovery; it may be from before hookd restarted."})
+		c.render(w, http.StatusNotFound, "error", sess, pageData{Title: "Not found", Message: "No such recovery; it may be from before hookd restarted."})
 		return
 	}
 	job.mu.Lock()
 	v := recoverView{WebhookID: job.webhookID, Since: job.since, JobID: job.id, Total: job.total, Replayed: job.replayed,
 		Failed: slices.Clone(job.failed), Finished: job.finished, Progress: true}
 	job.mu.Unlock()
-	c.render(w, r, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
+	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }
 
 // Done counts replayed and failed deliveries.

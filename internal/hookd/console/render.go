@@ -68,7 +68,7 @@ func parsePages() (map[string]*template.Template, error) {
 
 // render writes one page; sess (nil on the sign-in page) gives the CSRF
 // token and the flash message of the previous action.
-func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, sess *session, d pageData) {
+func (c *Console) render(w http.ResponseWriter, status int, page string, sess *session, d pageData) {
 	if sess != nil {
 		d.CSRF, d.SignedIn = sess.csrf, true
 		if d.Flash == nil {
@@ -94,14 +94,14 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, sess *session, er
 		if p.Status == http.StatusUnauthorized {
 			c.sessions.remove(sess.id)
 			http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
-			c.render(w, r, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
+			c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
 			return
 		}
-		c.render(w, r, p.Status, "error", sess, pageData{Title: p.Title, Message: p.Error()})
+		c.render(w, p.Status, "error", sess, pageData{Title: p.Title, Message: p.Error()})
 		return
 	}
 	c.log.Error("console: API call", "path", r.URL.Path, "error", err)
-	c.render(w, r, http.StatusInternalServerError, "error", sess, pageData{Title: "Error", Message: "The console failed; see hookd's log."})
+	c.render(w, http.StatusInternalServerError, "error", sess, pageData{Title: "Error", Message: "The console failed; see hookd's log."})
 }
 
 // done records an action's outcome for the next page and redirects there

@@ -155,14 +155,14 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session))
 		}
 		if sess == nil {
 			if r.Method != http.MethodGet {
-				c.render(w, r, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "Your session ended; sign in again. Nothing was changed."})
+				c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "Your session ended; sign in again. Nothing was changed."})
 				return
 			}
 			http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && !sess.validCSRF(r) {
-			c.render(w, r, http.StatusForbidden, "error", sess, pageData{Title: "Forbidden", Message: "The form's security token is missing or stale; reload the page and try again. Nothing was changed."})
+			c.render(w, http.StatusForbidden, "error", sess, pageData{Title: "Forbidden", Message: "The form's security token is missing or stale; reload the page and try again. Nothing was changed."})
 			return
 		}
 		h(w, r, sess)

@@ -62,7 +62,7 @@ func (c *Console) webhooksPage(w http.ResponseWriter, r *http.Request, sess *ses
 			v.Webhooks = append(v.Webhooks, wh)
 		}
 	}
-	c.render(w, r, http.StatusOK, "webhooks", sess, pageData{Title: "Webhooks", Data: v})
+	c.render(w, http.StatusOK, "webhooks", sess, pageData{Title: "Webhooks", Data: v})
 }
 
 // enableWebhook is the API's PATCH {"status": "active"}: the way out of
