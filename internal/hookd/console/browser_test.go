@@ -213,6 +213,14 @@ func TestBrowser(t *testing.T) {
 	do("catalog", chromedp.Navigate(s.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("section.card")))
 	shot("catalog")
 
+	// A phone's width: the page does not scroll sideways (wide tables
+	// scroll in their own box).
+	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/console/webhooks/"+wh.ID), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	if fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)); err != nil || !fits {
+		t.Errorf("at 390 px the page is wider than the screen (%v)", err)
+	}
+	shot("deliveries-phone")
+
 	if n := dialogs.Load(); n != 0 {
 		t.Fatalf("%d JavaScript dialogs opened: the console ran a script from user data", n)
 	}

@@ -148,11 +148,40 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "Origin: null" with our own forms, which sameOrigin refuses.
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
+	start := c.clock.Now()
+	rec := &statusWriter{ResponseWriter: w}
+	// One line per page, like the API's: the API calls a page makes log
+	// their own lines. Never the query or the form: the sign-in form holds
+	// the key.
+	defer func() {
+		c.log.Info("console request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", c.clock.Since(start).Milliseconds())
+	}()
 	if r.Method == http.MethodPost && !sameOrigin(r) {
-		c.render(w, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "This form was sent from another site; open the console and try again."})
+		c.render(rec, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "This form was sent from another site; open the console and try again."})
 		return
 	}
-	c.mux.ServeHTTP(w, r)
+	c.mux.ServeHTTP(rec, r)
+}
+
+// statusWriter remembers the status for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
 }
 
 // sameOrigin refuses a POST whose Origin (sent by every current browser on
