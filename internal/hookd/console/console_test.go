@@ -127,6 +127,19 @@ func TestSessionExpiry(t *testing.T) {
 	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
 		t.Fatalf("after the idle timeout: %d %s", p.status, p.header.Get("Location"))
 	}
+
+	// In use all the time, a session still ends 12 hours after sign-in.
+	b.signIn(s.APIKey)
+	for elapsed := time.Duration(0); elapsed < 12*time.Hour-9*time.Minute; elapsed += 9 * time.Minute {
+		clock.Advance(9 * time.Minute)
+		if p := b.get("/console/catalog"); p.status != http.StatusOK {
+			t.Fatalf("%v after sign-in, in use: %d", elapsed+9*time.Minute, p.status)
+		}
+	}
+	clock.Advance(9 * time.Minute)
+	if p := b.get("/console/catalog"); p.status != http.StatusSeeOther {
+		t.Fatalf("12 hours after sign-in: %d", p.status)
+	}
 }
 
 func TestSignOut(t *testing.T) {
