@@ -73,7 +73,7 @@ commands:
 type serveFlags struct {
 	addr, metricsAddr, db, apiKey, catalog string
 	logLevel, logFormat                    string
-	allowPrivate                           bool
+	allowPrivate, console                  bool
 	rateLimit                              float64
 	rateBurst, workers                     int
 	retention                              time.Duration
@@ -102,6 +102,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		errs = append(errs, fmt.Errorf("%s: must be true or false", envName("allow-private-destinations")))
 	}
 	fs.BoolVar(&f.allowPrivate, "allow-private-destinations", allow, "accept webhook URLs on loopback and private hosts, plain http included (env HOOKD_ALLOW_PRIVATE_DESTINATIONS)")
+	console, err := strconv.ParseBool(envOr("console", "true"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be true or false", envName("console")))
+	}
+	fs.BoolVar(&f.console, "console", console, "serve the web console under /console/ on --addr; sign in with an API key (env HOOKD_CONSOLE)")
 	limit, err := strconv.ParseFloat(envOr("rate-limit", "100"), 64)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be a number", envName("rate-limit")))
@@ -178,7 +183,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
 		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
-		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "",
+		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "", DisableConsole: !f.console,
 		Version: version, Logger: log,
 	})
 	if err != nil {
@@ -207,7 +212,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		serving++
 		go func() { errc <- s.ServeMetrics(mln) }()
 	}
-	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "db", f.db, "allow_private_destinations", f.allowPrivate)
+	consoleURL := ""
+	if f.console {
+		consoleURL = "http://" + ln.Addr().String() + "/console/"
+	}
+	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "console", consoleURL, "db", f.db, "allow_private_destinations", f.allowPrivate)
 	go func() { errc <- s.Serve(ln) }()
 	select {
 	case err := <-errc:

@@ -22,6 +22,7 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxAPIKeyHash
+	ctxSessionKeyHash
 )
 
 func requestIDFrom(ctx context.Context) string {
@@ -91,16 +92,24 @@ func (a *API) withLogging(next http.Handler) http.Handler {
 }
 
 // withAuth requires a valid API key and puts its hash in the context (the
-// idempotency and rate-limit scopes).
+// idempotency and rate-limit scopes). A request from ServeSession carries
+// the hash of the key its session signed in with instead, checked the same
+// way on every request.
 func (a *API) withAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it as `Authorization: Bearer <api key>`"))
-			return
+		hash, fromSession := r.Context().Value(ctxSessionKeyHash).(string)
+		var valid bool
+		var err error
+		if fromSession {
+			valid, err = a.validKey(r.Context(), hash)
+		} else {
+			scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+				writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it as `Authorization: Bearer <api key>`"))
+				return
+			}
+			hash, valid, err = a.CheckAPIKey(r.Context(), key)
 		}
-		hash := secrets.HashAPIKey(strings.TrimSpace(key))
-		valid, err := a.validKey(r.Context(), hash)
 		if err != nil {
 			a.internalError(w, r, "check api key", err)
 			return
@@ -111,6 +120,27 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxAPIKeyHash, hash)))
 	})
+}
+
+// CheckAPIKey reports whether key is accepted, as withAuth decides it, and
+// returns its hash: the console's sign-in.
+func (a *API) CheckAPIKey(ctx context.Context, key string) (hash string, ok bool, err error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return "", false, nil
+	}
+	hash = secrets.HashAPIKey(key)
+	ok, err = a.validKey(ctx, hash)
+	return hash, ok, err
+}
+
+// ServeSession serves r, an in-process request of the console, as the API
+// serves a request signed with the key whose hash is keyHash (from
+// CheckAPIKey): same routes, validation, errors, rate limit, idempotency
+// and log lines. The key is checked again, so a key removed from the
+// database stops working for its sessions too.
+func (a *API) ServeSession(w http.ResponseWriter, r *http.Request, keyHash string) {
+	a.handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxSessionKeyHash, keyHash)))
 }
 
 func (a *API) validKey(ctx context.Context, hash string) (bool, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/console"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/metrics"
@@ -51,6 +52,12 @@ type Config struct {
 	// requires the API key, to the handler ServeMetrics serves without one
 	// (--metrics-addr).
 	MetricsOwnListener bool
+	// DisableConsole turns off the web console, served under /console/ on
+	// the API's listener otherwise (--console=false).
+	DisableConsole bool
+	// ConsoleIdleTimeout ends a console session unused for this long
+	// (default 30 minutes).
+	ConsoleIdleTimeout time.Duration
 	// Jitter replaces the retry schedule's random jitter (tests).
 	Jitter  delivery.Jitter
 	Version string
@@ -69,6 +76,7 @@ type Server struct {
 	GeneratedAPIKey string
 
 	db          *store.SQLite
+	console     *console.Console
 	handler     http.Handler
 	http        *http.Server
 	metricsHTTP *http.Server
@@ -129,6 +137,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.handler = api
+	if !cfg.DisableConsole {
+		if s.console, err = console.New(console.Config{
+			API: api, Events: st, Counts: st, Clock: clock, Logger: log, IdleTimeout: cfg.ConsoleIdleTimeout,
+		}); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		mux := http.NewServeMux()
+		mux.Handle(console.Prefix, s.console)
+		mux.Handle("/", api)
+		s.handler = mux
+	}
 	// Built here, not in Serve, so that Shutdown may run concurrently with
 	// Serve (and before it) without a race.
 	s.http = &http.Server{
@@ -171,7 +191,8 @@ func ensureAPIKey(ctx context.Context, st store.Store, clock clockwork.Clock) (s
 	return key, nil
 }
 
-// Handler is the HTTP API, for tests that want it without a listener.
+// Handler is the HTTP API (and the console), for tests that want it
+// without a listener.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // ServeMetrics serves GET /metrics, without an API key, on ln until
@@ -221,6 +242,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			// "new" forever).
 			httpErr = errors.Join(httpErr, err, srv.Close())
 		}
+	}
+	if s.console != nil {
+		s.console.Close() // its recoveries replay through the engine
 	}
 	engineErr := s.Engine.Stop(ctx)
 	return errors.Join(httpErr, engineErr, s.Store.Close())

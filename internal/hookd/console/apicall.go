@@ -1,0 +1,105 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiProblem is the API's problem+json, shown to the user as it is.
+type apiProblem struct {
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Code      string `json:"code"`
+	RequestID string `json:"request_id"`
+	Errors    []struct {
+		Pointer string `json:"pointer"`
+		Detail  string `json:"detail"`
+	} `json:"errors"`
+
+	retryAfter time.Duration // from Retry-After, on a 429
+}
+
+func (p *apiProblem) Error() string {
+	msg := p.Detail
+	for _, e := range p.Errors {
+		msg += "; " + strings.TrimPrefix(e.Pointer, "#/") + " " + e.Detail
+	}
+	if p.RequestID != "" {
+		msg += " (request " + p.RequestID + ")"
+	}
+	return msg
+}
+
+// recorder is the in-memory ResponseWriter of an in-process API call.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+// call sends one request to the API as the session's key and decodes a
+// successful JSON answer into out (when not nil). A failure is an
+// *apiProblem carrying the API's own message.
+func (c *Console) call(ctx context.Context, sess *session, method, path string, body any, contentType string, out any) error {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		if contentType == "" {
+			contentType = "application/json"
+		}
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("User-Agent", "hookd-console")
+	rec := &recorder{header: http.Header{}}
+	c.cfg.API.ServeSession(rec, req, sess.keyHash)
+	if rec.status >= 300 {
+		p := &apiProblem{}
+		if err := json.Unmarshal(rec.body.Bytes(), p); err != nil || p.Status == 0 {
+			return fmt.Errorf("the API answered %d: %s", rec.status, strings.TrimSpace(rec.body.String()))
+		}
+		if secs, err := strconv.Atoi(rec.header.Get("Retry-After")); err == nil {
+			p.retryAfter = time.Duration(secs) * time.Second
+		}
+		return p
+	}
+	if out != nil && rec.body.Len() > 0 {
+		return json.Unmarshal(rec.body.Bytes(), out)
+	}
+	return nil
+}
+
+// get is call for a GET.
+func (c *Console) get(ctx context.Context, sess *session, path string, out any) error {
+	return c.call(ctx, sess, http.MethodGet, path, nil, "", out)
+}

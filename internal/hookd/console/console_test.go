@@ -1,0 +1,245 @@
+package console_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+)
+
+const xss = `<script>alert(1)</script>`
+
+// Every page but sign-in sends a browser without a session to sign in;
+// a POST without one changes nothing.
+func TestSignInRequired(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	for _, path := range []string{"/console/", "/console/webhooks", "/console/webhooks/wh_x", "/console/deliveries/dlv_x", "/console/catalog", "/console/webhooks/wh_x/recover", "/console/recoveries/x"} {
+		p := b.get(path)
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
+			t.Errorf("GET %s: %d %q, want a redirect to sign in", path, p.status, p.header.Get("Location"))
+		}
+	}
+	for _, path := range []string{"/console/webhooks/wh_x/enable", "/console/deliveries/dlv_x/retry", "/console/deliveries/dlv_x/replay", "/console/webhooks/wh_x/test", "/console/webhooks/wh_x/recover", "/console/sign-out"} {
+		if p := b.do(http.MethodPost, path, url.Values{"csrf": {"x"}}); p.status != http.StatusUnauthorized {
+			t.Errorf("POST %s: %d, want 401", path, p.status)
+		}
+	}
+}
+
+// The sign-in form checks the key as the API does; the session cookie is
+// HttpOnly and SameSite=Strict, the key shows nowhere, every page carries
+// the strict CSP.
+func TestSignIn(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	form := b.ok("/console/sign-in")
+	if csp := form.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe") {
+		t.Errorf("CSP %q", csp)
+	}
+	p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {"hk_wrong"}, "csrf": {form.csrf(t)}})
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "not valid") {
+		t.Fatalf("wrong key: %d\n%s", p.status, p.body)
+	}
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "hookd_console=") {
+			t.Fatalf("a session for a wrong key: %s", c)
+		}
+	}
+	form = b.ok("/console/sign-in")
+	p = b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", p.status, p.body)
+	}
+	var cookie string
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "hookd_console=") {
+			cookie = c
+		}
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/console/"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("session cookie %q lacks %s", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, "Secure") || strings.Contains(cookie, s.APIKey) {
+		t.Errorf("session cookie %q: Secure over plain http, or the key", cookie)
+	}
+	page := b.ok("/console/webhooks")
+	if strings.Contains(page.body, s.APIKey) || strings.Contains(page.header.Get("Location"), s.APIKey) {
+		t.Error("the API key is in a page")
+	}
+}
+
+// Without the form's token, or from another origin, a POST is refused.
+func TestCSRFRefused(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, "gone")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	deadLettered(t, s, wh, 1)
+	b := newBrowser(t, s)
+	if p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}}); p.status != http.StatusForbidden {
+		t.Errorf("sign in without the form's token: %d", p.status)
+	}
+	b.signIn(s.APIKey)
+	path := "/console/webhooks/" + wh.ID + "/enable"
+	if p := b.do(http.MethodPost, path, url.Values{"csrf": {"forged"}}); p.status != http.StatusForbidden {
+		t.Errorf("forged token: %d", p.status)
+	}
+	if p := b.do(http.MethodPost, path, nil); p.status != http.StatusForbidden {
+		t.Errorf("no token: %d", p.status)
+	}
+	token := b.ok("/console/webhooks").csrf(t)
+	if p := b.do(http.MethodPost, path, url.Values{"csrf": {token}}, "Origin", "https://evil.example"); p.status != http.StatusForbidden {
+		t.Errorf("another origin: %d", p.status)
+	}
+	// A token of another session does not do either.
+	other := newBrowser(t, s)
+	other.signIn(s.APIKey)
+	if p := other.do(http.MethodPost, path, url.Values{"csrf": {token}}); p.status != http.StatusForbidden {
+		t.Errorf("another session's token: %d", p.status)
+	}
+	var got apiWebhook
+	api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
+	if got.Status != "auto_disabled" {
+		t.Fatalf("a refused POST changed the webhook: %s", got.Status)
+	}
+}
+
+// A session unused for the idle timeout is over; one in use is not.
+func TestSessionExpiry(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) { c.ConsoleIdleTimeout = 10 * time.Minute }))
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	clock.Advance(9 * time.Minute)
+	b.ok("/console/webhooks")
+	clock.Advance(9 * time.Minute) // 18 min after sign-in, 9 after last use
+	b.ok("/console/catalog")
+	clock.Advance(10 * time.Minute)
+	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
+		t.Fatalf("after the idle timeout: %d %s", p.status, p.header.Get("Location"))
+	}
+
+	// In use all the time, a session still ends 12 hours after sign-in.
+	b.signIn(s.APIKey)
+	for elapsed := time.Duration(0); elapsed < 12*time.Hour-9*time.Minute; elapsed += 9 * time.Minute {
+		clock.Advance(9 * time.Minute)
+		if p := b.get("/console/catalog"); p.status != http.StatusOK {
+			t.Fatalf("%v after sign-in, in use: %d", elapsed+9*time.Minute, p.status)
+		}
+	}
+	clock.Advance(9 * time.Minute)
+	if p := b.get("/console/catalog"); p.status != http.StatusSeeOther {
+		t.Fatalf("12 hours after sign-in: %d", p.status)
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	if p := b.post("/console/webhooks", "/console/sign-out", nil); p.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", p.status)
+	}
+	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", p.status)
+	}
+}
+
+func TestConsoleOff(t *testing.T) {
+	s := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) { c.DisableConsole = true }))
+	if p := newBrowser(t, s).get("/console/sign-in"); p.status != http.StatusUnauthorized && p.status != http.StatusNotFound {
+		t.Fatalf("console off: %d", p.status)
+	}
+}
+
+// The webhooks page lists account and group webhooks, escapes what users
+// typed, filters, and highlights an auto-disabled one with its reason and
+// a re-enable button that goes through the API's PATCH.
+func TestWebhooksPage(t *testing.T) {
+	s := hookdtest.Start(t)
+	var g struct {
+		ID string `json:"id"`
+	}
+	if code := api(t, s, http.MethodPost, "/v1/groups", map[string]any{"name": "team " + xss}, &g); code != http.StatusCreated {
+		t.Fatalf("group: %d", code)
+	}
+	rcv := newReceiver(t, http.StatusGone, "")
+	named := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}, "name": xss})
+	grouped := createWebhook(t, s, map[string]any{"group": g.ID, "url": rcv.URL + "/g", "events": []string{"transfer.*"}})
+	deadLettered(t, s, named, 1)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+
+	p := b.ok("/console/webhooks")
+	if strings.Contains(p.body, xss) || !strings.Contains(p.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the webhook's name is not escaped:\n%s", p.body)
+	}
+	for _, want := range []string{named.ID, grouped.ID, g.ID, "auto_disabled", "410 Gone", "Re-enable", `class="disabled"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	p = b.ok("/console/webhooks?group_id=" + g.ID)
+	if !strings.Contains(p.body, grouped.ID) || strings.Contains(p.body, named.ID) {
+		t.Error("the group filter")
+	}
+	p = b.ok("/console/webhooks?status=auto_disabled")
+	if !strings.Contains(p.body, named.ID) || strings.Contains(p.body, grouped.ID) {
+		t.Error("the status filter")
+	}
+
+	res := b.post("/console/webhooks", "/console/webhooks/"+named.ID+"/enable", nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("re-enable: %d", res.status)
+	}
+	if p := b.ok("/console/webhooks"); !strings.Contains(p.body, "re-enabled") {
+		t.Errorf("no outcome shown:\n%s", p.body)
+	}
+	var got apiWebhook
+	api(t, s, http.MethodGet, "/v1/webhooks/"+named.ID, nil, &got)
+	if got.Status != "active" || got.DisabledReason != nil {
+		t.Fatalf("after re-enable: %+v", got)
+	}
+	// An unknown webhook: the API's 404, shown as the API says it.
+	res = b.post("/console/webhooks", "/console/webhooks/wh_nope/enable", nil)
+	if p := b.ok("/console/webhooks"); res.status != http.StatusSeeOther || !strings.Contains(p.body, `webhook &#34;wh_nope&#34; not found`) {
+		t.Errorf("unknown webhook: %d\n%s", res.status, p.body)
+	}
+}
+
+// Over TLS the session cookie is Secure too.
+func TestSecureCookieOverTLS(t *testing.T) {
+	s := hookdtest.Start(t)
+	ts := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(ts.Close)
+	b := newBrowser(t, s)
+	b.base = ts.URL
+	b.http.Transport = ts.Client().Transport
+	form := b.ok("/console/sign-in")
+	p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", p.status, p.body)
+	}
+	found := false
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "hookd_console=") {
+			found = true
+			if !strings.Contains(c, "; Secure") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
+				t.Errorf("session cookie over TLS: %s", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
+	}
+	b.ok("/console/webhooks")
+}

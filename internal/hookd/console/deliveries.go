@@ -1,0 +1,116 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+const deliveriesPageSize = 50
+
+type deliveriesView struct {
+	Webhook    webhook
+	Deliveries []delivery
+	Chart      chart
+	Filter     deliveryFilter
+	Statuses   []string
+	EventTypes []string
+	Next       string // the next page, "" on the last
+	First      string // the first page, "" on the first
+}
+
+// deliveryFilter is the page's query, passed to the API as it is: the API
+// validates it and its errors are shown.
+type deliveryFilter struct {
+	Status, EventType, IsTest, From, To, Cursor string
+}
+
+// timeLayout is what <input type="datetime-local" step="1"> sends (without
+// the seconds when they are zero); the console reads it as UTC, the time
+// zone every page shows.
+const timeLayout = "2006-01-02T15:04:05"
+
+func (f deliveryFilter) apiQuery() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("status", f.Status)
+	set("event_type", f.EventType)
+	set("is_test", f.IsTest)
+	set("created_after", rfc3339(f.From))
+	set("created_before", rfc3339(f.To))
+	return q
+}
+
+// rfc3339 turns a datetime-local value into the API's RFC 3339; anything
+// else goes to the API unchanged, to be refused there with its message.
+func rfc3339(s string) string {
+	for _, layout := range []string{timeLayout, "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Format(time.RFC3339)
+		}
+	}
+	return s
+}
+
+func (f deliveryFilter) pageQuery(cursor string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"status": f.Status, "event_type": f.EventType, "is_test": f.IsTest, "from": f.From, "to": f.To, "cursor": cursor} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q.Encode()
+}
+
+func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("webhook_id")
+	q := r.URL.Query()
+	v := deliveriesView{
+		Filter:   deliveryFilter{Status: q.Get("status"), EventType: q.Get("event_type"), IsTest: q.Get("is_test"), From: q.Get("from"), To: q.Get("to"), Cursor: q.Get("cursor")},
+		Statuses: []string{"pending", "retrying", "succeeded", "dead_lettered", "canceled"},
+	}
+	base := "/v1/webhooks/" + url.PathEscape(id)
+	if err := c.get(r.Context(), sess, base, &v.Webhook); err != nil {
+		c.fail(w, r, sess, err)
+		return
+	}
+	var types list[eventType]
+	if err := c.get(r.Context(), sess, "/v1/webhooks/events", &types); err != nil {
+		c.fail(w, r, sess, err)
+		return
+	}
+	for _, et := range types.Data {
+		v.EventTypes = append(v.EventTypes, et.Type)
+	}
+	aq := v.Filter.apiQuery()
+	aq.Set("limit", strconv.Itoa(deliveriesPageSize))
+	if v.Filter.Cursor != "" {
+		aq.Set("cursor", v.Filter.Cursor)
+		v.First = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery("")
+	}
+	var page list[delivery]
+	if err := c.get(r.Context(), sess, base+"/deliveries?"+aq.Encode(), &page); err != nil {
+		c.fail(w, r, sess, err)
+		return
+	}
+	v.Deliveries = page.Data
+	if page.NextCursor != nil {
+		v.Next = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery(*page.NextCursor)
+	}
+	chart, err := c.last24h(r, v.Webhook.ID)
+	if err != nil {
+		c.fail(w, r, sess, err)
+		return
+	}
+	v.Chart = chart
+	title := v.Webhook.ID
+	if v.Webhook.Name != nil {
+		title = *v.Webhook.Name
+	}
+	c.render(w, http.StatusOK, "deliveries", sess, pageData{Title: title, Data: v})
+}

@@ -1,0 +1,274 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+)
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// tests see each answer.
+type browser struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newBrowser(t *testing.T, s *hookdtest.Server) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, base: s.URL, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(method, path string, form url.Values, headers ...string) page {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return page{status: res.StatusCode, header: res.Header, body: string(data)}
+}
+
+func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
+
+// ok gets a page and requires 200.
+func (b *browser) ok(path string) page {
+	b.t.Helper()
+	p := b.get(path)
+	if p.status != http.StatusOK {
+		b.t.Fatalf("GET %s: %d, want 200:\n%s", path, p.status, p.body)
+	}
+	return p
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (p page) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfInput.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+// post sends a form with the CSRF token of the page at from.
+func (b *browser) post(from, path string, form url.Values) page {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf", b.ok(from).csrf(b.t))
+	return b.do(http.MethodPost, path, form)
+}
+
+// signIn signs in with key and requires success.
+func (b *browser) signIn(key string) {
+	b.t.Helper()
+	form := url.Values{"api_key": {key}, "csrf": {b.ok("/console/sign-in").csrf(b.t)}}
+	p := b.do(http.MethodPost, "/console/sign-in", form)
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/webhooks" {
+		b.t.Fatalf("sign in: %d %s:\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+}
+
+// api calls the Hooks API with the server's key.
+func api(t *testing.T, s *hookdtest.Server, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.APIKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if out != nil && res.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+	return res.StatusCode
+}
+
+type apiWebhook struct {
+	ID             string  `json:"id"`
+	Status         string  `json:"status"`
+	DisabledReason *string `json:"disabled_reason"`
+}
+
+type apiDelivery struct {
+	ID       string  `json:"id"`
+	Status   string  `json:"status"`
+	ReplayOf *string `json:"replay_of"`
+	Trigger  string  `json:"trigger"`
+}
+
+func createWebhook(t *testing.T, s *hookdtest.Server, body map[string]any) apiWebhook {
+	t.Helper()
+	var wh apiWebhook
+	path := "/v1/webhooks/account"
+	if g, ok := body["group"].(string); ok {
+		path = "/v1/webhooks/group/" + g
+		delete(body, "group")
+	}
+	if code := api(t, s, http.MethodPost, path, body, &wh); code != http.StatusCreated {
+		t.Fatalf("create webhook: %d", code)
+	}
+	return wh
+}
+
+// publish sends one transfer.created event (the catalog's example).
+func publish(t *testing.T, s *hookdtest.Server) {
+	t.Helper()
+	var cat struct {
+		Data []struct {
+			Type    string          `json:"type"`
+			Example json.RawMessage `json:"example"`
+		} `json:"data"`
+	}
+	api(t, s, http.MethodGet, "/v1/webhooks/events", nil, &cat)
+	for _, et := range cat.Data {
+		if et.Type == "transfer.created" {
+			if code := api(t, s, http.MethodPost, "/v1/events", map[string]any{"type": et.Type, "data": et.Example}, nil); code != http.StatusAccepted {
+				t.Fatalf("publish: %d", code)
+			}
+			return
+		}
+	}
+	t.Fatal("no transfer.created in the catalog")
+}
+
+func deliveries(t *testing.T, s *hookdtest.Server, webhookID string) []apiDelivery {
+	t.Helper()
+	var l struct {
+		Data []apiDelivery `json:"data"`
+	}
+	api(t, s, http.MethodGet, "/v1/webhooks/"+webhookID+"/deliveries", nil, &l)
+	return l.Data
+}
+
+// waitFor polls the API until cond holds (deliveries run in the background).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// receiver answers every request with its current status and body.
+type receiver struct {
+	*httptest.Server
+	status atomic.Int32
+	body   atomic.Pointer[string]
+	count  atomic.Int32
+}
+
+func newReceiver(t *testing.T, status int, body string) *receiver {
+	t.Helper()
+	r := &receiver{}
+	r.set(status, body)
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		r.count.Add(1)
+		w.WriteHeader(int(r.status.Load()))
+		_, _ = io.WriteString(w, *r.body.Load())
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) set(status int, body string) {
+	r.status.Store(int32(status))
+	r.body.Store(&body)
+}
+
+// deadLettered makes n more dead-lettered deliveries on wh: the receiver
+// answers 410 Gone, which dead-letters at once and auto-disables the
+// webhook; it is re-enabled before each event.
+func deadLettered(t *testing.T, s *hookdtest.Server, wh apiWebhook, n int) []apiDelivery {
+	t.Helper()
+	countDead := func() int {
+		c := 0
+		for _, d := range deliveries(t, s, wh.ID) {
+			if d.Status == "dead_lettered" {
+				c++
+			}
+		}
+		return c
+	}
+	before := countDead()
+	for i := range n {
+		var got apiWebhook
+		api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
+		if got.Status == "auto_disabled" {
+			if code := api(t, s, http.MethodPatch, "/v1/webhooks/"+wh.ID, map[string]string{"status": "active"}, nil); code != http.StatusOK {
+				t.Fatalf("re-enable: %d", code)
+			}
+		}
+		publish(t, s)
+		waitFor(t, "a dead letter", func() bool { return countDead() == before+i+1 })
+		waitFor(t, "auto-disable", func() bool {
+			var got apiWebhook
+			api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
+			return got.Status == "auto_disabled"
+		})
+	}
+	return deliveries(t, s, wh.ID)
+}

@@ -1,0 +1,244 @@
+package console_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+)
+
+// testDelivery sends a test event through the API and returns its delivery.
+func testDelivery(t *testing.T, s *hookdtest.Server, webhookID string) string {
+	t.Helper()
+	var res struct {
+		DeliveryID string `json:"delivery_id"`
+	}
+	if code := api(t, s, http.MethodPost, "/v1/webhooks/"+webhookID+"/test", map[string]any{}, &res); code != http.StatusOK {
+		t.Fatalf("test: %d", code)
+	}
+	return res.DeliveryID
+}
+
+// The deliveries of a webhook: newest first, filtered and paginated by the
+// API, with the 24 h chart drawn on the server.
+func TestDeliveriesPage(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusOK, "ok")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	var ids []string
+	for range 55 {
+		ids = append(ids, testDelivery(t, s, wh.ID))
+	}
+	publish(t, s)
+	waitFor(t, "the event's delivery", func() bool {
+		return len(deliveries(t, s, wh.ID)) == 56 && deliveries(t, s, wh.ID)[0].Status == "succeeded"
+	})
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+
+	p := b.ok("/console/webhooks/" + wh.ID)
+	for _, want := range []string{`<svg class="chart"`, "56 succeeded", `fill="#2f9e5b"`, `rel="next"`, "Send test event", "Recover dead-lettered"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if n := strings.Count(p.body, `href="/console/deliveries/`); n != 50 {
+		t.Errorf("%d deliveries on the first page, want 50", n)
+	}
+	next := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(p.body)
+	if next == nil {
+		t.Fatal("no next page")
+	}
+	p = b.ok(strings.ReplaceAll(next[1], "&amp;", "&"))
+	if n := strings.Count(p.body, `href="/console/deliveries/`); n != 6 || !strings.Contains(p.body, ids[0]) {
+		t.Errorf("second page: %d deliveries, the oldest there: %v", n, strings.Contains(p.body, ids[0]))
+	}
+	p = b.ok("/console/webhooks/" + wh.ID + "?is_test=false")
+	if n := strings.Count(p.body, `href="/console/deliveries/`); n != 1 {
+		t.Errorf("is_test=false: %d deliveries, want 1", n)
+	}
+	p = b.ok("/console/webhooks/" + wh.ID + "?status=dead_lettered")
+	if !strings.Contains(p.body, "No deliveries match") {
+		t.Error("status filter")
+	}
+	future := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")
+	p = b.ok("/console/webhooks/" + wh.ID + "?from=" + future)
+	if !strings.Contains(p.body, "No deliveries match") {
+		t.Error("time filter")
+	}
+	// The API's validation, shown as it says it.
+	p = b.get("/console/webhooks/" + wh.ID + "?status=bogus")
+	if p.status != http.StatusUnprocessableEntity && p.status != http.StatusBadRequest || !strings.Contains(p.body, "must be one of") {
+		t.Errorf("bad filter: %d\n%s", p.status, p.body)
+	}
+	if p := b.get("/console/webhooks/wh_nope"); p.status != http.StatusNotFound {
+		t.Errorf("unknown webhook: %d", p.status)
+	}
+}
+
+// A delivery's page: its attempts with the response body escaped and the
+// headers redacted, the event body, and retry and replay through the API.
+func TestDeliveryPage(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, xss)
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}, "auth_token": "tok_secret_value"})
+	dead := deadLettered(t, s, wh, 1)[0]
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+
+	p := b.ok("/console/deliveries/" + dead.ID)
+	if strings.Contains(p.body, xss) || !strings.Contains(p.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the response body is not escaped")
+	}
+	for _, want := range []string{"HTTP 410", "[redacted]", "Webhook-Id", `&#34;type&#34;: &#34;transfer.created&#34;`, `id="retry"`, `id="replay"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, "tok_secret_value") {
+		t.Error("the auth token shows")
+	}
+
+	// Auto-disabled: the engine refuses, and the console says why.
+	res := b.post("/console/deliveries/"+dead.ID, "/console/deliveries/"+dead.ID+"/replay", nil)
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "auto_disabled; re-enable it first") {
+		t.Errorf("replay of an auto-disabled webhook's delivery:\n%s", p.body)
+	}
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.set(http.StatusOK, "fine")
+	res = b.post("/console/deliveries/"+dead.ID, "/console/deliveries/"+dead.ID+"/replay", nil)
+	replayPath := res.header.Get("Location")
+	if res.status != http.StatusSeeOther || replayPath == "/console/deliveries/"+dead.ID {
+		t.Fatalf("replay: %d %s", res.status, replayPath)
+	}
+	if p := b.ok(replayPath); !strings.Contains(p.body, "Replayed "+dead.ID) {
+		t.Errorf("no outcome shown:\n%s", p.body)
+	}
+	waitFor(t, "the replay", func() bool {
+		for _, d := range deliveries(t, s, wh.ID) {
+			if d.ReplayOf != nil && *d.ReplayOf == dead.ID && d.Status == "succeeded" {
+				return true
+			}
+		}
+		return false
+	})
+	res = b.post("/console/deliveries/"+dead.ID, "/console/deliveries/"+dead.ID+"/retry", nil)
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "Retry started") {
+		t.Errorf("retry: no outcome:\n%s", p.body)
+	}
+	waitFor(t, "the retry", func() bool {
+		var d apiDelivery
+		api(t, s, http.MethodGet, "/v1/deliveries/"+dead.ID, nil, &d)
+		return d.Status == "succeeded"
+	})
+	// Retry of a succeeded delivery: the engine's conflict, as it says it.
+	res = b.post("/console/deliveries/"+dead.ID, "/console/deliveries/"+dead.ID+"/retry", nil)
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "only retrying and dead_lettered deliveries can be retried") {
+		t.Errorf("retry of a succeeded delivery:\n%s", p.body)
+	}
+	if p := b.get("/console/deliveries/dlv_nope"); p.status != http.StatusNotFound {
+		t.Errorf("unknown delivery: %d", p.status)
+	}
+}
+
+// Recover counts the dead-lettered deliveries since a time, asks, then
+// replays them in the background and shows its progress.
+func TestRecover(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	since := time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04:05")
+	deadLettered(t, s, wh, 3)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.set(http.StatusOK, "")
+
+	if p := b.ok("/console/webhooks/" + wh.ID + "/recover"); !strings.Contains(p.body, `name="since"`) {
+		t.Fatal("no time to choose")
+	}
+	confirm := "/console/webhooks/" + wh.ID + "/recover?since=" + url.QueryEscape(since)
+	p := b.ok(confirm)
+	if !strings.Contains(p.body, "Replay <strong>3</strong> dead-lettered deliveries") {
+		t.Fatalf("confirmation:\n%s", p.body)
+	}
+	res := b.post(confirm, "/console/webhooks/"+wh.ID+"/recover", url.Values{"since": {since}})
+	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/console/recoveries/") {
+		t.Fatalf("recover: %d %s", res.status, res.header.Get("Location"))
+	}
+	progress := res.header.Get("Location")
+	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(progress).body, "Done: 3 of 3 replayed") })
+	waitFor(t, "the replays", func() bool {
+		n := 0
+		for _, d := range deliveries(t, s, wh.ID) {
+			if d.Trigger == "replay" && d.Status == "succeeded" {
+				n++
+			}
+		}
+		return n == 3
+	})
+	// Another key's session does not see it.
+	other := newBrowser(t, s)
+	other.signIn(s.APIKey)
+	if p := other.get("/console/recoveries/nope"); p.status != http.StatusNotFound {
+		t.Errorf("unknown recovery: %d", p.status)
+	}
+	// A bad time: the API's validation.
+	p = b.get("/console/webhooks/" + wh.ID + "/recover?since=yesterday")
+	if p.status < 400 || !strings.Contains(p.body, "RFC 3339") {
+		t.Errorf("bad since: %d\n%s", p.status, p.body)
+	}
+}
+
+// A test event of a chosen type, and its outcome; a type not in the
+// catalog gets the API's message.
+func TestSendTestEvent(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusOK, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.*"}})
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	from := "/console/webhooks/" + wh.ID
+	res := b.post(from, from+"/test", url.Values{"event_type": {"transfer.created"}})
+	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/console/deliveries/") {
+		t.Fatalf("test: %d %s", res.status, res.header.Get("Location"))
+	}
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "Test event sent: HTTP 200") || !strings.Contains(p.body, "transfer.created") {
+		t.Errorf("outcome:\n%s", p.body)
+	}
+	res = b.post(from, from+"/test", url.Values{"event_type": {"transfer.craeted"}})
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, `did you mean &#34;transfer.created&#34;`) {
+		t.Errorf("unknown type:\n%s", p.body)
+	}
+	rcv.set(http.StatusInternalServerError, "")
+	res = b.post(from, from+"/test", url.Values{"event_type": {"transfer.created"}})
+	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "Test event failed: HTTP 500") {
+		t.Errorf("failed test:\n%s", p.body)
+	}
+}
+
+// The catalog: every type by category with stability, description, schema
+// and example.
+func TestCatalogPage(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	p := b.ok("/console/catalog")
+	var cat struct {
+		Data []struct{ Type, Category, Stability string } `json:"data"`
+	}
+	api(t, s, http.MethodGet, "/v1/webhooks/events", nil, &cat)
+	for _, et := range cat.Data {
+		if !strings.Contains(p.body, fmt.Sprintf(`id="%s"`, et.Type)) || !strings.Contains(p.body, "<h2>"+et.Category+"</h2>") {
+			t.Errorf("the catalog page lacks %s", et.Type)
+		}
+	}
+	if !strings.Contains(p.body, "JSON Schema") || !strings.Contains(p.body, "$schema") {
+		t.Error("no schema")
+	}
+}

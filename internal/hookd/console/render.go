@@ -1,0 +1,125 @@
+package console
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// pageData is what every page template gets; Data is the page's own.
+type pageData struct {
+	Title    string
+	Message  string
+	CSRF     string
+	SignedIn bool
+	Flash    *flash
+	Data     any
+}
+
+var funcs = template.FuncMap{
+	"time": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2006-01-02 15:04:05Z")
+		case *time.Time:
+			if v == nil {
+				return "—"
+			}
+			return v.UTC().Format("2006-01-02 15:04:05Z")
+		}
+		return ""
+	},
+	"str": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"join": strings.Join,
+}
+
+// parsePages parses each page with the layout: one template set per page,
+// so that every page defines its own "content".
+func parsePages() (map[string]*template.Template, error) {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes one page; sess (nil on the sign-in page) gives the CSRF
+// token and the flash message of the previous action.
+func (c *Console) render(w http.ResponseWriter, status int, page string, sess *session, d pageData) {
+	if sess != nil {
+		d.CSRF, d.SignedIn = sess.csrf, true
+		if d.Flash == nil {
+			d.Flash = c.sessions.takeFlash(sess)
+		}
+	}
+	var buf bytes.Buffer
+	if err := c.pages[page].Execute(&buf, d); err != nil {
+		c.log.Error("console: render page", "page", page, "error", err)
+		http.Error(w, "the console failed to render this page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// fail shows an API error as the API gave it. A key the API no longer
+// accepts ends the session.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, sess *session, err error) {
+	var p *apiProblem
+	if errors.As(err, &p) {
+		if p.Status == http.StatusUnauthorized {
+			c.sessions.remove(sess.id)
+			http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
+			c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
+			return
+		}
+		c.render(w, p.Status, "error", sess, pageData{Title: p.Title, Message: p.Error()})
+		return
+	}
+	c.log.Error("console: API call", "path", r.URL.Path, "error", err)
+	c.render(w, http.StatusInternalServerError, "error", sess, pageData{Title: "Error", Message: "The console failed; see hookd's log."})
+}
+
+// done records an action's outcome for the next page and redirects there
+// (post/redirect/get, so a reload does not send the action again).
+func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to string, err error, okMessage string) {
+	f := flash{OK: err == nil, Message: okMessage}
+	if err != nil {
+		var p *apiProblem
+		if errors.As(err, &p) && p.Status == http.StatusUnauthorized {
+			c.fail(w, r, sess, err)
+			return
+		}
+		f.Message = err.Error()
+		if !errors.As(err, &p) {
+			c.log.Error("console: action", "path", r.URL.Path, "error", err)
+			f.Message = "The console failed; see hookd's log."
+		}
+	}
+	c.sessions.setFlash(sess, f)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}

@@ -1,0 +1,51 @@
+package console
+
+import (
+	"net/http"
+	"time"
+)
+
+func (c *Console) signInForm(w http.ResponseWriter, r *http.Request) {
+	nonce := randomToken()
+	http.SetCookie(w, c.cookie(r, signInCookie, nonce, 15*time.Minute))
+	c.render(w, http.StatusOK, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce)})
+}
+
+// signIn checks the key exactly as the API does (httpapi.CheckAPIKey) and
+// starts a session holding the key's hash. The key itself is never stored,
+// logged or written into a page.
+func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
+	ck, err := r.Cookie(signInCookie)
+	token := r.PostFormValue(csrfField)
+	if err != nil || token == "" || !hmacEqual(token, c.signInToken(ck.Value)) {
+		c.render(w, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "The sign-in form's security token is missing or stale; open the sign-in page again."})
+		return
+	}
+	hash, ok, err := c.cfg.API.CheckAPIKey(r.Context(), r.PostFormValue("api_key"))
+	if err != nil {
+		c.log.Error("console: check api key", "error", err)
+		c.render(w, http.StatusInternalServerError, "error", nil, pageData{Title: "Error", Message: "The console could not check the key; see hookd's log."})
+		return
+	}
+	if !ok {
+		c.log.Info("console: sign-in refused", "remote_addr", r.RemoteAddr)
+		nonce := randomToken()
+		http.SetCookie(w, c.cookie(r, signInCookie, nonce, 15*time.Minute))
+		c.render(w, http.StatusUnauthorized, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce),
+			Flash: &flash{Message: "That API key is not valid for this server."}})
+		return
+	}
+	sess := c.sessions.create(hash)
+	c.log.Info("console: signed in", "remote_addr", r.RemoteAddr)
+	http.SetCookie(w, c.cookie(r, signInCookie, "", -time.Second))
+	// No MaxAge: a browser session cookie; the server ends it earlier when idle.
+	ck2 := c.cookie(r, sessionCookie, sess.id, 0)
+	http.SetCookie(w, ck2)
+	http.Redirect(w, r, "/console/webhooks", http.StatusSeeOther)
+}
+
+func (c *Console) signOut(w http.ResponseWriter, r *http.Request, sess *session) {
+	c.sessions.remove(sess.id)
+	http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
+	http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
+}

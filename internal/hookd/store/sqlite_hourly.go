@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// HourlyCount is how many of a webhook's deliveries created in one hour
+// have one status.
+type HourlyCount struct {
+	Hour   time.Time // the start of the hour
+	Status string
+	Count  int
+}
+
+// DeliveriesPerHour counts the webhook's deliveries created at or after
+// since, by hour from since and by status, in one statement over the
+// deliveries_webhook_created index: the console's chart, which would
+// otherwise read every delivery of the day through the list.
+func (s *SQLite) DeliveriesPerHour(ctx context.Context, webhookID string, since time.Time) ([]HourlyCount, error) {
+	from := toNanos(since)
+	hour := int64(time.Hour)
+	rows, err := s.reader.QueryContext(ctx, `SELECT (created_at - ?) / ?, status, COUNT(*) FROM deliveries
+		WHERE webhook_id = ? AND created_at >= ? GROUP BY 1, 2 ORDER BY 1, 2`, from, hour, webhookID, from)
+	if err != nil {
+		return nil, fmt.Errorf("count deliveries per hour: %w", err)
+	}
+	defer rows.Close()
+	var out []HourlyCount
+	for rows.Next() {
+		var (
+			h int64
+			c HourlyCount
+		)
+		if err := rows.Scan(&h, &c.Status, &c.Count); err != nil {
+			return nil, fmt.Errorf("count deliveries per hour: %w", err)
+		}
+		c.Hour = fromNanos(from + h*hour)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count deliveries per hour: %w", err)
+	}
+	return out, nil
+}
