@@ -1,0 +1,288 @@
+// Command benchdelivery is `make bench-delivery`: it measures hookd's
+// delivery throughput and latency end to end, against what a plain HTTP
+// client gets out of the same receiver.
+//
+// For each W (webhooks, default 1, 10 and 100) it starts a real hookd
+// in-process (server.New, as cmd/hookd does) on 127.0.0.1:0 with a fresh
+// temporary SQLite database, creates W account webhooks subscribed to one
+// event type through the HTTP API, all pointing at one loopback receiver
+// that answers 204 at once and records when it got which event's delivery,
+// and runs two phases, each on a fresh hookd:
+//
+//   - fixed rate: events published through POST /v1/events at -rate
+//     events/s (after a warm-up); p50/p99 from each publish call's return
+//     to the receiver's receipt of each of its deliveries, and p99 to the
+//     start of the first attempt as hookd recorded it;
+//   - saturation: -publishers concurrent publishers flat out (after a
+//     warm-up), for a window in which it samples, every -interval, the
+//     events accepted and the deliveries recorded as succeeded in the store
+//     (read through a read-only connection to the database: durable, not
+//     merely received); then publishing stops and it keeps counting while
+//     the backlog drains. Rates are medians of the intervals.
+//
+// Last, the ceiling: a plain Go client loop sending the same signed POSTs
+// (a body and headers copied from a real delivery, signed afresh with
+// internal/hookd/signing for every request) to the same receiver from as
+// many goroutines as hookd has delivery workers.
+//
+// It prints a Markdown table, and with -json writes the figures to a file.
+// -cpuprofile profiles the saturation phases (window and drain); the
+// driver's own goroutines carry the label side=driver, so
+//
+//	go tool pprof -tagignore side=driver -top -cum <profile>
+//
+// shows hookd's side alone.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+)
+
+// driverLabels mark the benchmark's own goroutines in a CPU profile.
+var driverLabels = pprof.Labels("side", "driver")
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// config is what the flags say.
+type config struct {
+	webhooks   []int
+	workers    int // hookd's delivery workers; 0: its default
+	publishers int
+	rate       float64
+	warmup     time.Duration
+	fixed      time.Duration
+	settle     time.Duration
+	sat        time.Duration
+	drain      time.Duration
+	ceiling    time.Duration
+	interval   time.Duration
+	quick      bool
+	cpuProfile string
+	jsonOut    string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("benchdelivery", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: benchdelivery [flags]\n\nMeasures hookd's delivery throughput and latency against a plain client's ceiling (make bench-delivery).\n\n")
+		fs.PrintDefaults()
+	}
+	c := &config{}
+	webhooks := fs.String("webhooks", "1,10,100", "webhook counts W, comma-separated")
+	fs.IntVar(&c.workers, "workers", 0, "hookd's delivery workers, and the ceiling's concurrency (0: hookd's default)")
+	fs.IntVar(&c.publishers, "publishers", 16, "concurrent publishers at saturation")
+	fs.Float64Var(&c.rate, "rate", 100, "events/s of the fixed-rate phase")
+	fs.DurationVar(&c.warmup, "warmup", time.Second, "warm-up before every measured phase (not counted)")
+	fs.DurationVar(&c.fixed, "fixed", 4*time.Second, "measured length of the fixed-rate phase")
+	fs.DurationVar(&c.settle, "settle", 3*time.Second, "longest wait for the fixed-rate phase's deliveries once publishing stops")
+	fs.DurationVar(&c.sat, "sat", 6*time.Second, "measured window of the saturation phase")
+	fs.DurationVar(&c.drain, "drain", 3*time.Second, "counting after the saturation window, publishing stopped")
+	fs.DurationVar(&c.ceiling, "ceiling", 4*time.Second, "measured length of the plain client's run")
+	fs.DurationVar(&c.interval, "interval", time.Second, "sampling interval of the rates (the figures are medians of the intervals)")
+	fs.BoolVar(&c.quick, "quick", false, "short phases (about 15 s in all), for a CI smoke run; explicit duration flags still win")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	for _, f := range strings.Split(*webhooks, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-webhooks: %q is not a positive count", f)
+		}
+		c.webhooks = append(c.webhooks, n)
+	}
+	if c.quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, d := range map[string]time.Duration{
+			"warmup": 300 * time.Millisecond, "fixed": time.Second, "settle": time.Second, "sat": 1500 * time.Millisecond,
+			"drain": 750 * time.Millisecond, "ceiling": time.Second, "interval": 250 * time.Millisecond,
+		} {
+			if !set[name] {
+				_ = fs.Set(name, d.String())
+			}
+		}
+	}
+	if c.publishers < 1 || c.rate <= 0 || c.workers < 0 || c.interval <= 0 {
+		return nil, errors.New("-publishers, -rate and -interval must be positive, -workers not negative")
+	}
+	return c, nil
+}
+
+// results is the whole run, as -json writes it.
+type results struct {
+	Started time.Time     `json:"started"`
+	Workers int           `json:"workers"`
+	Rate    float64       `json:"fixed_rate_events_per_s"`
+	Runs    []wResult     `json:"runs"`
+	Ceiling ceilingResult `json:"ceiling"`
+}
+
+// wResult is everything measured for one W.
+type wResult struct {
+	Webhooks   int         `json:"webhooks"`
+	Fixed      fixedResult `json:"fixed_rate"`
+	Saturation satResult   `json:"saturation"`
+}
+
+// run is one hookd with its webhooks, the receiver and a publisher.
+type run struct {
+	h        *hookd
+	rcv      *receiver
+	pub      *publisher
+	webhooks int
+	secret   string
+}
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "benchdelivery:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := measure(ctx, cfg, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "benchdelivery:", err)
+		return 1
+	}
+	writeReport(stdout, cfg, res)
+	if cfg.jsonOut != "" {
+		raw, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = os.WriteFile(cfg.jsonOut, append(raw, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "benchdelivery: write -json:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) {
+	res := &results{Started: time.Now().UTC(), Workers: cfg.workers, Rate: cfg.rate}
+	if res.Workers == 0 {
+		res.Workers = delivery.DefaultWorkers
+	}
+	var rcv *receiver
+	var err error
+	pprof.Do(ctx, driverLabels, func(context.Context) { rcv, err = startReceiver() })
+	if err != nil {
+		return nil, err
+	}
+	defer rcv.close()
+	secret := ""
+	for _, w := range cfg.webhooks {
+		fmt.Fprintf(log, "W=%d: fixed rate %.0f events/s\n", w, cfg.rate)
+		wr := wResult{Webhooks: w}
+		err := withRun(ctx, cfg, rcv, w, func(r *run) error {
+			secret = r.secret
+			var err error
+			wr.Fixed, err = fixedRate(ctx, cfg, r)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("fixed rate, %d webhooks: %w", w, err)
+		}
+		fmt.Fprintf(log, "W=%d: saturation, %d publishers\n", w, cfg.publishers)
+		err = withRun(ctx, cfg, rcv, w, func(r *run) error {
+			var err error
+			wr.Saturation, err = saturation(ctx, cfg, r, profiler(cfg, w, log))
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("saturation, %d webhooks: %w", w, err)
+		}
+		res.Runs = append(res.Runs, wr)
+	}
+	s := rcv.delivery()
+	if s == nil {
+		return nil, errors.New("no delivery was received, nothing to copy for the ceiling")
+	}
+	fmt.Fprintf(log, "ceiling: plain client, %d concurrent\n", res.Workers)
+	pprof.Do(ctx, driverLabels, func(ctx context.Context) {
+		res.Ceiling, err = ceiling(ctx, cfg, rcv, s, secret, res.Workers)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ceiling: %w", err)
+	}
+	return res, nil
+}
+
+// withRun starts a fresh hookd with w webhooks on the receiver, runs fn,
+// and stops hookd.
+func withRun(ctx context.Context, cfg *config, rcv *receiver, w int, fn func(*run) error) error {
+	h, err := startHookd(ctx, cfg.workers)
+	if err != nil {
+		return err
+	}
+	defer h.stop()
+	r := &run{h: h, rcv: rcv, webhooks: w}
+	if r.secret, err = h.createWebhooks(ctx, w, rcv.url); err != nil {
+		return err
+	}
+	data, err := h.exampleData(ctx)
+	if err != nil {
+		return err
+	}
+	if r.pub, err = newPublisher(h, data, max(cfg.publishers, 64)); err != nil {
+		return err
+	}
+	defer r.pub.close()
+	_ = rcv.take()
+	return fn(r)
+}
+
+// profiler returns what starts the CPU profile of W's saturation phase and
+// returns its stop (a no-op without -cpuprofile).
+func profiler(cfg *config, w int, log io.Writer) func() func() {
+	if cfg.cpuProfile == "" {
+		return func() func() { return func() {} }
+	}
+	path := cfg.cpuProfile
+	if len(cfg.webhooks) > 1 {
+		ext := filepath.Ext(path)
+		path = fmt.Sprintf("%s-w%d%s", strings.TrimSuffix(path, ext), w, ext)
+	}
+	return func() func() {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(log, "benchdelivery: cpu profile:", err)
+			return func() {}
+		}
+		return func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+			fmt.Fprintf(log, "W=%d: CPU profile in %s (hookd's side: go tool pprof -tagignore side=driver -top -cum %s)\n", w, path, path)
+		}
+	}
+}
