@@ -20,6 +20,7 @@ type ceilingResult struct {
 	RequestsPerS  float64   `json:"requests_per_s"`
 	Samples       []float64 `json:"requests_per_s_samples"`
 	FailedRequest int64     `json:"failed_requests"`
+	CPU           *cpuUse   `json:"cpu,omitempty"`
 }
 
 // ceiling sends, from `workers` goroutines in a closed loop, the request
@@ -87,6 +88,7 @@ func ceiling(ctx context.Context, cfg *config, rcv *receiver, s *sample, secret 
 		at time.Time
 		n  int64
 	}
+	meter := startCPU()
 	pts := []point{{time.Now(), sent.Load()}}
 	for end := pts[0].at.Add(cfg.ceiling); ctx.Err() == nil; {
 		sleepUntil(ctx, pts[len(pts)-1].at.Add(cfg.interval))
@@ -96,6 +98,7 @@ func ceiling(ctx context.Context, cfg *config, rcv *receiver, s *sample, secret 
 			break
 		}
 	}
+	res.CPU = meter.stop()
 	close(stop)
 	wg.Wait()
 	_ = rcv.take()

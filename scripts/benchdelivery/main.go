@@ -73,6 +73,7 @@ type config struct {
 	ceiling    time.Duration
 	interval   time.Duration
 	quick      bool
+	quiet      time.Duration
 	cpuProfile string
 	jsonOut    string
 }
@@ -96,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.drain, "drain", 3*time.Second, "counting after the saturation window, publishing stopped")
 	fs.DurationVar(&c.ceiling, "ceiling", 4*time.Second, "measured length of the plain client's run")
 	fs.DurationVar(&c.interval, "interval", time.Second, "sampling interval of the rates (the figures are medians of the intervals)")
+	fs.DurationVar(&c.quiet, "quiet", 0, "before each phase, wait up to this long for other processes to leave the CPU (a shared machine); 0: do not wait")
 	fs.BoolVar(&c.quick, "quick", false, "short phases (about 15 s in all), for a CI smoke run; explicit duration flags still win")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
@@ -203,6 +205,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		wr := wResult{Webhooks: w}
 		err := withRun(ctx, cfg, rcv, w, func(r *run) error {
 			secret = r.secret
+			quietOrSay(ctx, cfg, log)
 			var err error
 			wr.Fixed, err = fixedRate(ctx, cfg, r)
 			return err
@@ -213,6 +216,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		fmt.Fprintf(log, "W=%d: saturation, %d publishers\n", w, cfg.publishers)
 		err = withRun(ctx, cfg, rcv, w, func(r *run) error {
 			var err error
+			quietOrSay(ctx, cfg, log)
 			wr.Saturation, err = saturation(ctx, cfg, r, profiler(cfg, w, log))
 			return err
 		})
@@ -226,6 +230,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		return nil, errors.New("no delivery was received, nothing to copy for the ceiling")
 	}
 	fmt.Fprintf(log, "ceiling: plain client, %d concurrent\n", res.Workers)
+	quietOrSay(ctx, cfg, log)
 	pprof.Do(ctx, driverLabels, func(ctx context.Context) {
 		res.Ceiling, err = ceiling(ctx, cfg, rcv, s, secret, res.Workers)
 	})
@@ -233,6 +238,14 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		return nil, fmt.Errorf("ceiling: %w", err)
 	}
 	return res, nil
+}
+
+// quietOrSay waits for a quiet machine (-quiet) and says when it waited
+// in vain.
+func quietOrSay(ctx context.Context, cfg *config, log io.Writer) {
+	if !waitQuiet(ctx, cfg.quiet) {
+		fmt.Fprintf(log, "other processes still use the CPU after %s: measuring anyway\n", cfg.quiet)
+	}
 }
 
 // withRun starts a fresh hookd with w webhooks on the receiver, runs fn,

@@ -13,6 +13,7 @@ type fixedResult struct {
 	Late         int     `json:"late_publishes"` // could not start on schedule
 	Receipt      latency `json:"publish_to_receipt"`
 	FirstAttempt latency `json:"publish_to_first_attempt"`
+	CPU          *cpuUse `json:"cpu,omitempty"` // while publishing
 }
 
 // fixedRate publishes at cfg.rate events/s: first cfg.warmup (ignored), then
@@ -28,14 +29,16 @@ func fixedRate(ctx context.Context, cfg *config, r *run) (fixedResult, error) {
 	atRate(ctx, r.pub, warm, cfg.rate, cfg.warmup)
 	awaitReceipts(ctx, r.rcv, warm.returnedAt(), r.webhooks, cfg.settle)
 	l := &ledger{}
+	meter := startCPU()
 	late := atRate(ctx, r.pub, l, cfg.rate, cfg.fixed)
+	cpu := meter.stop()
 	if err := l.failed(); err != nil {
 		return fixedResult{}, err
 	}
 	returned := l.returnedAt()
 	want := len(returned) * r.webhooks
 	got := awaitReceipts(ctx, r.rcv, returned, r.webhooks, cfg.settle)
-	res := fixedResult{Events: len(returned), Late: late}
+	res := fixedResult{Events: len(returned), Late: late, CPU: cpu}
 	lat := make([]time.Duration, 0, len(got))
 	for _, rc := range got {
 		lat = append(lat, rc.At.Sub(returned[rc.EventID]))
@@ -105,6 +108,8 @@ type satResult struct {
 	BacklogAtEnd     int64     `json:"backlog_at_window_end"`
 	Receipt          latency   `json:"publish_to_receipt"`
 	ProbeMeanMS      float64   `json:"probe_mean_ms"` // cost of one durable count
+	WindowCPU        *cpuUse   `json:"window_cpu,omitempty"`
+	DrainCPU         *cpuUse   `json:"drain_cpu,omitempty"`
 	AcceptedSamples  []float64 `json:"accepted_per_s_samples"`
 	DeliveredSamples []float64 `json:"deliveries_per_s_samples"`
 }
@@ -155,6 +160,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	sleepUntil(ctx, base.at.Add(cfg.warmup))
 	_ = r.rcv.take()
 	endProfile := profile()
+	meter := startCPU()
 	var window, drain []tick
 	t, err := read()
 	if err != nil {
@@ -173,8 +179,10 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		}
 	}
 	receipts := r.rcv.take()
+	res.WindowCPU = meter.stop()
 	close(stop)
 	<-pubDone
+	meter = startCPU()
 	if err == nil {
 		drain = append(drain, window[len(window)-1])
 		for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {
@@ -185,6 +193,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 			drain = append(drain, t)
 		}
 	}
+	res.DrainCPU = meter.stop()
 	endProfile()
 	if err != nil {
 		return res, fmt.Errorf("count deliveries: %w", err)

@@ -54,8 +54,16 @@ func writeReport(w io.Writer, cfg *config, res *results) {
 		}
 		return fmt.Sprintf("%.3f / %.3f", r.Saturation.DeliveredPerSec/ceil, r.Saturation.DrainedPerSec/ceil)
 	})
+	row("CPU cores, this process / other processes: saturation window", func(r wResult) string { return fmtCPU(r.Saturation.WindowCPU) })
+	row("CPU cores, this process / other processes: draining", func(r wResult) string { return fmtCPU(r.Saturation.DrainCPU) })
 	fmt.Fprintln(w)
 	var notes []string
+	if c := res.Ceiling.CPU; c != nil {
+		notes = append(notes, fmt.Sprintf("ceiling: CPU cores, this process / other processes: %s", fmtCPU(c)))
+	}
+	if busy := othersBusy(res); busy != "" {
+		notes = append(notes, "**other processes used CPU during "+busy+": the figures of those phases are disturbed; run again on a quiet machine**")
+	}
 	for _, r := range res.Runs {
 		f := r.Fixed
 		if f.Receipt.Missing > 0 {
@@ -79,4 +87,33 @@ func probeCost(res *results) string {
 		parts = append(parts, fmt.Sprintf("%.1f (W=%d)", r.Saturation.ProbeMeanMS, r.Webhooks))
 	}
 	return strings.Join(parts, ", ")
+}
+
+func fmtCPU(c *cpuUse) string {
+	if c == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f / %.2f", c.Self, c.Others)
+}
+
+// othersBusyCores is how much CPU other processes may take in a phase
+// before the report calls its figures disturbed.
+const othersBusyCores = 0.25
+
+// othersBusy names the phases in which other processes took more than
+// othersBusyCores ("" when none did).
+func othersBusy(res *results) string {
+	var phases []string
+	check := func(name string, c *cpuUse) {
+		if c != nil && c.Others > othersBusyCores {
+			phases = append(phases, fmt.Sprintf("%s (%.2f cores)", name, c.Others))
+		}
+	}
+	for _, r := range res.Runs {
+		check(fmt.Sprintf("W=%d fixed rate", r.Webhooks), r.Fixed.CPU)
+		check(fmt.Sprintf("W=%d saturation", r.Webhooks), r.Saturation.WindowCPU)
+		check(fmt.Sprintf("W=%d draining", r.Webhooks), r.Saturation.DrainCPU)
+	}
+	check("the ceiling", res.Ceiling.CPU)
+	return strings.Join(phases, ", ")
 }
