@@ -101,12 +101,15 @@ func countFor(firsts []firstAttempt, events map[string]time.Time) int {
 type satResult struct {
 	Publishers int `json:"publishers"`
 	// Medians of the per-interval rates over the window.
-	AcceptedPerSec   float64   `json:"events_accepted_per_s"`
-	DeliveredPerSec  float64   `json:"deliveries_per_s"`
-	DrainedPerSec    float64   `json:"deliveries_per_s_draining"`
-	DrainIntervals   int       `json:"drain_intervals"`
-	BacklogAtEnd     int64     `json:"backlog_at_window_end"`
-	Receipt          latency   `json:"publish_to_receipt"`
+	AcceptedPerSec  float64 `json:"events_accepted_per_s"`
+	DeliveredPerSec float64 `json:"deliveries_per_s"`
+	DrainedPerSec   float64 `json:"deliveries_per_s_draining"`
+	DrainIntervals  int     `json:"drain_intervals"`
+	BacklogAtEnd    int64   `json:"backlog_at_window_end"`
+	Receipt         latency `json:"publish_to_receipt"`
+	// ReceivedPerSec cross-checks DeliveredPerSec: requests the receiver
+	// got during the window, whether or not hookd recorded them yet.
+	ReceivedPerSec   float64   `json:"received_per_s"`
 	ProbeMeanMS      float64   `json:"probe_mean_ms"` // cost of one durable count
 	WindowCPU        *cpuUse   `json:"window_cpu,omitempty"`
 	DrainCPU         *cpuUse   `json:"drain_cpu,omitempty"`
@@ -238,6 +241,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		}
 	}
 	res.Receipt = summarize(lat, 0)
+	res.ReceivedPerSec = float64(len(receipts)) / window[len(window)-1].at.Sub(window[0].at).Seconds()
 	return res, nil
 }
 

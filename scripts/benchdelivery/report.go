@@ -56,6 +56,19 @@ func writeReport(w io.Writer, cfg *config, res *results) {
 	})
 	row("CPU cores, this process / other processes: saturation window", func(r wResult) string { return fmtCPU(r.Saturation.WindowCPU) })
 	row("CPU cores, this process / other processes: draining", func(r wResult) string { return fmtCPU(r.Saturation.DrainCPU) })
+	// Per CPU-second of this process (hookd, the receiver, and the
+	// publishers or the plain client): figures that hold up better than
+	// rates when other processes share the machine.
+	ceilPerCPU := perCPU(ceil, res.Ceiling.CPU)
+	row("deliveries per CPU-second, draining", func(r wResult) string { return fmtRate(perCPU(r.Saturation.DrainedPerSec, r.Saturation.DrainCPU)) })
+	row("ceiling: plain client requests per CPU-second", func(wResult) string { return fmtRate(ceilPerCPU) })
+	row("per CPU-second, draining ÷ ceiling", func(r wResult) string {
+		d := perCPU(r.Saturation.DrainedPerSec, r.Saturation.DrainCPU)
+		if d == 0 || ceilPerCPU == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.3f", d/ceilPerCPU)
+	})
 	fmt.Fprintln(w)
 	var notes []string
 	if c := res.Ceiling.CPU; c != nil {
@@ -116,4 +129,12 @@ func othersBusy(res *results) string {
 	}
 	check("the ceiling", res.Ceiling.CPU)
 	return strings.Join(phases, ", ")
+}
+
+// perCPU is rate per CPU-second of this process (0 when unknown).
+func perCPU(rate float64, c *cpuUse) float64 {
+	if c == nil || c.Self <= 0 {
+		return 0
+	}
+	return rate / c.Self
 }
