@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,16 +71,19 @@ func TestQuickKeepsExplicitDurations(t *testing.T) {
 }
 
 // TestRunEndToEnd runs the whole driver on tiny phases: every figure must
-// come out, and the JSON file be written.
+// come out, the JSON file be written, and one CPU profile per W be kept
+// (of the least disturbed try, when a phase is run again).
 func TestRunEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hookd for a few seconds")
 	}
-	out := filepath.Join(t.TempDir(), "figures.json")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "figures.json")
 	var stdout, stderr bytes.Buffer
 	args := []string{"-webhooks", "1,3", "-workers", "4", "-publishers", "4", "-rate", "50",
 		"-warmup", "100ms", "-fixed", "300ms", "-settle", "2s", "-sat", "500ms", "-drain", "300ms",
-		"-ceiling", "300ms", "-interval", "100ms", "-json", out}
+		"-ceiling", "300ms", "-interval", "100ms", "-json", out,
+		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out")}
 	if rc := runMain(args, &stdout, &stderr); rc != 0 {
 		t.Fatalf("exit %d: %s", rc, stderr.String())
 	}
@@ -104,6 +108,13 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if res.Ceiling.RequestsPerS <= 0 || res.Ceiling.FailedRequest != 0 || res.Ceiling.BodyBytes == 0 {
 		t.Errorf("ceiling: %+v", res.Ceiling)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "cpu*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "cpu-w1.out"), filepath.Join(dir, "cpu-w3.out")}; !slices.Equal(names, want) {
+		t.Errorf("profiles %v, want %v", names, want)
 	}
 	for _, want := range []string{"| figure | W=1 | W=3 |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent"} {
 		if !strings.Contains(stdout.String(), want) {

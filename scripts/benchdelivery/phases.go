@@ -113,6 +113,7 @@ type satResult struct {
 	ProbeMeanMS      float64   `json:"probe_mean_ms"` // cost of one durable count
 	WindowCPU        *cpuUse   `json:"window_cpu,omitempty"`
 	DrainCPU         *cpuUse   `json:"drain_cpu,omitempty"`
+	try              int       // of leastDisturbed, to keep its profile
 	AcceptedSamples  []float64 `json:"accepted_per_s_samples"`
 	DeliveredSamples []float64 `json:"deliveries_per_s_samples"`
 }
