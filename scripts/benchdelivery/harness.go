@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the read-only probe of the store
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// eventType is the catalog type every webhook subscribes to and every event
+// has.
+const eventType = "transfer.created"
+
+// apiKey is the fixed key of the benchmark's hookd (it listens on loopback
+// only, for the length of one phase).
+const apiKey = "hk_bench_delivery_0123456789abcdef"
+
+// hookd is one in-process hookd on a fresh database, started through its
+// public entry point (server.New), with a client of its HTTP API.
+type hookd struct {
+	srv   *server.Server
+	url   string
+	dir   string
+	api   *http.Client
+	probe *probe
+	done  chan error
+}
+
+// startHookd starts hookd on 127.0.0.1:0 with a temporary SQLite database.
+// It must be called from a goroutine without profiler labels: the engine's
+// and the HTTP server's goroutines inherit the caller's labels, and the
+// profile tells hookd from the driver by them.
+func startHookd(ctx context.Context, workers int) (*hookd, error) {
+	dir, err := os.MkdirTemp("", "benchdelivery-")
+	if err != nil {
+		return nil, err
+	}
+	db := filepath.Join(dir, "hookd.db")
+	srv, err := server.New(ctx, server.Config{
+		DBPath: db, APIKey: apiKey, AllowPrivateDestinations: true,
+		DeliveryWorkers: workers, Version: "bench",
+	})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("start hookd: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = srv.Shutdown(ctx)
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	h := &hookd{srv: srv, url: "http://" + ln.Addr().String(), dir: dir, done: make(chan error, 1)}
+	go func() { h.done <- srv.Serve(ln) }()
+	h.api = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+	if h.probe, err = openProbe(db); err != nil {
+		h.stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// stop shuts hookd down (waiting at most a few seconds for attempts in
+// flight: what is still queued is abandoned with the database).
+func (h *hookd) stop() {
+	if h.probe != nil {
+		_ = h.probe.close()
+	}
+	h.api.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = h.srv.Shutdown(ctx)
+	if err := <-h.done; err != nil {
+		fmt.Fprintln(os.Stderr, "benchdelivery: hookd serve:", err)
+	}
+	_ = os.RemoveAll(h.dir)
+}
+
+// call makes one API request and decodes a 2xx answer into out (when not
+// nil).
+func (h *hookd) call(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.url+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := h.api.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(raw))
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// createWebhooks subscribes n account webhooks on receiverURL to eventType
+// and returns the signing secret of the first.
+func (h *hookd) createWebhooks(ctx context.Context, n int, receiverURL string) (string, error) {
+	secret := ""
+	for i := range n {
+		var wh struct {
+			Secret string `json:"secret"`
+		}
+		err := h.call(ctx, http.MethodPost, "/v1/webhooks/account", map[string]any{
+			"name": fmt.Sprintf("bench-%d", i), "url": receiverURL, "events": []string{eventType},
+		}, &wh)
+		if err != nil {
+			return "", fmt.Errorf("create webhook %d: %w", i, err)
+		}
+		if secret == "" {
+			secret = wh.Secret
+		}
+	}
+	return secret, nil
+}
+
+// exampleData is the catalog's example payload of eventType.
+func (h *hookd) exampleData(ctx context.Context) (json.RawMessage, error) {
+	var cat struct {
+		Data []struct {
+			Type    string          `json:"type"`
+			Example json.RawMessage `json:"example"`
+		} `json:"data"`
+	}
+	if err := h.call(ctx, http.MethodGet, "/v1/webhooks/events", nil, &cat); err != nil {
+		return nil, err
+	}
+	for _, et := range cat.Data {
+		if et.Type == eventType && len(et.Example) > 0 {
+			return et.Example, nil
+		}
+	}
+	return nil, fmt.Errorf("the catalog has no example of %s", eventType)
+}
+
+// probe reads the store's database read-only, on its own connection, to
+// count what hookd has durably recorded. It is the one place that knows
+// the store's schema (table deliveries and attempts): when the schema
+// changes, change the queries here.
+type probe struct{ db *sql.DB }
+
+func openProbe(path string) (*probe, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"mode": {"ro"}, "_pragma": {"busy_timeout(5000)", "query_only(1)"}}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return &probe{db: db}, nil
+}
+
+func (p *probe) close() error { return p.db.Close() }
+
+// succeeded counts the deliveries recorded as succeeded.
+func (p *probe) succeeded(ctx context.Context) (int64, error) {
+	var n int64
+	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE status = ?`, store.DeliverySucceeded).Scan(&n)
+	return n, err
+}
+
+// firstAttempt is when hookd started the first attempt of a delivery of an
+// event, as it recorded it (wall clock).
+type firstAttempt struct {
+	EventID   string
+	StartedAt time.Time
+}
+
+// firstAttempts lists the first attempt of every delivery.
+func (p *probe) firstAttempts(ctx context.Context) ([]firstAttempt, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT d.event_id, a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.number = 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []firstAttempt
+	for rows.Next() {
+		var fa firstAttempt
+		var nanos int64
+		if err := rows.Scan(&fa.EventID, &nanos); err != nil {
+			return nil, err
+		}
+		fa.StartedAt = time.Unix(0, nanos)
+		out = append(out, fa)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentileCountsMissingAsSlowest(t *testing.T) {
+	ds := []time.Duration{4 * time.Millisecond, time.Millisecond, 3 * time.Millisecond, 2 * time.Millisecond}
+	l := summarize(ds, 0)
+	if l.P50MS != 2 || l.P99MS != 4 || l.MaxMS != 4 || l.N != 4 {
+		t.Errorf("no missing: %+v", l)
+	}
+	// 4 measured + 4 missing: the median is the 4th value, p99 missing.
+	l = summarize(ds, 4)
+	if l.P50MS != 4 || !math.IsInf(l.P99MS, 1) {
+		t.Errorf("4 missing: %+v", l)
+	}
+	l = summarize(ds, 5)
+	if !math.IsInf(l.P50MS, 1) {
+		t.Errorf("5 missing: the median is missing: %+v", l)
+	}
+	if l := summarize(nil, 0); !math.IsNaN(l.P50MS) {
+		t.Errorf("nothing: %+v", l)
+	}
+	raw, err := json.Marshal(summarize(ds, 5))
+	if err != nil || !strings.Contains(string(raw), `"p50_ms":null`) {
+		t.Errorf("json: %s, %v", raw, err)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{fmtRate(27512.4), "27,512"},
+		{fmtRate(999), "999"},
+		{fmtRate(1234567), "1,234,567"},
+		{fmtMS(math.Inf(1), 812), "> 812 ms"},
+		{fmtMS(math.Inf(1), 0), "none in time"},
+		{fmtMS(-0.01, 0), "0.0 ms"},
+		{fmtMS(4.25, 0), "4.2 ms"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
+		t.Errorf("median: %v", m)
+	}
+}
+
+func TestQuickKeepsExplicitDurations(t *testing.T) {
+	cfg, err := parseFlags([]string{"-quick", "-sat", "3s", "-webhooks", "1, 10"}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.sat != 3*time.Second || cfg.fixed != time.Second || len(cfg.webhooks) != 2 || cfg.webhooks[1] != 10 {
+		t.Errorf("%+v", cfg)
+	}
+	if _, err := parseFlags([]string{"-webhooks", "0"}, &bytes.Buffer{}); err == nil {
+		t.Error("-webhooks 0 accepted")
+	}
+}
+
+// TestRunEndToEnd runs the whole driver on tiny phases: every figure must
+// come out, the JSON file be written, and one CPU profile per W be kept
+// (of the least disturbed try, when a phase is run again).
+func TestRunEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hookd for a few seconds")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "figures.json")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-webhooks", "1,3", "-workers", "4", "-publishers", "4", "-rate", "50",
+		"-warmup", "100ms", "-fixed", "300ms", "-settle", "2s", "-sat", "500ms", "-drain", "300ms",
+		"-ceiling", "300ms", "-interval", "100ms", "-json", out,
+		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out")}
+	if rc := runMain(args, &stdout, &stderr); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, stderr.String())
+	}
+	var res results
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 || res.Workers != 4 || res.Ceiling.Concurrency != 4 {
+		t.Fatalf("%+v", res)
+	}
+	for _, r := range res.Runs {
+		if r.Fixed.Events == 0 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 {
+			t.Errorf("W=%d fixed rate: %+v", r.Webhooks, r.Fixed)
+		}
+		if r.Saturation.AcceptedPerSec <= 0 {
+			t.Errorf("W=%d saturation: %+v", r.Webhooks, r.Saturation)
+		}
+	}
+	if res.Ceiling.RequestsPerS <= 0 || res.Ceiling.FailedRequest != 0 || res.Ceiling.BodyBytes == 0 {
+		t.Errorf("ceiling: %+v", res.Ceiling)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "cpu*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "cpu-w1.out"), filepath.Join(dir, "cpu-w3.out")}; !slices.Equal(names, want) {
+		t.Errorf("profiles %v, want %v", names, want)
+	}
+	for _, want := range []string{"| figure | W=1 | W=3 |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// publisher publishes events through hookd's API (POST /v1/events), each
+// with the catalog's example payload and an id hookd generates.
+type publisher struct {
+	url    string
+	client *http.Client
+	body   []byte
+}
+
+func newPublisher(h *hookd, data json.RawMessage, conns int) (*publisher, error) {
+	body, err := json.Marshal(map[string]any{"type": eventType, "data": data})
+	if err != nil {
+		return nil, err
+	}
+	return &publisher{
+		url: h.url + "/v1/events",
+		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+			MaxIdleConns: conns, MaxIdleConnsPerHost: conns,
+		}},
+		body: body,
+	}, nil
+}
+
+// published is an accepted event and when the publish call returned.
+type published struct {
+	EventID  string
+	Returned time.Time
+}
+
+// publish makes one publish call and returns the accepted event's id and
+// the time the call returned (the response read).
+func (p *publisher) publish(ctx context.Context) (published, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+	if err != nil {
+		return published{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := p.client.Do(req)
+	if err != nil {
+		return published{}, err
+	}
+	raw, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	returned := time.Now()
+	if err != nil {
+		return published{}, err
+	}
+	if res.StatusCode != http.StatusAccepted {
+		return published{}, fmt.Errorf("publish: %d %s", res.StatusCode, bytes.TrimSpace(raw))
+	}
+	var acc struct {
+		EventID string `json:"event_id"`
+	}
+	if err := json.Unmarshal(raw, &acc); err != nil || acc.EventID == "" {
+		return published{}, fmt.Errorf("publish: unreadable answer %q", raw)
+	}
+	return published{EventID: acc.EventID, Returned: returned}, nil
+}
+
+func (p *publisher) close() { p.client.CloseIdleConnections() }
+
+// ledger collects what the publishers published, and their failures.
+type ledger struct {
+	mu     sync.Mutex
+	events []published
+	errs   int
+	first  error
+}
+
+func (l *ledger) add(ev published, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.errs++
+		if l.first == nil {
+			l.first = err
+		}
+		return
+	}
+	l.events = append(l.events, ev)
+}
+
+// failed reports the failed publishes, if any.
+func (l *ledger) failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.errs == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d publishes failed, the first: %w", l.errs, l.first)
+}
+
+// returnedAt indexes the events by id.
+func (l *ledger) returnedAt() map[string]time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := make(map[string]time.Time, len(l.events))
+	for _, ev := range l.events {
+		m[ev.EventID] = ev.Returned
+	}
+	return m
+}
+
+// atRate publishes at rate events/s from now until ctx ends or until d has
+// passed, open loop: an event's publish starts on schedule whether or not
+// earlier ones have returned (at most maxInFlight at once), so that a slow
+// answer does not hide the latency it causes. It returns how many
+// publishes could not start on time for want of a free slot.
+func atRate(ctx context.Context, p *publisher, l *ledger, rate float64, d time.Duration) int {
+	const maxInFlight = 256
+	slots := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := time.Now()
+	interval := time.Duration(float64(time.Second) / rate)
+	late := 0
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		if at.Sub(start) >= d {
+			return late
+		}
+		if wait := time.Until(at); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return late
+			}
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			late++
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return late
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			l.add(p.publish(ctx))
+		}()
+	}
+}
+
+// flatOut runs c publishers in a closed loop until stop is closed.
+func flatOut(ctx context.Context, p *publisher, l *ledger, c int, stop <-chan struct{}) {
+	var wg sync.WaitGroup
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				l.add(p.publish(ctx))
+			}
+		}()
+	}
+	wg.Wait()
+}
