@@ -142,6 +142,10 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*SQLite, er
 		_ = s.writer.Close()
 		return nil, err
 	}
+	if err := releaseIdempotencyClaims(ctx, s.writer); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
 
 	// query_only makes an accidental write through the reader pool fail
 	// loudly instead of racing the writer for the lock.
