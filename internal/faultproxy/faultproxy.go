@@ -73,6 +73,18 @@ type Proxy struct {
 	rnd      *mathrand.Rand
 	requests int
 	faults   map[Kind]int
+	retries  int
+	// unreachable counts the requests the server did not answer (502).
+	unreachable int
+	// failed holds the requests (by identity) that a fault failed and that
+	// have not been sent again yet.
+	failed map[string]bool
+}
+
+// identity names a request so that its retry is recognised: the same
+// method, URL and Idempotency-Key (a POST's retry keeps its key).
+func identity(r *http.Request) string {
+	return r.Method + " " + r.URL.String() + " " + r.Header.Get("Idempotency-Key")
 }
 
 // New proxies to target (such as http://127.0.0.1:8080).
@@ -95,12 +107,17 @@ func New(target *url.URL, opts Options) *Proxy {
 		rt:     rt,
 		rnd:    mathrand.New(mathrand.NewPCG(seed, seed>>1|1)),
 		faults: map[Kind]int{},
+		failed: map[string]bool{},
 	}
 	p.proxy = &httputil.ReverseProxy{
 		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target); r.Out.Host = target.Host },
 		Transport: rt,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			// The server is down (a crash test killed it): a gateway's answer.
+			p.mu.Lock()
+			p.unreachable++
+			p.failed[identity(r)] = true
+			p.mu.Unlock()
 			writeProblem(w, r, http.StatusBadGateway, "bad_gateway", "faultproxy: "+err.Error(), "")
 		},
 	}
@@ -121,6 +138,11 @@ func (p *Proxy) choose(r *http.Request) Kind {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests++
+	id := identity(r)
+	if p.failed[id] {
+		p.retries++
+		delete(p.failed, id)
+	}
 	k := None
 	if p.opts.Choose != nil {
 		k = p.opts.Choose(r)
@@ -129,6 +151,9 @@ func (p *Proxy) choose(r *http.Request) Kind {
 	}
 	if k != None {
 		p.faults[k]++
+	}
+	if k != None && k != Latency {
+		p.failed[id] = true
 	}
 	return k
 }
@@ -210,13 +235,21 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 type Stats struct {
 	Requests int
 	Faults   map[Kind]int
+	// Retries counts the requests that repeated one a fault had failed
+	// (whoever sent them again: the client's retry, or Go's transport
+	// re-sending a request whose connection dropped before any answer),
+	// or one the server did not answer.
+	Retries int
+	// Unreachable counts the requests answered 502 because the server did
+	// not answer them (it was down); they are not faults.
+	Unreachable int
 }
 
 // Stats returns a copy of the counters.
 func (p *Proxy) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := Stats{Requests: p.requests, Faults: make(map[Kind]int, len(p.faults))}
+	s := Stats{Requests: p.requests, Faults: make(map[Kind]int, len(p.faults)), Retries: p.retries, Unreachable: p.unreachable}
 	for k, n := range p.faults {
 		s.Faults[k] = n
 	}
@@ -232,12 +265,12 @@ func (s Stats) Total() int {
 	return n
 }
 
-// String is "1200 requests, 240 faults (500: 40, 503: 41, ...)".
+// String is "1200 requests, 240 faults (500: 40, 503: 41, ...), 200 retries".
 func (s Stats) String() string {
 	parts := make([]string, 0, len(s.Faults))
 	for k, n := range s.Faults {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, n))
 	}
 	sort.Strings(parts)
-	return fmt.Sprintf("%d requests, %d faults (%s)", s.Requests, s.Total(), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d requests, %d faults (%s), %d retries", s.Requests, s.Total(), strings.Join(parts, ", "), s.Retries)
 }
