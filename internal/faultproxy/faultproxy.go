@@ -67,7 +67,7 @@ type Options struct {
 type Proxy struct {
 	opts  Options
 	proxy *httputil.ReverseProxy
-	rt    http.RoundTripper
+	rt    *http.Transport
 
 	mu       sync.Mutex
 	rnd      *mathrand.Rand
@@ -132,7 +132,7 @@ func (p *Proxy) SetRate(rate float64) {
 }
 
 // Close closes the idle connections to the server.
-func (p *Proxy) Close() { p.rt.(*http.Transport).CloseIdleConnections() }
+func (p *Proxy) Close() { p.rt.CloseIdleConnections() }
 
 func (p *Proxy) choose(r *http.Request) Kind {
 	p.mu.Lock()

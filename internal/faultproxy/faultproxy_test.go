@@ -21,7 +21,10 @@ func TestKinds(t *testing.T) {
 	t.Cleanup(upstream.Close)
 	target, _ := url.Parse(upstream.URL)
 	var next atomic.Value
-	p := New(target, Options{Latency: 20 * time.Millisecond, Choose: func(*http.Request) Kind { return next.Load().(Kind) }})
+	p := New(target, Options{Latency: 20 * time.Millisecond, Choose: func(*http.Request) Kind {
+		k, _ := next.Load().(Kind)
+		return k
+	}})
 	t.Cleanup(p.Close)
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)

@@ -57,11 +57,14 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at
 			FROM idempotency WHERE key = ?`, key).
 			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt)
+		// An in-flight claim made before staleBefore belongs to a call that
+		// died without completing or aborting: its lease ran out.
+		abandoned := rec.InFlight && createdAt < toNanos(staleBefore)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return fmt.Errorf("read idempotency key: %w", err)
-		case createdAt >= toNanos(expireBefore) && !(rec.InFlight && createdAt < toNanos(staleBefore)):
+		case createdAt >= toNanos(expireBefore) && !abandoned:
 			if rec.Body, err = s.openBytes(body, idempotencyAD(key)); err != nil {
 				return err
 			}
@@ -69,8 +72,7 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 			out = &rec
 			return nil
 		default:
-			// Expired, or a claim whose call died without completing or
-			// aborting (its lease ran out): the key is free again.
+			// Expired, or abandoned: the key is free again.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE key = ?`, key); err != nil {
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
