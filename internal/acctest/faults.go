@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hookd/terraform-provider-hookd/internal/faultproxy"
 )
 
 // Fault makes a Faults proxy answer matching requests itself, with a
@@ -137,4 +139,22 @@ func (e *Env) Via(endpoint string) *Env {
 	v := *e
 	v.Endpoint = endpoint
 	return &v
+}
+
+// NewFlaky puts a fault-injecting proxy (internal/faultproxy) in front of
+// e until the test ends: a share of the requests fail with 500, 503 or 429,
+// are delayed, or lose their connection before or after reaching hookd.
+// It returns the proxy, for its Stats, and its URL; point the provider at
+// it with e.Via(url), with max_retries to match the fault rate.
+func (e *Env) NewFlaky(t *testing.T, opts faultproxy.Options) (*faultproxy.Proxy, string) {
+	t.Helper()
+	target, err := url.Parse(e.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := faultproxy.New(target, opts)
+	srv := httptest.NewServer(p)
+	t.Cleanup(p.Close)
+	t.Cleanup(srv.Close)
+	return p, srv.URL
 }

@@ -144,7 +144,8 @@ type call struct {
 }
 
 // do runs c with retries. Every POST carries one Idempotency-Key for all of
-// its tries, so a retried create never creates twice.
+// its tries, so a retried create never creates twice; a DELETE retried
+// after an answer that never came may find the object gone, and is done.
 func (c *Client) do(ctx context.Context, cl call) error {
 	var body []byte
 	if cl.body != nil {
@@ -163,6 +164,11 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if err == nil {
 			return nil
 		}
+		if attempt > 0 && cl.method == http.MethodDelete && errors.Is(err, ErrNotFound) {
+			// An earlier try may have deleted it and lost the answer: the
+			// object is gone, which is what was asked.
+			return nil
+		}
 		if !c.retryable(err) || attempt >= c.retry.MaxRetries || ctx.Err() != nil {
 			return err
 		}
@@ -179,13 +185,18 @@ func (c *Client) do(ctx context.Context, cl call) error {
 	}
 }
 
-// retryable: connection failures, 429, 502-504, and a 409 that says the same
-// idempotent call is still in flight. Never another 4xx.
+// retryable: connection failures (no answer, or half of one), 429, 500 and
+// 502-504, and a 409 that says the same idempotent call is still in flight.
+// Never another 4xx. Retrying is safe for every call the client makes: GET,
+// PUT and DELETE are idempotent by nature, a PATCH sends the same merge
+// patch again, and a POST carries one Idempotency-Key for all of its tries,
+// so the server replays the outcome of a try whose answer was lost.
 func (c *Client) retryable(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.StatusCode {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return true
 		case http.StatusConflict:
 			return apiErr.Code == "idempotency_key_in_flight"

@@ -88,7 +88,7 @@ func (p *hookdProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Sensitive:           true,
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (connection error, 429, 502, 503, 504) is retried, with exponential backoff and `Retry-After`. Defaults to `%d`.", defaultMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (no answer or a dropped one, 429, 500, 502, 503, 504) is retried, with exponential backoff and `Retry-After`. Defaults to `%d`.", defaultMaxRetries),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},

@@ -43,6 +43,9 @@ type Config struct {
 
 	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
 	IdempotencyTTL time.Duration
+	// IdempotencyLease is how long a call's claim on its key holds while
+	// the call runs (default 1 minute); past it, a retry takes the key over.
+	IdempotencyLease time.Duration
 
 	// Requests is told about every request (nil: nobody).
 	Requests RequestObserver
@@ -52,6 +55,11 @@ type Config struct {
 	// answers 503 with its message. Nil: always ready.
 	Ready func(context.Context) error
 }
+
+// DefaultIdempotencyLease bounds how long a call that died (and did not
+// take hookd down with it) keeps its key from a retry. Longer than any call
+// runs: the server's write timeout is 60 s.
+const DefaultIdempotencyLease = 70 * time.Second
 
 // API is the http.Handler of the Hooks API.
 type API struct {
@@ -81,6 +89,9 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.cfg.IdempotencyTTL <= 0 {
 		a.cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if a.cfg.IdempotencyLease <= 0 {
+		a.cfg.IdempotencyLease = DefaultIdempotencyLease
 	}
 	if a.cfg.RateBurst <= 0 {
 		a.cfg.RateBurst = max(1, int(a.cfg.RateLimit))

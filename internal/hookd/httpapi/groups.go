@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -53,12 +54,12 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	now := a.now()
 	g := &store.Group{ID: ids.New("grp_"), Name: *req.Name, Description: req.Description, CreatedAt: now, UpdatedAt: now}
-	if err := a.cfg.Store.CreateGroup(r.Context(), g); err != nil {
+	err := a.created(w, r, "/v1/groups/"+g.ID, groupToJSON(g), func(ctx context.Context) error {
+		return a.cfg.Store.CreateGroup(ctx, g)
+	})
+	if err != nil {
 		a.groupError(w, r, g.Name, "create the group", err)
-		return
 	}
-	w.Header().Set("Location", "/v1/groups/"+g.ID)
-	writeJSON(w, http.StatusCreated, groupToJSON(g))
 }
 
 func (a *API) getGroup(w http.ResponseWriter, r *http.Request) {

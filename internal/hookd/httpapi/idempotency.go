@@ -5,8 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // captureWriter keeps a copy of the response so it can be stored for replays.
@@ -31,10 +35,22 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
+// claimKey carries the call's *heldClaim to the handler, for created.
+type claimKey struct{}
+
+// heldClaim is the idempotency key a call holds; committed says its outcome
+// was stored with the object it created.
+type heldClaim struct {
+	claim     store.IdempotencyClaim
+	committed bool
+}
+
 // idempotent makes a POST safe to retry with an Idempotency-Key. The key is
 // scoped to the API key, method and path; the body's SHA-256 is its
 // fingerprint. Only successful outcomes are stored: a call that failed wrote
-// nothing, so running it again is the right answer to a retry.
+// nothing, so running it again is the right answer to a retry. A claim
+// whose call never finished (hookd was killed) is released when hookd
+// starts again, and taken over by a retry after IdempotencyLease.
 func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(headerIdempotencyKey)
@@ -59,7 +75,8 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		scopedKey := hex.EncodeToString(scoped[:])
 
 		now := a.clock.Now()
-		rec, err := a.cfg.Store.BeginIdempotent(r.Context(), scopedKey, fingerprint, now, now.Add(-a.cfg.IdempotencyTTL))
+		rec, err := a.cfg.Store.BeginIdempotent(r.Context(), scopedKey, fingerprint, now,
+			now.Add(-a.cfg.IdempotencyTTL), now.Add(-a.cfg.IdempotencyLease))
 		if err != nil {
 			a.internalError(w, r, "check the idempotency key", err)
 			return
@@ -70,10 +87,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 				writeProblem(w, r, newProblem(http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
 					"the Idempotency-Key %q was already used with a different request body; use a new key for a new request", key))
 			case rec.InFlight:
-				p := newProblem(http.StatusConflict, codeIdempotencyInFlight,
-					"a request with the Idempotency-Key %q is still being processed; retry shortly", key)
-				p.retryAfterSeconds = 1
-				writeProblem(w, r, p)
+				writeProblem(w, r, inFlight(key))
 			default:
 				if rec.Location != "" {
 					w.Header().Set("Location", rec.Location)
@@ -89,25 +103,77 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		// Once the key is claimed the call runs to its end even if the client
 		// goes away: a client that timed out retries with the same key and must
 		// then find the stored outcome, not a half-done call.
-		r = r.WithContext(context.WithoutCancel(r.Context()))
+		held := &heldClaim{claim: store.IdempotencyClaim{Key: scopedKey, ClaimedAt: now}}
+		r = r.WithContext(context.WithValue(context.WithoutCancel(r.Context()), claimKey{}, held))
 		cw := &captureWriter{ResponseWriter: w}
-		completed := false
+		done := false
 		defer func() {
-			if !completed {
-				// The handler failed or panicked: release the key so a retry runs
-				// again.
-				if err := a.cfg.Store.AbortIdempotent(r.Context(), scopedKey); err != nil {
+			if !done {
+				// The handler failed or panicked: it wrote nothing, so release
+				// the key and let a retry run again.
+				if err := a.cfg.Store.AbortIdempotent(r.Context(), held.claim); err != nil {
 					a.log.Error("release idempotency key", "request_id", requestIDFrom(r.Context()), "error", err)
 				}
 			}
 		}()
 		next(cw, r)
-		if cw.status >= 200 && cw.status < 300 {
-			if err := a.cfg.Store.CompleteIdempotent(r.Context(), scopedKey, cw.status, cw.Header().Get("Location"), cw.body.Bytes()); err != nil {
+		switch {
+		case held.committed:
+			// Stored with the object it created (created).
+			done = true
+		case cw.status >= 200 && cw.status < 300:
+			// The call did its work: never release the key for it to run
+			// again. If its outcome cannot be stored, the claim stays in
+			// flight until its lease runs out.
+			done = true
+			o := store.IdempotentOutcome{Claim: held.claim, StatusCode: cw.status, Location: cw.Header().Get("Location"), Body: cw.body.Bytes()}
+			if err := a.cfg.Store.CompleteIdempotent(r.Context(), o); err != nil {
 				a.log.Error("store idempotent response", "request_id", requestIDFrom(r.Context()), "error", err)
-				return
 			}
-			completed = true
 		}
 	}
+}
+
+// inFlight answers a call whose key another call holds.
+func inFlight(key string) *problem {
+	p := newProblem(http.StatusConflict, codeIdempotencyInFlight,
+		"a request with the Idempotency-Key %q is still being processed; retry shortly", key)
+	p.retryAfterSeconds = 1
+	return p
+}
+
+// created runs create, which stores a new object, and answers 201 with v at
+// location. Under an idempotency key the answer is encoded first and
+// committed by create in the transaction of the object
+// (store.WithIdempotentOutcome): a retry replays it even if hookd dies, or
+// the outcome cannot be stored, right after the object was. An error of
+// create is returned for the caller to answer, except a lost claim, which
+// created answers as in flight.
+func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v any, create func(context.Context) error) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	held, _ := ctx.Value(claimKey{}).(*heldClaim)
+	if held != nil {
+		ctx = store.WithIdempotentOutcome(ctx, store.IdempotentOutcome{
+			Claim: held.claim, StatusCode: http.StatusCreated, Location: location, Body: body,
+		})
+	}
+	if err := create(ctx); err != nil {
+		if errors.Is(err, store.ErrClaimLost) {
+			writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey)))
+			return nil
+		}
+		return err
+	}
+	if held != nil {
+		held.committed = true
+	}
+	w.Header().Set("Location", location)
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(body)
+	return nil
 }

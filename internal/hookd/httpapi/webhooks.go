@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -146,16 +147,16 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	}
 	setScheme(wh, scheme)
 	wh.Status = statusFor(wh.Active)
-	if err := a.cfg.Store.CreateWebhook(r.Context(), wh); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			writeProblem(w, r, notFound("group %q not found; create it first or check the id", groupID))
-			return
-		}
+	resp := webhookWithSecretJSON{webhookJSON: webhookToJSON(wh, now), Secret: secret}
+	err := a.created(w, r, "/v1/webhooks/"+wh.ID, resp, func(ctx context.Context) error {
+		return a.cfg.Store.CreateWebhook(ctx, wh)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(w, r, notFound("group %q not found; create it first or check the id", groupID))
+	case err != nil:
 		a.internalError(w, r, "create the webhook", err)
-		return
 	}
-	w.Header().Set("Location", "/v1/webhooks/"+wh.ID)
-	writeJSON(w, http.StatusCreated, webhookWithSecretJSON{webhookJSON: webhookToJSON(wh, now), Secret: secret})
 }
 
 func statusFor(active bool) string {

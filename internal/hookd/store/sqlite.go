@@ -145,6 +145,10 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*SQLite, er
 		_ = s.writer.Close()
 		return nil, err
 	}
+	if err := releaseIdempotencyClaims(ctx, s.writer); err != nil {
+		_ = s.writer.Close()
+		return nil, err
+	}
 	if err := s.prepareWrites(ctx); err != nil {
 		_ = s.closeStmts()
 		_ = s.writer.Close()

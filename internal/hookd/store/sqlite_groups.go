@@ -38,18 +38,21 @@ func getGroup(ctx context.Context, q querier, id string) (*Group, error) {
 	return &g, nil
 }
 
-// CreateGroup stores g; another group with g.Name gives ErrNameTaken.
+// CreateGroup stores g, with the idempotent outcome ctx carries (see
+// WithIdempotentOutcome); another group with g.Name gives ErrNameTaken.
 func (s *SQLite) CreateGroup(ctx context.Context, g *Group) error {
-	_, err := s.writer.ExecContext(ctx,
-		`INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)`,
-		g.ID, g.Name, nullString(g.Description), toNanos(g.CreatedAt), toNanos(g.UpdatedAt))
-	if isUniqueViolation(err) {
-		return fmt.Errorf("group name %q: %w", g.Name, ErrNameTaken)
-	}
-	if err != nil {
-		return fmt.Errorf("create group: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)`,
+			g.ID, g.Name, nullString(g.Description), toNanos(g.CreatedAt), toNanos(g.UpdatedAt))
+		if isUniqueViolation(err) {
+			return fmt.Errorf("group name %q: %w", g.Name, ErrNameTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("create group: %w", err)
+		}
+		return s.completeIdempotentFrom(ctx, tx)
+	})
 }
 
 // GetGroup returns the group or ErrNotFound.

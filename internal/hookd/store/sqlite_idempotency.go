@@ -46,7 +46,7 @@ func idempotencyAD(key string) string { return "idempotency/" + key + "/body" }
 // and the claim happen in one IMMEDIATE transaction on the single writer
 // connection, so of any number of concurrent calls with one key exactly one
 // gets (nil, nil).
-func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore time.Time) (*IdempotencyRecord, error) {
+func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error) {
 	var out *IdempotencyRecord
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var (
@@ -57,11 +57,14 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at
 			FROM idempotency WHERE key = ?`, key).
 			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt)
+		// An in-flight claim made before staleBefore belongs to a call that
+		// died without completing or aborting: its lease ran out.
+		abandoned := rec.InFlight && createdAt < toNanos(staleBefore)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return fmt.Errorf("read idempotency key: %w", err)
-		case createdAt >= toNanos(expireBefore):
+		case createdAt >= toNanos(expireBefore) && !abandoned:
 			if rec.Body, err = s.openBytes(body, idempotencyAD(key)); err != nil {
 				return err
 			}
@@ -69,8 +72,7 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 			out = &rec
 			return nil
 		default:
-			// Expired, including a claim whose call died without completing
-			// or aborting: the key is free again.
+			// Expired, or abandoned: the key is free again.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE key = ?`, key); err != nil {
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
@@ -87,33 +89,70 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 	return out, nil
 }
 
-// CompleteIdempotent stores the outcome of the call that claimed key, its
-// body sealed. ErrNotFound means the claim is gone (aborted or pruned).
-func (s *SQLite) CompleteIdempotent(ctx context.Context, key string, statusCode int, location string, body []byte) error {
+// CompleteIdempotent stores the outcome of the call that holds o.Claim, its
+// body sealed. ErrNotFound means the claim is gone (aborted, pruned or
+// taken over).
+func (s *SQLite) CompleteIdempotent(ctx context.Context, o IdempotentOutcome) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		err := s.completeIdempotent(ctx, tx, o)
+		if errors.Is(err, ErrClaimLost) {
+			return fmt.Errorf("idempotency key: %w", ErrNotFound)
+		}
+		return err
+	})
+}
+
+// completeIdempotentFrom stores the outcome ctx carries (WithIdempotentOutcome),
+// if any, in tx: a create calls it in the transaction of its insert.
+func (s *SQLite) completeIdempotentFrom(ctx context.Context, tx *sql.Tx) error {
+	o, ok := IdempotentOutcomeFrom(ctx)
+	if !ok {
+		return nil
+	}
+	return s.completeIdempotent(ctx, tx, o)
+}
+
+// completeIdempotent is fenced by the claim: only the in-flight record made
+// at o.Claim.ClaimedAt takes the outcome; otherwise ErrClaimLost.
+func (s *SQLite) completeIdempotent(ctx context.Context, tx *sql.Tx, o IdempotentOutcome) error {
+	body := o.Body
 	if body == nil {
 		body = []byte{} // NULL marks "no outcome yet"; a completed call has one, maybe empty
 	}
-	sealed := s.cipher.Seal(body, []byte(idempotencyAD(key)))
-	res, err := s.writer.ExecContext(ctx, `UPDATE idempotency
-		SET in_flight = 0, status_code = ?, location = ?, body = ? WHERE key = ?`,
-		statusCode, location, sealed, key)
+	sealed := s.cipher.Seal(body, []byte(idempotencyAD(o.Claim.Key)))
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency
+		SET in_flight = 0, status_code = ?, location = ?, body = ?
+		WHERE key = ? AND in_flight = 1 AND created_at = ?`,
+		o.StatusCode, o.Location, sealed, o.Claim.Key, toNanos(o.Claim.ClaimedAt))
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	} else if n == 0 {
-		return fmt.Errorf("idempotency key: %w", ErrNotFound)
+		return ErrClaimLost
 	}
 	return nil
 }
 
-// AbortIdempotent releases a claim. A completed record is kept: only the
-// failed call's own in-flight claim is forgotten.
-func (s *SQLite) AbortIdempotent(ctx context.Context, key string) error {
+// AbortIdempotent releases a claim. A completed record is kept, and so is a
+// later call's claim of the same key: only the failed call's own in-flight
+// claim is forgotten.
+func (s *SQLite) AbortIdempotent(ctx context.Context, c IdempotencyClaim) error {
 	if _, err := s.writer.ExecContext(ctx,
-		`DELETE FROM idempotency WHERE key = ? AND in_flight = 1`, key); err != nil {
+		`DELETE FROM idempotency WHERE key = ? AND in_flight = 1 AND created_at = ?`, c.Key, toNanos(c.ClaimedAt)); err != nil {
 		return fmt.Errorf("abort idempotency key: %w", err)
+	}
+	return nil
+}
+
+// releaseIdempotencyClaims forgets the in-flight claims a previous process
+// left: the database's lock (OpenSQLite) says that process is gone, so no
+// call holding one of them will ever finish. A retry then runs the call
+// again, or replays it if its create committed (with its outcome).
+func releaseIdempotencyClaims(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM idempotency WHERE in_flight = 1`); err != nil {
+		return fmt.Errorf("release idempotency claims of a previous process: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,23 +14,23 @@ func TestIdempotencyLifecycle(t *testing.T) {
 	ctx := t.Context()
 	ttl := 24 * time.Hour
 
-	rec, err := s.BeginIdempotent(ctx, "k1", "fp1", t0, t0.Add(-ttl))
+	rec, err := s.BeginIdempotent(ctx, "k1", "fp1", t0, t0.Add(-ttl), t0.Add(-ttl))
 	if err != nil || rec != nil {
 		t.Fatalf("first Begin = %+v, %v; want nil, nil", rec, err)
 	}
 	// A second call while the first runs sees the in-flight claim.
 	now := t0.Add(time.Second)
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp2", now, now.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp2", now, now.Add(-ttl), now.Add(-ttl))
 	if err != nil || rec == nil {
 		t.Fatalf("second Begin = %+v, %v; want the in-flight record", rec, err)
 	}
 	diff(t, "in-flight record", rec, &IdempotencyRecord{Fingerprint: "fp1", InFlight: true, CreatedAt: t0})
 
 	body := []byte(`{"id":"wh_1"}`)
-	if err := s.CompleteIdempotent(ctx, "k1", 201, "/v1/webhooks/wh_1", body); err != nil {
+	if err := s.CompleteIdempotent(ctx, outcome("k1", t0, 201, "/v1/webhooks/wh_1", body)); err != nil {
 		t.Fatal(err)
 	}
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(-ttl))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,39 +39,39 @@ func TestIdempotencyLifecycle(t *testing.T) {
 	})
 
 	// Abort leaves a completed record alone.
-	if err := s.AbortIdempotent(ctx, "k1"); err != nil {
+	if err := s.AbortIdempotent(ctx, IdempotencyClaim{Key: "k1", ClaimedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl)); rec == nil || rec.InFlight {
+	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(-ttl)); rec == nil || rec.InFlight {
 		t.Errorf("Abort removed a completed record: %+v", rec)
 	}
 
 	// Once expired, the key is claimed afresh.
 	later := t0.Add(ttl + time.Nanosecond)
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp3", later, later.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp3", later, later.Add(-ttl), later.Add(-ttl))
 	if err != nil || rec != nil {
 		t.Fatalf("Begin after expiry = %+v, %v; want nil, nil", rec, err)
 	}
-	rec, _ = s.BeginIdempotent(ctx, "k1", "fp4", later, later.Add(-ttl))
+	rec, _ = s.BeginIdempotent(ctx, "k1", "fp4", later, later.Add(-ttl), later.Add(-ttl))
 	diff(t, "record after expiry", rec, &IdempotencyRecord{Fingerprint: "fp3", InFlight: true, CreatedAt: later})
 
 	// Abort releases an in-flight claim for a retry.
-	if err := s.AbortIdempotent(ctx, "k1"); err != nil {
+	if err := s.AbortIdempotent(ctx, IdempotencyClaim{Key: "k1", ClaimedAt: later}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl)); err != nil || rec != nil {
+	if rec, err := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(-ttl)); err != nil || rec != nil {
 		t.Errorf("Begin after Abort = %+v, %v; want nil, nil", rec, err)
 	}
 
 	// An empty body is stored as empty, not as missing.
-	if err := s.CompleteIdempotent(ctx, "k1", 204, "", nil); err != nil {
+	if err := s.CompleteIdempotent(ctx, outcome("k1", later, 204, "", nil)); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl)); rec == nil || rec.Body == nil || len(rec.Body) != 0 || rec.StatusCode != 204 {
+	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(-ttl)); rec == nil || rec.Body == nil || len(rec.Body) != 0 || rec.StatusCode != 204 {
 		t.Errorf("record with an empty body = %+v", rec)
 	}
 
-	if err := s.CompleteIdempotent(ctx, "missing", 200, "", nil); !errors.Is(err, ErrNotFound) {
+	if err := s.CompleteIdempotent(ctx, outcome("missing", later, 200, "", nil)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Complete of an unclaimed key = %v, want ErrNotFound", err)
 	}
 }
@@ -80,7 +81,7 @@ func TestPruneIdempotent(t *testing.T) {
 	ctx := t.Context()
 	for i := range 5 {
 		at := t0.Add(time.Duration(i) * time.Hour)
-		if _, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", at, at); err != nil {
+		if _, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", at, at, at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,7 +90,7 @@ func TestPruneIdempotent(t *testing.T) {
 		t.Fatalf("PruneIdempotent = %d, %v; want 2", n, err)
 	}
 	for i := range 5 {
-		rec, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", t0, t0.Add(-time.Hour))
+		rec, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", t0, t0.Add(-time.Hour), t0.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +117,7 @@ func TestBeginIdempotentConcurrent(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			rec, err := s.BeginIdempotent(t.Context(), "same-key", fmt.Sprint("fp", i), t0, t0.Add(-time.Hour))
+			rec, err := s.BeginIdempotent(t.Context(), "same-key", fmt.Sprint("fp", i), t0, t0.Add(-time.Hour), t0.Add(-time.Hour))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -169,5 +170,129 @@ func TestConcurrentCreates(t *testing.T) {
 	page, next, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{Limit: 1000})
 	if err != nil || len(page) != n || next != "" {
 		t.Errorf("after concurrent creates: %d webhooks, next %q, %v; want %d", len(page), next, err, n)
+	}
+}
+
+func outcome(key string, claimedAt time.Time, status int, location string, body []byte) IdempotentOutcome {
+	return IdempotentOutcome{Claim: IdempotencyClaim{Key: key, ClaimedAt: claimedAt}, StatusCode: status, Location: location, Body: body}
+}
+
+// An in-flight claim holds until its lease runs out; then a retry takes the
+// key over, and the first call can neither complete nor release it.
+func TestIdempotencyLease(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const ttl, lease = 24 * time.Hour, time.Minute
+	begin := func(fp string, now time.Time) *IdempotencyRecord {
+		t.Helper()
+		rec, err := s.BeginIdempotent(ctx, "k", fp, now, now.Add(-ttl), now.Add(-lease))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	if rec := begin("fp", t0); rec != nil {
+		t.Fatalf("first Begin = %+v, want a claim", rec)
+	}
+	if rec := begin("fp", t0.Add(lease)); rec == nil || !rec.InFlight {
+		t.Fatalf("Begin at the end of the lease = %+v, want the in-flight claim", rec)
+	}
+	later := t0.Add(lease + time.Nanosecond)
+	if rec := begin("fp", later); rec != nil {
+		t.Fatalf("Begin past the lease = %+v, want the key taken over", rec)
+	}
+	if err := s.CompleteIdempotent(ctx, outcome("k", t0, 201, "", []byte("first"))); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Complete of the claim taken over = %v, want ErrNotFound", err)
+	}
+	if err := s.AbortIdempotent(ctx, IdempotencyClaim{Key: "k", ClaimedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := begin("fp", later); rec == nil || !rec.InFlight || !rec.CreatedAt.Equal(later) {
+		t.Fatalf("after the first call's Abort: %+v, want the second claim untouched", rec)
+	}
+	if err := s.CompleteIdempotent(ctx, outcome("k", later, 201, "", []byte("second"))); err != nil {
+		t.Fatal(err)
+	}
+	// A completed record is kept for the TTL, lease or not.
+	if rec := begin("fp", later.Add(time.Hour)); rec == nil || rec.InFlight || string(rec.Body) != "second" {
+		t.Fatalf("completed record an hour later = %+v", rec)
+	}
+}
+
+// Opening the database releases the claims a previous process left in
+// flight (the lock says it is gone) and keeps completed records.
+func TestOpenReleasesClaimsOfADeadProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	ctx := t.Context()
+	far := t0.Add(-time.Hour) // no lease runs out in this test
+	for _, k := range []string{"running", "done"} {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CompleteIdempotent(ctx, outcome("done", t0, 201, "/v1/groups/grp_1", []byte("body"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path, testKey)
+	if rec, err := s.BeginIdempotent(ctx, "running", "fp", t0, far, far); err != nil || rec != nil {
+		t.Errorf("claim of the previous process after reopen = %+v, %v; want it released", rec, err)
+	}
+	if rec, err := s.BeginIdempotent(ctx, "done", "fp", t0, far, far); err != nil || rec == nil || rec.InFlight || string(rec.Body) != "body" {
+		t.Errorf("completed record after reopen = %+v, %v; want it kept", rec, err)
+	}
+}
+
+// A create given an outcome commits it with the object, or neither: a
+// claim taken over makes the create write nothing.
+func TestCreateCommitsItsOutcome(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	far := t0.Add(-time.Hour)
+	for _, k := range []string{"wh", "grp"} {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := minimalWebhook("wh_1", t0)
+	if err := s.CreateWebhook(WithIdempotentOutcome(ctx, outcome("wh", t0, 201, "/v1/webhooks/wh_1", []byte("webhook"))), w); err != nil {
+		t.Fatal(err)
+	}
+	g := &Group{ID: "grp_1", Name: "g", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateGroup(WithIdempotentOutcome(ctx, outcome("grp", t0, 201, "/v1/groups/grp_1", []byte("group"))), g); err != nil {
+		t.Fatal(err)
+	}
+	for k, body := range map[string]string{"wh": "webhook", "grp": "group"} {
+		rec, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far)
+		if err != nil || rec == nil || rec.InFlight || string(rec.Body) != body || rec.StatusCode != 201 {
+			t.Errorf("%s: record after the create = %+v, %v; want the outcome", k, rec, err)
+		}
+	}
+
+	// The claim was taken over (its lease ran out): nothing is written.
+	later := t0.Add(2 * time.Minute)
+	for _, k := range []string{"wh2", "grp2"} {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := s.BeginIdempotent(ctx, k, "fp", later, far, later.Add(-time.Minute)); err != nil || rec != nil {
+			t.Fatalf("take over %s: %+v, %v", k, rec, err)
+		}
+	}
+	lost := minimalWebhook("wh_2", t0)
+	if err := s.CreateWebhook(WithIdempotentOutcome(ctx, outcome("wh2", t0, 201, "", nil)), lost); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("CreateWebhook under a lost claim = %v, want ErrClaimLost", err)
+	}
+	if _, err := s.GetWebhook(ctx, "wh_2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the webhook of a lost claim was stored: %v", err)
+	}
+	if err := s.CreateGroup(WithIdempotentOutcome(ctx, outcome("grp2", t0, 201, "", nil)), &Group{ID: "grp_2", Name: "g2", CreatedAt: t0, UpdatedAt: t0}); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("CreateGroup under a lost claim = %v, want ErrClaimLost", err)
+	}
+	if _, err := s.GetGroup(ctx, "grp_2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the group of a lost claim was stored: %v", err)
 	}
 }

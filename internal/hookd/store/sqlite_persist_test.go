@@ -60,10 +60,10 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err := s.AddAPIKey(ctx, "hash", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CompleteIdempotent(ctx, "k", 201, "/v1/webhooks/wh_1", []byte(`{"secret":"`+full.Secret+`"}`)); err != nil {
+	if err := s.CompleteIdempotent(ctx, outcome("k", t0, 201, "/v1/webhooks/wh_1", []byte(`{"secret":"`+full.Secret+`"}`))); err != nil {
 		t.Fatal(err)
 	}
 	applied := appliedMigrations(t, s)
@@ -88,7 +88,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if ok, err := s.HasAPIKey(ctx, "hash"); err != nil || !ok {
 		t.Errorf("API key lost on reopen: %v, %v", ok, err)
 	}
-	rec, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0)
+	rec, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0)
 	if err != nil || rec == nil || rec.StatusCode != 201 || !bytes.Contains(rec.Body, []byte(full.Secret)) {
 		t.Errorf("idempotency record after reopen = %+v, %v", rec, err)
 	}
@@ -99,10 +99,10 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	s := openAt(t, path, testKey)
 	mustCreateGroup(t, s, "grp_1", "g", t0)
 	mustCreateWebhook(t, s, fullWebhook("wh_1", "grp_1", t0))
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CompleteIdempotent(t.Context(), "k", 201, "", []byte("body")); err != nil {
+	if err := s.CompleteIdempotent(t.Context(), outcome("k", t0, 201, "", []byte("body"))); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -125,7 +125,7 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	if page, next, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{}); err != nil || len(page) != 0 || next != "" {
 		t.Errorf("ListWebhooks with another key = %d webhooks, %q, %v; want none", len(page), next, err)
 	}
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); !errors.Is(err, secrets.ErrDecrypt) {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); !errors.Is(err, secrets.ErrDecrypt) {
 		t.Errorf("BeginIdempotent with another key = %v, want ErrDecrypt", err)
 	}
 	// Nothing secret in a group: it still reads.
@@ -235,11 +235,11 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	w.AuthToken = "Bearer plaintext-auth-token-0123456789"
 	w.URL = "https://visible.example.com/marker"
 	mustCreateWebhook(t, s, w)
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); err != nil {
 		t.Fatal(err)
 	}
 	body := `{"id":"wh_1","secret":"` + w.Secret + `"}`
-	if err := s.CompleteIdempotent(t.Context(), "k", 201, "", []byte(body)); err != nil {
+	if err := s.CompleteIdempotent(t.Context(), outcome("k", t0, 201, "", []byte(body))); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

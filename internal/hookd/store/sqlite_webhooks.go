@@ -150,7 +150,8 @@ func (s *SQLite) getWebhook(ctx context.Context, q querier, id string) (*Webhook
 	return &w, nil
 }
 
-// CreateWebhook stores w. A GroupID naming no group gives ErrNotFound.
+// CreateWebhook stores w, with the idempotent outcome ctx carries (see
+// WithIdempotentOutcome). A GroupID naming no group gives ErrNotFound.
 func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 	r, err := s.webhookRow(w)
 	if err != nil {
@@ -182,7 +183,10 @@ func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 		if err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
-		return syncSubscriptions(ctx, tx, w)
+		if err := syncSubscriptions(ctx, tx, w); err != nil {
+			return err
+		}
+		return s.completeIdempotentFrom(ctx, tx)
 	})
 }
 

@@ -24,6 +24,10 @@ var (
 	ErrGroupNotEmpty = errors.New("group still has webhooks")
 	// ErrInvalidCursor: a pagination cursor this store did not issue.
 	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrClaimLost: the call's in-flight claim on its idempotency key
+	// outlived its lease and another call took the key over; what the first
+	// call would have written is not.
+	ErrClaimLost = errors.New("idempotency claim lost")
 )
 
 // Scope of a webhook.
@@ -114,6 +118,41 @@ type GroupFilter struct {
 	NamePrefix string
 }
 
+// IdempotencyClaim is one call's hold on an idempotency key. ClaimedAt (the
+// now given to BeginIdempotent) tells it from a later claim of the same key
+// made once this one's lease ran out: completing or releasing a claim that
+// was taken over does nothing to the new one.
+type IdempotencyClaim struct {
+	Key       string
+	ClaimedAt time.Time
+}
+
+// IdempotentOutcome is the answer of the call that holds Claim.
+type IdempotentOutcome struct {
+	Claim      IdempotencyClaim
+	StatusCode int
+	Location   string
+	Body       []byte
+}
+
+type outcomeKey struct{}
+
+// WithIdempotentOutcome makes the create ctx is given to (CreateGroup,
+// CreateWebhook) store o in the same transaction as the object: the object
+// and the answer that names it are committed together or not at all, so a
+// retry with the same key replays that answer, whatever happens after the
+// commit (a crash, a lost connection). When the claim is no longer held
+// the create writes nothing and fails with ErrClaimLost.
+func WithIdempotentOutcome(ctx context.Context, o IdempotentOutcome) context.Context {
+	return context.WithValue(ctx, outcomeKey{}, o)
+}
+
+// IdempotentOutcomeFrom is the outcome WithIdempotentOutcome put in ctx.
+func IdempotentOutcomeFrom(ctx context.Context) (IdempotentOutcome, bool) {
+	o, ok := ctx.Value(outcomeKey{}).(IdempotentOutcome)
+	return o, ok
+}
+
 // IdempotencyRecord is the stored outcome of a POST made with an Idempotency-Key.
 type IdempotencyRecord struct {
 	Fingerprint string // hex SHA-256 of the request body
@@ -146,15 +185,21 @@ type Store interface {
 	AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error
 	HasAPIKey(ctx context.Context, hash string) (bool, error)
 
-	// BeginIdempotent claims key for a new call. When the key is unused (or its
-	// record is older than expireBefore) it stores an in-flight record with
-	// fingerprint and returns (nil, nil): the caller goes ahead. Otherwise it
-	// returns the existing record and the caller replays, refuses or rejects it.
-	BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore time.Time) (*IdempotencyRecord, error)
-	// CompleteIdempotent stores the outcome of the call that claimed key.
-	CompleteIdempotent(ctx context.Context, key string, statusCode int, location string, body []byte) error
-	// AbortIdempotent forgets a claim whose call failed, so that a retry may run it.
-	AbortIdempotent(ctx context.Context, key string) error
+	// BeginIdempotent claims key for a new call. When the key is unused, its
+	// record is older than expireBefore, or it is an in-flight claim made
+	// before staleBefore (a call that died without finishing: its lease ran
+	// out), it stores an in-flight claim with fingerprint, made at now, and
+	// returns (nil, nil): the caller goes ahead. Otherwise it returns the
+	// existing record and the caller replays, refuses or rejects it.
+	// Opening a store releases every claim a previous process left.
+	BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error)
+	// CompleteIdempotent stores the outcome of the call that holds o.Claim;
+	// ErrNotFound when the claim is gone, released or taken over. Creates
+	// store it themselves, with the object (WithIdempotentOutcome).
+	CompleteIdempotent(ctx context.Context, o IdempotentOutcome) error
+	// AbortIdempotent forgets a claim whose call failed, so that a retry may
+	// run it; a claim taken over, or completed, is left alone.
+	AbortIdempotent(ctx context.Context, c IdempotencyClaim) error
 	// PruneIdempotent deletes records created before t.
 	PruneIdempotent(ctx context.Context, before time.Time) (int, error)
 

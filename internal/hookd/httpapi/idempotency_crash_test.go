@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// A call in flight when hookd dies leaves its key claimed in the database;
+// the restarted hookd releases it, so the retry runs instead of answering
+// 409 idempotency_key_in_flight for the next 24 hours.
+func TestIdempotencyKeyAfterCrash(t *testing.T) {
+	const apiKey = "hookd_crash-test-key-0123456789"
+	clock := clockwork.NewFakeClock()
+	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithAPIKey(apiKey))
+
+	// The receiver holds the first test delivery until the test ends, so
+	// that its call is in flight when hookd dies; later ones it answers.
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			close(arrived)
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(func() { close(release) }) // runs before rcv.Close
+
+	c := newClient(t, s)
+	wh := c.createAccountWebhook(map[string]any{"url": rcv.URL, "events": []string{"*"}})
+	path := "/v1/webhooks/" + field[string](t, wh, "id") + "/test"
+	key := map[string]string{"Idempotency-Key": "test-1"}
+
+	first := make(chan error, 1)
+	go func() {
+		r, _ := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewBufferString(`{}`))
+		r.Header.Set("Authorization", "Bearer "+apiKey)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Idempotency-Key", "test-1")
+		res, err := http.DefaultClient.Do(r)
+		if err == nil {
+			res.Body.Close()
+			err = errors.New("the first call got an answer")
+		}
+		first <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first test delivery never reached the receiver")
+	}
+	s.Crash()
+	if err := <-first; err == nil {
+		t.Fatal("the first call was answered before the crash")
+	}
+
+	s = hookdtest.Start(t, hookdtest.WithDir(s.Dir), hookdtest.WithClock(clock), hookdtest.WithAPIKey(apiKey))
+	c = newClient(t, s)
+	res := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key})
+	if res.status != http.StatusOK {
+		t.Fatalf("retry after the restart: %d %s, want 200 (the call runs)", res.status, res.body)
+	}
+	if again := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key}); again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, res.body) {
+		t.Fatalf("second retry: %d %v %s, want the replay of the first", again.status, again.header, again.body)
+	}
+}
+
+// failingOutcomes is hookd's store whose CompleteIdempotent fails, as a
+// full disk or a lost connection to the database would make it.
+type failingOutcomes struct{ *store.SQLite }
+
+func (failingOutcomes) CompleteIdempotent(context.Context, store.IdempotentOutcome) error {
+	return errors.New("disk I/O error")
+}
+
+// A create's outcome is committed with the object it created: storing it
+// cannot fail on its own after the object was stored, and a retry with the
+// same key replays the create instead of making a second webhook with a
+// second secret.
+func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
+	key, err := secrets.CreateKeyFile(filepath.Join(t.TempDir(), "key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher, err := secrets.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "hookd.db"), cipher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	const apiKey = "hookd_outcome-test-key-0123456789"
+	api, err := httpapi.New(httpapi.Config{
+		Store: failingOutcomes{db}, Catalog: catalog.Default(), APIKeyHash: secrets.HashAPIKey(apiKey), AllowPrivateDestinations: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL, key: apiKey, http: srv.Client()}
+
+	for _, call := range []struct{ path, list string }{
+		{"/v1/webhooks/account", "/v1/webhooks"},
+		{"/v1/groups", "/v1/groups"},
+	} {
+		body := map[string]any{"url": "https://example.com/hooks", "events": []string{"*"}}
+		if call.path == "/v1/groups" {
+			body = map[string]any{"name": "payments"}
+		}
+		headers := map[string]string{"Idempotency-Key": "create-" + call.path}
+		first := c.do(req{method: http.MethodPost, path: call.path, body: body, headers: headers})
+		retry := c.do(req{method: http.MethodPost, path: call.path, body: body, headers: headers})
+		if first.status != http.StatusCreated || retry.status != http.StatusCreated {
+			t.Fatalf("%s: statuses %d, %d (%s)", call.path, first.status, retry.status, retry.body)
+		}
+		if retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {
+			t.Errorf("%s: the retry was not the replay of the create:\n%s\n%s", call.path, first.body, retry.body)
+		}
+		list := decode(t, c.do(req{method: http.MethodGet, path: call.list}).body)
+		if n := len(field[[]any](t, list, "data")); n != 1 {
+			t.Errorf("%s: %d objects after a create and its retry, want 1", call.path, n)
+		}
+	}
+}
