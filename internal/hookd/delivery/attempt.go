@@ -44,8 +44,10 @@ type Outcome struct {
 
 // runAttempt makes one attempt of a claimed delivery and records it,
 // advancing the delivery's state. The caller holds a worker and the lease
-// whose token is given; d is the delivery as the claim returned it.
-func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigger string) Outcome {
+// whose token is given; d is the delivery as the claim returned it. When w
+// is not nil, the worker is handed off (w.sent) as soon as the receiver
+// has answered, and the attempt is recorded without it.
+func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigger string, w *worker) Outcome {
 	out := Outcome{DeliveryID: d.ID}
 	wh, err := e.store.GetWebhook(ctx, d.WebhookID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -79,6 +81,9 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigg
 	attempt := store.Attempt{DeliveryID: d.ID, Number: number, Trigger: trigger, StartedAt: started, RequestHeaders: redactHeaders(req.Header)}
 	e.cfg.Observer.AttemptStarted()
 	res := e.send(req)
+	if w != nil {
+		w.sent()
+	}
 	res.DeliveryID = d.ID
 	attempt.DurationMS, attempt.ResponseStatusCode, attempt.Error, attempt.ResponseBody = res.DurationMS, res.ResponseStatusCode, res.Error, res.body
 	e.advance(ctx, wh, d, token, &attempt, res, trigger)

@@ -72,10 +72,13 @@ type Engine struct {
 	schedule Schedule
 
 	wake  chan struct{}
-	slots chan struct{} // a token per running attempt
-	mu    sync.Mutex
-	busy  map[string]int // running or reserved attempts per webhook, under mu
-	freed chan struct{}  // closed and replaced when a place frees, under mu
+	slots chan struct{} // a token per attempt waiting on its receiver
+	// recording holds a token per attempt whose receiver answered and that
+	// is being recorded: as many as workers.
+	recording chan struct{}
+	mu        sync.Mutex
+	busy      map[string]int // running or reserved attempts per webhook, under mu
+	freed     chan struct{}  // closed and replaced when a place frees, under mu
 
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
@@ -134,11 +137,12 @@ func New(cfg Config) *Engine {
 			// a failure, so a redirect cannot lead a signed payload elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		schedule: Schedule{Jitter: cfg.Jitter},
-		wake:     make(chan struct{}, 1),
-		slots:    make(chan struct{}, cfg.Workers),
-		busy:     map[string]int{},
-		freed:    make(chan struct{}),
+		schedule:  Schedule{Jitter: cfg.Jitter},
+		wake:      make(chan struct{}, 1),
+		slots:     make(chan struct{}, cfg.Workers),
+		recording: make(chan struct{}, cfg.Workers),
+		busy:      map[string]int{},
+		freed:     make(chan struct{}),
 	}
 }
 
@@ -292,13 +296,47 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			defer e.release(d.WebhookID)
+			w := e.working(d.WebhookID)
+			defer w.done()
 			// Attempts finish even when the engine stops: an interrupted one
 			// would be retried anyway, a finished one need not be.
-			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled)
+			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled, w)
 		}()
 	}
 	return len(claimed) == n
+}
+
+// worker is a running attempt's hold on a worker and on its webhook's
+// place. Once the receiver has answered, sent frees both for the next
+// attempt while this one is being recorded (recording waits on the
+// database, not on the receiver), holding one of Workers places among the
+// attempts being recorded instead; done gives back whatever is still held.
+// The delivery stays leased until it is recorded, so it cannot be claimed
+// again meanwhile.
+type worker struct {
+	e               *Engine
+	webhookID       string
+	slot, recording bool
+}
+
+func (e *Engine) working(webhookID string) *worker {
+	return &worker{e: e, webhookID: webhookID, slot: true}
+}
+
+func (w *worker) sent() {
+	w.e.recording <- struct{}{}
+	w.recording = true
+	w.e.release(w.webhookID)
+	w.slot = false
+}
+
+func (w *worker) done() {
+	if w.slot {
+		w.e.release(w.webhookID)
+	}
+	if w.recording {
+		<-w.e.recording
+	}
 }
 
 func (e *Engine) tryAcquire() bool {

@@ -54,7 +54,7 @@ func (e *Engine) Test(ctx context.Context, webhookID, eventType string) (Outcome
 	if err != nil {
 		return Outcome{}, err
 	}
-	return e.runAttempt(ctx, claimed, lease.Token, store.AttemptManual), nil
+	return e.runAttempt(ctx, claimed, lease.Token, store.AttemptManual, nil), nil
 }
 
 // claim takes the lease of one delivery for a manual attempt, with a
@@ -114,8 +114,9 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		defer e.release(claimed.WebhookID)
-		e.runAttempt(context.WithoutCancel(ctx), claimed, lease.Token, store.AttemptManual)
+		w := e.working(claimed.WebhookID)
+		defer w.done()
+		e.runAttempt(context.WithoutCancel(ctx), claimed, lease.Token, store.AttemptManual, w)
 	}()
 	return &snapshot, nil
 }
