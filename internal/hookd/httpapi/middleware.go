@@ -91,12 +91,20 @@ func (a *API) withLogging(next http.Handler) http.Handler {
 }
 
 // withAuth requires a valid API key and puts its hash in the context (the
-// idempotency and rate-limit scopes).
+// idempotency and rate-limit scopes). A client address that keeps failing
+// is answered 429 before its key is even looked at (authFailures), so keys
+// cannot be guessed at the speed of the server.
 func (a *API) withAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := clientAddress(r)
+		if wait := a.authFailures.wait(client, a.clock.Now()); wait > 0 {
+			writeProblem(w, r, rateLimited(wait, "too many requests with a missing or wrong API key from this address"))
+			return
+		}
 		scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it as `Authorization: Bearer <api key>`"))
+			a.authFailures.fail(client, a.clock.Now())
+			unauthorized(w, r, "missing API key: send it as `Authorization: Bearer <api key>`")
 			return
 		}
 		hash := secrets.HashAPIKey(strings.TrimSpace(key))
@@ -106,11 +114,28 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 			return
 		}
 		if !valid {
-			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "the API key is not valid for this server"))
+			a.authFailures.fail(client, a.clock.Now())
+			unauthorized(w, r, "the API key is not valid for this server")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxAPIKeyHash, hash)))
 	})
+}
+
+// unauthorized is a 401 with the challenge RFC 9110 requires of it.
+func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
+	w.Header().Set("WWW-Authenticate", "Bearer")
+	writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "%s", detail))
+}
+
+// rateLimited is a 429 whose detail and Retry-After say the same wait, in
+// whole seconds rounded up (never "0s": a client that waits that long
+// must get through).
+func rateLimited(wait time.Duration, what string) *problem {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	p := newProblem(http.StatusTooManyRequests, codeRateLimited, "%s; retry after %ds", what, secs)
+	p.retryAfterSeconds = secs
+	return p
 }
 
 func (a *API) validKey(ctx context.Context, hash string) (bool, error) {
@@ -146,9 +171,7 @@ func (a *API) withRateLimit(next http.Handler) http.Handler {
 		res := l.ReserveN(now, 1)
 		if delay := res.DelayFrom(now); delay > 0 {
 			res.CancelAt(now)
-			p := newProblem(http.StatusTooManyRequests, codeRateLimited, "too many requests for this API key; retry after %s", delay.Round(time.Millisecond))
-			p.retryAfterSeconds = int(math.Ceil(delay.Seconds()))
-			writeProblem(w, r, p)
+			writeProblem(w, r, rateLimited(delay, "too many requests for this API key"))
 			return
 		}
 		next.ServeHTTP(w, r)

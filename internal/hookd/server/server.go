@@ -38,6 +38,10 @@ type Config struct {
 	AllowPrivateDestinations bool
 	RateLimit                float64
 	RateBurst                int
+	// AuthFailureLimit and AuthFailureBurst limit failed authentications
+	// per client address (httpapi.Config).
+	AuthFailureLimit float64
+	AuthFailureBurst int
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
 	// DeliveryWorkers bounds concurrent delivery attempts (default 8).
@@ -122,6 +126,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, Engine: s.Engine, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst,
 		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready,
 	})
 	if err != nil {
