@@ -102,6 +102,12 @@ func decodeStrict(body []byte, dst any) *problem {
 	if members == nil {
 		return badRequest("the request body must be a JSON object, not null")
 	}
+	if at, bad := textFault(body, ""); bad {
+		if at == "" {
+			return badRequest("the request body %s", detailInvalidUTF8)
+		}
+		return invalidField(at, "%s", detailInvalidUTF8)
+	}
 	fields := fieldsOf(reflect.TypeOf(dst).Elem())
 	var unknown []string
 	for name := range members {

@@ -82,6 +82,21 @@ func (e *fieldErrors) checkHeaders(pointer string, headers map[string]string) {
 	}
 }
 
+// createHeaders validates the headers of a create, where null is no value
+// (encoding/json would store it as ""), and returns them without nulls.
+func (e *fieldErrors) createHeaders(pointer string, given map[string]*string) map[string]string {
+	headers := make(map[string]string, len(given))
+	for name, value := range given {
+		if value == nil {
+			e.addHeaderProblem(pointer, rules.NullHeader(name))
+			continue
+		}
+		headers[name] = *value
+	}
+	e.checkHeaders(pointer, headers)
+	return headers
+}
+
 // checkHeadersPatch validates the headers member of a merge patch: its names
 // must not differ only in case, and the values it sets must be valid. A
 // name set to null (a removal) is checked for duplicates only; the count is
