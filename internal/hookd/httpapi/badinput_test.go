@@ -192,11 +192,47 @@ func snapshot(c *client) string {
 func TestPrivateDestinations(t *testing.T) {
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) { cfg.AllowPrivateDestinations = false }))
 	c := newClient(t, s)
-	for _, u := range []string{"http://127.0.0.1:9000/hooks", "https://10.1.2.3/hooks", "https://169.254.169.254/latest", "https://localhost/x", "https://[::1]/x"} {
-		p := c.problem(req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": u, "events": []string{"*"}}, invalid: true}, http.StatusUnprocessableEntity, "validation_failed")
-		if !strings.Contains(p.Detail, "--allow-private-destinations") {
-			t.Errorf("%s: detail %q does not say how to allow it", u, p.Detail)
+	before := snapshot(c)
+	private := func(host string) string {
+		return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", host)
+	}
+	legacy := func(host, addr string) string {
+		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", host, addr)
+	}
+	for url, want := range map[string]string{
+		"http://127.0.0.1:9000/hooks":                      "must use https; plain http to the private host \"127.0.0.1\" needs a server started with --allow-private-destinations",
+		"https://10.1.2.3/hooks":                           private("10.1.2.3"),
+		"https://169.254.169.254/latest":                   private("169.254.169.254"),
+		"https://[fd00:ec2::254]/latest":                   private("fd00:ec2::254"),
+		"https://localhost/x":                              private("localhost"),
+		"https://[::1]/x":                                  private("::1"),
+		"https://[::]/x":                                   private("::"),
+		"https://0.0.0.0/x":                                private("0.0.0.0"),
+		"https://100.64.0.1/x":                             private("100.64.0.1"),
+		"https://[::127.0.0.1]/x":                          private("::127.0.0.1"),
+		"https://[::ffff:127.0.0.1]/x":                     private("::ffff:127.0.0.1"),
+		"https://[64:ff9b::7f00:1]/x":                      private("64:ff9b::7f00:1"),
+		"https://[64:ff9b:1::a00:1]/x":                     private("64:ff9b:1::a00:1"),
+		"https://[2002:7f00:1::1]/x":                       private("2002:7f00:1::1"),
+		"https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/x": private("2001:0:4136:e378:8000:63bf:80ff:fffe"),
+		"https://[fe80::1%25eth0]/x":                       private("fe80::1%eth0"),
+		"https://2130706433/x":                             legacy("2130706433", "127.0.0.1"),
+		"https://0177.0.0.1/x":                             legacy("0177.0.0.1", "127.0.0.1"),
+		"https://0x7f000001/x":                             legacy("0x7f000001", "127.0.0.1"),
+		"https://127.1/x":                                  legacy("127.1", "127.0.0.1"),
+		"https://134744072/x":                              legacy("134744072", "8.8.8.8"),
+	} {
+		for _, r := range []req{
+			{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": url, "events": []string{"*"}}, invalid: true},
+		} {
+			p := c.problem(r, http.StatusUnprocessableEntity, "validation_failed")
+			if len(p.Errors) != 1 || p.Errors[0].Pointer != "/url" || p.Errors[0].Detail != want {
+				t.Errorf("%s: errors %+v, want /url: %s", url, p.Errors, want)
+			}
 		}
+	}
+	if after := snapshot(c); after != before {
+		t.Errorf("refused destinations were saved:\nbefore %s\nafter  %s", before, after)
 	}
 	s2 := hookdtest.Start(t)
 	c2 := newClient(t, s2)

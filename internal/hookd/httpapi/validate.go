@@ -56,6 +56,11 @@ func urlProblem(raw string, allowPrivate bool) string {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "must not contain a fragment (#...)"
 	}
+	if addr, legacy, _ := netpolicy.ParseHost(u.Hostname()); legacy {
+		// Receivers, proxies and people read these forms differently; the
+		// standard one is unambiguous.
+		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", u.Hostname(), addr)
+	}
 	private := netpolicy.IsPrivateHost(u.Hostname())
 	switch strings.ToLower(u.Scheme) {
 	case "https":
