@@ -414,7 +414,7 @@ list %q "test" {
 	listTest(t,
 		resource.TestStep{
 			Config:      list("hookd_group_webhook", `group_id = "wh_0123456789abcdefghij"`),
-			ExpectError: acctest.Words(`Attribute group_id must be a group id such as grp_0123456789abcdefghij, got: wh_0123456789abcdefghij`),
+			ExpectError: acctest.Words(`group_id must be a group id such as grp_0123456789abcdefghij, got "wh_0123456789abcdefghij".`),
 		},
 		resource.TestStep{
 			Config:      list("hookd_account_webhook", `event = "transfer.*"`),
