@@ -1,4 +1,4 @@
-package httpapi
+package strictjson
 
 import (
 	"bytes"
@@ -28,11 +28,11 @@ func textFault(raw []byte, pointer string) (string, bool) {
 	case '{':
 		var members map[string]json.RawMessage
 		if json.Unmarshal(raw, &members) == nil {
-			for _, name := range sortedKeys(members) {
+			for _, name := range SortedKeys(members) {
 				if !utf8.ValidString(name) {
 					break // a member name: point at the object
 				}
-				if at, bad := textFault(members[name], pointer+"/"+escapePointer(name)); bad {
+				if at, bad := textFault(members[name], pointer+"/"+EscapePointer(name)); bad {
 					return at, true
 				}
 			}
