@@ -21,11 +21,11 @@ type badCase struct {
 	want  string
 }
 
-// Every wrong input in the provider block, a resource or a data source is
-// refused at plan with the exact message, which names the argument and
-// says what to write instead, and nothing reaches the server. The raw
-// API's own table is httpapi's TestBadInput; together they hold well over
-// 60 cases.
+// Every wrong input in the provider block, a resource, a data source or an
+// ephemeral resource is refused at plan with the exact message, which names
+// the argument and says what to write instead, and nothing is written on
+// the server. The raw API's own table is httpapi's TestBadInput; together
+// they hold well over 60 cases.
 //
 // Cases run one plan each: Terraform does not promise the order of
 // diagnostics of different blocks, and ExpectError is one regular
@@ -115,6 +115,7 @@ resource "hookd_account_webhook" "test" {
 		{"data hookd_webhook id of the wrong shape", `data "hookd_webhook" "w" { id = "grp_0123456789abcdefghij" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`},
 		{"data hookd_webhook id empty", `data "hookd_webhook" "w" { id = "" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "".`},
 		{"data hookd_webhooks group_id empty", `data "hookd_webhooks" "w" { group_id = "" }`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "".`},
+		{"data hookd_webhooks group_id of no group", `data "hookd_webhooks" "w" { group_id = "grp_0123456789abcdefghij" }`, "group_id", `group "grp_0123456789abcdefghij" not found; check group_id`},
 		{"data hookd_webhook_deliveries webhook_id of the wrong shape", `data "hookd_webhook_deliveries" "d" { webhook_id = "abc" }`, "webhook_id", `webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "abc".`},
 		{"data hookd_webhook_deliveries status unknown", `data "hookd_webhook_deliveries" "d" {
   webhook_id = "wh_0123456789abcdefghij"
@@ -124,6 +125,8 @@ resource "hookd_account_webhook" "test" {
   webhook_id = "wh_0123456789abcdefghij"
   limit      = 0
 }`, "limit", `Attribute limit value must be between 1 and 1000, got: 0`},
+		// ephemeral resources
+		{"ephemeral hookd_signing_secret bytes 16", `ephemeral "hookd_signing_secret" "s" { bytes = 16 }`, "bytes", `Attribute bytes value must be between 24 and 64, got: 16`},
 		{"data hookd_event_catalog stability unknown", `data "hookd_event_catalog" "c" { stability = "alpha" }`, "stability", `Attribute stability value must be one of: ["stable" "beta"], got: "alpha"`},
 	}
 	steps := make([]resource.TestStep, 0, len(cases)+5)
