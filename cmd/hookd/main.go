@@ -74,7 +74,7 @@ type serveFlags struct {
 	addr, metricsAddr, db, apiKey, catalog string
 	logLevel, logFormat                    string
 	allowPrivate, console                  bool
-	rateLimit                              float64
+	rateLimit, authFailureLimit            float64
 	rateBurst, workers                     int
 	retention                              time.Duration
 	perWebhook                             int
@@ -117,6 +117,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("rate-burst")))
 	}
 	fs.IntVar(&f.rateBurst, "rate-burst", burst, "burst size of the rate limit (env HOOKD_RATE_BURST)")
+	authLimit, err := strconv.ParseFloat(envOr("auth-failure-limit", "1"), 64)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be a number", envName("auth-failure-limit")))
+	}
+	fs.Float64Var(&f.authFailureLimit, "auth-failure-limit", authLimit, "failed authentications per second per client address, after a burst of 10; past it the address gets 429 (a negative number disables the limit; env HOOKD_AUTH_FAILURE_LIMIT)")
 	workers, err := strconv.Atoi(envOr("workers", strconv.Itoa(delivery.DefaultWorkers)))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("workers")))
@@ -182,7 +187,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	s, err := server.New(ctx, server.Config{
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
-		RateLimit: f.rateLimit, RateBurst: f.rateBurst, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
+		RateLimit: f.rateLimit, RateBurst: f.rateBurst, AuthFailureLimit: f.authFailureLimit, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
 		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "", DisableConsole: !f.console,
 		Version: version, Logger: log,
 	})

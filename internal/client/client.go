@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // DefaultUserAgent is sent unless WithUserAgent says otherwise.
@@ -76,7 +78,7 @@ var ErrConfig = errors.New("invalid client configuration")
 func New(endpoint, apiKey string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: endpoint %q must be an absolute http or https URL such as http://127.0.0.1:8080", ErrConfig, endpoint)
+		return nil, fmt.Errorf("%w: endpoint %q must be an absolute http or https URL such as http://127.0.0.1:8080", ErrConfig, rules.RedactUserinfo(endpoint))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%w: endpoint %q must not contain credentials, a query or a fragment", ErrConfig, redact(endpoint))

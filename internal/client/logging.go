@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Logger receives one structured entry per HTTP exchange and per retry
@@ -56,5 +58,5 @@ func redact(s string, known ...string) string {
 			s = strings.ReplaceAll(s, k, "[redacted]")
 		}
 	}
-	return secretLike.ReplaceAllString(s, "[redacted]")
+	return rules.RedactUserinfo(secretLike.ReplaceAllString(s, "[redacted]"))
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -11,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // What the actions share: their configured client, id arguments checked
@@ -43,22 +43,14 @@ func progress(resp *action.InvokeResponse, format string, args ...any) {
 	}
 }
 
-// idKind is a kind of hookd id: its prefix, what it names, and its shape
-// (api/openapi.yaml: the prefix, then letters and digits). Every check of
-// an id's shape uses one of these.
-type idKind struct {
-	prefix, what string
-	pattern      *regexp.Regexp
-}
-
-func newIDKind(prefix, what string) idKind {
-	return idKind{prefix: prefix, what: what, pattern: regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `[A-Za-z0-9]+$`)}
-}
+// idKind is a kind of hookd id, with the shape and message the server
+// applies (rules.IDKind). Every check of an id's shape uses one of these.
+type idKind struct{ rules.IDKind }
 
 var (
-	groupID    = newIDKind("grp_", "group")
-	webhookID  = newIDKind("wh_", "webhook")
-	deliveryID = newIDKind("dlv_", "delivery")
+	groupID    = idKind{rules.GroupID}
+	webhookID  = idKind{rules.WebhookID}
+	deliveryID = idKind{rules.DeliveryID}
 )
 
 // attribute is a required argument holding such an id, checked at plan time.
@@ -75,23 +67,26 @@ func (k idKind) validator() validator.String {
 }
 
 // idValidator rejects a value that is not an id of its kind, with an
-// example of one.
+// example of one; hint, when set, says what to do instead.
 type idValidator struct {
 	kind idKind
+	hint string
 }
 
 func (v idValidator) Description(context.Context) string {
-	return fmt.Sprintf("must be a %s id, %s followed by letters and digits", v.kind.what, v.kind.prefix)
+	return fmt.Sprintf("must be a %s id, %s followed by letters and digits", v.kind.What, v.kind.Prefix)
 }
 
 func (v idValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (v idValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.kind.pattern.MatchString(req.ConfigValue.ValueString()) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.kind.what+" id",
-		fmt.Sprintf("%s must be a %s id such as %s0123456789abcdefghij, got %q.", req.Path, v.kind.what, v.kind.prefix, req.ConfigValue.ValueString()))
+	if problem := v.kind.Problem(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.kind.What+" id",
+			fmt.Sprintf("%s %s.%s", req.Path, problem, v.hint))
+	}
 }
 
 // answer tells what a receiver answered: "HTTP 500 (the error)" or "no

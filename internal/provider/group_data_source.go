@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -43,14 +42,13 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: "Group id (`grp_...`) to look up. Exactly one of `id` and `name` must be set; the other is filled in.",
 				Optional:            true,
 				Computed:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
-					"must be a group id such as grp_0123456789abcdefghij (to look a group up by its name, set name instead)")},
+				Validators:          []validator.String{idValidator{kind: groupID, hint: " To look a group up by its name, set name instead."}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Exact name (case-sensitive) of the group to look up, 1 to %d characters. Exactly one of `id` and `name` must be set; the other is filled in.", maxGroupName),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxGroupName)},
+				Validators:          []validator.String{optionalText(maxGroupName)},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: "What the group is for; null when it has no description.",

@@ -122,8 +122,7 @@ data "hookd_group" "test" {
   id = "payments"
 }
 `),
-				ExpectError: acctest.Words(`Attribute id must be a group id such as grp_0123456789abcdefghij`,
-					`(to look a group up by its name, set name instead), got: payments`),
+				ExpectError: acctest.Words(`id must be a group id such as grp_0123456789abcdefghij, got "payments". To look a group up by its name, set name instead.`),
 			},
 			{
 				Config: env.Config(fmt.Sprintf(`
@@ -131,7 +130,7 @@ data "hookd_group" "test" {
   name = %q
 }
 `, strings.Repeat("n", 101))),
-				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`name must be at most 100 characters, got 101.`),
 			},
 		},
 	})

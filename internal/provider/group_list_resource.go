@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -48,7 +47,7 @@ func (r *groupListResource) ListResourceConfigSchema(_ context.Context, _ list.L
 			"name_prefix": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Only groups whose name starts with this text, compared exactly (case matters), 1 to %d characters. Leave it out for every group.", maxGroupName),
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxGroupName)},
+				Validators:          []validator.String{optionalText(maxGroupName)},
 			},
 		},
 	}

@@ -174,11 +174,11 @@ list "hookd_group" "test" {
 	listTest(t,
 		resource.TestStep{
 			Config:      list(""),
-			ExpectError: acctest.Words(`Attribute name_prefix UTF-8 character count must be between 1 and 100, got: 0`),
+			ExpectError: acctest.Words(`name_prefix must not be empty; omit it, or set it to null to clear it.`),
 		},
 		resource.TestStep{
 			Config:      list(strings.Repeat("é", 101)),
-			ExpectError: acctest.Words(`Attribute name_prefix UTF-8 character count must be between 1 and 100, got: 101`),
+			ExpectError: acctest.Words(`name_prefix must be at most 100 characters, got 101.`),
 		},
 	)
 }

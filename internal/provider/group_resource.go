@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -22,9 +21,8 @@ import (
 )
 
 const (
-	maxGroupName         = rules.MaxNameLength
-	maxGroupDescription  = rules.MaxDescriptionLength
-	groupDescriptionHint = "Leave description out (or set it to null) for a group without a description."
+	maxGroupName        = rules.MaxNameLength
+	maxGroupDescription = rules.MaxDescriptionLength
 )
 
 var (
@@ -60,15 +58,12 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"name": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Name of the group, 1 to %d characters, unique on the server. Changing it renames the group in place.", maxGroupName),
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxGroupName)},
+				Validators:          []validator.String{requiredText(maxGroupName)},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("What the group is for, 1 to %d characters. Leave it out for none; removing it clears the description.", maxGroupDescription),
 				Optional:            true,
-				Validators: []validator.String{
-					nonEmptyString(groupDescriptionHint),
-					stringvalidator.UTF8LengthAtMost(maxGroupDescription),
-				},
+				Validators:          []validator.String{optionalText(maxGroupDescription)},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "Creation time (RFC 3339).",
@@ -224,7 +219,7 @@ func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !groupID.pattern.MatchString(id) {
+	if !groupID.Pattern.MatchString(id) {
 		resp.Diagnostics.AddError("Invalid group import id",
 			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
 				"data.hookd_group with name = \"...\" finds the id of a named group.", id))
@@ -232,28 +227,6 @@ func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStat
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
-}
-
-// nonEmptyString rejects "" with a hint of what to write instead; null and
-// unknown values pass.
-func nonEmptyString(hint string) validator.String { return nonEmptyStringValidator{hint: hint} }
-
-type nonEmptyStringValidator struct{ hint string }
-
-func (v nonEmptyStringValidator) Description(context.Context) string {
-	return "must not be empty"
-}
-
-func (v nonEmptyStringValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v nonEmptyStringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() != "" {
-		return
-	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Empty "+req.Path.String(),
-		req.Path.String()+" must not be an empty string. "+v.hint)
 }
 
 // ModifyPlan plans updated_at as the server will leave it: unknown when

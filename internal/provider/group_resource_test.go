@@ -288,23 +288,22 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, "", ""),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 0`),
+				ExpectError: acctest.Words(`name must not be empty; give at least one character.`),
 			},
 			{
 				Config:      groupConfig(env, strings.Repeat("n", 101), ""),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute name UTF-8 character count must be between 1 and 100, got: 101`),
+				ExpectError: acctest.Words(`name must be at most 100 characters, got 101.`),
 			},
 			{
-				Config:   groupConfig(env, name, `description = ""`),
-				PlanOnly: true,
-				ExpectError: acctest.Words(`description must not be an empty string. ` +
-					`Leave description out (or set it to null) for a group without a description.`),
+				Config:      groupConfig(env, name, `description = ""`),
+				PlanOnly:    true,
+				ExpectError: acctest.Words(`description must not be empty; omit it, or set it to null to clear it.`),
 			},
 			{
 				Config:      groupConfig(env, name, fmt.Sprintf("description = %q", strings.Repeat("d", 1001))),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`Attribute description UTF-8 character count must be at most 1000, got: 1001`),
+				ExpectError: acctest.Words(`description must be at most 1000 characters, got 1001.`),
 			},
 			{
 				Config:      groupConfig(env, name, `timeouts { create = "soon" }`),

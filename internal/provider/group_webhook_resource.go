@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -41,6 +42,7 @@ func (groupScope) attributes() map[string]schema.Attribute {
 		"group_id": schema.StringAttribute{
 			MarkdownDescription: "The group (`grp_...`) whose events the webhook receives. Changing it replaces the webhook.",
 			Required:            true,
+			Validators:          []validator.String{groupID.validator()},
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 	}

@@ -1,17 +1,41 @@
 package provider_test
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 )
+
+// lockedBuffer is a bytes.Buffer that hookd's goroutines can write to
+// while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // Misconfiguration gives one diagnostic that names the attribute and its
 // environment variable, not a stack of HTTP errors.
@@ -60,11 +84,16 @@ resource "hookd_account_webhook" "test" {
 	})
 }
 
-// The provider's trace logs never hold the signing secret, the auth token
-// or the API key, through a create, an update and a rotation; nor the
-// write-only secret and token, through a create and an install in place.
+// The provider's trace logs and hookd's own log (at debug level) never hold
+// the signing secret, the auth token or the API key, through a create, an
+// update and a rotation; nor the write-only secret and token, through a
+// create and an install in place. make test runs it on the floor Terraform
+// and on the newest.
 func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
-	env := acctest.Start(t)
+	hookdLog := &lockedBuffer{}
+	env := acctest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) {
+		cfg.Logger = slog.New(slog.NewTextHandler(hookdLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}))
 	rcv := acctest.NewReceiver(t, 200)
 	logFile := filepath.Join(t.TempDir(), "tf.log")
 	t.Setenv("TF_LOG", "TRACE")
@@ -136,6 +165,12 @@ resource "hookd_account_webhook" "test" {
 	if !strings.Contains(logs, "hookd API request") {
 		t.Fatalf("the log file holds no provider HTTP logs (%d bytes); the check would prove nothing", len(raw))
 	}
+	served := hookdLog.String()
+	for _, want := range []string{"msg=request", "path=/v1/webhooks/account", "secret/rotate"} {
+		if !strings.Contains(served, want) {
+			t.Fatalf("hookd's log holds no %q (%d bytes); the check would prove nothing", want, len(served))
+		}
+	}
 	for name, value := range map[string]string{"auth_token": token, "api key": env.APIKey, "secret 1": secrets[0], "secret 2": secrets[1],
 		"secret_wo": woSecret, "auth_token_wo": woToken} {
 		if len(value) < 8 {
@@ -143,6 +178,9 @@ resource "hookd_account_webhook" "test" {
 		}
 		if strings.Contains(logs, value) {
 			t.Errorf("the trace logs contain the %s", name)
+		}
+		if strings.Contains(served, value) {
+			t.Errorf("hookd's log contains the %s", name)
 		}
 	}
 }

@@ -80,3 +80,36 @@ func (eventTypeValidator) ValidateString(_ context.Context, req validator.String
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid event type", fmt.Sprintf("%s: %v.", req.Path, err))
 	}
 }
+
+// textValidator checks a text argument with the API's own rule and message
+// (rules.TextProblem, rules.RequiredTextProblem): lengths counted in
+// characters, never bytes, so that what passes the plan passes the API and
+// the other way round.
+type textValidator struct {
+	limit    int
+	required bool // a required argument: empty is wrong, null is not offered
+}
+
+var _ validator.String = textValidator{}
+
+func optionalText(limit int) validator.String { return textValidator{limit: limit} }
+func requiredText(limit int) validator.String { return textValidator{limit: limit, required: true} }
+
+func (v textValidator) Description(context.Context) string {
+	return fmt.Sprintf("1 to %d characters", v.limit)
+}
+
+func (v textValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v textValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit)
+	if v.required {
+		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit)
+	}
+	if problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), fmt.Sprintf("%s %s.", req.Path, problem))
+	}
+}

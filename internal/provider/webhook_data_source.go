@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,7 +32,7 @@ func (d *webhookDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "ID of the webhook to read (`wh_...`), of either scope.",
 		Required:            true,
-		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:          []validator.String{webhookID.validator()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one webhook, of account or group scope, by ID. Every field the API returns is exposed read-only; the signing secret and the auth token never are (the API does not return them).",

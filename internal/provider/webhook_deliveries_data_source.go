@@ -76,7 +76,7 @@ func (d *webhookDeliveriesDataSource) Schema(_ context.Context, _ datasource.Sch
 			"webhook_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the webhook (`wh_...`).",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{webhookID.validator()},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Only deliveries in this status: `pending`, `retrying`, `succeeded`, `dead_lettered` or `canceled`.",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -80,8 +79,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 		attrs["group_id"] = schema.StringAttribute{
 			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
 			Optional:            true,
-			Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
-				"must be a group id such as grp_0123456789abcdefghij")},
+			Validators:          []validator.String{groupID.validator()},
 		}
 	}
 	resp.Schema = schema.Schema{

@@ -158,13 +158,6 @@ list "hookd_group_webhook" "g2_api_key_created_inactive" {
     active   = false
   }
 }
-
-list "hookd_group_webhook" "no_such_group" {
-  provider = hookd
-  config {
-    group_id = "grp_doesnotexist"
-  }
-}
 `, g1, g2)),
 		QueryResultChecks: checks(
 			expectIDs("hookd_group_webhook.all", created, keys, other),
@@ -172,12 +165,23 @@ list "hookd_group_webhook" "no_such_group" {
 			expectIDs("hookd_group_webhook.api_key_created", keys, other),
 			expectIDs("hookd_group_webhook.g1_active", created),
 			expectIDs("hookd_group_webhook.g2_api_key_created_inactive"),
-			expectIDs("hookd_group_webhook.no_such_group"),
 			[]querycheck.QueryResultCheck{
 				querycheck.ExpectResourceDisplayName("hookd_group_webhook.g1", byID(keys), knownvalue.StringExact(rcv.URL+"/2 ("+keys+")")),
 				noResourceObjects,
 			},
 		),
+	}, resource.TestStep{
+		// A group that does not exist is an error that says so, not an
+		// empty list that reads as "this group has no webhooks".
+		Config: queryConfig(env, env.Endpoint, `
+list "hookd_group_webhook" "no_such_group" {
+  provider = hookd
+  config {
+    group_id = "grp_doesnotexist"
+  }
+}
+`),
+		ExpectError: acctest.Words(`Unable to list group webhooks`, `group "grp_doesnotexist" not found; check group_id.`),
 	})
 }
 
@@ -414,7 +418,7 @@ list %q "test" {
 	listTest(t,
 		resource.TestStep{
 			Config:      list("hookd_group_webhook", `group_id = "wh_0123456789abcdefghij"`),
-			ExpectError: acctest.Words(`Attribute group_id must be a group id such as grp_0123456789abcdefghij, got: wh_0123456789abcdefghij`),
+			ExpectError: acctest.Words(`group_id must be a group id such as grp_0123456789abcdefghij, got "wh_0123456789abcdefghij".`),
 		},
 		resource.TestStep{
 			Config:      list("hookd_account_webhook", `event = "transfer.*"`),

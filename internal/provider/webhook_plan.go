@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -105,15 +106,23 @@ func (headersValidator) ValidateMap(ctx context.Context, req validator.MapReques
 		return
 	}
 	headers := make(map[string]string, len(req.ConfigValue.Elements()))
+	var problems []rules.HeaderProblem
 	for name, v := range req.ConfigValue.Elements() {
-		// A value not known yet is checked by the API at apply time.
-		if s, ok := v.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+		s, ok := v.(types.String)
+		switch {
+		case ok && s.IsNull():
+			// The API would store "" for it: say so instead.
+			problems = append(problems, rules.NullHeader(name))
+			headers[name] = ""
+		case ok && !s.IsUnknown():
 			headers[name] = s.ValueString()
-		} else {
+		default:
+			// A value not known yet is checked by the API at apply time.
 			headers[name] = ""
 		}
 	}
-	for _, p := range rules.CheckHeaders(headers) {
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Name < problems[j].Name })
+	for _, p := range append(problems, rules.CheckHeaders(headers)...) {
 		at := req.Path
 		if p.Name != "" {
 			at = at.AtMapKey(p.Name)

@@ -173,7 +173,7 @@ func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPl
 		}
 		if err := names.ValidatePattern(s.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("events"), "Unknown event type",
-				err.Error()+". data.hookd_event_catalog lists the event types of this server.")
+				"events: "+err.Error()+". data.hookd_event_catalog lists the event types of this server.")
 		}
 	}
 }

@@ -49,8 +49,7 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"group_id": schema.StringAttribute{
 				MarkdownDescription: "Only the webhooks of this group (`grp_...`); implies `scope = \"group\"`. A group without webhooks, or that does not exist, gives an empty list.",
 				Optional:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(groupID.pattern,
-					`must be a group ID such as "grp_2Yx9..."`)},
+				Validators:          []validator.String{groupID.validator()},
 			},
 			"webhooks": schema.ListNestedAttribute{
 				MarkdownDescription: "The webhooks, oldest first, with the same attributes as the `hookd_webhook` data source.",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -68,6 +69,7 @@ const (
 	HeaderReserved                                  // IsReservedHeader
 	HeaderInvalidValue                              // characters not allowed in a field value
 	HeaderValueTooLong                              // more than MaxHeaderValueLength characters
+	HeaderNullValue                                 // null instead of a string (see NullHeader)
 )
 
 // String is a short summary of the kind, such as "Reserved header name".
@@ -85,6 +87,8 @@ func (k HeaderProblemKind) String() string {
 		return "Invalid header value"
 	case HeaderValueTooLong:
 		return "Header value too long"
+	case HeaderNullValue:
+		return "Null header value"
 	}
 	return fmt.Sprintf("HeaderProblemKind(%d)", int(k))
 }
@@ -140,13 +144,21 @@ func checkHeader(name, value string) (HeaderProblem, bool) {
 	switch {
 	case !httpguts.ValidHeaderFieldName(name):
 		p.Kind = HeaderInvalidName
-		p.Detail = fmt.Sprintf("%q is not a valid header name: use letters, digits and -", name)
+		p.Detail = fmt.Sprintf("%q is not a valid header name%s; use letters, digits and -", name, nameFault(name))
 	case IsReservedHeader(name):
 		p.Kind = HeaderReserved
 		p.Detail = fmt.Sprintf("%q is reserved: hookd sets it on every delivery or it governs the connection (reserved: %s); use auth_token to send an Authorization header", name, reservedList)
-	case !httpguts.ValidHeaderFieldValue(value):
+	case InvalidUTF8(value) != "":
 		p.Kind = HeaderInvalidValue
-		p.Detail = fmt.Sprintf("the value of %q contains characters not allowed in a header (such as line breaks)", name)
+		p.Detail = fmt.Sprintf("the value of %q %s", name, InvalidUTF8(value))
+	case valueFault(value) != "":
+		p.Kind = HeaderInvalidValue
+		p.Detail = fmt.Sprintf("the value of %q contains %s: control, bidirectional and zero-width characters are not allowed in header values; remove it", name, valueFault(value))
+	case !httpguts.ValidHeaderFieldValue(value):
+		// Not reached with valid UTF-8 free of control characters; kept so
+		// that nothing net/http would refuse gets through.
+		p.Kind = HeaderInvalidValue
+		p.Detail = fmt.Sprintf("the value of %q contains characters not allowed in a header; remove them", name)
 	case Length(value) > MaxHeaderValueLength:
 		p.Kind = HeaderValueTooLong
 		p.Detail = fmt.Sprintf("the value of %q must be at most %d characters, got %d", name, MaxHeaderValueLength, Length(value))
@@ -154,4 +166,41 @@ func checkHeader(name, value string) (HeaderProblem, bool) {
 		return p, false
 	}
 	return p, true
+}
+
+// NullHeader is the problem of a header given as null where a value is
+// needed (at creation, and in a Terraform configuration; in a merge patch,
+// null removes the header).
+func NullHeader(name string) HeaderProblem {
+	return HeaderProblem{Kind: HeaderNullValue, Name: name,
+		Detail: fmt.Sprintf("the value of %q is null: give a string (it may be empty), or leave the header out", name)}
+}
+
+// nameFault says which character makes name invalid: ": it contains U+0020
+// (SPACE) at character 2", or ": it is empty".
+func nameFault(name string) string {
+	if name == "" {
+		return ": it is empty"
+	}
+	if !utf8.ValidString(name) {
+		return ": it is not valid UTF-8"
+	}
+	n := 0
+	for _, r := range name {
+		n++
+		if r >= utf8.RuneSelf || !httpguts.IsTokenRune(r) {
+			return fmt.Sprintf(": it contains %s at character %d", CharName(r), n)
+		}
+	}
+	return ""
+}
+
+// valueFault names the first control or format character of a header value
+// and its position ("U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4"), or
+// returns "". Tabs are allowed, as HTTP allows them.
+func valueFault(value string) string {
+	if r, at, found := firstInvisible(value, true); found {
+		return fmt.Sprintf("%s at character %d", CharName(r), at)
+	}
+	return ""
 }

@@ -42,3 +42,12 @@ func TextProblem(value string, limit int) string {
 	}
 	return TooLong(value, limit)
 }
+
+// RequiredTextProblem returns why value is not acceptable for a required
+// text field of at most limit characters (a group's name), or "".
+func RequiredTextProblem(value string, limit int) string {
+	if value == "" {
+		return "must not be empty; give at least one character"
+	}
+	return TooLong(value, limit)
+}

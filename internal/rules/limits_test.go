@@ -50,3 +50,16 @@ func TestTooLong(t *testing.T) {
 		t.Errorf("Length(héllo) = %d, want 5", n)
 	}
 }
+
+func TestRequiredTextProblem(t *testing.T) {
+	for value, want := range map[string]string{
+		"":                       "must not be empty; give at least one character",
+		"a":                      "",
+		strings.Repeat("é", 100): "",
+		strings.Repeat("é", 101): "must be at most 100 characters, got 101",
+	} {
+		if got := rules.RequiredTextProblem(value, 100); got != want {
+			t.Errorf("RequiredTextProblem(%d characters) = %q, want %q", rules.Length(value), got, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -21,7 +23,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.render(w, http.StatusForbidden, "error", nil, pageData{Title: "Forbidden", Message: "The sign-in form's security token is missing or stale; open the sign-in page again."})
 		return
 	}
-	hash, ok, err := c.cfg.API.CheckAPIKey(r.Context(), r.PostFormValue("api_key"))
+	hash, ok, wait, err := c.cfg.API.CheckAPIKey(r, r.PostFormValue("api_key"))
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+		c.render(w, http.StatusTooManyRequests, "error", nil, pageData{Title: "Too many attempts",
+			Message: fmt.Sprintf("Too many sign-ins with a wrong API key from this address; try again in %s.", (wait + time.Second).Truncate(time.Second))})
+		return
+	}
 	if err != nil {
 		c.log.Error("console: check api key", "error", err)
 		c.render(w, http.StatusInternalServerError, "error", nil, pageData{Title: "Error", Message: "The console could not check the key; see hookd's log."})

@@ -41,6 +41,13 @@ type Config struct {
 	RateLimit float64
 	RateBurst int
 
+	// AuthFailureLimit is failed authentications per second per client
+	// address (0: DefaultAuthFailureLimit; negative disables), in bursts of
+	// AuthFailureBurst (0: DefaultAuthFailureBurst). Past it, the address
+	// gets 429 until a token is back.
+	AuthFailureLimit float64
+	AuthFailureBurst int
+
 	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
 	IdempotencyTTL time.Duration
 	// IdempotencyLease is how long a call's claim on its key holds while
@@ -63,12 +70,14 @@ const DefaultIdempotencyLease = 70 * time.Second
 
 // API is the http.Handler of the Hooks API.
 type API struct {
-	cfg     Config
-	clock   clockwork.Clock
-	log     *slog.Logger
-	limits  *limiters
-	handler http.Handler
-	catalog []byte // the catalog response, encoded once
+	cfg    Config
+	clock  clockwork.Clock
+	log    *slog.Logger
+	limits *limiters
+	// authFailures limits failed authentications per client address.
+	authFailures *authFailures
+	handler      http.Handler
+	catalog      []byte // the catalog response, encoded once
 
 	// The muxes and webhook actions, kept to name a request's route (routeOf).
 	root, authed *http.ServeMux
@@ -77,6 +86,10 @@ type API struct {
 
 // patternWebhookActions serves several documented paths, by action.
 const patternWebhookActions = "/v1/webhooks/{webhook_id}/{action}"
+
+// patternGroupWebhooks creates group webhooks (POST only, see
+// wrongMethodOnGroupCreate).
+const patternGroupWebhooks = "/v1/webhooks/group/{group_id}"
 
 // New builds the API handler.
 func New(cfg Config) (*API, error) {
@@ -96,6 +109,7 @@ func New(cfg Config) (*API, error) {
 	if a.cfg.RateBurst <= 0 {
 		a.cfg.RateBurst = max(1, int(a.cfg.RateLimit))
 	}
+	a.authFailures = newAuthFailures(cfg.AuthFailureLimit, cfg.AuthFailureBurst)
 	a.limits = &limiters{limit: rate.Limit(cfg.RateLimit), burst: a.cfg.RateBurst, buckets: map[string]*rate.Limiter{}}
 	body, err := json.Marshal(map[string]any{"data": cfg.Catalog.Types()})
 	if err != nil {
@@ -137,7 +151,6 @@ func (a *API) routes() http.Handler {
 		"/v1/groups/{group_id}":                   {http.MethodGet: a.getGroup, http.MethodPatch: a.updateGroup, http.MethodDelete: a.deleteGroup},
 		"/v1/webhooks":                            {http.MethodGet: a.listWebhooks},
 		"/v1/webhooks/account":                    {http.MethodPost: a.idempotent(a.createAccountWebhook)},
-		"/v1/webhooks/group/{group_id}":           {http.MethodPost: a.idempotent(a.createGroupWebhook)},
 		"/v1/webhooks/events":                     {http.MethodGet: a.getCatalog},
 		"/v1/webhooks/{webhook_id}":               {http.MethodGet: a.getWebhook, http.MethodPatch: a.updateWebhook, http.MethodDelete: a.deleteWebhook},
 		"/v1/webhooks/{webhook_id}/secret/rotate": {http.MethodPost: a.idempotent(a.rotateSecret)},
@@ -151,14 +164,20 @@ func (a *API) routes() http.Handler {
 		"/v1/deliveries/{delivery_id}/retry":  {http.MethodPost: a.idempotent(a.retryDelivery)},
 		"/v1/deliveries/{delivery_id}/replay": {http.MethodPost: a.idempotent(a.replayDelivery)},
 	} {
-		authed.Handle(pattern, m)
+		authed.Handle(pattern, withPathIDs(pattern, m))
 	}
+	groupCreate := withPathIDs(patternGroupWebhooks, methods{http.MethodPost: a.idempotent(a.createGroupWebhook)})
+	authed.HandleFunc(patternGroupWebhooks, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			wrongMethodOnGroupCreate(w, r)
+			return
+		}
+		groupCreate.ServeHTTP(w, r)
+	})
 	if a.cfg.Metrics != nil {
 		authed.Handle("/metrics", methods{http.MethodGet: a.cfg.Metrics.ServeHTTP})
 	}
-	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noSuchEndpoint(w, r, "") })
 
 	root := http.NewServeMux()
 	root.Handle("/v1/health", methods{http.MethodGet: a.health})
@@ -167,7 +186,7 @@ func (a *API) routes() http.Handler {
 	root.Handle("/readyz", methods{http.MethodGet: a.readyz})
 	root.Handle("/", a.withAuth(a.withRateLimit(authed)))
 	a.root, a.authed = root, authed
-	return a.withRequestID(a.withMetrics(a.withLogging(root)))
+	return a.withRequestID(a.withMetrics(a.withLogging(withCanonicalPaths(root))))
 }
 
 // webhookActions routes /v1/webhooks/{webhook_id}/{action} by action.
@@ -175,7 +194,7 @@ func (a *API) webhookActions(actions map[string]methods) methods {
 	route := func(w http.ResponseWriter, r *http.Request) {
 		m, ok := actions[r.PathValue("action")]
 		if !ok {
-			writeProblem(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
+			noSuchEndpoint(w, r, "")
 			return
 		}
 		m.ServeHTTP(w, r)

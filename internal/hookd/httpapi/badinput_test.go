@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -27,54 +28,84 @@ func TestBadInput(t *testing.T) {
 		req     req
 		status  int
 		code    string
-		pointer string // "" when the problem has no field errors
-		detail  string // a substring of the detail
+		pointer string // of the one field error; "" when there is none
+		detail  string // exactly: the field error's detail, or the problem's when there is none
 	}{
-		{"malformed JSON", req{method: "POST", path: "/v1/webhooks/account", body: `{"url": `}, 400, "bad_request", "", "not valid JSON"},
-		{"not an object", req{method: "POST", path: "/v1/webhooks/account", body: `[1]`}, 400, "bad_request", "", "must be a JSON object"},
-		{"empty body", req{method: "POST", path: "/v1/webhooks/account", body: ``}, 400, "bad_request", "", "body is empty"},
-		{"unknown field", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["evnts"] = []string{"*"} })}, 400, "bad_request", "", `unknown field "evnts"`},
-		{"wrong type", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["active"] = "yes" })}, 422, "validation_failed", "/active", "must be a boolean"},
+		{"malformed JSON", req{method: "POST", path: "/v1/webhooks/account", body: `{"url": `}, 400, "bad_request", "", "the request body is not valid JSON: unexpected end of JSON input at byte 8"},
+		{"not an object", req{method: "POST", path: "/v1/webhooks/account", body: `[1]`}, 400, "bad_request", "", "the request body must be a JSON object, not array"},
+		{"empty body", req{method: "POST", path: "/v1/webhooks/account", body: ``}, 400, "bad_request", "", "the request body is empty; send a JSON object"},
+		{"unknown field", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["evnts"] = []string{"*"} })}, 400, "bad_request", "", "unknown field \"evnts\" in the request body; known fields are: active, auth_token, description, events, headers, name, secret, signature_scheme, url"},
+		{"wrong type", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["active"] = "yes" })}, 422, "validation_failed", "/active", "must be a boolean, not string"},
 		{"missing url", req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"events": []string{"*"}}}, 422, "validation_failed", "/url", "is required"},
-		{"missing events", req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": "https://example.com"}}, 422, "validation_failed", "/events", "at least one"},
-		{"empty events", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{} })}, 422, "validation_failed", "/events", "at least one"},
-		{"http to a public host", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "http://example.com/hooks" })}, 422, "validation_failed", "/url", "must use https"},
-		{"userinfo", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://user:pw@example.com/hooks" })}, 422, "validation_failed", "/url", "must not contain credentials"},
-		{"fragment", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/hooks#x" })}, 422, "validation_failed", "/url", "fragment"},
-		{"relative url", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "/hooks" })}, 422, "validation_failed", "/url", "absolute URL"},
-		{"url too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("a", 2040) })}, 422, "validation_failed", "/url", "at most 2048"},
-		{"unknown event type", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"*", "transfer.craeted"} })}, 422, "validation_failed", "/events/1", `did you mean "transfer.created"?`},
-		{"unknown category", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"payment.*"} })}, 422, "validation_failed", "/events/0", `"payment.*"`},
-		{"headers differing in case", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-Team": "a", "x-team": "b"} })}, 422, "validation_failed", "/headers/x-team", "case-insensitive"},
-		{"reserved header", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Webhook-Id": "x"} })}, 422, "validation_failed", "/headers/Webhook-Id", "is reserved"},
-		{"reserved header authorization", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"authorization": "x"} })}, 422, "validation_failed", "/headers/authorization", "use auth_token"},
-		{"header with newline", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\r\nb"} })}, 422, "validation_failed", "/headers/X-A", "line breaks"},
-		{"header value too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": strings.Repeat("é", 1025)} })}, 422, "validation_failed", "/headers/X-A", "at most 1024 characters, got 1025"},
+		{"missing events", req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": "https://example.com"}}, 422, "validation_failed", "/events", "must list at least one event type, category wildcard (such as \"transfer.*\") or \"*\""},
+		{"empty events", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{} })}, 422, "validation_failed", "/events", "must list at least one event type, category wildcard (such as \"transfer.*\") or \"*\""},
+		{"http to a public host", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "http://example.com/hooks" })}, 422, "validation_failed", "/url", "must use https; plain http is accepted only for loopback and private hosts"},
+		{"userinfo", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://user:pw@example.com/hooks" })}, 422, "validation_failed", "/url", "must not contain credentials (user:password@); use auth_token or headers instead"},
+		{"fragment", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/hooks#x" })}, 422, "validation_failed", "/url", "must not contain a fragment (#...)"},
+		{"relative url", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "/hooks" })}, 422, "validation_failed", "/url", "must be an absolute URL such as https://example.com/webhooks"},
+		{"url too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("a", 2040) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2060"},
+		{"unknown event type", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"*", "transfer.craeted"} })}, 422, "validation_failed", "/events/1", "unknown event type \"transfer.craeted\" (did you mean \"transfer.created\"?)"},
+		{"unknown category", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"payment.*"} })}, 422, "validation_failed", "/events/0", "unknown event category \"payment.*\"; categories: api_key, saml, scim, transfer, webhook, workspace"},
+		{"headers differing in case", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-Team": "a", "x-team": "b"} })}, 422, "validation_failed", "/headers/x-team", "\"X-Team\" and \"x-team\" name the same header: HTTP header names are case-insensitive; keep one"},
+		{"reserved header", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Webhook-Id": "x"} })}, 422, "validation_failed", "/headers/Webhook-Id", "\"Webhook-Id\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
+		{"reserved header authorization", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"authorization": "x"} })}, 422, "validation_failed", "/headers/authorization", "\"authorization\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
+		{"header with newline", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\r\nb"} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+000D (CARRIAGE RETURN) at character 2: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
+		{"header value too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": strings.Repeat("é", 1025)} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025"},
 		{"too many headers", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = manyHeaders(21) })}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
-		{"reserved header accept-encoding", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Accept-Encoding": "br"} })}, 422, "validation_failed", "/headers/Accept-Encoding", "is reserved"},
-		{"invalid header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X Team": "a"} })}, 422, "validation_failed", "/headers/X Team", "not a valid header name"},
-		{"url too long in characters", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("é", 2029) })}, 422, "validation_failed", "/url", "at most 2048 characters, got 2049"},
-		{"empty name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "" })}, 422, "validation_failed", "/name", "must not be empty"},
-		{"malformed secret", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["secret"] = "whsec_short" })}, 422, "validation_failed", "/secret", "malformed secret"},
-		{"unknown signature scheme", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["signature_scheme"] = "v2" })}, 422, "validation_failed", "/signature_scheme", `must be "v1" (HMAC-SHA256 with the shared secret) or "v1a" (Ed25519, verified with the public key), got "v2"`},
-		{"patch unknown signature scheme", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"signature_scheme": "ed25519"}}, 422, "validation_failed", "/signature_scheme", `got "ed25519"`},
-		{"patch signature scheme null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"signature_scheme": nil}}, 422, "validation_failed", "/signature_scheme", "cannot be null"},
-		{"unknown group", req{method: "POST", path: "/v1/webhooks/group/grp_doesnotexist", body: valid(func(map[string]any) {})}, 404, "not_found", "", `"grp_doesnotexist"`},
-		{"oversized body", req{method: "POST", path: "/v1/webhooks/account", body: `{"description": "` + strings.Repeat("a", 1<<20) + `"}`}, 413, "payload_too_large", "", "larger than"},
-		{"wrong media type", req{method: "POST", path: "/v1/webhooks/account", body: `url=x`, headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, "unsupported_media_type", "", "application/json"},
-		{"grace 169", req{method: "POST", path: "/v1/webhooks/" + wid + "/secret/rotate", body: map[string]any{"grace_period_hours": 169}}, 422, "validation_failed", "/grace_period_hours", "from 0 to 168"},
-		{"rotate malformed secret", req{method: "POST", path: "/v1/webhooks/" + wid + "/secret/rotate", body: map[string]any{"secret": "nope"}}, 422, "validation_failed", "/secret", "must start with"},
-		{"patch url null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": nil}}, 422, "validation_failed", "/url", "cannot be null"},
-		{"patch headers differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": "1", "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "case-insensitive"},
-		{"patch reserved header", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"Hookd-X": "1"}}}, 422, "validation_failed", "/headers/Hookd-X", "is reserved"},
-		{"patch header value too long", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": strings.Repeat("a", 1025)}}}, 422, "validation_failed", "/headers/X-A", "at most 1024 characters"},
-		{"patch removal differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": nil, "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "case-insensitive"},
+		{"reserved header accept-encoding", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Accept-Encoding": "br"} })}, 422, "validation_failed", "/headers/Accept-Encoding", "\"Accept-Encoding\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
+		{"invalid header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X Team": "a"} })}, 422, "validation_failed", "/headers/X Team", "\"X Team\" is not a valid header name: it contains U+0020 (SPACE) at character 2; use letters, digits and -"},
+		{"url too long in characters", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("é", 2029) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2049"},
+		{"empty name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "" })}, 422, "validation_failed", "/name", "must not be empty; omit it, or set it to null to clear it"},
+		{"malformed secret", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["secret"] = "whsec_short" })}, 422, "validation_failed", "/secret", "malformed secret: the part after \"whsec_\" must be standard base64"},
+		{"unknown signature scheme", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["signature_scheme"] = "v2" })}, 422, "validation_failed", "/signature_scheme", "must be \"v1\" (HMAC-SHA256 with the shared secret) or \"v1a\" (Ed25519, verified with the public key), got \"v2\""},
+		{"patch unknown signature scheme", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"signature_scheme": "ed25519"}}, 422, "validation_failed", "/signature_scheme", "must be \"v1\" (HMAC-SHA256 with the shared secret) or \"v1a\" (Ed25519, verified with the public key), got \"ed25519\""},
+		{"patch signature scheme null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"signature_scheme": nil}}, 422, "validation_failed", "/signature_scheme", "cannot be null; send \"v1\" or \"v1a\""},
+		{"unknown group", req{method: "POST", path: "/v1/webhooks/group/grp_doesnotexist", body: valid(func(map[string]any) {})}, 404, "not_found", "", "group \"grp_doesnotexist\" not found; create it first or check the id"},
+		{"oversized body", req{method: "POST", path: "/v1/webhooks/account", body: `{"description": "` + strings.Repeat("a", 1<<20) + `"}`}, 413, "payload_too_large", "", "the request body is larger than 1048576 bytes"},
+		{"wrong media type", req{method: "POST", path: "/v1/webhooks/account", body: `url=x`, headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, "unsupported_media_type", "", "Content-Type \"application/x-www-form-urlencoded\" is not supported; send application/json"},
+		{"grace 169", req{method: "POST", path: "/v1/webhooks/" + wid + "/secret/rotate", body: map[string]any{"grace_period_hours": 169}}, 422, "validation_failed", "/grace_period_hours", "must be from 0 to 168 hours, got 169"},
+		{"rotate malformed secret", req{method: "POST", path: "/v1/webhooks/" + wid + "/secret/rotate", body: map[string]any{"secret": "nope"}}, 422, "validation_failed", "/secret", "malformed secret: must start with \"whsec_\""},
+		{"patch url null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": nil}}, 422, "validation_failed", "/url", "cannot be null: a webhook always has a url"},
+		{"patch headers differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": "1", "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "\"X-A\" and \"x-a\" name the same header: HTTP header names are case-insensitive; keep one"},
+		{"patch reserved header", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"Hookd-X": "1"}}}, 422, "validation_failed", "/headers/Hookd-X", "\"Hookd-X\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
+		{"patch header value too long", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": strings.Repeat("a", 1025)}}}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025"},
+		{"patch removal differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": nil, "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "\"X-A\" and \"x-a\" name the same header: HTTP header names are case-insensitive; keep one"},
 		{"patch too many headers", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": manyHeaders(21)}}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
-		{"patch unknown event", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"events": []string{"transfer.creatd"}}}, 422, "validation_failed", "/events/0", `did you mean "transfer.created"?`},
+		{"patch unknown event", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"events": []string{"transfer.creatd"}}}, 422, "validation_failed", "/events/0", "unknown event type \"transfer.creatd\" (did you mean \"transfer.created\"?)"},
 		{"group name missing", req{method: "POST", path: "/v1/groups", body: map[string]any{}}, 422, "validation_failed", "/name", "is required"},
-		{"group name too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": strings.Repeat("n", 101)}}, 422, "validation_failed", "/name", "at most 100"},
-		{"group name null", req{method: "PATCH", path: "/v1/groups/" + gid, body: map[string]any{"name": nil}}, 422, "validation_failed", "/name", "cannot be null"},
-		{"idempotency key too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "x"}, headers: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}}, 400, "bad_request", "", "at most 255"},
+		{"group name too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": strings.Repeat("n", 101)}}, 422, "validation_failed", "/name", "must be at most 100 characters, got 101"},
+		{"group name null", req{method: "PATCH", path: "/v1/groups/" + gid, body: map[string]any{"name": nil}}, 422, "validation_failed", "/name", "cannot be null: a group always has a name"},
+		{"null header value", req{method: "POST", path: "/v1/webhooks/account", body: `{"url":"https://example.com/hooks","events":["*"],"headers":{"X-A":null}}`}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" is null: give a string (it may be empty), or leave the header out"},
+		{"NUL in header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-\x00A": "a"} })}, 422, "validation_failed", "/headers/X-\x00A", "\"X-\\x00A\" is not a valid header name: it contains U+0000 (NUL) at character 3; use letters, digits and -"},
+		{"right-to-left override in header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-\u202eA": "a"} })}, 422, "validation_failed", "/headers/X-\u202eA", "\"X-\\u202eA\" is not a valid header name: it contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 3; use letters, digits and -"},
+		{"zero-width space in header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-\u200bA": "a"} })}, 422, "validation_failed", "/headers/X-\u200bA", "\"X-\\u200bA\" is not a valid header name: it contains U+200B (ZERO WIDTH SPACE) at character 3; use letters, digits and -"},
+		{"NUL in header value", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\x00b"} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+0000 (NUL) at character 2: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
+		{"right-to-left override in header value", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "abc\u202e"} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
+		{"zero-width joiner in header value", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\u200db"} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+200D (ZERO WIDTH JOINER) at character 2: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
+		{"patch right-to-left override in header value", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": "\u202e"}}}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 1: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
+		{"invalid UTF-8 in header value", req{method: "POST", path: "/v1/webhooks/account", body: "{\"url\":\"https://example.com/hooks\",\"events\":[\"*\"],\"headers\":{\"X-A\":\"a\xffb\"}}"}, 422, "validation_failed", "/headers/X-A", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
+		{"invalid UTF-8 in name", req{method: "POST", path: "/v1/groups", body: "{\"name\":\"caf\xe9\"}"}, 422, "validation_failed", "/name", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
+		{"lone surrogate escape in name", req{method: "POST", path: "/v1/groups", body: `{"name":"a\ud800b"}`}, 422, "validation_failed", "/name", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
+		{"invalid UTF-8 in an event pattern", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: "{\"events\":[\"*\",\"\xc3\"]}"}, 422, "validation_failed", "/events/1", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
+		{"event group_id of the wrong shape", req{method: "POST", path: "/v1/events", body: `{"type":"transfer.expired","group_id":"payments","data":{"transfer_id":"tr_8fK2mQ7xLp","workspace_id":"ws_3hT9cVb1Rn","download_count":7,"created_at":"2026-11-24T10:15:00Z","expired_at":"2026-12-01T10:15:00Z"}}`}, 422, "validation_failed", "/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"payments\""},
+		{"group_id empty in the list query", req{method: "GET", path: "/v1/webhooks?group_id="}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"\""},
+		{"group_id of the wrong shape in the list query", req{method: "GET", path: "/v1/webhooks?group_id=bad"}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"bad\""},
+		{"unknown group in the list query", req{method: "GET", path: "/v1/webhooks?group_id=grp_doesnotexist"}, 404, "not_found", "", "group \"grp_doesnotexist\" not found; check group_id"},
+		{"group_id empty in the path", req{method: "GET", path: "/v1/groups/"}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"\""},
+		{"group_id of the wrong shape in the path", req{method: "GET", path: "/v1/groups/payments"}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"payments\""},
+		{"group_id of the wrong shape on delete", req{method: "DELETE", path: "/v1/groups/grp_a-b"}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"grp_a-b\""},
+		{"group_id empty on group webhook create", req{method: "POST", path: "/v1/webhooks/group/", body: valid(func(map[string]any) {})}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"\""},
+		{"group_id of the wrong shape on group webhook create", req{method: "POST", path: "/v1/webhooks/group/payments", body: valid(func(map[string]any) {})}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"payments\""},
+		{"webhook_id of the wrong shape", req{method: "GET", path: "/v1/webhooks/" + gid}, 400, "bad_request", "#/webhook_id", "must be a webhook id such as wh_0123456789abcdefghij, got \"" + gid + `"`},
+		{"webhook_id empty before deliveries", req{method: "GET", path: "/v1/webhooks//deliveries"}, 400, "bad_request", "#/webhook_id", "must be a webhook id such as wh_0123456789abcdefghij, got \"\""},
+		{"webhook_id of the wrong shape on rotate", req{method: "POST", path: "/v1/webhooks/x/secret/rotate", body: map[string]any{}}, 400, "bad_request", "#/webhook_id", "must be a webhook id such as wh_0123456789abcdefghij, got \"x\""},
+		{"delivery_id of the wrong shape", req{method: "GET", path: "/v1/deliveries/" + wid}, 400, "bad_request", "#/delivery_id", "must be a delivery id such as dlv_0123456789abcdefghij, got \"" + wid + `"`},
+		{"delivery_id empty", req{method: "GET", path: "/v1/deliveries/"}, 400, "bad_request", "#/delivery_id", "must be a delivery id such as dlv_0123456789abcdefghij, got \"\""},
+		{"GET on the group webhook create path", req{method: "GET", path: "/v1/webhooks/group/deliveries"}, 404, "not_found", "", "no such endpoint: GET /v1/webhooks/group/deliveries; POST /v1/webhooks/group/{group_id} creates a group webhook, and webhook ids start with wh_"},
+		{"dot-dot path", req{method: "GET", path: "/v1/groups/../webhooks"}, 404, "not_found", "", "no such endpoint: GET /v1/groups/../webhooks: paths must not have \".\", \"..\" or empty segments"},
+		{"unknown webhook action", req{method: "GET", path: "/v1/webhooks/" + wid + "/nope"}, 404, "not_found", "", "no such endpoint: GET /v1/webhooks/" + wid + "/nope"},
+		{"unknown endpoint", req{method: "GET", path: "/v2/groups"}, 404, "not_found", "", "no such endpoint: GET /v2/groups"},
+		{"idempotency key too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "x"}, headers: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}}, 400, "bad_request", "", "the Idempotency-Key header must be at most 255 characters, got 256"},
 	}
 	before := snapshot(c)
 	for _, tc := range cases {
@@ -82,18 +113,35 @@ func TestBadInput(t *testing.T) {
 			c := newClient(t, s)
 			tc.req.invalid = true
 			p := c.problem(tc.req, tc.status, tc.code)
-			if !strings.Contains(p.Detail, tc.detail) {
-				t.Errorf("detail %q does not contain %q", p.Detail, tc.detail)
-			}
 			if tc.pointer == "" {
+				if os.Getenv("BADINPUT_DUMP") != "" {
+					fmt.Printf("DUMP\t%s\t%q\n", tc.name, p.Detail)
+				}
+				if p.Detail != tc.detail {
+					t.Errorf("detail\n  %q\nwant\n  %q", p.Detail, tc.detail)
+				}
 				return
 			}
-			for _, e := range p.Errors {
-				if e.Pointer == tc.pointer && strings.Contains(e.Detail, tc.detail) {
-					return
+			if len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer {
+				t.Fatalf("errors %+v, want one at %q", p.Errors, tc.pointer)
+			}
+			if os.Getenv("BADINPUT_DUMP") != "" {
+				fmt.Printf("DUMP\t%s\t%q\n", tc.name, p.Errors[0].Detail)
+			}
+			if got := p.Errors[0].Detail; got != tc.detail {
+				t.Errorf("error at %s\n  %q\nwant\n  %q", tc.pointer, got, tc.detail)
+			}
+			// The detail names the field, then says what is wrong with it.
+			want := strings.TrimPrefix(tc.pointer, "/") + ": " + tc.detail
+			if name, param := strings.CutPrefix(tc.pointer, "#/"); param {
+				want = "path parameter " + name + " " + tc.detail
+				if strings.Contains(tc.req.path, "?") {
+					want = "query parameter " + name + " " + tc.detail
 				}
 			}
-			t.Errorf("no error at %q containing %q in %+v", tc.pointer, tc.detail, p.Errors)
+			if p.Detail != want {
+				t.Errorf("detail\n  %q\nwant\n  %q", p.Detail, want)
+			}
 		})
 	}
 	if after := snapshot(c); after != before {
@@ -144,11 +192,47 @@ func snapshot(c *client) string {
 func TestPrivateDestinations(t *testing.T) {
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) { cfg.AllowPrivateDestinations = false }))
 	c := newClient(t, s)
-	for _, u := range []string{"http://127.0.0.1:9000/hooks", "https://10.1.2.3/hooks", "https://169.254.169.254/latest", "https://localhost/x", "https://[::1]/x"} {
-		p := c.problem(req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": u, "events": []string{"*"}}, invalid: true}, http.StatusUnprocessableEntity, "validation_failed")
-		if !strings.Contains(p.Detail, "--allow-private-destinations") {
-			t.Errorf("%s: detail %q does not say how to allow it", u, p.Detail)
+	before := snapshot(c)
+	private := func(host string) string {
+		return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", host)
+	}
+	legacy := func(host, addr string) string {
+		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", host, addr)
+	}
+	for url, want := range map[string]string{
+		"http://127.0.0.1:9000/hooks":                      "must use https; plain http to the private host \"127.0.0.1\" needs a server started with --allow-private-destinations",
+		"https://10.1.2.3/hooks":                           private("10.1.2.3"),
+		"https://169.254.169.254/latest":                   private("169.254.169.254"),
+		"https://[fd00:ec2::254]/latest":                   private("fd00:ec2::254"),
+		"https://localhost/x":                              private("localhost"),
+		"https://[::1]/x":                                  private("::1"),
+		"https://[::]/x":                                   private("::"),
+		"https://0.0.0.0/x":                                private("0.0.0.0"),
+		"https://100.64.0.1/x":                             private("100.64.0.1"),
+		"https://[::127.0.0.1]/x":                          private("::127.0.0.1"),
+		"https://[::ffff:127.0.0.1]/x":                     private("::ffff:127.0.0.1"),
+		"https://[64:ff9b::7f00:1]/x":                      private("64:ff9b::7f00:1"),
+		"https://[64:ff9b:1::a00:1]/x":                     private("64:ff9b:1::a00:1"),
+		"https://[2002:7f00:1::1]/x":                       private("2002:7f00:1::1"),
+		"https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/x": private("2001:0:4136:e378:8000:63bf:80ff:fffe"),
+		"https://[fe80::1%25eth0]/x":                       private("fe80::1%eth0"),
+		"https://2130706433/x":                             legacy("2130706433", "127.0.0.1"),
+		"https://0177.0.0.1/x":                             legacy("0177.0.0.1", "127.0.0.1"),
+		"https://0x7f000001/x":                             legacy("0x7f000001", "127.0.0.1"),
+		"https://127.1/x":                                  legacy("127.1", "127.0.0.1"),
+		"https://134744072/x":                              legacy("134744072", "8.8.8.8"),
+	} {
+		for _, r := range []req{
+			{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": url, "events": []string{"*"}}, invalid: true},
+		} {
+			p := c.problem(r, http.StatusUnprocessableEntity, "validation_failed")
+			if len(p.Errors) != 1 || p.Errors[0].Pointer != "/url" || p.Errors[0].Detail != want {
+				t.Errorf("%s: errors %+v, want /url: %s", url, p.Errors, want)
+			}
 		}
+	}
+	if after := snapshot(c); after != before {
+		t.Errorf("refused destinations were saved:\nbefore %s\nafter  %s", before, after)
 	}
 	s2 := hookdtest.Start(t)
 	c2 := newClient(t, s2)

@@ -2,36 +2,16 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
-	"sort"
-	"strings"
-	"sync"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi/strictjson"
 )
 
-// Optional is a merge-patch member: absent (Set false), null (Set and Null),
-// or a value.
-type Optional[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
-
-// UnmarshalJSON is called by encoding/json for present members only, null
-// included, which is exactly the distinction merge patch needs.
-func (o *Optional[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		o.Null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.Value)
-}
+// Optional is a merge-patch member (strictjson.Optional).
+type Optional[T any] = strictjson.Optional[T]
 
 // readBody reads at most maxBodyBytes; a larger body is a 413 and nothing
 // else happens. It also enforces a JSON media type when there is a body.
@@ -82,118 +62,21 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, mergePatch, opt
 	return decodeStrict(body, dst)
 }
 
-// decodeStrict decodes a JSON object into dst member by member, so that an
-// unknown member is a 400 naming it and a member of the wrong type is a 422
-// pointing at it (encoding/json reports neither in a typed way for the
-// whole document).
+// decodeStrict decodes a JSON object into dst member by member
+// (strictjson.Decode), as a problem.
 func decodeStrict(body []byte, dst any) *problem {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
-			return badRequest("the request body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)
-		}
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return badRequest("the request body must be a JSON object, not %s", typeErr.Value)
-		}
-		return badRequest("the request body is not valid JSON: %v", err)
+	err := strictjson.Decode(body, dst)
+	if err == nil {
+		return nil
 	}
-	if members == nil {
-		return badRequest("the request body must be a JSON object, not null")
+	if err.Status == http.StatusBadRequest {
+		return badRequest("%s", err.Detail)
 	}
-	fields := fieldsOf(reflect.TypeOf(dst).Elem())
-	var unknown []string
-	for name := range members {
-		if _, ok := fields[name]; !ok {
-			unknown = append(unknown, name)
-		}
+	fields := make([]FieldError, len(err.Fields))
+	for i, f := range err.Fields {
+		fields[i] = FieldError{Pointer: f.Pointer, Detail: f.Detail}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		known := make([]string, 0, len(fields))
-		for name := range fields {
-			known = append(known, name)
-		}
-		sort.Strings(known)
-		return badRequest("unknown field %q in the request body; known fields are: %s", unknown[0], strings.Join(known, ", "))
-	}
-	v := reflect.ValueOf(dst).Elem()
-	var errs []FieldError
-	for _, name := range sortedKeys(members) {
-		target := v.Field(fields[name]).Addr().Interface()
-		if err := json.Unmarshal(members[name], target); err != nil {
-			errs = append(errs, typeError(name, err))
-		}
-	}
-	if len(errs) > 0 {
-		return invalid(errs)
-	}
-	return nil
+	return invalid(fields)
 }
 
-func typeError(name string, err error) FieldError {
-	pointer := "/" + escapePointer(name)
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		if typeErr.Field != "" {
-			for _, part := range strings.Split(typeErr.Field, ".") {
-				pointer += "/" + escapePointer(part)
-			}
-		}
-		return FieldError{Pointer: pointer, Detail: fmt.Sprintf("must be %s, not %s", describeKind(typeErr.Type), typeErr.Value)}
-	}
-	return FieldError{Pointer: pointer, Detail: "is not valid: " + err.Error()}
-}
-
-func describeKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Pointer:
-		return describeKind(t.Elem())
-	}
-	return t.String()
-}
-
-var fieldCache sync.Map // reflect.Type -> map[string]int
-
-// fieldsOf maps json member names of a struct type to field indexes.
-func fieldsOf(t reflect.Type) map[string]int {
-	if cached, ok := fieldCache.Load(t); ok {
-		if m, ok := cached.(map[string]int); ok {
-			return m
-		}
-	}
-	m := map[string]int{}
-	for i := range t.NumField() {
-		tag := t.Field(i).Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		m[name] = i
-	}
-	fieldCache.Store(t, m)
-	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return strictjson.SortedKeys(m) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 type eventCreateRequest struct {
@@ -63,6 +64,8 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 		groupID = *req.GroupID
 		if groupID == "" {
 			errs.add("/group_id", "must not be empty; omit it for an event of no group")
+		} else if detail := rules.GroupID.Problem(groupID); detail != "" {
+			errs.add("/group_id", "%s", detail)
 		}
 	}
 	if p := errs.problem(); p != nil {

@@ -42,8 +42,8 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
 	var errs fieldErrors
 	if req.Name == nil {
 		errs.add("/name", "is required")
-	} else {
-		errs.checkText("/name", *req.Name, rules.MaxNameLength)
+	} else if detail := rules.RequiredTextProblem(*req.Name, rules.MaxNameLength); detail != "" {
+		errs.add("/name", "%s", detail)
 	}
 	if req.Description != nil {
 		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength)
@@ -104,8 +104,8 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) {
 	if req.Name.Set {
 		if req.Name.Null {
 			errs.add("/name", "cannot be null: a group always has a name")
-		} else {
-			errs.checkText("/name", req.Name.Value, rules.MaxNameLength)
+		} else if detail := rules.RequiredTextProblem(req.Name.Value, rules.MaxNameLength); detail != "" {
+			errs.add("/name", "%s", detail)
 		}
 	}
 	if req.Description.Set && !req.Description.Null {

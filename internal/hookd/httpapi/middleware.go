@@ -94,7 +94,9 @@ func (a *API) withLogging(next http.Handler) http.Handler {
 // withAuth requires a valid API key and puts its hash in the context (the
 // idempotency and rate-limit scopes). A request from ServeSession carries
 // the hash of the key its session signed in with instead, checked the same
-// way on every request.
+// way on every request. A client address that keeps failing is answered
+// 429 before its key is even looked at (authFailures), so keys cannot be
+// guessed at the speed of the server.
 func (a *API) withAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hash, fromSession := r.Context().Value(ctxSessionKeyHash).(string)
@@ -104,34 +106,53 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 			valid, err = a.validKey(r.Context(), hash)
 		} else {
 			scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-				writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it as `Authorization: Bearer <api key>`"))
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				key = ""
+			}
+			var wait time.Duration
+			hash, valid, wait, err = a.CheckAPIKey(r, key)
+			if wait > 0 {
+				writeProblem(w, r, rateLimited(wait, "too many requests with a missing or wrong API key from this address"))
 				return
 			}
-			hash, valid, err = a.CheckAPIKey(r.Context(), key)
+			if err == nil && strings.TrimSpace(key) == "" {
+				unauthorized(w, r, "missing API key: send it as `Authorization: Bearer <api key>`")
+				return
+			}
 		}
 		if err != nil {
 			a.internalError(w, r, "check api key", err)
 			return
 		}
 		if !valid {
-			writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "the API key is not valid for this server"))
+			unauthorized(w, r, "the API key is not valid for this server")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxAPIKeyHash, hash)))
 	})
 }
 
-// CheckAPIKey reports whether key is accepted, as withAuth decides it, and
-// returns its hash: the console's sign-in.
-func (a *API) CheckAPIKey(ctx context.Context, key string) (hash string, ok bool, err error) {
-	key = strings.TrimSpace(key)
-	if key == "" {
-		return "", false, nil
+// CheckAPIKey reports whether key, sent with r, is accepted, and returns
+// its hash: withAuth's rule, and the console's sign-in. A missing or wrong
+// key counts as a failure of r's client address; an address over its
+// failure limit gets the wait instead of a check, so that keys cannot be
+// guessed at the speed of the server through either door.
+func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wait time.Duration, err error) {
+	client := clientAddress(r)
+	if wait := a.authFailures.wait(client, a.clock.Now()); wait > 0 {
+		return "", false, wait, nil
 	}
-	hash = secrets.HashAPIKey(key)
-	ok, err = a.validKey(ctx, hash)
-	return hash, ok, err
+	key = strings.TrimSpace(key)
+	if key != "" {
+		hash = secrets.HashAPIKey(key)
+		if ok, err = a.validKey(r.Context(), hash); err != nil {
+			return "", false, 0, err
+		}
+	}
+	if !ok {
+		a.authFailures.fail(client, a.clock.Now())
+	}
+	return hash, ok, 0, nil
 }
 
 // ServeSession serves r, an in-process request of the console, as the API
@@ -141,6 +162,22 @@ func (a *API) CheckAPIKey(ctx context.Context, key string) (hash string, ok bool
 // database stops working for its sessions too.
 func (a *API) ServeSession(w http.ResponseWriter, r *http.Request, keyHash string) {
 	a.handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxSessionKeyHash, keyHash)))
+}
+
+// unauthorized is a 401 with the challenge RFC 9110 requires of it.
+func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
+	w.Header().Set("WWW-Authenticate", "Bearer")
+	writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "%s", detail))
+}
+
+// rateLimited is a 429 whose detail and Retry-After say the same wait, in
+// whole seconds rounded up (never "0s": a client that waits that long
+// must get through).
+func rateLimited(wait time.Duration, what string) *problem {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	p := newProblem(http.StatusTooManyRequests, codeRateLimited, "%s; retry after %ds", what, secs)
+	p.retryAfterSeconds = secs
+	return p
 }
 
 func (a *API) validKey(ctx context.Context, hash string) (bool, error) {
@@ -176,9 +213,7 @@ func (a *API) withRateLimit(next http.Handler) http.Handler {
 		res := l.ReserveN(now, 1)
 		if delay := res.DelayFrom(now); delay > 0 {
 			res.CancelAt(now)
-			p := newProblem(http.StatusTooManyRequests, codeRateLimited, "too many requests for this API key; retry after %s", delay.Round(time.Millisecond))
-			p.retryAfterSeconds = int(math.Ceil(delay.Seconds()))
-			writeProblem(w, r, p)
+			writeProblem(w, r, rateLimited(delay, "too many requests for this API key"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -56,6 +56,11 @@ func urlProblem(raw string, allowPrivate bool) string {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "must not contain a fragment (#...)"
 	}
+	if addr, legacy, _ := netpolicy.ParseHost(u.Hostname()); legacy {
+		// Receivers, proxies and people read these forms differently; the
+		// standard one is unambiguous.
+		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", u.Hostname(), addr)
+	}
 	private := netpolicy.IsPrivateHost(u.Hostname())
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -80,6 +85,21 @@ func (e *fieldErrors) checkHeaders(pointer string, headers map[string]string) {
 	for _, p := range rules.CheckHeaders(headers) {
 		e.addHeaderProblem(pointer, p)
 	}
+}
+
+// createHeaders validates the headers of a create, where null is no value
+// (encoding/json would store it as ""), and returns them without nulls.
+func (e *fieldErrors) createHeaders(pointer string, given map[string]*string) map[string]string {
+	headers := make(map[string]string, len(given))
+	for name, value := range given {
+		if value == nil {
+			e.addHeaderProblem(pointer, rules.NullHeader(name))
+			continue
+		}
+		headers[name] = *value
+	}
+	e.checkHeaders(pointer, headers)
+	return headers
 }
 
 // checkHeadersPatch validates the headers member of a merge patch: its names

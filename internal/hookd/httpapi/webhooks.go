@@ -68,15 +68,15 @@ func webhookToJSON(wh *store.Webhook, now time.Time) webhookJSON {
 }
 
 type webhookCreateRequest struct {
-	Name        *string           `json:"name"`
-	Description *string           `json:"description"`
-	URL         *string           `json:"url"`
-	Events      []string          `json:"events"`
-	Active      *bool             `json:"active"`
-	Headers     map[string]string `json:"headers"`
-	AuthToken   *string           `json:"auth_token"`
-	Secret      *string           `json:"secret"`
-	Scheme      *string           `json:"signature_scheme"`
+	Name        *string            `json:"name"`
+	Description *string            `json:"description"`
+	URL         *string            `json:"url"`
+	Events      []string           `json:"events"`
+	Active      *bool              `json:"active"`
+	Headers     map[string]*string `json:"headers"`
+	AuthToken   *string            `json:"auth_token"`
+	Secret      *string            `json:"secret"`
+	Scheme      *string            `json:"signature_scheme"`
 }
 
 type webhookUpdateRequest struct {
@@ -118,7 +118,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 		errs.checkURL("/url", *req.URL, a.cfg.AllowPrivateDestinations)
 	}
 	events := errs.normalizeEvents("/events", req.Events, a.cfg.Catalog)
-	errs.checkHeaders("/headers", req.Headers)
+	headers := errs.createHeaders("/headers", req.Headers)
 	if req.AuthToken != nil {
 		errs.checkText("/auth_token", *req.AuthToken, rules.MaxAuthTokenLength)
 	}
@@ -136,11 +136,8 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	now := a.now()
 	wh := &store.Webhook{
 		ID: ids.New("wh_"), Scope: scope, GroupID: groupID, Name: req.Name, Description: req.Description,
-		URL: *req.URL, Events: events, Active: req.Active == nil || *req.Active, Headers: req.Headers,
+		URL: *req.URL, Events: events, Active: req.Active == nil || *req.Active, Headers: headers,
 		Secret: secret, SecretVersion: 1, CreatedAt: now, UpdatedAt: now,
-	}
-	if wh.Headers == nil {
-		wh.Headers = map[string]string{}
 	}
 	if req.AuthToken != nil {
 		wh.AuthToken = *req.AuthToken
@@ -181,8 +178,13 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	groupID, p := queryID(r, "group_id", rules.GroupID)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	q := r.URL.Query()
-	filter := store.WebhookFilter{Scope: store.Scope(q.Get("scope")), GroupID: q.Get("group_id")}
+	filter := store.WebhookFilter{Scope: store.Scope(q.Get("scope")), GroupID: groupID}
 	var errs fieldErrors
 	switch filter.Scope {
 	case "", store.ScopeAccount, store.ScopeGroup:
@@ -210,6 +212,18 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
+	}
+	if filter.GroupID != "" {
+		// An unknown group is a 404, not an empty list that reads as "this
+		// group has no webhooks".
+		if _, err := a.cfg.Store.GetGroup(r.Context(), filter.GroupID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				writeProblem(w, r, notFound("group %q not found; check group_id", filter.GroupID))
+				return
+			}
+			a.internalError(w, r, "read the group", err)
+			return
+		}
 	}
 	hooks, next, err := a.cfg.Store.ListWebhooks(r.Context(), filter, page)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -39,6 +40,10 @@ type Config struct {
 	AllowPrivateDestinations bool
 	RateLimit                float64
 	RateBurst                int
+	// AuthFailureLimit and AuthFailureBurst limit failed authentications
+	// per client address (httpapi.Config).
+	AuthFailureLimit float64
+	AuthFailureBurst int
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
 	// DeliveryWorkers bounds concurrent delivery attempts (default 32).
@@ -130,6 +135,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, Engine: s.Engine, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst,
 		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready,
 	})
 	if err != nil {
@@ -144,10 +150,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			_ = st.Close()
 			return nil, err
 		}
-		mux := http.NewServeMux()
-		mux.Handle(console.Prefix, s.console)
-		mux.Handle("/", api)
-		s.handler = mux
+		// Split by prefix, not with a ServeMux: a mux would answer unclean
+		// API paths (`//`, `../`) itself, with a redirect and an HTML body,
+		// where the API answers problem+json.
+		cons := s.console
+		s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path == strings.TrimSuffix(console.Prefix, "/") {
+				cons.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
 	}
 	// Built here, not in Serve, so that Shutdown may run concurrently with
 	// Serve (and before it) without a race.

@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Defaults of the failed-authentication limit: a burst of 10 failures per
+// client address, then one more per second.
+const (
+	DefaultAuthFailureLimit = 1.0
+	DefaultAuthFailureBurst = 10
+	// maxAuthFailureClients bounds the table; past it, addresses whose
+	// bucket is full again are forgotten.
+	maxAuthFailureClients = 10000
+)
+
+// authFailures is a token bucket per client address that failed
+// authentications (401) use up. An address with less than a token gets 429
+// for every request, right key or wrong, before its key is looked at, until
+// a token is back: a guesser learns nothing more, and a valid client behind
+// the same address waits at most 1/limit. Valid keys take nothing, so a
+// client's concurrency is never limited by this.
+//
+// Failures that were in flight together when the bucket ran out all count:
+// the bucket goes below zero and the address waits that debt off too, so
+// that over any period no address fails more than burst + limit × seconds
+// (plus the requests it had in flight at that moment).
+type authFailures struct {
+	mu      sync.Mutex
+	perSec  float64 // 0: disabled
+	burst   float64
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64   // below zero after concurrent failures
+	at     time.Time // when tokens was last brought up to date
+}
+
+func newAuthFailures(limit float64, burst int) *authFailures {
+	switch {
+	case limit == 0:
+		limit = DefaultAuthFailureLimit
+	case limit < 0:
+		return &authFailures{} // disabled
+	}
+	if burst <= 0 {
+		burst = DefaultAuthFailureBurst
+	}
+	return &authFailures{perSec: limit, burst: float64(burst), buckets: map[string]*bucket{}}
+}
+
+// wait returns how long client must wait before it may authenticate again,
+// or 0.
+func (f *authFailures) wait(client string, now time.Time) time.Duration {
+	if f.perSec <= 0 {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.buckets[client]
+	if !ok {
+		return 0
+	}
+	f.refill(b, now)
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) / f.perSec * float64(time.Second))
+}
+
+// fail takes a token from client's bucket for a failed authentication.
+func (f *authFailures) fail(client string, now time.Time) {
+	if f.perSec <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.buckets[client]
+	if !ok {
+		if len(f.buckets) >= maxAuthFailureClients {
+			f.forgetFull(now)
+		}
+		b = &bucket{tokens: f.burst, at: now}
+		f.buckets[client] = b
+	}
+	f.refill(b, now)
+	b.tokens--
+}
+
+func (f *authFailures) refill(b *bucket, now time.Time) {
+	if elapsed := now.Sub(b.at); elapsed > 0 {
+		b.tokens = min(f.burst, b.tokens+elapsed.Seconds()*f.perSec)
+		b.at = now
+	}
+}
+
+// forgetFull drops the buckets that are full again (their address has not
+// failed lately); f.mu is held.
+func (f *authFailures) forgetFull(now time.Time) {
+	for k, b := range f.buckets {
+		if f.refill(b, now); b.tokens >= f.burst {
+			delete(f.buckets, k)
+		}
+	}
+}
+
+// clientAddress is the address a request came from, as the connection
+// says (X-Forwarded-For is whatever the client wants it to be). IPv6
+// clients are grouped by /64, the block one host usually has.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
+}

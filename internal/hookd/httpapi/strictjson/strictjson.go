@@ -1,0 +1,190 @@
+// Package strictjson decodes the JSON object of a request strictly, member
+// by member: an unknown member, a member of the wrong type, text that is not
+// valid UTF-8 are each reported precisely (encoding/json reports none of
+// them in a typed way for a whole document, and replaces invalid UTF-8
+// silently). It depends on the standard library only, so that its fuzz
+// target builds in seconds.
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Optional is a merge-patch member: absent (Set false), null (Set and Null),
+// or a value.
+type Optional[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// UnmarshalJSON is called by encoding/json for present members only, null
+// included, which is exactly the distinction merge patch needs.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// FieldError points at one invalid member with a JSON pointer.
+type FieldError struct {
+	Pointer string
+	Detail  string
+}
+
+// Error is why a body does not decode: Status 400 for a body that is not a
+// JSON object or has an unknown member (Detail says which), 422 for
+// members that are invalid (Fields points at each).
+type Error struct {
+	Status int
+	Detail string
+	Fields []FieldError
+}
+
+func (e *Error) Error() string { return e.Detail }
+
+func badRequest(format string, args ...any) *Error {
+	return &Error{Status: 400, Detail: fmt.Sprintf(format, args...)}
+}
+
+func invalid(fields []FieldError) *Error {
+	return &Error{Status: 422, Fields: fields}
+}
+
+// Decode decodes a JSON object into dst member by member, so that an
+// unknown member is a 400 naming it and a member of the wrong type is a 422
+// pointing at it (encoding/json reports neither in a typed way for the
+// whole document).
+func Decode(body []byte, dst any) *Error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return badRequest("the request body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return badRequest("the request body must be a JSON object, not %s", typeErr.Value)
+		}
+		return badRequest("the request body is not valid JSON: %v", err)
+	}
+	if members == nil {
+		return badRequest("the request body must be a JSON object, not null")
+	}
+	if at, bad := textFault(body, ""); bad {
+		if at == "" {
+			return badRequest("the request body %s", detailInvalidUTF8)
+		}
+		return invalid([]FieldError{{Pointer: at, Detail: detailInvalidUTF8}})
+	}
+	fields := fieldsOf(reflect.TypeOf(dst).Elem())
+	var unknown []string
+	for name := range members {
+		if _, ok := fields[name]; !ok {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		known := make([]string, 0, len(fields))
+		for name := range fields {
+			known = append(known, name)
+		}
+		sort.Strings(known)
+		return badRequest("unknown field %q in the request body; known fields are: %s", unknown[0], strings.Join(known, ", "))
+	}
+	v := reflect.ValueOf(dst).Elem()
+	var errs []FieldError
+	for _, name := range SortedKeys(members) {
+		target := v.Field(fields[name]).Addr().Interface()
+		if err := json.Unmarshal(members[name], target); err != nil {
+			errs = append(errs, typeError(name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	return nil
+}
+
+func typeError(name string, err error) FieldError {
+	pointer := "/" + EscapePointer(name)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field != "" {
+			for _, part := range strings.Split(typeErr.Field, ".") {
+				pointer += "/" + EscapePointer(part)
+			}
+		}
+		return FieldError{Pointer: pointer, Detail: fmt.Sprintf("must be %s, not %s", describeKind(typeErr.Type), typeErr.Value)}
+	}
+	return FieldError{Pointer: pointer, Detail: "is not valid: " + err.Error()}
+}
+
+func describeKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return describeKind(t.Elem())
+	}
+	return t.String()
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]int
+
+// fieldsOf maps json member names of a struct type to field indexes.
+func fieldsOf(t reflect.Type) map[string]int {
+	if cached, ok := fieldCache.Load(t); ok {
+		if m, ok := cached.(map[string]int); ok {
+			return m
+		}
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = i
+	}
+	fieldCache.Store(t, m)
+	return m
+}
+
+// SortedKeys returns the keys of m, sorted.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// EscapePointer escapes one JSON pointer reference token (RFC 6901).
+func EscapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}

@@ -1,0 +1,193 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+)
+
+// badCase is one wrong input: a block holding it, the attribute it is in,
+// and the exact diagnostic detail (whitespace aside: Terraform wraps it).
+type badCase struct {
+	name  string
+	block string
+	field string
+	want  string
+}
+
+// Every wrong input in the provider block, a resource, a data source or an
+// ephemeral resource is refused at plan with the exact message, which names
+// the argument and says what to write instead, and nothing is written on
+// the server. The raw API's own table is httpapi's TestBadInput; together
+// they hold well over 60 cases.
+//
+// Cases run one plan each: Terraform does not promise the order of
+// diagnostics of different blocks, and ExpectError is one regular
+// expression.
+func TestAccBadInput(t *testing.T) {
+	env := acctest.Start(t)
+	hook := func(attrs string) string {
+		return fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = ["transfer.created"]
+%s
+}`, attrs)
+	}
+	headers := func(hcl string) string { return hook("  headers = " + hcl) }
+	long := func(n int) string { return strings.Repeat("é", n) }
+	reserved := "Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-"
+	invisible := "control, bidirectional and zero-width characters are not allowed in header values; remove it."
+	cases := []badCase{
+		// hookd_group
+		{"group name empty", `resource "hookd_group" "g" { name = "" }`, "name", `name must not be empty; give at least one character.`},
+		{"group name 101 characters", fmt.Sprintf(`resource "hookd_group" "g" { name = %q }`, long(101)), "name", `name must be at most 100 characters, got 101.`},
+		{"group description empty", `resource "hookd_group" "g" {
+  name        = "g"
+  description = ""
+}`, "description", `description must not be empty; omit it, or set it to null to clear it.`},
+		{"group description 1001 characters", fmt.Sprintf(`resource "hookd_group" "g" {
+  name        = "g"
+  description = %q
+}`, long(1001)), "description", `description must be at most 1000 characters, got 1001.`},
+		// hookd_account_webhook
+		{"webhook name empty", hook(`  name = ""`), "name", `name must not be empty; omit it, or set it to null to clear it.`},
+		{"webhook name 101 characters", hook(fmt.Sprintf(`  name = %q`, long(101))), "name", `name must be at most 100 characters, got 101.`},
+		{"webhook description 1001 characters", hook(fmt.Sprintf(`  description = %q`, long(1001))), "description", `description must be at most 1000 characters, got 1001.`},
+		{"url not absolute", `resource "hookd_account_webhook" "test" {
+  url    = "example.com/hooks"
+  events = ["*"]
+}`, "url", `Attribute url must be an absolute http(s) URL such as https://example.com/webhooks, got: example.com/hooks`},
+		{"url 2049 characters", fmt.Sprintf(`resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/%s"
+  events = ["*"]
+}`, long(2049-len("https://example.com/"))), "url", `url must be at most 2048 characters, got 2049.`},
+		{"events empty", `resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = []
+}`, "events", `Attribute events set must contain at least 1 elements and at most 100 elements, got: 0`},
+		{"unknown event type", `resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = ["transfer.craeted"]
+}`, "events", `events: unknown event type "transfer.craeted" (did you mean "transfer.created"?). data.hookd_event_catalog lists the event types of this server.`},
+		{"null header value", headers(`{ "X-A" = null }`), "X-A", `the value of "X-A" is null: give a string (it may be empty), or leave the header out.`},
+		{"header name with a space", headers(`{ "X Team" = "a" }`), "X Team", `"X Team" is not a valid header name: it contains U+0020 (SPACE) at character 2; use letters, digits and -.`},
+		{"header name with a right-to-left override", headers(`{ "X-\u202eA" = "a" }`), "X-", `"X-\u202eA" is not a valid header name: it contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 3; use letters, digits and -.`},
+		{"header name with a zero-width space", headers(`{ "X-\u200bA" = "a" }`), "X-", `"X-\u200bA" is not a valid header name: it contains U+200B (ZERO WIDTH SPACE) at character 3; use letters, digits and -.`},
+		{"header value with NUL", headers(`{ "X-A" = "a\u0000b" }`), "X-A", `the value of "X-A" contains U+0000 (NUL) at character 2: ` + invisible},
+		{"header value with a right-to-left override", headers(`{ "X-A" = "abc\u202edef" }`), "X-A", `the value of "X-A" contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4: ` + invisible},
+		{"header value with a zero-width space", headers(`{ "X-A" = "a\u200b" }`), "X-A", `the value of "X-A" contains U+200B (ZERO WIDTH SPACE) at character 2: ` + invisible},
+		{"header value with a line break", headers(`{ "X-A" = "a\nX-B: 1" }`), "X-A", `the value of "X-A" contains U+000A (LINE FEED) at character 2: ` + invisible},
+		{"reserved header", headers(`{ "Webhook-Id" = "x" }`), "Webhook-Id", `"Webhook-Id" is reserved: hookd sets it on every delivery or it governs the connection (reserved: ` + reserved + `); use auth_token to send an Authorization header.`},
+		{"headers differing in case", headers(`{ "X-Team" = "a", "x-team" = "b" }`), "x-team", `"X-Team" and "x-team" name the same header: HTTP header names are case-insensitive; keep one.`},
+		{"header value 1025 characters", headers(fmt.Sprintf(`{ "X-A" = %q }`, long(1025))), "X-A", `the value of "X-A" must be at most 1024 characters, got 1025.`},
+		{"auth_token empty", hook(`  auth_token = ""`), "auth_token", `auth_token must not be empty; omit it, or set it to null to clear it.`},
+		{"auth_token 1025 characters", hook(fmt.Sprintf(`  auth_token = %q`, strings.Repeat("t", 1025))), "auth_token", `auth_token must be at most 1024 characters, got 1025.`},
+		{"secret_wo malformed", hook(`  secret_wo = "whsec_short"
+  secret_wo_version = 1`), "secret_wo", `secret_wo: malformed secret: the part after "whsec_" must be standard base64`},
+		{"signature_scheme unknown", hook(`  signature_scheme = "v2"`), "signature_scheme", `Attribute signature_scheme value must be one of: ["v1" "v1a"], got: "v2"`},
+		// hookd_group_webhook
+		{"group webhook group_id of the wrong shape", `resource "hookd_group_webhook" "test" {
+  group_id = "payments"
+  url      = "https://example.com/hooks"
+  events   = ["*"]
+}`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "payments".`},
+		{"group webhook group_id empty", `resource "hookd_group_webhook" "test" {
+  group_id = ""
+  url      = "https://example.com/hooks"
+  events   = ["*"]
+}`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "".`},
+		{"group webhook header value with a zero-width joiner", `resource "hookd_group_webhook" "test" {
+  group_id = "grp_0123456789abcdefghij"
+  url      = "https://example.com/hooks"
+  events   = ["*"]
+  headers  = { "X-A" = "a\u200db" }
+}`, "X-A", `the value of "X-A" contains U+200D (ZERO WIDTH JOINER) at character 2: ` + invisible},
+		// data sources
+		{"data hookd_group id of the wrong shape", `data "hookd_group" "g" { id = "payments" }`, "id", `id must be a group id such as grp_0123456789abcdefghij, got "payments". To look a group up by its name, set name instead.`},
+		{"data hookd_group name 101 characters", fmt.Sprintf(`data "hookd_group" "g" { name = %q }`, long(101)), "name", `name must be at most 100 characters, got 101.`},
+		{"data hookd_webhook id of the wrong shape", `data "hookd_webhook" "w" { id = "grp_0123456789abcdefghij" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`},
+		{"data hookd_webhook id empty", `data "hookd_webhook" "w" { id = "" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "".`},
+		{"data hookd_webhooks group_id empty", `data "hookd_webhooks" "w" { group_id = "" }`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "".`},
+		{"data hookd_webhooks group_id of no group", `data "hookd_webhooks" "w" { group_id = "grp_0123456789abcdefghij" }`, "group_id", `group "grp_0123456789abcdefghij" not found; check group_id`},
+		{"data hookd_webhook_deliveries webhook_id of the wrong shape", `data "hookd_webhook_deliveries" "d" { webhook_id = "abc" }`, "webhook_id", `webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "abc".`},
+		{"data hookd_webhook_deliveries status unknown", `data "hookd_webhook_deliveries" "d" {
+  webhook_id = "wh_0123456789abcdefghij"
+  status     = "failed"
+}`, "status", `Attribute status value must be one of: ["pending" "retrying" "succeeded" "dead_lettered" "canceled"], got: "failed"`},
+		{"data hookd_webhook_deliveries limit 0", `data "hookd_webhook_deliveries" "d" {
+  webhook_id = "wh_0123456789abcdefghij"
+  limit      = 0
+}`, "limit", `Attribute limit value must be between 1 and 1000, got: 0`},
+		// ephemeral resources
+		{"ephemeral hookd_signing_secret bytes 16", `ephemeral "hookd_signing_secret" "s" { bytes = 16 }`, "bytes", `Attribute bytes value must be between 24 and 64, got: 16`},
+		{"data hookd_event_catalog stability unknown", `data "hookd_event_catalog" "c" { stability = "alpha" }`, "stability", `Attribute stability value must be one of: ["stable" "beta"], got: "alpha"`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases)+5)
+	for _, c := range cases {
+		if !strings.Contains(c.want, c.field) {
+			t.Errorf("%s: the message does not name %s: %s", c.name, c.field, c.want)
+		}
+		steps = append(steps, resource.TestStep{Config: env.Config(c.block), PlanOnly: true, ExpectError: acctest.Words(c.want)})
+	}
+	// The provider block: each of these stops the provider, so one per plan.
+	provider := func(block, want string) resource.TestStep {
+		return resource.TestStep{Config: block + hook(""), PlanOnly: true, ExpectError: acctest.Words(want)}
+	}
+	steps = append(steps,
+		provider(`provider "hookd" {
+  endpoint = "http://admin:s3cr3t-pw@127.0.0.1:1"
+  api_key  = "hookd_x"
+}`, `endpoint "http://[redacted]@127.0.0.1:1" must not contain credentials, a query or a fragment. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
+		provider(`provider "hookd" {
+  endpoint = "http://admin:s3cr3t-pw@127.0.0.1:port"
+  api_key  = "hookd_x"
+}`, `endpoint "http://[redacted]@127.0.0.1:port" must be an absolute http or https URL such as http://127.0.0.1:8080. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
+		provider(fmt.Sprintf(`provider "hookd" {
+  endpoint        = %q
+  api_key         = "x"
+  request_timeout = "0s"
+}`, env.Endpoint), `"0s" is not a positive duration: use a number with a unit, such as 30s, 2m or 1h30m.`),
+		provider(fmt.Sprintf(`provider "hookd" {
+  endpoint    = %q
+  api_key     = "x"
+  max_retries = -1
+}`, env.Endpoint), `Attribute max_retries value must be between 0 and 20, got: -1`),
+		provider(fmt.Sprintf(`provider "hookd" {
+  endpoint = %q
+  api_key  = %q
+}`, env.Endpoint, "hookd_not_the_key"), `does not accept this API key. Check api_key in the provider block or the HOOKD_API_KEY environment variable.`),
+	)
+	t.Setenv("HOOKD_ENDPOINT", "")
+	t.Setenv("HOOKD_API_KEY", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	nothingWritten(t, env)
+}
+
+// nothingWritten fails the test unless the server holds no group and no
+// webhook.
+func nothingWritten(t *testing.T, env *acctest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	for _, err := range env.Client.AllGroups(ctx, client.GroupListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Error("a bad input created a group")
+	}
+	for _, err := range env.Client.AllWebhooks(ctx, client.WebhookListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Error("a bad input created a webhook")
+	}
+}
