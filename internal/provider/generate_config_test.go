@@ -97,7 +97,7 @@ func TestAccGenerateConfig(t *testing.T) {
 					"name": "audit", "description": "to the audit log", "url": rcv.URL,
 					"events": []any{"transfer.created", "workspace.*"}, "active": false,
 					"headers":    map[string]any{"X-Team": "audit"},
-					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil,
+					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil, "signature_scheme": "v1",
 				}
 			},
 			plan:   importOnly,
@@ -117,7 +117,7 @@ func TestAccGenerateConfig(t *testing.T) {
 				return wh.ID, map[string]any{
 					"group_id": group, "url": rcv.URL, "events": []any{"*"}, "active": true,
 					"name": nil, "description": nil, "headers": nil,
-					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil,
+					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil, "signature_scheme": "v1",
 				}
 			},
 			plan:   importOnly,
@@ -142,7 +142,7 @@ func TestAccGenerateConfig(t *testing.T) {
 				return wh.ID, map[string]any{
 					"url": rcv.URL, "events": []any{"*"}, "active": true,
 					"name": nil, "description": nil, "headers": nil,
-					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil,
+					"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil, "signature_scheme": "v1",
 				}
 			},
 			complete: func(generated string) string {

@@ -40,7 +40,7 @@ func TestAccQueryGenerateConfig(t *testing.T) {
 	webhook := func(id string, args map[string]any) {
 		want[id] = map[string]any{
 			"name": nil, "description": nil, "headers": nil, "active": true,
-			"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil,
+			"auth_token": nil, "secret_rotation": nil, "test_on_apply": nil, "signature_scheme": "v1",
 		}
 		for k, v := range args {
 			want[id][k] = v
