@@ -37,7 +37,9 @@ type Config struct {
 	Logger  *slog.Logger    // nil: discard
 	Version string
 
-	// Workers bounds concurrent attempts, scheduled and manual (default 32).
+	// Workers bounds concurrent attempts, scheduled and manual, while they
+	// wait on their receivers (default 32); as many again may be being
+	// recorded (see worker).
 	Workers int
 	// PerWebhook bounds the concurrent attempts of one webhook (default
 	// half the workers), so that an endpoint that hangs holds at most that
@@ -370,7 +372,9 @@ func (e *Engine) reserve(ctx context.Context, webhookID string) error {
 	case e.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		e.unreserve(webhookID)
+		if e.unreserve(webhookID) {
+			e.Wake()
+		}
 		return ctx.Err()
 	}
 }

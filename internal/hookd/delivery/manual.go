@@ -42,11 +42,15 @@ func (e *Engine) Test(ctx context.Context, webhookID, eventType string) (Outcome
 	d.IsTest, d.MaxAttempts, d.NextAttemptAt = true, 1, nil // never scheduled
 	// A worker first, like every attempt, so that Workers and the
 	// webhook's cap bound these too; then the delivery, so that a caller who
-	// gives up while waiting leaves nothing behind.
+	// gives up while waiting leaves nothing behind. From there on the work
+	// is the engine's, not the caller's: a caller who disconnects must not
+	// leave a test delivery created but never attempted, or attempted but
+	// never recorded.
 	if err := e.reserve(ctx, wh.ID); err != nil {
 		return Outcome{}, err
 	}
 	defer e.release(wh.ID)
+	ctx = context.WithoutCancel(ctx)
 	if _, err := e.store.CreateEvent(ctx, ev, []store.Delivery{d}); err != nil {
 		return Outcome{}, err
 	}

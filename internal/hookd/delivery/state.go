@@ -160,7 +160,7 @@ func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token s
 // and the delivery's new holder decides), anything else is an error.
 func (e *Engine) logFinishError(what string, d *store.Delivery, err error) {
 	if errors.Is(err, store.ErrLeaseLost) {
-		e.log.Warn(what+": the lease expired and another claim took the delivery; this outcome is dropped", "delivery_id", d.ID)
+		e.log.Warn(what+": the delivery's lease was lost (it expired and was claimed again, or the delivery is gone); this outcome is dropped", "delivery_id", d.ID)
 		return
 	}
 	e.log.Error(what, "delivery_id", d.ID, "error", err)

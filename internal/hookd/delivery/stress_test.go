@@ -118,7 +118,7 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 		// Leases run on the fake clock, which this test moves fast; the
 		// attempt timeout (hence the lease) is long enough that no lease
 		// of a running attempt expires.
-		c.AttemptTimeout = 30 * time.Minute
+		c.AttemptTimeout = 24 * time.Hour
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}))
 	w := newWatcher(t, func(attempt int) int {

@@ -57,19 +57,15 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 			}
 		}
 	}
-	cappedJSON, err := json.Marshal(capped)
-	if err != nil {
-		return nil, err
-	}
 	var out []Delivery
-	err = s.writeGrouped(ctx, func(ptx execQuerier) error {
+	err := s.writeGrouped(ctx, func(ctx context.Context, ptx execQuerier) error {
 		// Candidates first, soonest due first, leaving out the webhooks
 		// already at their cap; then the conditional update claims the ones
 		// picked. In SQLite the write transaction makes the two one step;
 		// the update repeats the conditions so that it stays authoritative
 		// on a database where it is not (SELECT ... FOR UPDATE SKIP LOCKED).
 		out = nil
-		ids, err := pickCandidates(ctx, ptx, r, now, string(cappedJSON))
+		ids, err := pickCandidates(ctx, ptx, r, now, slices.Clone(capped))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -87,32 +83,63 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 }
 
 // pickCandidates reads the candidate rows and keeps, in order, up to
-// r.Limit of them within each webhook's remaining capacity.
-func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, cappedJSON string) ([]string, error) {
+// r.Limit of them within each webhook's remaining capacity. When a webhook
+// with a long backlog fills every candidate read and reaches its cap, the
+// read is made again without it, so that a short pick means that nothing
+// else is due, not that one webhook's backlog hid the others'.
+func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, capped []string) ([]string, error) {
+	taken := map[string]int{}
+	seen := map[string]bool{}
+	var ids []string
+	for range 4 {
+		cappedJSON, err := json.Marshal(capped)
+		if err != nil {
+			return nil, err
+		}
+		read, newlyCapped, err := pickOnce(ctx, q, r, now, string(cappedJSON), taken, seen, &ids)
+		if err != nil || len(ids) >= r.Limit || read < r.Limit*claimOverRun || len(newlyCapped) == 0 {
+			return ids, err
+		}
+		capped = append(capped, newlyCapped...)
+	}
+	return ids, nil
+}
+
+// pickOnce reads one page of candidates into ids; it returns how many rows
+// it read and the webhooks that reached their cap.
+func pickOnce(ctx context.Context, q querier, r ClaimRequest, now int64, cappedJSON string, taken map[string]int, seen map[string]bool, ids *[]string) (int, []string, error) {
 	rows, err := q.QueryContext(ctx, qClaimCandidates, now, now, cappedJSON, r.Limit*claimOverRun)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer rows.Close()
-	taken := map[string]int{}
-	var ids []string
-	for rows.Next() && len(ids) < r.Limit {
+	read := 0
+	var newlyCapped []string
+	for rows.Next() {
+		read++
 		var id, wh string
 		if err := rows.Scan(&id, &wh); err != nil {
-			return nil, err
+			return read, nil, err
+		}
+		if len(*ids) >= r.Limit || seen[id] {
+			continue
 		}
 		if r.PerWebhook > 0 && r.Busy[wh]+taken[wh] >= r.PerWebhook {
 			continue
 		}
+		seen[id] = true
 		taken[wh]++
-		ids = append(ids, id)
+		*ids = append(*ids, id)
+		if r.PerWebhook > 0 && r.Busy[wh]+taken[wh] == r.PerWebhook {
+			newlyCapped = append(newlyCapped, wh)
+		}
 	}
-	return ids, rows.Err()
+	return read, newlyCapped, rows.Err()
 }
 
 func (s *SQLite) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
 	var out *Delivery
-	err := s.writeGrouped(ctx, func(tx execQuerier) error {
+	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		out = nil
 		args := []any{toNanos(lease.Until), lease.Token, id, toNanos(now)}
 		for _, st := range statuses {

@@ -314,3 +314,21 @@ func TestReopenReleasesDeadLeases(t *testing.T) {
 		t.Fatalf("after reopening: %d claimed", len(got))
 	}
 }
+
+// A webhook whose backlog fills every candidate read and reaches its cap
+// does not hide the others' due work from the claim.
+func TestClaimDueLooksPastACappedBacklog(t *testing.T) {
+	s := newStore(t)
+	for i := range 100 {
+		addDeliveries(t, s, fmt.Sprintf("evt_a%d", i), t0.Add(time.Duration(i)), "wh_a")
+	}
+	b := addDeliveries(t, s, "evt_b", t0.Add(time.Second), "wh_b")
+	got := claimDue(t, s, ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("tok", t0.Add(time.Hour)), Limit: 4, PerWebhook: 2})
+	perHook := map[string]int{}
+	for _, d := range got {
+		perHook[d.WebhookID]++
+	}
+	if perHook["wh_a"] != 2 || perHook["wh_b"] != 1 || len(got) != 3 {
+		t.Fatalf("claimed %v, want 2 of wh_a and %s", perHook, b[0])
+	}
+}

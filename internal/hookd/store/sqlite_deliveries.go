@@ -152,7 +152,7 @@ const eventColumns = `id, type, group_id, body, fingerprint, created_at`
 
 func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
 	var existing *Event
-	err := s.writeGrouped(ctx, func(tx execQuerier) error {
+	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		var err error
 		if existing, err = insertEvent(ctx, tx, ev); err != nil {
 			return err
@@ -189,12 +189,13 @@ func insertEvent(ctx context.Context, tx execQuerier, ev *Event) (*Event, error)
 }
 
 func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
-	if ev := s.events.get(id); ev != nil {
+	ev, gen := s.events.get(id)
+	if ev != nil {
 		return ev, nil
 	}
 	ev, err := scanEvent(s.read().QueryRowContext(ctx, qEventByID, id))
 	if err == nil {
-		s.events.put(ev)
+		s.events.put(ev, gen)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -212,7 +213,7 @@ func (s *SQLite) CountEventDeliveries(ctx context.Context, eventID string) (int,
 }
 
 func (s *SQLite) CreateDelivery(ctx context.Context, d *Delivery) error {
-	return s.writeGrouped(ctx, func(tx execQuerier) error {
+	return s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		err := insertDelivery(ctx, tx, d)
 		if isForeignKeyViolation(err) {
 			return ErrNotFound // the event is gone (pruned)
@@ -334,19 +335,22 @@ func (s *SQLite) CancelDeliveries(ctx context.Context, webhookID string, now tim
 func (s *SQLite) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled')`, toNanos(before))
+		// A finished delivery that a manual retry holds is left to it.
+		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled')
+			AND lease_until IS NULL`, toNanos(before))
 		if err != nil {
 			return fmt.Errorf("prune deliveries: %w", err)
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		s.events.clear()
 		_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, toNanos(before))
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}
 		return nil
 	})
+	// After the commit: see eventCache.
+	s.events.clear()
 	return int(n), err
 }

@@ -30,7 +30,7 @@ type groupQueue struct {
 }
 
 type groupReq struct {
-	fn   func(tx execQuerier) error
+	fn   func(ctx context.Context, tx execQuerier) error
 	err  error
 	done chan struct{}
 }
@@ -43,10 +43,16 @@ const (
 
 // writeGrouped runs fn in a transaction shared with the writes queued at
 // the same time, and returns fn's error once the transaction committed (or
-// the error of the commit). fn must only use the transaction it is given,
-// and may be run twice (the second time alone) when the shared transaction
-// fails for a reason not its own: it must set its results afresh each time.
-func (s *SQLite) writeGrouped(ctx context.Context, fn func(tx execQuerier) error) error {
+// the error of the commit). fn must only use the transaction and the
+// context it is given: that context is never canceled, since canceling a
+// statement would roll back the whole shared transaction; ctx is checked
+// before the write is queued. fn may be run twice (the second time alone)
+// when the shared transaction fails for a reason not its own: it must set
+// its results afresh each time.
+func (s *SQLite) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx execQuerier) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	r := &groupReq{fn: fn, done: make(chan struct{})}
 	q := &s.group
 	q.mu.Lock()
@@ -106,7 +112,7 @@ func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
 	}()
 	if len(batch) == 1 {
 		r := batch[0]
-		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(s.on(tx)) })
+		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(ctx, s.on(tx)) })
 		return
 	}
 	errs := make([]error, len(batch))
@@ -116,7 +122,7 @@ func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
 			if _, err := tx.ExecContext(ctx, qSavepoint); err != nil {
 				return err
 			}
-			if errs[i] = r.fn(tx); errs[i] != nil {
+			if errs[i] = r.fn(ctx, tx); errs[i] != nil {
 				if _, err := tx.ExecContext(ctx, qRollbackTo); err != nil {
 					return fmt.Errorf("roll back a grouped write: %w", err)
 				}
@@ -136,6 +142,6 @@ func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
 	// The shared transaction failed (its commit, or a savepoint): each
 	// write is tried again alone, so that none fails for another's reason.
 	for _, r := range batch {
-		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(s.on(tx)) })
+		r.err = s.write(ctx, func(tx *sql.Tx) error { return r.fn(ctx, s.on(tx)) })
 	}
 }

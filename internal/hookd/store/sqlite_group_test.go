@@ -78,7 +78,7 @@ func TestGroupIsolatesAFailure(t *testing.T) {
 		d := claimed[i]
 		d.Status, d.AttemptCount = DeliverySucceeded, 1
 		a := &Attempt{DeliveryID: d.ID, Number: 1, Trigger: AttemptScheduled, StartedAt: t0, RequestHeaders: map[string]string{}}
-		batch = append(batch, &groupReq{done: make(chan struct{}), fn: func(tx execQuerier) error { return finishOne(ctx, tx, "tok", a, &d) }})
+		batch = append(batch, &groupReq{done: make(chan struct{}), fn: func(ctx context.Context, tx execQuerier) error { return finishOne(ctx, tx, "tok", a, &d) }})
 	}
 	s.flushGroup(ctx, batch)
 	for i, r := range batch {

@@ -68,7 +68,7 @@ func (s *SQLite) PublishEvent(ctx context.Context, ev *Event, newDelivery func(w
 		existing *Event
 		n        int
 	)
-	err := s.writeGrouped(ctx, func(tx execQuerier) error {
+	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		existing, n = nil, 0
 		var err error
 		if existing, err = insertEvent(ctx, tx, ev); err != nil {

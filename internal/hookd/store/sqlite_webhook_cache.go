@@ -7,10 +7,13 @@ import (
 
 // webhookCache keeps webhooks as read, decrypted, for GetWebhook: the
 // delivery engine reads its webhook for every attempt, and a read with two
-// decryptions costs about a tenth of an attempt. It is exact because hookd
-// on SQLite is one process (OpenSQLite holds the database's lock): every
-// change of a webhook goes through this store, which drops the entry once
-// the change is committed.
+// decryptions costs about a tenth of an attempt. It never serves a
+// webhook older than its last committed change once that change has
+// returned, because hookd on SQLite is one process (OpenSQLite holds the
+// database's lock): every change of a webhook goes through this store,
+// which drops the entry once the change is committed. (Between the commit
+// and the drop a read may still get the previous version, as a read that
+// began just before the commit would.)
 //
 // A read that began before a change committed must not store what it read
 // after the change dropped the entry: the generation, bumped by every drop,
