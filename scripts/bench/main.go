@@ -36,6 +36,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
 )
 
 func main() {
@@ -204,11 +206,11 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 
 	fmt.Fprintf(progress, "bench: building the provider and hookd from %s (commit %s) into %s\n", src, mach.Commit, work)
 	providerExe := filepath.Join(work, "providers", "terraform-provider-hookd")
-	if err := goBuild(ctx, cfg.goCmd, src, ".", providerExe); err != nil {
+	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, ".", providerExe); err != nil {
 		return nil, err
 	}
 	hookdExe := filepath.Join(work, "hookd")
-	if err := goBuild(ctx, cfg.goCmd, src, "./cmd/hookd", hookdExe); err != nil {
+	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, "./cmd/hookd", hookdExe); err != nil {
 		return nil, err
 	}
 
@@ -217,26 +219,29 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 		return nil, err
 	}
 	defer rcv.close()
-	apiKey := newAPIKey()
-	hookd, addr, err := startHookd(ctx, hookdExe, work, apiKey)
-	if err != nil {
+	apiKey := hookdproc.NewAPIKey("hookd_bench_")
+	// A process group of its own: a Ctrl-C to bench does not reach hookd,
+	// which bench stops itself.
+	hookd := &hookdproc.Hookd{Bin: hookdExe, Dir: work, APIKey: apiKey, Prepare: setProcessGroup}
+	if err := hookd.Start(ctx); err != nil {
 		return nil, err
 	}
-	defer hookd.stop()
+	defer hookd.Stop()
+	addr := hookd.Addr
 	proxy, err := startProxy("http://" + addr)
 	if err != nil {
 		return nil, err
 	}
 	defer proxy.close()
-	fmt.Fprintf(progress, "bench: hookd (pid %d) on %s behind the counting proxy %s; receiver %s; %s\n", hookd.pid(), addr, proxy.URL, rcv.URL, mach.TerraformVersion)
+	fmt.Fprintf(progress, "bench: hookd (pid %d) on %s behind the counting proxy %s; receiver %s; %s\n", hookd.PID(), addr, proxy.URL, rcv.URL, mach.TerraformVersion)
 
 	rc := filepath.Join(work, "terraformrc")
 	if err := os.WriteFile(rc, []byte(cliConfig(filepath.Dir(providerExe))), 0o644); err != nil {
 		return nil, err
 	}
 	r := &runner{
-		cfg: cfg, providerExe: providerExe, proxy: proxy, hookdPID: hookd.pid(), receiverURL: rcv.URL, work: work, progress: progress,
-		tfEnv: append(withoutVars(os.Environ(), "TF_", "HOOKD_", "CHECKPOINT_"),
+		cfg: cfg, providerExe: providerExe, proxy: proxy, hookdPID: hookd.PID(), receiverURL: rcv.URL, work: work, progress: progress,
+		tfEnv: append(hookdproc.WithoutVars(os.Environ(), "TF_", "HOOKD_", "CHECKPOINT_"),
 			"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 			"HOOKD_ENDPOINT="+proxy.URL, "HOOKD_API_KEY="+apiKey),
 	}

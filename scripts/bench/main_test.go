@@ -86,24 +86,3 @@ func TestStateResources(t *testing.T) {
 		t.Errorf("empty state: %d, %v", n, err)
 	}
 }
-
-func TestHookdAddr(t *testing.T) {
-	log := `not json
-{"time":"2026-11-30T07:24:42Z","level":"INFO","msg":"listening","addr":"127.0.0.1:1"}
-{"time":"2026-11-30T07:24:42Z","level":"INFO","msg":"hookd started","version":"dev","addr":"127.0.0.1:40777"}
-`
-	if got := hookdAddr([]byte(log)); got != "127.0.0.1:40777" {
-		t.Errorf("got %q", got)
-	}
-	if got := hookdAddr([]byte(`{"msg":"listening","addr":"127.0.0.1:1"}`)); got != "" {
-		t.Errorf("before the started line: got %q", got)
-	}
-}
-
-func TestWithoutVars(t *testing.T) {
-	env := []string{"PATH=/bin", "TF_LOG=trace", "HOOKD_API_KEY=k", "TF_VAR_x=1", "HOME=/root", "GOFLAGS=-mod=readonly"}
-	want := []string{"PATH=/bin", "HOME=/root", "GOFLAGS=-mod=readonly"}
-	if got := withoutVars(env, "TF_", "HOOKD_"); !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}

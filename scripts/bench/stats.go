@@ -5,21 +5,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
-)
 
-// median of xs; the mean of the middle two for an even count; 0 for none.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
-}
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/num"
+)
 
 // row is one phase of one N in the report.
 type row struct {
@@ -67,12 +55,12 @@ func rows(ms []measurement) []row {
 		if len(wall) == 0 && len(floor) == 0 {
 			continue
 		}
-		r.Provider, r.Floor = median(wall), median(floor)
+		r.Provider, r.Floor = num.Median(wall), num.Median(floor)
 		if r.Floor > 0 {
 			r.Ratio = r.Provider / r.Floor
 		}
-		r.TerraformCPU, r.FloorTerraformCPU = median(tf), median(floorTF)
-		r.ProviderCPU, r.HookdCPU = median(prov), median(hookd)
+		r.TerraformCPU, r.FloorTerraformCPU = num.Median(tf), num.Median(floorTF)
+		r.ProviderCPU, r.HookdCPU = num.Median(prov), num.Median(hookd)
 		out = append(out, r)
 	}
 	return out

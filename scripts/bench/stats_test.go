@@ -6,27 +6,6 @@ import (
 	"time"
 )
 
-func TestMedian(t *testing.T) {
-	for _, c := range []struct {
-		in   []float64
-		want float64
-	}{
-		{nil, 0},
-		{[]float64{3}, 3},
-		{[]float64{5, 1, 3}, 3},
-		{[]float64{4, 1, 3, 2}, 2.5},
-	} {
-		if got := median(c.in); got != c.want {
-			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
-		}
-	}
-	in := []float64{3, 1, 2}
-	median(in)
-	if in[0] != 3 {
-		t.Error("median sorted its argument")
-	}
-}
-
 // measured is a provider measurement of phase ph at N = n with the given
 // requests.
 func measured(n, rep int, ph phase, wall time.Duration, reqs map[string]int) measurement {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
+
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/num"
 )
 
 // ceilingResult is what a plain client gets out of the same receiver.
@@ -109,7 +111,7 @@ func ceiling(ctx context.Context, cfg *config, rcv *receiver, s *sample, secret 
 	for i := 1; i < len(pts); i++ {
 		res.Samples = append(res.Samples, float64(pts[i].n-pts[i-1].n)/pts[i].at.Sub(pts[i-1].at).Seconds())
 	}
-	res.RequestsPerS = median(res.Samples)
+	res.RequestsPerS = num.Median(res.Samples)
 	res.FailedRequest = failed.Load()
 	return res, ctx.Err()
 }

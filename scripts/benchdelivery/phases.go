@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime/pprof"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/num"
 )
 
 // fixedResult is the fixed-rate phase of one W.
@@ -213,7 +215,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		res.AcceptedSamples = append(res.AcceptedSamples, float64(b.accepted-a.accepted)/secs)
 		res.DeliveredSamples = append(res.DeliveredSamples, float64(b.succeeded-a.succeeded)/secs)
 	}
-	res.AcceptedPerSec, res.DeliveredPerSec = median(res.AcceptedSamples), median(res.DeliveredSamples)
+	res.AcceptedPerSec, res.DeliveredPerSec = num.Median(res.AcceptedSamples), num.Median(res.DeliveredSamples)
 	last := window[len(window)-1]
 	res.BacklogAtEnd = last.accepted*w - last.succeeded
 	// Draining: only intervals that ended with work still queued, so that
@@ -226,7 +228,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		}
 		drained = append(drained, float64(b.succeeded-a.succeeded)/b.at.Sub(a.at).Seconds())
 	}
-	res.DrainedPerSec, res.DrainIntervals = median(drained), len(drained)
+	res.DrainedPerSec, res.DrainIntervals = num.Median(drained), len(drained)
 
 	var took time.Duration
 	for _, t := range append(window, drain...) {

@@ -8,20 +8,6 @@ import (
 	"time"
 )
 
-// median of xs; the mean of the middle two for an even count; 0 for none.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
-}
-
 // latency sums up a set of measured durations plus Missing ones that never
 // completed within the wait (longer than any measured one). A percentile
 // that falls among the missing ones is +Inf: the table shows it as "> the

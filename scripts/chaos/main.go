@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/faultproxy"
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
 )
 
 func main() {
@@ -157,33 +158,33 @@ func chaos(ctx context.Context, cfg *config, progress io.Writer) ([]*result, err
 	}
 	start := time.Now()
 	providerDir := filepath.Join(work, "providers")
-	if err := goBuild(ctx, cfg.goCmd, src, ".", filepath.Join(providerDir, "terraform-provider-hookd")); err != nil {
+	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, ".", filepath.Join(providerDir, "terraform-provider-hookd")); err != nil {
 		return nil, err
 	}
 	hookdExe := filepath.Join(work, "hookd")
-	if err := goBuild(ctx, cfg.goCmd, src, "./cmd/hookd", hookdExe); err != nil {
+	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, "./cmd/hookd", hookdExe); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(progress, "chaos: built the provider and hookd in %s\n", time.Since(start).Round(100*time.Millisecond))
 
-	h := &hookd{bin: hookdExe, dir: work, apiKey: newAPIKey()}
-	if err := h.start(ctx); err != nil {
+	h := &hookdproc.Hookd{Bin: hookdExe, Dir: work, APIKey: hookdproc.NewAPIKey("hookd_chaos_")}
+	if err := h.Start(ctx); err != nil {
 		return nil, err
 	}
-	defer h.stop()
-	target, _ := url.Parse("http://" + h.addr)
+	defer h.Stop()
+	target, _ := url.Parse("http://" + h.Addr)
 	if len(cfg.kinds) == 0 {
 		cfg.kinds = faultproxy.Kinds
 	}
 	proxy := faultproxy.New(target, faultproxy.Options{Rate: cfg.rate, Kinds: cfg.kinds, Seed: cfg.seed})
 	defer proxy.Close()
-	proxyURL, stopProxy, err := serve(proxy)
+	proxyURL, stopProxy, err := hookdproc.ServeLoopback(proxy)
 	if err != nil {
 		return nil, err
 	}
 	defer stopProxy()
 	fmt.Fprintf(progress, "chaos: hookd (pid %d) on %s behind the fault proxy %s: %.0f %% of requests faulted (%v), seed %d\n",
-		h.pid(), h.addr, proxyURL, cfg.rate*100, cfg.kinds, cfg.seed)
+		h.PID(), h.Addr, proxyURL, cfg.rate*100, cfg.kinds, cfg.seed)
 
 	rc := filepath.Join(work, "terraformrc")
 	if err := os.WriteFile(rc, []byte(cliConfig(providerDir)), 0o644); err != nil {
@@ -191,9 +192,9 @@ func chaos(ctx context.Context, cfg *config, progress io.Writer) ([]*result, err
 	}
 	s := &scenario{
 		cfg: cfg, terraform: tf, work: work, hookd: h, proxy: proxy, progress: progress,
-		env: append(withoutVars(os.Environ(), "TF_", "HOOKD_", "CHECKPOINT_"),
+		env: append(hookdproc.WithoutVars(os.Environ(), "TF_", "HOOKD_", "CHECKPOINT_"),
 			"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-			"HOOKD_ENDPOINT="+proxyURL, "HOOKD_API_KEY="+h.apiKey),
+			"HOOKD_ENDPOINT="+proxyURL, "HOOKD_API_KEY="+h.APIKey),
 	}
 	var results []*result
 	for _, crash := range []bool{false, true} {

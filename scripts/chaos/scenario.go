@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 	"github.com/hookd/terraform-provider-hookd/internal/faultproxy"
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
 )
 
 // retryLine is what the client logs (at debug level, through tflog) each
@@ -27,7 +28,7 @@ type scenario struct {
 	terraform string
 	work      string
 	env       []string
-	hookd     *hookd
+	hookd     *hookdproc.Hookd
 	proxy     *faultproxy.Proxy
 	progress  io.Writer
 }
@@ -153,7 +154,7 @@ func (s *scenario) run(ctx context.Context, crash bool) (*result, error) {
 			r.Faults[k] = n - before.Faults[k]
 		}
 	}()
-	direct, err := client.New("http://"+s.hookd.addr, s.hookd.apiKey,
+	direct, err := client.New("http://"+s.hookd.Addr, s.hookd.APIKey,
 		client.WithRetryPolicy(client.RetryPolicy{MaxRetries: 10, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxRetryAfter: time.Second}))
 	if err != nil {
 		return nil, err
@@ -227,14 +228,14 @@ func (s *scenario) killDuringApply(ctx context.Context, direct *client.Client, r
 			}
 		}
 		start := time.Now()
-		s.hookd.kill()
-		if err := s.hookd.start(ctx); err != nil {
+		s.hookd.Kill()
+		if err := s.hookd.Start(ctx); err != nil {
 			fmt.Fprintf(s.progress, "chaos: restarting hookd: %v\n", err)
 			return
 		}
 		r.Downtime += time.Since(start)
 		fmt.Fprintf(s.progress, "chaos: crash: killed hookd with %d webhooks stored; restarted it (pid %d) %.1f s later\n",
-			r.Kills[len(r.Kills)-1], s.hookd.pid(), time.Since(start).Seconds())
+			r.Kills[len(r.Kills)-1], s.hookd.PID(), time.Since(start).Seconds())
 	}
 }
 

@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,6 +35,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
 )
 
 func main() {
@@ -169,18 +170,7 @@ func hookdAddr(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		var rec struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "hookd started" && rec.Addr != "" {
-			return rec.Addr, nil
-		}
-	}
-	return "", sc.Err()
+	return hookdproc.StartedAddr(f)
 }
 
 func readAddrFile(path string) (string, error) {
