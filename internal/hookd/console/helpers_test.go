@@ -21,12 +21,12 @@ import (
 // browser is a cookie-keeping client that does not follow redirects, so
 // tests see each answer.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func newBrowser(t *testing.T, s *hookdtest.Server) *browser {
+func newBrowser(t testing.TB, s *hookdtest.Server) *browser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -85,7 +85,7 @@ func (b *browser) ok(path string) page {
 
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func (p page) csrf(t *testing.T) string {
+func (p page) csrf(t testing.TB) string {
 	t.Helper()
 	m := csrfInput.FindStringSubmatch(p.body)
 	if m == nil {
@@ -115,7 +115,7 @@ func (b *browser) signIn(key string) {
 }
 
 // api calls the Hooks API with the server's key.
-func api(t *testing.T, s *hookdtest.Server, method, path string, body any, out any) int {
+func api(t testing.TB, s *hookdtest.Server, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -157,7 +157,7 @@ type apiDelivery struct {
 	Trigger  string  `json:"trigger"`
 }
 
-func createWebhook(t *testing.T, s *hookdtest.Server, body map[string]any) apiWebhook {
+func createWebhook(t testing.TB, s *hookdtest.Server, body map[string]any) apiWebhook {
 	t.Helper()
 	var wh apiWebhook
 	path := "/v1/webhooks/account"
@@ -172,7 +172,7 @@ func createWebhook(t *testing.T, s *hookdtest.Server, body map[string]any) apiWe
 }
 
 // publish sends one transfer.created event (the catalog's example).
-func publish(t *testing.T, s *hookdtest.Server) {
+func publish(t testing.TB, s *hookdtest.Server) {
 	t.Helper()
 	var cat struct {
 		Data []struct {
@@ -192,7 +192,7 @@ func publish(t *testing.T, s *hookdtest.Server) {
 	t.Fatal("no transfer.created in the catalog")
 }
 
-func deliveries(t *testing.T, s *hookdtest.Server, webhookID string) []apiDelivery {
+func deliveries(t testing.TB, s *hookdtest.Server, webhookID string) []apiDelivery {
 	t.Helper()
 	var l struct {
 		Data []apiDelivery `json:"data"`
@@ -202,7 +202,7 @@ func deliveries(t *testing.T, s *hookdtest.Server, webhookID string) []apiDelive
 }
 
 // waitFor polls the API until cond holds (deliveries run in the background).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -221,7 +221,7 @@ type receiver struct {
 	count  atomic.Int32
 }
 
-func newReceiver(t *testing.T, status int, body string) *receiver {
+func newReceiver(t testing.TB, status int, body string) *receiver {
 	t.Helper()
 	r := &receiver{}
 	r.set(status, body)
@@ -242,7 +242,7 @@ func (r *receiver) set(status int, body string) {
 // deadLettered makes n more dead-lettered deliveries on wh: the receiver
 // answers 410 Gone, which dead-letters at once and auto-disables the
 // webhook; it is re-enabled before each event.
-func deadLettered(t *testing.T, s *hookdtest.Server, wh apiWebhook, n int) []apiDelivery {
+func deadLettered(t testing.TB, s *hookdtest.Server, wh apiWebhook, n int) []apiDelivery {
 	t.Helper()
 	countDead := func() int {
 		c := 0
