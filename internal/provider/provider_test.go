@@ -1,13 +1,11 @@
 package provider_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -16,26 +14,8 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
-
-// lockedBuffer is a bytes.Buffer that hookd's goroutines can write to
-// while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Misconfiguration gives one diagnostic that names the attribute and its
 // environment variable, not a stack of HTTP errors.
@@ -90,7 +70,7 @@ resource "hookd_account_webhook" "test" {
 // create and an install in place. make test runs it on the floor Terraform
 // and on the newest.
 func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
-	hookdLog := &lockedBuffer{}
+	hookdLog := &testlog.Buffer{}
 	env := acctest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(hookdLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}))

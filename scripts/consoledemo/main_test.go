@@ -1,37 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The demo prints the console's address and a key that signs in there, and
 // stops when its context ends.
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testlog.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-every", "50ms"}, &out) }()
 	printed := regexp.MustCompile(`hookd console: (\S+)\nsign in with the API key: (\S+)`)

@@ -15,25 +15,8 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
-
-// syncBuffer is an io.Writer tests can read while the receiver writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testClock is the receiver's clock, moved by the test.
 type testClock struct {
@@ -57,7 +40,7 @@ type receiverEnv struct {
 	r     *receiver
 	url   string // http://127.0.0.1:port
 	dir   string
-	out   *syncBuffer
+	out   *testlog.Buffer
 	clock *testClock
 }
 
@@ -67,7 +50,7 @@ type receiverEnv struct {
 // pass.
 func startReceiver(t *testing.T) *receiverEnv {
 	t.Helper()
-	env := &receiverEnv{dir: t.TempDir(), out: &syncBuffer{}, clock: &testClock{t: time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)}}
+	env := &receiverEnv{dir: t.TempDir(), out: &testlog.Buffer{}, clock: &testClock{t: time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)}}
 	env.r = newReceiver(env.dir, env.out)
 	env.r.now = env.clock.now
 	srv := httptest.NewServer(env.r)

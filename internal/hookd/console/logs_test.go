@@ -1,40 +1,22 @@
 package console_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // What the console does shows in hookd's log as the API's own request
 // lines (the audit trail is the same whichever way a change came), and
 // the key never does: not at sign-in, not refused, not in any page's line.
 func TestLogs(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}))

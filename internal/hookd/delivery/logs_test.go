@@ -1,42 +1,24 @@
 package delivery_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // hookd's structured logs, at debug level, never hold the API key, a
 // signing secret, an auth token, a custom header value or a signature:
 // through a create, a rotation, a rejected call, a failed and a successful
 // delivery, and a test delivery.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var logs syncBuffer
+	var logs testlog.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) { c.Logger = logger }))
 	rcv := newReceiver(t, func(n int) (int, http.Header) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
 
 // watcher is a receiver that checks the engine's concurrency promises as
@@ -112,7 +113,7 @@ func (w *watcher) serve(rw http.ResponseWriter, req *http.Request) {
 // twice, the worker and per-webhook bounds hold, and the log has no error.
 func TestStressOneAttemptAtATime(t *testing.T) {
 	const workers, perWebhook, hooks, events = 6, 2, 5, 40
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) {
 		c.DeliveryWorkers, c.DeliveryPerWebhook = workers, perWebhook
 		// Leases run on the fake clock, which this test moves fast; the
