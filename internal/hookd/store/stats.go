@@ -10,8 +10,8 @@ import (
 // and whatever the engine is doing.
 type DeliveryStats struct {
 	// Due counts deliveries waiting for an attempt now: pending or retrying,
-	// NextAttemptAt not after now, no unexpired lease (the same rule as
-	// DueDeliveries).
+	// NextAttemptAt not after now, no live lease: what ClaimDue would take
+	// (the same SQL rule).
 	Due int
 	// Retrying counts deliveries in status retrying, due or not.
 	Retrying int
