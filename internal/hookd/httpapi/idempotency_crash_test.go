@@ -83,7 +83,7 @@ func TestIdempotencyKeyAfterCrash(t *testing.T) {
 
 // failingOutcomes is hookd's store whose CompleteIdempotent fails, as a
 // full disk or a lost connection to the database would make it.
-type failingOutcomes struct{ *store.SQLite }
+type failingOutcomes struct{ *store.DB }
 
 func (failingOutcomes) CompleteIdempotent(context.Context, store.IdempotentOutcome) error {
 	return errors.New("disk I/O error")

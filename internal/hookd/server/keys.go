@@ -39,7 +39,7 @@ func KeyFilePath(dbPath string) string { return dbPath + ".key" }
 // key comes from HOOKD_ENCRYPTION_KEY, else from the key file; a key file
 // is created only for a database that holds no data, since a new key could
 // not decrypt the secrets already stored.
-func openStore(cfg Config) (*store.SQLite, error) {
+func openStore(cfg Config) (*store.DB, error) {
 	keyPath := KeyFilePath(cfg.DBPath)
 	var (
 		key    []byte

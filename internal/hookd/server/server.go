@@ -80,7 +80,7 @@ type Server struct {
 	// shown once and only its hash is stored.
 	GeneratedAPIKey string
 
-	db          *store.SQLite
+	db          *store.DB
 	console     *console.Console
 	handler     http.Handler
 	http        *http.Server

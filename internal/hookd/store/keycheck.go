@@ -61,7 +61,7 @@ func WithNewKey() OpenOption { return func(o *openOptions) { o.newKey = true } }
 // before the record existed when the key opens one of its secrets. It runs
 // in one write transaction, so two processes opening the same new database
 // cannot write two different records.
-func (s *SQLite) checkKey(ctx context.Context, o openOptions) error {
+func (s *DB) checkKey(ctx context.Context, o openOptions) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var sealed []byte
 		err := tx.QueryRowContext(ctx, `SELECT sealed FROM key_check WHERE id = 1`).Scan(&sealed)
@@ -86,14 +86,22 @@ func (s *SQLite) checkKey(ctx context.Context, o openOptions) error {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO key_check (id, sealed) VALUES (1, ?)`, s.seal(keyCheckPlain, keyCheckAD)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, s.seal(keyCheckPlain, keyCheckAD))
+		if err != nil {
 			return fmt.Errorf("write the key check record: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("write the key check record: %w", err)
+		} else if n == 0 {
+			// Another process opening the new database wrote it first
+			// (PostgreSQL): check the key against its record.
+			return errRetryTx
 		}
 		return nil
 	})
 }
 
-func (s *SQLite) openKeyCheck(sealed []byte) error {
+func (s *DB) openKeyCheck(sealed []byte) error {
 	plain, err := s.cipher.Open(sealed, []byte(keyCheckAD))
 	if err != nil || string(plain) != keyCheckPlain {
 		return ErrWrongEncryptionKey
@@ -104,7 +112,7 @@ func (s *SQLite) openKeyCheck(sealed []byte) error {
 // VerifyKey reads the key check record again and opens it: the readiness
 // check that the database still answers with the data this key opens (a
 // file swapped underneath a running hookd does not).
-func (s *SQLite) VerifyKey(ctx context.Context) error {
+func (s *DB) VerifyKey(ctx context.Context) error {
 	var sealed []byte
 	if err := s.reader.QueryRowContext(ctx, `SELECT sealed FROM key_check WHERE id = 1`).Scan(&sealed); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -131,7 +139,7 @@ func holdsData(ctx context.Context, tx *sql.Tx) (bool, error) {
 // before the key check record: a webhook's signing secret, else a stored
 // idempotent response. A database with neither has nothing the key could
 // fail to open, so any key is right for it.
-func (s *SQLite) openExistingSecret(ctx context.Context, tx *sql.Tx) error {
+func (s *DB) openExistingSecret(ctx context.Context, tx *sql.Tx) error {
 	for _, q := range []struct {
 		query string
 		ad    func(id string) string // the place the value was sealed for

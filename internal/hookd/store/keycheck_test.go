@@ -10,10 +10,7 @@ import (
 
 func hasKeyCheck(t *testing.T, path string) bool {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, path)
 	defer db.Close()
 	var n int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM key_check`).Scan(&n); err != nil {
@@ -24,7 +21,7 @@ func hasKeyCheck(t *testing.T, path string) bool {
 
 // dropKeyCheck makes the database look like one created before the key
 // check record existed (schema version 5 applied, no record).
-func dropKeyCheck(t *testing.T, s *SQLite) {
+func dropKeyCheck(t *testing.T, s *DB) {
 	t.Helper()
 	if _, err := s.writer.ExecContext(t.Context(), `DELETE FROM key_check`); err != nil {
 		t.Fatal(err)
@@ -35,7 +32,7 @@ func dropKeyCheck(t *testing.T, s *SQLite) {
 }
 
 func TestKeyCheckRefusesAnotherKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookd.db")
+	path := newLocation(t)
 	s := openAt(t, path, testKey) // empty: the record is written at once
 	if err := s.VerifyKey(t.Context()); err != nil {
 		t.Fatalf("VerifyKey: %v", err)
@@ -46,7 +43,7 @@ func TestKeyCheckRefusesAnotherKey(t *testing.T) {
 	if !hasKeyCheck(t, path) {
 		t.Fatal("no key check record in a new database")
 	}
-	if _, err := OpenSQLite(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
+	if _, err := openLoc(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
 		t.Fatalf("open with another key = %v, want ErrWrongEncryptionKey", err)
 	}
 	openAt(t, path, testKey) // the right key still opens it
@@ -55,25 +52,25 @@ func TestKeyCheckRefusesAnotherKey(t *testing.T) {
 // A key generated at this start is accepted by an empty database only;
 // refusing writes nothing.
 func TestKeyCheckNewKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookd.db")
-	s, err := OpenSQLite(path, testCipher(t, testKey), WithNewKey())
+	path := newLocation(t)
+	s, err := openLoc(path, testCipher(t, testKey), WithNewKey())
 	if err != nil {
 		t.Fatalf("new key, new database: %v", err)
 	}
 	_ = s.Close()
 	// Even with nothing else stored, the record says a key was chosen.
-	if _, err := OpenSQLite(path, testCipher(t, otherKey), WithNewKey()); !errors.Is(err, ErrDatabaseHoldsData) {
+	if _, err := openLoc(path, testCipher(t, otherKey), WithNewKey()); !errors.Is(err, ErrDatabaseHoldsData) {
 		t.Fatalf("new key, database with a key check = %v, want ErrDatabaseHoldsData", err)
 	}
 
 	// A database from before the record, holding only an API key hash.
-	legacy := filepath.Join(t.TempDir(), "hookd.db")
+	legacy := newLocation(t)
 	s = openAt(t, legacy, testKey)
 	if err := s.AddAPIKey(t.Context(), "hash", t0); err != nil {
 		t.Fatal(err)
 	}
 	dropKeyCheck(t, s)
-	if _, err := OpenSQLite(legacy, testCipher(t, otherKey), WithNewKey()); !errors.Is(err, ErrDatabaseHoldsData) {
+	if _, err := openLoc(legacy, testCipher(t, otherKey), WithNewKey()); !errors.Is(err, ErrDatabaseHoldsData) {
 		t.Fatalf("new key, legacy database with data = %v, want ErrDatabaseHoldsData", err)
 	}
 	if hasKeyCheck(t, legacy) {
@@ -86,10 +83,10 @@ func TestKeyCheckNewKey(t *testing.T) {
 func TestKeyCheckLegacyDatabase(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		fill func(t *testing.T, s *SQLite)
+		fill func(t *testing.T, s *DB)
 	}{
-		{"webhook secret", func(t *testing.T, s *SQLite) { mustCreateWebhook(t, s, minimalWebhook("wh_1", t0)) }},
-		{"idempotent response", func(t *testing.T, s *SQLite) {
+		{"webhook secret", func(t *testing.T, s *DB) { mustCreateWebhook(t, s, minimalWebhook("wh_1", t0)) }},
+		{"idempotent response", func(t *testing.T, s *DB) {
 			ctx := t.Context()
 			if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0); err != nil {
 				t.Fatal(err)
@@ -100,12 +97,12 @@ func TestKeyCheckLegacyDatabase(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "hookd.db")
+			path := newLocation(t)
 			s := openAt(t, path, testKey)
 			tc.fill(t, s)
 			dropKeyCheck(t, s)
 
-			if _, err := OpenSQLite(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
+			if _, err := openLoc(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
 				t.Fatalf("legacy database, another key = %v, want ErrWrongEncryptionKey", err)
 			}
 			if hasKeyCheck(t, path) {
@@ -116,19 +113,19 @@ func TestKeyCheckLegacyDatabase(t *testing.T) {
 			if !hasKeyCheck(t, path) {
 				t.Fatal("the right key did not write the key check record")
 			}
-			if _, err := OpenSQLite(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
+			if _, err := openLoc(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
 				t.Fatalf("after the upgrade, another key = %v, want ErrWrongEncryptionKey", err)
 			}
 		})
 	}
 
 	// Nothing sealed (groups only): no key can be wrong, the first one wins.
-	path := filepath.Join(t.TempDir(), "hookd.db")
+	path := newLocation(t)
 	s := openAt(t, path, testKey)
 	mustCreateGroup(t, s, "grp_1", "g", t0)
 	dropKeyCheck(t, s)
 	openAt(t, path, otherKey).Close()
-	if _, err := OpenSQLite(path, testCipher(t, testKey)); !errors.Is(err, ErrWrongEncryptionKey) {
+	if _, err := openLoc(path, testCipher(t, testKey)); !errors.Is(err, ErrWrongEncryptionKey) {
 		t.Fatalf("groups-only database adopted otherKey, then testKey = %v, want ErrWrongEncryptionKey", err)
 	}
 }
@@ -138,7 +135,7 @@ func TestKeyCheckLegacyDatabase(t *testing.T) {
 // is refused rather than overwriting it. (On SQLite the process lock
 // usually refuses the loser first; either refusal keeps the record whole.)
 func TestKeyCheckConcurrentOpens(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookd.db")
+	path := newLocation(t)
 	// Created (WAL mode, schema) beforehand: two first opens of a missing
 	// file race on switching to WAL, which SQLite answers with SQLITE_BUSY
 	// whatever the busy timeout; the key check is what is under test.
@@ -147,7 +144,7 @@ func TestKeyCheckConcurrentOpens(t *testing.T) {
 	errs := make(chan error, 2)
 	for _, k := range keys {
 		go func() {
-			s, err := OpenSQLite(path, testCipher(t, k))
+			s, err := openLoc(path, testCipher(t, k))
 			if err == nil {
 				err = s.Close()
 			}

@@ -16,11 +16,11 @@ type migration struct {
 	stmts   []string // run one by one, in order, in one transaction
 }
 
-// migrations are applied in order. Tables are STRICT so that a value of the
+// sqliteMigrations are SQLite's schema steps. Tables are STRICT so that a value of the
 // wrong type is an error at write time rather than a surprise at read time.
 // Times are INTEGER unix nanoseconds; sealed values are BLOBs produced by
 // secrets.Cipher.
-var migrations = []migration{
+var sqliteMigrations = []migration{
 	{
 		version: 1,
 		name:    "groups, webhooks, api keys, idempotency",
@@ -87,15 +87,6 @@ var migrations = []migration{
 	signingKeysMigration,   // version 6, in sqlite_webhooks.go
 }
 
-// latestVersion is the highest schema version this binary knows.
-func latestVersion() int {
-	v := 0
-	for _, m := range migrations {
-		v = max(v, m.version)
-	}
-	return v
-}
-
 // migrate brings the database up to date, one transaction per step,
 // recording each applied version in schema_migrations. Steps are applied by
 // set, not by "everything above the highest applied version": versions are
@@ -104,14 +95,38 @@ func latestVersion() int {
 // refuses a database that a newer hookd already migrated past what this one
 // knows, since writing to it could corrupt data that the newer schema
 // depends on.
-func migrate(ctx context.Context, db *sql.DB) error {
-	return migrateSteps(ctx, db, migrations)
+//
+// db is the whole database (SQLite: its writer, whose transactions begin
+// IMMEDIATE, so each step's check and apply are one under the write lock)
+// or one connection holding PostgreSQL's migration lock (migratePostgres).
+func migrate(ctx context.Context, db migrator, steps []migration) error {
+	return migrateSteps(ctx, db, steps)
 }
 
-func migrateSteps(ctx context.Context, db *sql.DB, steps []migration) error {
+// latestVersion is the highest schema version this binary knows for d.
+func latestVersion(d dialect) int {
+	steps := sqliteMigrations
+	if d == dialectPostgres {
+		steps = postgresMigrations
+	}
+	v := 0
+	for _, m := range steps {
+		v = max(v, m.version)
+	}
+	return v
+}
+
+// migrator is *sql.DB or *sql.Conn.
+type migrator interface {
+	querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func migrateSteps(ctx context.Context, db migrator, steps []migration) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
-		applied_at INTEGER NOT NULL
+		applied_at BIGINT  NOT NULL
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -161,8 +176,8 @@ func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
 	return out, nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
-	tx, err := db.BeginTx(ctx, nil) // IMMEDIATE: see OpenSQLite's _txlock
+func applyMigration(ctx context.Context, db migrator, m migration) error {
+	tx, err := db.BeginTx(ctx, nil) // SQLite: IMMEDIATE, see OpenSQLite's _txlock
 	if err != nil {
 		return err
 	}

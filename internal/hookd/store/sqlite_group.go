@@ -49,9 +49,17 @@ const (
 // before the write is queued. fn may be run twice (the second time alone)
 // when the shared transaction fails for a reason not its own: it must set
 // its results afresh each time.
-func (s *SQLite) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx execQuerier) error) error {
+//
+// On PostgreSQL, where commits of many connections proceed in parallel and
+// other processes write too, there is no grouping: fn runs in a
+// transaction of its own at READ COMMITTED, which the writes it serves are
+// built for (each is one conditional statement, or inserts).
+func (s *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx execQuerier) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.dialect == dialectPostgres {
+		return s.runTx(ctx, nil, func(tx *sql.Tx) error { return fn(ctx, s.on(tx)) })
 	}
 	r := &groupReq{fn: fn, done: make(chan struct{})}
 	q := &s.group
@@ -82,7 +90,7 @@ func (s *SQLite) writeGrouped(ctx context.Context, fn func(ctx context.Context, 
 }
 
 // drainGroup flushes what is queued until nothing is.
-func (s *SQLite) drainGroup(ctx context.Context) {
+func (s *DB) drainGroup(ctx context.Context) {
 	q := &s.group
 	for {
 		q.mu.Lock()
@@ -104,7 +112,7 @@ func (q *groupQueue) takeBatch() []*groupReq {
 	return batch
 }
 
-func (s *SQLite) flushGroup(ctx context.Context, batch []*groupReq) {
+func (s *DB) flushGroup(ctx context.Context, batch []*groupReq) {
 	defer func() {
 		for _, r := range batch {
 			close(r.done)

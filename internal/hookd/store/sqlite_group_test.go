@@ -13,6 +13,7 @@ import (
 // Many attempts finishing at once are committed together, each with its
 // own outcome: the holders' writes land, a stale holder's is refused.
 func TestFinishAttemptGroupCommit(t *testing.T) {
+	sqliteOnly(t, "group commit serves SQLite's one writer")
 	s := newStore(t)
 	ctx := context.Background()
 	const n = 120
@@ -61,6 +62,7 @@ func TestFinishAttemptGroupCommit(t *testing.T) {
 // One write that fails for its own reason (here an attempt number already
 // recorded) fails alone: the others of its group are committed without it.
 func TestGroupIsolatesAFailure(t *testing.T) {
+	sqliteOnly(t, "group commit serves SQLite's one writer")
 	s := newStore(t)
 	ctx := context.Background()
 	addDeliveries(t, s, "evt_a", t0, "wh_1", "wh_2", "wh_3")

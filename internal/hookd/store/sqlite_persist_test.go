@@ -18,7 +18,7 @@ type migrationRow struct {
 	AppliedAt int64
 }
 
-func appliedMigrations(t *testing.T, s *SQLite) []migrationRow {
+func appliedMigrations(t *testing.T, s *DB) []migrationRow {
 	t.Helper()
 	rows, err := s.reader.QueryContext(t.Context(), `SELECT version, applied_at FROM schema_migrations ORDER BY version`)
 	if err != nil {
@@ -40,8 +40,8 @@ func appliedMigrations(t *testing.T, s *SQLite) []migrationRow {
 // are reserved by changes developed in parallel, and migrate applies every
 // missing step, whatever its number).
 func TestMigrationsWellFormed(t *testing.T) {
-	for i, m := range migrations {
-		if m.version < 1 || (i > 0 && m.version <= migrations[i-1].version) {
+	for i, m := range sqliteMigrations {
+		if m.version < 1 || (i > 0 && m.version <= sqliteMigrations[i-1].version) {
 			t.Errorf("migration %d has version %d; versions must increase from 1", i, m.version)
 		}
 		if len(m.stmts) == 0 {
@@ -51,6 +51,7 @@ func TestMigrationsWellFormed(t *testing.T) {
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {
+	sqliteOnly(t, "the SQLite file and its migrations")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s := openAt(t, path, testKey)
 	ctx := t.Context()
@@ -67,8 +68,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	applied := appliedMigrations(t, s)
-	if len(applied) != len(migrations) {
-		t.Fatalf("applied migrations %v, want %d", applied, len(migrations))
+	if len(applied) != len(sqliteMigrations) {
+		t.Fatalf("applied migrations %v, want %d", applied, len(sqliteMigrations))
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 }
 
 func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookd.db")
+	path := newLocation(t)
 	s := openAt(t, path, testKey)
 	mustCreateGroup(t, s, "grp_1", "g", t0)
 	mustCreateWebhook(t, s, fullWebhook("wh_1", "grp_1", t0))
@@ -110,7 +111,7 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	}
 
 	// The key check refuses the other key at open...
-	if _, err := OpenSQLite(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
+	if _, err := openLoc(path, testCipher(t, otherKey)); !errors.Is(err, ErrWrongEncryptionKey) {
 		t.Fatalf("OpenSQLite with another key = %v, want ErrWrongEncryptionKey", err)
 	}
 	// ...and should a store ever hold the wrong cipher anyway, reads still
@@ -176,6 +177,7 @@ func TestSigningKeysBoundToPlace(t *testing.T) {
 // A database of the schema before signature schemes (version 2) keeps its
 // webhooks, which read as v1 with no signing keys, and takes v1a ones.
 func TestMigrateToSignatureSchemes(t *testing.T) {
+	sqliteOnly(t, "migration 6 of an older SQLite database")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -184,7 +186,7 @@ func TestMigrateToSignatureSchemes(t *testing.T) {
 	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations {
+	for _, m := range sqliteMigrations {
 		if m.version <= 2 {
 			if err := applyMigration(t.Context(), db, m); err != nil {
 				t.Fatal(err)
@@ -202,8 +204,8 @@ func TestMigrateToSignatureSchemes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := openAt(t, path, testKey)
-	if got := appliedMigrations(t, s); len(got) != len(migrations) {
-		t.Errorf("applied %v, want %d steps", got, len(migrations))
+	if got := appliedMigrations(t, s); len(got) != len(sqliteMigrations) {
+		t.Errorf("applied %v, want %d steps", got, len(sqliteMigrations))
 	}
 	old := mustGetWebhook(t, s, "wh_old")
 	if old.SignatureScheme != rules.SchemeV1 || old.SigningKey != "" || old.PreviousSigningKey != "" || old.Secret != secret {
@@ -227,6 +229,7 @@ func TestEmptySchemeStoredAsDefault(t *testing.T) {
 }
 
 func TestSecretsEncryptedAtRest(t *testing.T) {
+	sqliteOnly(t, "reads the SQLite file's bytes")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hookd.db")
 	s := openAt(t, path, testKey)
@@ -279,6 +282,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 }
 
 func TestDatabaseFileMode(t *testing.T) {
+	sqliteOnly(t, "the SQLite file's mode")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s := openAt(t, path, testKey)
 	mustCreateWebhook(t, s, minimalWebhook("wh_1", t0)) // makes the WAL exist
@@ -297,16 +301,16 @@ func TestDatabaseFileMode(t *testing.T) {
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookd.db")
+	path := newLocation(t)
 	s := openAt(t, path, testKey)
 	if _, err := s.writer.ExecContext(t.Context(),
-		`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, latestVersion()+5); err != nil {
+		`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, latestVersion(s.dialect)+5); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := OpenSQLite(path, testCipher(t, testKey))
+	_, err := openLoc(path, testCipher(t, testKey))
 	if err == nil || !strings.Contains(err.Error(), "is newer than this hookd") || !strings.Contains(err.Error(), "upgrade hookd") {
 		t.Errorf("opening a newer database = %v, want a schema version error", err)
 	}
@@ -315,6 +319,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 // An older database (here: one with no schema at all, as a previous hookd
 // version might leave only some steps applied) gets the missing steps.
 func TestMigrateFromEmptyFile(t *testing.T) {
+	sqliteOnly(t, "an empty SQLite file")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -327,8 +332,8 @@ func TestMigrateFromEmptyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := openAt(t, path, testKey)
-	if got := appliedMigrations(t, s); len(got) != len(migrations) {
-		t.Errorf("applied %v, want %d steps", got, len(migrations))
+	if got := appliedMigrations(t, s); len(got) != len(sqliteMigrations) {
+		t.Errorf("applied %v, want %d steps", got, len(sqliteMigrations))
 	}
 	mustCreateWebhook(t, s, minimalWebhook("wh_1", t0))
 }
@@ -336,6 +341,7 @@ func TestMigrateFromEmptyFile(t *testing.T) {
 // The path is escaped into a file: URI; characters that mean something in
 // a URI must not change which file is opened.
 func TestPathWithURICharacters(t *testing.T) {
+	sqliteOnly(t, "SQLite file paths")
 	dir := filepath.Join(t.TempDir(), "a?b#c %20&d=e")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -353,7 +359,7 @@ func TestPathWithURICharacters(t *testing.T) {
 }
 
 func TestOpenRequiresCipher(t *testing.T) {
-	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "hookd.db"), nil); err == nil {
+	if _, err := openLoc(newLocation(t), nil); err == nil {
 		t.Error("OpenSQLite with a nil cipher succeeded")
 	}
 }
@@ -361,6 +367,7 @@ func TestOpenRequiresCipher(t *testing.T) {
 // The connection settings the design relies on are really in effect on
 // both pools.
 func TestConnectionSettings(t *testing.T) {
+	sqliteOnly(t, "SQLite's pragmas")
 	s := newStore(t)
 	for _, c := range []struct {
 		pool   string

@@ -8,14 +8,14 @@ import (
 )
 
 var (
-	_ StatsStore  = (*SQLite)(nil)
-	_ HealthStore = (*SQLite)(nil)
+	_ StatsStore  = (*DB)(nil)
+	_ HealthStore = (*DB)(nil)
 )
 
 // DeliveryStats reads the whole backlog in one statement, over the rows the
 // deliveries_due index covers (pending and retrying), so that the numbers
 // agree with each other.
-func (s *SQLite) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStats, error) {
+func (s *DB) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStats, error) {
 	var (
 		st     DeliveryStats
 		oldest sql.NullInt64
@@ -36,7 +36,7 @@ func (s *SQLite) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStat
 }
 
 // Ping is a round trip to the database through the reader pool.
-func (s *SQLite) Ping(ctx context.Context) error {
+func (s *DB) Ping(ctx context.Context) error {
 	var one int
 	return s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }

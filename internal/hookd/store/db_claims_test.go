@@ -13,7 +13,7 @@ import (
 
 // addDeliveries stores an event with one pending delivery per webhook id
 // given, due at due, and returns the deliveries' ids in order.
-func addDeliveries(t *testing.T, s *SQLite, eventID string, due time.Time, webhookIDs ...string) []string {
+func addDeliveries(t *testing.T, s *DB, eventID string, due time.Time, webhookIDs ...string) []string {
 	t.Helper()
 	ev := &Event{ID: eventID, Type: "order.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: due}
 	ds := make([]Delivery, len(webhookIDs))
@@ -30,7 +30,7 @@ func addDeliveries(t *testing.T, s *SQLite, eventID string, due time.Time, webho
 	return ids
 }
 
-func claimDue(t *testing.T, s *SQLite, r ClaimRequest) []Delivery {
+func claimDue(t *testing.T, s *DB, r ClaimRequest) []Delivery {
 	t.Helper()
 	ds, err := s.ClaimDue(context.Background(), r)
 	if err != nil {
@@ -277,6 +277,7 @@ func TestClaimsRaceWithoutOverlap(t *testing.T) {
 // One process per SQLite database: a second open is refused, with a
 // message that says what to do, until the first closes.
 func TestSecondProcessRefused(t *testing.T) {
+	sqliteOnly(t, "one process per SQLite file")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	first, err := OpenSQLite(path, testCipher(t, testKey))
 	if err != nil {
@@ -299,6 +300,7 @@ func TestSecondProcessRefused(t *testing.T) {
 // Leases left by a process that died are released when the next one opens
 // the database (it holds the lock, so they cannot be anyone else's).
 func TestReopenReleasesDeadLeases(t *testing.T) {
+	sqliteOnly(t, "a new process releases the leases of the one before it; on PostgreSQL they expire")
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s, err := OpenSQLite(path, testCipher(t, testKey))
 	if err != nil {

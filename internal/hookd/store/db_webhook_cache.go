@@ -19,6 +19,7 @@ import (
 // after the change dropped the entry: the generation, bumped by every drop,
 // tells it so.
 type webhookCache struct {
+	off bool // PostgreSQL: other processes write webhooks too
 	mu  sync.Mutex
 	gen uint64
 	m   map[string]*Webhook
@@ -30,6 +31,9 @@ const maxCachedWebhooks = 10_000
 // get returns a copy of the cached webhook, or the generation a read must
 // present to store what it reads.
 func (c *webhookCache) get(id string) (*Webhook, uint64) {
+	if c.off {
+		return nil, 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if w, ok := c.m[id]; ok {
@@ -39,6 +43,9 @@ func (c *webhookCache) get(id string) (*Webhook, uint64) {
 }
 
 func (c *webhookCache) put(w *Webhook, gen uint64) {
+	if c.off {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -58,12 +65,12 @@ func (c *webhookCache) drop(id string) {
 	delete(c.m, id)
 }
 
-func (s *SQLite) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
+func (s *DB) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	w, gen := s.hooks.get(id)
 	if w != nil {
 		return w, nil
 	}
-	w, err := s.getWebhook(ctx, s.read(), id)
+	w, err := s.getWebhook(ctx, s.read(), id, "")
 	if err == nil {
 		s.hooks.put(w, gen)
 	}

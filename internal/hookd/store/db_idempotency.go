@@ -9,7 +9,7 @@ import (
 )
 
 // CountAPIKeys returns how many API keys exist.
-func (s *SQLite) CountAPIKeys(ctx context.Context) (int, error) {
+func (s *DB) CountAPIKeys(ctx context.Context) (int, error) {
 	var n int
 	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count api keys: %w", err)
@@ -19,7 +19,7 @@ func (s *SQLite) CountAPIKeys(ctx context.Context) (int, error) {
 
 // AddAPIKey stores the hash of an API key. Adding a hash twice is not an
 // error: the key is accepted either way, and the first creation time stays.
-func (s *SQLite) AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error {
+func (s *DB) AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error {
 	if _, err := s.writer.ExecContext(ctx,
 		`INSERT INTO api_keys (hash, created_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 		hash, toNanos(createdAt)); err != nil {
@@ -29,7 +29,7 @@ func (s *SQLite) AddAPIKey(ctx context.Context, hash string, createdAt time.Time
 }
 
 // HasAPIKey reports whether hash is a stored API key hash.
-func (s *SQLite) HasAPIKey(ctx context.Context, hash string) (bool, error) {
+func (s *DB) HasAPIKey(ctx context.Context, hash string) (bool, error) {
 	var ok bool
 	if err := s.reader.QueryRowContext(ctx,
 		`SELECT EXISTS (SELECT 1 FROM api_keys WHERE hash = ?)`, hash).Scan(&ok); err != nil {
@@ -43,19 +43,20 @@ func (s *SQLite) HasAPIKey(ctx context.Context, hash string) (bool, error) {
 func idempotencyAD(key string) string { return "idempotency/" + key + "/body" }
 
 // BeginIdempotent claims key, or returns the record that holds it. The read
-// and the claim happen in one IMMEDIATE transaction on the single writer
-// connection, so of any number of concurrent calls with one key exactly one
-// gets (nil, nil).
-func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error) {
+// and the claim happen in one write transaction (see write), so of any
+// number of concurrent calls with one key, in any number of processes,
+// exactly one gets (nil, nil).
+func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error) {
 	var out *IdempotencyRecord
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		out = nil
 		var (
 			rec       IdempotencyRecord
 			body      []byte
 			createdAt int64
 		)
 		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at
-			FROM idempotency WHERE key = ?`, key).
+			FROM idempotency WHERE key = ?`+s.dialect.forUpdate(), key).
 			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt)
 		// An in-flight claim made before staleBefore belongs to a call that
 		// died without completing or aborting: its lease ran out.
@@ -77,9 +78,17 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
-			VALUES (?, ?, 1, ?)`, key, fingerprint, toNanos(now)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
+			VALUES (?, ?, 1, ?) ON CONFLICT (key) DO NOTHING`, key, fingerprint, toNanos(now))
+		if err != nil {
 			return fmt.Errorf("claim idempotency key: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("claim idempotency key: %w", err)
+		} else if n == 0 {
+			// Another process claimed the key since this transaction began
+			// (PostgreSQL): read its claim afresh.
+			return errRetryTx
 		}
 		return nil
 	})
@@ -92,7 +101,7 @@ func (s *SQLite) BeginIdempotent(ctx context.Context, key, fingerprint string, n
 // CompleteIdempotent stores the outcome of the call that holds o.Claim, its
 // body sealed. ErrNotFound means the claim is gone (aborted, pruned or
 // taken over).
-func (s *SQLite) CompleteIdempotent(ctx context.Context, o IdempotentOutcome) error {
+func (s *DB) CompleteIdempotent(ctx context.Context, o IdempotentOutcome) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		err := s.completeIdempotent(ctx, tx, o)
 		if errors.Is(err, ErrClaimLost) {
@@ -104,7 +113,7 @@ func (s *SQLite) CompleteIdempotent(ctx context.Context, o IdempotentOutcome) er
 
 // completeIdempotentFrom stores the outcome ctx carries (WithIdempotentOutcome),
 // if any, in tx: a create calls it in the transaction of its insert.
-func (s *SQLite) completeIdempotentFrom(ctx context.Context, tx *sql.Tx) error {
+func (s *DB) completeIdempotentFrom(ctx context.Context, tx *sql.Tx) error {
 	o, ok := IdempotentOutcomeFrom(ctx)
 	if !ok {
 		return nil
@@ -114,7 +123,7 @@ func (s *SQLite) completeIdempotentFrom(ctx context.Context, tx *sql.Tx) error {
 
 // completeIdempotent is fenced by the claim: only the in-flight record made
 // at o.Claim.ClaimedAt takes the outcome; otherwise ErrClaimLost.
-func (s *SQLite) completeIdempotent(ctx context.Context, tx *sql.Tx, o IdempotentOutcome) error {
+func (s *DB) completeIdempotent(ctx context.Context, tx *sql.Tx, o IdempotentOutcome) error {
 	body := o.Body
 	if body == nil {
 		body = []byte{} // NULL marks "no outcome yet"; a completed call has one, maybe empty
@@ -138,7 +147,7 @@ func (s *SQLite) completeIdempotent(ctx context.Context, tx *sql.Tx, o Idempoten
 // AbortIdempotent releases a claim. A completed record is kept, and so is a
 // later call's claim of the same key: only the failed call's own in-flight
 // claim is forgotten.
-func (s *SQLite) AbortIdempotent(ctx context.Context, c IdempotencyClaim) error {
+func (s *DB) AbortIdempotent(ctx context.Context, c IdempotencyClaim) error {
 	if _, err := s.writer.ExecContext(ctx,
 		`DELETE FROM idempotency WHERE key = ? AND in_flight = 1 AND created_at = ?`, c.Key, toNanos(c.ClaimedAt)); err != nil {
 		return fmt.Errorf("abort idempotency key: %w", err)
@@ -158,7 +167,7 @@ func releaseIdempotencyClaims(ctx context.Context, db *sql.DB) error {
 }
 
 // PruneIdempotent deletes records created before t and returns how many.
-func (s *SQLite) PruneIdempotent(ctx context.Context, before time.Time) (int, error) {
+func (s *DB) PruneIdempotent(ctx context.Context, before time.Time) (int, error) {
 	res, err := s.writer.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, toNanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune idempotency keys: %w", err)

@@ -18,7 +18,7 @@ type HourlyCount struct {
 // since, by hour from since and by status, in one statement over the
 // deliveries_webhook_created index: the console's chart, which would
 // otherwise read every delivery of the day through the list.
-func (s *SQLite) DeliveriesPerHour(ctx context.Context, webhookID string, since time.Time) ([]HourlyCount, error) {
+func (s *DB) DeliveriesPerHour(ctx context.Context, webhookID string, since time.Time) ([]HourlyCount, error) {
 	from := toNanos(since)
 	hour := int64(time.Hour)
 	rows, err := s.reader.QueryContext(ctx, `SELECT (created_at - ?) / ?, status, COUNT(*) FROM deliveries

@@ -3,15 +3,20 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/signing"
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
@@ -32,22 +37,53 @@ func testCipher(t testing.TB, key []byte) *secrets.Cipher {
 	return c
 }
 
-// openAt opens the database at path and closes it when the test ends.
-func openAt(t testing.TB, path string, key []byte) *SQLite {
+// The suite runs on SQLite, and on PostgreSQL when HOOKD_TEST_DB=postgres
+// (make test runs it both ways): the same tests, so the two backends keep
+// one behaviour. Tests of what only one backend has say so (sqliteOnly).
+func testPostgres() bool { return os.Getenv("HOOKD_TEST_DB") == "postgres" }
+
+// newLocation is where a new, empty database is: a file in a temp dir, or
+// a new database on the test PostgreSQL server.
+func newLocation(t testing.TB) string {
 	t.Helper()
-	s, err := OpenSQLite(path, testCipher(t, key))
+	if testPostgres() {
+		return pgtest.Database(t)
+	}
+	return filepath.Join(t.TempDir(), "hookd.db")
+}
+
+// openLoc opens the database at loc, as hookd does (Open).
+func openLoc(loc string, c *secrets.Cipher, opts ...OpenOption) (*DB, error) {
+	return Open(context.Background(), loc, c, opts...)
+}
+
+// openAt opens the database at loc and closes it when the test ends.
+func openAt(t testing.TB, loc string, key []byte) *DB {
+	t.Helper()
+	s, err := openLoc(loc, testCipher(t, key))
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("open %s: %v", loc, err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
-// newStore opens a fresh database in a temp dir.
-func newStore(t testing.TB) *SQLite {
+// newStore opens a fresh database.
+func newStore(t testing.TB) *DB {
 	t.Helper()
-	return openAt(t, filepath.Join(t.TempDir(), "hookd.db"), testKey)
+	return openAt(t, newLocation(t), testKey)
 }
+
+// sqliteOnly skips a test of what only the SQLite store has (its file,
+// its process lock) when the suite runs on PostgreSQL.
+func sqliteOnly(t testing.TB, why string) {
+	t.Helper()
+	if testPostgres() {
+		t.Skip("SQLite only: " + why)
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -97,7 +133,7 @@ func minimalWebhook(id string, created time.Time) *Webhook {
 	}
 }
 
-func mustCreateGroup(t testing.TB, s *SQLite, id, name string, created time.Time) *Group {
+func mustCreateGroup(t testing.TB, s *DB, id, name string, created time.Time) *Group {
 	t.Helper()
 	g := &Group{ID: id, Name: name, CreatedAt: created, UpdatedAt: created}
 	if err := s.CreateGroup(context.Background(), g); err != nil {
@@ -106,14 +142,14 @@ func mustCreateGroup(t testing.TB, s *SQLite, id, name string, created time.Time
 	return g
 }
 
-func mustCreateWebhook(t testing.TB, s *SQLite, w *Webhook) {
+func mustCreateWebhook(t testing.TB, s *DB, w *Webhook) {
 	t.Helper()
 	if err := s.CreateWebhook(context.Background(), w); err != nil {
 		t.Fatalf("CreateWebhook %s: %v", w.ID, err)
 	}
 }
 
-func mustGetWebhook(t testing.TB, s *SQLite, id string) *Webhook {
+func mustGetWebhook(t testing.TB, s *DB, id string) *Webhook {
 	t.Helper()
 	w, err := s.GetWebhook(context.Background(), id)
 	if err != nil {
@@ -417,4 +453,21 @@ func TestAPIKeys(t *testing.T) {
 	if n, err := s.CountAPIKeys(ctx); err != nil || n != 1 {
 		t.Errorf("CountAPIKeys = %d, %v; want 1", n, err)
 	}
+}
+
+// rawDB is a plain connection to the database at loc, below the store.
+func rawDB(t testing.TB, loc string) *sql.DB {
+	t.Helper()
+	if !IsPostgresURL(loc) {
+		db, err := sql.Open("sqlite", loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	cfg, _, err := parsePostgresURL(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 }

@@ -10,9 +10,9 @@ import (
 
 // SetLogger sets where the store reports what it skips (an unreadable row
 // in a list); call it before using the store. Unset, it is slog.Default().
-func (s *SQLite) SetLogger(l *slog.Logger) { s.log = l }
+func (s *DB) SetLogger(l *slog.Logger) { s.log = l }
 
-func (s *SQLite) logger() *slog.Logger {
+func (s *DB) logger() *slog.Logger {
 	if s.log == nil {
 		return slog.Default()
 	}
@@ -24,7 +24,7 @@ func (s *SQLite) logger() *slog.Logger {
 // blob) is logged and left out, so that one bad row cannot make every list
 // fail; any other error fails the list. The log names the webhook and the
 // column, never a value.
-func (s *SQLite) skipUnreadableWebhook(ctx context.Context, w *Webhook, err error) bool {
+func (s *DB) skipUnreadableWebhook(ctx context.Context, w *Webhook, err error) bool {
 	if !errors.Is(err, secrets.ErrDecrypt) || w.ID == "" {
 		return false
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-func (s *SQLite) FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error {
+func (s *DB) FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error {
 	// The hottest write of the engine, one per attempt: committed in groups
 	// (sqlite_group.go).
 	return s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error { return finishOne(ctx, tx, token, a, d) })

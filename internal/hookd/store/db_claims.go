@@ -37,14 +37,21 @@ const (
 
 // The claim's statements have fixed texts, so they are prepared once: the
 // lists they take (webhooks at their cap, ids picked) are JSON arrays.
-var (
-	qClaimCandidates = `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree + `
-		AND webhook_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?`
-	qClaimUpdate = `UPDATE deliveries SET lease_until = ?, lease_token = ?
-		WHERE id IN (SELECT value FROM json_each(?)) AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns
-)
+var claimSQL = [...]struct{ candidates, update string }{
+	dialectSQLite:   claimStatements(dialectSQLite),
+	dialectPostgres: claimStatements(dialectPostgres),
+}
 
-func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
+func claimStatements(d dialect) struct{ candidates, update string } {
+	return struct{ candidates, update string }{
+		candidates: `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree + `
+		AND webhook_id NOT IN (` + d.jsonValues("?") + `) ORDER BY next_attempt_at LIMIT ?` + d.skipLocked(),
+		update: `UPDATE deliveries SET lease_until = ?, lease_token = ?
+		WHERE id IN (` + d.jsonValues("?") + `) AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns,
+	}
+}
+
+func (s *DB) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 	if r.Limit <= 0 {
 		return nil, nil
 	}
@@ -65,7 +72,7 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 		// the update repeats the conditions so that it stays authoritative
 		// on a database where it is not (SELECT ... FOR UPDATE SKIP LOCKED).
 		out = nil
-		ids, err := pickCandidates(ctx, ptx, r, now, slices.Clone(capped))
+		ids, err := pickCandidates(ctx, ptx, claimSQL[s.dialect].candidates, r, now, slices.Clone(capped))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -73,7 +80,7 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 		if err != nil {
 			return err
 		}
-		out, err = scanDeliveries(ptx.QueryContext(ctx, qClaimUpdate, toNanos(r.Lease.Until), r.Lease.Token, string(idsJSON), now, now))
+		out, err = scanDeliveries(ptx.QueryContext(ctx, claimSQL[s.dialect].update, toNanos(r.Lease.Until), r.Lease.Token, string(idsJSON), now, now))
 		return err
 	})
 	if err != nil {
@@ -87,7 +94,7 @@ func (s *SQLite) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, erro
 // with a long backlog fills every candidate read and reaches its cap, the
 // read is made again without it, so that a short pick means that nothing
 // else is due, not that one webhook's backlog hid the others'.
-func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, capped []string) ([]string, error) {
+func pickCandidates(ctx context.Context, q querier, query string, r ClaimRequest, now int64, capped []string) ([]string, error) {
 	taken := map[string]int{}
 	seen := map[string]bool{}
 	var ids []string
@@ -96,7 +103,7 @@ func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, c
 		if err != nil {
 			return nil, err
 		}
-		read, newlyCapped, err := pickOnce(ctx, q, r, now, string(cappedJSON), taken, seen, &ids)
+		read, newlyCapped, err := pickOnce(ctx, q, query, r, now, string(cappedJSON), taken, seen, &ids)
 		if err != nil || len(ids) >= r.Limit || read < r.Limit*claimOverRun || len(newlyCapped) == 0 {
 			return ids, err
 		}
@@ -107,8 +114,8 @@ func pickCandidates(ctx context.Context, q querier, r ClaimRequest, now int64, c
 
 // pickOnce reads one page of candidates into ids; it returns how many rows
 // it read and the webhooks that reached their cap.
-func pickOnce(ctx context.Context, q querier, r ClaimRequest, now int64, cappedJSON string, taken map[string]int, seen map[string]bool, ids *[]string) (int, []string, error) {
-	rows, err := q.QueryContext(ctx, qClaimCandidates, now, now, cappedJSON, r.Limit*claimOverRun)
+func pickOnce(ctx context.Context, q querier, query string, r ClaimRequest, now int64, cappedJSON string, taken map[string]int, seen map[string]bool, ids *[]string) (int, []string, error) {
+	rows, err := q.QueryContext(ctx, query, now, now, cappedJSON, r.Limit*claimOverRun)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -137,7 +144,7 @@ func pickOnce(ctx context.Context, q querier, r ClaimRequest, now int64, cappedJ
 	return read, newlyCapped, rows.Err()
 }
 
-func (s *SQLite) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
+func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
 	var out *Delivery
 	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		out = nil
@@ -178,7 +185,7 @@ func (s *SQLite) ClaimDelivery(ctx context.Context, id string, statuses []string
 	return out, nil
 }
 
-func (s *SQLite) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, error) {
+func (s *DB) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, error) {
 	n := toNanos(now)
 	// The first due time among free deliveries walks the due index in
 	// order and stops at the first free row; the first lease expiry reads
@@ -200,7 +207,8 @@ func (s *SQLite) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, 
 	return timePtr(expiry), nil
 }
 
-// releaseLeases drops every lease. Only OpenSQLite calls it, holding the
+// releaseLeases drops every lease. Only OpenSQLite calls it (never
+// OpenPostgres: other processes' leases are live), holding the
 // database's process lock: no other process can be running an attempt, so
 // every lease left is a dead process's, and its work is resumed at once
 // instead of when the lease expires.

@@ -27,7 +27,7 @@ type stmtCache struct {
 
 // hotWrites are the writer statements prepared at open.
 func hotWrites() []string {
-	qs := []string{qClaimCandidates, qClaimUpdate, qFinishDelivery, qInsertAttempt, qInsertDelivery, qInsertEvent, qEventByID,
+	qs := []string{claimSQL[dialectSQLite].candidates, claimSQL[dialectSQLite].update, qFinishDelivery, qInsertAttempt, qInsertDelivery, qInsertEvent, qEventByID,
 		qSavepoint, qRelease, qRollbackTo}
 	// The subscriber lookup takes one pattern per level of the event type
 	// and "*": event types of up to seven levels use a prepared form.
@@ -37,7 +37,7 @@ func hotWrites() []string {
 	return qs
 }
 
-func (s *SQLite) prepareWrites(ctx context.Context) error {
+func (s *DB) prepareWrites(ctx context.Context) error {
 	s.stmts.writer = map[string]*sql.Stmt{}
 	for _, q := range hotWrites() {
 		st, err := s.writer.PrepareContext(ctx, q)
@@ -49,7 +49,7 @@ func (s *SQLite) prepareWrites(ctx context.Context) error {
 	return nil
 }
 
-func (s *SQLite) closeStmts() error {
+func (s *DB) closeStmts() error {
 	var errs []error
 	for _, st := range s.stmts.writer {
 		errs = append(errs, st.Close())
@@ -77,7 +77,7 @@ type preparedTx struct {
 	stmts map[string]*sql.Stmt
 }
 
-func (s *SQLite) on(tx *sql.Tx) preparedTx { return preparedTx{Tx: tx, stmts: s.stmts.writer} }
+func (s *DB) on(tx *sql.Tx) preparedTx { return preparedTx{Tx: tx, stmts: s.stmts.writer} }
 
 func (p preparedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if st, ok := p.stmts[q]; ok {
@@ -101,9 +101,17 @@ func (p preparedTx) QueryRowContext(ctx context.Context, q string, args ...any) 
 }
 
 // preparedReader runs reads through statements prepared on first use.
-type preparedReader struct{ s *SQLite }
+type preparedReader struct{ s *DB }
 
-func (s *SQLite) read() preparedReader { return preparedReader{s} }
+// read is where plain reads go: on SQLite the reader pool through
+// statements prepared on first use; on PostgreSQL the pool, whose driver
+// keeps its own prepared statements per connection.
+func (s *DB) read() querier {
+	if s.dialect == dialectPostgres {
+		return s.reader
+	}
+	return preparedReader{s}
+}
 
 func (r preparedReader) stmt(ctx context.Context, q string) *sql.Stmt {
 	c := &r.s.stmts

@@ -46,7 +46,7 @@ type webhookRow struct {
 	signingKey, previousSigningKey    any
 }
 
-func (s *SQLite) webhookRow(w *Webhook) (webhookRow, error) {
+func (s *DB) webhookRow(w *Webhook) (webhookRow, error) {
 	events := w.Events
 	if events == nil {
 		events = []string{}
@@ -80,7 +80,7 @@ func (s *SQLite) webhookRow(w *Webhook) (webhookRow, error) {
 }
 
 // scanWebhook reads one row of webhookColumns and decrypts its secrets.
-func (s *SQLite) scanWebhook(row interface{ Scan(...any) error }) (Webhook, error) {
+func (s *DB) scanWebhook(row interface{ Scan(...any) error }) (Webhook, error) {
 	var (
 		w                                   Webhook
 		scope, events, headers              string
@@ -139,8 +139,9 @@ func (s *SQLite) scanWebhook(row interface{ Scan(...any) error }) (Webhook, erro
 	return w, nil
 }
 
-func (s *SQLite) getWebhook(ctx context.Context, q querier, id string) (*Webhook, error) {
-	w, err := s.scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id))
+// getWebhook reads a webhook; lock is "" or dialect.forUpdate().
+func (s *DB) getWebhook(ctx context.Context, q querier, id, lock string) (*Webhook, error) {
+	w, err := s.scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("webhook %s: %w", id, ErrNotFound)
 	}
@@ -152,7 +153,7 @@ func (s *SQLite) getWebhook(ctx context.Context, q querier, id string) (*Webhook
 
 // CreateWebhook stores w, with the idempotent outcome ctx carries (see
 // WithIdempotentOutcome). A GroupID naming no group gives ErrNotFound.
-func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
+func (s *DB) CreateWebhook(ctx context.Context, w *Webhook) error {
 	r, err := s.webhookRow(w)
 	if err != nil {
 		return err
@@ -193,7 +194,7 @@ func (s *SQLite) CreateWebhook(ctx context.Context, w *Webhook) error {
 // GetWebhook returns the webhook, secrets decrypted, or ErrNotFound.
 
 // ListWebhooks returns one page ordered by (CreatedAt, ID).
-func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]Webhook, string, error) {
+func (s *DB) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]Webhook, string, error) {
 	l := listQuery[Webhook]{
 		kind:   "webhooks",
 		query:  `SELECT ` + webhookColumns + ` FROM webhooks`,
@@ -215,11 +216,11 @@ func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]W
 		l.args = append(l.args, boolInt(*f.Active))
 	}
 	if f.Event != "" {
-		// A webhook is subscribed when one of its patterns is among those
-		// that cover the event (rules.PatternsCovering, which agrees with
+		// A webhook is subscribed when one of its patterns (indexed in
+		// webhook_subscriptions) is among those that cover the event (rules.PatternsCovering, which agrees with
 		// rules.MatchEvent): the rule stays in package rules.
 		patterns := rules.PatternsCovering(f.Event)
-		l.where = append(l.where, "EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value IN (?"+
+		l.where = append(l.where, "EXISTS (SELECT 1 FROM webhook_subscriptions ws WHERE ws.webhook_id = webhooks.id AND ws.pattern IN (?"+
 			strings.Repeat(", ?", len(patterns)-1)+"))")
 		for _, p := range patterns {
 			l.args = append(l.args, p)
@@ -233,11 +234,11 @@ func (s *SQLite) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]W
 // delivery engine's streak counter) cannot lose each other's changes. fn
 // cannot change ID, Scope, GroupID or CreatedAt: moving a webhook between
 // scopes is not an update.
-func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) error) (*Webhook, error) {
+func (s *DB) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) error) (*Webhook, error) {
 	defer s.hooks.drop(id) // after the commit: see webhookCache
 	var out *Webhook
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		old, err := s.getWebhook(ctx, tx, id)
+		old, err := s.getWebhook(ctx, tx, id, s.dialect.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func (s *SQLite) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook)
 }
 
 // DeleteWebhook deletes the webhook or returns ErrNotFound.
-func (s *SQLite) DeleteWebhook(ctx context.Context, id string) error {
+func (s *DB) DeleteWebhook(ctx context.Context, id string) error {
 	defer s.hooks.drop(id) // after the commit: see webhookCache
 	res, err := s.writer.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-var _ DeliveryStore = (*SQLite)(nil)
+var _ DeliveryStore = (*DB)(nil)
 
 // deliveriesMigration adds the delivery engine's tables. Event bodies are
 // what receivers get and are not sealed; the webhook secrets that sign them
@@ -125,7 +125,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 
 var (
 	qInsertDelivery = `INSERT INTO deliveries (` + deliveryInsertColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-	qInsertEvent    = `INSERT INTO events (` + eventColumns + `) VALUES (?,?,?,?,?,?)`
+	qInsertEvent    = `INSERT INTO events (` + eventColumns + `) VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`
 	qEventByID      = `SELECT ` + eventColumns + ` FROM events WHERE id = ?`
 )
 
@@ -150,7 +150,7 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 
 const eventColumns = `id, type, group_id, body, fingerprint, created_at`
 
-func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
+func (s *DB) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) (*Event, error) {
 	var existing *Event
 	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		var err error
@@ -162,33 +162,41 @@ func (s *SQLite) CreateEvent(ctx context.Context, ev *Event, deliveries []Delive
 				return err
 			}
 		}
-		return nil
+		if len(deliveries) == 0 {
+			return nil
+		}
+		return s.notifyNewWork(ctx, tx)
 	})
 	return existing, err
 }
 
 // insertEvent stores ev, or returns the stored event with ErrEventExists
-// when its id is taken.
+// when its id is taken. The insert comes first and yields to an existing
+// row (ON CONFLICT DO NOTHING), so that two processes publishing one id at
+// once do not both find it free: the second waits for the first to commit,
+// writes nothing, and reads the first's event.
 func insertEvent(ctx context.Context, tx execQuerier, ev *Event) (*Event, error) {
-	found, err := scanEvent(tx.QueryRowContext(ctx, qEventByID, ev.ID))
-	if err == nil {
-		return found, ErrEventExists
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("read event: %w", err)
-	}
 	var groupID any
 	if ev.GroupID != "" {
 		groupID = ev.GroupID
 	}
-	if _, err := tx.ExecContext(ctx, qInsertEvent,
-		ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt)); err != nil {
+	res, err := tx.ExecContext(ctx, qInsertEvent, ev.ID, ev.Type, groupID, ev.Body, ev.Fingerprint, toNanos(ev.CreatedAt))
+	if err != nil {
 		return nil, fmt.Errorf("insert event: %w", err)
 	}
-	return nil, nil
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("insert event: %w", err)
+	} else if n == 1 {
+		return nil, nil
+	}
+	found, err := scanEvent(tx.QueryRowContext(ctx, qEventByID, ev.ID))
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	return found, ErrEventExists
 }
 
-func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
+func (s *DB) GetEvent(ctx context.Context, id string) (*Event, error) {
 	ev, gen := s.events.get(id)
 	if ev != nil {
 		return ev, nil
@@ -206,23 +214,26 @@ func (s *SQLite) GetEvent(ctx context.Context, id string) (*Event, error) {
 	return ev, nil
 }
 
-func (s *SQLite) CountEventDeliveries(ctx context.Context, eventID string) (int, error) {
+func (s *DB) CountEventDeliveries(ctx context.Context, eventID string) (int, error) {
 	var n int
 	err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE event_id = ? AND trigger = 'event'`, eventID).Scan(&n)
 	return n, err
 }
 
-func (s *SQLite) CreateDelivery(ctx context.Context, d *Delivery) error {
+func (s *DB) CreateDelivery(ctx context.Context, d *Delivery) error {
 	return s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		err := insertDelivery(ctx, tx, d)
 		if isForeignKeyViolation(err) {
 			return ErrNotFound // the event is gone (pruned)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.notifyNewWork(ctx, tx)
 	})
 }
 
-func (s *SQLite) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
+func (s *DB) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
 	d, err := scanDelivery(s.read().QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -235,7 +246,7 @@ func (s *SQLite) GetDelivery(ctx context.Context, id string) (*Delivery, error) 
 
 // ListDeliveries pages newest first: the keyset runs backwards, strictly
 // before the last item returned.
-func (s *SQLite) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error) {
+func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error) {
 	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
@@ -286,7 +297,7 @@ func (s *SQLite) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) (
 	return out, next, nil
 }
 
-func (s *SQLite) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
+func (s *DB) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT delivery_id, number, trigger, started_at, duration_ms,
 		response_status_code, error, response_body, request_headers FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
 	if err != nil {
@@ -316,7 +327,7 @@ func (s *SQLite) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt
 	return out, rows.Err()
 }
 
-func (s *SQLite) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
+func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Deliveries held by a running attempt are left to it: the attempt
@@ -332,7 +343,7 @@ func (s *SQLite) CancelDeliveries(ctx context.Context, webhookID string, now tim
 	return int(n), err
 }
 
-func (s *SQLite) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+func (s *DB) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// A finished delivery that a manual retry holds is left to it.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -41,12 +40,12 @@ var subscriptionsMigration = migration{
 // It runs in the transaction that writes w, so a publish never sees a
 // webhook without its patterns or the other way round. Deleting a webhook
 // deletes its rows through the foreign key's cascade.
-func syncSubscriptions(ctx context.Context, tx *sql.Tx, w *Webhook) error {
+func syncSubscriptions(ctx context.Context, tx execQuerier, w *Webhook) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_subscriptions WHERE webhook_id = ?`, w.ID); err != nil {
 		return fmt.Errorf("index webhook %s: %w", w.ID, err)
 	}
 	for _, p := range w.Events {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_subscriptions (pattern, group_id, webhook_id) VALUES (?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_subscriptions (pattern, group_id, webhook_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			p, w.GroupID, w.ID); err != nil {
 			return fmt.Errorf("index webhook %s: %w", w.ID, err)
 		}
@@ -63,7 +62,7 @@ func syncSubscriptions(ctx context.Context, tx *sql.Tx, w *Webhook) error {
 // began gets its delivery, and no secret is decrypted. It returns the
 // number of deliveries; when an event with ev.ID exists, nothing is written
 // and the stored event is returned with ErrEventExists.
-func (s *SQLite) PublishEvent(ctx context.Context, ev *Event, newDelivery func(webhookID string) Delivery) (int, *Event, error) {
+func (s *DB) PublishEvent(ctx context.Context, ev *Event, newDelivery func(webhookID string) Delivery) (int, *Event, error) {
 	var (
 		existing *Event
 		n        int
@@ -85,7 +84,10 @@ func (s *SQLite) PublishEvent(ctx context.Context, ev *Event, newDelivery func(w
 			}
 		}
 		n = len(hooks)
-		return nil
+		if n == 0 {
+			return nil
+		}
+		return s.notifyNewWork(ctx, tx)
 	})
 	return n, existing, err
 }

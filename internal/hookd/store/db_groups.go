@@ -27,8 +27,9 @@ func scanGroup(row interface{ Scan(...any) error }) (Group, error) {
 	return g, nil
 }
 
-func getGroup(ctx context.Context, q querier, id string) (*Group, error) {
-	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id))
+// getGroup reads a group; lock is "" or dialect.forUpdate().
+func getGroup(ctx context.Context, q querier, id, lock string) (*Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("group %s: %w", id, ErrNotFound)
 	}
@@ -40,7 +41,7 @@ func getGroup(ctx context.Context, q querier, id string) (*Group, error) {
 
 // CreateGroup stores g, with the idempotent outcome ctx carries (see
 // WithIdempotentOutcome); another group with g.Name gives ErrNameTaken.
-func (s *SQLite) CreateGroup(ctx context.Context, g *Group) error {
+func (s *DB) CreateGroup(ctx context.Context, g *Group) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)`,
@@ -56,12 +57,12 @@ func (s *SQLite) CreateGroup(ctx context.Context, g *Group) error {
 }
 
 // GetGroup returns the group or ErrNotFound.
-func (s *SQLite) GetGroup(ctx context.Context, id string) (*Group, error) {
-	return getGroup(ctx, s.reader, id)
+func (s *DB) GetGroup(ctx context.Context, id string) (*Group, error) {
+	return getGroup(ctx, s.reader, id, "")
 }
 
 // ListGroups returns one page ordered by (CreatedAt, ID).
-func (s *SQLite) ListGroups(ctx context.Context, f GroupFilter, p Page) ([]Group, string, error) {
+func (s *DB) ListGroups(ctx context.Context, f GroupFilter, p Page) ([]Group, string, error) {
 	l := listQuery[Group]{
 		kind:   "groups",
 		query:  `SELECT ` + groupColumns + ` FROM groups`,
@@ -82,10 +83,10 @@ func (s *SQLite) ListGroups(ctx context.Context, f GroupFilter, p Page) ([]Group
 // the write lock, so concurrent updates cannot lose each other's changes.
 // fn cannot change ID or CreatedAt; renaming onto a taken name gives
 // ErrNameTaken.
-func (s *SQLite) UpdateGroup(ctx context.Context, id string, fn func(*Group) error) (*Group, error) {
+func (s *DB) UpdateGroup(ctx context.Context, id string, fn func(*Group) error) (*Group, error) {
 	var out *Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		old, err := getGroup(ctx, tx, id)
+		old, err := getGroup(ctx, tx, id, s.dialect.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -113,7 +114,7 @@ func (s *SQLite) UpdateGroup(ctx context.Context, id string, fn func(*Group) err
 }
 
 // DeleteGroup deletes an empty group.
-func (s *SQLite) DeleteGroup(ctx context.Context, id string) error {
+func (s *DB) DeleteGroup(ctx context.Context, id string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var exists, used bool
 		err := tx.QueryRowContext(ctx, `SELECT

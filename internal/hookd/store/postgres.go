@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+)
+
+// IsPostgresURL reports whether db names a PostgreSQL database
+// (postgres:// or postgresql://) rather than a SQLite file.
+func IsPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// DefaultPostgresConns is the connection pool of one process when the URL
+// does not say (pool_max_conns): enough for the delivery workers' short
+// transactions and the API's requests at once.
+const DefaultPostgresConns = 16
+
+// migrationLock is the key of the advisory lock that processes starting
+// together take to migrate one at a time ("hookd" in ASCII).
+const migrationLock = 0x686f6f6b64
+
+// OpenPostgres connects to the PostgreSQL database at dsn (a postgres://
+// URL; pool_max_conns sets the pool, default DefaultPostgresConns), brings
+// its schema up to date under an advisory lock, and checks the encryption
+// key as OpenSQLite does. Several processes may open one database: unlike
+// OpenSQLite it keeps no process lock, releases no lease and no
+// idempotency claim at open (another process may hold them: they expire),
+// and caches nothing another process could change.
+func OpenPostgres(ctx context.Context, dsn string, c *secrets.Cipher, opts ...OpenOption) (*DB, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if c == nil {
+		return nil, errors.New("open postgres: a cipher is required to encrypt secrets at rest")
+	}
+	cfg, conns, err := parsePostgresURL(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	s := &DB{dialect: dialectPostgres, path: redactURL(dsn), writer: pool, reader: pool, cipher: c}
+	s.hooks.off, s.events.off = true, true
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", s.path, err)
+	}
+	if err := migratePostgres(ctx, pool); err != nil {
+		_ = pool.Close()
+		return nil, err
+	}
+	if err := s.checkKey(ctx, o); err != nil {
+		_ = pool.Close()
+		return nil, err
+	}
+	s.wake = startNotifier(cfg, s.logger)
+	return s, nil
+}
+
+// MigratePostgres applies the schema steps the database lacks and returns
+// the versions it applied: `hookd migrate`, for operators who migrate as a
+// step of their own before starting the new version.
+func MigratePostgres(ctx context.Context, dsn string) ([]int, error) {
+	cfg, _, err := parsePostgresURL(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	defer pool.Close()
+	before, err := pgAppliedVersions(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	if err := migratePostgres(ctx, pool); err != nil {
+		return nil, err
+	}
+	after, err := pgAppliedVersions(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	var applied []int
+	for _, m := range postgresMigrations {
+		if after[m.version] && !before[m.version] {
+			applied = append(applied, m.version)
+		}
+	}
+	return applied, nil
+}
+
+func pgAppliedVersions(ctx context.Context, pool *sql.DB) (map[int]bool, error) {
+	var exists bool
+	if err := pool.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	if !exists {
+		return map[int]bool{}, nil
+	}
+	return appliedVersions(ctx, pool)
+}
+
+// migratePostgres runs the migrations on one connection holding the
+// migration lock: of processes starting together, one migrates and the
+// others wait for it, then find nothing left to do.
+func migratePostgres(ctx context.Context, pool *sql.DB) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, int64(migrationLock)); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, int64(migrationLock))
+	}()
+	return migrate(ctx, conn, postgresMigrations)
+}
+
+// parsePostgresURL reads dsn into pgx's configuration, taking out the
+// parameter that is hookd's (pool_max_conns) rather than PostgreSQL's.
+func parsePostgresURL(dsn string) (*pgx.ConnConfig, int, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, 0, fmt.Errorf("database URL: %w", redactErr(err, dsn))
+	}
+	conns := DefaultPostgresConns
+	q := u.Query()
+	if v := q.Get("pool_max_conns"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 {
+			return nil, 0, fmt.Errorf("database URL: pool_max_conns=%q: want a whole number of connections, at least 2", v)
+		}
+		conns = n
+		q.Del("pool_max_conns")
+		u.RawQuery = q.Encode()
+	}
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return nil, 0, fmt.Errorf("database URL %s: %w", redactURL(dsn), redactErr(err, dsn))
+	}
+	return cfg, conns, nil
+}
+
+// redactURL is dsn without its password, to name the database in logs and
+// errors.
+func redactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// redactErr keeps the password out of an error that quotes the URL.
+func redactErr(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
+}
+
+// notifyWork is the channel on which a write that makes work (a published
+// event, a new delivery) tells every process: the one with free workers
+// claims it at once instead of at its next poll.
+const notifyWork = "hookd_work"
+
+// notifyNewWork queues the notification in tx: PostgreSQL sends it on
+// commit, and once per transaction however many deliveries it wrote. No-op
+// on SQLite, whose one process wakes its engine itself.
+func (s *DB) notifyNewWork(ctx context.Context, tx execQuerier) error {
+	if s.dialect != dialectPostgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify('`+notifyWork+`', '')`); err != nil {
+		return fmt.Errorf("notify other processes: %w", err)
+	}
+	return nil
+}
