@@ -1,8 +1,11 @@
 // Command hookd is the reference server of the Hooks API v1: it stores
-// groups and webhooks in SQLite and serves the event catalog.
+// groups and webhooks in SQLite (one process) or PostgreSQL (several
+// processes sharing the work), delivers events, and serves the event
+// catalog.
 //
-//	hookd serve [flags]   run the server
-//	hookd version         print the version
+//	hookd serve [flags]     run the server
+//	hookd migrate [--db X]  bring the database's schema up to date and exit
+//	hookd version           print the version
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // version is set at release time with -ldflags "-X main.version=...".
@@ -48,6 +52,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "migrate":
+		if err := migrateCmd(context.Background(), args[1:], stdout, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "hookd: %v\n", err)
+			return 1
+		}
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "hookd %s\n", version)
 		return 0
@@ -66,6 +79,7 @@ func usage(w io.Writer) {
 
 commands:
   serve     run the Hooks API server (hookd serve -h for its flags)
+  migrate   bring the database's schema up to date and exit (hookd serve does it too)
   version   print the version
 `)
 }
@@ -92,7 +106,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	str(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	str(&f.metricsAddr, "metrics-addr", "", "address of a separate listener serving GET /metrics without an API key; when empty, /metrics is served on --addr and requires the API key")
-	str(&f.db, "db", "./hookd.db", "SQLite database file; its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set")
+	str(&f.db, "db", "./hookd.db", dbHelp)
 	str(&f.apiKey, "api-key", "", "the API key clients must send; when empty, keys stored in the database apply and a first one is generated and printed once")
 	str(&f.catalog, "catalog", "", "JSON file replacing the built-in event catalog")
 	str(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -147,6 +161,34 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return f, nil
+}
+
+const dbHelp = "SQLite database file (its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set), " +
+	"or a postgres:// URL of a PostgreSQL database that several hookd processes share (HOOKD_ENCRYPTION_KEY required; pool_max_conns=N sets the connection pool, default 16)"
+
+// migrateCmd applies the schema steps the database lacks, for operators who
+// migrate as a step of their own before starting a new version. It needs
+// no encryption key: migrations never read secrets.
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hookd migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", envOr("db", "./hookd.db"), dbHelp+" (env HOOKD_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	applied, latest, err := store.Migrate(ctx, *db)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "hookd: %s is up to date (schema version %d)\n", store.RedactURL(*db), latest)
+		return nil
+	}
+	fmt.Fprintf(stdout, "hookd: migrated %s to schema version %d (applied %v)\n", store.RedactURL(*db), latest, applied)
+	return nil
 }
 
 func envName(flagName string) string {
@@ -221,7 +263,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if f.console {
 		consoleURL = "http://" + ln.Addr().String() + "/console/"
 	}
-	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "console", consoleURL, "db", f.db, "allow_private_destinations", f.allowPrivate)
+	log.Info("hookd started", "version", version, "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "console", consoleURL, "db", store.RedactURL(f.db), "allow_private_destinations", f.allowPrivate)
 	go func() { errc <- s.Serve(ln) }()
 	select {
 	case err := <-errc:

@@ -62,6 +62,10 @@ type Config struct {
 	Transport http.RoundTripper
 	// Observer is told about events and attempts (nil: nobody).
 	Observer Observer
+	// Wakeups receives when another process sharing the store wrote new
+	// work (store.DB.Wakeups on PostgreSQL; nil: none), so that whichever
+	// process has free workers takes it at once.
+	Wakeups <-chan struct{}
 }
 
 // Engine delivers events.
@@ -241,6 +245,7 @@ func (e *Engine) loop(ctx context.Context) {
 		select {
 		case <-timer.Chan():
 		case <-e.wake:
+		case <-e.cfg.Wakeups:
 		case <-ctx.Done():
 		}
 		timer.Stop()

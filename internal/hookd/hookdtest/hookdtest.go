@@ -1,20 +1,29 @@
 // Package hookdtest runs a real hookd in-process for tests of other
-// packages: a temp SQLite database, a generated API key, and a listener on
-// 127.0.0.1 with a kernel-chosen port.
+// packages: a temp SQLite database (or, when HOOKD_TEST_DB=postgres, a new
+// database on the test PostgreSQL server of package pgtest), a generated
+// API key, and a listener on 127.0.0.1 with a kernel-chosen port.
+//
+// A package whose tests may run on PostgreSQL stops that server at the end
+// with TestMain(m) { os.Exit(pgtest.Main(m)) }.
 package hookdtest
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
 // Server is a running hookd.
@@ -58,6 +67,39 @@ func WithAPIKey(key string) Option { return func(o *options) { o.cfg.APIKey = ke
 // WithConfig edits the whole configuration.
 func WithConfig(fn func(*server.Config)) Option { return func(o *options) { fn(&o.cfg) } }
 
+// Postgres reports whether the tests run hookd on PostgreSQL
+// (HOOKD_TEST_DB=postgres).
+func Postgres() bool { return os.Getenv("HOOKD_TEST_DB") == "postgres" }
+
+// postgresDatabase is the database of the data directory dir: a new one on
+// the first start, the same one again on a restart WithDir. Its URL and its
+// encryption key (key, or one made for dir) are kept in dir, where SQLite
+// would keep the database file and its key.
+func postgresDatabase(t testing.TB, dir, key string) (dsn, encKey string) {
+	t.Helper()
+	urlFile := filepath.Join(dir, "postgres.url")
+	b, err := os.ReadFile(urlFile)
+	switch {
+	case err == nil:
+		dsn = string(b)
+	case errors.Is(err, fs.ErrNotExist):
+		dsn = pgtest.Database(t)
+		if err := os.WriteFile(urlFile, []byte(dsn), 0o600); err != nil {
+			t.Fatalf("hookdtest: %v", err)
+		}
+	default:
+		t.Fatalf("hookdtest: %v", err)
+	}
+	if key != "" {
+		return dsn, key
+	}
+	k, err := secrets.LoadOrCreateKeyFile(filepath.Join(dir, "postgres.key"))
+	if err != nil {
+		t.Fatalf("hookdtest: %v", err)
+	}
+	return dsn, base64.StdEncoding.EncodeToString(k)
+}
+
 // Start runs hookd until the test ends. Private destinations are allowed,
 // since test receivers listen on loopback; the rate limit is off.
 func Start(t testing.TB, opts ...Option) *Server {
@@ -70,6 +112,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		o.dir = t.TempDir()
 	}
 	o.cfg.DBPath = filepath.Join(o.dir, "hookd.db")
+	if Postgres() {
+		o.cfg.DBPath, o.cfg.EncryptionKey = postgresDatabase(t, o.dir, o.cfg.EncryptionKey)
+	}
 	s, err := server.New(context.Background(), o.cfg)
 	if err != nil {
 		t.Fatalf("hookdtest: start hookd: %v", err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,11 +36,18 @@ func (e *keyError) Unwrap() error { return e.kind }
 // dbPath when HOOKD_ENCRYPTION_KEY is not set.
 func KeyFilePath(dbPath string) string { return dbPath + ".key" }
 
+// ErrEncryptionKeyRequired: the database is PostgreSQL and
+// HOOKD_ENCRYPTION_KEY is not set.
+var ErrEncryptionKeyRequired = errors.New("HOOKD_ENCRYPTION_KEY is required with PostgreSQL")
+
 // openStore finds the encryption key and opens the database with it. The
-// key comes from HOOKD_ENCRYPTION_KEY, else from the key file; a key file
-// is created only for a database that holds no data, since a new key could
-// not decrypt the secrets already stored.
-func openStore(cfg Config) (*store.DB, error) {
+// key comes from HOOKD_ENCRYPTION_KEY, else (SQLite only) from the key
+// file; a key file is created only for a database that holds no data,
+// since a new key could not decrypt the secrets already stored.
+func openStore(ctx context.Context, cfg Config) (*store.DB, error) {
+	if store.IsPostgresURL(cfg.DBPath) {
+		return openPostgres(ctx, cfg)
+	}
 	keyPath := KeyFilePath(cfg.DBPath)
 	var (
 		key    []byte
@@ -96,6 +104,36 @@ func openStore(cfg Config) (*store.DB, error) {
 			keyPath, cfg.DBPath)}
 	}
 	return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
+}
+
+// openPostgres opens a PostgreSQL database, with the key every process
+// sharing it is given: there is no file beside a PostgreSQL database to
+// keep one in, and processes must agree on it.
+func openPostgres(ctx context.Context, cfg Config) (*store.DB, error) {
+	name := store.RedactURL(cfg.DBPath)
+	if cfg.EncryptionKey == "" {
+		return nil, &keyError{kind: ErrEncryptionKeyRequired, msg: fmt.Sprintf(
+			"HOOKD_ENCRYPTION_KEY is required with PostgreSQL (%s): give every hookd process sharing the database the same key, "+
+				"32 random bytes in base64 (for example the output of `openssl rand -base64 32`), and keep it safe: the secrets stored cannot be read without it", name)}
+	}
+	key, err := secrets.ParseKey(cfg.EncryptionKey)
+	if err != nil {
+		return nil, fmt.Errorf("HOOKD_ENCRYPTION_KEY: %w", err)
+	}
+	c, err := secrets.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenPostgres(ctx, cfg.DBPath, c)
+	if errors.Is(err, store.ErrWrongEncryptionKey) {
+		return nil, &keyError{kind: err, msg: fmt.Sprintf(
+			"HOOKD_ENCRYPTION_KEY does not open the database %s (its secrets were sealed with another key): "+
+				"set HOOKD_ENCRYPTION_KEY to the key the database was created with, the one the other hookd processes are given", name)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", name, err)
+	}
+	return st, nil
 }
 
 // unsetHint points at the key file when there is one that the variable

@@ -26,14 +26,17 @@ import (
 
 // Config is everything `hookd serve` can be told.
 type Config struct {
+	// DBPath is the database: a SQLite file, or a postgres:// URL of a
+	// PostgreSQL database that several hookd processes may share.
 	DBPath string
 	// APIKey, when set, is the only key the API accepts. When empty the keys
 	// stored in the database apply, and a first key is generated if there
 	// are none (see Server.GeneratedAPIKey).
 	APIKey string
-	// EncryptionKey (base64 of 32 bytes) encrypts secrets at rest. When empty
-	// the key is read from KeyFilePath(DBPath), and created there (mode 0600)
-	// only for a database that holds no data. Either way a key that does not
+	// EncryptionKey (base64 of 32 bytes) encrypts secrets at rest; required
+	// with PostgreSQL. When empty on SQLite the key is read from
+	// KeyFilePath(DBPath), and created there (mode 0600) only for a
+	// database that holds no data. Either way a key that does not
 	// open the database's secrets stops New (see openStore).
 	EncryptionKey            string
 	CatalogPath              string
@@ -108,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("event catalog: %w", err)
 		}
 	}
-	st, err := openStore(cfg)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.Engine = delivery.New(delivery.Config{
 		Store: st, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		Workers: cfg.DeliveryWorkers, PerWebhook: cfg.DeliveryPerWebhook, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
-		Retention: cfg.Retention, Jitter: cfg.Jitter, Observer: s.Metrics,
+		Retention: cfg.Retention, Jitter: cfg.Jitter, Observer: s.Metrics, Wakeups: st.Wakeups(),
 	})
 	var metricsOnAPI http.Handler
 	if !cfg.MetricsOwnListener {

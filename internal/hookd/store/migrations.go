@@ -103,6 +103,45 @@ func migrate(ctx context.Context, db migrator, steps []migration) error {
 	return migrateSteps(ctx, db, steps)
 }
 
+// migrateCounting runs run (a migration of db to steps) and returns the
+// versions it applied and the highest version the database is at.
+func migrateCounting(ctx context.Context, db querier, steps []migration, run func(context.Context) error) ([]int, int, error) {
+	before, err := appliedIfAny(ctx, db)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := run(ctx); err != nil {
+		return nil, 0, err
+	}
+	after, err := appliedVersions(ctx, db)
+	if err != nil {
+		return nil, 0, err
+	}
+	var applied []int
+	for _, m := range steps {
+		if after[m.version] && !before[m.version] {
+			applied = append(applied, m.version)
+		}
+	}
+	latest := 0
+	for v := range after {
+		latest = max(latest, v)
+	}
+	return applied, latest, nil
+}
+
+// appliedIfAny is appliedVersions, or none when the database has no
+// schema_migrations table yet.
+func appliedIfAny(ctx context.Context, db querier) (map[int]bool, error) {
+	v, err := appliedVersions(ctx, db)
+	if err != nil {
+		// Both databases name the missing table in their error; a real
+		// failure shows again, and is reported, in the migration itself.
+		return map[int]bool{}, nil //nolint:nilerr // see above
+	}
+	return v, nil
+}
+
 // latestVersion is the highest schema version this binary knows for d.
 func latestVersion(d dialect) int {
 	steps := sqliteMigrations

@@ -72,45 +72,25 @@ func OpenPostgres(ctx context.Context, dsn string, c *secrets.Cipher, opts ...Op
 	return s, nil
 }
 
-// MigratePostgres applies the schema steps the database lacks and returns
-// the versions it applied: `hookd migrate`, for operators who migrate as a
-// step of their own before starting the new version.
-func MigratePostgres(ctx context.Context, dsn string) ([]int, error) {
-	cfg, _, err := parsePostgresURL(dsn)
+// Migrate applies the schema steps the database db names lacks (a
+// postgres:// URL or a SQLite file) and returns the versions it applied and
+// the schema version the database is at: `hookd migrate`, for operators
+// who migrate as a step of their own before starting the new version. It
+// reads no secret, so it needs no key.
+func Migrate(ctx context.Context, db string) (applied []int, latest int, err error) {
+	if !IsPostgresURL(db) {
+		return migrateSQLite(ctx, db)
+	}
+	cfg, _, err := parsePostgresURL(db)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	pool := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 	defer pool.Close()
-	before, err := pgAppliedVersions(ctx, pool)
-	if err != nil {
-		return nil, err
+	if err := pool.PingContext(ctx); err != nil {
+		return nil, 0, fmt.Errorf("connect to %s: %w", redactURL(db), err)
 	}
-	if err := migratePostgres(ctx, pool); err != nil {
-		return nil, err
-	}
-	after, err := pgAppliedVersions(ctx, pool)
-	if err != nil {
-		return nil, err
-	}
-	var applied []int
-	for _, m := range postgresMigrations {
-		if after[m.version] && !before[m.version] {
-			applied = append(applied, m.version)
-		}
-	}
-	return applied, nil
-}
-
-func pgAppliedVersions(ctx context.Context, pool *sql.DB) (map[int]bool, error) {
-	var exists bool
-	if err := pool.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
-		return nil, fmt.Errorf("read schema versions: %w", err)
-	}
-	if !exists {
-		return map[int]bool{}, nil
-	}
-	return appliedVersions(ctx, pool)
+	return migrateCounting(ctx, pool, postgresMigrations, func(ctx context.Context) error { return migratePostgres(ctx, pool) })
 }
 
 // migratePostgres runs the migrations on one connection holding the
@@ -156,8 +136,16 @@ func parsePostgresURL(dsn string) (*pgx.ConnConfig, int, error) {
 	return cfg, conns, nil
 }
 
-// redactURL is dsn without its password, to name the database in logs and
-// errors.
+// RedactURL names the database db in logs and errors: a PostgreSQL URL
+// without its password, a SQLite path as it is.
+func RedactURL(db string) string {
+	if !IsPostgresURL(db) {
+		return db
+	}
+	return redactURL(db)
+}
+
+// redactURL is dsn without its password.
 func redactURL(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {

@@ -67,17 +67,9 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 		return nil, fmt.Errorf("create database file: %w", err)
 	}
 
-	// One process per SQLite database: leases, rate limits and the engine's
-	// in-flight bounds live in one process's memory and store, so a second
-	// one would deliver the same work. The lock is the operating system's
-	// (flock, LockFileEx): it goes away with the process, however it ends.
-	lock := flock.New(abs + ".lock")
-	locked, err := lock.TryLock()
+	lock, err := lockSQLite(path, abs)
 	if err != nil {
-		return nil, fmt.Errorf("lock database: %w", err)
-	}
-	if !locked {
-		return nil, fmt.Errorf("%w: %s is locked through %s; stop the other hookd first (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path, abs+".lock")
+		return nil, err
 	}
 	s := &DB{path: path, lock: lock, cipher: c}
 	opened := false
@@ -148,6 +140,47 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 	}
 	opened = true
 	return s, nil
+}
+
+// lockSQLite takes the process lock of the database at abs. One process
+// per SQLite database: leases, rate limits and the engine's in-flight
+// bounds live in one process's memory and store, so a second one would
+// deliver the same work. The lock is the operating system's (flock,
+// LockFileEx): it goes away with the process, however it ends.
+func lockSQLite(path, abs string) (*flock.Flock, error) {
+	lock := flock.New(abs + ".lock")
+	locked, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock database: %w", err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("%w: %s is locked through %s; stop the other hookd first (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path, abs+".lock")
+	}
+	return lock, nil
+}
+
+// migrateSQLite is Migrate for a SQLite file: under the process lock, so
+// never while a hookd serves it.
+func migrateSQLite(ctx context.Context, path string) ([]int, int, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("database path %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, 0, fmt.Errorf("database %s: %w (hookd serve creates it)", path, err)
+	}
+	lock, err := lockSQLite(path, abs)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { _ = lock.Unlock() }()
+	db, err := sql.Open("sqlite", dsn(abs, []string{fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "foreign_keys(1)", "journal_mode(WAL)"}, "immediate"))
+	if err != nil {
+		return nil, 0, fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	return migrateCounting(ctx, db, sqliteMigrations, func(ctx context.Context) error { return migrate(ctx, db, sqliteMigrations) })
 }
 
 // dsn builds a file: URI for path: escaping the path keeps a '?' or '#' in a
