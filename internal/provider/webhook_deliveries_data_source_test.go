@@ -70,6 +70,9 @@ func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func TestAccWebhookDeliveriesDataSource_realDeliveries(t *testing.T) {
 	env := acctest.Start(t)
+	if env.Server == nil {
+		t.Skip("its account webhooks would also get the events other tests publish on a shared HOOKD_ENDPOINT: needs the in-process hookd")
+	}
 	ctx := t.Context()
 	ok, failing := acctest.NewReceiver(t, http.StatusOK), acctest.NewReceiver(t, http.StatusInternalServerError)
 	okHook, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: ok.URL, Events: []string{"transfer.*"}})

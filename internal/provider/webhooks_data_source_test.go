@@ -16,6 +16,7 @@ import (
 
 func TestAccWebhooksDataSource_filters(t *testing.T) {
 	env := acctest.Start(t)
+	ownServer(t, env)
 	ctx := t.Context()
 	var hooks []*client.Webhook
 	create := func(groupID string, req client.CreateWebhookRequest) {

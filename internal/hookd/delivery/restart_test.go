@@ -9,6 +9,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 )
@@ -105,6 +106,12 @@ func TestCrashMidAttempt(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(e.clock.Now())
 	e2 := &env{t: t, clock: clock, http: e.http, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock))}
 	e2.s.APIKey = key
+	if hookdtest.Postgres() {
+		// Other processes may share a PostgreSQL database, so a start
+		// releases no lease: the dead attempt's runs out (attempt timeout
+		// plus the engine's 30 s margin), and then its delivery is taken.
+		clock.Advance(delivery.DefaultAttemptTimeout + 31*time.Second)
+	}
 	eventually(t, "every delivery to succeed", func() bool {
 		ds := e2.deliveries(wh.ID, "")
 		for _, d := range ds {

@@ -47,6 +47,10 @@ type Config struct {
 	// gets 429 until a token is back.
 	AuthFailureLimit float64
 	AuthFailureBurst int
+	// SharedLimits, when set, keeps both limits' buckets there instead of
+	// in this process's memory: the store, when several processes share it
+	// (PostgreSQL), so that they limit together what one would alone.
+	SharedLimits Buckets
 
 	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
 	IdempotencyTTL time.Duration
@@ -110,6 +114,7 @@ func New(cfg Config) (*API, error) {
 		a.cfg.RateBurst = max(1, int(a.cfg.RateLimit))
 	}
 	a.authFailures = newAuthFailures(cfg.AuthFailureLimit, cfg.AuthFailureBurst)
+	a.authFailures.shared, a.authFailures.log = cfg.SharedLimits, a.log
 	a.limits = &limiters{limit: rate.Limit(cfg.RateLimit), burst: a.cfg.RateBurst, buckets: map[string]*rate.Limiter{}}
 	body, err := json.Marshal(map[string]any{"data": cfg.Catalog.Types()})
 	if err != nil {

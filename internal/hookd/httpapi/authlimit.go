@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // Defaults of the failed-authentication limit: a burst of 10 failures per
@@ -34,6 +38,10 @@ type authFailures struct {
 	perSec  float64 // 0: disabled
 	burst   float64
 	buckets map[string]*bucket
+	// shared, when set, holds the buckets instead of buckets (processes
+	// sharing a database count their failures together).
+	shared Buckets
+	log    *slog.Logger
 }
 
 type bucket struct {
@@ -56,9 +64,12 @@ func newAuthFailures(limit float64, burst int) *authFailures {
 
 // wait returns how long client must wait before it may authenticate again,
 // or 0.
-func (f *authFailures) wait(client string, now time.Time) time.Duration {
+func (f *authFailures) wait(ctx context.Context, client string, now time.Time) time.Duration {
 	if f.perSec <= 0 {
 		return 0
+	}
+	if f.shared != nil {
+		return f.takeShared(ctx, client, now, false)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -74,8 +85,12 @@ func (f *authFailures) wait(client string, now time.Time) time.Duration {
 }
 
 // fail takes a token from client's bucket for a failed authentication.
-func (f *authFailures) fail(client string, now time.Time) {
+func (f *authFailures) fail(ctx context.Context, client string, now time.Time) {
 	if f.perSec <= 0 {
+		return
+	}
+	if f.shared != nil {
+		f.takeShared(ctx, client, now, true)
 		return
 	}
 	f.mu.Lock()
@@ -90,6 +105,21 @@ func (f *authFailures) fail(client string, now time.Time) {
 	}
 	f.refill(b, now)
 	b.tokens--
+}
+
+// takeShared looks at (take false) or takes a token with debt from the
+// client's shared bucket. A bucket that cannot be read limits nothing (the
+// failure is logged): the database is in trouble, and the key check that
+// follows needs it too.
+func (f *authFailures) takeShared(ctx context.Context, client string, now time.Time, take bool) time.Duration {
+	wait, err := f.shared.TakeToken(ctx, store.BucketRequest{
+		Key: "auth_failures/" + client, Now: now, PerSec: f.perSec, Burst: f.burst, Take: take, Debt: take,
+	})
+	if err != nil {
+		f.log.Warn("failed-authentication limit not applied: its bucket could not be read", "error", err)
+		return 0
+	}
+	return wait
 }
 
 func (f *authFailures) refill(b *bucket, now time.Time) {

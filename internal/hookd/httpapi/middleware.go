@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 type ctxKey int
@@ -139,7 +140,7 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 // guessed at the speed of the server through either door.
 func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wait time.Duration, err error) {
 	client := clientAddress(r)
-	if wait := a.authFailures.wait(client, a.clock.Now()); wait > 0 {
+	if wait := a.authFailures.wait(r.Context(), client, a.clock.Now()); wait > 0 {
 		return "", false, wait, nil
 	}
 	key = strings.TrimSpace(key)
@@ -150,7 +151,7 @@ func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wa
 		}
 	}
 	if !ok {
-		a.authFailures.fail(client, a.clock.Now())
+		a.authFailures.fail(r.Context(), client, a.clock.Now())
 	}
 	return hash, ok, 0, nil
 }
@@ -195,6 +196,12 @@ type limiters struct {
 	buckets map[string]*rate.Limiter
 }
 
+// Buckets are token buckets kept outside the process (store.DB on
+// PostgreSQL).
+type Buckets interface {
+	TakeToken(ctx context.Context, r store.BucketRequest) (time.Duration, error)
+}
+
 func (a *API) withRateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.limits.limit <= 0 {
@@ -202,6 +209,22 @@ func (a *API) withRateLimit(next http.Handler) http.Handler {
 			return
 		}
 		key := apiKeyHashFrom(r.Context())
+		if shared := a.cfg.SharedLimits; shared != nil {
+			wait, err := shared.TakeToken(r.Context(), store.BucketRequest{
+				Key: "api_key/" + key, Now: a.clock.Now(), PerSec: float64(a.limits.limit), Burst: float64(a.limits.burst), Take: true,
+			})
+			if err != nil {
+				// A limit that cannot be read lets the request through
+				// rather than failing it: the database is in trouble, and
+				// the request will find out on its own.
+				a.log.Warn("rate limit not applied: its bucket could not be read", "request_id", requestIDFrom(r.Context()), "error", err)
+			} else if wait > 0 {
+				writeProblem(w, r, rateLimited(wait, "too many requests for this API key"))
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		a.limits.mu.Lock()
 		l, ok := a.limits.buckets[key]
 		if !ok {

@@ -28,6 +28,7 @@ func startAndStop(t *testing.T, envKey string) (db, keyFile string) {
 }
 
 func TestMissingKeyFileRefused(t *testing.T) {
+	sqliteOnly(t, "the key file beside a SQLite database")
 	db, keyFile := startAndStop(t, "")
 	if err := os.Remove(keyFile); err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestMissingKeyFileRefused(t *testing.T) {
 // A database whose key was only ever in HOOKD_ENCRYPTION_KEY has no key
 // file; starting it without the variable must not make one up.
 func TestEnvKeyForgottenRefused(t *testing.T) {
+	sqliteOnly(t, "the key file beside a SQLite database")
 	db, keyFile := startAndStop(t, newKey(1))
 	if _, err := os.Stat(keyFile); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("HOOKD_ENCRYPTION_KEY set, yet a key file exists: %v", err)
@@ -68,6 +70,7 @@ func TestEnvKeyForgottenRefused(t *testing.T) {
 }
 
 func TestWrongKeyFileRefused(t *testing.T) {
+	sqliteOnly(t, "the key file beside a SQLite database")
 	db, keyFile := startAndStop(t, "")
 	if err := os.WriteFile(keyFile, []byte(newKey(2)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,6 +87,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 }
 
 func TestWrongEnvKeyRefused(t *testing.T) {
+	sqliteOnly(t, "a SQLite database and its key file (TestPostgresKeyRequiredAndChecked covers PostgreSQL)")
 	db, keyFile := startAndStop(t, "")
 	_, err := server.New(t.Context(), server.Config{DBPath: db, EncryptionKey: newKey(3)})
 	if !errors.Is(err, server.ErrWrongEncryptionKey) {

@@ -139,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst,
-		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready,
+		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready, SharedLimits: sharedLimits(st),
 	})
 	if err != nil {
 		_ = st.Close()
@@ -189,6 +189,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("start the delivery engine: %w", err)
 	}
 	return s, nil
+}
+
+// sharedLimits is where the rate limits keep their buckets: in the
+// database when other processes share it, so that N processes allow what
+// one does; in memory (nil) when the process is the database's only one.
+func sharedLimits(st *store.DB) httpapi.Buckets {
+	if st.Postgres() {
+		return st
+	}
+	return nil
 }
 
 // ensureAPIKey creates the first API key of a database that has none.

@@ -43,6 +43,7 @@ func contractClient(t *testing.T) *http.Client {
 // Data and the generated API key survive a restart, and no secret is stored
 // in plain text.
 func TestRestart(t *testing.T) {
+	sqliteOnly(t, "the SQLite file and its key file")
 	s := hookdtest.Start(t)
 	key := s.APIKey
 	if !strings.HasPrefix(key, secrets.APIKeyPrefix) {
@@ -149,6 +150,7 @@ func TestBadEncryptionKey(t *testing.T) {
 // A second hookd on the same SQLite database is refused at start, with the
 // first one's work untouched, and leaves no key file of its own behind.
 func TestSecondServerOnOneDatabaseRefused(t *testing.T) {
+	sqliteOnly(t, "one process per SQLite file; processes share PostgreSQL (scripts/multiproc)")
 	first := hookdtest.Start(t)
 	_, err := server.New(t.Context(), server.Config{DBPath: filepath.Join(first.Dir, "hookd.db"), Version: "test"})
 	if !errors.Is(err, store.ErrDatabaseInUse) {

@@ -21,7 +21,7 @@ func (s *DB) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStats, e
 		oldest sql.NullInt64
 	)
 	n := toNanos(now)
-	// "Due" is the claim's own rule (sqlite_claims.go): what ClaimDue
+	// "Due" is the claim's own rule (db_claims.go): what ClaimDue
 	// would take now.
 	err := s.reader.QueryRowContext(ctx, `SELECT
 			COUNT(*) FILTER (WHERE `+dueNow+` AND `+leaseFree+`),

@@ -2,8 +2,8 @@ package store
 
 // postgresMigrations are PostgreSQL's schema steps. A version means the
 // same schema on both databases: PostgreSQL's history starts at 6 with
-// what SQLite's steps 1 to 6 built, so a step added later to both carries
-// one number, and an older hookd refuses a newer schema on either.
+// what SQLite's steps 1 to 6 built, and every later step is added to both
+// under one number, so an older hookd refuses a newer schema on either.
 //
 // The types follow SQLite's, so that one set of statements serves both:
 // integers (times in unix nanoseconds, counts, and the 0/1 flags) are
@@ -128,4 +128,5 @@ var postgresMigrations = []migration{
 			)`,
 		},
 	},
+	bucketsMigrationPostgres, // version 7, in db_buckets.go
 }

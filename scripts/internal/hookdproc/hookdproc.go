@@ -71,6 +71,12 @@ func StartedAddr(log io.Reader) (string, error) {
 // or a kill, on the same database and port.
 type Hookd struct {
 	Bin, Dir, APIKey string
+	// DB, when set, is the database (a postgres:// URL, with its key in
+	// Env); hookd.db in Dir otherwise.
+	DB string
+	// Env is added to hookd's environment (whose HOOKD_ variables are
+	// otherwise cleared), HOOKD_ENCRYPTION_KEY=... for instance.
+	Env []string
 	// Addr is 127.0.0.1:port once started; "" before: a free port is
 	// chosen the first time and kept across restarts.
 	Addr string
@@ -97,9 +103,13 @@ func (h *Hookd) Start(ctx context.Context) error {
 		return err
 	}
 	defer logf.Close() // the child holds its own descriptor
-	cmd := exec.Command(h.Bin, "serve", "--addr", addr, "--db", filepath.Join(h.Dir, "hookd.db"),
+	db := h.DB
+	if db == "" {
+		db = filepath.Join(h.Dir, "hookd.db")
+	}
+	cmd := exec.Command(h.Bin, "serve", "--addr", addr, "--db", db,
 		"--api-key", h.APIKey, "--allow-private-destinations", "--rate-limit", "0", "--log-format", "json")
-	cmd.Env = WithoutVars(os.Environ(), "HOOKD_")
+	cmd.Env = append(WithoutVars(os.Environ(), "HOOKD_"), h.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if h.Prepare != nil {
 		h.Prepare(cmd)

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// bucketsMigration adds token buckets kept in the database: the rate
+// limits of processes that share it (PostgreSQL), so that N processes
+// behind a load balancer allow what one does, not N times as much. One
+// process on SQLite keeps its buckets in memory and leaves the table empty.
+var bucketsMigration = migration{
+	version: 7,
+	name:    "shared rate limit buckets",
+	stmts: []string{
+		`CREATE TABLE rate_buckets (
+			key    TEXT    NOT NULL PRIMARY KEY,
+			tokens REAL    NOT NULL,
+			at     INTEGER NOT NULL
+		) STRICT`,
+		`CREATE INDEX rate_buckets_at ON rate_buckets (at)`,
+	},
+}
+
+var bucketsMigrationPostgres = migration{
+	version: bucketsMigration.version,
+	name:    bucketsMigration.name,
+	stmts: []string{
+		`CREATE TABLE rate_buckets (
+			key    TEXT             NOT NULL PRIMARY KEY,
+			tokens DOUBLE PRECISION NOT NULL,
+			at     BIGINT           NOT NULL
+		)`,
+		`CREATE INDEX rate_buckets_at ON rate_buckets (at)`,
+	},
+}
+
+// BucketRequest asks TakeToken about one token bucket: PerSec tokens come
+// back each second, up to Burst (a new bucket is full).
+type BucketRequest struct {
+	Key    string
+	Now    time.Time
+	PerSec float64
+	Burst  float64
+	// Take removes a token when the bucket holds one; with Debt, always,
+	// so that the bucket may go below zero and its owner waits the debt
+	// off (failed authentications that were in flight together all count).
+	// Without Take the bucket is only looked at.
+	Take, Debt bool
+}
+
+// TakeToken brings the bucket up to date at r.Now and, with r.Take, takes
+// a token. It returns how long until the bucket holds a token: 0 when one
+// was taken, or (without Take) when one is there. The read and the write
+// are one transaction on the bucket's row, so every process sharing the
+// database draws on the same tokens.
+func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, error) {
+	if r.PerSec <= 0 {
+		return 0, errors.New("take token: PerSec must be positive")
+	}
+	now := toNanos(r.Now)
+	var wait time.Duration
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		wait = 0
+		var (
+			tokens float64
+			at     int64
+			found  = true
+		)
+		err := tx.QueryRowContext(ctx, `SELECT tokens, at FROM rate_buckets WHERE key = ?`+s.dialect.forUpdate(), r.Key).Scan(&tokens, &at)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			tokens, at, found = r.Burst, now, false
+		case err != nil:
+			return fmt.Errorf("read rate bucket: %w", err)
+		}
+		if elapsed := now - at; elapsed > 0 {
+			tokens = min(r.Burst, tokens+float64(elapsed)/float64(time.Second)*r.PerSec)
+			at = now
+		}
+		taken := r.Take && (tokens >= 1 || r.Debt)
+		if taken {
+			tokens--
+		} else if tokens < 1 {
+			wait = time.Duration((1 - tokens) / r.PerSec * float64(time.Second))
+		}
+		switch {
+		case !r.Take:
+			return nil // looked at only: a full new bucket needs no row
+		case found:
+			_, err = tx.ExecContext(ctx, `UPDATE rate_buckets SET tokens = ?, at = ? WHERE key = ?`, tokens, at, r.Key)
+			if err != nil {
+				return fmt.Errorf("write rate bucket: %w", err)
+			}
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO rate_buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, r.Key, tokens, at)
+		if err != nil {
+			return fmt.Errorf("write rate bucket: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("write rate bucket: %w", err)
+		} else if n == 0 {
+			return errRetryTx // another process made the bucket first: take from it
+		}
+		return nil
+	})
+	return wait, err
+}
+
+// PruneBuckets deletes buckets untouched since before: they have long
+// been full again, which is what a missing bucket means.
+func (s *DB) PruneBuckets(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM rate_buckets WHERE at < ?`, toNanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune rate buckets: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

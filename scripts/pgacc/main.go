@@ -1,0 +1,92 @@
+// Command pgacc runs the provider's acceptance tests against a hookd on
+// PostgreSQL (make testacc-postgres): it starts a PostgreSQL server
+// (package pgtest, from Debian's postgresql package), builds hookd and
+// runs it with --db postgres://..., then runs `go test` of the provider
+// with HOOKD_ENDPOINT and HOOKD_API_KEY pointing at it, and stops both by
+// PID. Tests that configure hookd themselves (an injected clock, their own
+// catalog) skip against an external server, as they say; the rest run.
+//
+//	pgacc [-run REGEXP] [-- go test flags...]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintf(os.Stderr, "pgacc: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	goCmd := flag.String("go", "go", "the go command")
+	pkgs := flag.String("pkgs", "./internal/provider/...", "packages to test")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	src, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "pgacc-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	pg, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrNoBinaries) && os.Getenv(pgtest.EnvRequire) != "1" {
+		fmt.Fprintf(os.Stderr, "pgacc: skipped, no PostgreSQL here: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	defer pg.Stop()
+	if err := pg.CreateDatabase(ctx, "hookd"); err != nil {
+		return err
+	}
+
+	bin := filepath.Join(dir, "hookd")
+	if err := hookdproc.GoBuild(ctx, *goCmd, src, "./cmd/hookd", bin); err != nil {
+		return err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	h := &hookdproc.Hookd{
+		Bin: bin, Dir: dir, APIKey: hookdproc.NewAPIKey("hookd_pgacc-"),
+		DB: pg.DSN("hookd"), Env: []string{"HOOKD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)},
+	}
+	if err := h.Start(ctx); err != nil {
+		return fmt.Errorf("start hookd on PostgreSQL: %w", err)
+	}
+	defer h.Stop()
+	fmt.Printf("== provider acceptance tests against hookd (pid %d) on PostgreSQL (pid %d) at http://%s\n", h.PID(), pg.PID(), h.Addr)
+
+	args := append([]string{"test", "-count=1", "-timeout", "30m"}, flag.Args()...)
+	cmd := exec.CommandContext(ctx, *goCmd, append(args, *pkgs)...)
+	cmd.Dir = src
+	cmd.Env = append(hookdproc.WithoutVars(os.Environ(), "HOOKD_ENDPOINT", "HOOKD_API_KEY", "HOOKD_TEST_DB"),
+		"TF_ACC=1", "HOOKD_ENDPOINT=http://"+h.Addr, "HOOKD_API_KEY="+h.APIKey)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("provider acceptance tests against hookd on PostgreSQL: %w (hookd's log: %s)", err, filepath.Join(dir, "hookd-1.log"))
+	}
+	return nil
+}
