@@ -149,7 +149,9 @@ func (e *Engine) send(req *http.Request) attemptResult {
 	out.DurationMS = time.Since(start).Milliseconds()
 	code := res.StatusCode
 	out.ResponseStatusCode = &code
-	out.body = strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	// Kept as text: valid UTF-8 without NUL, which PostgreSQL's text
+	// refuses (a binary answer must not make the attempt unrecordable).
+	out.body = strings.ReplaceAll(strings.ToValidUTF8(string(body), string(utf8.RuneError)), "\x00", string(utf8.RuneError))
 	switch {
 	case code >= 200 && code < 300:
 		out.Succeeded = true

@@ -2,6 +2,8 @@ package delivery_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,5 +145,27 @@ func TestRotationGraceSignsTwice(t *testing.T) {
 	current, _ := standardwebhooks.NewWebhook(rot.Secret)
 	if err := current.VerifyIgnoringTimestamp(got.body, got.header); err != nil {
 		t.Errorf("the new secret does not verify after the grace window: %v", err)
+	}
+}
+
+// A receiver that answers with bytes that are not text (NUL, invalid
+// UTF-8) still gets its attempt recorded, the body kept as text with those
+// bytes replaced (a run of invalid bytes by one U+FFFD, as strings.ToValidUTF8
+// does): on PostgreSQL a NUL in a text column would fail the write.
+func TestBinaryResponseBodyRecorded(t *testing.T) {
+	e := newEnv(t)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\x00\xff\xfeend"))
+	}))
+	t.Cleanup(rcv.Close)
+	wh := e.webhook("account", map[string]any{"url": rcv.URL, "events": []string{"transfer.*"}})
+	e.publish(map[string]any{"id": "evt_binary1", "type": "transfer.created", "data": e.example("transfer.created")})
+	eventually(t, "the attempt to be recorded", func() bool {
+		ds := e.deliveries(wh.ID, "")
+		return len(ds) == 1 && ds[0].Status == "succeeded"
+	})
+	a := e.delivery(e.deliveries(wh.ID, "")[0].ID).Attempts
+	if len(a) != 1 || a[0].ResponseBody != "ok\uFFFD\uFFFDend" {
+		t.Fatalf("attempts %+v, want one with body %q", a, "ok\uFFFD\uFFFDend")
 	}
 }
