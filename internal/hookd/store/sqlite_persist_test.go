@@ -228,11 +228,12 @@ func TestEmptySchemeStoredAsDefault(t *testing.T) {
 	}
 }
 
-func TestSecretsEncryptedAtRest(t *testing.T) {
-	sqliteOnly(t, "reads the SQLite file's bytes")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "hookd.db")
-	s := openAt(t, path, testKey)
+// secretsFixture stores a webhook with every sealed field and an idempotent
+// answer holding its secret, and returns the webhook's URL (stored in
+// clear: proof that a search of the raw data finds what is there) and the
+// plain values that must be found nowhere.
+func secretsFixture(t *testing.T, s *DB) (url string, plain map[string]string) {
+	t.Helper()
 	w := fullWebhook("wh_1", "", t0)
 	w.Scope = ScopeAccount
 	w.AuthToken = "Bearer plaintext-auth-token-0123456789"
@@ -245,10 +246,40 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	if err := s.CompleteIdempotent(t.Context(), outcome("k", t0, 201, "", []byte(body))); err != nil {
 		t.Fatal(err)
 	}
+	return w.URL, map[string]string{
+		"secret":            w.Secret,
+		"secret key":        strings.TrimPrefix(w.Secret, secrets.SecretPrefix),
+		"previous secret":   w.PreviousSecret,
+		"signing key":       w.SigningKey,
+		"signing key bytes": strings.TrimPrefix(w.SigningKey, "whsk_")[:20],
+		"previous key":      w.PreviousSigningKey,
+		"auth token":        w.AuthToken,
+		"idempotency body":  body,
+		"body's secret key": strings.TrimPrefix(w.Secret, secrets.SecretPrefix)[:20],
+	}
+}
+
+func checkNoClearText(t *testing.T, raw []byte, url string, plain map[string]string) {
+	t.Helper()
+	if !bytes.Contains(raw, []byte(url)) {
+		t.Fatal("the webhook URL is not in the raw data; the search below proves nothing")
+	}
+	for what, p := range plain {
+		if bytes.Contains(raw, []byte(p)) {
+			t.Errorf("the %s is stored in clear text", what)
+		}
+	}
+}
+
+func TestSecretsEncryptedAtRest(t *testing.T) {
+	sqliteOnly(t, "reads the SQLite file's bytes (TestSecretsEncryptedInRows covers PostgreSQL)")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hookd.db")
+	s := openAt(t, path, testKey)
+	url, plain := secretsFixture(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-
 	var raw []byte
 	for _, name := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
 		b, err := os.ReadFile(name)
@@ -260,25 +291,42 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 		}
 		raw = append(raw, b...)
 	}
-	// The search must be able to find something: the URL is stored in clear.
-	if !bytes.Contains(raw, []byte(w.URL)) {
-		t.Fatal("the webhook URL is not in the database files; the search below proves nothing")
-	}
-	for what, plain := range map[string]string{
-		"secret":            w.Secret,
-		"secret key":        strings.TrimPrefix(w.Secret, secrets.SecretPrefix),
-		"previous secret":   w.PreviousSecret,
-		"signing key":       w.SigningKey,
-		"signing key bytes": strings.TrimPrefix(w.SigningKey, "whsk_")[:20],
-		"previous key":      w.PreviousSigningKey,
-		"auth token":        w.AuthToken,
-		"idempotency body":  body,
-		"body's secret key": strings.TrimPrefix(w.Secret, secrets.SecretPrefix)[:20],
+	checkNoClearText(t, raw, url, plain)
+}
+
+// The stored rows, read raw below the store, hold no secret in clear: on
+// PostgreSQL, the same key and the same sealing as on SQLite.
+func TestSecretsEncryptedInRows(t *testing.T) {
+	loc := newLocation(t)
+	s := openAt(t, loc, testKey)
+	url, plain := secretsFixture(t, s)
+	db := rawDB(t, loc)
+	defer db.Close()
+	var raw []byte
+	for _, q := range []string{
+		`SELECT url, COALESCE(auth_token, ''), secret, COALESCE(previous_secret, ''), COALESCE(signing_key, ''), COALESCE(previous_signing_key, ''), headers FROM webhooks`,
+		`SELECT key, key, key, key, key, key, body FROM idempotency`,
 	} {
-		if bytes.Contains(raw, []byte(plain)) {
-			t.Errorf("the %s is stored in clear text", what)
+		rows, err := db.QueryContext(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			cols := make([][]byte, 7)
+			ptrs := make([]any, 7)
+			for i := range cols {
+				ptrs[i] = &cols[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			raw = append(raw, bytes.Join(cols, []byte{0})...)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
+	checkNoClearText(t, raw, url, plain)
 }
 
 func TestDatabaseFileMode(t *testing.T) {
