@@ -123,6 +123,9 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Start.Before(rs[j].Start) })
 		for _, r := range rs[:extra] {
 			rep.unrecorded++
+			if !r.End.IsZero() && r.End.Before(rep.killTime) {
+				rep.unrecordedAge = max(rep.unrecordedAge, rep.killTime.Sub(r.End))
+			}
 			if !atKill[named{k, r.Start.UnixNano()}] {
 				unexplained = append(unexplained, fmt.Sprintf("%s from %s at %s (kill at %s)", k, r.From, r.Start.Format(time.StampMicro), rep.killTime.Format(time.StampMicro)))
 			}

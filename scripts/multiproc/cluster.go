@@ -31,7 +31,6 @@ type cluster struct {
 	mu     sync.Mutex
 	starts []int          // per process: how many times it was started
 	byPID  map[int]sender // every pid ever started
-	down   []bool         // per process: killed and not yet restarted
 }
 
 // startCluster starts n hookd processes on dsn, one after the other (the
@@ -44,7 +43,7 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 	c := &cluster{
 		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
 		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
-		starts: make([]int, n), byPID: map[int]sender{}, down: make([]bool, n),
+		starts: make([]int, n), byPID: map[int]sender{},
 	}
 	for i := range n {
 		dir := filepath.Join(work, fmt.Sprintf("hookd-%c", 'a'+i))
@@ -64,14 +63,12 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 
 // postgresArgs turns hookdproc's command (a SQLite file in its directory)
 // into one on the PostgreSQL database dsn, with the shared encryption key:
-// hookdproc leaves out every HOOKD_ variable, so the key is added back.
+// a second --db wins over hookdproc's (the last value of a flag is the
+// one kept), and hookdproc leaves out every HOOKD_ variable, so the key is
+// added back.
 func postgresArgs(dsn, key string) func(*exec.Cmd) {
 	return func(cmd *exec.Cmd) {
-		for i := 0; i+1 < len(cmd.Args); i++ {
-			if cmd.Args[i] == "--db" {
-				cmd.Args[i+1] = dsn
-			}
-		}
+		cmd.Args = append(cmd.Args, "--db", dsn)
 		cmd.Env = append(cmd.Env, "HOOKD_ENCRYPTION_KEY="+key)
 	}
 }
@@ -85,24 +82,16 @@ func (c *cluster) start(ctx context.Context, i int) error {
 	defer c.mu.Unlock()
 	c.starts[i]++
 	c.byPID[c.procs[i].PID()] = sender{proc: i, start: c.starts[i]}
-	c.down[i] = false
 	return nil
 }
 
 // kill sends SIGKILL to process i (by pid) and waits until it is gone.
 func (c *cluster) kill(i int) sender {
 	c.mu.Lock()
-	c.down[i] = true
 	who := c.byPID[c.procs[i].PID()]
 	c.mu.Unlock()
 	c.procs[i].Kill()
 	return who
-}
-
-func (c *cluster) isDown(i int) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.down[i]
 }
 
 // stop shuts every process down (SIGTERM by pid).

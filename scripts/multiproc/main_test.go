@@ -53,7 +53,7 @@ func TestMultiProcess(t *testing.T) {
 // Two requests of one delivery at once are an overlap; one after the
 // other, and of two deliveries at once, are not.
 func TestReceiverFlagsOverlap(t *testing.T) {
-	rc := newReceiver(0, nil)
+	rc := newReceiver(0)
 	rc.delay = func() time.Duration { return 200 * time.Millisecond }
 	url, stop, err := rc.serve()
 	if err != nil {

@@ -46,34 +46,47 @@ type request struct {
 // the leases must make impossible.
 type receiver struct {
 	delay func() time.Duration // how long to hold each request
+	mu    sync.Mutex
 	// whoSent names the hookd process that owns the client end of a
 	// connection (its remote address here); nil: not attributed.
-	whoSent func(remote string) sender
-
-	mu       sync.Mutex
+	whoSent  func(remote string) sender
 	reqs     []request
 	inFlight map[string]int    // delivery id -> requests in the handler
 	overlaps []string          // violations, described
 	conns    map[string]sender // remote address -> the process that dialled it
 }
 
-func newReceiver(maxDelay time.Duration, whoSent func(string) sender) *receiver {
+func newReceiver(maxDelay time.Duration) *receiver {
 	delay := func() time.Duration { return 0 }
 	if maxDelay > 0 {
 		delay = func() time.Duration { return rand.N(maxDelay) } //nolint:gosec // a delay, not a secret
 	}
-	return &receiver{delay: delay, whoSent: whoSent, inFlight: map[string]int{}, conns: map[string]sender{}}
+	return &receiver{delay: delay, inFlight: map[string]int{}, conns: map[string]sender{}}
 }
 
 // connState attributes each new connection to a process once, when it is
 // accepted: the client's socket exists in its process then.
 func (rc *receiver) connState(c net.Conn, st http.ConnState) {
-	if st != http.StateNew || rc.whoSent == nil {
+	if st != http.StateNew {
 		return
 	}
-	from := rc.whoSent(c.RemoteAddr().String())
+	rc.mu.Lock()
+	whoSent := rc.whoSent
+	rc.mu.Unlock()
+	from := unknownSender
+	if whoSent != nil {
+		from = whoSent(c.RemoteAddr().String())
+	}
 	rc.mu.Lock()
 	rc.conns[c.RemoteAddr().String()] = from
+	rc.mu.Unlock()
+}
+
+// attribute sets how connections are attributed to processes (the
+// processes start after the receiver, which their webhooks point at).
+func (rc *receiver) attribute(whoSent func(remote string) sender) {
+	rc.mu.Lock()
+	rc.whoSent = whoSent
 	rc.mu.Unlock()
 }
 

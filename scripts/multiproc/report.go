@@ -33,6 +33,7 @@ type report struct {
 
 	deliveries, requests, duplicates, unrecorded int
 	notSucceeded, overlaps                       int
+	unrecordedAge                                time.Duration // the longest an unrecorded attempt had been answered at the kill
 	latSame, latCross, latAll                    []time.Duration
 	unattributed                                 int
 	whilePublishing                              int // requests received before the last publish returned
@@ -57,7 +58,8 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "  duplicates         %d (requests beyond one per delivery)\n", r.duplicates)
 	fmt.Fprintf(w, "  in flight at kill  %d in the receiver's handler from %s + %d answered in the %s before (outcome possibly unrecorded)\n",
 		len(r.inHandlerAtKill), r.killedSender, len(r.recentAtKill), killGrace)
-	fmt.Fprintf(w, "  unrecorded         %d attempts received but never recorded (the killed process's)\n", r.unrecorded)
+	fmt.Fprintf(w, "  unrecorded         %d attempts received but never recorded (the killed process's); the oldest had been answered %s before the kill\n",
+		r.unrecorded, r.unrecordedAge.Round(time.Millisecond))
 	fmt.Fprintf(w, "  overlaps           %d\n", r.overlaps)
 	fmt.Fprintf(w, "  kill               at %s into the load, restarted in %s\n", r.killTime.Sub(r.firstPublish).Round(time.Millisecond), r.restarted.Sub(r.killTime).Round(time.Millisecond))
 	fmt.Fprintf(w, "  time to drain      %s after the last publish (%s after the kill: leases of the killed process expire after attempt timeout + 30 s)\n",

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -89,14 +88,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	dsn := pg.DSN("hookd")
 	logf("PostgreSQL (pid %d) on 127.0.0.1:%d", pg.PID(), pg.Port())
 
-	var cl *cluster
-	var attribute func(string) sender
-	rc := newReceiver(cfg.maxDelay, func(remote string) sender {
-		if attribute == nil {
-			return unknownSender
-		}
-		return attribute(remote)
-	})
+	rc := newReceiver(cfg.maxDelay)
 	url, stopReceiver, err := rc.serve()
 	if err != nil {
 		return rep, err
@@ -105,12 +97,12 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	_, portStr, _ := net.SplitHostPort(url[len("http://"):])
 	port, _ := strconv.Atoi(portStr)
 
-	cl, err = startCluster(ctx, bin, work, dsn, cfg.procs)
+	cl, err := startCluster(ctx, bin, work, dsn, cfg.procs)
 	if err != nil {
 		return rep, err
 	}
 	defer cl.stop()
-	attribute = cl.whoSent(port)
+	rc.attribute(cl.whoSent(port))
 	for i, h := range cl.procs {
 		logf("hookd %c (pid %d) on %s", 'A'+i, h.PID(), h.Addr)
 	}
@@ -306,6 +298,3 @@ func wakeups(ctx context.Context, cfg config, cl *cluster, rc *receiver, data js
 	}
 	return nil
 }
-
-// errNoPostgres tells a caller that PostgreSQL is not installed.
-func errNoPostgres(err error) bool { return errors.Is(err, pgtest.ErrNoBinaries) }
