@@ -23,6 +23,9 @@ func check(ctx context.Context, p *probe, rc *receiver, rep *report) error {
 	if err != nil {
 		return err
 	}
+	if rep.stuck, err = p.resumed(ctx, rep.leasesAtKill); err != nil {
+		return err
+	}
 	reqs, overlaps := rc.snapshot()
 	rep.deliveries, rep.requests = len(ds), len(reqs)
 	return errors.Join(judge(rep, ds, keys, reqs, overlaps)...)
@@ -86,10 +89,11 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 	}
 	rep.duplicates = len(reqs) - len(byDelivery)
 
-	// Every recorded attempt was received; every request received beyond
-	// the recorded attempts of its number is one the killed process made
-	// and died before recording (its lease then ran out and the same
-	// number was attempted again), so it must be in flight at the kill.
+	// Every recorded attempt was received. A request received beyond the
+	// recorded attempts of its number is one the killed process made and
+	// died before recording: its lease then ran out and the same number
+	// was attempted again. So it must come from the killed process, before
+	// the kill, for a delivery that process held then (rep.stuck).
 	recorded := map[attemptKey]int{}
 	var phantom []string
 	for _, k := range keys {
@@ -104,15 +108,9 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 	if len(phantom) > 0 {
 		fail(fmt.Sprintf("%d recorded attempts the receiver never got", len(phantom)), phantom)
 	}
-	// A request is named by its attempt and start: its end was not known
-	// yet when the kill's snapshot was taken.
-	type named struct {
-		attemptKey
-		start int64
-	}
-	atKill := map[named]bool{}
-	for _, r := range append(append([]request(nil), rep.inHandlerAtKill...), rep.recentAtKill...) {
-		atKill[named{attemptKey{r.DeliveryID, r.Attempt}, r.Start.UnixNano()}] = true
+	stuck := map[string]bool{}
+	for _, id := range rep.stuck {
+		stuck[id] = true
 	}
 	var unexplained []string
 	for k, rs := range byKey {
@@ -126,16 +124,17 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 			if !r.End.IsZero() && r.End.Before(rep.killTime) {
 				rep.unrecordedAge = max(rep.unrecordedAge, rep.killTime.Sub(r.End))
 			}
-			if !atKill[named{k, r.Start.UnixNano()}] {
-				unexplained = append(unexplained, fmt.Sprintf("%s from %s at %s (kill at %s)", k, r.From, r.Start.Format(time.StampMicro), rep.killTime.Format(time.StampMicro)))
+			if r.From != rep.killedSender || !r.Start.Before(rep.killTime) || !stuck[k.DeliveryID] {
+				unexplained = append(unexplained, fmt.Sprintf("%s from %s at %s (kill of %s at %s; held by it then: %t)",
+					k, r.From, r.Start.Format(time.StampMicro), rep.killedSender, rep.killTime.Format(time.StampMicro), stuck[k.DeliveryID]))
 			}
 		}
 	}
 	if len(unexplained) > 0 {
 		fail(fmt.Sprintf("%d received attempts never recorded, and not in flight on the killed process", len(unexplained)), unexplained)
 	}
-	if limit := len(atKill); rep.duplicates > limit {
-		errs = append(errs, fmt.Errorf("%d duplicate requests at the receiver, more than the %d attempts in flight at the kill", rep.duplicates, limit))
+	if rep.duplicates > len(rep.stuck) {
+		errs = append(errs, fmt.Errorf("%d duplicate requests at the receiver, more than the %d attempts in flight on the killed process", rep.duplicates, len(rep.stuck)))
 	}
 
 	// Wake-up latency: publish sent to the first request of each delivery,

@@ -21,9 +21,11 @@
 //     flag sets it) plus 30 s, so this takes about 45 s after the kill;
 //   - the checks: every delivery succeeded and was received; no overlap;
 //     every recorded attempt (attempts table) was received, and every
-//     request received beyond the recorded attempts was in flight on the
-//     killed process at the kill; duplicates at the receiver no more than
-//     the attempts in flight at the kill;
+//     request received beyond the recorded attempts came from the killed
+//     process, before the kill, for a delivery it held then; duplicates at
+//     the receiver no more than the attempts in flight on it at the kill
+//     (the leases live at the kill whose delivery was attempted again only
+//     once the lease had run out);
 //   - a wake-up phase on the idle cluster: -quiet single events through
 //     one process, the latency of each delivery by the process that made
 //     it.

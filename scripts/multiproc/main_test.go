@@ -129,11 +129,12 @@ func TestJudge(t *testing.T) {
 	killed := sender{proc: 1, start: 1}
 	other := sender{proc: 0, start: 1}
 	base := func() (*report, []delivery, []attemptKey, []request) {
-		rep := &report{cfg: config{events: 2, webhooks: 1}, killTime: kill, lastPublish: kill,
+		rep := &report{cfg: config{events: 2, webhooks: 1}, killTime: kill, killedSender: killed, lastPublish: kill,
 			publishedAt: map[string]published{"evt_1": {0, t0}, "evt_2": {2, t0}}}
 		ds := []delivery{{"dlv_1", "evt_1", "succeeded", 1}, {"dlv_2", "evt_2", "succeeded", 1}}
 		inFlight := request{DeliveryID: "dlv_2", Attempt: 1, From: killed, Start: kill.Add(-5 * time.Millisecond)}
 		rep.inHandlerAtKill = []request{inFlight}
+		rep.stuck = []string{"dlv_2"}
 		reqs := []request{
 			{DeliveryID: "dlv_1", Attempt: 1, From: other, Start: t0.Add(time.Millisecond), End: t0.Add(2 * time.Millisecond)},
 			inFlight,
@@ -171,7 +172,10 @@ func TestJudge(t *testing.T) {
 			*k = append(*k, attemptKey{"dlv_1", 2})
 		}, "never got"},
 		{"unrecorded, not at the kill", func(rep *report, _ *[]delivery, _ *[]attemptKey, _ *[]request, _ *[]string) {
-			rep.inHandlerAtKill = nil
+			rep.stuck = nil
+		}, "not in flight on the killed process"},
+		{"unrecorded, from a live process", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
+			(*r)[1].From = other
 		}, "not in flight on the killed process"},
 		{"a duplicate beyond the kill", func(_ *report, _ *[]delivery, k *[]attemptKey, r *[]request, _ *[]string) {
 			*r = append(*r, request{DeliveryID: "dlv_1", Attempt: 2, From: other, Start: t0.Add(time.Minute)})

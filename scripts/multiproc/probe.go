@@ -134,3 +134,45 @@ func (p *probe) attempts(ctx context.Context) ([]attemptKey, error) {
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 	return keys, err
 }
+
+// leases are the deliveries leased at one moment, with the end of each
+// lease (unix nanoseconds, as hookd stores it).
+type leases map[string]int64
+
+// leasedAt reads the leases live at now.
+func (p *probe) leasedAt(ctx context.Context, now time.Time) (leases, error) {
+	rows, err := p.conn.Query(ctx, `SELECT id, lease_until FROM deliveries WHERE lease_until > $1`, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	out := leases{}
+	for rows.Next() {
+		var id string
+		var until int64
+		if err := rows.Scan(&id, &until); err != nil {
+			return nil, err
+		}
+		out[id] = until
+	}
+	return out, rows.Err()
+}
+
+// resumed lists the deliveries of ls that have an attempt started once
+// their lease had run out: the ones whose holder died before recording.
+// (A live process records its attempt within the lease, and a succeeded
+// delivery is not attempted again.)
+func (p *probe) resumed(ctx context.Context, ls leases) ([]string, error) {
+	ids := make([]string, 0, len(ls))
+	untils := make([]int64, 0, len(ls))
+	for id, until := range ls {
+		ids = append(ids, id)
+		untils = append(untils, until)
+	}
+	rows, err := p.conn.Query(ctx, `SELECT DISTINCT a.delivery_id FROM attempts a
+		JOIN unnest($1::text[], $2::bigint[]) AS l(id, until) ON a.delivery_id = l.id
+		WHERE a.started_at >= l.until ORDER BY 1`, ids, untils)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

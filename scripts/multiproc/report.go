@@ -30,6 +30,11 @@ type report struct {
 	drained                                        time.Time
 	killedSender                                   sender
 	inHandlerAtKill, recentAtKill                  []request
+	// leasesAtKill are the leases live just after the kill; stuck, those
+	// of them resumed only once the lease ran out: the attempts in flight
+	// on the killed process, claimed and never recorded.
+	leasesAtKill leases
+	stuck        []string
 
 	deliveries, requests, duplicates, unrecorded int
 	notSucceeded, overlaps                       int
@@ -56,8 +61,10 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "  deliveries         %d (%d not succeeded)\n", r.deliveries, r.notSucceeded)
 	fmt.Fprintf(w, "  requests received  %d\n", r.requests)
 	fmt.Fprintf(w, "  duplicates         %d (requests beyond one per delivery)\n", r.duplicates)
-	fmt.Fprintf(w, "  in flight at kill  %d in the receiver's handler from %s + %d answered in the %s before (outcome possibly unrecorded)\n",
-		len(r.inHandlerAtKill), r.killedSender, len(r.recentAtKill), killGrace)
+	fmt.Fprintf(w, "  in flight at kill  %d attempts held by %s (of %d leases live at the kill; resumed only after their lease ran out)\n",
+		len(r.stuck), r.killedSender, len(r.leasesAtKill))
+	fmt.Fprintf(w, "                     receiver side: %d of its requests in the handler, %d answered in the %s before\n",
+		len(r.inHandlerAtKill), len(r.recentAtKill), killGrace)
 	fmt.Fprintf(w, "  unrecorded         %d attempts received but never recorded (the killed process's); the oldest had been answered %s before the kill\n",
 		r.unrecorded, r.unrecordedAge.Round(time.Millisecond))
 	fmt.Fprintf(w, "  overlaps           %d\n", r.overlaps)
