@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
+)
+
+// eventType is the catalog type the webhooks subscribe to and the events
+// are published as.
+const eventType = "transfer.created"
+
+// cluster is the hookd processes sharing one PostgreSQL database.
+type cluster struct {
+	procs  []*hookdproc.Hookd
+	apiKey string
+	api    *http.Client
+
+	mu     sync.Mutex
+	starts []int          // per process: how many times it was started
+	byPID  map[int]sender // every pid ever started
+}
+
+// startCluster starts n hookd processes on dsn, one after the other (the
+// first creates the schema), each in a directory of its own under work
+// (for its logs).
+func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, error) {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails
+	prepare := postgresArgs(dsn, base64.StdEncoding.EncodeToString(key))
+	c := &cluster{
+		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
+		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
+		starts: make([]int, n), byPID: map[int]sender{},
+	}
+	for i := range n {
+		dir := filepath.Join(work, fmt.Sprintf("hookd-%c", 'a'+i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			c.stop()
+			return nil, err
+		}
+		h := &hookdproc.Hookd{Bin: bin, Dir: dir, APIKey: c.apiKey, Prepare: prepare}
+		c.procs = append(c.procs, h)
+		if err := c.start(ctx, i); err != nil {
+			c.stop()
+			return nil, fmt.Errorf("start hookd %c: %w", 'A'+i, err)
+		}
+	}
+	return c, nil
+}
+
+// postgresArgs turns hookdproc's command (a SQLite file in its directory)
+// into one on the PostgreSQL database dsn, with the shared encryption key:
+// a second --db wins over hookdproc's (the last value of a flag is the
+// one kept), and hookdproc leaves out every HOOKD_ variable, so the key is
+// added back.
+func postgresArgs(dsn, key string) func(*exec.Cmd) {
+	return func(cmd *exec.Cmd) {
+		cmd.Args = append(cmd.Args, "--db", dsn)
+		cmd.Env = append(cmd.Env, "HOOKD_ENCRYPTION_KEY="+key)
+	}
+}
+
+// start (re)starts process i and registers its pid.
+func (c *cluster) start(ctx context.Context, i int) error {
+	if err := c.procs[i].Start(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.starts[i]++
+	c.byPID[c.procs[i].PID()] = sender{proc: i, start: c.starts[i]}
+	return nil
+}
+
+// kill sends SIGKILL to process i (by pid) and waits until it is gone.
+func (c *cluster) kill(i int) sender {
+	c.mu.Lock()
+	who := c.byPID[c.procs[i].PID()]
+	c.mu.Unlock()
+	c.procs[i].Kill()
+	return who
+}
+
+// stop shuts every process down (SIGTERM by pid).
+func (c *cluster) stop() {
+	var wg sync.WaitGroup
+	for _, h := range c.procs {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.Stop() }()
+	}
+	wg.Wait()
+}
+
+// whoSent attributes a connection to the receiver (listening on
+// serverPort) to the hookd process that dialled it.
+func (c *cluster) whoSent(serverPort int) func(remote string) sender {
+	return func(remote string) sender {
+		c.mu.Lock()
+		pids := make([]int, 0, len(c.byPID))
+		for pid := range c.byPID {
+			pids = append(pids, pid)
+		}
+		c.mu.Unlock()
+		pid := socketOwner(remote, serverPort, pids)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if s, ok := c.byPID[pid]; ok {
+			return s
+		}
+		return unknownSender
+	}
+}
+
+// call makes one API request to process i and decodes a 2xx answer into
+// out (when not nil).
+func (c *cluster) call(ctx context.Context, i int, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.procs[i].Addr+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.api.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("hookd %c: %s %s: %d %s", 'A'+i, method, path, res.StatusCode, bytes.TrimSpace(raw))
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// createWebhooks creates n account webhooks on url subscribed to
+// eventType, round-robin through the processes.
+func (c *cluster) createWebhooks(ctx context.Context, n int, url string) error {
+	for i := range n {
+		err := c.call(ctx, i%len(c.procs), http.MethodPost, "/v1/webhooks/account", map[string]any{
+			"name": fmt.Sprintf("multiproc-%d", i), "url": url, "events": []string{eventType},
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("create webhook %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// exampleData is the catalog's example payload of eventType.
+func (c *cluster) exampleData(ctx context.Context) (json.RawMessage, error) {
+	var cat struct {
+		Data []struct {
+			Type    string          `json:"type"`
+			Example json.RawMessage `json:"example"`
+		} `json:"data"`
+	}
+	if err := c.call(ctx, 0, http.MethodGet, "/v1/webhooks/events", nil, &cat); err != nil {
+		return nil, err
+	}
+	for _, et := range cat.Data {
+		if et.Type == eventType && len(et.Example) > 0 {
+			return et.Example, nil
+		}
+	}
+	return nil, fmt.Errorf("the catalog has no example of %s", eventType)
+}
+
+// publish publishes event id through process i and returns how many
+// deliveries hookd scheduled. The id makes a repeated call idempotent, so
+// a publish cut by a kill can be made again without a second event.
+func (c *cluster) publish(ctx context.Context, i int, id string, data json.RawMessage) (int, error) {
+	var acc struct {
+		Deliveries int `json:"deliveries"`
+	}
+	err := c.call(ctx, i, http.MethodPost, "/v1/events", map[string]any{"id": id, "type": eventType, "data": data}, &acc)
+	return acc.Deliveries, err
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
+)
+
+// TestMultiProcess is the scenario at a smaller scale: 3 processes, 10
+// webhooks, 1,000 events, one kill. Most of its time is the killed
+// process's leases running out (attempt timeout 15 s + 30 s).
+func TestMultiProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and three hookd processes; about a minute")
+	}
+	if _, err := pgtest.Binaries(); err != nil {
+		if os.Getenv(pgtest.EnvRequire) == "1" {
+			t.Fatalf("%v (%s=1: this test must run here)", err, pgtest.EnvRequire)
+		}
+		t.Skipf("skipped: %v", err)
+	}
+	cfg := config{
+		procs: 3, webhooks: 10, events: 1000, publishers: 4, maxDelay: 20 * time.Millisecond,
+		killAt: 0.5, killed: 1, quiet: 3, drainTimeout: 90 * time.Second, goCmd: "go", src: "../..",
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	rep, err := run(ctx, cfg, &progress)
+	var summary bytes.Buffer
+	rep.print(&summary)
+	t.Log("\n" + progress.String() + summary.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.deliveries != 10_000 || rep.requests < rep.deliveries {
+		t.Errorf("%d deliveries, %d requests", rep.deliveries, rep.requests)
+	}
+	if rep.unattributed > 0 {
+		t.Errorf("%d first requests not attributed to a process", rep.unattributed)
+	}
+}
+
+// Two requests of one delivery at once are an overlap; one after the
+// other, and of two deliveries at once, are not.
+func TestReceiverFlagsOverlap(t *testing.T) {
+	rc := newReceiver(0)
+	rc.delay = func() time.Duration { return 200 * time.Millisecond }
+	url, stop, err := rc.serve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	send := func(id, n string) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader("{}"))
+		req.Header.Set(headerDeliveryID, id)
+		req.Header.Set(headerAttempt, n)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+	send("dlv_a", "1")
+	send("dlv_a", "2")
+	if _, overlaps := rc.snapshot(); len(overlaps) != 0 {
+		t.Fatalf("sequential attempts flagged: %v", overlaps)
+	}
+	var wg sync.WaitGroup
+	for i, id := range []string{"dlv_b", "dlv_c", "dlv_b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i/2) * 50 * time.Millisecond) // the second dlv_b while the first is held
+			send(id, "1")
+		}()
+	}
+	wg.Wait()
+	reqs, overlaps := rc.snapshot()
+	if len(reqs) != 5 || len(overlaps) != 1 || !strings.Contains(overlaps[0], "dlv_b") {
+		t.Fatalf("%d requests, overlaps %v; want 5 and one of dlv_b", len(reqs), overlaps)
+	}
+	if rc.busy() != 0 {
+		t.Errorf("%d requests still counted in flight", rc.busy())
+	}
+}
+
+// socketOwner finds this process behind a connection it dialled.
+func TestSocketOwner(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	port := ln.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // a tcp listener
+	if got := socketOwner(server.RemoteAddr().String(), port, []int{1, os.Getpid()}); got != os.Getpid() {
+		t.Fatalf("socketOwner = %d, want %d (this process)", got, os.Getpid())
+	}
+	if got := socketOwner(server.RemoteAddr().String(), port+1, []int{os.Getpid()}); got != 0 {
+		t.Fatalf("another server port: socketOwner = %d, want 0", got)
+	}
+}
+
+// judge finds each violation the issue names.
+func TestJudge(t *testing.T) {
+	t0 := time.Now()
+	kill := t0.Add(time.Second)
+	killed := sender{proc: 1, start: 1}
+	other := sender{proc: 0, start: 1}
+	base := func() (*report, []delivery, []attemptKey, []request) {
+		rep := &report{cfg: config{events: 2, webhooks: 1}, killTime: kill, killedSender: killed, lastPublish: kill,
+			publishedAt: map[string]published{"evt_1": {0, t0}, "evt_2": {2, t0}}}
+		ds := []delivery{{"dlv_1", "evt_1", "succeeded", 1}, {"dlv_2", "evt_2", "succeeded", 1}}
+		inFlight := request{DeliveryID: "dlv_2", Attempt: 1, From: killed, Start: kill.Add(-5 * time.Millisecond)}
+		rep.inHandlerAtKill = []request{inFlight}
+		rep.stuck = []string{"dlv_2"}
+		reqs := []request{
+			{DeliveryID: "dlv_1", Attempt: 1, From: other, Start: t0.Add(time.Millisecond), End: t0.Add(2 * time.Millisecond)},
+			inFlight,
+			{DeliveryID: "dlv_2", Attempt: 1, From: other, Start: kill.Add(45 * time.Second), End: kill.Add(46 * time.Second)},
+		}
+		keys := []attemptKey{{"dlv_1", 1}, {"dlv_2", 1}}
+		return rep, ds, keys, reqs
+	}
+	rep, ds, keys, reqs := base()
+	if errs := judge(rep, ds, keys, reqs, nil); len(errs) != 0 {
+		t.Fatalf("a clean run: %v", errs)
+	}
+	if rep.duplicates != 1 || rep.unrecorded != 1 || len(rep.latSame) != 1 || len(rep.latCross) != 1 {
+		t.Fatalf("duplicates %d, unrecorded %d, latencies %v / %v", rep.duplicates, rep.unrecorded, rep.latSame, rep.latCross)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*report, *[]delivery, *[]attemptKey, *[]request, *[]string)
+		want string
+	}{
+		{"lost", func(_ *report, _ *[]delivery, k *[]attemptKey, r *[]request, _ *[]string) {
+			*r = (*r)[1:]
+			*k = (*k)[1:]
+		}, "1 deliveries never received"},
+		{"failed", func(_ *report, d *[]delivery, _ *[]attemptKey, _ *[]request, _ *[]string) {
+			(*d)[0].Status = "dead_lettered"
+		}, "did not succeed"},
+		{"missing delivery", func(_ *report, d *[]delivery, _ *[]attemptKey, _ *[]request, _ *[]string) {
+			*d = (*d)[:1]
+		}, "1 deliveries in the database, want 2"},
+		{"overlap", func(_ *report, _ *[]delivery, _ *[]attemptKey, _ *[]request, o *[]string) {
+			*o = []string{"dlv_1 twice"}
+		}, "overlapping"},
+		{"recorded, never received", func(_ *report, _ *[]delivery, k *[]attemptKey, _ *[]request, _ *[]string) {
+			*k = append(*k, attemptKey{"dlv_1", 2})
+		}, "never got"},
+		{"unrecorded, not at the kill", func(rep *report, _ *[]delivery, _ *[]attemptKey, _ *[]request, _ *[]string) {
+			rep.stuck = nil
+		}, "not in flight on the killed process"},
+		{"unrecorded, from a live process", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
+			(*r)[1].From = other
+		}, "not in flight on the killed process"},
+		{"a duplicate beyond the kill", func(_ *report, _ *[]delivery, k *[]attemptKey, r *[]request, _ *[]string) {
+			*r = append(*r, request{DeliveryID: "dlv_1", Attempt: 2, From: other, Start: t0.Add(time.Minute)})
+			*k = append(*k, attemptKey{"dlv_1", 2})
+		}, "more than the 1 attempts in flight"},
+	} {
+		rep, ds, keys, reqs := base()
+		var overlaps []string
+		tc.edit(rep, &ds, &keys, &reqs, &overlaps)
+		errs := judge(rep, ds, keys, reqs, overlaps)
+		found := false
+		for _, err := range errs {
+			found = found || strings.Contains(err.Error(), tc.want)
+		}
+		if !found {
+			t.Errorf("%s: errors %v, want one saying %q", tc.name, errs, tc.want)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{{"-procs", "1"}, {"-events", "0"}, {"-kill-at", "1"}, {"-quiet", "-1"}, {"extra"}} {
+		if _, _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	c, _, err := parseFlags(nil, io.Discard)
+	if err != nil || c.procs != 3 || c.webhooks != 10 || c.events != 5000 || c.killed != 1 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Delivery headers hookd sends (internal/hookd/delivery/attempt.go).
+const (
+	headerDeliveryID = "Hookd-Delivery-Id"
+	headerAttempt    = "Hookd-Attempt"
+)
+
+// sender is the hookd process a request came from: its index among the
+// processes and its start (1 for the first run, 2 after a restart).
+type sender struct{ proc, start int }
+
+func (s sender) String() string {
+	if s.proc < 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%c#%d", 'A'+s.proc, s.start)
+}
+
+var unknownSender = sender{proc: -1}
+
+// request is one delivery request the receiver got.
+type request struct {
+	DeliveryID string
+	Attempt    int
+	From       sender
+	Start, End time.Time // End is zero while the handler runs
+}
+
+// receiver answers every delivery 200 after a random delay of up to
+// maxDelay (so that attempts are in flight when a process is killed) and
+// records each request. A request for a delivery that already has one in
+// the handler is an overlap: two attempts of one delivery at once, which
+// the leases must make impossible.
+type receiver struct {
+	delay func() time.Duration // how long to hold each request
+	mu    sync.Mutex
+	// whoSent names the hookd process that owns the client end of a
+	// connection (its remote address here); nil: not attributed.
+	whoSent  func(remote string) sender
+	reqs     []request
+	inFlight map[string]int    // delivery id -> requests in the handler
+	overlaps []string          // violations, described
+	conns    map[string]sender // remote address -> the process that dialled it
+}
+
+func newReceiver(maxDelay time.Duration) *receiver {
+	delay := func() time.Duration { return 0 }
+	if maxDelay > 0 {
+		delay = func() time.Duration { return rand.N(maxDelay) } //nolint:gosec // a delay, not a secret
+	}
+	return &receiver{delay: delay, inFlight: map[string]int{}, conns: map[string]sender{}}
+}
+
+// connState attributes each new connection to a process once, when it is
+// accepted: the client's socket exists in its process then.
+func (rc *receiver) connState(c net.Conn, st http.ConnState) {
+	if st != http.StateNew {
+		return
+	}
+	rc.mu.Lock()
+	whoSent := rc.whoSent
+	rc.mu.Unlock()
+	from := unknownSender
+	if whoSent != nil {
+		from = whoSent(c.RemoteAddr().String())
+	}
+	rc.mu.Lock()
+	rc.conns[c.RemoteAddr().String()] = from
+	rc.mu.Unlock()
+}
+
+// attribute sets how connections are attributed to processes (the
+// processes start after the receiver, which their webhooks point at).
+func (rc *receiver) attribute(whoSent func(remote string) sender) {
+	rc.mu.Lock()
+	rc.whoSent = whoSent
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get(headerDeliveryID)
+	n, err := strconv.Atoi(r.Header.Get(headerAttempt))
+	if id == "" || err != nil {
+		http.Error(w, "no delivery id or attempt number", http.StatusBadRequest)
+		return
+	}
+	_, _ = io.Copy(io.Discard, r.Body)
+	rc.mu.Lock()
+	from, ok := rc.conns[r.RemoteAddr]
+	if !ok {
+		from = unknownSender
+	}
+	if rc.inFlight[id] > 0 {
+		rc.overlaps = append(rc.overlaps, fmt.Sprintf("delivery %s attempt %d from %s arrived while %d request(s) of it were in flight", id, n, from, rc.inFlight[id]))
+	}
+	rc.inFlight[id]++
+	idx := len(rc.reqs)
+	rc.reqs = append(rc.reqs, request{DeliveryID: id, Attempt: n, From: from, Start: time.Now()})
+	rc.mu.Unlock()
+
+	time.Sleep(rc.delay())
+	w.WriteHeader(http.StatusOK)
+
+	rc.mu.Lock()
+	rc.inFlight[id]--
+	if rc.inFlight[id] == 0 {
+		delete(rc.inFlight, id)
+	}
+	rc.reqs[idx].End = time.Now()
+	rc.mu.Unlock()
+}
+
+// atKill lists the requests of process from that were in the handler at
+// kill time, or had been answered less than grace before it: hookd records
+// an attempt after the answer, so those may have died unrecorded too.
+func (rc *receiver) atKill(from sender, kill time.Time, grace time.Duration) (inHandler, recent []request) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, r := range rc.reqs {
+		if r.From != from || r.Start.After(kill) {
+			continue
+		}
+		switch {
+		case r.End.IsZero() || r.End.After(kill):
+			inHandler = append(inHandler, r)
+		case r.End.After(kill.Add(-grace)):
+			recent = append(recent, r)
+		}
+	}
+	return inHandler, recent
+}
+
+// count is the number of requests so far.
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.reqs)
+}
+
+// busy is the number of requests in the handler.
+func (rc *receiver) busy() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := 0
+	for _, c := range rc.inFlight {
+		n += c
+	}
+	return n
+}
+
+// snapshot copies the requests and the overlaps.
+func (rc *receiver) snapshot() ([]request, []string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]request(nil), rc.reqs...), append([]string(nil), rc.overlaps...)
+}
+
+// waitIdle waits until no request is in the handler, up to d.
+func (rc *receiver) waitIdle(ctx context.Context, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for rc.busy() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// serve runs the receiver on a free loopback port until stop.
+func (rc *receiver) serve() (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: rc, ConnState: rc.connState, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
