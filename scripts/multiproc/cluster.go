@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -39,7 +38,7 @@ type cluster struct {
 func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, error) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails
-	prepare := postgresArgs(dsn, base64.StdEncoding.EncodeToString(key))
+	env := []string{"HOOKD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)}
 	c := &cluster{
 		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
 		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
@@ -51,7 +50,7 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 			c.stop()
 			return nil, err
 		}
-		h := &hookdproc.Hookd{Bin: bin, Dir: dir, APIKey: c.apiKey, Prepare: prepare}
+		h := &hookdproc.Hookd{Bin: bin, Dir: dir, APIKey: c.apiKey, DB: dsn, Env: env}
 		c.procs = append(c.procs, h)
 		if err := c.start(ctx, i); err != nil {
 			c.stop()
@@ -59,18 +58,6 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 		}
 	}
 	return c, nil
-}
-
-// postgresArgs turns hookdproc's command (a SQLite file in its directory)
-// into one on the PostgreSQL database dsn, with the shared encryption key:
-// a second --db wins over hookdproc's (the last value of a flag is the
-// one kept), and hookdproc leaves out every HOOKD_ variable, so the key is
-// added back.
-func postgresArgs(dsn, key string) func(*exec.Cmd) {
-	return func(cmd *exec.Cmd) {
-		cmd.Args = append(cmd.Args, "--db", dsn)
-		cmd.Env = append(cmd.Env, "HOOKD_ENCRYPTION_KEY="+key)
-	}
 }
 
 // start (re)starts process i and registers its pid.
