@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/contract"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
 // The test binary doubles as hookd: with HOOKD_TEST_MAIN=1 it runs main, so
@@ -26,7 +29,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 func TestVersionAndUsage(t *testing.T) {
@@ -48,6 +51,56 @@ func TestVersionAndUsage(t *testing.T) {
 		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
 			t.Errorf("hookd %v: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, out.String(), errb.String(), tc.code, tc.out, tc.err)
 		}
+	}
+}
+
+// hookd migrate brings a database's schema up to date and exits, without
+// the encryption key, and says so again (with nothing to apply) the second
+// time; on SQLite it refuses while a hookd serves the file.
+func TestMigrate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string {
+			// An empty file stands for a database an older hookd created.
+			path := filepath.Join(t.TempDir(), "hookd.db")
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}},
+		{"postgres", func(t *testing.T) string { return pgtest.Database(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := tc.db(t)
+			t.Setenv("HOOKD_ENCRYPTION_KEY", "")
+			var out, errb bytes.Buffer
+			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "hookd: migrated ") || !strings.Contains(out.String(), "to schema version 7") {
+				t.Fatalf("first migrate: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+			}
+			out.Reset()
+			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "is up to date (schema version 7)") {
+				t.Fatalf("second migrate: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"migrate", "--db", filepath.Join(t.TempDir(), "missing.db")}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "hookd serve creates it") {
+		t.Fatalf("missing file: exit %d, stderr %q", code, errb.String())
+	}
+	c, err := secrets.NewCipher(bytes.Repeat([]byte{1}, secrets.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	st, err := store.OpenSQLite(path, c) // as a running hookd holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if code := run([]string{"migrate", "--db", path}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "stop the other hookd first") {
+		t.Fatalf("while served: exit %d, stderr %q", code, errb.String())
 	}
 }
 
