@@ -28,6 +28,7 @@ type cluster struct {
 	api    *http.Client
 
 	mu     sync.Mutex
+	addrs  []string       // per process: its address (publishers read it while a restart writes hookdproc's)
 	starts []int          // per process: how many times it was started
 	byPID  map[int]sender // every pid ever started
 }
@@ -42,7 +43,7 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 	c := &cluster{
 		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
 		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
-		starts: make([]int, n), byPID: map[int]sender{},
+		starts: make([]int, n), addrs: make([]string, n), byPID: map[int]sender{},
 	}
 	for i := range n {
 		dir := filepath.Join(work, fmt.Sprintf("hookd-%c", 'a'+i))
@@ -67,6 +68,7 @@ func (c *cluster) start(ctx context.Context, i int) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.addrs[i] = c.procs[i].Addr
 	c.starts[i]++
 	c.byPID[c.procs[i].PID()] = sender{proc: i, start: c.starts[i]}
 	return nil
@@ -122,7 +124,10 @@ func (c *cluster) call(ctx context.Context, i int, method, path string, body, ou
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.procs[i].Addr+path, rd)
+	c.mu.Lock()
+	addr := c.addrs[i]
+	c.mu.Unlock()
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, rd)
 	if err != nil {
 		return err
 	}

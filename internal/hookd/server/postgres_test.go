@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,40 @@ func TestPostgresRateLimitsShared(t *testing.T) {
 	}
 	if code := get(3, apiKey); code != http.StatusTooManyRequests {
 		t.Fatalf("after 3 failures through both processes, even the right key: %d, want 429", code)
+	}
+}
+
+// The API key set is the database's: the first process on an empty
+// database generates the first key, a second one generates none and
+// accepts it.
+func TestPostgresAPIKeysShared(t *testing.T) {
+	dsn := pgtest.Database(t)
+	first, err := server.New(t.Context(), server.Config{DBPath: dsn, EncryptionKey: newKey('a'), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = first.Shutdown(context.Background()) })
+	if first.GeneratedAPIKey == "" {
+		t.Fatal("the first process on an empty database generated no API key")
+	}
+	second, err := server.New(t.Context(), server.Config{DBPath: dsn, EncryptionKey: newKey('a'), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Shutdown(context.Background()) })
+	if second.GeneratedAPIKey != "" {
+		t.Fatal("a second process generated a key of its own")
+	}
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{{first.GeneratedAPIKey, http.StatusOK}, {"hookd_not-the-key-0123456789", http.StatusUnauthorized}} {
+		req := httptest.NewRequest(http.MethodGet, "/v1/groups", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.key)
+		rec := httptest.NewRecorder()
+		second.Handler().ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("key on the second process: %d %s, want %d", rec.Code, rec.Body, tc.want)
+		}
 	}
 }
