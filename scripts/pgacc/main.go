@@ -58,7 +58,11 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("start PostgreSQL: %w", err)
 	}
-	defer pg.Stop()
+	defer func() {
+		if err := pg.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "pgacc: stop PostgreSQL: %v\n", err)
+		}
+	}()
 	if err := pg.CreateDatabase(ctx, "hookd"); err != nil {
 		return err
 	}

@@ -18,11 +18,14 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
-// startOn runs a hookd on the PostgreSQL database dsn with key and apiKey
-// until the test ends, and returns its URL.
-func startOn(t *testing.T, dsn, key, apiKey string, opts ...func(*server.Config)) string {
+// pgAPIKey is the API key of the hookd processes startOn runs.
+const pgAPIKey = "hookd_pg-test-key-0123456789"
+
+// startOn runs a hookd on the PostgreSQL database dsn with key (and
+// pgAPIKey) until the test ends, and returns its URL.
+func startOn(t *testing.T, dsn, key string, opts ...func(*server.Config)) string {
 	t.Helper()
-	cfg := server.Config{DBPath: dsn, EncryptionKey: key, APIKey: apiKey, Version: "test"}
+	cfg := server.Config{DBPath: dsn, EncryptionKey: key, APIKey: pgAPIKey, Version: "test"}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -40,7 +43,9 @@ func startOn(t *testing.T, dsn, key, apiKey string, opts ...func(*server.Config)
 		if err := s.Shutdown(context.Background()); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
 	})
 	return "http://" + ln.Addr().String()
 }
@@ -54,7 +59,7 @@ func TestPostgresKeyRequiredAndChecked(t *testing.T) {
 	if !errors.Is(err, server.ErrEncryptionKeyRequired) || !strings.Contains(err.Error(), "openssl rand -base64 32") {
 		t.Fatalf("no key: %v, want ErrEncryptionKeyRequired with how to make one", err)
 	}
-	startOn(t, dsn, newKey('a'), "hookd_pg-test-key-0123456789")
+	startOn(t, dsn, newKey('a'))
 	_, err = server.New(t.Context(), server.Config{DBPath: dsn, EncryptionKey: newKey('b'), Version: "test"})
 	if !errors.Is(err, server.ErrWrongEncryptionKey) || !strings.Contains(err.Error(), "the one the other hookd processes are given") {
 		t.Fatalf("another key: %v, want ErrWrongEncryptionKey", err)
@@ -67,9 +72,8 @@ func TestPostgresKeyRequiredAndChecked(t *testing.T) {
 // creating a second webhook with a second secret.
 func TestPostgresTwoServersShareOneDatabase(t *testing.T) {
 	dsn := pgtest.Database(t)
-	const apiKey = "hookd_pg-test-key-0123456789"
-	a := startOn(t, dsn, newKey('a'), apiKey)
-	b := startOn(t, dsn, newKey('a'), apiKey)
+	a := startOn(t, dsn, newKey('a'))
+	b := startOn(t, dsn, newKey('a'))
 
 	do := func(base, method, path, body, idem string) (int, []byte) {
 		t.Helper()
@@ -77,7 +81,7 @@ func TestPostgresTwoServersShareOneDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Authorization", "Bearer "+apiKey)
+		req.Header.Set("Authorization", "Bearer "+pgAPIKey)
 		req.Header.Set("Content-Type", "application/json")
 		if idem != "" {
 			req.Header.Set("Idempotency-Key", idem)
@@ -110,14 +114,13 @@ func TestPostgresTwoServersShareOneDatabase(t *testing.T) {
 // authentications together.
 func TestPostgresRateLimitsShared(t *testing.T) {
 	dsn := pgtest.Database(t)
-	const apiKey = "hookd_pg-test-key-0123456789"
 	clock := clockwork.NewFakeClock()
 	limited := func(c *server.Config) {
 		c.RateLimit, c.RateBurst = 1, 4
 		c.AuthFailureLimit, c.AuthFailureBurst = 1, 3
 		c.Clock = clock
 	}
-	urls := []string{startOn(t, dsn, newKey('a'), apiKey, limited), startOn(t, dsn, newKey('a'), apiKey, limited)}
+	urls := []string{startOn(t, dsn, newKey('a'), limited), startOn(t, dsn, newKey('a'), limited)}
 	get := func(i int, key string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, urls[i%2]+"/v1/groups", nil)
@@ -130,15 +133,15 @@ func TestPostgresRateLimitsShared(t *testing.T) {
 		return res.StatusCode
 	}
 	for i := range 4 {
-		if code := get(i, apiKey); code != http.StatusOK {
+		if code := get(i, pgAPIKey); code != http.StatusOK {
 			t.Fatalf("request %d of a burst of 4, alternating processes: %d", i+1, code)
 		}
 	}
-	if code := get(4, apiKey); code != http.StatusTooManyRequests {
+	if code := get(4, pgAPIKey); code != http.StatusTooManyRequests {
 		t.Fatalf("5th request within the second, on either process: %d, want 429", code)
 	}
 	clock.Advance(time.Second)
-	if code := get(5, apiKey); code != http.StatusOK {
+	if code := get(5, pgAPIKey); code != http.StatusOK {
 		t.Fatalf("a second later: %d, want 200", code)
 	}
 
@@ -147,7 +150,7 @@ func TestPostgresRateLimitsShared(t *testing.T) {
 			t.Fatalf("failure %d of a burst of 3: %d, want 401", i+1, code)
 		}
 	}
-	if code := get(3, apiKey); code != http.StatusTooManyRequests {
+	if code := get(3, pgAPIKey); code != http.StatusTooManyRequests {
 		t.Fatalf("after 3 failures through both processes, even the right key: %d, want 429", code)
 	}
 }

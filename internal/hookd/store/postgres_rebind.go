@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,12 @@ func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rebindConn{conn.(*stdlib.Conn)}, nil
+	sc, ok := conn.(*stdlib.Conn)
+	if !ok {
+		_ = conn.Close()
+		return nil, fmt.Errorf("pgx's connector made a %T, not a *stdlib.Conn", conn)
+	}
+	return &rebindConn{sc}, nil
 }
 
 // rebindConn is pgx's connection with every statement rebound. It offers
@@ -67,7 +73,7 @@ var rebound sync.Map // string -> string
 // alone a ? inside a quoted string or identifier, or a comment.
 func rebind(query string) string {
 	if v, ok := rebound.Load(query); ok {
-		return v.(string)
+		return v.(string) //nolint:forcetypeassert // only strings are stored
 	}
 	if !strings.Contains(query, "?") {
 		return query
