@@ -33,7 +33,10 @@ func main() {
 	quietSDKLogs(os.Environ(), os.Setenv)
 	limitMemory(os.Getenv, rtdebug.SetMemoryLimit)
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	// Terraform (the parent) runs this binary several times per command;
+	// they read the event catalog once between them.
+	cache := &provider.CommandCache{Dir: os.TempDir(), Command: os.Getppid()}
+	err := providerserver.Serve(context.Background(), provider.New(version, provider.WithCommandCache(cache)), providerserver.ServeOpts{
 		Address:         provider.Address,
 		Debug:           debug,
 		ProtocolVersion: 6,

@@ -17,10 +17,13 @@ import (
 // of event types with the server's own rule (rules.EventNames). It is
 // fetched the first time a plan has something to check (events that
 // change, an event filter, a test action's event_type), once per provider
-// process: a refresh, a no-change plan or a destroy never downloads it.
+// process, and once per command when the processes share it (cache): a
+// refresh, a no-change plan or a destroy never downloads it.
 type eventCatalog struct {
 	client   *client.Client
 	endpoint string
+	apiKey   string
+	cache    *CommandCache // nil: none
 
 	once     sync.Once
 	names    *rules.EventNames
@@ -46,6 +49,9 @@ func (c *eventCatalog) eventNames(ctx context.Context, diags *diag.Diagnostics) 
 
 func (c *eventCatalog) fetch(ctx context.Context) (*rules.EventNames, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	if names, ok := c.cache.load(c.endpoint, c.apiKey); ok {
+		return rules.NewEventNames(names), diags
+	}
 	types, err := c.client.EventCatalog(ctx)
 	switch {
 	case errors.Is(err, client.ErrUnauthorized):
@@ -68,6 +74,7 @@ func (c *eventCatalog) fetch(ctx context.Context) (*rules.EventNames, diag.Diagn
 		for i, et := range types {
 			names[i] = et.Type
 		}
+		c.cache.store(c.endpoint, c.apiKey, names)
 		return rules.NewEventNames(names), diags
 	}
 	return nil, diags

@@ -47,11 +47,27 @@ var (
 
 type hookdProvider struct {
 	version string
+	cache   *CommandCache
 }
 
+// Option configures the provider built by New.
+type Option func(*hookdProvider)
+
+// WithCommandCache shares the event catalog between the provider processes
+// of one Terraform command through c (the provider binary does; tests that
+// serve the provider in-process, where every command has the same parent,
+// do not).
+func WithCommandCache(c *CommandCache) Option { return func(p *hookdProvider) { p.cache = c } }
+
 // New returns the provider factory for providerserver.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &hookdProvider{version: version} }
+func New(version string, opts ...Option) func() provider.Provider {
+	return func() provider.Provider {
+		p := &hookdProvider{version: version}
+		for _, o := range opts {
+			o(p)
+		}
+		return p
+	}
 }
 
 type providerModel struct {
@@ -139,7 +155,7 @@ func (p *hookdProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	// of a command, and a refresh, a no-change plan or a destroy has no use
 	// for the catalog. The first call tells a wrong key or endpoint (see
 	// eventCatalog and addAPIError).
-	data := &providerData{client: c, catalog: &eventCatalog{client: c, endpoint: settings.endpoint}}
+	data := &providerData{client: c, catalog: &eventCatalog{client: c, endpoint: settings.endpoint, apiKey: settings.apiKey, cache: p.cache}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
