@@ -31,7 +31,7 @@ func fixedRate(ctx context.Context, cfg *config, r *run) (fixedResult, error) {
 	atRate(ctx, r.pub, warm, cfg.rate, cfg.warmup)
 	awaitReceipts(ctx, r.rcv, warm.returnedAt(), r.webhooks, cfg.settle)
 	l := &ledger{}
-	meter := startCPU()
+	meter := startCPU(r.h.watch)
 	late := atRate(ctx, r.pub, l, cfg.rate, cfg.fixed)
 	cpu := meter.stop()
 	if err := l.failed(); err != nil {
@@ -154,7 +154,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 			l.mu.Unlock()
 			start := time.Now()
 			var s int64
-			s, err = r.h.probe.succeeded(ctx)
+			s, err = r.h.probe.countSucceeded(ctx)
 			t = tick{at: start, accepted: n, succeeded: s, took: time.Since(start)}
 		})
 		return t, err
@@ -166,7 +166,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	sleepUntil(ctx, base.at.Add(cfg.warmup))
 	_ = r.rcv.take()
 	endProfile := profile()
-	meter := startCPU()
+	meter := startCPU(r.h.watch)
 	var window, drain []tick
 	t, err := read()
 	if err != nil {
@@ -188,7 +188,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	res.WindowCPU = meter.stop()
 	close(stop)
 	<-pubDone
-	meter = startCPU()
+	meter = startCPU(r.h.watch)
 	if err == nil {
 		drain = append(drain, window[len(window)-1])
 		for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {

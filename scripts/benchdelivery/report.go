@@ -10,6 +10,10 @@ import (
 // writeReport prints the results as a Markdown table: one row per figure,
 // one column per W.
 func writeReport(w io.Writer, cfg *config, res *results) {
+	defer writeBackends(w, cfg, res)
+	if len(res.Runs) == 0 {
+		return
+	}
 	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate)
 	head := []string{"", ""}
@@ -126,6 +130,14 @@ func othersBusy(res *results) string {
 		check(fmt.Sprintf("W=%d fixed rate", r.Webhooks), r.Fixed.CPU)
 		check(fmt.Sprintf("W=%d saturation", r.Webhooks), r.Saturation.WindowCPU)
 		check(fmt.Sprintf("W=%d draining", r.Webhooks), r.Saturation.DrainCPU)
+	}
+	if res.Backends != nil {
+		for _, r := range res.Backends.Rows {
+			name := backendName(r.Backend, r.Processes)
+			check(name+" fixed rate", r.Fixed.CPU)
+			check(name+" saturation", r.Saturation.WindowCPU)
+			check(name+" draining", r.Saturation.DrainCPU)
+		}
 	}
 	check("the ceiling", res.Ceiling.CPU)
 	return strings.Join(phases, ", ")
