@@ -58,7 +58,7 @@ func (m cpuMeter) stop() *cpuUse {
 	if secs <= 0 {
 		return nil
 	}
-	cores := func(a, b time.Duration) float64 { return max((b - a).Seconds()/secs, 0) }
+	cores := func(a, b time.Duration) float64 { return max((b-a).Seconds()/secs, 0) }
 	u := &cpuUse{
 		Self: cores(m.start.self, end.self), Hookd: cores(m.start.hookd, end.hookd),
 		Postgres: cores(m.start.postgres, end.postgres),

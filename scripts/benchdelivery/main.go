@@ -174,9 +174,9 @@ func counts(name, list string) ([]int, error) {
 
 // results is the whole run, as -json writes it.
 type results struct {
-	Started time.Time     `json:"started"`
-	Workers int           `json:"workers"`
-	Rate    float64       `json:"fixed_rate_events_per_s"`
+	Started  time.Time        `json:"started"`
+	Workers  int              `json:"workers"`
+	Rate     float64          `json:"fixed_rate_events_per_s"`
 	Runs     []wResult        `json:"runs"`
 	Backends *backendsSection `json:"backends,omitempty"`
 	Ceiling  ceilingResult    `json:"ceiling"`

@@ -5,17 +5,24 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // writeReport prints the results as a Markdown table: one row per figure,
 // one column per W.
 func writeReport(w io.Writer, cfg *config, res *results) {
-	defer writeBackends(w, cfg, res)
+	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s; measured from %s\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate, res.Started.Format(time.RFC3339))
 	if len(res.Runs) == 0 {
+		writeBackends(w, cfg, res)
+		if busy := othersBusy(res); busy != "" {
+			fmt.Fprintf(w, "- **other processes used CPU during %s: the figures of those phases are disturbed; run again on a quiet machine**\n", busy)
+		}
 		return
 	}
-	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s\n\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate)
+	defer writeBackends(w, cfg, res)
+	fmt.Fprintln(w, "In-process hookd on SQLite, one column per W:")
+	fmt.Fprintln(w)
 	head := []string{"", ""}
 	for _, r := range res.Runs {
 		head = append(head, fmt.Sprintf("W=%d", r.Webhooks))
