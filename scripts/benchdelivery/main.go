@@ -20,6 +20,18 @@
 //     merely received); then publishing stops and it keeps counting while
 //     the backlog drains. Rates are medians of the intervals.
 //
+// Then the backends table, with -backend-webhooks webhooks: the same two
+// phases with hookd as child processes of the benchmark (its own
+// executable run again as hookd, see child.go) on SQLite with one process
+// and on PostgreSQL with each of -processes (1 and 2: two hookd sharing
+// one database, the publishers spread over both, deliveries counted in the
+// shared database). PostgreSQL is Debian's server, started by
+// internal/pgtest with its durability settings on (-pg-synchronous-commit
+// says whether commits wait for the WAL flush). The CPU of the hookd
+// processes, of the PostgreSQL server's processes and of the driver are
+// measured apart. SQLite with two processes is refused by hookd (one
+// process per SQLite file): its row says so.
+//
 // Last, the ceiling: a plain Go client loop sending the same signed POSTs
 // (a body and headers copied from a real delivery, signed afresh with
 // internal/hookd/signing for every request) to the same receiver from as
@@ -114,7 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.interval, "interval", time.Second, "sampling interval of the rates (the figures are medians of the intervals)")
 	fs.DurationVar(&c.quiet, "quiet", 0, "before each phase, wait up to this long for other processes to leave the CPU (a shared machine); 0: do not wait")
 	fs.IntVar(&c.retries, "retries", 0, "run a phase again, on a fresh hookd, up to this many times while other processes use more than a quarter of a core during it; the least disturbed run counts")
-	fs.BoolVar(&c.quick, "quick", false, "short phases (about 15 s in all), for a CI smoke run; explicit duration flags still win")
+	fs.BoolVar(&c.quick, "quick", false, "short phases (about 35 s in all, the backends table included), for a CI smoke run; explicit duration flags still win")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	if err := fs.Parse(args); err != nil {
