@@ -15,6 +15,8 @@ func writeReport(w io.Writer, cfg *config, res *results) {
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate, res.Started.Format(time.RFC3339))
 	if len(res.Runs) == 0 {
 		writeBackends(w, cfg, res)
+		fmt.Fprintf(w, "- ceiling: plain client requests/s, %d concurrent: %s (CPU cores, this process / other processes: %s)\n",
+			res.Ceiling.Concurrency, fmtRate(res.Ceiling.RequestsPerS), fmtCPU(res.Ceiling.CPU))
 		if busy := othersBusy(res); busy != "" {
 			fmt.Fprintf(w, "- **other processes used CPU during %s: the figures of those phases are disturbed; run again on a quiet machine**\n", busy)
 		}

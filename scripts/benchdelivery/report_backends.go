@@ -18,7 +18,7 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 	fmt.Fprintf(w, "Backends: hookd as child processes sharing one database, W=%d, %d delivery workers per process, %d publishers spread over the processes\n\n",
 		webhooks, res.Workers, cfg.publishers)
 	cols := []string{
-		"hookd", "deliveries/s, draining", "deliveries/s, saturation", "events accepted/s, saturation",
+		"hookd", "deliveries/s, draining", "backlog when draining began", "deliveries/s, saturation", "events accepted/s, saturation",
 		fmt.Sprintf("publish→receipt p50 / p99, %.0f events/s", res.Rate),
 		"CPU draining: hookd / PostgreSQL / driver / others", "CPU saturation: hookd / PostgreSQL / driver / others",
 		"deliveries per CPU-second of hookd + PostgreSQL, draining",
@@ -45,7 +45,7 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 		}
 		l := r.Fixed.Receipt
 		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{
-			name, drained, fmtRate(s.DeliveredPerSec), fmtRate(s.AcceptedPerSec),
+			name, drained, fmtRate(float64(s.BacklogAtEnd)), fmtRate(s.DeliveredPerSec), fmtRate(s.AcceptedPerSec),
 			fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS),
 			fmtSplit(s.DrainCPU), fmtSplit(s.WindowCPU), perCPU,
 		}, " | "))
@@ -58,10 +58,19 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 			"synchronous_commit=on is the stricter of the two (a committed delivery survives a power loss), -pg-synchronous-commit off the closer match")
 	}
 	notes = append(notes,
-		"draining: total deliveries recorded as succeeded per second across all processes (one count of the shared database), publishing stopped",
+		"draining: total deliveries recorded as succeeded per second across all processes (one count of the shared database), publishing stopped, "+
+			"with the backlog the saturation window left (larger where publishing outran delivery more); the fixed-rate phase asks for "+
+			fmt.Sprintf("%s deliveries/s with no backlog", fmtRate(res.Rate*float64(webhooks))),
 		"CPU in cores: hookd = the hookd child processes; PostgreSQL = the postmaster and its children (backends included, the durable count's too); "+
 			"driver = this process (publishers, receiver, the count); others = the rest of the machine",
 		"each process has its own delivery workers: two processes attempt up to twice as many deliveries at once")
+	var probes []string
+	for _, r := range sec.Rows {
+		if r.NA == "" {
+			probes = append(probes, fmt.Sprintf("%.1f (%s)", r.Saturation.ProbeMeanMS, backendName(r.Backend, r.Processes)))
+		}
+	}
+	notes = append(notes, fmt.Sprintf("the durable count (one count(*) per %s) took %s ms on average", cfg.interval, strings.Join(probes, ", ")))
 	for _, r := range sec.Rows {
 		if r.NA == "" && r.Fixed.Receipt.Missing > 0 {
 			notes = append(notes, fmt.Sprintf("%s: at %.0f events/s, %d of %d deliveries were not received within %s of the last publish",
