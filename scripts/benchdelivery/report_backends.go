@@ -15,6 +15,9 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 		return
 	}
 	webhooks := cfg.backendWebhooks
+	if len(res.Runs) > 0 {
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "Backends: hookd as child processes sharing one database, W=%d, %d delivery workers per process, %d publishers spread over the processes\n\n",
 		webhooks, res.Workers, cfg.publishers)
 	cols := []string{
