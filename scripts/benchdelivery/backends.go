@@ -133,6 +133,7 @@ func measureBackends(ctx context.Context, cfg *config, rcv *receiver, log io.Wri
 				var sr satResult
 				err := withRun(ctx, cfg, rcv, w, start, func(r *run) error {
 					quietOrSay(ctx, cfg, log)
+					r.backlogCap = cfg.backendBacklog
 					var err error
 					sr, err = saturation(ctx, cfg, r, noProfile)
 					return err

@@ -98,6 +98,7 @@ type config struct {
 	backend         string // "" (auto), sqlite, postgres or both
 	processes       []int
 	backendWebhooks int
+	backendBacklog  int64
 	pgSyncCommit    string
 }
 
@@ -113,6 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.backend, "backend", "", "backends of the backends table: sqlite, postgres or both (default: both where PostgreSQL's binaries are found, else sqlite with a note)")
 	processes := fs.String("processes", "1,2", "hookd process counts of the backends table, comma-separated (SQLite: 1 only)")
 	fs.IntVar(&c.backendWebhooks, "backend-webhooks", 10, "webhook count W of the backends table")
+	fs.Int64Var(&c.backendBacklog, "backend-backlog", 20000, "backends table: end the saturation window once this many deliveries are queued, so that every row drains about the same backlog (0: the whole window)")
 	fs.StringVar(&c.pgSyncCommit, "pg-synchronous-commit", "on", "PostgreSQL's synchronous_commit (fsync stays on): on waits for the WAL flush at every commit; off is closer to SQLite's WAL synchronous=NORMAL")
 	fs.IntVar(&c.workers, "workers", 0, "hookd's delivery workers, and the ceiling's concurrency (0: hookd's default)")
 	fs.IntVar(&c.publishers, "publishers", 16, "concurrent publishers at saturation")
@@ -208,6 +210,9 @@ type run struct {
 	pub      *publisher
 	webhooks int
 	secret   string
+	// backlogCap, when positive, ends the saturation window once this many
+	// deliveries are queued: rows that drain the same backlog compare.
+	backlogCap int64
 }
 
 func runMain(args []string, stdout, stderr io.Writer) int {

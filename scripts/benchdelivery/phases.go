@@ -129,7 +129,8 @@ type tick struct {
 }
 
 // saturation runs cfg.publishers publishers flat out: cfg.warmup, then the
-// measured window of cfg.sat, then stops publishing and keeps counting for
+// measured window of cfg.sat (or less: once the backlog has reached
+// r.backlogCap, after two intervals at least), then stops publishing and keeps counting for
 // cfg.drain while the backlog drains. Rates are medians over intervals of
 // cfg.interval: events accepted, and deliveries recorded as succeeded in
 // the store (read-only probe). The latency is that of the deliveries the
@@ -180,7 +181,8 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 			break
 		}
 		window = append(window, t)
-		if !t.at.Before(end) || ctx.Err() != nil {
+		full := r.backlogCap > 0 && len(window) > 2 && t.accepted*int64(r.webhooks)-t.succeeded >= r.backlogCap
+		if !t.at.Before(end) || full || ctx.Err() != nil {
 			break
 		}
 	}

@@ -62,7 +62,8 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 	}
 	notes = append(notes,
 		"draining: total deliveries recorded as succeeded per second across all processes (one count of the shared database), publishing stopped, "+
-			"with the backlog the saturation window left (larger where publishing outran delivery more); the fixed-rate phase asks for "+
+			fmt.Sprintf("with the backlog the saturation window left (the window ends once %s deliveries are queued, -backend-backlog: ", fmtRate(float64(cfg.backendBacklog)))+
+			"PostgreSQL's rate falls as the backlog grows, so rows compare at equal backlogs only); the fixed-rate phase asks for "+
 			fmt.Sprintf("%s deliveries/s with no backlog", fmtRate(res.Rate*float64(webhooks))),
 		"CPU in cores: hookd = the hookd child processes; PostgreSQL = the postmaster and its children (backends included, the durable count's too); "+
 			"driver = this process (publishers, receiver, the count); others = the rest of the machine",
