@@ -39,7 +39,7 @@ func BenchmarkDeliveries(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer pub.close()
-	base, err := h.probe.succeeded(ctx)
+	base, err := h.probe.countSucceeded(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func BenchmarkDeliveries(b *testing.B) {
 	}
 	want := base + int64(b.N*webhooks)
 	for deadline := time.Now().Add(5 * time.Minute); ; {
-		n, err := h.probe.succeeded(ctx)
+		n, err := h.probe.countSucceeded(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -94,7 +94,7 @@ func ceiling(ctx context.Context, cfg *config, rcv *receiver, s *sample, secret 
 		at time.Time
 		n  int64
 	}
-	meter := startCPU()
+	meter := startCPU(nil)
 	pts := []point{{time.Now(), sent.Load()}}
 	for end := pts[0].at.Add(cfg.ceiling); ctx.Err() == nil; {
 		sleepUntil(ctx, pts[len(pts)-1].at.Add(cfg.interval))

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // the read-only probe of the store
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
@@ -28,21 +30,23 @@ const eventType = "transfer.created"
 // only, for the length of one phase).
 const apiKey = "hk_bench_delivery_0123456789abcdef"
 
-// hookd is one in-process hookd on a fresh database, started through its
-// public entry point (server.New), with a client of its HTTP API.
+// hookd is hookd on a fresh database, with a client of its HTTP API: one
+// in-process server (startHookd), or one or more child processes sharing
+// one database (startChildren).
 type hookd struct {
-	srv   *server.Server
-	url   string
-	dir   string
-	api   *http.Client
-	probe *probe
-	done  chan error
+	url      string   // the first process's API
+	urls     []string // every process's API: the publishers spread over them
+	api      *http.Client
+	probe    *probe
+	watch    *watch // the child processes, for the CPU figures; nil in-process
+	shutdown func()
 }
 
-// startHookd starts hookd on 127.0.0.1:0 with a temporary SQLite database.
-// It must be called from a goroutine without profiler labels: the engine's
-// and the HTTP server's goroutines inherit the caller's labels, and the
-// profile tells hookd from the driver by them.
+// startHookd starts hookd in-process, through its public entry point
+// (server.New, as cmd/hookd does), on 127.0.0.1:0 with a temporary SQLite
+// database. It must be called from a goroutine without profiler labels:
+// the engine's and the HTTP server's goroutines inherit the caller's
+// labels, and the profile tells hookd from the driver by them.
 func startHookd(ctx context.Context, workers int) (*hookd, error) {
 	dir, err := os.MkdirTemp("", "benchdelivery-")
 	if err != nil {
@@ -63,9 +67,19 @@ func startHookd(ctx context.Context, workers int) (*hookd, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	h := &hookd{srv: srv, url: "http://" + ln.Addr().String(), dir: dir, done: make(chan error, 1)}
-	go func() { h.done <- srv.Serve(ln) }()
-	h.api = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	h := newHookd([]string{"http://" + ln.Addr().String()}, func() {
+		// Waiting at most a few seconds for attempts in flight: what is
+		// still queued is abandoned with the database.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "benchdelivery: hookd serve:", err)
+		}
+		_ = os.RemoveAll(dir)
+	})
 	if h.probe, err = openProbe(db); err != nil {
 		h.stop()
 		return nil, err
@@ -73,20 +87,20 @@ func startHookd(ctx context.Context, workers int) (*hookd, error) {
 	return h, nil
 }
 
-// stop shuts hookd down (waiting at most a few seconds for attempts in
-// flight: what is still queued is abandoned with the database).
+func newHookd(urls []string, shutdown func()) *hookd {
+	return &hookd{
+		url: urls[0], urls: urls, shutdown: shutdown,
+		api: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}},
+	}
+}
+
+// stop closes the probe and the client and shuts hookd down.
 func (h *hookd) stop() {
 	if h.probe != nil {
 		_ = h.probe.close()
 	}
 	h.api.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = h.srv.Shutdown(ctx)
-	if err := <-h.done; err != nil {
-		fmt.Fprintln(os.Stderr, "benchdelivery: hookd serve:", err)
-	}
-	_ = os.RemoveAll(h.dir)
+	h.shutdown()
 }
 
 // call makes one API request and decodes a 2xx answer into out (when not
@@ -170,8 +184,14 @@ func (h *hookd) exampleData(ctx context.Context) (json.RawMessage, error) {
 // count what hookd has durably recorded. It is the one place that knows
 // the store's schema (table deliveries and attempts): when the schema
 // changes, change the queries here.
-type probe struct{ db *sql.DB }
+type probe struct {
+	db        *sql.DB
+	succeeded string // the count's query, in the database's placeholders
+}
 
+const countSucceeded = `SELECT count(*) FROM deliveries WHERE status = `
+
+// openProbe opens the SQLite file at path read-only.
 func openProbe(path string) (*probe, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -183,15 +203,29 @@ func openProbe(path string) (*probe, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	return &probe{db: db}, nil
+	return &probe{db: db, succeeded: countSucceeded + "?"}, nil
+}
+
+// openPostgresProbe opens one connection to the PostgreSQL database at dsn,
+// in read-only transactions. Its reads cost the server CPU, which the
+// report counts as PostgreSQL's.
+func openPostgresProbe(dsn string) (*probe, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(1)
+	return &probe{db: db, succeeded: countSucceeded + "$1"}, nil
 }
 
 func (p *probe) close() error { return p.db.Close() }
 
 // succeeded counts the deliveries recorded as succeeded.
-func (p *probe) succeeded(ctx context.Context) (int64, error) {
+func (p *probe) countSucceeded(ctx context.Context) (int64, error) {
 	var n int64
-	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE status = ?`, store.DeliverySucceeded).Scan(&n)
+	err := p.db.QueryRowContext(ctx, p.succeeded, store.DeliverySucceeded).Scan(&n)
 	return n, err
 }
 

@@ -20,6 +20,18 @@
 //     merely received); then publishing stops and it keeps counting while
 //     the backlog drains. Rates are medians of the intervals.
 //
+// Then the backends table, with -backend-webhooks webhooks: the same two
+// phases with hookd as child processes of the benchmark (its own
+// executable run again as hookd, see child.go) on SQLite with one process
+// and on PostgreSQL with each of -processes (1 and 2: two hookd sharing
+// one database, the publishers spread over both, deliveries counted in the
+// shared database). PostgreSQL is Debian's server, started by
+// internal/pgtest with its durability settings on (-pg-synchronous-commit
+// says whether commits wait for the WAL flush). The CPU of the hookd
+// processes, of the PostgreSQL server's processes and of the driver are
+// measured apart. SQLite with two processes is refused by hookd (one
+// process per SQLite file): its row says so.
+//
 // Last, the ceiling: a plain Go client loop sending the same signed POSTs
 // (a body and headers copied from a real delivery, signed afresh with
 // internal/hookd/signing for every request) to the same receiver from as
@@ -46,6 +58,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +70,9 @@ import (
 var driverLabels = pprof.Labels("side", "driver")
 
 func main() {
+	if isChild() {
+		os.Exit(runChild())
+	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -78,6 +94,12 @@ type config struct {
 	retries    int
 	cpuProfile string
 	jsonOut    string
+	// The backends table.
+	backend         string // "" (auto), sqlite, postgres or both
+	processes       []int
+	backendWebhooks int
+	backendBacklog  int64
+	pgSyncCommit    string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -88,7 +110,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	c := &config{}
-	webhooks := fs.String("webhooks", "1,10,100", "webhook counts W, comma-separated")
+	webhooks := fs.String("webhooks", "1,10,100", "webhook counts W of the in-process SQLite table, comma-separated; none: skip that table")
+	fs.StringVar(&c.backend, "backend", "", "backends of the backends table: sqlite, postgres or both (default: both where PostgreSQL's binaries are found, else sqlite with a note)")
+	processes := fs.String("processes", "1,2", "hookd process counts of the backends table, comma-separated (SQLite: 1 only)")
+	fs.IntVar(&c.backendWebhooks, "backend-webhooks", 10, "webhook count W of the backends table")
+	fs.Int64Var(&c.backendBacklog, "backend-backlog", 20000, "backends table: end the saturation window once this many deliveries are queued, so that every row drains about the same backlog (0: the whole window)")
+	fs.StringVar(&c.pgSyncCommit, "pg-synchronous-commit", "on", "PostgreSQL's synchronous_commit (fsync stays on): on waits for the WAL flush at every commit; off is closer to SQLite's WAL synchronous=NORMAL")
 	fs.IntVar(&c.workers, "workers", 0, "hookd's delivery workers, and the ceiling's concurrency (0: hookd's default)")
 	fs.IntVar(&c.publishers, "publishers", 16, "concurrent publishers at saturation")
 	fs.Float64Var(&c.rate, "rate", 100, "events/s of the fixed-rate phase")
@@ -101,7 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.interval, "interval", time.Second, "sampling interval of the rates (the figures are medians of the intervals)")
 	fs.DurationVar(&c.quiet, "quiet", 0, "before each phase, wait up to this long for other processes to leave the CPU (a shared machine); 0: do not wait")
 	fs.IntVar(&c.retries, "retries", 0, "run a phase again, on a fresh hookd, up to this many times while other processes use more than a quarter of a core during it; the least disturbed run counts")
-	fs.BoolVar(&c.quick, "quick", false, "short phases (about 15 s in all), for a CI smoke run; explicit duration flags still win")
+	fs.BoolVar(&c.quick, "quick", false, "short phases (about 35 s in all, the backends table included), for a CI smoke run; explicit duration flags still win")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	if err := fs.Parse(args); err != nil {
@@ -110,12 +137,23 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	for _, f := range strings.Split(*webhooks, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-webhooks: %q is not a positive count", f)
+	var err error
+	if *webhooks != "none" {
+		if c.webhooks, err = counts("-webhooks", *webhooks); err != nil {
+			return nil, err
 		}
-		c.webhooks = append(c.webhooks, n)
+	}
+	if c.processes, err = counts("-processes", *processes); err != nil {
+		return nil, err
+	}
+	if c.backendWebhooks < 1 {
+		return nil, errors.New("-backend-webhooks must be positive")
+	}
+	if !slices.Contains([]string{"", backendSQLite, backendPostgres, "both"}, c.backend) {
+		return nil, fmt.Errorf("-backend: %q is not sqlite, postgres or both", c.backend)
+	}
+	if c.pgSyncCommit != "on" && c.pgSyncCommit != "off" {
+		return nil, fmt.Errorf("-pg-synchronous-commit: %q is not on or off", c.pgSyncCommit)
 	}
 	if c.quick {
 		set := map[string]bool{}
@@ -135,13 +173,27 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	return c, nil
 }
 
+// counts parses a comma-separated list of positive counts.
+func counts(name, list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive count", name, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // results is the whole run, as -json writes it.
 type results struct {
-	Started time.Time     `json:"started"`
-	Workers int           `json:"workers"`
-	Rate    float64       `json:"fixed_rate_events_per_s"`
-	Runs    []wResult     `json:"runs"`
-	Ceiling ceilingResult `json:"ceiling"`
+	Started  time.Time        `json:"started"`
+	Workers  int              `json:"workers"`
+	Rate     float64          `json:"fixed_rate_events_per_s"`
+	Runs     []wResult        `json:"runs"`
+	Backends *backendsSection `json:"backends,omitempty"`
+	Ceiling  ceilingResult    `json:"ceiling"`
 }
 
 // wResult is everything measured for one W.
@@ -158,6 +210,9 @@ type run struct {
 	pub      *publisher
 	webhooks int
 	secret   string
+	// backlogCap, when positive, ends the saturation window once this many
+	// deliveries are queued: rows that drain the same backlog compare.
+	backlogCap int64
 }
 
 func runMain(args []string, stdout, stderr io.Writer) int {
@@ -202,14 +257,12 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		return nil, err
 	}
 	defer rcv.close()
-	secret := ""
 	for _, w := range cfg.webhooks {
 		fmt.Fprintf(log, "W=%d: fixed rate %.0f events/s\n", w, cfg.rate)
 		wr := wResult{Webhooks: w}
 		wr.Fixed, err = leastDisturbed(ctx, cfg, log, func(int) (fixedResult, error) {
 			var fr fixedResult
-			err := withRun(ctx, cfg, rcv, w, func(r *run) error {
-				secret = r.secret
+			err := withRun(ctx, cfg, rcv, w, inProcess(cfg), func(r *run) error {
 				quietOrSay(ctx, cfg, log)
 				var err error
 				fr, err = fixedRate(ctx, cfg, r)
@@ -224,7 +277,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		prof := newProfiles(cfg, w, log)
 		wr.Saturation, err = leastDisturbed(ctx, cfg, log, func(try int) (satResult, error) {
 			var sr satResult
-			err := withRun(ctx, cfg, rcv, w, func(r *run) error {
+			err := withRun(ctx, cfg, rcv, w, inProcess(cfg), func(r *run) error {
 				quietOrSay(ctx, cfg, log)
 				var err error
 				sr, err = saturation(ctx, cfg, r, prof.start(try))
@@ -239,6 +292,9 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 		}
 		res.Runs = append(res.Runs, wr)
 	}
+	if res.Backends, err = measureBackends(ctx, cfg, rcv, log); err != nil {
+		return nil, fmt.Errorf("backends: %w", err)
+	}
 	s := rcv.delivery()
 	if s == nil {
 		return nil, errors.New("no delivery was received, nothing to copy for the ceiling")
@@ -247,7 +303,7 @@ func measure(ctx context.Context, cfg *config, log io.Writer) (*results, error) 
 	res.Ceiling, err = leastDisturbed(ctx, cfg, log, func(int) (c ceilingResult, err error) {
 		quietOrSay(ctx, cfg, log)
 		pprof.Do(ctx, driverLabels, func(ctx context.Context) {
-			c, err = ceiling(ctx, cfg, rcv, s, secret, res.Workers)
+			c, err = ceiling(ctx, cfg, rcv, s, rcv.signingSecret(), res.Workers)
 		})
 		return c, err
 	}, func(c ceilingResult) float64 { return others(c.CPU) })
@@ -265,10 +321,16 @@ func quietOrSay(ctx context.Context, cfg *config, log io.Writer) {
 	}
 }
 
+// inProcess starts hookd in-process on SQLite (the W table's).
+func inProcess(cfg *config) func(context.Context) (*hookd, error) {
+	return func(ctx context.Context) (*hookd, error) { return startHookd(ctx, cfg.workers) }
+}
+
 // withRun starts a fresh hookd with w webhooks on the receiver, runs fn,
-// and stops hookd.
-func withRun(ctx context.Context, cfg *config, rcv *receiver, w int, fn func(*run) error) error {
-	h, err := startHookd(ctx, cfg.workers)
+// and stops hookd. The receiver remembers the signing secret of the run's
+// first webhook, for the ceiling.
+func withRun(ctx context.Context, cfg *config, rcv *receiver, w int, start func(context.Context) (*hookd, error), fn func(*run) error) error {
+	h, err := start(ctx)
 	if err != nil {
 		return err
 	}
@@ -277,6 +339,7 @@ func withRun(ctx context.Context, cfg *config, rcv *receiver, w int, fn func(*ru
 	if r.secret, err = h.createWebhooks(ctx, w, rcv.url); err != nil {
 		return err
 	}
+	rcv.setSigningSecret(r.secret)
 	data, err := h.exampleData(ctx)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
 func TestPercentileCountsMissingAsSlowest(t *testing.T) {
@@ -80,7 +83,7 @@ func TestRunEndToEnd(t *testing.T) {
 	args := []string{"-webhooks", "1,3", "-workers", "4", "-publishers", "4", "-rate", "50",
 		"-warmup", "100ms", "-fixed", "300ms", "-settle", "2s", "-sat", "500ms", "-drain", "300ms",
 		"-ceiling", "300ms", "-interval", "100ms", "-json", out,
-		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out")}
+		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out"), "-backend-webhooks", "2"}
 	if rc := runMain(args, &stdout, &stderr); rc != 0 {
 		t.Fatalf("exit %d: %s", rc, stderr.String())
 	}
@@ -103,6 +106,7 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("W=%d saturation: %+v", r.Webhooks, r.Saturation)
 		}
 	}
+	checkBackends(t, res.Backends)
 	if res.Ceiling.RequestsPerS <= 0 || res.Ceiling.FailedRequest != 0 || res.Ceiling.BodyBytes == 0 {
 		t.Errorf("ceiling: %+v", res.Ceiling)
 	}
@@ -113,9 +117,77 @@ func TestRunEndToEnd(t *testing.T) {
 	if want := []string{filepath.Join(dir, "cpu-w1.out"), filepath.Join(dir, "cpu-w3.out")}; !slices.Equal(names, want) {
 		t.Errorf("profiles %v, want %v", names, want)
 	}
-	for _, want := range []string{"| figure | W=1 | W=3 |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent"} {
+	for _, want := range []string{"| figure | W=1 | W=3 |", "| SQLite, 2 processes | " + sqliteOneProcess + " |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// TestMain lets the test binary serve as a hookd child process, as the
+// benchmark's own executable does (the backends table runs hookd so).
+func TestMain(m *testing.M) {
+	if isChild() {
+		os.Exit(runChild())
+	}
+	os.Exit(m.Run())
+}
+
+// checkBackends: the backends table has SQLite with 1 process, the n/a row
+// for 2, and (where PostgreSQL's binaries are, or must be) PostgreSQL with
+// 1 and 2 processes, each of which delivered, with the CPU of hookd's
+// processes and of the PostgreSQL server measured apart.
+func checkBackends(t *testing.T, sec *backendsSection) {
+	t.Helper()
+	if sec == nil {
+		t.Fatal("no backends table")
+	}
+	want := []string{"SQLite, 1 process", "SQLite, 2 processes"}
+	if _, err := pgtest.Binaries(); err == nil || os.Getenv(pgtest.EnvRequire) == "1" {
+		want = append(want, "PostgreSQL, 1 process", "PostgreSQL, 2 processes")
+	}
+	var got []string
+	for _, r := range sec.Rows {
+		name := backendName(r.Backend, r.Processes)
+		got = append(got, name)
+		if r.NA != "" {
+			if r.Backend != backendSQLite || r.Processes != 2 {
+				t.Errorf("%s: n/a %q", name, r.NA)
+			}
+			continue
+		}
+		if r.Webhooks != 2 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 || r.Saturation.DeliveredPerSec <= 0 {
+			t.Errorf("%s: nothing delivered: %+v", name, r)
+		}
+		c := r.Saturation.WindowCPU
+		if c == nil || c.Hookd <= 0 || (r.Backend == backendPostgres) != (c.Postgres > 0) {
+			t.Errorf("%s: CPU %+v", name, c)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+}
+
+// Without PostgreSQL's binaries the default leaves PostgreSQL out with a
+// note; HOOKD_REQUIRE_POSTGRES=1 makes that an error.
+func TestBackendsWithoutPostgres(t *testing.T) {
+	t.Setenv(pgtest.EnvBin, t.TempDir())
+	t.Setenv(pgtest.EnvRequire, "")
+	got, note, err := resolveBackends("")
+	if err != nil || !slices.Equal(got, []string{backendSQLite}) || !strings.Contains(note, "PostgreSQL rows skipped") {
+		t.Errorf("resolveBackends(\"\") = %v, %q, %v", got, note, err)
+	}
+	t.Setenv(pgtest.EnvRequire, "1")
+	if _, _, err := resolveBackends(""); !errors.Is(err, pgtest.ErrNoBinaries) {
+		t.Errorf("required: %v, want ErrNoBinaries", err)
+	}
+	if got, _, err := resolveBackends("both"); err != nil || len(got) != 2 {
+		t.Errorf("both: %v, %v (Start reports the missing binaries)", got, err)
+	}
+	for _, bad := range [][]string{{"-backend", "mysql"}, {"-processes", "0"}, {"-pg-synchronous-commit", "local"}} {
+		if _, err := parseFlags(bad, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", bad)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func fixedRate(ctx context.Context, cfg *config, r *run) (fixedResult, error) {
 	atRate(ctx, r.pub, warm, cfg.rate, cfg.warmup)
 	awaitReceipts(ctx, r.rcv, warm.returnedAt(), r.webhooks, cfg.settle)
 	l := &ledger{}
-	meter := startCPU()
+	meter := startCPU(r.h.watch)
 	late := atRate(ctx, r.pub, l, cfg.rate, cfg.fixed)
 	cpu := meter.stop()
 	if err := l.failed(); err != nil {
@@ -129,7 +129,8 @@ type tick struct {
 }
 
 // saturation runs cfg.publishers publishers flat out: cfg.warmup, then the
-// measured window of cfg.sat, then stops publishing and keeps counting for
+// measured window of cfg.sat (or less: once the backlog has reached
+// r.backlogCap, after two intervals at least), then stops publishing and keeps counting for
 // cfg.drain while the backlog drains. Rates are medians over intervals of
 // cfg.interval: events accepted, and deliveries recorded as succeeded in
 // the store (read-only probe). The latency is that of the deliveries the
@@ -154,7 +155,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 			l.mu.Unlock()
 			start := time.Now()
 			var s int64
-			s, err = r.h.probe.succeeded(ctx)
+			s, err = r.h.probe.countSucceeded(ctx)
 			t = tick{at: start, accepted: n, succeeded: s, took: time.Since(start)}
 		})
 		return t, err
@@ -166,7 +167,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	sleepUntil(ctx, base.at.Add(cfg.warmup))
 	_ = r.rcv.take()
 	endProfile := profile()
-	meter := startCPU()
+	meter := startCPU(r.h.watch)
 	var window, drain []tick
 	t, err := read()
 	if err != nil {
@@ -180,7 +181,8 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 			break
 		}
 		window = append(window, t)
-		if !t.at.Before(end) || ctx.Err() != nil {
+		full := r.backlogCap > 0 && len(window) > 2 && t.accepted*int64(r.webhooks)-t.succeeded >= r.backlogCap
+		if !t.at.Before(end) || full || ctx.Err() != nil {
 			break
 		}
 	}
@@ -188,7 +190,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	res.WindowCPU = meter.stop()
 	close(stop)
 	<-pubDone
-	meter = startCPU()
+	meter = startCPU(r.h.watch)
 	if err == nil {
 		drain = append(drain, window[len(window)-1])
 		for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {

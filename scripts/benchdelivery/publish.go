@@ -8,13 +8,16 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // publisher publishes events through hookd's API (POST /v1/events), each
-// with the catalog's example payload and an id hookd generates.
+// with the catalog's example payload and an id hookd generates; with
+// several hookd processes, through each in turn.
 type publisher struct {
-	url    string
+	urls   []string
+	next   atomic.Uint64
 	client *http.Client
 	body   []byte
 }
@@ -25,7 +28,7 @@ func newPublisher(h *hookd, data json.RawMessage, conns int) (*publisher, error)
 		return nil, err
 	}
 	return &publisher{
-		url: h.url + "/v1/events",
+		urls: eventURLs(h.urls),
 		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
 			MaxIdleConns: conns, MaxIdleConnsPerHost: conns,
 		}},
@@ -42,7 +45,8 @@ type published struct {
 // publish makes one publish call and returns the accepted event's id and
 // the time the call returned (the response read).
 func (p *publisher) publish(ctx context.Context) (published, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+	url := p.urls[(p.next.Add(1)-1)%uint64(len(p.urls))]
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(p.body))
 	if err != nil {
 		return published{}, err
 	}
@@ -68,6 +72,14 @@ func (p *publisher) publish(ctx context.Context) (published, error) {
 		return published{}, fmt.Errorf("publish: unreadable answer %q", raw)
 	}
 	return published{EventID: acc.EventID, Returned: returned}, nil
+}
+
+func eventURLs(apis []string) []string {
+	out := make([]string, len(apis))
+	for i, u := range apis {
+		out[i] = u + "/v1/events"
+	}
+	return out
 }
 
 func (p *publisher) close() { p.client.CloseIdleConnections() }

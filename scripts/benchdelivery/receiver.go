@@ -34,6 +34,7 @@ type receiver struct {
 	mu       sync.Mutex
 	receipts []receipt
 	sample   *sample // the first request: a delivery from hookd, for the ceiling
+	secret   string  // a webhook's signing secret, for the ceiling
 }
 
 // sample is a delivery as hookd sent it.
@@ -82,6 +83,19 @@ func (r *receiver) delivery() *sample {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.sample
+}
+
+// setSigningSecret keeps the signing secret of a webhook pointing here.
+func (r *receiver) setSigningSecret(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secret = s
+}
+
+func (r *receiver) signingSecret() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.secret
 }
 
 func (r *receiver) close() { _ = r.srv.Close() }

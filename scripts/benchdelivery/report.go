@@ -5,13 +5,26 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // writeReport prints the results as a Markdown table: one row per figure,
 // one column per W.
 func writeReport(w io.Writer, cfg *config, res *results) {
-	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s\n\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate)
+	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s; measured from %s\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate, res.Started.Format(time.RFC3339))
+	if len(res.Runs) == 0 {
+		writeBackends(w, cfg, res)
+		fmt.Fprintf(w, "- ceiling: plain client requests/s, %d concurrent: %s (CPU cores, this process / other processes: %s)\n",
+			res.Ceiling.Concurrency, fmtRate(res.Ceiling.RequestsPerS), fmtCPU(res.Ceiling.CPU))
+		if busy := othersBusy(res); busy != "" {
+			fmt.Fprintf(w, "- **other processes used CPU during %s: the figures of those phases are disturbed; run again on a quiet machine**\n", busy)
+		}
+		return
+	}
+	defer writeBackends(w, cfg, res)
+	fmt.Fprintln(w, "In-process hookd on SQLite, one column per W:")
+	fmt.Fprintln(w)
 	head := []string{"", ""}
 	for _, r := range res.Runs {
 		head = append(head, fmt.Sprintf("W=%d", r.Webhooks))
@@ -126,6 +139,14 @@ func othersBusy(res *results) string {
 		check(fmt.Sprintf("W=%d fixed rate", r.Webhooks), r.Fixed.CPU)
 		check(fmt.Sprintf("W=%d saturation", r.Webhooks), r.Saturation.WindowCPU)
 		check(fmt.Sprintf("W=%d draining", r.Webhooks), r.Saturation.DrainCPU)
+	}
+	if res.Backends != nil {
+		for _, r := range res.Backends.Rows {
+			name := backendName(r.Backend, r.Processes)
+			check(name+" fixed rate", r.Fixed.CPU)
+			check(name+" saturation", r.Saturation.WindowCPU)
+			check(name+" draining", r.Saturation.DrainCPU)
+		}
 	}
 	check("the ceiling", res.Ceiling.CPU)
 	return strings.Join(phases, ", ")

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// writeBackends prints the backends table: one row per backend and
+// process count, every hookd a child process of the driver, so that the
+// CPU columns can tell hookd, PostgreSQL and the driver apart.
+func writeBackends(w io.Writer, cfg *config, res *results) {
+	sec := res.Backends
+	if sec == nil {
+		return
+	}
+	webhooks := cfg.backendWebhooks
+	if len(res.Runs) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "Backends: hookd as child processes sharing one database, W=%d, %d delivery workers per process, %d publishers spread over the processes\n\n",
+		webhooks, res.Workers, cfg.publishers)
+	cols := []string{
+		"hookd", "deliveries/s, draining", "backlog when draining began", "deliveries/s, saturation", "events accepted/s, saturation",
+		fmt.Sprintf("publish→receipt p50 / p99, %.0f events/s", res.Rate),
+		"CPU draining: hookd / PostgreSQL / driver / others", "CPU saturation: hookd / PostgreSQL / driver / others",
+		"deliveries per CPU-second of hookd + PostgreSQL, draining",
+	}
+	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
+	for _, r := range sec.Rows {
+		name := backendName(r.Backend, r.Processes)
+		if r.NA != "" {
+			cells := []string{name, r.NA}
+			for len(cells) < len(cols) {
+				cells = append(cells, "–")
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+			continue
+		}
+		s := r.Saturation
+		drained := "–"
+		if s.DrainIntervals > 0 {
+			drained = fmtRate(s.DrainedPerSec)
+		}
+		perCPU := "–"
+		if c := s.DrainCPU; c != nil && c.Hookd+c.Postgres > 0 && s.DrainIntervals > 0 {
+			perCPU = fmtRate(s.DrainedPerSec / (c.Hookd + c.Postgres))
+		}
+		l := r.Fixed.Receipt
+		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{
+			name, drained, fmtRate(float64(s.BacklogAtEnd)), fmtRate(s.DeliveredPerSec), fmtRate(s.AcceptedPerSec),
+			fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS),
+			fmtSplit(s.DrainCPU), fmtSplit(s.WindowCPU), perCPU,
+		}, " | "))
+	}
+	fmt.Fprintln(w)
+	notes := append([]string{}, sec.Notes...)
+	if sec.PostgresSettings != "" {
+		notes = append(notes, "PostgreSQL: Debian's server started for the run (internal/pgtest) on 127.0.0.1, "+sec.PostgresSettings+
+			"; a fresh database per phase. SQLite runs in WAL with synchronous=NORMAL, which syncs at checkpoints, not at every commit: "+
+			"synchronous_commit=on is the stricter of the two (a committed delivery survives a power loss), -pg-synchronous-commit off the closer match")
+	}
+	notes = append(notes,
+		"draining: total deliveries recorded as succeeded per second across all processes (one count of the shared database), publishing stopped, "+
+			fmt.Sprintf("with the backlog the saturation window left (the window ends once %s deliveries are queued, -backend-backlog: ", fmtRate(float64(cfg.backendBacklog)))+
+			"PostgreSQL's rate falls as the backlog grows, so rows compare at equal backlogs only); the fixed-rate phase asks for "+
+			fmt.Sprintf("%s deliveries/s with no backlog", fmtRate(res.Rate*float64(webhooks))),
+		"CPU in cores: hookd = the hookd child processes; PostgreSQL = the postmaster and its children (backends included, the durable count's too); "+
+			"driver = this process (publishers, receiver, the count); others = the rest of the machine",
+		"each process has its own delivery workers: two processes attempt up to twice as many deliveries at once")
+	var probes []string
+	for _, r := range sec.Rows {
+		if r.NA == "" {
+			probes = append(probes, fmt.Sprintf("%.1f (%s)", r.Saturation.ProbeMeanMS, backendName(r.Backend, r.Processes)))
+		}
+	}
+	notes = append(notes, fmt.Sprintf("the durable count (one count(*) per %s) took %s ms on average", cfg.interval, strings.Join(probes, ", ")))
+	for _, r := range sec.Rows {
+		if r.NA == "" && r.Fixed.Receipt.Missing > 0 {
+			notes = append(notes, fmt.Sprintf("%s: at %.0f events/s, %d of %d deliveries were not received within %s of the last publish",
+				backendName(r.Backend, r.Processes), res.Rate, r.Fixed.Receipt.Missing, r.Fixed.Receipt.N+r.Fixed.Receipt.Missing, cfg.settle))
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	fmt.Fprintln(w)
+}
+
+// fmtSplit prints a phase's CPU as hookd / PostgreSQL / driver / others.
+func fmtSplit(c *cpuUse) string {
+	if c == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", c.Hookd, c.Postgres, c.Self, c.Others)
+}
