@@ -72,6 +72,19 @@ func (d dialect) jsonValues(expr string) string {
 	return `SELECT value FROM json_each(` + expr + `)`
 }
 
+// inJSON is the condition "column is one of the values of the JSON array
+// in param". On PostgreSQL it is column = ANY(ARRAY(...)): the array is
+// made once, and the condition is an index lookup per value; as IN (SELECT
+// ...) the planner expects a hundred values and may scan a whole index
+// range instead, which made each claim cost as much as the backlog was
+// long (9 ms at a backlog of 20,000).
+func (d dialect) inJSON(column, param string) string {
+	if d == dialectPostgres {
+		return column + ` = ANY (ARRAY(` + d.jsonValues(param) + `))`
+	}
+	return column + ` IN (` + d.jsonValues(param) + `)`
+}
+
 // skipLocked ends the claim's candidate read. On PostgreSQL the rows read
 // are locked until the claim commits, and rows another process is claiming
 // are passed over instead of waited for; SQLite has one writer, so the

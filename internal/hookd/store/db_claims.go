@@ -47,7 +47,7 @@ func claimStatements(d dialect) struct{ candidates, update string } {
 		candidates: `SELECT id, webhook_id FROM deliveries WHERE ` + dueNow + ` AND ` + leaseFree + `
 		AND webhook_id NOT IN (` + d.jsonValues("?") + `) ORDER BY next_attempt_at LIMIT ?` + d.skipLocked(),
 		update: `UPDATE deliveries SET lease_until = ?, lease_token = ?
-		WHERE id IN (` + d.jsonValues("?") + `) AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns,
+		WHERE ` + d.inJSON("id", "?") + ` AND ` + dueNow + ` AND ` + leaseFree + ` RETURNING ` + deliveryColumns,
 	}
 }
 
