@@ -185,16 +185,25 @@ func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, no
 	return out, nil
 }
 
+// qNextAttempt reads the first due time among free deliveries, walking the
+// due index in order to the first free row, then the first expiry of a
+// live lease among the rows before that one in the same order. That is
+// every lease that matters: a delivery is claimed only once due, so when
+// no free delivery is due yet (the only case where an expiry can come
+// first), every leased one is due, and so before the first free one. Both
+// reads cost what the leased rows ahead cost (the attempts running), with
+// no index on lease_until: on PostgreSQL, updating an indexed column makes
+// every claim write a new entry into every index of deliveries (no HOT
+// update).
+const qNextAttempt = `SELECT d.due, (SELECT MIN(lease_until) FROM deliveries
+		WHERE status IN ('pending', 'retrying') AND ` + leaseLive + ` AND (d.due IS NULL OR next_attempt_at < d.due))
+	FROM (SELECT (SELECT next_attempt_at FROM deliveries WHERE status IN ('pending', 'retrying') AND ` + leaseFree + `
+		ORDER BY next_attempt_at LIMIT 1) AS due) AS d`
+
 func (s *DB) NextAttemptAt(ctx context.Context, now time.Time) (*time.Time, error) {
 	n := toNanos(now)
-	// The first due time among free deliveries walks the due index in
-	// order and stops at the first free row; the first lease expiry reads
-	// the (small) leased index.
 	var due, expiry sql.NullInt64
-	err := s.read().QueryRowContext(ctx, `SELECT
-		(SELECT next_attempt_at FROM deliveries WHERE status IN ('pending', 'retrying') AND `+leaseFree+`
-			ORDER BY next_attempt_at LIMIT 1),
-		(SELECT MIN(lease_until) FROM deliveries WHERE `+leaseLive+` AND status IN ('pending', 'retrying'))`, n, n).Scan(&due, &expiry)
+	err := s.read().QueryRowContext(ctx, qNextAttempt, n, n).Scan(&due, &expiry)
 	if err != nil {
 		return nil, fmt.Errorf("read next attempt: %w", err)
 	}
