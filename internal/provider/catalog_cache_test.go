@@ -58,8 +58,10 @@ func TestCommandCacheOneReadPerCommand(t *testing.T) {
 	if !process(100, "k1") {
 		t.Fatal("the first process of a command did not read the catalog")
 	}
-	if process(100, "k1") || process(100, "k1") {
-		t.Fatal("a later process of the same command read the catalog again")
+	for range 2 {
+		if process(100, "k1") {
+			t.Fatal("a later process of the same command read the catalog again")
+		}
 	}
 	if !process(200, "k1") {
 		t.Fatal("another command used the first one's catalog")
@@ -87,8 +89,10 @@ func TestCommandCacheOneReadPerCommand(t *testing.T) {
 	}
 
 	status.Store(http.StatusInternalServerError)
-	if !process(300, "k1") || !process(300, "k1") {
-		t.Fatal("a failed read was cached")
+	for range 2 {
+		if !process(300, "k1") {
+			t.Fatal("a failed read was cached")
+		}
 	}
 
 	// A damaged or foreign file is read from the server instead.
