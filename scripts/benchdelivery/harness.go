@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+	"github.com/hookd/terraform-provider-hookd/scripts/internal/hookdproc"
 )
 
 // eventType is the catalog type every webhook subscribes to and every event
@@ -106,38 +105,7 @@ func (h *hookd) stop() {
 // call makes one API request and decodes a 2xx answer into out (when not
 // nil).
 func (h *hookd) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.url+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := h.api.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(raw))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
+	return hookdproc.CallJSON(ctx, h.api, h.url, apiKey, method, path, body, out)
 }
 
 // createWebhooks subscribes n account webhooks on receiverURL to eventType

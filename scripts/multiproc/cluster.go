@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -116,41 +114,13 @@ func (c *cluster) whoSent(serverPort int) func(remote string) sender {
 // call makes one API request to process i and decodes a 2xx answer into
 // out (when not nil).
 func (c *cluster) call(ctx context.Context, i int, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(raw)
-	}
 	c.mu.Lock()
 	addr := c.addrs[i]
 	c.mu.Unlock()
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, rd)
-	if err != nil {
-		return err
+	if err := hookdproc.CallJSON(ctx, c.api, "http://"+addr, c.apiKey, method, path, body, out); err != nil {
+		return fmt.Errorf("hookd %c: %w", 'A'+i, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.api.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		return fmt.Errorf("hookd %c: %s %s: %d %s", 'A'+i, method, path, res.StatusCode, bytes.TrimSpace(raw))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
+	return nil
 }
 
 // createWebhooks creates n account webhooks on url subscribed to

@@ -119,6 +119,25 @@ func (s *DB) Postgres() bool { return s.dialect == dialectPostgres }
 // only; SQLite's writes are serial).
 var errRetryTx = errors.New("concurrent write: retry the transaction")
 
+// insertYielding runs an INSERT ... ON CONFLICT DO NOTHING of what (for
+// errors) in tx, and returns errRetryTx when it inserted nothing: another
+// transaction inserted the row since this one read that there was none
+// (PostgreSQL), and write runs this one again to read that row.
+func insertYielding(ctx context.Context, tx *sql.Tx, what, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return errRetryTx
+	}
+	return nil
+}
+
 // maxTxRetries bounds the retries of a transaction that keeps losing to
 // concurrent ones.
 const maxTxRetries = 10

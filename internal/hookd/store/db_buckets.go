@@ -97,16 +97,10 @@ func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, err
 			}
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO rate_buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, r.Key, tokens, at)
-		if err != nil {
-			return fmt.Errorf("write rate bucket: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("write rate bucket: %w", err)
-		} else if n == 0 {
-			return errRetryTx // another process made the bucket first: take from it
-		}
-		return nil
+		// Another process may make the bucket first: then this one takes
+		// from it.
+		return insertYielding(ctx, tx, "write rate bucket",
+			`INSERT INTO rate_buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, r.Key, tokens, at)
 	})
 	return wait, err
 }

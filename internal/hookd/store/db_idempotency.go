@@ -78,19 +78,10 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
+		// Another process may claim the key first (PostgreSQL): then its
+		// claim is read afresh.
+		return insertYielding(ctx, tx, "claim idempotency key", `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
 			VALUES (?, ?, 1, ?) ON CONFLICT (key) DO NOTHING`, key, fingerprint, toNanos(now))
-		if err != nil {
-			return fmt.Errorf("claim idempotency key: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("claim idempotency key: %w", err)
-		} else if n == 0 {
-			// Another process claimed the key since this transaction began
-			// (PostgreSQL): read its claim afresh.
-			return errRetryTx
-		}
-		return nil
 	})
 	if err != nil {
 		return nil, err

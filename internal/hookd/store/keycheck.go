@@ -86,18 +86,10 @@ func (s *DB) checkKey(ctx context.Context, o openOptions) error {
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, s.seal(keyCheckPlain, keyCheckAD))
-		if err != nil {
-			return fmt.Errorf("write the key check record: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("write the key check record: %w", err)
-		} else if n == 0 {
-			// Another process opening the new database wrote it first
-			// (PostgreSQL): check the key against its record.
-			return errRetryTx
-		}
-		return nil
+		// Another process opening the new database may write it first
+		// (PostgreSQL): then the key is checked against its record.
+		return insertYielding(ctx, tx, "write the key check record",
+			`INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, s.seal(keyCheckPlain, keyCheckAD))
 	})
 }
 
