@@ -62,9 +62,12 @@ func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, err
 		return 0, errors.New("take token: PerSec must be positive")
 	}
 	now := toNanos(r.Now)
-	var wait time.Duration
+	var (
+		wait    time.Duration
+		created bool
+	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		wait = 0
+		wait, created = 0, false
 		var (
 			tokens float64
 			at     int64
@@ -99,11 +102,22 @@ func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, err
 		}
 		// Another process may make the bucket first: then this one takes
 		// from it.
+		created = true
 		return insertYielding(ctx, tx, "write rate bucket",
 			`INSERT INTO rate_buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, r.Key, tokens, at)
 	})
+	if err == nil && created {
+		// A new key (an API key, a client address) is when the table
+		// grows, so that is when buckets idle for a day go: full again
+		// long since, they are what a missing bucket means. Best effort.
+		_, _ = s.PruneBuckets(ctx, r.Now.Add(-bucketIdle))
+	}
 	return wait, err
 }
+
+// bucketIdle is how long a bucket untouched is kept: far longer than any
+// limit takes to refill.
+const bucketIdle = 24 * time.Hour
 
 // PruneBuckets deletes buckets untouched since before: they have long
 // been full again, which is what a missing bucket means.

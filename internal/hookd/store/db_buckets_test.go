@@ -52,6 +52,29 @@ func TestTakeToken(t *testing.T) {
 	if n, err := s.PruneBuckets(ctx, t0.Add(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("PruneBuckets = %d, %v; want the one bucket written", n, err)
 	}
+	// A new bucket a day later takes the idle ones with it.
+	if _, err := s.TakeToken(ctx, BucketRequest{Key: "old", Now: t0, PerSec: 2, Burst: 3, Take: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeToken(ctx, BucketRequest{Key: "new", Now: t0.Add(bucketIdle + time.Second), PerSec: 2, Burst: 3, Take: true}); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	rows, err := s.reader.QueryContext(ctx, `SELECT key FROM rate_buckets ORDER BY key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) != 1 || keys[0] != "new" {
+		t.Fatalf("buckets %v after a new one a day later, want [new]", keys)
+	}
 }
 
 // Takes at the same moment, from as many goroutines (and, on PostgreSQL,
