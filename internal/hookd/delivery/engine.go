@@ -219,7 +219,8 @@ func (e *Engine) loop(ctx context.Context) {
 			e.prune(ctx, now)
 			nextPrune = now.Add(pruneInterval)
 		}
-		if e.dispatch(ctx) {
+		filled, claimedAt := e.dispatch(ctx)
+		if filled {
 			continue // every free worker got work: more may be due
 		}
 		if ctx.Err() != nil {
@@ -231,6 +232,12 @@ func (e *Engine) loop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("find next due delivery", "error", err)
 			until = now.Add(time.Second)
+		}
+		if next != nil && next.After(claimedAt) && !next.After(now) {
+			// The work fell due after the claim read the clock (the clock
+			// moved while it ran): claim again now rather than poll a
+			// second later. Once only: the next claim reads a time after it.
+			continue
 		}
 		if next != nil && next.Before(until) {
 			until = *next
@@ -257,17 +264,18 @@ func (e *Engine) loop(ctx context.Context) {
 
 // dispatch waits for a free worker, claims as much due work as there are
 // free workers, and starts it. It reports whether the claim filled every
-// free worker, in which case more work may be due.
+// free worker, in which case more work may be due, and the time the claim
+// was made at.
 //
 // The order is the point: workers first, then the time, then the claim.
 // A lease is taken only when a worker is ready to run it, so it cannot
 // expire while the delivery waits, and the claim returns the rows as they
 // are, which is all a worker acts on.
-func (e *Engine) dispatch(ctx context.Context) bool {
+func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	select {
 	case e.slots <- struct{}{}:
 	case <-ctx.Done():
-		return false
+		return false, e.clock.Now()
 	}
 	// Attempts recorded together (FinishAttempt commits in groups) free
 	// their workers together: let them, so that one claim serves them all
@@ -297,7 +305,7 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 		if ctx.Err() == nil {
 			e.log.Error("claim due deliveries", "error", err)
 		}
-		return false
+		return false, now
 	}
 	for _, d := range claimed {
 		e.wg.Add(1)
@@ -310,7 +318,7 @@ func (e *Engine) dispatch(ctx context.Context) bool {
 			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled, w)
 		}()
 	}
-	return len(claimed) == n
+	return len(claimed) == n, now
 }
 
 // worker is a running attempt's hold on a worker and on its webhook's
