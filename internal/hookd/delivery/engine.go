@@ -62,6 +62,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// Observer is told about events and attempts (nil: nobody).
 	Observer Observer
+	// IdempotencyTTL, when set, prunes the stored outcomes of idempotent
+	// requests older than it with the deliveries: the API no longer replays
+	// them (httpapi.Config.IdempotencyTTL, the same value), and keys that
+	// are never used again would stay for ever.
+	IdempotencyTTL time.Duration
 	// Wakeups receives when another process sharing the store wrote new
 	// work (store.DB.Wakeups on PostgreSQL; nil: none), so that whichever
 	// process has free workers takes it at once.
@@ -435,6 +440,19 @@ func (e *Engine) prune(ctx context.Context, now time.Time) {
 	}
 	if n > 0 {
 		e.log.Info("pruned deliveries past retention", "count", n)
+	}
+	if e.cfg.IdempotencyTTL <= 0 {
+		return
+	}
+	n, err = e.store.PruneIdempotent(ctx, now.Add(-e.cfg.IdempotencyTTL))
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("prune idempotency keys", "error", err)
+		}
+		return
+	}
+	if n > 0 {
+		e.log.Info("pruned idempotency keys past their time", "count", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,36 @@ func TestRetentionPrunes(t *testing.T) {
 	}
 	if _, err := e.s.Store.GetEvent(t.Context(), "evt_stuck"); err != nil {
 		t.Errorf("the event of a delivery in progress: %v", err)
+	}
+}
+
+// The stored outcomes of idempotent requests go with the deliveries once
+// the API no longer replays them (24 h), so keys never used again do not
+// stay for ever.
+func TestRetentionPrunesIdempotencyKeys(t *testing.T) {
+	e := newEnv(t)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.s.URL+"/v1/groups", strings.NewReader(`{"name":"payments"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "create-payments")
+	res, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	// The engine prunes hourly, on its clock; past a day the key is gone,
+	// and a prune of everything up to now finds nothing left.
+	for range 25 {
+		e.advance(time.Hour)
+	}
+	e.advance(time.Nanosecond) // the scheduler is waiting again: its last round, prune included, is over
+	if n, err := e.s.Store.PruneIdempotent(t.Context(), e.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("after a day: %d idempotency keys left for a prune to find (%v), want the engine to have pruned them", n, err)
 	}
 }

@@ -67,6 +67,11 @@ type Config struct {
 	Ready func(context.Context) error
 }
 
+// DefaultIdempotencyTTL is how long an idempotent request's outcome is
+// replayed; the delivery engine prunes older ones (the server gives both
+// this value).
+const DefaultIdempotencyTTL = 24 * time.Hour
+
 // DefaultIdempotencyLease bounds how long a call that died (and did not
 // take hookd down with it) keeps its key from a retry. Longer than any call
 // runs: the server's write timeout is 60 s.
@@ -105,7 +110,7 @@ func New(cfg Config) (*API, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	if a.cfg.IdempotencyTTL <= 0 {
-		a.cfg.IdempotencyTTL = 24 * time.Hour
+		a.cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	if a.cfg.IdempotencyLease <= 0 {
 		a.cfg.IdempotencyLease = DefaultIdempotencyLease

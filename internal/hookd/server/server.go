@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		Workers: cfg.DeliveryWorkers, PerWebhook: cfg.DeliveryPerWebhook, AttemptTimeout: cfg.AttemptTimeout, AllowPrivateDestinations: cfg.AllowPrivateDestinations,
 		Retention: cfg.Retention, Jitter: cfg.Jitter, Observer: s.Metrics, Wakeups: st.Wakeups(),
+		IdempotencyTTL: httpapi.DefaultIdempotencyTTL,
 	})
 	var metricsOnAPI http.Handler
 	if !cfg.MetricsOwnListener {
