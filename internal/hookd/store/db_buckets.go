@@ -54,14 +54,17 @@ type BucketRequest struct {
 
 // TakeToken brings the bucket up to date at r.Now and, with r.Take, takes
 // a token. It returns how long until the bucket holds a token: 0 when one
-// was taken, or (without Take) when one is there. The read and the write
-// are one transaction on the bucket's row, so every process sharing the
-// database draws on the same tokens.
+// was taken, or (without Take) when one is there. A take reads and writes
+// in one transaction holding the bucket's row, so every process sharing
+// the database draws on the same tokens; a look is a plain read.
 func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, error) {
 	if r.PerSec <= 0 {
 		return 0, errors.New("take token: PerSec must be positive")
 	}
 	now := toNanos(r.Now)
+	if !r.Take {
+		return s.peekBucket(ctx, r, now)
+	}
 	var (
 		wait    time.Duration
 		created bool
@@ -80,22 +83,14 @@ func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, err
 		case err != nil:
 			return fmt.Errorf("read rate bucket: %w", err)
 		}
-		if elapsed := now - at; elapsed > 0 {
-			tokens = min(r.Burst, tokens+float64(elapsed)/float64(time.Second)*r.PerSec)
-			at = now
-		}
-		taken := r.Take && (tokens >= 1 || r.Debt)
-		if taken {
+		tokens, at = refill(r, tokens, at, now)
+		if tokens >= 1 || r.Debt {
 			tokens--
-		} else if tokens < 1 {
-			wait = time.Duration((1 - tokens) / r.PerSec * float64(time.Second))
+		} else {
+			wait = waitFor(r, tokens)
 		}
-		switch {
-		case !r.Take:
-			return nil // looked at only: a full new bucket needs no row
-		case found:
-			_, err = tx.ExecContext(ctx, `UPDATE rate_buckets SET tokens = ?, at = ? WHERE key = ?`, tokens, at, r.Key)
-			if err != nil {
+		if found {
+			if _, err := tx.ExecContext(ctx, `UPDATE rate_buckets SET tokens = ?, at = ? WHERE key = ?`, tokens, at, r.Key); err != nil {
 				return fmt.Errorf("write rate bucket: %w", err)
 			}
 			return nil
@@ -118,6 +113,40 @@ func (s *DB) TakeToken(ctx context.Context, r BucketRequest) (time.Duration, err
 // bucketIdle is how long a bucket untouched is kept: far longer than any
 // limit takes to refill.
 const bucketIdle = 24 * time.Hour
+
+// peekBucket is TakeToken without Take: a plain read, no lock, no write (a
+// missing bucket is a full one).
+func (s *DB) peekBucket(ctx context.Context, r BucketRequest, now int64) (time.Duration, error) {
+	var (
+		tokens float64
+		at     int64
+	)
+	err := s.read().QueryRowContext(ctx, `SELECT tokens, at FROM rate_buckets WHERE key = ?`, r.Key).Scan(&tokens, &at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read rate bucket: %w", err)
+	}
+	tokens, _ = refill(r, tokens, at, now)
+	return waitFor(r, tokens), nil
+}
+
+// refill brings a bucket read at at up to now.
+func refill(r BucketRequest, tokens float64, at, now int64) (float64, int64) {
+	if elapsed := now - at; elapsed > 0 {
+		return min(r.Burst, tokens+float64(elapsed)/float64(time.Second)*r.PerSec), now
+	}
+	return tokens, at
+}
+
+// waitFor is how long until a bucket holding tokens holds one.
+func waitFor(r BucketRequest, tokens float64) time.Duration {
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / r.PerSec * float64(time.Second))
+}
 
 // PruneBuckets deletes buckets untouched since before: they have long
 // been full again, which is what a missing bucket means.
