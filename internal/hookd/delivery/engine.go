@@ -431,28 +431,24 @@ func (e *Engine) newLease(now time.Time) store.Lease {
 }
 
 func (e *Engine) prune(ctx context.Context, now time.Time) {
-	n, err := e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention))
-	if err != nil {
-		if ctx.Err() == nil {
-			e.log.Error("prune deliveries", "error", err)
-		}
-		return
+	e.pruneOne(ctx, "deliveries past retention", func() (int, error) {
+		return e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention))
+	})
+	if e.cfg.IdempotencyTTL > 0 {
+		e.pruneOne(ctx, "idempotency keys past their time", func() (int, error) {
+			return e.store.PruneIdempotent(ctx, now.Add(-e.cfg.IdempotencyTTL))
+		})
 	}
-	if n > 0 {
-		e.log.Info("pruned deliveries past retention", "count", n)
-	}
-	if e.cfg.IdempotencyTTL <= 0 {
-		return
-	}
-	n, err = e.store.PruneIdempotent(ctx, now.Add(-e.cfg.IdempotencyTTL))
-	if err != nil {
-		if ctx.Err() == nil {
-			e.log.Error("prune idempotency keys", "error", err)
-		}
-		return
-	}
-	if n > 0 {
-		e.log.Info("pruned idempotency keys past their time", "count", n)
+}
+
+// pruneOne runs one prune and logs what it did, or its failure.
+func (e *Engine) pruneOne(ctx context.Context, what string, prune func() (int, error)) {
+	n, err := prune()
+	switch {
+	case err != nil && ctx.Err() == nil:
+		e.log.Error("prune "+what, "error", err)
+	case err == nil && n > 0:
+		e.log.Info("pruned "+what, "count", n)
 	}
 }
 
