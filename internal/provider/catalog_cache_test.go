@@ -3,17 +3,13 @@ package provider
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-
-	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
 // The processes of one command read the catalog once between them: the
@@ -21,21 +17,7 @@ import (
 // command, another server or another API key does not see it, nor does
 // anyone once it is old; a failed read leaves nothing behind.
 func TestCommandCacheOneReadPerCommand(t *testing.T) {
-	var hits, status atomic.Int64
-	status.Store(http.StatusOK)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		if status.Load() != http.StatusOK {
-			w.WriteHeader(int(status.Load()))
-			return
-		}
-		_, _ = w.Write([]byte(`{"data":[{"type":"transfer.created","category":"transfer","stability":"stable","description":"x","schema":{},"example":{}}]}`))
-	}))
-	t.Cleanup(srv.Close)
-	c, err := client.New(srv.URL, "hookd_x", client.WithRetryPolicy(client.RetryPolicy{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c, hits, status := catalogServer(t)
 	dir := t.TempDir()
 	now := time.Now()
 	cache := func(command int) *CommandCache {

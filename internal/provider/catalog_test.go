@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -15,23 +16,8 @@ import (
 // The catalog is fetched once per provider process however many resources
 // ask, and what went wrong is said once, not once per resource.
 func TestEventCatalogOnce(t *testing.T) {
-	var hits, status atomic.Int64
+	srv, c, hits, status := catalogServer(t)
 	status.Store(http.StatusUnauthorized)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		if status.Load() != http.StatusOK {
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(int(status.Load()))
-			_, _ = w.Write([]byte(`{"type":"about:blank","title":"Unauthorized","status":401,"code":"unauthorized","detail":"bad key"}`))
-			return
-		}
-		_, _ = w.Write([]byte(`{"data":[{"type":"transfer.created","category":"transfer","stability":"stable","description":"x","schema":{},"example":{}}]}`))
-	}))
-	t.Cleanup(srv.Close)
-	c, err := client.New(srv.URL, "hookd_x", client.WithRetryPolicy(client.RetryPolicy{}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cat := &eventCatalog{client: c, endpoint: srv.URL}
 	var first, second diag.Diagnostics
 	if cat.eventNames(context.Background(), &first) != nil || cat.eventNames(context.Background(), &second) != nil {
@@ -56,4 +42,29 @@ func TestEventCatalogOnce(t *testing.T) {
 	if (*eventCatalog)(nil).eventNames(context.Background(), &diags) != nil {
 		t.Fatal("a nil catalog has names")
 	}
+}
+
+// catalogServer serves a one-type catalog, or a problem with the status
+// held in status (200 to serve it), counting requests in hits; c is a
+// client of it that does not retry.
+func catalogServer(t *testing.T) (srv *httptest.Server, c *client.Client, hits, status *atomic.Int64) {
+	t.Helper()
+	hits, status = new(atomic.Int64), new(atomic.Int64)
+	status.Store(http.StatusOK)
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		if code := int(status.Load()); code != http.StatusOK {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(code)
+			_, _ = fmt.Fprintf(w, `{"type":"about:blank","title":"Error","status":%d,"code":"unauthorized","detail":"bad key"}`, code)
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":[{"type":"transfer.created","category":"transfer","stability":"stable","description":"x","schema":{},"example":{}}]}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := client.New(srv.URL, "hookd_x", client.WithRetryPolicy(client.RetryPolicy{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, hits, status
 }
