@@ -444,12 +444,3 @@ func (s *DB) Close() error {
 	})
 	return s.closeErr
 }
-
-// Open opens the database db names: a postgres:// (or postgresql://) URL
-// with OpenPostgres, anything else as a SQLite file with OpenSQLite.
-func Open(ctx context.Context, db string, c *secrets.Cipher, opts ...OpenOption) (*DB, error) {
-	if IsPostgresURL(db) {
-		return OpenPostgres(ctx, db, c, opts...)
-	}
-	return OpenSQLite(db, c, opts...)
-}

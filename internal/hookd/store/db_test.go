@@ -52,9 +52,12 @@ func newLocation(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "hookd.db")
 }
 
-// openLoc opens the database at loc, as hookd does (Open).
+// openLoc opens the database at loc: a postgres:// URL or a SQLite file.
 func openLoc(loc string, c *secrets.Cipher, opts ...OpenOption) (*DB, error) {
-	return Open(context.Background(), loc, c, opts...)
+	if IsPostgresURL(loc) {
+		return OpenPostgres(context.Background(), loc, c, opts...)
+	}
+	return OpenSQLite(loc, c, opts...)
 }
 
 // openAt opens the database at loc and closes it when the test ends.
