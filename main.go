@@ -4,14 +4,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	rtdebug "runtime/debug"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/hookd/terraform-provider-hookd/internal/provider"
 )
@@ -36,12 +35,13 @@ func main() {
 	// Terraform (the parent) runs this binary several times per command;
 	// they read the event catalog once between them.
 	cache := &provider.CommandCache{Dir: os.TempDir(), Command: os.Getppid()}
-	err := providerserver.Serve(context.Background(), provider.New(version, provider.WithCommandCache(cache)), providerserver.ServeOpts{
-		Address:         provider.Address,
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
-	if err != nil {
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// What providerserver.Serve does for protocol 6, with provider.Server:
+	// the framework's server wrapped so that it keeps no RPC's context.
+	if err := tf6server.Serve(provider.Address, provider.Server(version, provider.WithCommandCache(cache)), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

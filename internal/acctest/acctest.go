@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -22,7 +21,7 @@ import (
 
 // ProtoV6ProviderFactories serves the provider in-process to Terraform.
 var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"hookd": providerserver.NewProtocol6WithError(provider.New("test")()),
+	"hookd": func() (tfprotov6.ProviderServer, error) { return provider.Server("test")(), nil },
 }
 
 // Env is the hookd a test runs against.

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/hookd/terraform-provider-hookd/internal/provider"
@@ -201,7 +200,7 @@ func (w *Terraform) withProvider(run func(ctx context.Context, reattach tfexec.R
 	serveErr := make(chan error, 1)
 	go func() {
 		serveErr <- tf6server.Serve(provider.Address,
-			providerserver.NewProtocol6(provider.New("test")()),
+			provider.Server("test"),
 			tf6server.WithDebug(ctx, configCh, closeCh),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(w.t),

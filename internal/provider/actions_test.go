@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -17,10 +16,7 @@ import (
 // on an unconfigured provider fails with a diagnostic instead of a panic.
 func TestActions_protocol(t *testing.T) {
 	ctx := context.Background()
-	ps, err := providerserver.NewProtocol6WithError(provider.New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := provider.Server("test")()
 	actions, ok := ps.(tfprotov6.ActionServer)
 	if !ok {
 		t.Fatalf("%T serves no actions", ps)

@@ -17,12 +17,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/protoserver"
 )
 
 // Address is the provider's registry source address.
@@ -67,6 +70,16 @@ func New(version string, opts ...Option) func() provider.Provider {
 			o(p)
 		}
 		return p
+	}
+}
+
+// Server is the provider as Terraform talks to it (protocol 6): the
+// framework's server, wrapped so that it does not keep every RPC's context
+// for the life of the process (internal/protoserver). The binary and the
+// tests serve this, never the framework's server alone.
+func Server(version string, opts ...Option) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		return protoserver.Wrap(providerserver.NewProtocol6(New(version, opts...)())())
 	}
 }
 
