@@ -30,7 +30,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 	quietSDKLogs(os.Environ(), os.Setenv)
-	limitMemory(os.Getenv, rtdebug.SetMemoryLimit)
+	tuneGC(os.Getenv, rtdebug.SetGCPercent, rtdebug.SetMemoryLimit)
 
 	// Terraform (the parent) runs this binary several times per command;
 	// they read the event catalog once between them.
@@ -68,16 +68,28 @@ func quietSDKLogs(environ []string, setenv func(key, value string) error) {
 	}
 }
 
-// memoryLimit is the provider process's soft memory limit (GOMEMLIMIT wins
-// when set). Terraform runs several provider processes per command, side by
-// side with itself; left to GOGC alone one of them peaks at about 100 MiB at
-// 500 resources, of which the live heap is well under half: the collector
-// runs earlier instead (make bench).
-const memoryLimit = 48 << 20
+// The provider process's garbage collector. Terraform runs several provider
+// processes per command, side by side with itself. A process's live heap
+// stays at a few MiB (since protoserver.Wrap: it used to grow with every
+// RPC), while a plan or apply of 500 webhooks allocates gigabytes of short-
+// lived framework values: with GOGC=100 the collector ran hundreds of times
+// per command for little. gcPercent lets the heap grow to five times the
+// live heap between collections, and memoryLimit caps it whatever the live
+// heap does. make bench at 500 webhooks: about 11 % less CPU in a no-change
+// plan (Terraform and provider, interleaved medians of 5) and a peak RSS
+// still under 40 MiB. GOGC and GOMEMLIMIT, when set, win.
+const (
+	gcPercent   = 400
+	memoryLimit = 48 << 20
+)
 
-// limitMemory sets memoryLimit unless GOMEMLIMIT says otherwise.
-func limitMemory(getenv func(string) string, set func(int64) int64) {
+// tuneGC sets gcPercent and memoryLimit unless GOGC or GOMEMLIMIT says
+// otherwise.
+func tuneGC(getenv func(string) string, setPercent func(int) int, setLimit func(int64) int64) {
+	if getenv("GOGC") == "" {
+		setPercent(gcPercent)
+	}
 	if getenv("GOMEMLIMIT") == "" {
-		set(memoryLimit)
+		setLimit(memoryLimit)
 	}
 }

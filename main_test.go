@@ -31,17 +31,28 @@ func TestQuietSDKLogs(t *testing.T) {
 	}
 }
 
-// The provider's soft memory limit applies unless GOMEMLIMIT is set.
-func TestLimitMemory(t *testing.T) {
-	var got int64 = -1
-	set := func(n int64) int64 { got = n; return 0 }
-	limitMemory(func(string) string { return "" }, set)
-	if got != memoryLimit {
-		t.Errorf("limit %d, want %d", got, memoryLimit)
-	}
-	got = -1
-	limitMemory(func(k string) string { return map[string]string{"GOMEMLIMIT": "1GiB"}[k] }, set)
-	if got != -1 {
-		t.Errorf("GOMEMLIMIT set, but the limit became %d", got)
+// The provider's GC settings apply unless GOGC or GOMEMLIMIT is set, each
+// on its own.
+func TestTuneGC(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		env         map[string]string
+		wantPercent int
+		wantLimit   int64
+	}{
+		{"defaults", nil, gcPercent, memoryLimit},
+		{"GOGC set", map[string]string{"GOGC": "100"}, -2, memoryLimit},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, gcPercent, -2},
+		{"both set", map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, -2, -2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			percent, limit := -2, int64(-2) // -2: not called
+			tuneGC(func(k string) string { return tc.env[k] },
+				func(n int) int { percent = n; return 100 },
+				func(n int64) int64 { limit = n; return 0 })
+			if percent != tc.wantPercent || limit != tc.wantLimit {
+				t.Errorf("GC percent %d, limit %d; want %d, %d", percent, limit, tc.wantPercent, tc.wantLimit)
+			}
+		})
 	}
 }
