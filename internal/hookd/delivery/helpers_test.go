@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -172,15 +173,50 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// advance moves the fake clock once the engine's scheduler is waiting on it.
+// advance moves the fake clock once every attempt made so far is recorded
+// and the engine's scheduler is waiting on the clock. A worker is freed as
+// soon as its receiver answers, before the attempt is recorded: moving the
+// clock past the attempt's lease then would let the engine claim the
+// delivery again and send it twice (at least once, as promised, but not
+// what a test that counts requests expects).
 func (e *env) advance(d time.Duration) {
 	e.t.Helper()
+	eventually(e.t, "every attempt recorded", func() bool { return e.attemptsInFlight() == 0 })
 	ctx, cancel := contextWithTimeout(5 * time.Second)
 	defer cancel()
 	if err := e.clock.BlockUntilContext(ctx, 1); err != nil {
 		e.t.Fatalf("the scheduler never waited on the clock: %v", err)
 	}
 	e.clock.Advance(d)
+}
+
+// attemptsInFlight is hookd's gauge of attempts started and not yet
+// recorded (GET /metrics).
+func (e *env) attemptsInFlight() float64 {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.s.URL+"/metrics", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	const gauge = "hookd_delivery_attempts_in_flight "
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, gauge); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				e.t.Fatalf("GET /metrics: %q: %v", line, err)
+			}
+			return n
+		}
+	}
+	e.t.Fatalf("GET /metrics: %d, no %s in %s", res.StatusCode, strings.TrimSpace(gauge), data)
+	return 0
 }
 
 // receiver is a webhook endpoint on loopback that records what it gets.
