@@ -17,7 +17,7 @@ func TestSessionsConcurrently(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	s := newSessions(clock, time.Minute, time.Hour)
 	var (
-		wg       sync.WaitGroup
+		wg sync.WaitGroup
 		// A session may expire only across an advance of the clock: the
 		// counter is odd while one runs, and moves by two across it, so a
 		// goroutine sees whether one began since it read the counter.

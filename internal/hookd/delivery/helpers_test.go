@@ -190,19 +190,27 @@ func (e *env) advance(d time.Duration) {
 	e.clock.Advance(d)
 }
 
-// attemptsInFlight is hookd's gauge of attempts started and not yet
-// recorded (GET /metrics).
-func (e *env) attemptsInFlight() float64 {
+// send makes an authenticated request without a body through c and
+// returns the response as it is, for the caller to judge and close.
+func (e *env) send(c *http.Client, method, path string) *http.Response {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.s.URL+"/metrics", nil)
+	req, err := http.NewRequest(method, e.s.URL+path, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
-	res, err := http.DefaultClient.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return res
+}
+
+// attemptsInFlight is hookd's gauge of attempts started and not yet
+// recorded (GET /metrics).
+func (e *env) attemptsInFlight() float64 {
+	e.t.Helper()
+	res := e.send(http.DefaultClient, http.MethodGet, "/metrics") // outside the contract
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
 	const gauge = "hookd_delivery_attempts_in_flight "

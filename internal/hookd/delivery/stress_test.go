@@ -223,15 +223,7 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 // reports whether the retry was accepted.
 func (e *env) retryRacing(id string) bool {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.s.URL+"/v1/deliveries/"+id+"/retry", nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
-	res, err := e.http.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	res := e.send(e.http, http.MethodPost, "/v1/deliveries/"+id+"/retry")
 	res.Body.Close()
 	if res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusConflict {
 		e.t.Errorf("retry %s: %d", id, res.StatusCode)
