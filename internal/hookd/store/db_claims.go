@@ -24,6 +24,22 @@ var leasesMigration = migration{
 	},
 }
 
+// dueWebhookMigration gives the due index the webhook as its second column.
+// A claim leaves out the webhooks at their cap (webhook_id NOT IN ...); with
+// the webhook in the index that test is made on the index entry, and only
+// the rows it keeps are read from the table. Without it, the claim that
+// looks past a capped webhook read every row of that webhook's backlog:
+// with one webhook and 8,000 deliveries queued, a quarter of the
+// throughput (make bench-delivery, W=1).
+var dueWebhookMigration = migration{
+	version: 8,
+	name:    "due index with the webhook",
+	stmts: []string{
+		`CREATE INDEX deliveries_due_webhook ON deliveries (next_attempt_at, webhook_id) WHERE status IN ('pending', 'retrying')`,
+		`DROP INDEX deliveries_due`,
+	},
+}
+
 // The rules of claims, written once and used by every query: a lease is
 // live while lease_until is after now; a delivery is due when it is pending
 // or retrying and its next attempt is not after now. Each takes now as its

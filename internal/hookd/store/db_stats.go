@@ -13,7 +13,7 @@ var (
 )
 
 // DeliveryStats reads the whole backlog in one statement, over the rows the
-// deliveries_due index covers (pending and retrying), so that the numbers
+// due index covers (pending and retrying), so that the numbers
 // agree with each other.
 func (s *DB) DeliveryStats(ctx context.Context, now time.Time) (DeliveryStats, error) {
 	var (

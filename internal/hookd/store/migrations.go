@@ -86,6 +86,7 @@ var sqliteMigrations = []migration{
 	keyCheckMigration,      // version 5, in keycheck.go
 	signingKeysMigration,   // version 6, in db_webhooks.go
 	bucketsMigration,       // version 7, in db_buckets.go
+	dueWebhookMigration,    // version 8, in db_claims.go
 }
 
 // migrate brings the database up to date, one transaction per step,

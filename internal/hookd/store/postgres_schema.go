@@ -134,4 +134,5 @@ var postgresMigrations = []migration{
 		},
 	},
 	bucketsMigrationPostgres, // version 7, in db_buckets.go
+	dueWebhookMigration,      // version 8, in db_claims.go
 }
