@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -bench Deliveries -benchtime 500x ./scripts/benchdelivery/
 //	go test -run '^$' -bench Deliveries -benchtime 500x -cpuprofile cpu.out ./scripts/benchdelivery/
-//	go tool pprof -tagignore side=driver -top -cum scripts/benchdelivery/benchdelivery.test cpu.out
+//	go tool pprof -tagignore side=driver -top -cum cpu.out
 //
 // The publishers, the receiver and the count run under driverLabels, so
 // that the last command shows hookd's side alone.
