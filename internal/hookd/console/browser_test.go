@@ -64,7 +64,7 @@ func TestBrowser(t *testing.T) {
 	// The others are created from the next second on, so that "since" (to
 	// the second) takes them and not the first.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
-	since := time.Now().UTC().Format("2006-01-02T15:04:05")
+	since := normalizedLocal(time.Now().UTC())
 	deadLettered(t, s, wh, 2)
 	dir := screenshotDir(t)
 
@@ -225,4 +225,15 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("%d JavaScript dialogs opened: the console ran a script from user data", n)
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// normalizedLocal formats t as a datetime-local input normalizes its value
+// (HTML's "valid normalized local date and time string"): seconds are left
+// out when they are zero. chromedp.SetValue reads the value back and fails
+// when it differs, so "15:04:00" would fail once a minute.
+func normalizedLocal(t time.Time) string {
+	if t.Second() == 0 {
+		return t.Format("2006-01-02T15:04")
+	}
+	return t.Format("2006-01-02T15:04:05")
 }
