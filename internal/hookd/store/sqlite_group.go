@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -14,8 +15,9 @@ import (
 // together instead: the first caller to find no flush running becomes the
 // flusher and runs everything queued in one transaction, each write in a
 // savepoint of its own, while the others wait for their own outcome.
-// Nothing waits for a batch to fill, so a lone write is committed as soon
-// as it arrives, and every caller returns only once its write is committed
+// Nothing waits for a batch to fill (the flusher only lets the goroutines
+// ready to run go first), so a lone write is committed as soon as it
+// arrives, and every caller returns only once its write is committed
 // (or refused), so durability is unchanged. A write that fails rolls back
 // its savepoint and fails alone.
 
@@ -74,6 +76,14 @@ func (s *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx e
 	// meanwhile is flushed by a goroutine of the store, not by this caller,
 	// who may hold locks of its own (the engine claims under its lock).
 	q.flushing = true
+	q.mu.Unlock()
+	// Let the goroutines ready to run queue their writes first (workers
+	// whose receivers just answered): no wait when none is, and the batch
+	// then carries them. Without it, transactions carried 2.8 writes on
+	// average while the engine drained a backlog, with it 7, and their
+	// begin and commit had been a third of the writer's CPU.
+	runtime.Gosched()
+	q.mu.Lock()
 	batch := q.takeBatch()
 	q.mu.Unlock()
 	// Others' writes must not fail because this caller gave up.
