@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -84,6 +85,15 @@ type Engine struct {
 
 	wake  chan struct{}
 	slots chan struct{} // a token per attempt waiting on its receiver
+	// newWork is set when work may have come that a claim must look past
+	// the webhooks at their cap to find (Wake). lookPastAt is when claims
+	// look past them again after one that did came back short (nothing
+	// else was due), and skipped says that a claim since then did not look
+	// and came back short (so it may have left work unseen); both are the
+	// loop's own.
+	newWork    atomic.Bool
+	lookPastAt time.Time
+	skipped    bool
 	// recording holds a token per attempt whose receiver answered and that
 	// is being recorded: as many as workers.
 	recording chan struct{}
@@ -109,7 +119,15 @@ const (
 	// idlePoll bounds the sleep while work is due that this engine cannot
 	// take (its webhooks at their cap, or leased): a finishing attempt wakes
 	// the scheduler at once, the poll covers work freed elsewhere.
-	idlePoll        = time.Second
+	idlePoll = time.Second
+	// lookPastEvery spaces the claims that look past the webhooks at their
+	// cap while no new work comes, once one found nothing there: looking
+	// past walks their backlogs in the due index, and with one webhook
+	// holding a long backlog at its cap, every claim looking past made the
+	// engine deliver 2,000/s instead of 5,000. Work of other webhooks that
+	// falls due by the clock alone (a retry) waits at most this long behind
+	// them; new work (Wake) is looked for at once.
+	lookPastEvery   = 200 * time.Millisecond
 	maxResponseBody = 4 << 10
 )
 
@@ -209,8 +227,14 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 }
 
-// Wake makes the scheduler look for due work now.
+// Wake makes the scheduler look for due work now: new work may have come.
 func (e *Engine) Wake() {
+	e.newWork.Store(true)
+	e.poke()
+}
+
+// poke makes the scheduler claim again now: a worker or a place is free.
+func (e *Engine) poke() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -250,6 +274,9 @@ func (e *Engine) loop(ctx context.Context) {
 		if !until.After(now) {
 			until = now.Add(idlePoll)
 		}
+		if e.skipped && e.lookPastAt.Before(until) {
+			until = e.lookPastAt
+		}
 		// The wait is measured from the clock as it is now, not from the now
 		// read before the query: a (fake) clock moved in between must not
 		// push the wake-up past the time it is for.
@@ -258,6 +285,7 @@ func (e *Engine) loop(ctx context.Context) {
 		case <-timer.Chan():
 		case <-e.wake:
 		case <-e.cfg.Wakeups:
+			e.newWork.Store(true)
 		case <-ctx.Done():
 		}
 		timer.Stop()
@@ -292,12 +320,16 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	}
 	now := e.clock.Now()
 	lease := e.newLease(now)
+	// Swapped before the claim reads: work that comes during the claim
+	// sets it again for the next one.
+	lookPast := e.newWork.Swap(false) || !now.Before(e.lookPastAt)
 	// The per-webhook counts are read and raised under one lock with the
 	// claim, so that a manual attempt reserving its place at the same time
 	// cannot take a webhook past its cap.
 	e.mu.Lock()
 	claimed, err := e.store.ClaimDue(ctx, store.ClaimRequest{
 		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: e.busy,
+		FirstPageOnly: !lookPast,
 	})
 	for _, d := range claimed {
 		e.busy[d.WebhookID]++
@@ -310,7 +342,20 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 		if ctx.Err() == nil {
 			e.log.Error("claim due deliveries", "error", err)
 		}
+		if lookPast {
+			e.newWork.Store(true)
+		}
 		return false, now
+	}
+	switch short := len(claimed) < n; {
+	case lookPast && short:
+		// Nothing else is due past the webhooks at their cap.
+		e.lookPastAt, e.skipped = now.Add(lookPastEvery), false
+	case lookPast:
+		// More may be: the next claim looks too.
+		e.lookPastAt, e.skipped = time.Time{}, false
+	case short:
+		e.skipped = true
 	}
 	for _, d := range claimed {
 		e.wg.Add(1)
@@ -391,7 +436,7 @@ func (e *Engine) reserve(ctx context.Context, webhookID string) error {
 		return nil
 	case <-ctx.Done():
 		if e.unreserve(webhookID) {
-			e.Wake()
+			e.poke()
 		}
 		return ctx.Err()
 	}
@@ -406,7 +451,7 @@ func (e *Engine) release(webhookID string) {
 		// The scheduler may be sleeping on work of this webhook that it
 		// left because of the cap. (A worker freed for other work needs no
 		// wake-up: the scheduler waits for free workers before it sleeps.)
-		e.Wake()
+		e.poke()
 	}
 }
 

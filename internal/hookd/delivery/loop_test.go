@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
@@ -106,5 +108,130 @@ func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
 			t.Fatal("the delivery due since the claim was not attempted (the scheduler waits for a poll on a clock that does not move)")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// countingStore counts the claims, and those that look past the webhooks
+// at their cap.
+type countingStore struct {
+	delivery.Store
+	claims, lookingPast atomic.Int32
+}
+
+func (c *countingStore) ClaimDue(ctx context.Context, r store.ClaimRequest) ([]store.Delivery, error) {
+	c.claims.Add(1)
+	if !r.FirstPageOnly {
+		c.lookingPast.Add(1)
+	}
+	return c.Store.ClaimDue(ctx, r)
+}
+
+// A webhook at its cap with a long backlog neither hides the others' work
+// nor makes every claim walk its backlog: new work (Wake) is looked for at
+// once, work that falls due by the clock within lookPastEvery (200 ms),
+// and while neither happens the claims read one page.
+func TestCappedBacklogLookPast(t *testing.T) {
+	c, err := secrets.NewCipher(bytes.Repeat([]byte{7}, secrets.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "hookd.db"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	// A's requests wait for a value on release (or its close); B's are
+	// answered at once.
+	release := make(chan struct{})
+	var aIn, aGot, bGot atomic.Int32
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" {
+			aIn.Add(1)
+			<-release
+			aGot.Add(1)
+		} else {
+			bGot.Add(1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rcv.Close)
+
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	now := clock.Now()
+	ctx := t.Context()
+	hook := func(id, path string) {
+		t.Helper()
+		wh := &store.Webhook{
+			ID: id, Scope: store.ScopeAccount, URL: rcv.URL + path, Events: []string{"transfer.created"},
+			Active: true, Status: store.StatusActive, Secret: secrets.NewSecret(), SecretVersion: 1,
+			CreatedAt: now, UpdatedAt: now, SignatureScheme: rules.SchemeV1,
+		}
+		if err := db.CreateWebhook(ctx, wh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const whA, whB = "wh_aaaaaaaaaaaaaaaaaaaa", "wh_bbbbbbbbbbbbbbbbbbbb"
+	hook(whA, "/a")
+	hook(whB, "/b")
+	add := func(webhookID string, due time.Time) {
+		t.Helper()
+		ev := &store.Event{ID: ids.New("evt_"), Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: now}
+		if _, err := db.CreateEvent(ctx, ev, []store.Delivery{{
+			ID: ids.New("dlv_"), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type, Status: store.DeliveryPending,
+			MaxAttempts: 12, CreatedAt: now, NextAttemptAt: &due, DeadlineAt: now.Add(72 * time.Hour), Trigger: store.TriggerEvent,
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const backlog = 100
+	for range backlog {
+		add(whA, now)
+	}
+
+	cs := &countingStore{Store: db}
+	e := delivery.New(delivery.Config{Store: cs, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true, Version: "test",
+		Workers: 4, PerWebhook: 2})
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	var once sync.Once
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll) // first: Stop waits for A's attempts
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s (%d claims, %d looking past)", what, cs.claims.Load(), cs.lookingPast.Load())
+			}
+		}
+	}
+	wait("webhook A at its cap", func() bool { return aIn.Load() == 2 })
+
+	// New work of B, behind A's backlog: found at once, the clock standing.
+	add(whB, now)
+	e.Wake()
+	wait("B's new delivery", func() bool { return bGot.Load() == 1 })
+
+	// One of A's attempts ends: the claim that refills A's place reads one
+	// page (it looked past A a moment ago); work of B that falls due by the
+	// clock is then found once lookPastEvery has passed.
+	release <- struct{}{}
+	wait("A's place refilled", func() bool { return aIn.Load() == 3 })
+	add(whB, now.Add(100*time.Millisecond))
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(200 * time.Millisecond)
+	wait("B's delivery due by the clock", func() bool { return bGot.Load() == 2 })
+
+	// A's backlog drains, the clock standing and nothing new: every claim
+	// reads one page.
+	before, lookedBefore := cs.claims.Load(), cs.lookingPast.Load()
+	releaseAll()
+	wait("A's backlog", func() bool { return aGot.Load() == backlog })
+	claims, looked := cs.claims.Load()-before, cs.lookingPast.Load()-lookedBefore
+	if claims < backlog/4 || looked > 1 {
+		t.Fatalf("draining A's backlog of %d: %d claims, %d of them looking past A (want at most 1)", backlog, claims, looked)
 	}
 }

@@ -91,7 +91,7 @@ func (s *DB) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 	}
 	now := toNanos(r.Now)
 	capped := []string{}
-	if r.PerWebhook > 0 {
+	if r.PerWebhook > 0 && !r.FirstPageOnly {
 		for wh, n := range r.Busy {
 			if n >= r.PerWebhook {
 				capped = append(capped, wh)
@@ -127,7 +127,8 @@ func (s *DB) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 // r.Limit of them within each webhook's remaining capacity. When a webhook
 // with a long backlog fills every candidate read and reaches its cap, the
 // read is made again without it, so that a short pick means that nothing
-// else is due, not that one webhook's backlog hid the others'.
+// else is due, not that one webhook's backlog hid the others' (unless
+// r.FirstPageOnly: one read, and capped is empty).
 func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, now int64, capped []string) ([]string, error) {
 	taken := map[string]int{}
 	seen := map[string]bool{}
@@ -138,7 +139,7 @@ func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimReq
 			return nil, err
 		}
 		read, newlyCapped, err := pickOnce(ctx, q, stmts, r, now, string(cappedJSON), taken, seen, &ids)
-		if err != nil || len(ids) >= r.Limit || read < r.Limit*claimOverRun || len(newlyCapped) == 0 {
+		if err != nil || r.FirstPageOnly || len(ids) >= r.Limit || read < r.Limit*claimOverRun || len(newlyCapped) == 0 {
 			return ids, err
 		}
 		capped = append(capped, newlyCapped...)

@@ -334,3 +334,24 @@ func TestClaimDueLooksPastACappedBacklog(t *testing.T) {
 		t.Fatalf("claimed %v, want 2 of wh_a and %s", perHook, b[0])
 	}
 }
+
+// FirstPageOnly reads one page of due deliveries, soonest first, and
+// passes over those of webhooks at their cap instead of looking past them;
+// a webhook below its cap is still served from that page.
+func TestClaimDueFirstPageOnly(t *testing.T) {
+	s := newStore(t)
+	var a []string
+	for i := range 100 {
+		a = append(a, addDeliveries(t, s, fmt.Sprintf("evt_a%d", i), t0.Add(time.Duration(i)), "wh_a")...)
+	}
+	b := addDeliveries(t, s, "evt_b", t0.Add(time.Second), "wh_b")
+	r := ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("tok", t0.Add(time.Hour)), Limit: 4, PerWebhook: 2,
+		Busy: map[string]int{"wh_a": 2}, FirstPageOnly: true}
+	if got := claimDue(t, s, r); len(got) != 0 {
+		t.Fatalf("first page only, wh_a at its cap: claimed %v, want none (wh_b is past the page)", deliveryIDs(got))
+	}
+	r.Busy = map[string]int{"wh_a": 1}
+	diff(t, "first page only, wh_a one below its cap", deliveryIDs(claimDue(t, s, r)), a[:1])
+	r.Busy, r.FirstPageOnly = map[string]int{"wh_a": 2}, false
+	diff(t, "looking past wh_a", deliveryIDs(claimDue(t, s, r)), b)
+}

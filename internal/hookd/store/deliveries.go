@@ -57,6 +57,13 @@ type ClaimRequest struct {
 	// one slow endpoint cannot take every worker.
 	PerWebhook int
 	Busy       map[string]int
+	// FirstPageOnly limits the claim to the first Limit × 4 due deliveries,
+	// soonest first: those of webhooks at their cap are read and passed
+	// over, not looked past. Looking past them (the default) walks their
+	// whole backlog in the due index: a long one made every claim cost as
+	// much as the backlog was long. The engine looks past them when new
+	// work may have come, and now and then.
+	FirstPageOnly bool
 }
 
 // Event is one published event. Body is the exact JSON every delivery sends,
