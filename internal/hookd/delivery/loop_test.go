@@ -38,11 +38,15 @@ func (g *gatedStore) ClaimDue(ctx context.Context, r store.ClaimRequest) ([]stor
 	return g.Store.ClaimDue(ctx, r)
 }
 
-// A delivery that falls due while a claim runs (the claim read the clock
-// before) is claimed at once, not a poll interval later: the scheduler
-// claims again when the next due time it reads is after its claim's time.
-// On a fake clock that nobody moves, a poll would never come.
-func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
+// loopStore is a SQLite store of its own, for an engine built by the test.
+type loopStore struct {
+	*store.DB
+	t   *testing.T
+	now time.Time // creation time of what the helpers add
+}
+
+func newLoopStore(t *testing.T, now time.Time) *loopStore {
+	t.Helper()
 	c, err := secrets.NewCipher(bytes.Repeat([]byte{7}, secrets.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +56,41 @@ func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	return &loopStore{DB: db, t: t, now: now}
+}
+
+// webhook adds an active account webhook subscribed to transfer.created.
+func (l *loopStore) webhook(id, url string) {
+	l.t.Helper()
+	wh := &store.Webhook{
+		ID: id, Scope: store.ScopeAccount, URL: url, Events: []string{"transfer.created"},
+		Active: true, Status: store.StatusActive, Secret: secrets.NewSecret(), SecretVersion: 1,
+		CreatedAt: l.now, UpdatedAt: l.now, SignatureScheme: rules.SchemeV1,
+	}
+	if err := l.CreateWebhook(l.t.Context(), wh); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// delivery adds an event with one pending delivery to webhookID, due at due.
+func (l *loopStore) delivery(webhookID string, due time.Time) {
+	l.t.Helper()
+	ev := &store.Event{ID: ids.New("evt_"), Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: l.now}
+	if _, err := l.CreateEvent(l.t.Context(), ev, []store.Delivery{{
+		ID: ids.New("dlv_"), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type, Status: store.DeliveryPending,
+		MaxAttempts: 12, CreatedAt: l.now, NextAttemptAt: &due, DeadlineAt: l.now.Add(72 * time.Hour), Trigger: store.TriggerEvent,
+	}}); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// A delivery that falls due while a claim runs (the claim read the clock
+// before) is claimed at once, not a poll interval later: the scheduler
+// claims again when the next due time it reads is after its claim's time.
+// On a fake clock that nobody moves, a poll would never come.
+func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	db := newLoopStore(t, clock.Now())
 	var received atomic.Int32
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		received.Add(1)
@@ -59,25 +98,9 @@ func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
 	}))
 	t.Cleanup(rcv.Close)
 
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	start := clock.Now()
 	ctx := t.Context()
-	wh := &store.Webhook{
-		ID: "wh_0123456789abcdefghij", Scope: store.ScopeAccount, URL: rcv.URL, Events: []string{"transfer.created"},
-		Active: true, Status: store.StatusActive, Secret: secrets.NewSecret(), SecretVersion: 1,
-		CreatedAt: start, UpdatedAt: start, SignatureScheme: rules.SchemeV1,
-	}
-	if err := db.CreateWebhook(ctx, wh); err != nil {
-		t.Fatal(err)
-	}
-	due := start.Add(10 * time.Second)
-	ev := &store.Event{ID: "evt_due", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: start}
-	if _, err := db.CreateEvent(ctx, ev, []store.Delivery{{
-		ID: "dlv_0123456789abcdefghij", WebhookID: wh.ID, EventID: ev.ID, EventType: ev.Type, Status: store.DeliveryPending,
-		MaxAttempts: 12, CreatedAt: start, NextAttemptAt: &due, DeadlineAt: start.Add(72 * time.Hour), Trigger: store.TriggerEvent,
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	db.webhook("wh_0123456789abcdefghij", rcv.URL)
+	db.delivery("wh_0123456789abcdefghij", clock.Now().Add(10*time.Second))
 
 	gs := &gatedStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
 	e := delivery.New(delivery.Config{Store: gs, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true, Version: "test"})
@@ -131,15 +154,9 @@ func (c *countingStore) ClaimDue(ctx context.Context, r store.ClaimRequest) ([]s
 // once, work that falls due by the clock within lookPastEvery (200 ms),
 // and while neither happens the claims read one page.
 func TestCappedBacklogLookPast(t *testing.T) {
-	c, err := secrets.NewCipher(bytes.Repeat([]byte{7}, secrets.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "hookd.db"), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	now := clock.Now()
+	db := newLoopStore(t, now)
 	// A's requests wait for a value on release (or its close); B's are
 	// answered at once.
 	release := make(chan struct{})
@@ -156,33 +173,11 @@ func TestCappedBacklogLookPast(t *testing.T) {
 	}))
 	t.Cleanup(rcv.Close)
 
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	now := clock.Now()
 	ctx := t.Context()
-	hook := func(id, path string) {
-		t.Helper()
-		wh := &store.Webhook{
-			ID: id, Scope: store.ScopeAccount, URL: rcv.URL + path, Events: []string{"transfer.created"},
-			Active: true, Status: store.StatusActive, Secret: secrets.NewSecret(), SecretVersion: 1,
-			CreatedAt: now, UpdatedAt: now, SignatureScheme: rules.SchemeV1,
-		}
-		if err := db.CreateWebhook(ctx, wh); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const whA, whB = "wh_aaaaaaaaaaaaaaaaaaaa", "wh_bbbbbbbbbbbbbbbbbbbb"
-	hook(whA, "/a")
-	hook(whB, "/b")
-	add := func(webhookID string, due time.Time) {
-		t.Helper()
-		ev := &store.Event{ID: ids.New("evt_"), Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: now}
-		if _, err := db.CreateEvent(ctx, ev, []store.Delivery{{
-			ID: ids.New("dlv_"), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type, Status: store.DeliveryPending,
-			MaxAttempts: 12, CreatedAt: now, NextAttemptAt: &due, DeadlineAt: now.Add(72 * time.Hour), Trigger: store.TriggerEvent,
-		}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db.webhook(whA, rcv.URL+"/a")
+	db.webhook(whB, rcv.URL+"/b")
+	add := db.delivery
 	const backlog = 100
 	for range backlog {
 		add(whA, now)
