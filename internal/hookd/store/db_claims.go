@@ -64,8 +64,8 @@ type claimStmts struct {
 	// PostgreSQL, where every row the read returns is locked until the
 	// claim commits, so it asks for no more rows than it may keep. On
 	// SQLite a bound LIMIT is part of the plan: each new value re-prepares
-	// the statement (its parse and plan were a tenth of the engine's CPU
-	// while draining, since the limit follows the free workers). There the
+	// the statement (about 5 % of the engine's CPU while draining, since
+	// the limit follows the free workers: 27 µs a read instead of 4). There the
 	// read has no LIMIT; the due index yields the rows one by one in order
 	// and pickOnce stops reading once it has what it needs.
 	limited bool
