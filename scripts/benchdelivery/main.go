@@ -38,8 +38,9 @@
 // many goroutines as hookd has delivery workers.
 //
 // It prints a Markdown table, and with -json writes the figures to a file.
-// -cpuprofile profiles the saturation phases (window and drain); the
-// driver's own goroutines carry the label side=driver, so
+// -cpuprofile profiles the saturation phases (window and drain; the drain
+// alone with -cpuprofile-drain); the driver's own goroutines carry the
+// label side=driver, so
 //
 //	go tool pprof -tagignore side=driver -top -cum <profile>
 //
@@ -93,6 +94,7 @@ type config struct {
 	quiet      time.Duration
 	retries    int
 	cpuProfile string
+	drainOnly  bool // -cpuprofile-drain
 	jsonOut    string
 	// The backends table.
 	backend         string // "" (auto), sqlite, postgres or both
@@ -130,6 +132,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.retries, "retries", 0, "run a phase again, on a fresh hookd, up to this many times while other processes use more than a quarter of a core during it; the least disturbed run counts")
 	fs.BoolVar(&c.quick, "quick", false, "short phases (about 35 s in all, the backends table included), for a CI smoke run; explicit duration flags still win")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
+	fs.BoolVar(&c.drainOnly, "cpuprofile-drain", false, "with -cpuprofile, profile the drain alone (publishing stopped): the engine's own work on a backlog")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -151,6 +154,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if !slices.Contains([]string{"", backendSQLite, backendPostgres, "both"}, c.backend) {
 		return nil, fmt.Errorf("-backend: %q is not sqlite, postgres or both", c.backend)
+	}
+	if c.drainOnly && c.cpuProfile == "" {
+		return nil, errors.New("-cpuprofile-drain needs -cpuprofile, the file to write")
 	}
 	if c.pgSyncCommit != "on" && c.pgSyncCommit != "off" {
 		return nil, fmt.Errorf("-pg-synchronous-commit: %q is not on or off", c.pgSyncCommit)

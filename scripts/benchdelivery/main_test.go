@@ -185,7 +185,7 @@ func TestBackendsWithoutPostgres(t *testing.T) {
 	if got, _, err := resolveBackends("both"); err != nil || len(got) != 2 {
 		t.Errorf("both: %v, %v (Start reports the missing binaries)", got, err)
 	}
-	for _, bad := range [][]string{{"-backend", "mysql"}, {"-processes", "0"}, {"-pg-synchronous-commit", "local"}} {
+	for _, bad := range [][]string{{"-backend", "mysql"}, {"-processes", "0"}, {"-pg-synchronous-commit", "local"}, {"-cpuprofile-drain"}} {
 		if _, err := parseFlags(bad, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

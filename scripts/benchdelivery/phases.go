@@ -166,7 +166,10 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	}
 	sleepUntil(ctx, base.at.Add(cfg.warmup))
 	_ = r.rcv.take()
-	endProfile := profile()
+	endProfile := func() {}
+	if !cfg.drainOnly {
+		endProfile = profile()
+	}
 	meter := startCPU(r.h.watch)
 	var window, drain []tick
 	t, err := read()
@@ -190,6 +193,9 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	res.WindowCPU = meter.stop()
 	close(stop)
 	<-pubDone
+	if cfg.drainOnly {
+		endProfile = profile()
+	}
 	meter = startCPU(r.h.watch)
 	if err == nil {
 		drain = append(drain, window[len(window)-1])
