@@ -227,7 +227,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 }
 
-// Wake makes the scheduler look for due work now: new work may have come.
+// Wake makes the scheduler look for due work now: new work may have come
+// (a publish, a replay). Work that falls due by the clock (a retry) only
+// pokes it.
 func (e *Engine) Wake() {
 	e.newWork.Store(true)
 	e.poke()
@@ -342,9 +344,13 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 		if ctx.Err() == nil {
 			e.log.Error("claim due deliveries", "error", err)
 		}
+		// Looked for on the next claim, which the loop makes after its
+		// usual wait (not at once at lookPastAt: that would spin while
+		// the store fails).
 		if lookPast {
 			e.newWork.Store(true)
 		}
+		e.skipped = false
 		return false, now
 	}
 	switch short := len(claimed) < n; {

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -139,36 +140,48 @@ func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
 type countingStore struct {
 	delivery.Store
 	claims, lookingPast atomic.Int32
+	fail                atomic.Bool // claims fail while set
 }
+
+var errClaimsDown = errors.New("the store refuses claims (test)")
 
 func (c *countingStore) ClaimDue(ctx context.Context, r store.ClaimRequest) ([]store.Delivery, error) {
 	c.claims.Add(1)
 	if !r.FirstPageOnly {
 		c.lookingPast.Add(1)
 	}
+	if c.fail.Load() {
+		return nil, errClaimsDown
+	}
 	return c.Store.ClaimDue(ctx, r)
 }
 
 // A webhook at its cap with a long backlog neither hides the others' work
-// nor makes every claim walk its backlog: new work (Wake) is looked for at
-// once, work that falls due by the clock within lookPastEvery (200 ms),
-// and while neither happens the claims read one page.
+// nor makes every claim walk its backlog: new work (Wake, another
+// process's notification) is looked for at once, work that falls due by
+// the clock within lookPastEvery (200 ms), and while neither happens the
+// claims read one page, even as the capped webhook's attempts fail and
+// are scheduled again. A store that fails claims meanwhile does not make
+// the scheduler spin.
 func TestCappedBacklogLookPast(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
 	now := clock.Now()
 	db := newLoopStore(t, now)
-	// A's requests wait for a value on release (or its close); B's are
-	// answered at once.
+	// A's requests wait for a value on release (or its close), then are
+	// answered aStatus; B's are answered at once.
 	release := make(chan struct{})
 	var aIn, aGot, bGot atomic.Int32
+	var aStatus atomic.Int32
+	aStatus.Store(http.StatusNoContent)
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/a" {
 			aIn.Add(1)
 			<-release
 			aGot.Add(1)
-		} else {
-			bGot.Add(1)
+			w.WriteHeader(int(aStatus.Load()))
+			return
 		}
+		bGot.Add(1)
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(rcv.Close)
@@ -184,8 +197,9 @@ func TestCappedBacklogLookPast(t *testing.T) {
 	}
 
 	cs := &countingStore{Store: db}
+	notify := make(chan struct{}, 1)
 	e := delivery.New(delivery.Config{Store: cs, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true, Version: "test",
-		Workers: 4, PerWebhook: 2})
+		Workers: 4, PerWebhook: 2, Wakeups: notify})
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -203,10 +217,17 @@ func TestCappedBacklogLookPast(t *testing.T) {
 	}
 	wait("webhook A at its cap", func() bool { return aIn.Load() == 2 })
 
-	// New work of B, behind A's backlog: found at once, the clock standing.
+	// New work of B, behind A's backlog: found at once, the clock standing;
+	// then the same announced by another process's notification.
 	add(whB, now)
 	e.Wake()
 	wait("B's new delivery", func() bool { return bGot.Load() == 1 })
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	add(whB, now)
+	notify <- struct{}{}
+	wait("B's delivery announced by a notification", func() bool { return bGot.Load() == 2 })
 
 	// One of A's attempts ends: the claim that refills A's place reads one
 	// page (it looked past A a moment ago); work of B that falls due by the
@@ -218,11 +239,30 @@ func TestCappedBacklogLookPast(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(200 * time.Millisecond)
-	wait("B's delivery due by the clock", func() bool { return bGot.Load() == 2 })
+	wait("B's delivery due by the clock", func() bool { return bGot.Load() == 3 })
 
-	// A's backlog drains, the clock standing and nothing new: every claim
-	// reads one page.
+	// The same wake-up at lookPastAt with a store that fails claims: the
+	// scheduler waits as usual after a failure, it does not claim again at
+	// once and again.
+	release <- struct{}{}
+	wait("A's place refilled again", func() bool { return aIn.Load() == 4 })
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	cs.fail.Store(true)
+	failedFrom := cs.claims.Load()
+	clock.Advance(200 * time.Millisecond)
+	wait("a failing claim", func() bool { return cs.claims.Load() > failedFrom })
+	time.Sleep(200 * time.Millisecond)
+	if n := cs.claims.Load() - failedFrom; n > 2 {
+		t.Fatalf("%d claims in 200 ms of real time on a clock standing, with the store failing them: the scheduler spins", n)
+	}
+	cs.fail.Store(false)
+
+	// A's backlog drains, every attempt failing and scheduled again later,
+	// the clock standing and nothing new: the claims read one page.
 	before, lookedBefore := cs.claims.Load(), cs.lookingPast.Load()
+	aStatus.Store(http.StatusInternalServerError)
 	releaseAll()
 	wait("A's backlog", func() bool { return aGot.Load() == backlog })
 	claims, looked := cs.claims.Load()-before, cs.lookingPast.Load()-lookedBefore

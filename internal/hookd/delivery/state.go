@@ -54,7 +54,8 @@ func (e *Engine) advance(ctx context.Context, wh *store.Webhook, d *store.Delive
 	e.cfg.Observer.AttemptFinished(d.Status, took)
 	if d.NextAttemptAt != nil {
 		// The scheduler may be asleep until a later time than this retry.
-		e.Wake()
+		// Not new work (Wake): it falls due by the clock.
+		e.poke()
 	}
 	e.log.Info("delivery attempt", "delivery_id", d.ID, "webhook_id", wh.ID, "event_id", d.EventID,
 		"attempt", a.Number, "status", d.Status, "response_status_code", intOrNil(res.ResponseStatusCode), "error", strOrNil(res.Error), "duration_ms", res.DurationMS)
@@ -152,7 +153,7 @@ func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token s
 	if err := e.store.FinishAttempt(ctx, token, nil, d); err != nil {
 		e.logFinishError("release delivery", d, err)
 	}
-	e.Wake()
+	e.poke()
 }
 
 // logFinishError reports a failure to record; a lost lease is expected
