@@ -90,6 +90,9 @@ func (s *DB) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 		return nil, nil
 	}
 	now := toNanos(r.Now)
+	if s.dialect == dialectPostgres {
+		r.FirstPageOnly = false // see ClaimRequest
+	}
 	capped := []string{}
 	if r.PerWebhook > 0 && !r.FirstPageOnly {
 		for wh, n := range r.Busy {

@@ -337,7 +337,8 @@ func TestClaimDueLooksPastACappedBacklog(t *testing.T) {
 
 // FirstPageOnly reads one page of due deliveries, soonest first, and
 // passes over those of webhooks at their cap instead of looking past them;
-// a webhook below its cap is still served from that page.
+// a webhook below its cap is still served from that page. PostgreSQL
+// ignores it (the read would lock the rows it passes over).
 func TestClaimDueFirstPageOnly(t *testing.T) {
 	s := newStore(t)
 	var a []string
@@ -347,6 +348,10 @@ func TestClaimDueFirstPageOnly(t *testing.T) {
 	b := addDeliveries(t, s, "evt_b", t0.Add(time.Second), "wh_b")
 	r := ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("tok", t0.Add(time.Hour)), Limit: 4, PerWebhook: 2,
 		Busy: map[string]int{"wh_a": 2}, FirstPageOnly: true}
+	if testPostgres() {
+		diff(t, "first page only on PostgreSQL: looks past wh_a", deliveryIDs(claimDue(t, s, r)), b)
+		return
+	}
 	if got := claimDue(t, s, r); len(got) != 0 {
 		t.Fatalf("first page only, wh_a at its cap: claimed %v, want none (wh_b is past the page)", deliveryIDs(got))
 	}

@@ -62,7 +62,10 @@ type ClaimRequest struct {
 	// over, not looked past. Looking past them (the default) walks their
 	// whole backlog in the due index: a long one made every claim cost as
 	// much as the backlog was long. The engine looks past them when new
-	// work may have come, and now and then.
+	// work may have come, and now and then. PostgreSQL ignores it: there
+	// every row the read returns is locked until the claim commits, and
+	// locking the rows of webhooks the claim passes over would hide them
+	// from other processes that have room for them.
 	FirstPageOnly bool
 }
 
