@@ -102,6 +102,7 @@ type Engine struct {
 	freed     chan struct{}  // closed and replaced when a place frees, under mu
 
 	wg      sync.WaitGroup
+	pool    *goPool
 	cancel  context.CancelFunc
 	stopped chan struct{}
 }
@@ -172,6 +173,7 @@ func New(cfg Config) *Engine {
 		recording: make(chan struct{}, cfg.Workers),
 		busy:      map[string]int{},
 		freed:     make(chan struct{}),
+		pool:      newGoPool(),
 	}
 }
 
@@ -217,6 +219,8 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.cancel()
 	<-e.stopped
+	// Attempts running finish on their goroutines; none waits for more.
+	e.pool.close()
 	done := make(chan struct{})
 	go func() { e.wg.Wait(); close(done) }()
 	select {
@@ -365,14 +369,14 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	}
 	for _, d := range claimed {
 		e.wg.Add(1)
-		go func() {
+		e.pool.run(func() {
 			defer e.wg.Done()
 			w := e.working(d.WebhookID)
 			defer w.done()
 			// Attempts finish even when the engine stops: an interrupted one
 			// would be retried anyway, a finished one need not be.
 			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled, w)
-		}()
+		})
 	}
 	return len(claimed) == n, now
 }

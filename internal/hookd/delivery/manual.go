@@ -116,12 +116,12 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	// copy (sharing one would race with the caller reading it).
 	snapshot := *claimed
 	e.wg.Add(1)
-	go func() {
+	e.pool.run(func() {
 		defer e.wg.Done()
 		w := e.working(claimed.WebhookID)
 		defer w.done()
 		e.runAttempt(context.WithoutCancel(ctx), claimed, lease.Token, store.AttemptManual, w)
-	}()
+	})
 	return &snapshot, nil
 }
 
