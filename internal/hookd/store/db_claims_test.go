@@ -297,26 +297,6 @@ func TestSecondProcessRefused(t *testing.T) {
 	openAt(t, path, testKey)
 }
 
-// Leases left by a process that died are released when the next one opens
-// the database (it holds the lock, so they cannot be anyone else's).
-func TestReopenReleasesDeadLeases(t *testing.T) {
-	sqliteOnly(t, "a new process releases the leases of the one before it; on PostgreSQL they expire")
-	path := filepath.Join(t.TempDir(), "hookd.db")
-	s, err := OpenSQLite(path, testCipher(t, testKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addDeliveries(t, s, "evt_a", t0, "wh_1")
-	claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("dead", t0.Add(time.Hour)), Limit: 1})
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openAt(t, path, testKey)
-	if got := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("alive", t0.Add(time.Hour)), Limit: 1}); len(got) != 1 {
-		t.Fatalf("after reopening: %d claimed", len(got))
-	}
-}
-
 // A webhook whose backlog fills every candidate read and reaches its cap
 // does not hide the others' due work from the claim.
 func TestClaimDueLooksPastACappedBacklog(t *testing.T) {
@@ -359,4 +339,52 @@ func TestClaimDueFirstPageOnly(t *testing.T) {
 	diff(t, "first page only, wh_a one below its cap", deliveryIDs(claimDue(t, s, r)), a[:1])
 	r.Busy, r.FirstPageOnly = map[string]int{"wh_a": 2}, false
 	diff(t, "looking past wh_a", deliveryIDs(claimDue(t, s, r)), b)
+}
+
+// Opening the database releases the leases of due work a previous process
+// left (its lock says it is gone), reading the due index: schema step 9
+// dropped the index on lease_until. The lease of a manual retry of a
+// dead-lettered delivery is not due work: it runs out on its own.
+func TestOpenReleasesLeasesOfDueWork(t *testing.T) {
+	sqliteOnly(t, "a new process releases the leases of the one before it (its lock says that one is gone); on PostgreSQL they expire")
+	path := filepath.Join(t.TempDir(), "hookd.db")
+	s := openAt(t, path, testKey)
+	ctx := t.Context()
+	due := addDeliveries(t, s, "evt_a", t0, "wh_1", "wh_2")
+	dead := addDeliveries(t, s, "evt_b", t0, "wh_3")[0]
+	// wh_3's delivery is dead-lettered, then a manual retry takes it.
+	claimed := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("old", t0.Add(time.Hour)), Limit: 3})
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %d, want 3", len(claimed))
+	}
+	for _, d := range claimed {
+		if d.ID == dead {
+			d.Status, d.NextAttemptAt = DeliveryDeadLettered, nil
+			if err := s.FinishAttempt(ctx, "old", nil, &d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.ClaimDelivery(ctx, dead, []string{DeliveryDeadLettered}, t0, lease("manual", t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openAt(t, path, testKey)
+	var leasedIndexes int
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_leased'`).Scan(&leasedIndexes); err != nil || leasedIndexes != 0 {
+		t.Fatalf("deliveries_leased after step 9: %d, %v", leasedIndexes, err)
+	}
+	// Within the old leases' hour, the due work is claimable at once...
+	again := claimDue(t, s, ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("new", t0.Add(2*time.Minute)), Limit: 10})
+	diff(t, "claimed after reopen", deliveryIDs(again), due)
+	// ...and the manual retry's lease holds until it runs out.
+	if _, err := s.ClaimDelivery(ctx, dead, []string{DeliveryDeadLettered}, t0.Add(time.Minute), lease("manual2", t0.Add(2*time.Hour))); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("manual retry's delivery after reopen: %v, want ErrLeaseHeld until its lease runs out", err)
+	}
+	if _, err := s.ClaimDelivery(ctx, dead, []string{DeliveryDeadLettered}, t0.Add(time.Hour), lease("manual2", t0.Add(2*time.Hour))); err != nil {
+		t.Fatalf("manual retry's delivery once its lease ran out: %v", err)
+	}
 }

@@ -87,6 +87,7 @@ var sqliteMigrations = []migration{
 	signingKeysMigration,   // version 6, in db_webhooks.go
 	bucketsMigration,       // version 7, in db_buckets.go
 	dueWebhookMigration,    // version 8, in db_claims.go
+	noLeaseIndexMigration,  // version 9, in db_claims.go
 }
 
 // migrate brings the database up to date, one transaction per step,

@@ -100,7 +100,7 @@ var postgresMigrations = []migration{
 			`CREATE INDEX deliveries_event ON deliveries (event_id)`,
 			`CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying')`,
 			`CREATE INDEX deliveries_created ON deliveries (created_at)`,
-			// No index on lease_until (SQLite has one): a claim then
+			// No index on lease_until (SQLite had one until step 9): a claim then
 			// updates no indexed column, so PostgreSQL can update the row
 			// in place (HOT) instead of adding an entry to every index,
 			// given room on its page (fillfactor). NextAttemptAt does
@@ -133,6 +133,7 @@ var postgresMigrations = []migration{
 			)`,
 		},
 	},
-	bucketsMigrationPostgres, // version 7, in db_buckets.go
-	dueWebhookMigration,      // version 8, in db_claims.go
+	bucketsMigrationPostgres,      // version 7, in db_buckets.go
+	dueWebhookMigration,           // version 8, in db_claims.go
+	noLeaseIndexMigrationPostgres, // version 9, in db_claims.go: no statement
 }
