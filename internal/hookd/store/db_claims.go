@@ -257,9 +257,14 @@ func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, no
 // reads cost what the leased rows ahead cost (the attempts running), with
 // no index on lease_until (noLeaseIndexMigration; on PostgreSQL, updating
 // an indexed column makes every claim write a new entry into every index
-// of deliveries: no HOT update).
+// of deliveries: no HOT update). "Before the first free one" is a range
+// of the due index only when written as one comparison (COALESCE, the
+// largest integer when no free delivery is due): with an OR, SQLite read
+// every due row (TestNextAttemptAtReadsARange). A leased row with no next
+// attempt (a test delivery) is left out: nothing falls due when its lease
+// ends.
 const qNextAttempt = `SELECT d.due, (SELECT MIN(lease_until) FROM deliveries
-		WHERE status IN ('pending', 'retrying') AND ` + leaseLive + ` AND (d.due IS NULL OR next_attempt_at < d.due))
+		WHERE status IN ('pending', 'retrying') AND ` + leaseLive + ` AND next_attempt_at < COALESCE(d.due, 9223372036854775807))
 	FROM (SELECT (SELECT next_attempt_at FROM deliveries WHERE status IN ('pending', 'retrying') AND ` + leaseFree + `
 		ORDER BY next_attempt_at LIMIT 1) AS due) AS d`
 
