@@ -399,20 +399,7 @@ func TestOpenReleasesLeasesOfDueWork(t *testing.T) {
 func TestNextAttemptAtReadsARange(t *testing.T) {
 	sqliteOnly(t, "SQLite's query plan")
 	s := newStore(t)
-	rows, err := s.writer.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+qNextAttempt, 1, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s.writer, qNextAttempt, 1, 2)
 	for i, line := range plan {
 		if strings.HasPrefix(line, "CORRELATED SCALAR SUBQUERY") {
 			if i+1 >= len(plan) || !strings.Contains(plan[i+1], "deliveries_due_webhook (next_attempt_at<?)") {

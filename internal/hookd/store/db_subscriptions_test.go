@@ -424,25 +424,11 @@ func TestSubscribersQueryUsesIndex(t *testing.T) {
 	sqliteOnly(t, "reads SQLite's query plan")
 	s := newStore(t)
 	patterns := rules.PatternsCovering("transfer.created")
-	q := `EXPLAIN QUERY PLAN ` + subscribersQuery(len(patterns))
 	args := []any{}
 	for _, p := range patterns {
 		args = append(args, p)
 	}
-	rows, err := s.reader.QueryContext(t.Context(), q, append(args, "grp_a", StatusAutoDisabled)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s.reader, subscribersQuery(len(patterns)), append(args, "grp_a", StatusAutoDisabled)...)
 	text := strings.Join(plan, "\n")
 	if !strings.Contains(text, "SEARCH s USING") || strings.Contains(text, "SCAN s") || strings.Contains(text, "SCAN w") {
 		t.Errorf("the subscriber lookup does not search the index:\n%s", text)

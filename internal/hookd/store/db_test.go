@@ -474,3 +474,26 @@ func rawDB(t testing.TB, loc string) *sql.DB {
 	}
 	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 }
+
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of query, one line per step.
+func queryPlan(t *testing.T, q querier, query string, args ...any) []string {
+	t.Helper()
+	rows, err := q.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
