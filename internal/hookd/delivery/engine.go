@@ -214,13 +214,14 @@ func (e *Engine) Start(ctx context.Context) error {
 // Unfinished attempts keep their deliveries due, to be resumed at the next
 // start.
 func (e *Engine) Stop(ctx context.Context) error {
+	// Attempts running finish on their goroutines; none waits for more
+	// (manual retries run on them too, started or not).
+	e.pool.close()
 	if e.cancel == nil {
 		return nil
 	}
 	e.cancel()
 	<-e.stopped
-	// Attempts running finish on their goroutines; none waits for more.
-	e.pool.close()
 	done := make(chan struct{})
 	go func() { e.wg.Wait(); close(done) }()
 	select {
