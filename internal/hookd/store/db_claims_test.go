@@ -14,7 +14,7 @@ import (
 
 // addDeliveries stores an event with one pending delivery per webhook id
 // given, due at due, and returns the deliveries' ids in order.
-func addDeliveries(t *testing.T, s *DB, eventID string, due time.Time, webhookIDs ...string) []string {
+func addDeliveries(t testing.TB, s *DB, eventID string, due time.Time, webhookIDs ...string) []string {
 	t.Helper()
 	ev := &Event{ID: eventID, Type: "order.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: due}
 	ds := make([]Delivery, len(webhookIDs))

@@ -22,20 +22,15 @@ func BenchmarkDrain(b *testing.B) {
 	s := newStore(b)
 	ctx := context.Background()
 	now := time.Now()
+	hooks := make([]string, webhooks)
+	for w := range hooks {
+		hooks[w] = fmt.Sprintf("wh_%d", w)
+	}
 	for e := 0; e < (b.N+webhooks-1)/webhooks; e++ {
 		// Events published a microsecond apart, as the engine stamps them:
-		// the due index holds each event's deliveries together, in order.
-		at := now.Add(time.Duration(e) * time.Microsecond)
-		ev := &Event{ID: ids.New("evt_"), Type: "order.created", Body: []byte(`{"id":1}`), Fingerprint: "f", CreatedAt: at}
-		ds := make([]Delivery, webhooks)
-		for w := range ds {
-			next := at
-			ds[w] = Delivery{ID: ids.New("dlv_"), WebhookID: fmt.Sprintf("wh_%d", w), EventID: ev.ID, EventType: ev.Type, Status: DeliveryPending,
-				MaxAttempts: 12, CreatedAt: at, NextAttemptAt: &next, DeadlineAt: at.Add(72 * time.Hour), Trigger: TriggerEvent}
-		}
-		if _, err := s.CreateEvent(ctx, ev, ds); err != nil {
-			b.Fatal(err)
-		}
+		// the due index holds each event's deliveries together, in order;
+		// ids made in time order, as the engine's are.
+		addDeliveries(b, s, ids.New("evt_"), now.Add(time.Duration(e)*time.Microsecond), hooks...)
 	}
 	headers := map[string]string{
 		"Content-Type": "application/json", "User-Agent": "hookd/dev", "webhook-timestamp": "1764500000",
