@@ -211,15 +211,19 @@ func TestMetricsScrape(t *testing.T) {
 	mustCall("POST", "/v1/events", `{"type":"transfer.expired","data":`+example(t, s, "transfer.expired")+`}`, http.StatusAccepted)
 	<-arrived
 	var last map[string]*dto.MetricFamily
-	// A scrape is not atomic: the backlog query and the counters are read
-	// at slightly different moments, so wait until both show the last
-	// attempt.
+	// A scrape is not atomic: the registry reads its collectors at once,
+	// each at its own moment (the backlog query, the duration histogram,
+	// the in-flight gauge and the attempt counters, which the last attempt
+	// changes one after another), so wait until every one of them shows
+	// the last attempt.
 	eventually(t, "the three attempts to be recorded", func() bool {
 		last = scrapeAPI()
 		n, _ := series(last, "hookd_delivery_attempt_duration_seconds", nil)
 		r, _ := series(last, "hookd_deliveries_retrying", nil)
 		m, _ := series(last, "hookd_http_requests_total", map[string]string{"route": "/metrics"})
-		return n == 3 && r == 1 && m == float64(scrapes-1)
+		f, _ := series(last, "hookd_delivery_attempts_in_flight", nil)
+		a, _ := series(last, "hookd_delivery_attempts_total", map[string]string{"outcome": "retrying"})
+		return n == 3 && r == 1 && m == float64(scrapes-1) && f == 0 && a == 1
 	})
 	checkSeries(t, last, []expect{
 		{"hookd_events_published_total", nil, 2},
