@@ -110,6 +110,19 @@ func TestCrashMidAttempt(t *testing.T) {
 		// Other processes may share a PostgreSQL database, so a start
 		// releases no lease: the dead attempt's runs out (attempt timeout
 		// plus the engine's 30 s margin), and then its delivery is taken.
+		// The three deliveries that never started are taken at once; the
+		// clock jumps only when they are done, since a jump past the
+		// leases of attempts still in flight would rightly free them for
+		// a second attempt (real time never jumps 76 s in one go).
+		eventually(t, "the deliveries that never started to succeed", func() bool {
+			n := 0
+			for _, d := range e2.deliveries(wh.ID, "") {
+				if d.Status == "succeeded" {
+					n++
+				}
+			}
+			return n == 3
+		})
 		clock.Advance(delivery.DefaultAttemptTimeout + 31*time.Second)
 	}
 	eventually(t, "every delivery to succeed", func() bool {
