@@ -67,7 +67,16 @@ const (
 	leaseLive    = `(lease_until IS NOT NULL AND lease_until > ?)`
 	dueNow       = `(status IN ('pending', 'retrying') AND next_attempt_at <= ?)`
 	claimOverRun = 4 // candidates read per slot asked for, to fill slots around capped webhooks
+	// maxClaimPage bounds one read of candidates. A webhook at its cap
+	// whose backlog comes first is read through to the end of the page
+	// (the rows after it are what the page is for), so a page of 4 rows
+	// per free worker made every claim with one webhook at its cap (16 of
+	// 128 workers) read 450 rows for the one it could take.
+	maxClaimPage = 128
 )
+
+// claimPage is how many candidates one read asks for, for limit slots.
+func claimPage(limit int) int { return min(limit*claimOverRun, maxClaimPage) }
 
 // The claim's statements have fixed texts, so they are prepared once: the
 // lists they take (webhooks at their cap, ids picked) are JSON arrays.
@@ -160,7 +169,7 @@ func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimReq
 			return nil, err
 		}
 		read, newlyCapped, err := pickOnce(ctx, q, stmts, r, now, string(cappedJSON), taken, seen, &ids)
-		if err != nil || r.FirstPageOnly || len(ids) >= r.Limit || read < r.Limit*claimOverRun || len(newlyCapped) == 0 {
+		if err != nil || r.FirstPageOnly || len(ids) >= r.Limit || read < claimPage(r.Limit) || len(newlyCapped) == 0 {
 			return ids, err
 		}
 		capped = append(capped, newlyCapped...)
@@ -168,12 +177,12 @@ func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimReq
 	return ids, nil
 }
 
-// pickOnce reads one page of candidates (up to r.Limit*claimOverRun rows)
+// pickOnce reads one page of candidates (up to claimPage(r.Limit) rows)
 // into ids; it returns how many rows it read and the webhooks that reached
 // their cap. It stops reading once ids holds r.Limit: the rows after those
 // would all be passed over.
 func pickOnce(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, now int64, cappedJSON string, taken map[string]int, seen map[string]bool, ids *[]string) (int, []string, error) {
-	page := r.Limit * claimOverRun
+	page := claimPage(r.Limit)
 	args := []any{now, now, cappedJSON}
 	if stmts.limited {
 		args = append(args, page)

@@ -342,6 +342,27 @@ func TestClaimDueFirstPageOnly(t *testing.T) {
 	diff(t, "looking past wh_a", deliveryIDs(claimDue(t, s, r)), b)
 }
 
+// One read of candidates is at most maxClaimPage rows, however many
+// workers are free: with one webhook at its cap ahead of the rest, a
+// first-page claim for 100 workers reads 128 rows of its backlog, not 400,
+// and only a claim that looks past it reaches the other webhook's
+// delivery behind them.
+func TestClaimDuePageBounded(t *testing.T) {
+	sqliteOnly(t, "FirstPageOnly is SQLite's (PostgreSQL always looks past: TestClaimDueFirstPageOnly)")
+	s := newStore(t)
+	for i := range maxClaimPage + 50 {
+		addDeliveries(t, s, fmt.Sprintf("evt_a%d", i), t0.Add(time.Duration(i)), "wh_a")
+	}
+	b := addDeliveries(t, s, "evt_b", t0.Add(time.Second), "wh_b")
+	r := ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("tok", t0.Add(time.Hour)), Limit: 100, PerWebhook: 2,
+		Busy: map[string]int{"wh_a": 2}, FirstPageOnly: true}
+	if got := claimDue(t, s, r); len(got) != 0 {
+		t.Fatalf("first page only, wh_a at its cap: claimed %v, want none (wh_b is past the %d rows of a page)", deliveryIDs(got), maxClaimPage)
+	}
+	r.FirstPageOnly = false
+	diff(t, "looking past wh_a", deliveryIDs(claimDue(t, s, r)), b)
+}
+
 // Opening the database releases the leases of due work a previous process
 // left (its lock says it is gone), reading the due index: schema step 9
 // dropped the index on lease_until. The lease of a manual retry of a
