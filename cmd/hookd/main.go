@@ -145,7 +145,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be an integer", envName("webhook-concurrency")))
 	}
-	fs.IntVar(&f.perWebhook, "webhook-concurrency", perWebhook, "concurrent delivery attempts of one webhook, 0 for half the workers (env HOOKD_WEBHOOK_CONCURRENCY)")
+	fs.IntVar(&f.perWebhook, "webhook-concurrency", perWebhook, "concurrent delivery attempts of one webhook, 0 for half the workers, at most 16 (env HOOKD_WEBHOOK_CONCURRENCY)")
 	retention, err := time.ParseDuration(envOr("retention", "720h"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be a duration such as 720h", envName("retention")))

@@ -39,12 +39,12 @@ type Config struct {
 	Version string
 
 	// Workers bounds concurrent attempts, scheduled and manual, while they
-	// wait on their receivers (default 32); as many again may be being
+	// wait on their receivers (default 128); as many again may be being
 	// recorded (see worker).
 	Workers int
 	// PerWebhook bounds the concurrent attempts of one webhook (default
-	// half the workers), so that an endpoint that hangs holds at most that
-	// many workers and the others keep flowing.
+	// half the workers, at most 16), so that an endpoint that hangs holds
+	// at most that many workers and the others keep flowing.
 	PerWebhook int
 	// AttemptTimeout bounds one attempt, from dialling to the end of the
 	// response body (default 15 s). It is real time, not Clock time: it
@@ -109,7 +109,16 @@ type Engine struct {
 
 // Defaults of Config.
 const (
-	DefaultWorkers        = 32
+	// DefaultWorkers: attempts mostly wait on their receivers, and the
+	// more of them are in flight, the more outcomes one group commit
+	// records and the more free workers one claim serves. Draining a
+	// backlog to 10 or 100 webhooks (make bench-delivery), 128 workers
+	// made 8,200-9,600 deliveries/s where 32 made 5,100-7,000, on fewer
+	// CPU-seconds per delivery; 256 made no more than 128.
+	DefaultWorkers = 128
+	// DefaultPerWebhook caps the default of PerWebhook, so that a hanging
+	// endpoint holds an eighth of the default workers, not half.
+	DefaultPerWebhook     = 16
 	DefaultAttemptTimeout = 15 * time.Second
 	DefaultRetention      = 30 * 24 * time.Hour
 )
@@ -144,7 +153,7 @@ func New(cfg Config) *Engine {
 		cfg.Workers = DefaultWorkers
 	}
 	if cfg.PerWebhook <= 0 {
-		cfg.PerWebhook = max(1, cfg.Workers/2)
+		cfg.PerWebhook = max(1, min(cfg.Workers/2, DefaultPerWebhook))
 	}
 	if cfg.AttemptTimeout <= 0 {
 		cfg.AttemptTimeout = DefaultAttemptTimeout

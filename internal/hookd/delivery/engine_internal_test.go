@@ -6,13 +6,22 @@ import (
 	"time"
 )
 
-// The documented defaults: 8 workers, a 15 s attempt timeout, 30 days of
-// retention; and the transport gives up waiting for response headers no
-// later than the attempt timeout.
+// The documented defaults: 128 workers, 16 of them at most on one webhook,
+// a 15 s attempt timeout, 30 days of retention; and the transport gives up
+// waiting for response headers no later than the attempt timeout.
 func TestDefaults(t *testing.T) {
 	e := New(Config{})
-	if e.cfg.Workers != 32 || e.cfg.PerWebhook != 16 || e.cfg.AttemptTimeout != 15*time.Second || e.cfg.Retention != 30*24*time.Hour {
+	if e.cfg.Workers != 128 || e.cfg.PerWebhook != 16 || e.cfg.AttemptTimeout != 15*time.Second || e.cfg.Retention != 30*24*time.Hour {
 		t.Fatalf("defaults: workers %d, per webhook %d, attempt timeout %v, retention %v", e.cfg.Workers, e.cfg.PerWebhook, e.cfg.AttemptTimeout, e.cfg.Retention)
+	}
+	// The per-webhook default is half the workers, up to 16.
+	for workers, want := range map[int]int{1: 1, 8: 4, 32: 16, 40: 16} {
+		if got := New(Config{Workers: workers}).cfg.PerWebhook; got != want {
+			t.Errorf("%d workers: per webhook %d, want %d", workers, got, want)
+		}
+	}
+	if got := New(Config{Workers: 8, PerWebhook: 8}).cfg.PerWebhook; got != 8 {
+		t.Errorf("an explicit per-webhook bound became %d", got)
 	}
 	tr, ok := e.client.Transport.(*http.Transport)
 	if !ok || tr.ResponseHeaderTimeout != 15*time.Second || tr.Proxy != nil {

@@ -49,10 +49,10 @@ type Config struct {
 	AuthFailureBurst int
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
-	// DeliveryWorkers bounds concurrent delivery attempts (default 32).
+	// DeliveryWorkers bounds concurrent delivery attempts (default 128).
 	DeliveryWorkers int
 	// DeliveryPerWebhook bounds concurrent attempts of one webhook (default
-	// half the workers).
+	// half the workers, at most 16).
 	DeliveryPerWebhook int
 	// AttemptTimeout bounds one delivery attempt (default 15 s).
 	AttemptTimeout time.Duration
