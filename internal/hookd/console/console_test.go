@@ -154,6 +154,49 @@ func TestSignOut(t *testing.T) {
 	}
 }
 
+// A key removed from the database ends the sessions signed in with it at
+// their next page: the console checks the key at every API call it makes,
+// not only at sign-in. The page says why, the cookie is cleared, and the
+// next page asks to sign in again.
+func TestRemovedKeySignsOut(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.ok("/console/webhooks")
+	u, err := url.Parse(s.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old string
+	for _, c := range b.http.Jar.Cookies(u) {
+		if c.Name == "hookd_console" {
+			old = c.Value
+		}
+	}
+	if old == "" {
+		t.Fatal("no session cookie after sign-in")
+	}
+	s.ExecSQL(t, "DELETE FROM api_keys")
+	p := b.get("/console/webhooks")
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "no longer accepted") {
+		t.Fatalf("after the key was removed: %d\n%s", p.status, p.body)
+	}
+	cleared := false
+	for _, c := range p.header.Values("Set-Cookie") {
+		cleared = cleared || strings.HasPrefix(c, "hookd_console=;") && strings.Contains(c, "Max-Age=0")
+	}
+	if !cleared {
+		t.Errorf("the session cookie was not cleared: %q", p.header.Values("Set-Cookie"))
+	}
+	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
+		t.Fatalf("the next page: %d %s, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+	// The session is gone on the server too, not only from this browser.
+	if p := b.do(http.MethodGet, "/console/webhooks", nil, "Cookie", "hookd_console="+old); p.status != http.StatusSeeOther {
+		t.Fatalf("the old session cookie: %d, want the sign-in page", p.status)
+	}
+}
+
 func TestConsoleOff(t *testing.T) {
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) { c.DisableConsole = true }))
 	if p := newBrowser(t, s).get("/console/sign-in"); p.status != http.StatusUnauthorized && p.status != http.StatusNotFound {

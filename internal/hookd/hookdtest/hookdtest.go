@@ -9,6 +9,7 @@ package hookdtest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"io/fs"
@@ -39,6 +40,30 @@ type Server struct {
 // Stop shuts hookd down now (it is also stopped when the test ends); a later
 // Start WithDir(s.Dir) restarts it on the same database.
 func (s *Server) Stop() { s.stop(true) }
+
+// ExecSQL runs a statement on hookd's database over a connection of its
+// own, as an operator's SQL client would (a change the API does not offer,
+// such as removing an API key). The statement must mean the same in SQLite
+// and PostgreSQL and take no parameters.
+func (s *Server) ExecSQL(t testing.TB, stmt string) {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(s.Dir, "hookd.db")+"?_pragma=busy_timeout(5000)"
+	if Postgres() {
+		b, err := os.ReadFile(filepath.Join(s.Dir, "postgres.url"))
+		if err != nil {
+			t.Fatalf("hookdtest: %v", err)
+		}
+		driver, dsn = "pgx", string(b)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("hookdtest: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(stmt); err != nil {
+		t.Fatalf("hookdtest: %s: %v", stmt, err)
+	}
+}
 
 // Crash stops hookd the way a crash would, as far as the database can tell:
 // connections are dropped, delivery attempts still running are abandoned
