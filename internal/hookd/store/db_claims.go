@@ -154,16 +154,20 @@ func (s *DB) ClaimDue(ctx context.Context, r ClaimRequest) ([]Delivery, error) {
 }
 
 // pickCandidates reads the candidate rows and keeps, in order, up to
-// r.Limit of them within each webhook's remaining capacity. When a webhook
-// with a long backlog fills every candidate read and reaches its cap, the
-// read is made again without it, so that a short pick means that nothing
-// else is due, not that one webhook's backlog hid the others' (unless
-// r.FirstPageOnly: one read, and capped is empty).
+// r.Limit of them within each webhook's remaining capacity. When a page of
+// candidates makes webhooks reach their cap, the read is made again
+// without them, as many times as it takes, so that a short pick means that
+// nothing else is due, not that capped backlogs hid the others' (unless
+// r.FirstPageOnly: one read, and capped is empty). Each read after the
+// first has capped at least one more webhook, which took at least one
+// slot, so there are at most r.Limit + 1 reads; one claim for 128 workers
+// behind eight capped backlogs of 150 rows reads nine pages
+// (TestClaimDueFillsFromManyCappedBacklogs; with a fixed four it took 64).
 func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, now int64, capped []string) ([]string, error) {
 	taken := map[string]int{}
 	seen := map[string]bool{}
 	var ids []string
-	for range 4 {
+	for {
 		cappedJSON, err := json.Marshal(capped)
 		if err != nil {
 			return nil, err
@@ -174,18 +178,20 @@ func pickCandidates(ctx context.Context, q querier, stmts claimStmts, r ClaimReq
 		}
 		capped = append(capped, newlyCapped...)
 	}
-	return ids, nil
 }
 
-// pickOnce reads one page of candidates (up to claimPage(r.Limit) rows)
-// into ids; it returns how many rows it read and the webhooks that reached
-// their cap. It stops reading once ids holds r.Limit: the rows after those
-// would all be passed over.
+// pickOnce reads one page of candidates (claimPage(r.Limit) rows not
+// picked by an earlier read) into ids; it returns how many such rows it
+// read and the webhooks that reached their cap. The rows an earlier read
+// picked come again (those of webhooks not at their cap), and are passed
+// over without counting, so that every read after the first still reads a
+// page of new rows. It stops reading once ids holds r.Limit: the rows
+// after those would all be passed over.
 func pickOnce(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, now int64, cappedJSON string, taken map[string]int, seen map[string]bool, ids *[]string) (int, []string, error) {
 	page := claimPage(r.Limit)
 	args := []any{now, now, cappedJSON}
 	if stmts.limited {
-		args = append(args, page)
+		args = append(args, page+len(*ids))
 	}
 	rows, err := q.QueryContext(ctx, stmts.candidates, args...)
 	if err != nil {
@@ -195,7 +201,6 @@ func pickOnce(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, 
 	read := 0
 	var newlyCapped []string
 	for read < page && len(*ids) < r.Limit && rows.Next() {
-		read++
 		var id, wh string
 		if err := rows.Scan(&id, &wh); err != nil {
 			return read, nil, err
@@ -203,6 +208,7 @@ func pickOnce(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, 
 		if seen[id] {
 			continue
 		}
+		read++
 		if r.PerWebhook > 0 && r.Busy[wh]+taken[wh] >= r.PerWebhook {
 			continue
 		}

@@ -342,6 +342,30 @@ func TestClaimDueFirstPageOnly(t *testing.T) {
 	diff(t, "looking past wh_a", deliveryIDs(claimDue(t, s, r)), b)
 }
 
+// A claim for many workers fills them from as many capped backlogs as it
+// takes: eight webhooks with 150 due deliveries each, one after another in
+// the due index, fill 128 workers at 16 a webhook. (The claim used to stop
+// after four reads, at 64, and the engine took that short claim to mean
+// that nothing else was due for 200 ms.)
+func TestClaimDueFillsFromManyCappedBacklogs(t *testing.T) {
+	s := newStore(t)
+	n := 0
+	for w := range 8 {
+		for i := range 150 {
+			addDeliveries(t, s, fmt.Sprintf("evt_%d_%d", w, i), t0.Add(time.Duration(n)), fmt.Sprintf("wh_%d", w))
+			n++
+		}
+	}
+	got := claimDue(t, s, ClaimRequest{Now: t0.Add(time.Minute), Lease: lease("tok", t0.Add(time.Hour)), Limit: 128, PerWebhook: 16})
+	perHook := map[string]int{}
+	for _, d := range got {
+		perHook[d.WebhookID]++
+	}
+	if len(got) != 128 || len(perHook) != 8 {
+		t.Fatalf("claimed %d: %v, want 16 of each of 8 webhooks", len(got), perHook)
+	}
+}
+
 // One read of candidates is at most maxClaimPage rows, however many
 // workers are free: with one webhook at its cap ahead of the rest, a
 // first-page claim for 100 workers reads 128 rows of its backlog, not 400,
