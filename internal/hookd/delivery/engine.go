@@ -112,9 +112,9 @@ const (
 	// DefaultWorkers: attempts mostly wait on their receivers, and the
 	// more of them are in flight, the more outcomes one group commit
 	// records and the more free workers one claim serves. Draining a
-	// backlog to 10 or 100 webhooks (make bench-delivery), 128 workers
-	// made 8,200-9,600 deliveries/s where 32 made 5,100-7,000, on fewer
-	// CPU-seconds per delivery; 256 made no more than 128.
+	// backlog to 10 or 100 webhooks (benchdelivery's quick runs), 128
+	// workers made 8,200-9,600 deliveries/s where 32 made 5,100-7,000, on
+	// fewer CPU-seconds per delivery; 256 made no more than 128.
 	DefaultWorkers = 128
 	// DefaultPerWebhook caps the default of PerWebhook, so that a hanging
 	// endpoint holds an eighth of the default workers, not half.
