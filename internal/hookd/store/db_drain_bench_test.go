@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -80,10 +81,8 @@ func BenchmarkDrain(b *testing.B) {
 				code, ms := 204, int64(1)
 				d.Status, d.AttemptCount, d.LastAttemptAt, d.NextAttemptAt = DeliverySucceeded, 1, &at, nil
 				d.LastResponseStatusCode, d.LastDurationMS = &code, &ms
-				h := map[string]string{"webhook-id": d.EventID}
-				for k, v := range headers {
-					h[k] = v
-				}
+				h := maps.Clone(headers)
+				h["webhook-id"] = d.EventID
 				a := &Attempt{DeliveryID: d.ID, Number: 1, Trigger: string(TriggerEvent), StartedAt: at, DurationMS: ms, ResponseStatusCode: &code, RequestHeaders: h}
 				if err := s.FinishAttempt(ctx, "tok", a, &d); err != nil {
 					b.Error(err)
