@@ -26,6 +26,9 @@ func check(ctx context.Context, p *probe, rc *receiver, rep *report) error {
 	if rep.stuck, err = p.resumed(ctx, rep.leasesAtKill); err != nil {
 		return err
 	}
+	if rep.failures, err = p.failures(ctx); err != nil {
+		return err
+	}
 	reqs, overlaps := rc.snapshot()
 	rep.deliveries, rep.requests = len(ds), len(reqs)
 	return errors.Join(judge(rep, ds, keys, reqs, overlaps)...)
@@ -92,8 +95,11 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 	// Every recorded attempt was received. A request received beyond the
 	// recorded attempts of its number is one the killed process made and
 	// died before recording: its lease then ran out and the same number
-	// was attempted again. So it must come from the killed process, before
-	// the kill, for a delivery that process held then (rep.stuck).
+	// was attempted again. So it must come from the killed process, for a
+	// delivery that process held then (rep.stuck): sent before the kill,
+	// or, when the receiver got it only after the kill, on a connection no
+	// live process holds (the kernel delivers what the dead process had
+	// written).
 	recorded := map[attemptKey]int{}
 	var phantom []string
 	for _, k := range keys {
@@ -124,7 +130,9 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 			if !r.End.IsZero() && r.End.Before(rep.killTime) {
 				rep.unrecordedAge = max(rep.unrecordedAge, rep.killTime.Sub(r.End))
 			}
-			if r.From != rep.killedSender || !r.Start.Before(rep.killTime) || !stuck[k.DeliveryID] {
+			byKilled := (r.From == rep.killedSender && r.Start.Before(rep.killTime)) ||
+				(r.From == goneSender && !r.Start.Before(rep.killTime))
+			if !byKilled || !stuck[k.DeliveryID] {
 				unexplained = append(unexplained, fmt.Sprintf("%s from %s at %s (kill of %s at %s; held by it then: %t)",
 					k, r.From, r.Start.Format(time.StampMicro), rep.killedSender, rep.killTime.Format(time.StampMicro), stuck[k.DeliveryID]))
 			}
@@ -134,7 +142,12 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 		fail(fmt.Sprintf("%d received attempts never recorded, and not in flight on the killed process", len(unexplained)), unexplained)
 	}
 	if rep.duplicates > len(rep.stuck) {
-		errs = append(errs, fmt.Errorf("%d duplicate requests at the receiver, more than the %d attempts in flight on the killed process", rep.duplicates, len(rep.stuck)))
+		failed := "none"
+		if len(rep.failures) > 0 {
+			failed = fmt.Sprint(rep.failures)
+		}
+		errs = append(errs, fmt.Errorf("%d duplicate requests at the receiver, more than the %d attempts in flight on the killed process (failed attempts: %s)",
+			rep.duplicates, len(rep.stuck), failed))
 	}
 
 	// Wake-up latency: publish sent to the first request of each delivery,
@@ -155,11 +168,15 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 			}
 		}
 		lat := first.Start.Sub(pub.sent)
+		from := first.From
+		if from == goneSender {
+			from = rep.killedSender // the only process that dies
+		}
 		switch {
-		case first.From.proc < 0:
+		case from.proc < 0:
 			rep.unattributed++
 			rep.latAll = append(rep.latAll, lat)
-		case first.From.proc == pub.proc:
+		case from.proc == pub.proc:
 			rep.latSame = append(rep.latSame, lat)
 			rep.latAll = append(rep.latAll, lat)
 		default:

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -59,16 +61,22 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 	return c, nil
 }
 
-// start (re)starts process i and registers its pid.
+// start (re)starts process i. Its pid is registered as soon as it runs:
+// a restarted process delivers before it has logged that it listens, and
+// its first requests must be attributed to it.
 func (c *cluster) start(ctx context.Context, i int) error {
+	c.procs[i].Started = func(pid int) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.starts[i]++
+		c.byPID[pid] = sender{proc: i, start: c.starts[i]}
+	}
 	if err := c.procs[i].Start(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.addrs[i] = c.procs[i].Addr
-	c.starts[i]++
-	c.byPID[c.procs[i].PID()] = sender{proc: i, start: c.starts[i]}
 	return nil
 }
 
@@ -92,22 +100,42 @@ func (c *cluster) stop() {
 }
 
 // whoSent attributes a connection to the receiver (listening on
-// serverPort) to the hookd process that dialled it.
-func (c *cluster) whoSent(serverPort int) func(remote string) sender {
-	return func(remote string) sender {
+// serverPort) to the hookd process that dialled it: a process of the
+// cluster, goneSender for one that died (its socket outlives it while the
+// kernel sends what it had written), unknownSender when there is no such
+// socket.
+func (c *cluster) whoSent(serverPort int) func(remote string, accepted time.Time) sender {
+	idx := &socketIndex{serverPort: serverPort, pids: func() []int {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		pids := make([]int, 0, len(c.byPID))
 		for pid := range c.byPID {
 			pids = append(pids, pid)
 		}
-		c.mu.Unlock()
-		pid := socketOwner(remote, serverPort, pids)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if s, ok := c.byPID[pid]; ok {
-			return s
+		return pids
+	}}
+	return func(remote string, accepted time.Time) sender {
+		_, portStr, err := net.SplitHostPort(remote)
+		if err != nil {
+			return unknownSender
 		}
-		return unknownSender
+		port, err := strconv.Atoi(portStr)
+		if err != nil {
+			return unknownSender
+		}
+		switch pid := idx.owner(port, accepted); pid {
+		case noSocket:
+			return unknownSender
+		case ownerGone:
+			return goneSender
+		default:
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if s, ok := c.byPID[pid]; ok {
+				return s
+			}
+			return unknownSender
+		}
 	}
 }
 

@@ -22,7 +22,9 @@
 //   - the checks: every delivery succeeded and was received; no overlap;
 //     every recorded attempt (attempts table) was received, and every
 //     request received beyond the recorded attempts came from the killed
-//     process, before the kill, for a delivery it held then; duplicates at
+//     process, for a delivery it held then (sent before the kill, or
+//     received after it on a connection no live process holds: the kernel
+//     delivers what the dead process had written); duplicates at
 //     the receiver no more than the attempts in flight on it at the kill
 //     (the leases live at the kill whose delivery was attempted again only
 //     once the lease had run out);

@@ -97,29 +97,57 @@ func TestReceiverFlagsOverlap(t *testing.T) {
 	}
 }
 
-// socketOwner finds this process behind a connection it dialled.
-func TestSocketOwner(t *testing.T) {
+// The socket index finds this process behind a connection it dialled,
+// reuses what it read for a connection accepted before, reads again for
+// one accepted after, and tells a socket no process of the list holds
+// from no socket at all.
+func TestSocketIndex(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
 	port := ln.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // a tcp listener
-	if got := socketOwner(server.RemoteAddr().String(), port, []int{1, os.Getpid()}); got != os.Getpid() {
-		t.Fatalf("socketOwner = %d, want %d (this process)", got, os.Getpid())
+	dial := func() (clientPort int) {
+		t.Helper()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.RemoteAddr().(*net.TCPAddr).Port //nolint:forcetypeassert // a tcp connection
 	}
-	if got := socketOwner(server.RemoteAddr().String(), port+1, []int{os.Getpid()}); got != 0 {
-		t.Fatalf("another server port: socketOwner = %d, want 0", got)
+	reads := 0
+	pids := []int{1, os.Getpid()}
+	idx := &socketIndex{serverPort: port, pids: func() []int { reads++; return pids }}
+
+	first := dial()
+	accepted := time.Now()
+	if got := idx.owner(first, accepted); got != os.Getpid() {
+		t.Fatalf("owner = %d, want %d (this process)", got, os.Getpid())
+	}
+	if got := idx.owner(first, accepted); got != os.Getpid() || reads != 1 {
+		t.Fatalf("again: owner %d after %d reads of /proc, want this process after 1", got, reads)
+	}
+	second := dial()
+	if got := idx.owner(second, time.Now()); got != os.Getpid() || reads != 2 {
+		t.Fatalf("a connection accepted after the read: owner %d after %d reads, want this process after 2", got, reads)
+	}
+	pids = []int{1}
+	if got := idx.owner(second, time.Now()); got != ownerGone {
+		t.Fatalf("a socket no process of the list holds: owner %d, want ownerGone", got)
+	}
+	if got := idx.owner(0, time.Now()); got != noSocket {
+		t.Fatalf("no such socket: owner %d, want noSocket", got)
+	}
+	other := &socketIndex{serverPort: port + 1, pids: func() []int { return []int{os.Getpid()} }}
+	if got := other.owner(first, time.Now()); got != noSocket {
+		t.Fatalf("another server port: owner %d, want noSocket", got)
 	}
 }
 
@@ -151,6 +179,16 @@ func TestJudge(t *testing.T) {
 	if rep.duplicates != 1 || rep.unrecorded != 1 || len(rep.latSame) != 1 || len(rep.latCross) != 1 {
 		t.Fatalf("duplicates %d, unrecorded %d, latencies %v / %v", rep.duplicates, rep.unrecorded, rep.latSame, rep.latCross)
 	}
+	// The killed process's request, written before it died, reached the
+	// receiver only after: on a connection no live process holds.
+	rep, ds, keys, reqs = base()
+	reqs[1].From, reqs[1].Start = goneSender, kill.Add(40*time.Millisecond)
+	if errs := judge(rep, ds, keys, reqs, nil); len(errs) != 0 {
+		t.Fatalf("a request of the dead process after the kill: %v", errs)
+	}
+	if rep.unattributed != 0 || len(rep.latCross) != 1 {
+		t.Fatalf("its first request counts as the killed process's: unattributed %d, cross %v", rep.unattributed, rep.latCross)
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*report, *[]delivery, *[]attemptKey, *[]request, *[]string)
@@ -177,6 +215,12 @@ func TestJudge(t *testing.T) {
 		}, "not in flight on the killed process"},
 		{"unrecorded, from a live process", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
 			(*r)[1].From = other
+		}, "not in flight on the killed process"},
+		{"unrecorded, from the killed process after the kill", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
+			(*r)[1].Start = kill.Add(time.Millisecond)
+		}, "not in flight on the killed process"},
+		{"unrecorded, from a dead process before the kill", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
+			(*r)[1].From = goneSender
 		}, "not in flight on the killed process"},
 		{"a duplicate beyond the kill", func(_ *report, _ *[]delivery, k *[]attemptKey, r *[]request, _ *[]string) {
 			*r = append(*r, request{DeliveryID: "dlv_1", Attempt: 2, From: other, Start: t0.Add(time.Minute)})

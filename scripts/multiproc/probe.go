@@ -135,6 +135,34 @@ func (p *probe) attempts(ctx context.Context) ([]attemptKey, error) {
 	return keys, err
 }
 
+// failures counts the recorded attempts that did not succeed, by status
+// code and error (the first 100 characters), most frequent first: what a
+// report shows when the receiver got more requests than the kill explains.
+func (p *probe) failures(ctx context.Context) ([]failure, error) {
+	rows, err := p.conn.Query(ctx, `SELECT coalesce(response_status_code, 0), left(coalesce(error, ''), 100), count(*)
+		FROM attempts WHERE error IS NOT NULL OR response_status_code NOT BETWEEN 200 AND 299
+		GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 5`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (failure, error) {
+		var f failure
+		err := r.Scan(&f.status, &f.err, &f.count)
+		return f, err
+	})
+}
+
+// failure is one kind of failed attempt and how many there were.
+type failure struct {
+	status int64
+	err    string
+	count  int64
+}
+
+func (f failure) String() string {
+	return fmt.Sprintf("%d x (status %d, error %q)", f.count, f.status, f.err)
+}
+
 // leases are the deliveries leased at one moment, with the end of each
 // lease (unix nanoseconds, as hookd stores it).
 type leases map[string]int64

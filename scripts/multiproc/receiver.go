@@ -23,13 +23,21 @@ const (
 type sender struct{ proc, start int }
 
 func (s sender) String() string {
-	if s.proc < 0 {
+	switch {
+	case s == goneSender:
+		return "a process that had died"
+	case s.proc < 0:
 		return "unknown"
 	}
 	return fmt.Sprintf("%c#%d", 'A'+s.proc, s.start)
 }
 
-var unknownSender = sender{proc: -1}
+var (
+	unknownSender = sender{proc: -1}
+	// goneSender is a process that died with the connection open: the
+	// kernel still delivers what it had written.
+	goneSender = sender{proc: -2}
+)
 
 // request is one delivery request the receiver got.
 type request struct {
@@ -48,12 +56,21 @@ type receiver struct {
 	delay func() time.Duration // how long to hold each request
 	mu    sync.Mutex
 	// whoSent names the hookd process that owns the client end of a
-	// connection (its remote address here); nil: not attributed.
-	whoSent  func(remote string) sender
+	// connection (its remote address here) accepted at a time; nil: not
+	// attributed.
+	whoSent  func(remote string, accepted time.Time) sender
 	reqs     []request
-	inFlight map[string]int    // delivery id -> requests in the handler
-	overlaps []string          // violations, described
-	conns    map[string]sender // remote address -> the process that dialled it
+	inFlight map[string]int // delivery id -> requests in the handler
+	overlaps []string       // violations, described
+	conns    map[string]*conn
+}
+
+// conn is an open connection: when it was accepted and, once a request
+// came on it, the process that dialled it.
+type conn struct {
+	accepted   time.Time
+	from       sender
+	attributed bool
 }
 
 func newReceiver(maxDelay time.Duration) *receiver {
@@ -61,30 +78,46 @@ func newReceiver(maxDelay time.Duration) *receiver {
 	if maxDelay > 0 {
 		delay = func() time.Duration { return rand.N(maxDelay) } //nolint:gosec // a delay, not a secret
 	}
-	return &receiver{delay: delay, inFlight: map[string]int{}, conns: map[string]sender{}}
+	return &receiver{delay: delay, inFlight: map[string]int{}, conns: map[string]*conn{}}
 }
 
-// connState attributes each new connection to a process once, when it is
-// accepted: the client's socket exists in its process then.
+// connState notes when each connection was accepted, and forgets it once
+// closed (a later connection may reuse its port). It runs in the server's
+// accept loop, so it does no more than that: attributing a connection
+// reads /proc, which the handler does (sender).
 func (rc *receiver) connState(c net.Conn, st http.ConnState) {
-	if st != http.StateNew {
-		return
-	}
+	remote := c.RemoteAddr().String()
 	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		rc.conns[remote] = &conn{accepted: time.Now()}
+	case http.StateClosed, http.StateHijacked:
+		delete(rc.conns, remote)
+	default:
+	}
+}
+
+// sender is the process that dialled the connection from remote,
+// attributed on its first request.
+func (rc *receiver) sender(remote string) sender {
+	rc.mu.Lock()
+	c, ok := rc.conns[remote]
 	whoSent := rc.whoSent
 	rc.mu.Unlock()
-	from := unknownSender
-	if whoSent != nil {
-		from = whoSent(c.RemoteAddr().String())
+	switch {
+	case !ok || whoSent == nil:
+		return unknownSender
+	case c.attributed: // read and written by the connection's own handler only
+		return c.from
 	}
-	rc.mu.Lock()
-	rc.conns[c.RemoteAddr().String()] = from
-	rc.mu.Unlock()
+	c.from, c.attributed = whoSent(remote, c.accepted), true
+	return c.from
 }
 
 // attribute sets how connections are attributed to processes (the
 // processes start after the receiver, which their webhooks point at).
-func (rc *receiver) attribute(whoSent func(remote string) sender) {
+func (rc *receiver) attribute(whoSent func(remote string, accepted time.Time) sender) {
 	rc.mu.Lock()
 	rc.whoSent = whoSent
 	rc.mu.Unlock()
@@ -98,17 +131,15 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
+	start := time.Now()
+	from := rc.sender(r.RemoteAddr)
 	rc.mu.Lock()
-	from, ok := rc.conns[r.RemoteAddr]
-	if !ok {
-		from = unknownSender
-	}
 	if rc.inFlight[id] > 0 {
 		rc.overlaps = append(rc.overlaps, fmt.Sprintf("delivery %s attempt %d from %s arrived while %d request(s) of it were in flight", id, n, from, rc.inFlight[id]))
 	}
 	rc.inFlight[id]++
 	idx := len(rc.reqs)
-	rc.reqs = append(rc.reqs, request{DeliveryID: id, Attempt: n, From: from, Start: time.Now()})
+	rc.reqs = append(rc.reqs, request{DeliveryID: id, Attempt: n, From: from, Start: start})
 	rc.mu.Unlock()
 
 	time.Sleep(rc.delay())

@@ -35,6 +35,7 @@ type report struct {
 	// on the killed process, claimed and never recorded.
 	leasesAtKill leases
 	stuck        []string
+	failures     []failure // the most frequent kinds of failed attempts
 
 	deliveries, requests, duplicates, unrecorded int
 	notSucceeded, overlaps                       int
@@ -68,6 +69,16 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "  unrecorded         %d attempts received but never recorded (the killed process's); the oldest had been answered %s before the kill\n",
 		r.unrecorded, r.unrecordedAge.Round(time.Millisecond))
 	fmt.Fprintf(w, "  overlaps           %d\n", r.overlaps)
+	if len(r.failures) == 0 {
+		fmt.Fprintf(w, "  failed attempts    none\n")
+	}
+	for i, f := range r.failures {
+		label := ""
+		if i == 0 {
+			label = "failed attempts"
+		}
+		fmt.Fprintf(w, "  %-18s %s\n", label, f)
+	}
 	fmt.Fprintf(w, "  kill               at %s into the load, restarted in %s\n", r.killTime.Sub(r.firstPublish).Round(time.Millisecond), r.restarted.Sub(r.killTime).Round(time.Millisecond))
 	fmt.Fprintf(w, "  time to drain      %s after the last publish (%s after the kill: leases of the killed process expire after attempt timeout + 30 s)\n",
 		r.drained.Sub(r.lastPublish).Round(time.Millisecond), r.drained.Sub(r.killTime).Round(time.Millisecond))

@@ -84,6 +84,9 @@ type Hookd struct {
 	// Prepare, when set, adjusts the command before it starts (a process
 	// group of its own, for instance).
 	Prepare func(*exec.Cmd)
+	// Started, when set, is called with the pid as soon as the process
+	// runs, before Start waits for it to listen.
+	Started func(pid int)
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -119,6 +122,9 @@ func (h *Hookd) Start(ctx context.Context) error {
 		return err
 	}
 	h.cmd, h.exited = cmd, make(chan struct{})
+	if h.Started != nil {
+		h.Started(cmd.Process.Pid)
+	}
 	exited := h.exited
 	go func() { _ = cmd.Wait(); close(exited) }()
 	deadline := time.After(20 * time.Second)
