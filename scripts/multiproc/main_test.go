@@ -97,6 +97,55 @@ func TestReceiverFlagsOverlap(t *testing.T) {
 	}
 }
 
+// The receiver attributes each connection once, on its first request,
+// with the time it was accepted, and every request on it to that sender.
+func TestReceiverAttributesEachConnectionOnce(t *testing.T) {
+	rc := newReceiver(0)
+	url, stop, err := rc.serve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	rc.attribute(func(remote string, accepted time.Time) sender {
+		mu.Lock()
+		defer mu.Unlock()
+		if accepted.IsZero() || accepted.After(time.Now()) {
+			t.Errorf("%s accepted at %v", remote, accepted)
+		}
+		calls[remote]++
+		return sender{proc: len(calls) - 1, start: 1}
+	})
+	send := func(c *http.Client, id string) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader("{}"))
+		req.Header.Set(headerDeliveryID, id)
+		req.Header.Set(headerAttempt, "1")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+	first, second := &http.Client{Transport: &http.Transport{}}, &http.Client{Transport: &http.Transport{}}
+	send(first, "dlv_1")
+	send(first, "dlv_2") // the same (kept-alive) connection
+	send(second, "dlv_3")
+	reqs, _ := rc.snapshot()
+	if len(calls) != 2 || len(reqs) != 3 {
+		t.Fatalf("attributed %v for %d requests; want 2 connections once each, 3 requests", calls, len(reqs))
+	}
+	for remote, n := range calls {
+		if n != 1 {
+			t.Errorf("%s attributed %d times", remote, n)
+		}
+	}
+	if reqs[0].From != reqs[1].From || reqs[1].From == reqs[2].From {
+		t.Errorf("senders %v, %v, %v; want the first two alike, the third another", reqs[0].From, reqs[1].From, reqs[2].From)
+	}
+}
+
 // The socket index finds this process behind a connection it dialled,
 // reuses what it read for a connection accepted before, reads again for
 // one accepted after, and tells a socket no process of the list holds

@@ -62,56 +62,49 @@ type receiver struct {
 	reqs     []request
 	inFlight map[string]int // delivery id -> requests in the handler
 	overlaps []string       // violations, described
-	conns    map[string]*conn
 }
 
-// conn is an open connection: when it was accepted and, once a request
-// came on it, the process that dialled it.
+// conn is a connection the receiver accepted: when, and once a request
+// came on it, the process that dialled it. Each is in its requests'
+// context (connContext).
 type conn struct {
+	remote     string
 	accepted   time.Time
 	from       sender
 	attributed bool
 }
+
+type connKey struct{}
 
 func newReceiver(maxDelay time.Duration) *receiver {
 	delay := func() time.Duration { return 0 }
 	if maxDelay > 0 {
 		delay = func() time.Duration { return rand.N(maxDelay) } //nolint:gosec // a delay, not a secret
 	}
-	return &receiver{delay: delay, inFlight: map[string]int{}, conns: map[string]*conn{}}
+	return &receiver{delay: delay, inFlight: map[string]int{}}
 }
 
-// connState notes when each connection was accepted, and forgets it once
-// closed (a later connection may reuse its port). It runs in the server's
-// accept loop, so it does no more than that: attributing a connection
-// reads /proc, which the handler does (sender).
-func (rc *receiver) connState(c net.Conn, st http.ConnState) {
-	remote := c.RemoteAddr().String()
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	switch st {
-	case http.StateNew:
-		rc.conns[remote] = &conn{accepted: time.Now()}
-	case http.StateClosed, http.StateHijacked:
-		delete(rc.conns, remote)
-	default:
-	}
+// connContext notes when each connection was accepted. It runs in the
+// server's accept loop, so it does no more than that: attributing the
+// connection reads /proc, which its first request's handler does (sender).
+func (rc *receiver) connContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, &conn{remote: c.RemoteAddr().String(), accepted: time.Now()})
 }
 
-// sender is the process that dialled the connection from remote,
-// attributed on its first request.
-func (rc *receiver) sender(remote string) sender {
+// sender is the process that dialled the connection r came on, attributed
+// on its first request.
+func (rc *receiver) sender(r *http.Request) sender {
+	c, ok := r.Context().Value(connKey{}).(*conn)
 	rc.mu.Lock()
-	c, ok := rc.conns[remote]
 	whoSent := rc.whoSent
 	rc.mu.Unlock()
 	switch {
 	case !ok || whoSent == nil:
 		return unknownSender
-	case c.attributed: // read and written by the connection's own handler only
+	case c.attributed: // the connection's requests are served one at a time, by one goroutine
 		return c.from
 	}
-	c.from, c.attributed = whoSent(remote, c.accepted), true
+	c.from, c.attributed = whoSent(c.remote, c.accepted), true
 	return c.from
 }
 
@@ -132,7 +125,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
 	start := time.Now()
-	from := rc.sender(r.RemoteAddr)
+	from := rc.sender(r)
 	rc.mu.Lock()
 	if rc.inFlight[id] > 0 {
 		rc.overlaps = append(rc.overlaps, fmt.Sprintf("delivery %s attempt %d from %s arrived while %d request(s) of it were in flight", id, n, from, rc.inFlight[id]))
@@ -213,7 +206,7 @@ func (rc *receiver) serve() (url string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: rc, ConnState: rc.connState, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: rc, ConnContext: rc.connContext, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
