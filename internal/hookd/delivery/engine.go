@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"runtime"
@@ -99,7 +100,8 @@ type Engine struct {
 	recording chan struct{}
 	mu        sync.Mutex
 	busy      map[string]int // running or reserved attempts per webhook, under mu
-	freed     chan struct{}  // closed and replaced when a place frees, under mu
+	freed     chan struct{}  // closed and replaced when a place frees or a claim ends, under mu
+	claiming  bool           // a claim runs on a copy of busy: reserve waits, under mu
 
 	wg      sync.WaitGroup
 	pool    *goPool
@@ -339,17 +341,26 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	// Swapped before the claim reads: work that comes during the claim
 	// sets it again for the next one.
 	lookPast := e.newWork.Swap(false) || !now.Before(e.lookPastAt)
-	// The per-webhook counts are read and raised under one lock with the
-	// claim, so that a manual attempt reserving its place at the same time
-	// cannot take a webhook past its cap.
+	// The claim works on a copy of the per-webhook counts, without the
+	// lock: attempts ending meanwhile lower the counts (the copy is then
+	// the stricter), and a manual attempt waits for the claim to end
+	// before it takes a place, so that no webhook goes past its cap. The
+	// lock is not held across the database call: workers whose receiver
+	// has answered give their place back (release) without waiting for it.
 	e.mu.Lock()
+	busy := maps.Clone(e.busy)
+	e.claiming = true
+	e.mu.Unlock()
 	claimed, err := e.store.ClaimDue(ctx, store.ClaimRequest{
-		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: e.busy,
+		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: busy,
 		FirstPageOnly: !lookPast,
 	})
+	e.mu.Lock()
 	for _, d := range claimed {
 		e.busy[d.WebhookID]++
 	}
+	e.claiming = false
+	e.wakeReserves()
 	e.mu.Unlock()
 	for range n - len(claimed) {
 		<-e.slots
@@ -438,7 +449,7 @@ func (e *Engine) tryAcquire() bool {
 func (e *Engine) reserve(ctx context.Context, webhookID string) error {
 	for {
 		e.mu.Lock()
-		if e.busy[webhookID] < e.cfg.PerWebhook {
+		if !e.claiming && e.busy[webhookID] < e.cfg.PerWebhook {
 			e.busy[webhookID]++
 			e.mu.Unlock()
 			break
@@ -484,9 +495,15 @@ func (e *Engine) unreserve(webhookID string) bool {
 	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
 		delete(e.busy, webhookID)
 	}
-	close(e.freed) // wakes every reserve waiting for a place
-	e.freed = make(chan struct{})
+	e.wakeReserves()
 	return wasCapped
+}
+
+// wakeReserves wakes every reserve waiting for a place, or for a claim to
+// end. The caller holds mu.
+func (e *Engine) wakeReserves() {
+	close(e.freed)
+	e.freed = make(chan struct{})
 }
 
 // newLease is a fresh claim token, valid for an attempt's longest run and
