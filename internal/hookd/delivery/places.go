@@ -1,0 +1,112 @@
+package delivery
+
+import "context"
+
+// The places an attempt holds: one of Workers slots while it waits on its
+// receiver (then one of as many recording tokens while it is recorded),
+// and one of its webhook's PerWebhook places. Scheduled attempts take
+// them in dispatch, manual ones in reserve.
+
+// worker is a running attempt's hold on a worker and on its webhook's
+// place. Once the receiver has answered, sent frees both for the next
+// attempt while this one is being recorded (recording waits on the
+// database, not on the receiver), holding one of Workers places among the
+// attempts being recorded instead; done gives back whatever is still held.
+// The delivery stays leased until it is recorded, so it cannot be claimed
+// again meanwhile.
+type worker struct {
+	e               *Engine
+	webhookID       string
+	slot, recording bool
+}
+
+func (e *Engine) working(webhookID string) *worker {
+	return &worker{e: e, webhookID: webhookID, slot: true}
+}
+
+func (w *worker) sent() {
+	w.e.recording <- struct{}{}
+	w.recording = true
+	w.e.release(w.webhookID)
+	w.slot = false
+}
+
+func (w *worker) done() {
+	if w.slot {
+		w.e.release(w.webhookID)
+	}
+	if w.recording {
+		<-w.e.recording
+	}
+}
+
+func (e *Engine) tryAcquire() bool {
+	select {
+	case e.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// reserve waits, for a manual attempt, until the webhook is below its cap
+// and then for a free worker, and holds both; release gives them back.
+func (e *Engine) reserve(ctx context.Context, webhookID string) error {
+	for {
+		e.mu.Lock()
+		if !e.claiming && e.busy[webhookID] < e.cfg.PerWebhook {
+			e.busy[webhookID]++
+			e.mu.Unlock()
+			break
+		}
+		freed := e.freed
+		e.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		if e.unreserve(webhookID) {
+			e.poke()
+		}
+		return ctx.Err()
+	}
+}
+
+// release ends an attempt: its webhook's count goes down and its worker
+// is free.
+func (e *Engine) release(webhookID string) {
+	wasCapped := e.unreserve(webhookID)
+	<-e.slots
+	if wasCapped {
+		// The scheduler may be sleeping on work of this webhook that it
+		// left because of the cap. (A worker freed for other work needs no
+		// wake-up: the scheduler waits for free workers before it sleeps.)
+		e.poke()
+	}
+}
+
+// unreserve gives back a webhook's place and reports whether the webhook
+// was at its cap.
+func (e *Engine) unreserve(webhookID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	wasCapped := e.busy[webhookID] >= e.cfg.PerWebhook
+	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
+		delete(e.busy, webhookID)
+	}
+	e.wakeReserves()
+	return wasCapped
+}
+
+// wakeReserves wakes every reserve waiting for a place, or for a claim to
+// end. The caller holds mu.
+func (e *Engine) wakeReserves() {
+	close(e.freed)
+	e.freed = make(chan struct{})
+}
