@@ -68,38 +68,76 @@ func (h *holdReceiver) next(d time.Duration) string {
 	}
 }
 
-// startGated starts an engine on db whose next claim, once armed, is held
-// until the test releases it. At the end of the test the claim is released
-// and the receiver answers everything before the engine stops (which waits
-// for running attempts).
-func startGated(t *testing.T, db *loopStore, clock clockwork.Clock, rcv *holdReceiver, workers, perWebhook int) (e *delivery.Engine, gs *gatedStore, release func()) {
+// gated is an engine on a SQLite store of its own whose next claim, once
+// armed, is held until the test releases it, delivering to a holdReceiver
+// through one webhook (gatedWebhook). At the end of the test the claim is
+// released and the receiver answers everything before the engine stops
+// (which waits for running attempts).
+type gated struct {
+	clock   *clockwork.FakeClock
+	db      *loopStore
+	rcv     *holdReceiver
+	e       *delivery.Engine
+	gs      *gatedStore
+	release func() // lets the held claim go
+}
+
+const gatedWebhook = "wh_0123456789abcdefghij"
+
+// newGated creates the webhook, lets add put deliveries in the store, and
+// starts the engine.
+func newGated(t *testing.T, workers, perWebhook int, add func(db *loopStore)) *gated {
 	t.Helper()
-	gs = &gatedStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
-	e = delivery.New(delivery.Config{Store: gs, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
+	g := &gated{clock: clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))}
+	g.db = newLoopStore(t, g.clock.Now())
+	g.rcv = newHoldReceiver(t)
+	g.db.webhook(gatedWebhook, g.rcv.URL)
+	add(g.db)
+	g.gs = &gatedStore{Store: g.db, entered: make(chan struct{}), release: make(chan struct{})}
+	g.e = delivery.New(delivery.Config{Store: g.gs, Catalog: catalog.Default(), Clock: g.clock, AllowPrivateDestinations: true,
 		Version: "test", Workers: workers, PerWebhook: perWebhook})
-	if err := e.Start(t.Context()); err != nil {
+	if err := g.e.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.Stop(context.Background()) })
-	t.Cleanup(rcv.stop)
-	release = sync.OnceFunc(func() { close(gs.release) })
-	t.Cleanup(release)
-	return e, gs, release
+	t.Cleanup(func() { _ = g.e.Stop(context.Background()) })
+	t.Cleanup(g.rcv.stop)
+	g.release = sync.OnceFunc(func() { close(g.gs.release) })
+	t.Cleanup(g.release)
+	return g
 }
 
 // holdNextClaim waits until the scheduler sleeps, arms the gate, lets
 // trigger make the scheduler claim, and waits until that claim is held.
-func holdNextClaim(t *testing.T, clock *clockwork.FakeClock, gs *gatedStore, trigger func()) {
+func (g *gated) holdNextClaim(t *testing.T, trigger func()) {
 	t.Helper()
-	if err := clock.BlockUntilContext(t.Context(), 1); err != nil {
+	if err := g.clock.BlockUntilContext(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
-	gs.armed.Store(true)
+	g.gs.armed.Store(true)
 	trigger()
 	select {
-	case <-gs.entered:
+	case <-g.gs.entered:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the scheduler made no claim")
+	}
+}
+
+// waitStatus waits until delivery id has status want.
+func (g *gated) waitStatus(t *testing.T, id, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := g.db.GetDelivery(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery %s is %s, want %s", id, d.Status, want)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -108,82 +146,85 @@ func holdNextClaim(t *testing.T, clock *clockwork.FakeClock, gs *gatedStore, tri
 // engine's lock across the database call (on PostgreSQL it may wait for a
 // pooled connection).
 func TestAttemptRecordedWhileClaimRuns(t *testing.T) {
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	db := newLoopStore(t, clock.Now())
-	rcv := newHoldReceiver(t)
-	const wh = "wh_0123456789abcdefghij"
-	db.webhook(wh, rcv.URL)
-	db.delivery(wh, clock.Now())
-	e, gs, _ := startGated(t, db, clock, rcv, 4, 2)
-
-	id := rcv.next(5 * time.Second)
+	g := newGated(t, 4, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
+	id := g.rcv.next(5 * time.Second)
 	if id == "" {
 		t.Fatal("the due delivery was not attempted")
 	}
 	// The scheduler sleeps (nothing else is due); woken, it claims, and the
 	// claim is held.
-	holdNextClaim(t, clock, gs, e.Wake)
-	rcv.answer <- struct{}{}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d, err := db.GetDelivery(t.Context(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status == store.DeliverySucceeded {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("delivery %s is %s: its answered attempt was not recorded while the claim ran", id, d.Status)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	g.holdNextClaim(t, g.e.Wake)
+	g.rcv.answer <- struct{}{}
+	// Recorded while the claim is still held.
+	g.waitStatus(t, id, store.DeliverySucceeded)
 }
 
 // A manual retry waits for a running claim before it takes its webhook's
 // place: the claim works on the counts it read, and both taking the last
 // place would run two attempts of a webhook capped at one.
 func TestManualRetryWaitsForClaim(t *testing.T) {
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	db := newLoopStore(t, clock.Now())
-	rcv := newHoldReceiver(t)
-	const wh = "wh_0123456789abcdefghij"
-	db.webhook(wh, rcv.URL)
-	dead := deadLettered(t, db, wh)
-	db.delivery(wh, clock.Now().Add(10*time.Second))
-	e, gs, release := startGated(t, db, clock, rcv, 4, 1)
-
+	var dead string
+	g := newGated(t, 4, 1, func(db *loopStore) {
+		dead = deadLettered(t, db, gatedWebhook)
+		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
+	})
 	// The scheduler sleeps until the pending delivery is due; then its
 	// claim (which takes the webhook's one place) is held.
-	holdNextClaim(t, clock, gs, func() { clock.Advance(10 * time.Second) })
+	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
 	retried := make(chan error, 1)
 	go func() {
-		_, err := e.Retry(t.Context(), dead)
+		_, err := g.e.Retry(t.Context(), dead)
 		retried <- err
 	}()
-	if got := rcv.next(200 * time.Millisecond); got != "" {
+	if got := g.rcv.next(200 * time.Millisecond); got != "" {
 		t.Fatalf("%s attempted while the claim ran", got)
 	}
-	release()
-	scheduled := rcv.next(5 * time.Second)
+	g.release()
+	scheduled := g.rcv.next(5 * time.Second)
 	if scheduled == "" || scheduled == dead {
 		t.Fatalf("first attempt %q once the claim ended, want the scheduled delivery's", scheduled)
 	}
-	if got := rcv.next(200 * time.Millisecond); got != "" {
+	if got := g.rcv.next(200 * time.Millisecond); got != "" {
 		t.Fatalf("%s attempted while the webhook's one place was taken", got)
 	}
-	rcv.answer <- struct{}{}
-	if got := rcv.next(5 * time.Second); got != dead {
+	g.rcv.answer <- struct{}{}
+	if got := g.rcv.next(5 * time.Second); got != dead {
 		t.Fatalf("after the scheduled attempt: %q, want the retried %s", got, dead)
 	}
 	if err := <-retried; err != nil {
 		t.Fatal(err)
 	}
-	rcv.answer <- struct{}{}
-	rcv.mu.Lock()
-	defer rcv.mu.Unlock()
-	if rcv.maxInFlight != 1 {
-		t.Fatalf("%d attempts of the webhook at once, cap 1", rcv.maxInFlight)
+	g.rcv.answer <- struct{}{}
+	g.rcv.mu.Lock()
+	defer g.rcv.mu.Unlock()
+	if g.rcv.maxInFlight != 1 {
+		t.Fatalf("%d attempts of the webhook at once, cap 1", g.rcv.maxInFlight)
+	}
+}
+
+// An attempt that gives its webhook's place back while a claim runs wakes
+// the scheduler once the claim ends: the claim saw the place taken (its
+// copy of the counts), may have stopped at the webhook's cap because of
+// it, and nothing else would make it look again before its next poll.
+func TestReleaseDuringClaimWakesScheduler(t *testing.T) {
+	g := newGated(t, 4, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
+	first := g.rcv.next(5 * time.Second)
+	if first == "" {
+		t.Fatal("the due delivery was not attempted")
+	}
+	// Two more fall due; the claim that finds them sees the webhook with
+	// one of its two places taken, takes one, and leaves the other.
+	g.db.delivery(gatedWebhook, g.clock.Now())
+	g.db.delivery(gatedWebhook, g.clock.Now())
+	g.holdNextClaim(t, g.e.Wake)
+	g.rcv.answer <- struct{}{}
+	g.waitStatus(t, first, store.DeliverySucceeded)
+	g.release()
+	if g.rcv.next(5*time.Second) == "" {
+		t.Fatal("the claim took nothing")
+	}
+	if g.rcv.next(5*time.Second) == "" {
+		t.Fatal("the third delivery was not attempted, though the webhook had a free place once the claim ended (on a clock that does not move, the scheduler's poll never comes)")
 	}
 }
 

@@ -92,11 +92,13 @@ func (e *Engine) release(webhookID string) {
 }
 
 // unreserve gives back a webhook's place and reports whether the webhook
-// was at its cap.
+// was at its cap, or may be in the eyes of a running claim: that claim
+// counts the place as taken (its copy of the counts) and may leave the
+// webhook's due work for it, so the scheduler must look again after it.
 func (e *Engine) unreserve(webhookID string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	wasCapped := e.busy[webhookID] >= e.cfg.PerWebhook
+	wasCapped := e.claiming || e.busy[webhookID] >= e.cfg.PerWebhook
 	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
 		delete(e.busy, webhookID)
 	}
