@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -86,7 +87,7 @@ const gatedWebhook = "wh_0123456789abcdefghij"
 
 // newGated creates the webhook, lets add put deliveries in the store, and
 // starts the engine.
-func newGated(t *testing.T, workers, perWebhook int, add func(db *loopStore)) *gated {
+func newGated(t *testing.T, perWebhook int, add func(db *loopStore)) *gated {
 	t.Helper()
 	g := &gated{clock: clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))}
 	g.db = newLoopStore(t, g.clock.Now())
@@ -95,7 +96,7 @@ func newGated(t *testing.T, workers, perWebhook int, add func(db *loopStore)) *g
 	add(g.db)
 	g.gs = &gatedStore{Store: g.db, entered: make(chan struct{}), release: make(chan struct{})}
 	g.e = delivery.New(delivery.Config{Store: g.gs, Catalog: catalog.Default(), Clock: g.clock, AllowPrivateDestinations: true,
-		Version: "test", Workers: workers, PerWebhook: perWebhook})
+		Version: "test", Workers: 4, PerWebhook: perWebhook})
 	if err := g.e.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +123,24 @@ func (g *gated) holdNextClaim(t *testing.T, trigger func()) {
 	}
 }
 
+// retry asks for a manual retry of delivery id in the background; its
+// result comes on the channel.
+func (g *gated) retry(ctx context.Context, id string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.e.Retry(ctx, id)
+		done <- err
+	}()
+	return done
+}
+
+// most is the most requests the receiver held at once.
+func (h *holdReceiver) most() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.maxInFlight
+}
+
 // waitStatus waits until delivery id has status want.
 func (g *gated) waitStatus(t *testing.T, id, want string) {
 	t.Helper()
@@ -146,7 +165,7 @@ func (g *gated) waitStatus(t *testing.T, id, want string) {
 // engine's lock across the database call (on PostgreSQL it may wait for a
 // pooled connection).
 func TestAttemptRecordedWhileClaimRuns(t *testing.T) {
-	g := newGated(t, 4, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
+	g := newGated(t, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
 	id := g.rcv.next(5 * time.Second)
 	if id == "" {
 		t.Fatal("the due delivery was not attempted")
@@ -159,23 +178,20 @@ func TestAttemptRecordedWhileClaimRuns(t *testing.T) {
 	g.waitStatus(t, id, store.DeliverySucceeded)
 }
 
-// A manual retry waits for a running claim before it takes its webhook's
-// place: the claim works on the counts it read, and both taking the last
-// place would run two attempts of a webhook capped at one.
+// A manual retry does not take a place a running claim may take: the
+// claim works on the counts it read, and both taking the last place would
+// run two attempts of a webhook capped at one. It waits, and goes once a
+// place is free again.
 func TestManualRetryWaitsForClaim(t *testing.T) {
 	var dead string
-	g := newGated(t, 4, 1, func(db *loopStore) {
+	g := newGated(t, 1, func(db *loopStore) {
 		dead = deadLettered(t, db, gatedWebhook)
 		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
 	})
 	// The scheduler sleeps until the pending delivery is due; then its
 	// claim (which takes the webhook's one place) is held.
 	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
-	retried := make(chan error, 1)
-	go func() {
-		_, err := g.e.Retry(t.Context(), dead)
-		retried <- err
-	}()
+	retried := g.retry(t.Context(), dead)
 	if got := g.rcv.next(200 * time.Millisecond); got != "" {
 		t.Fatalf("%s attempted while the claim ran", got)
 	}
@@ -195,10 +211,73 @@ func TestManualRetryWaitsForClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.rcv.answer <- struct{}{}
-	g.rcv.mu.Lock()
-	defer g.rcv.mu.Unlock()
-	if g.rcv.maxInFlight != 1 {
-		t.Fatalf("%d attempts of the webhook at once, cap 1", g.rcv.maxInFlight)
+	if most := g.rcv.most(); most != 1 {
+		t.Fatalf("%d attempts of the webhook at once, cap 1", most)
+	}
+}
+
+// A manual retry takes a place freed since the running claim copied the
+// counts, without waiting for the claim: the claim cannot take that place
+// (it takes at most the cap minus what it copied).
+func TestManualRetryTakesPlaceFreedDuringClaim(t *testing.T) {
+	var dead string
+	g := newGated(t, 2, func(db *loopStore) {
+		dead = deadLettered(t, db, gatedWebhook)
+		db.delivery(gatedWebhook, db.now)
+	})
+	first := g.rcv.next(5 * time.Second)
+	if first == "" || first == dead {
+		t.Fatalf("first attempt %q, want the due delivery's", first)
+	}
+	g.db.delivery(gatedWebhook, g.clock.Now())
+	g.holdNextClaim(t, g.e.Wake) // copies the webhook at one of two places
+	g.rcv.answer <- struct{}{}
+	g.waitStatus(t, first, store.DeliverySucceeded)
+	retried := g.retry(t.Context(), dead)
+	if got := g.rcv.next(5 * time.Second); got != dead {
+		t.Fatalf("while the claim is held: %q, want the retried %s", got, dead)
+	}
+	if err := <-retried; err != nil {
+		t.Fatal(err)
+	}
+	g.release()
+	if got := g.rcv.next(5 * time.Second); got == "" || got == dead {
+		t.Fatalf("once the claim ended: %q, want the second due delivery", got)
+	}
+	g.rcv.answer <- struct{}{}
+	g.rcv.answer <- struct{}{}
+	if most := g.rcv.most(); most != 2 {
+		t.Fatalf("at most %d attempts of the webhook at once, want 2 (its cap)", most)
+	}
+}
+
+// A manual retry given up while it waits on a running claim leaves no
+// place taken: the next one, once the webhook is free, goes through.
+func TestManualRetryCancelledDuringClaim(t *testing.T) {
+	var dead string
+	g := newGated(t, 1, func(db *loopStore) {
+		dead = deadLettered(t, db, gatedWebhook)
+		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
+	})
+	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
+	ctx, cancel := context.WithCancel(t.Context())
+	retried := g.retry(ctx, dead)
+	time.Sleep(50 * time.Millisecond) // let it wait on the claim
+	cancel()
+	if err := <-retried; !errors.Is(err, context.Canceled) {
+		t.Fatalf("retry given up: %v, want context.Canceled", err)
+	}
+	g.release()
+	if got := g.rcv.next(5 * time.Second); got == "" || got == dead {
+		t.Fatalf("once the claim ended: %q, want the scheduled delivery", got)
+	}
+	g.rcv.answer <- struct{}{}
+	retried = g.retry(t.Context(), dead)
+	if got := g.rcv.next(5 * time.Second); got != dead {
+		t.Fatalf("a retry once the webhook is free: %q, want %s (a place left taken?)", got, dead)
+	}
+	if err := <-retried; err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -207,7 +286,7 @@ func TestManualRetryWaitsForClaim(t *testing.T) {
 // copy of the counts), may have stopped at the webhook's cap because of
 // it, and nothing else would make it look again before its next poll.
 func TestReleaseDuringClaimWakesScheduler(t *testing.T) {
-	g := newGated(t, 4, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
+	g := newGated(t, 2, func(db *loopStore) { db.delivery(gatedWebhook, db.now) })
 	first := g.rcv.next(5 * time.Second)
 	if first == "" {
 		t.Fatal("the due delivery was not attempted")

@@ -101,7 +101,9 @@ type Engine struct {
 	mu        sync.Mutex
 	busy      map[string]int // running or reserved attempts per webhook, under mu
 	freed     chan struct{}  // closed and replaced when a place frees or a claim ends, under mu
-	claiming  bool           // a claim runs on a copy of busy: reserve waits, under mu
+	// claimView is the copy of busy the running claim works on, nil while
+	// no claim runs; under mu. See reserve.
+	claimView map[string]int
 
 	wg      sync.WaitGroup
 	pool    *goPool
@@ -343,13 +345,13 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	lookPast := e.newWork.Swap(false) || !now.Before(e.lookPastAt)
 	// The claim works on a copy of the per-webhook counts, without the
 	// lock: attempts ending meanwhile lower the counts (the copy is then
-	// the stricter), and a manual attempt waits for the claim to end
-	// before it takes a place, so that no webhook goes past its cap. The
-	// lock is not held across the database call: workers whose receiver
-	// has answered give their place back (release) without waiting for it.
+	// the stricter), and a manual attempt takes only a place freed since
+	// the copy (reserve), so that no webhook goes past its cap. The lock is
+	// not held across the database call: workers whose receiver has
+	// answered give their place back (release) without waiting for it.
 	e.mu.Lock()
 	busy := maps.Clone(e.busy)
-	e.claiming = true
+	e.claimView = busy
 	e.mu.Unlock()
 	claimed, err := e.store.ClaimDue(ctx, store.ClaimRequest{
 		Now: now, Lease: lease, Limit: n, PerWebhook: e.cfg.PerWebhook, Busy: busy,
@@ -359,7 +361,7 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 	for _, d := range claimed {
 		e.busy[d.WebhookID]++
 	}
-	e.claiming = false
+	e.claimView = nil
 	e.wakeReserves()
 	e.mu.Unlock()
 	for range n - len(claimed) {

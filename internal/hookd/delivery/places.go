@@ -51,10 +51,17 @@ func (e *Engine) tryAcquire() bool {
 
 // reserve waits, for a manual attempt, until the webhook is below its cap
 // and then for a free worker, and holds both; release gives them back.
+//
+// While a claim runs, it may take up to the cap minus the counts it copied
+// (claimView), so a place is free for a manual attempt only if it was
+// freed since the copy: below the copy's count as well as below the cap.
+// Both never take a webhook's last place, and a manual attempt need not
+// wait for the claim (under a backlog the scheduler claims back to back).
 func (e *Engine) reserve(ctx context.Context, webhookID string) error {
 	for {
 		e.mu.Lock()
-		if !e.claiming && e.busy[webhookID] < e.cfg.PerWebhook {
+		n := e.busy[webhookID]
+		if n < e.cfg.PerWebhook && (e.claimView == nil || n < e.claimView[webhookID]) {
 			e.busy[webhookID]++
 			e.mu.Unlock()
 			break
@@ -98,7 +105,7 @@ func (e *Engine) release(webhookID string) {
 func (e *Engine) unreserve(webhookID string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	wasCapped := e.claiming || e.busy[webhookID] >= e.cfg.PerWebhook
+	wasCapped := e.claimView != nil || e.busy[webhookID] >= e.cfg.PerWebhook
 	if e.busy[webhookID]--; e.busy[webhookID] <= 0 {
 		delete(e.busy, webhookID)
 	}
