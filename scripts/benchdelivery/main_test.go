@@ -102,7 +102,7 @@ func TestRunEndToEnd(t *testing.T) {
 		if r.Fixed.Events == 0 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 {
 			t.Errorf("W=%d fixed rate: %+v", r.Webhooks, r.Fixed)
 		}
-		if r.Saturation.AcceptedPerSec <= 0 {
+		if r.Saturation.AcceptedPerSec <= 0 || r.Saturation.APIWindow.N == 0 || r.Saturation.APIDrain.N == 0 {
 			t.Errorf("W=%d saturation: %+v", r.Webhooks, r.Saturation)
 		}
 	}
@@ -117,7 +117,8 @@ func TestRunEndToEnd(t *testing.T) {
 	if want := []string{filepath.Join(dir, "cpu-w1.out"), filepath.Join(dir, "cpu-w3.out")}; !slices.Equal(names, want) {
 		t.Errorf("profiles %v, want %v", names, want)
 	}
-	for _, want := range []string{"| figure | W=1 | W=3 |", "| SQLite, 2 processes | " + sqliteOneProcess + " |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent"} {
+	for _, want := range []string{"| figure | W=1 | W=3 |", "| SQLite, 2 processes | " + sqliteOneProcess + " |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent",
+		"| API read p50 / p99, draining |", "API read p50 / p99: saturation; draining"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}
@@ -158,6 +159,9 @@ func checkBackends(t *testing.T, sec *backendsSection) {
 		}
 		if r.Webhooks != 2 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 || r.Saturation.DeliveredPerSec <= 0 {
 			t.Errorf("%s: nothing delivered: %+v", name, r)
+		}
+		if r.Saturation.APIWindow.N == 0 || r.Saturation.APIDrain.N == 0 {
+			t.Errorf("%s: no API read measured: saturation %+v, draining %+v", name, r.Saturation.APIWindow, r.Saturation.APIDrain)
 		}
 		c := r.Saturation.WindowCPU
 		if c == nil || c.Hookd <= 0 || (r.Backend == backendPostgres) != (c.Postgres > 0) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/pprof"
 	"time"
@@ -111,7 +112,11 @@ type satResult struct {
 	Receipt         latency `json:"publish_to_receipt"`
 	// ReceivedPerSec cross-checks DeliveredPerSec: requests the receiver
 	// got during the window, whether or not hookd recorded them yet.
-	ReceivedPerSec   float64   `json:"received_per_s"`
+	ReceivedPerSec float64 `json:"received_per_s"`
+	// APIWindow and APIDrain are the latencies of API reads made during
+	// the window and while draining (publisher.apiReads).
+	APIWindow        latency   `json:"api_read_saturation"`
+	APIDrain         latency   `json:"api_read_draining"`
 	ProbeMeanMS      float64   `json:"probe_mean_ms"` // cost of one durable count
 	WindowCPU        *cpuUse   `json:"window_cpu,omitempty"`
 	DrainCPU         *cpuUse   `json:"drain_cpu,omitempty"`
@@ -171,6 +176,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		endProfile = profile()
 	}
 	meter := startCPU(r.h.watch)
+	reads := startAPIReads(ctx, r.pub)
 	var window, drain []tick
 	t, err := read()
 	if err != nil {
@@ -191,12 +197,14 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	}
 	receipts := r.rcv.take()
 	res.WindowCPU = meter.stop()
+	windowReads, readErr := reads.stop()
 	close(stop)
 	<-pubDone
 	if cfg.drainOnly {
 		endProfile = profile()
 	}
 	meter = startCPU(r.h.watch)
+	reads = startAPIReads(ctx, r.pub)
 	if err == nil {
 		drain = append(drain, window[len(window)-1])
 		for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {
@@ -208,10 +216,15 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 		}
 	}
 	res.DrainCPU = meter.stop()
+	drainReads, drainReadErr := reads.stop()
 	endProfile()
 	if err != nil {
 		return res, fmt.Errorf("count deliveries: %w", err)
 	}
+	if err := errors.Join(readErr, drainReadErr); err != nil {
+		return res, err
+	}
+	res.APIWindow, res.APIDrain = summarize(windowReads, 0), summarize(drainReads, 0)
 	if err := l.failed(); err != nil {
 		return res, err
 	}
@@ -254,6 +267,32 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	res.Receipt = summarize(lat, 0)
 	res.ReceivedPerSec = float64(len(receipts)) / window[len(window)-1].at.Sub(window[0].at).Seconds()
 	return res, nil
+}
+
+// apiReadRun is publisher.apiReads running in the background.
+type apiReadRun struct {
+	quit chan struct{}
+	done chan struct{}
+	lats []time.Duration
+	err  error
+}
+
+// startAPIReads starts the API reads, under the driver's labels (their
+// client side is the measurement's cost, not hookd's).
+func startAPIReads(ctx context.Context, p *publisher) *apiReadRun {
+	a := &apiReadRun{quit: make(chan struct{}), done: make(chan struct{})}
+	go pprof.Do(ctx, driverLabels, func(ctx context.Context) {
+		defer close(a.done)
+		a.lats, a.err = p.apiReads(ctx, a.quit)
+	})
+	return a
+}
+
+// stop ends the reads and returns their latencies.
+func (a *apiReadRun) stop() ([]time.Duration, error) {
+	close(a.quit)
+	<-a.done
+	return a.lats, a.err
 }
 
 func sleepUntil(ctx context.Context, t time.Time) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,6 +84,50 @@ func eventURLs(apis []string) []string {
 }
 
 func (p *publisher) close() { p.client.CloseIdleConnections() }
+
+// apiReadEvery spaces the API reads of apiReads: an operator's or a
+// Terraform refresh's load, not a second benchmark.
+const apiReadEvery = 50 * time.Millisecond
+
+// apiReadNote says what the reports' API read figures are.
+var apiReadNote = fmt.Sprintf("API read: GET /v1/webhooks?limit=10, one at a time every %s, during the saturation window and while draining: what an operator or a Terraform refresh gets while hookd delivers", apiReadEvery)
+
+// apiReads reads the first page of webhooks (GET /v1/webhooks?limit=10)
+// every apiReadEvery until stop, one read at a time through the first
+// process, and returns the latency of each: what the API answers while
+// hookd delivers (a read never waits for the engine, but shares the
+// database and the CPU with it).
+func (p *publisher) apiReads(ctx context.Context, stop <-chan struct{}) ([]time.Duration, error) {
+	url := strings.TrimSuffix(p.urls[0], "/v1/events") + "/v1/webhooks?limit=10"
+	var lats []time.Duration
+	tick := time.NewTicker(apiReadEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return lats, nil
+		case <-ctx.Done():
+			return lats, ctx.Err()
+		case <-tick.C:
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return lats, err
+		}
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		start := time.Now()
+		res, err := p.client.Do(req)
+		if err != nil {
+			return lats, fmt.Errorf("api read: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return lats, fmt.Errorf("api read: %d", res.StatusCode)
+		}
+		lats = append(lats, time.Since(start))
+	}
+}
 
 // ledger collects what the publishers published, and their failures.
 type ledger struct {

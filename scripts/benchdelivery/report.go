@@ -49,17 +49,13 @@ func writeReport(w io.Writer, cfg *config, res *results) {
 		return fmtRate(r.Saturation.DrainedPerSec)
 	})
 	row("backlog at the end of the window (deliveries)", func(r wResult) string { return fmtRate(float64(r.Saturation.BacklogAtEnd)) })
-	row(fmt.Sprintf("publish→receipt p50 / p99, %.0f events/s", res.Rate), func(r wResult) string {
-		l := r.Fixed.Receipt
-		return fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS)
-	})
+	row(fmt.Sprintf("publish→receipt p50 / p99, %.0f events/s", res.Rate), func(r wResult) string { return fmtP50P99(r.Fixed.Receipt) })
 	row(fmt.Sprintf("publish→first attempt p99, %.0f events/s", res.Rate), func(r wResult) string {
 		return fmtMS(r.Fixed.FirstAttempt.P99MS, r.Fixed.FirstAttempt.MaxMS)
 	})
-	row("publish→receipt p50 / p99, saturation", func(r wResult) string {
-		l := r.Saturation.Receipt
-		return fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS)
-	})
+	row("publish→receipt p50 / p99, saturation", func(r wResult) string { return fmtP50P99(r.Saturation.Receipt) })
+	row("API read p50 / p99, saturation", func(r wResult) string { return fmtP50P99(r.Saturation.APIWindow) })
+	row("API read p50 / p99, draining", func(r wResult) string { return fmtP50P99(r.Saturation.APIDrain) })
 	row(fmt.Sprintf("ceiling: plain client requests/s, %d concurrent", res.Ceiling.Concurrency), func(wResult) string { return fmtRate(ceil) })
 	row("deliveries/s ÷ ceiling, saturation / draining", func(r wResult) string {
 		if ceil == 0 {
@@ -101,7 +97,8 @@ func writeReport(w io.Writer, cfg *config, res *results) {
 		}
 	}
 	notes = append(notes, fmt.Sprintf("rates are medians of %s intervals; the durable count (a read-only SQLite count) took %s ms on average",
-		cfg.interval, probeCost(res)))
+		cfg.interval, probeCost(res)),
+		apiReadNote)
 	for _, n := range notes {
 		fmt.Fprintf(w, "- %s\n", n)
 	}

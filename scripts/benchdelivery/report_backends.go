@@ -23,6 +23,7 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 	cols := []string{
 		"hookd", "deliveries/s, draining", "backlog when draining began", "deliveries/s, saturation", "events accepted/s, saturation",
 		fmt.Sprintf("publish→receipt p50 / p99, %.0f events/s", res.Rate),
+		"API read p50 / p99: saturation; draining",
 		"CPU draining: hookd / PostgreSQL / driver / others", "CPU saturation: hookd / PostgreSQL / driver / others",
 		"deliveries per CPU-second of hookd + PostgreSQL, draining",
 	}
@@ -46,10 +47,9 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 		if c := s.DrainCPU; c != nil && c.Hookd+c.Postgres > 0 && s.DrainIntervals > 0 {
 			perCPU = fmtRate(s.DrainedPerSec / (c.Hookd + c.Postgres))
 		}
-		l := r.Fixed.Receipt
 		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{
 			name, drained, fmtRate(float64(s.BacklogAtEnd)), fmtRate(s.DeliveredPerSec), fmtRate(s.AcceptedPerSec),
-			fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS),
+			fmtP50P99(r.Fixed.Receipt), fmtP50P99(s.APIWindow) + "; " + fmtP50P99(s.APIDrain),
 			fmtSplit(s.DrainCPU), fmtSplit(s.WindowCPU), perCPU,
 		}, " | "))
 	}
@@ -65,6 +65,7 @@ func writeBackends(w io.Writer, cfg *config, res *results) {
 			fmt.Sprintf("with the backlog the saturation window left (the window ends once %s deliveries are queued, -backend-backlog: ", fmtRate(float64(cfg.backendBacklog)))+
 			"PostgreSQL's rate falls as the backlog grows, so rows compare at equal backlogs only); the fixed-rate phase asks for "+
 			fmt.Sprintf("%s deliveries/s with no backlog", fmtRate(res.Rate*float64(webhooks))),
+		apiReadNote+" (through the first process)",
 		"CPU in cores: hookd = the hookd child processes; PostgreSQL = the postmaster and its children (backends included, the durable count's too); "+
 			"driver = this process (publishers, receiver, the count); others = the rest of the machine",
 		"each process has its own delivery workers: two processes attempt up to twice as many deliveries at once")

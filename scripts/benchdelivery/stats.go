@@ -50,6 +50,11 @@ func percentile(sorted []time.Duration, missing int, q float64) float64 {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // fmtMS prints a latency in ms; +Inf as "> max".
+// fmtP50P99 is "p50 / p99" of l.
+func fmtP50P99(l latency) string {
+	return fmtMS(l.P50MS, l.MaxMS) + " / " + fmtMS(l.P99MS, l.MaxMS)
+}
+
 func fmtMS(v, maxMS float64) string {
 	switch {
 	case math.IsNaN(v):
