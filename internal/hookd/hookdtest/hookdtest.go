@@ -24,6 +24,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
@@ -34,6 +35,7 @@ type Server struct {
 	APIKey string
 	Dir    string // holds hookd.db and its key file
 
+	db   string // the database: the SQLite file, or PostgreSQL's URL
 	stop func(graceful bool)
 }
 
@@ -47,13 +49,9 @@ func (s *Server) Stop() { s.stop(true) }
 // and PostgreSQL and take no parameters.
 func (s *Server) ExecSQL(t testing.TB, stmt string) {
 	t.Helper()
-	driver, dsn := "sqlite", "file:"+filepath.Join(s.Dir, "hookd.db")+"?_pragma=busy_timeout(5000)"
-	if Postgres() {
-		b, err := os.ReadFile(filepath.Join(s.Dir, "postgres.url"))
-		if err != nil {
-			t.Fatalf("hookdtest: %v", err)
-		}
-		driver, dsn = "pgx", string(b)
+	driver, dsn := "sqlite", "file:"+s.db+"?_pragma=busy_timeout(5000)"
+	if store.IsPostgresURL(s.db) {
+		driver, dsn = "pgx", s.db
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -151,7 +149,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()
-	ts := &Server{Server: s, URL: "http://" + ln.Addr().String(), APIKey: o.cfg.APIKey, Dir: o.dir}
+	ts := &Server{Server: s, URL: "http://" + ln.Addr().String(), APIKey: o.cfg.APIKey, Dir: o.dir, db: o.cfg.DBPath}
 	if ts.APIKey == "" {
 		ts.APIKey = s.GeneratedAPIKey
 	}
