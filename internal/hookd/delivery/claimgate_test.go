@@ -183,14 +183,7 @@ func TestAttemptRecordedWhileClaimRuns(t *testing.T) {
 // run two attempts of a webhook capped at one. It waits, and goes once a
 // place is free again.
 func TestManualRetryWaitsForClaim(t *testing.T) {
-	var dead string
-	g := newGated(t, 1, func(db *loopStore) {
-		dead = deadLettered(t, db, gatedWebhook)
-		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
-	})
-	// The scheduler sleeps until the pending delivery is due; then its
-	// claim (which takes the webhook's one place) is held.
-	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
+	g, dead := claimHeldAtCapOne(t)
 	retried := g.retry(t.Context(), dead)
 	if got := g.rcv.next(200 * time.Millisecond); got != "" {
 		t.Fatalf("%s attempted while the claim ran", got)
@@ -254,12 +247,7 @@ func TestManualRetryTakesPlaceFreedDuringClaim(t *testing.T) {
 // A manual retry given up while it waits on a running claim leaves no
 // place taken: the next one, once the webhook is free, goes through.
 func TestManualRetryCancelledDuringClaim(t *testing.T) {
-	var dead string
-	g := newGated(t, 1, func(db *loopStore) {
-		dead = deadLettered(t, db, gatedWebhook)
-		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
-	})
-	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
+	g, dead := claimHeldAtCapOne(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	retried := g.retry(ctx, dead)
 	time.Sleep(50 * time.Millisecond) // let it wait on the claim
@@ -305,6 +293,20 @@ func TestReleaseDuringClaimWakesScheduler(t *testing.T) {
 	if g.rcv.next(5*time.Second) == "" {
 		t.Fatal("the third delivery was not attempted, though the webhook had a free place once the claim ended (on a clock that does not move, the scheduler's poll never comes)")
 	}
+}
+
+// claimHeldAtCapOne is a webhook capped at one attempt with a
+// dead-lettered delivery (returned, for a manual retry) and a pending one
+// that falls due: the scheduler's claim of it, which takes the webhook's
+// one place, is held.
+func claimHeldAtCapOne(t *testing.T) (g *gated, dead string) {
+	t.Helper()
+	g = newGated(t, 1, func(db *loopStore) {
+		dead = deadLettered(t, db, gatedWebhook)
+		db.delivery(gatedWebhook, db.now.Add(10*time.Second))
+	})
+	g.holdNextClaim(t, func() { g.clock.Advance(10 * time.Second) })
+	return g, dead
 }
 
 // deadLettered adds an event with one dead-lettered delivery to webhookID
