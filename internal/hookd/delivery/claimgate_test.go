@@ -250,7 +250,11 @@ func TestManualRetryCancelledDuringClaim(t *testing.T) {
 	g, dead := claimHeldAtCapOne(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	retried := g.retry(ctx, dead)
-	time.Sleep(50 * time.Millisecond) // let it wait on the claim
+	select {
+	case err := <-retried:
+		t.Fatalf("the retry returned while the claim held the webhook's one place: %v", err)
+	case <-time.After(50 * time.Millisecond): // waiting on the claim
+	}
 	cancel()
 	if err := <-retried; !errors.Is(err, context.Canceled) {
 		t.Fatalf("retry given up: %v, want context.Canceled", err)
