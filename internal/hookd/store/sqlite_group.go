@@ -74,7 +74,7 @@ func (s *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx e
 	}
 	// This caller flushes one batch, its own among them; what queues
 	// meanwhile is flushed by a goroutine of the store, not by this caller,
-	// who may hold locks of its own (the engine claims under its lock).
+	// who may hold locks of its own and must not wait on others' writes.
 	q.flushing = true
 	q.mu.Unlock()
 	// Let the goroutines ready to run queue their writes first (workers
