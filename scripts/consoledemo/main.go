@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		_ = s.Shutdown(context.Background())
-		return fmt.Errorf("listen on %s (choose another with ADDR=127.0.0.1:0): %w", *addr, err)
+		return fmt.Errorf("listen on %s (choose another with make console-demo CONSOLE_ADDR=127.0.0.1:0, or -addr): %w", *addr, err)
 	}
 	go func() { _ = s.Serve(ln) }()
 	defer func() {

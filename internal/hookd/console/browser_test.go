@@ -33,8 +33,8 @@ func chromium() string {
 
 // screenshotDir is where the browser test writes a screenshot of each
 // page: HOOKD_CONSOLE_SCREENSHOTS, or bin/console-screenshots/ of the
-// repository (make console-screenshots copies two of them to docs/console/
-// for the README).
+// repository (make console-screenshots writes all of them to docs/console/,
+// where the README's pictures come from).
 func screenshotDir(t *testing.T) string {
 	dir := os.Getenv("HOOKD_CONSOLE_SCREENSHOTS")
 	if dir == "" {
