@@ -237,6 +237,12 @@ func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return // create or destroy
 	}
+	// A group that does not change, the common case, costs no decoding:
+	// a plan equal to state already holds the prior updated_at, and
+	// updateRequest would find nothing to send.
+	if resp.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
 	var plan, state groupResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
