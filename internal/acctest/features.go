@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -18,7 +19,13 @@ import (
 // that uses the feature, with the built-in terraform_data only (no
 // provider, nothing downloaded), and lacks the feature when it does not
 // know the syntax. No list of versions to keep up to date.
+//
+// A probe that misfires would skip tests silently; where the CLI under test
+// is known to have a feature, HOOKD_ACC_REQUIRE_FEATURES (EnvRequireFeatures)
+// turns its skip into a failure.
 type Feature struct {
+	// Key is how HOOKD_ACC_REQUIRE_FEATURES names it.
+	Key string
 	// Name is what the skip message calls it.
 	Name string
 	// file and probe are the configuration that uses it.
@@ -30,7 +37,7 @@ type Feature struct {
 // The features the tests ask about.
 var (
 	// Identity is import by resource identity (Terraform 1.12+).
-	Identity = Feature{Name: "resource identity (import blocks with identity)", file: "main.tf", probe: `
+	Identity = Feature{Key: "identity", Name: "resource identity (import blocks with identity)", file: "main.tf", probe: `
 resource "terraform_data" "x" {}
 
 import {
@@ -39,11 +46,11 @@ import {
 }
 `}
 	// Actions are action blocks, -invoke and action_trigger (Terraform 1.14+).
-	Actions = Feature{Name: "actions", file: "main.tf", probe: `
+	Actions = Feature{Key: "actions", Name: "actions", file: "main.tf", probe: `
 action "terraform_data" "x" {}
 `}
 	// ActionOnFailure is action_trigger's on_failure (Terraform 1.16+).
-	ActionOnFailure = Feature{Name: "action_trigger on_failure", file: "main.tf", probe: `
+	ActionOnFailure = Feature{Key: "action_on_failure", Name: "action_trigger on_failure", file: "main.tf", probe: `
 resource "terraform_data" "x" {
   lifecycle {
     action_trigger {
@@ -55,14 +62,14 @@ resource "terraform_data" "x" {
 }
 `}
 	// ListResources are list blocks and terraform query (Terraform 1.14+).
-	ListResources = Feature{Name: "list resources (terraform query)", file: "main.tfquery.hcl", args: []string{"-query"}, probe: `
+	ListResources = Feature{Key: "list_resources", Name: "list resources (terraform query)", file: "main.tfquery.hcl", args: []string{"-query"}, probe: `
 list "terraform_data" "x" {
   provider = terraform
 }
 `}
 	// Ephemeral are ephemeral values: ephemeral resources and variables
 	// (Terraform 1.10+), which write-only arguments take.
-	Ephemeral = Feature{Name: "ephemeral values", file: "main.tf", probe: `
+	Ephemeral = Feature{Key: "ephemeral", Name: "ephemeral values", file: "main.tf", probe: `
 variable "x" {
   type      = string
   ephemeral = true
@@ -71,45 +78,95 @@ variable "x" {
 `}
 )
 
+// Features are all the features above, in the order the documentation of
+// EnvRequireFeatures lists them.
+var Features = []Feature{Ephemeral, Identity, Actions, ListResources, ActionOnFailure}
+
+// EnvRequireFeatures names the features the CLI under test must have, as a
+// comma-separated list of keys (ephemeral, identity, actions,
+// list_resources, action_on_failure) or "all": a test that RequireFeature
+// would skip for lack of one of them fails instead. make test sets it for
+// the CLIs whose features are known, so a probe that misfires cannot turn
+// their tests into silent skips.
+const EnvRequireFeatures = "HOOKD_ACC_REQUIRE_FEATURES"
+
+// RequiredFeatures parses a value of EnvRequireFeatures into the keys it
+// requires. Empty requires none; "all" requires every feature; an unknown
+// key is an error (a misspelt one would require nothing).
+func RequiredFeatures(value string) (map[string]bool, error) {
+	keys := make([]string, len(Features))
+	for i, f := range Features {
+		keys[i] = f.Key
+	}
+	required := map[string]bool{}
+	for _, item := range strings.Split(value, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		switch {
+		case item == "":
+		case item == "all":
+			for _, k := range keys {
+				required[k] = true
+			}
+		case slices.Contains(keys, item):
+			required[item] = true
+		default:
+			return nil, fmt.Errorf("%s=%q: unknown feature %q (known: all, %s)", EnvRequireFeatures, value, item, strings.Join(keys, ", "))
+		}
+	}
+	return required, nil
+}
+
 // unknownSyntax are how Terraform and OpenTofu say they do not know a
 // block, an argument or a flag.
 var unknownSyntax = []string{"Unsupported block type", "Unsupported argument", "flag provided but not defined", "Unsupported file"}
 
 type probeKey struct{ binary, feature string }
 
+// probeResult is what a probe found, and what the CLI printed.
+type probeResult struct {
+	ok  bool
+	out string
+}
+
 var (
 	probeMu    sync.Mutex
-	probeCache = map[probeKey]bool{}
+	probeCache = map[probeKey]probeResult{}
 )
 
 // Supports reports whether the CLI at path has f, asking it once.
 func Supports(path string, f Feature) (bool, error) {
+	r, err := probe(path, f)
+	return r.ok, err
+}
+
+// probe validates f's configuration with the CLI at path, once per CLI.
+func probe(path string, f Feature) (probeResult, error) {
 	probeMu.Lock()
 	defer probeMu.Unlock()
 	key := probeKey{path, f.Name}
-	if ok, cached := probeCache[key]; cached {
-		return ok, nil
+	if r, cached := probeCache[key]; cached {
+		return r, nil
 	}
 	dir, err := os.MkdirTemp("", "hookd-probe-")
 	if err != nil {
-		return false, err
+		return probeResult{}, err
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(filepath.Join(dir, f.file), []byte(f.probe), 0o600); err != nil {
-		return false, err
+		return probeResult{}, err
 	}
 	cmd := exec.CommandContext(context.Background(), path, append([]string{"validate", "-no-color"}, f.args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "none.rc"), "TF_LOG=")
 	out, _ := cmd.CombinedOutput()
-	ok := true
+	r := probeResult{ok: true, out: string(out)}
 	for _, s := range unknownSyntax {
-		if strings.Contains(string(out), s) {
-			ok = false
+		if strings.Contains(r.out, s) {
+			r.ok = false
 		}
 	}
-	probeCache[key] = ok
-	return ok, nil
+	probeCache[key] = r
+	return r, nil
 }
 
 // binary is the CLI the tests run.
@@ -121,7 +178,9 @@ func binary() (string, error) {
 }
 
 // RequireFeature is a TerraformVersionCheck for resource.TestCase that
-// skips the test unless the CLI under test has f, saying which CLI lacks it.
+// skips the test unless the CLI under test has f, saying which CLI lacks it;
+// when EnvRequireFeatures names f, the test fails instead, with what the
+// CLI answered the probe.
 func RequireFeature(f Feature) tfversion.TerraformVersionCheck { return featureCheck{f} }
 
 type featureCheck struct{ f Feature }
@@ -132,11 +191,25 @@ func (c featureCheck) CheckTerraformVersion(_ context.Context, req tfversion.Che
 		resp.Error = err
 		return
 	}
-	ok, err := Supports(path, c.f)
-	switch {
-	case err != nil:
+	required, err := RequiredFeatures(os.Getenv(EnvRequireFeatures))
+	if err != nil {
 		resp.Error = err
-	case !ok:
-		resp.Skip = fmt.Sprintf("%s (version %s) does not support %s", filepath.Base(path), req.TerraformVersion, c.f.Name)
+		return
 	}
+	r, err := probe(path, c.f)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if r.ok {
+		return
+	}
+	lacks := fmt.Sprintf("%s (version %s) does not support %s", filepath.Base(path), req.TerraformVersion, c.f.Name)
+	if !required[c.f.Key] {
+		resp.Skip = lacks
+		return
+	}
+	resp.Error = fmt.Errorf("%s, which %s=%s requires: the test would have been skipped. "+
+		"Either the probe misfired or %s is not the CLI meant. It answered `validate` of\n%s\nwith\n%s",
+		lacks, EnvRequireFeatures, os.Getenv(EnvRequireFeatures), path, strings.TrimSpace(c.f.probe), strings.TrimSpace(r.out))
 }
