@@ -286,3 +286,62 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	}
 	b.ok("/console/webhooks")
 }
+
+// Behind a proxy that terminates TLS, hookd sees plain http: the proxy's
+// X-Forwarded-Proto (its first value) or RFC 7239 Forwarded proto says the
+// browser used https, and then both cookies are Secure. Plain http, or a
+// proxy that says http, gets no Secure (the browser would not send the
+// cookie back).
+func TestSecureCookieBehindProxy(t *testing.T) {
+	s := hookdtest.Start(t)
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		secure  bool
+	}{
+		{"plain http", nil, false},
+		{"X-Forwarded-Proto https", []string{"X-Forwarded-Proto", "https"}, true},
+		{"X-Forwarded-Proto https, http", []string{"X-Forwarded-Proto", "HTTPS, http"}, true},
+		{"X-Forwarded-Proto http", []string{"X-Forwarded-Proto", "http"}, false},
+		{"X-Forwarded-Proto http, https", []string{"X-Forwarded-Proto", "http, https"}, false},
+		{"Forwarded proto=https", []string{"Forwarded", `for=192.0.2.60;proto=https;by=203.0.113.43`}, true},
+		{"Forwarded quoted", []string{"Forwarded", `for="[2001:db8::1]:4711"; Proto="https", for=198.51.100.17;proto=http`}, true},
+		{"Forwarded proto=http", []string{"Forwarded", `for=192.0.2.60;proto=http, for=198.51.100.17;proto=https`}, false},
+		{"Forwarded without proto", []string{"Forwarded", `for=192.0.2.60`}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, s)
+			form := b.do(http.MethodGet, "/console/sign-in", nil, tc.headers...)
+			p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}},
+				append(tc.headers, "Cookie", signInCookie(t, form))...)
+			if p.status != http.StatusSeeOther {
+				t.Fatalf("sign in: %d\n%s", p.status, p.body)
+			}
+			for name, set := range map[string][]string{"sign-in form": form.header.Values("Set-Cookie"), "sign-in": p.header.Values("Set-Cookie")} {
+				if len(set) == 0 {
+					t.Errorf("%s: no cookie", name)
+				}
+				for _, c := range set {
+					if got := strings.Contains(c, "; Secure"); got != tc.secure {
+						t.Errorf("%s: cookie %s: Secure %v, want %v", name, c, got, tc.secure)
+					}
+				}
+			}
+		})
+	}
+}
+
+// signInCookie is the sign-in form's cookie as a Cookie header: the jar
+// does not send a Secure cookie back over http, a browser behind a TLS
+// proxy does.
+func signInCookie(t *testing.T, form page) string {
+	t.Helper()
+	for _, c := range form.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "hookd_console_signin=") {
+			name, _, _ := strings.Cut(c, ";")
+			return name
+		}
+	}
+	t.Fatal("the sign-in form set no cookie")
+	return ""
+}

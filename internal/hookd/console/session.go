@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,8 +142,46 @@ func (c *Console) signInToken(nonce string) string {
 func (c *Console) cookie(r *http.Request, name, value string, maxAge time.Duration) *http.Cookie {
 	return &http.Cookie{
 		Name: name, Value: value, Path: "/console/", MaxAge: int(maxAge.Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: overHTTPS(r), SameSite: http.SameSiteStrictMode,
 	}
+}
+
+// overHTTPS reports whether the browser reached the console over HTTPS:
+// to hookd itself (r.TLS), or to a proxy in front of it that terminates
+// TLS and says so, in the first value of X-Forwarded-Proto or in the first
+// element of RFC 7239 Forwarded (each proxy appends its own: the first is
+// the one the browser talked to). hookd has no TLS listener of its own, so
+// behind such a proxy, which the README recommends, this is the only way
+// the session cookie gets Secure.
+//
+// The headers are believed from anyone, with no list of trusted proxies:
+// all they can do is add Secure to the cookie of the response to the very
+// request that carried them. A client that spoofs "https" over plain http
+// only gets a cookie its own browser never sends back over http, which
+// harms nobody but the spoofer; a proxy that strips or rewrites them only
+// loses Secure, as without this function.
+func overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if proto, ok := firstValue(r.Header.Get("X-Forwarded-Proto")); ok {
+		return strings.EqualFold(proto, "https")
+	}
+	first, _ := firstValue(r.Header.Get("Forwarded"))
+	for pair := range strings.SplitSeq(first, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
+		if strings.EqualFold(k, "proto") {
+			return strings.EqualFold(strings.Trim(v, `"`), "https")
+		}
+	}
+	return false
+}
+
+// firstValue is the first element of a comma-separated header value.
+func firstValue(h string) (string, bool) {
+	v, _, _ := strings.Cut(h, ",")
+	v = strings.TrimSpace(v)
+	return v, v != ""
 }
 
 // signedIn runs h with the request's session, or sends the browser to the
