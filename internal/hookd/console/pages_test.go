@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 )
 
 // testDelivery sends a test event through the API and returns its delivery.
@@ -182,11 +183,28 @@ func TestRecover(t *testing.T) {
 		}
 		return n == 3
 	})
-	// Another key's session does not see it.
+	// The recovery is shown to the sessions of the key that started it:
+	// another session of that key sees it; a session of another key gets
+	// the answer of a recovery that does not exist.
+	const otherKey = "hookd_second-key-of-TestRecover"
+	if err := s.Store.AddAPIKey(t.Context(), secrets.HashAPIKey(otherKey), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	same := newBrowser(t, s)
+	same.signIn(s.APIKey)
+	if p := same.get(progress); p.status != http.StatusOK || !strings.Contains(p.body, "Done: 3 of 3 replayed") {
+		t.Errorf("the recovery, to another session of its key: %d\n%s", p.status, p.body)
+	}
 	other := newBrowser(t, s)
-	other.signIn(s.APIKey)
-	if p := other.get("/console/recoveries/nope"); p.status != http.StatusNotFound {
-		t.Errorf("unknown recovery: %d", p.status)
+	other.signIn(otherKey)
+	other.ok("/console/webhooks/" + wh.ID) // the key reads the webhook
+	unknown := other.get("/console/recoveries/nope")
+	if unknown.status != http.StatusNotFound {
+		t.Errorf("unknown recovery: %d", unknown.status)
+	}
+	if p := other.get(progress); p.status != http.StatusNotFound || strings.Contains(p.body, "replayed") ||
+		!strings.Contains(p.body, "No such recovery") {
+		t.Errorf("the recovery, to a session of another key: %d\n%s", p.status, p.body)
 	}
 	// A bad time: the API's validation.
 	p = b.get("/console/webhooks/" + wh.ID + "/recover?since=yesterday")
