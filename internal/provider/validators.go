@@ -105,9 +105,9 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit)
+	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit, rules.AnyText)
 	if v.required {
-		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit)
+		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit, rules.AnyText)
 	}
 	if problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), fmt.Sprintf("%s %s.", req.Path, problem))

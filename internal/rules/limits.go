@@ -34,20 +34,28 @@ func TooLong(value string, limit int) string {
 }
 
 // TextProblem returns why value is not acceptable for an optional text field
-// of at most limit characters, or "". Such a field is either absent (null) or
-// holds at least one character.
-func TextProblem(value string, limit int) string {
+// of kind of at most limit characters, or "". Such a field is either absent
+// (null) or holds at least one character.
+func TextProblem(value string, limit int, kind TextKind) string {
 	if value == "" {
 		return "must not be empty; omit it, or set it to null to clear it"
 	}
-	return TooLong(value, limit)
+	return textProblem(value, limit, kind)
 }
 
 // RequiredTextProblem returns why value is not acceptable for a required
-// text field of at most limit characters (a group's name), or "".
-func RequiredTextProblem(value string, limit int) string {
+// text field of kind of at most limit characters (a group's name), or "".
+func RequiredTextProblem(value string, limit int, kind TextKind) string {
 	if value == "" {
 		return "must not be empty; give at least one character"
+	}
+	return textProblem(value, limit, kind)
+}
+
+// textProblem checks the characters, then the length, as CheckHeaders does.
+func textProblem(value string, limit int, kind TextKind) string {
+	if p := CharProblem(value, kind); p != "" {
+		return p
 	}
 	return TooLong(value, limit)
 }

@@ -21,9 +21,11 @@ func TestTextProblem(t *testing.T) {
 		{"multi-byte at max", strings.Repeat("é", 100), 100, ""},
 		{"multi-byte over", strings.Repeat("€", 101), 100, "must be at most 100 characters, got 101"},
 		{"whitespace is text", " ", 1, ""},
+		// The characters are checked before the length.
+		{"too long and a NUL", strings.Repeat("n", 101) + "\x00", 100, "contains U+0000 (NUL) at character 102: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := rules.TextProblem(c.value, c.max); got != c.want {
+			if got := rules.TextProblem(c.value, c.max, rules.OneLine); got != c.want {
 				t.Errorf("TextProblem = %q, want %q", got, c.want)
 			}
 		})
@@ -57,8 +59,9 @@ func TestRequiredTextProblem(t *testing.T) {
 		"a":                      "",
 		strings.Repeat("é", 100): "",
 		strings.Repeat("é", 101): "must be at most 100 characters, got 101",
+		"a\u202eb":               "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 2: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it",
 	} {
-		if got := rules.RequiredTextProblem(value, 100); got != want {
+		if got := rules.RequiredTextProblem(value, 100, rules.OneLine); got != want {
 			t.Errorf("RequiredTextProblem(%d characters) = %q, want %q", rules.Length(value), got, want)
 		}
 	}

@@ -42,7 +42,7 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
 	var errs fieldErrors
 	if req.Name == nil {
 		errs.add("/name", "is required")
-	} else if detail := rules.RequiredTextProblem(*req.Name, rules.MaxNameLength); detail != "" {
+	} else if detail := rules.RequiredTextProblem(*req.Name, rules.MaxNameLength, rules.AnyText); detail != "" {
 		errs.add("/name", "%s", detail)
 	}
 	if req.Description != nil {
@@ -104,7 +104,7 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) {
 	if req.Name.Set {
 		if req.Name.Null {
 			errs.add("/name", "cannot be null: a group always has a name")
-		} else if detail := rules.RequiredTextProblem(req.Name.Value, rules.MaxNameLength); detail != "" {
+		} else if detail := rules.RequiredTextProblem(req.Name.Value, rules.MaxNameLength, rules.AnyText); detail != "" {
 			errs.add("/name", "%s", detail)
 		}
 	}

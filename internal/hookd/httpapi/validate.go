@@ -28,7 +28,7 @@ func (e fieldErrors) problem() *problem {
 // checkText validates an optional free-text field that, when present, must
 // not be empty (null is how a merge patch clears it).
 func (e *fieldErrors) checkText(pointer, value string, maxLen int) {
-	if detail := rules.TextProblem(value, maxLen); detail != "" {
+	if detail := rules.TextProblem(value, maxLen, rules.AnyText); detail != "" {
 		e.add(pointer, "%s", detail)
 	}
 }
