@@ -2,12 +2,21 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/jonboulle/clockwork"
 
+	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/provider"
 )
 
@@ -58,5 +67,263 @@ func TestActions_protocol(t *testing.T) {
 	}
 	if len(diags) != 1 || diags[0].Summary != "Provider not configured" {
 		t.Fatalf("invoke without configure: %+v", diags)
+	}
+}
+
+// protocolServer is the provider as the framework's own tests serve it
+// (providerserver.NewProtocol6WithError), with its schema read first, as
+// Terraform does.
+func protocolServer(t *testing.T) (tfprotov6.ProviderServer, tfprotov6.ActionServer, *tfprotov6.GetProviderSchemaResponse) {
+	t.Helper()
+	ps, err := providerserver.NewProtocol6WithError(provider.New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, ok := ps.(tfprotov6.ActionServer)
+	if !ok {
+		t.Fatalf("%T serves no actions", ps)
+	}
+	schema, err := ps.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(schema.Diagnostics) > 0 {
+		t.Fatalf("%v %v", err, schema.Diagnostics)
+	}
+	return ps, actions, schema
+}
+
+// objectValue is an object of schema s holding values, every other
+// attribute null, as Terraform sends a configuration.
+func objectValue(t *testing.T, s *tfprotov6.Schema, values map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	typ, ok := s.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema of type %s", s.ValueType())
+	}
+	all := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		all[name] = tftypes.NewValue(at, nil)
+	}
+	for name, v := range values {
+		if _, ok := all[name]; !ok {
+			t.Fatalf("no attribute %s in the schema", name)
+		}
+		all[name] = v
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+// Every action checks its configuration before anything runs: a valid one
+// passes, and each bad value gets exactly one error, on its attribute, that
+// says what is wrong and what would be right.
+func TestActions_validateConfig(t *testing.T) {
+	_, actions, schema := protocolServer(t)
+	const (
+		webhook  = "wh_0123456789abcdefghij"
+		delivery = "dlv_0123456789abcdefghij"
+		since    = "2026-11-30T03:00:00Z"
+	)
+	for _, tc := range []struct {
+		name   string
+		action string
+		good   map[string]tftypes.Value
+		bad    map[string]tftypes.Value
+		// attribute, summary and detail of the one diagnostic.
+		attribute, summary, detail string
+	}{
+		{
+			name:      "webhook_test/webhook_id_of_a_group",
+			action:    "hookd_webhook_test",
+			good:      map[string]tftypes.Value{"webhook_id": str(webhook)},
+			bad:       map[string]tftypes.Value{"webhook_id": str("grp_0123456789abcdefghij")},
+			attribute: "webhook_id", summary: "Invalid webhook id",
+			detail: `webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`,
+		},
+		{
+			name:      "rotate_secret/grace_period_over_a_week",
+			action:    "hookd_webhook_rotate_secret",
+			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "grace_period_hours": tftypes.NewValue(tftypes.Number, 168)},
+			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "grace_period_hours": tftypes.NewValue(tftypes.Number, 500)},
+			attribute: "grace_period_hours", summary: "Invalid Attribute Value",
+			detail: "Attribute grace_period_hours value must be between 0 and 168, got: 500",
+		},
+		{
+			name:      "delivery_retry/webhook_id_as_delivery_id",
+			action:    "hookd_delivery_retry",
+			good:      map[string]tftypes.Value{"delivery_id": str(delivery)},
+			bad:       map[string]tftypes.Value{"delivery_id": str(webhook)},
+			attribute: "delivery_id", summary: "Invalid delivery id",
+			detail: `delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "wh_0123456789abcdefghij".`,
+		},
+		{
+			name:      "delivery_replay/event_id_as_delivery_id",
+			action:    "hookd_delivery_replay",
+			good:      map[string]tftypes.Value{"delivery_id": str(delivery)},
+			bad:       map[string]tftypes.Value{"delivery_id": str("evt_0123456789abcdefghij")},
+			attribute: "delivery_id", summary: "Invalid delivery id",
+			detail: `delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`,
+		},
+		{
+			name:      "recover/until_before_since",
+			action:    "hookd_webhook_recover",
+			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "until": str("2026-11-30T04:00:00Z"), "status": str("canceled")},
+			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "until": str("2026-11-30T02:00:00Z")},
+			attribute: "until", summary: "Empty time range",
+			detail: "until (2026-11-30T02:00:00Z) must be after since (2026-11-30T03:00:00Z).",
+		},
+		{
+			name:      "recover/until_not_a_time",
+			action:    "hookd_webhook_recover",
+			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "since": str("2026-11-30T03:00:00.5+02:00")},
+			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "until": str("yesterday")},
+			attribute: "until", summary: "Invalid RFC 3339 time",
+			detail: `"yesterday" is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), "-24h") gives one).`,
+		},
+		{
+			name:      "recover/status_not_replayable",
+			action:    "hookd_webhook_recover",
+			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "status": str("succeeded")},
+			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "status": str("retrying")},
+			attribute: "status", summary: "Invalid Attribute Value Match",
+			detail: `Attribute status value must be one of: ["dead_lettered" "succeeded" "canceled"], got: "retrying"`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ok := schema.ActionSchemas[tc.action]
+			if !ok {
+				t.Fatalf("no action %s in the provider schema", tc.action)
+			}
+			validate := func(values map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+				resp, err := actions.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{
+					ActionType: tc.action, Config: objectValue(t, s.Schema, values),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp.Diagnostics
+			}
+			if diags := validate(tc.good); len(diags) > 0 {
+				t.Errorf("a valid configuration: %s", diagnosticsText(diags))
+			}
+			diags := validate(tc.bad)
+			if len(diags) != 1 {
+				t.Fatalf("%d diagnostics, want 1: %s", len(diags), diagnosticsText(diags))
+			}
+			d := diags[0]
+			want := tftypes.NewAttributePath().WithAttributeName(tc.attribute)
+			if d.Severity != tfprotov6.DiagnosticSeverityError || d.Summary != tc.summary || d.Detail != tc.detail || !want.Equal(d.Attribute) {
+				t.Errorf("got %s\nwant error at %s: %s: %s", diagnosticsText(diags), want, tc.summary, tc.detail)
+			}
+		})
+	}
+}
+
+// diagnosticsText tells diagnostics for a test failure.
+func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "\n  %s at %v: %s: %s", d.Severity, d.Attribute, d.Summary, d.Detail)
+	}
+	return b.String()
+}
+
+// hookd_webhook_recover invoked through the provider server, configured
+// against an in-process hookd, as Terraform would after a plan: it streams
+// its progress (what it lists, how many, then N of M with each replay's id,
+// oldest first) and completes without a diagnostic; each dead-lettered
+// delivery then has a replay, delivered.
+func TestActions_invokeRecoverProgress(t *testing.T) {
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(time.Now())
+	hookd := hookdtest.Start(t, hookdtest.WithClock(clock))
+	t.Cleanup(client.CloseIdleConnections)
+	c, err := client.New(hookd.URL, hookd.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &acctest.Env{Endpoint: hookd.URL, APIKey: hookd.APIKey, Client: c, Server: hookd}
+
+	// The receiver is gone (410): each event is dead-lettered at once and
+	// the webhook auto-disabled; it is re-enabled, as an operator would.
+	rcv := acctest.NewReceiver(t, http.StatusGone)
+	wh, err := c.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	var dead []string
+	for range 2 {
+		clock.Advance(time.Second) // one created_at each: the order is known
+		publish(t, env)
+		d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" && !slices.Contains(dead, d.ID) })
+		dead = append(dead, d.ID)
+		active := "active"
+		if _, err := c.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcv.SetStatus(http.StatusOK)
+
+	ps, actions, schema := protocolServer(t)
+	configured, err := ps.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.16.4",
+		Config: objectValue(t, schema.Provider, map[string]tftypes.Value{
+			"endpoint": str(hookd.URL), "api_key": str(hookd.APIKey), "max_retries": tftypes.NewValue(tftypes.Number, 1),
+		}),
+	})
+	if err != nil || len(configured.Diagnostics) > 0 {
+		t.Fatalf("configure: %v%s", err, diagnosticsText(configured.Diagnostics))
+	}
+	stream, err := actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
+		ActionType: "hookd_webhook_recover",
+		Config: objectValue(t, schema.ActionSchemas["hookd_webhook_recover"].Schema, map[string]tftypes.Value{
+			"webhook_id": str(wh.ID), "since": str(since),
+		}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []string
+	completed := 0
+	for ev := range stream.Events {
+		switch e := ev.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			if completed > 0 {
+				t.Errorf("progress %q after the completed event", e.Message)
+			}
+			progress = append(progress, e.Message)
+		case tfprotov6.CompletedInvokeActionEventType:
+			completed++
+			if len(e.Diagnostics) > 0 {
+				t.Errorf("the action completed with diagnostics:%s", diagnosticsText(e.Diagnostics))
+			}
+		default:
+			t.Errorf("unexpected event %T", e)
+		}
+	}
+	if completed != 1 {
+		t.Fatalf("%d completed events, want 1", completed)
+	}
+
+	// The server: a replay of each dead letter, delivered.
+	replays := make([]client.Delivery, len(dead))
+	for i, id := range dead {
+		replays[i] = waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.ReplayOf != nil && *d.ReplayOf == id && d.Status == "succeeded"
+		})
+	}
+	what := "dead_lettered deliveries since " + since + " of webhook " + wh.ID
+	want := []string{
+		"Listing the " + what,
+		"Replaying 2 " + what,
+		fmt.Sprintf("1 of 2 replayed: %s as %s", dead[0], replays[0].ID),
+		fmt.Sprintf("2 of 2 replayed: %s as %s", dead[1], replays[1].ID),
+	}
+	if !slices.Equal(progress, want) {
+		t.Errorf("progress events:\n  %s\nwant:\n  %s", strings.Join(progress, "\n  "), strings.Join(want, "\n  "))
 	}
 }
