@@ -11,8 +11,10 @@
 // phase by phase. It reports per phase the median wall time and the ratio
 // to the floor, Terraform's and the provider's CPU, the provider's peak
 // RSS, the API requests per resource by method and the catalog fetches per
-// command; checks the request budgets (see checks.go); and writes the
-// report as markdown to <out>/<date>-<commit>.md and to standard output.
+// command; checks the request budgets (see stats.go); judges issue 16's
+// targets (see targets.go: met or missed, with the figure, and for a ratio
+// missed where the CPU went); and writes the report as markdown to
+// <out>/<date>-<commit>.md and to standard output.
 //
 // Exit status: 0 done and the checks hold (or -check=false); 1 an error (a
 // build, hookd or a Terraform command failed, or a no-change plan was not

@@ -91,6 +91,8 @@ func renderReport(r *report) string {
 		}
 	}
 
+	renderTargets(&b, r.targets())
+
 	b.WriteString("\n## Checks\n\n")
 	b.WriteString("| N | phase | check | rule | observed (the most of any run) | verdict |\n|--:|---|---|---|---|---|\n")
 	all := r.checks()
