@@ -258,7 +258,10 @@ type DeliveryListOptions struct {
 	CreatedBefore *time.Time
 }
 
-func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o DeliveryListOptions) (*Page[Delivery], error) {
+// Query is the query string of GET /v1/webhooks/{id}/deliveries that
+// ListDeliveries sends for o. hookd's console, which calls the API
+// in-process rather than through a Client, lists with it too.
+func (o DeliveryListOptions) Query() url.Values {
 	q := pageQuery(o.ListOptions)
 	if o.Status != "" {
 		q.Set("status", o.Status)
@@ -275,8 +278,12 @@ func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o Deliver
 	if o.CreatedBefore != nil {
 		q.Set("created_before", o.CreatedBefore.UTC().Format(time.RFC3339Nano))
 	}
+	return q
+}
+
+func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o DeliveryListOptions) (*Page[Delivery], error) {
 	var out Page[Delivery]
-	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: q, out: &out}))
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: o.Query(), out: &out}))
 }
 
 // AllDeliveries iterates over every delivery matching o, newest first.

@@ -149,33 +149,27 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 	}
 }
 
-// listOptions is the API query of the deliveries to replay, and how to
-// name them ("dead_lettered deliveries since ..."). The API's
-// created_after is exclusive and since is not: the query starts a
-// nanosecond (hookd's resolution) earlier, so a delivery created exactly at
-// since, such as the first failure whose created_at was pasted there, is
-// replayed too.
+// listOptions is the API query of the deliveries to replay
+// (client.RecoveryListOptions: the rule the console's recover applies too),
+// and how to name them ("dead_lettered deliveries since ...").
 func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string, error) {
 	status := replayableStatuses[0]
 	if known(m.Status) {
 		status = m.Status.ValueString()
 	}
-	notTest := false
-	o := client.DeliveryListOptions{Status: status, IsTest: &notTest}
 	what := status + " deliveries since " + m.Since.ValueString()
 	since, err := time.Parse(time.RFC3339Nano, m.Since.ValueString())
 	if err != nil {
-		return o, what, fmt.Errorf("since %q is not an RFC 3339 time", m.Since.ValueString())
+		return client.DeliveryListOptions{}, what, fmt.Errorf("since %q is not an RFC 3339 time", m.Since.ValueString())
 	}
-	after := since.Add(-time.Nanosecond)
-	o.CreatedAfter = &after
+	var until *time.Time
 	if known(m.Until) {
-		until, err := time.Parse(time.RFC3339Nano, m.Until.ValueString())
+		u, err := time.Parse(time.RFC3339Nano, m.Until.ValueString())
 		if err != nil {
-			return o, what, fmt.Errorf("until %q is not an RFC 3339 time", m.Until.ValueString())
+			return client.DeliveryListOptions{}, what, fmt.Errorf("until %q is not an RFC 3339 time", m.Until.ValueString())
 		}
-		o.CreatedBefore = &until
+		until = &u
 		what += " until " + m.Until.ValueString()
 	}
-	return o, what, nil
+	return client.RecoveryListOptions(status, since, until), what, nil
 }
