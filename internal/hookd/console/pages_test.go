@@ -213,6 +213,39 @@ func TestRecover(t *testing.T) {
 	}
 }
 
+// Recover leaves test deliveries out, as hookd_webhook_recover does: a
+// failed test delivery is dead-lettered at once, but it is not part of the
+// outage and is not sent again.
+func TestRecoverLeavesOutTestDeliveries(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	since := time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04:05")
+	deadLettered(t, s, wh, 1)
+	test := testDelivery(t, s, wh.ID)
+	var got apiDelivery
+	if api(t, s, http.MethodGet, "/v1/deliveries/"+test, nil, &got); got.Status != "dead_lettered" {
+		t.Fatalf("the failed test delivery is %s, want dead_lettered", got.Status)
+	}
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.set(http.StatusOK, "")
+
+	confirm := "/console/webhooks/" + wh.ID + "/recover?since=" + url.QueryEscape(since)
+	if p := b.ok(confirm); !strings.Contains(p.body, "Replay <strong>1</strong> dead-lettered delivery created") {
+		t.Fatalf("confirmation, with a dead-lettered test delivery:\n%s", p.body)
+	}
+	res := b.post(confirm, "/console/webhooks/"+wh.ID+"/recover", url.Values{"since": {since}})
+	progress := res.header.Get("Location")
+	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(progress).body, "Done: 1 of 1 replayed") })
+	for _, d := range deliveries(t, s, wh.ID) {
+		if d.ReplayOf != nil && *d.ReplayOf == test {
+			t.Errorf("the test delivery %s was replayed as %s", test, d.ID)
+		}
+	}
+}
+
 // A test event of a chosen type, and its outcome; a type not in the
 // catalog gets the API's message.
 func TestSendTestEvent(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
 // recoverJob replays the dead-lettered deliveries of a webhook created
@@ -42,14 +44,16 @@ type recoverView struct {
 const maxJobs = 100
 
 // deadLettered lists the ids of the webhook's dead-lettered deliveries
-// created at or after since, through the API's list, oldest first.
+// created at or after since, through the API's list, oldest first. Which
+// deliveries a recovery replays is client.RecoveryListOptions, the rule of
+// the provider's hookd_webhook_recover too (test deliveries left out).
 func (c *Console) deadLettered(ctx context.Context, sess *session, webhookID, since string) ([]string, bool, error) {
-	after := rfc3339(since)
-	if t, err := time.Parse(time.RFC3339, after); err == nil {
-		// created_after is exclusive; since is not.
-		after = t.Add(-time.Nanosecond).Format(time.RFC3339Nano)
+	t, err := time.Parse(time.RFC3339, rfc3339(since))
+	q := client.RecoveryListOptions("dead_lettered", t, nil).Query()
+	if err != nil {
+		// Not a time: sent as it is, for the API to refuse in its words.
+		q.Set("created_after", since)
 	}
-	q := url.Values{"status": {"dead_lettered"}, "created_after": {after}}
 	list, truncated, err := all[delivery](ctx, c, sess, "/v1/webhooks/"+url.PathEscape(webhookID)+"/deliveries", q)
 	if err != nil {
 		return nil, false, err
