@@ -32,6 +32,8 @@ type targetResult struct {
 	Rule     string
 	Observed string
 	Met      bool
+	// Unmeasured: this run cannot judge the goal (Met is false).
+	Unmeasured bool
 	// Why is, for a missed goal, what the measurements say about it.
 	Why string
 }
@@ -77,7 +79,7 @@ func (r *report) targets() targetsJudged {
 		}
 		t := targetResult{Name: fmt.Sprintf("%s time", row.Phase), Rule: fmt.Sprintf("≤%.1fx the floor", limit)}
 		if row.Ratio == 0 {
-			t.Observed = "not measured (no floor run)"
+			t.Observed, t.Unmeasured = "no floor run", true
 			j.Results = append(j.Results, t)
 			continue
 		}
@@ -101,7 +103,7 @@ func (r *report) targets() targetsJudged {
 	}
 	switch {
 	case len(rs) == 0:
-		rss.Observed, rss.Met = "not measured", false
+		rss.Observed, rss.Met, rss.Unmeasured = "no provider run", false, true
 	case rss.Met:
 		rss.Observed = fmt.Sprintf("%.1f MiB at most (%s)", mib(peak.PeakRSS), peak.Phase)
 	default:
@@ -156,7 +158,7 @@ func ratioWhy(row row, limit float64) string {
 func growthTarget(results []nResult) targetResult {
 	t := targetResult{Name: "linear growth", Rule: fmt.Sprintf("provider CPU grows at most %.1fx as fast as N, in every phase", targetGrowth)}
 	if len(results) < 2 {
-		t.Observed = fmt.Sprintf("not measured: needs two counts (-n 100,%d)", targetN)
+		t.Observed, t.Unmeasured = fmt.Sprintf("needs two counts (-n 100,%d)", targetN), true
 		return t
 	}
 	small, large := results[0], results[0]
@@ -169,7 +171,7 @@ func growthTarget(results []nResult) targetResult {
 		}
 	}
 	if small.N == large.N {
-		t.Observed = fmt.Sprintf("not measured: needs two counts (-n 100,%d)", targetN)
+		t.Observed, t.Unmeasured = fmt.Sprintf("needs two counts (-n 100,%d)", targetN), true
 		return t
 	}
 	nGrowth := float64(large.N) / float64(small.N)
@@ -192,7 +194,7 @@ func growthTarget(results []nResult) targetResult {
 		}
 	}
 	if len(parts) == 0 {
-		t.Observed, t.Met = "not measured: no provider CPU at the smaller N", false
+		t.Observed, t.Met, t.Unmeasured = "no provider CPU at the smaller N", false, true
 		return t
 	}
 	t.Observed = fmt.Sprintf("from N = %d to %d (%.1fx): %s", small.N, large.N, nGrowth, strings.Join(parts, ", "))
@@ -215,11 +217,14 @@ func renderTargets(b *strings.Builder, j targetsJudged) {
 		b.WriteString(" " + strings.ToUpper(j.Caveat[:1]) + j.Caveat[1:])
 	}
 	b.WriteString("\n\n| target | rule | observed | verdict | what the measurements say |\n|---|---|---|---|---|\n")
-	met := 0
+	met, unmeasured := 0, 0
 	for _, t := range j.Results {
 		verdict := "**missed**"
-		if t.Met {
+		switch {
+		case t.Met:
 			verdict, met = "met", met+1
+		case t.Unmeasured:
+			verdict, unmeasured = "not measured", unmeasured+1
 		}
 		why := t.Why
 		if why == "" {
@@ -227,5 +232,9 @@ func renderTargets(b *strings.Builder, j targetsJudged) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", t.Name, escapeCell(t.Rule), escapeCell(t.Observed), verdict, escapeCell(why))
 	}
-	fmt.Fprintf(b, "\nTargets: %d of %d met.\n", met, len(j.Results))
+	fmt.Fprintf(b, "\nTargets: %d of %d met", met, len(j.Results))
+	if unmeasured > 0 {
+		fmt.Fprintf(b, ", %d not measured in this run", unmeasured)
+	}
+	b.WriteString(".\n")
 }

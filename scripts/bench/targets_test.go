@@ -135,7 +135,7 @@ func TestTargetsMissedAndCaveat(t *testing.T) {
 	if got := byName["provider peak RSS"]; got.Met || got.Observed != "apply 70.0 MiB" {
 		t.Errorf("RSS: %+v", got)
 	}
-	if got := byName["linear growth"]; got.Met || !strings.HasPrefix(got.Observed, "not measured: needs two counts") {
+	if got := byName["linear growth"]; got.Met || !got.Unmeasured || got.Observed != "needs two counts (-n 100,500)" {
 		t.Errorf("growth with one N: %+v", got)
 	}
 	if got := byName["API requests"]; got.Met || got.Observed != "1 of 9 checks at N = 100 violated: apply catalog fetches" {
@@ -158,5 +158,18 @@ func TestTargetsMissedAndCaveat(t *testing.T) {
 	}
 	if !strings.Contains(renderReport(r), "\n## Targets\n") {
 		t.Error("the report has no Targets section")
+	}
+
+	var b strings.Builder
+	renderTargets(&b, j)
+	for _, s := range []string{
+		"judged at N = 100 from the medians above. They do not change the exit status (the checks do). This run did not measure N = 500,",
+		"| linear growth | provider CPU grows at most 1.2x as fast as N, in every phase | needs two counts (-n 100,500) | not measured | – |\n",
+		"| provider peak RSS | <64 MiB in every phase | apply 70.0 MiB | **missed** | – |\n",
+		"\nTargets: 0 of 7 met, 1 not measured in this run.\n",
+	} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("the section lacks %q:\n%s", s, b.String())
+		}
 	}
 }
