@@ -3,12 +3,14 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Every bad request gets its precise problem, and nothing is written.
@@ -23,6 +25,11 @@ func TestBadInput(t *testing.T) {
 		return b
 	}
 
+	const (
+		oneLine   = ": control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it"
+		multiLine = ": control characters other than tabs and line breaks (\\n or \\r\\n), bidirectional and zero-width characters are not allowed; remove it"
+		token     = ": it is sent as \"Authorization: Bearer <token>\", where control, bidirectional and zero-width characters are not allowed; remove it"
+	)
 	cases := []struct {
 		name    string
 		req     req
@@ -87,6 +94,26 @@ func TestBadInput(t *testing.T) {
 		{"invalid UTF-8 in name", req{method: "POST", path: "/v1/groups", body: "{\"name\":\"caf\xe9\"}"}, 422, "validation_failed", "/name", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
 		{"lone surrogate escape in name", req{method: "POST", path: "/v1/groups", body: `{"name":"a\ud800b"}`}, 422, "validation_failed", "/name", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
 		{"invalid UTF-8 in an event pattern", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: "{\"events\":[\"*\",\"\xc3\"]}"}, 422, "validation_failed", "/events/1", "is not valid UTF-8 text; send strings encoded as UTF-8 (no invalid bytes, no unpaired \\ud800-\\udfff escapes)"},
+		// Names are one line of visible text, descriptions may have lines and
+		// tabs, an auth_token must make a valid Authorization header.
+		{"NUL in a group name", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "pay\x00ments"}}, 422, "validation_failed", "/name", "contains U+0000 (NUL) at character 4" + oneLine},
+		{"right-to-left override in a group name", req{method: "POST", path: "/v1/groups", body: `{"name":"é\u202e"}`}, 422, "validation_failed", "/name", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 2" + oneLine},
+		{"zero-width space in a group name", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "pay\u200bments"}}, 422, "validation_failed", "/name", "contains U+200B (ZERO WIDTH SPACE) at character 4" + oneLine},
+		{"line feed in a group name", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "a\nb"}}, 422, "validation_failed", "/name", "contains U+000A (LINE FEED) at character 2" + oneLine},
+		{"patch right-to-left isolate in a group name", req{method: "PATCH", path: "/v1/groups/" + gid, body: map[string]any{"name": "\u2067x"}}, 422, "validation_failed", "/name", "contains U+2067 (RIGHT-TO-LEFT ISOLATE) at character 1" + oneLine},
+		{"NUL in a group description", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "g", "description": "line one\nline\x00two"}}, 422, "validation_failed", "/description", "contains U+0000 (NUL) at character 14" + multiLine},
+		{"patch carriage return alone in a group description", req{method: "PATCH", path: "/v1/groups/" + gid, body: map[string]any{"description": "a\rb"}}, 422, "validation_failed", "/description", "contains U+000D (CARRIAGE RETURN) at character 2" + multiLine},
+		{"tab in a webhook name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "a\tb" })}, 422, "validation_failed", "/name", "contains U+0009 (TAB) at character 2" + oneLine},
+		{"byte order mark in a webhook name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "\ufeffhooks" })}, 422, "validation_failed", "/name", "contains U+FEFF (ZERO WIDTH NO-BREAK SPACE) at character 1" + oneLine},
+		{"patch line separator in a webhook name", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"name": "a\u2028b"}}, 422, "validation_failed", "/name", "contains U+2028 (LINE SEPARATOR) at character 2" + oneLine},
+		{"escape in a webhook description", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["description"] = "\x1b[2J" })}, 422, "validation_failed", "/description", "contains U+001B (ESCAPE) at character 1" + multiLine},
+		{"patch right-to-left override in a webhook description", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"description": "ok\n\u202eko"}}, 422, "validation_failed", "/description", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4" + multiLine},
+		{"line break in an auth_token", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["auth_token"] = "tok\r\nX-Evil: 1" })}, 422, "validation_failed", "/auth_token", "contains U+000D (CARRIAGE RETURN) at character 4" + token},
+		{"NUL in an auth_token", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["auth_token"] = "\x00" })}, 422, "validation_failed", "/auth_token", "contains U+0000 (NUL) at character 1" + token},
+		{"zero-width space in an auth_token", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["auth_token"] = "tok\u200b" })}, 422, "validation_failed", "/auth_token", "contains U+200B (ZERO WIDTH SPACE) at character 4" + token},
+		{"auth_token ending with a space", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["auth_token"] = "tok " })}, 422, "validation_failed", "/auth_token", "ends with U+0020 (SPACE), which HTTP drops from the end of a header value, so the receiver would get another token; remove it"},
+		{"patch line feed in an auth_token", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"auth_token": "a\nb"}}, 422, "validation_failed", "/auth_token", "contains U+000A (LINE FEED) at character 2" + token},
+		{"patch auth_token starting with a space", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"auth_token": " tok"}}, 422, "validation_failed", "/auth_token", "starts with U+0020 (SPACE): it is sent as \"Authorization: Bearer <token>\", and receivers do not expect a second space after Bearer; remove it"},
 		{"event group_id of the wrong shape", req{method: "POST", path: "/v1/events", body: `{"type":"transfer.expired","group_id":"payments","data":{"transfer_id":"tr_8fK2mQ7xLp","workspace_id":"ws_3hT9cVb1Rn","download_count":7,"created_at":"2026-11-24T10:15:00Z","expired_at":"2026-12-01T10:15:00Z"}}`}, 422, "validation_failed", "/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"payments\""},
 		{"group_id empty in the list query", req{method: "GET", path: "/v1/webhooks?group_id="}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"\""},
 		{"group_id of the wrong shape in the list query", req{method: "GET", path: "/v1/webhooks?group_id=bad"}, 400, "bad_request", "#/group_id", "must be a group id such as grp_0123456789abcdefghij, got \"bad\""},
@@ -180,6 +207,26 @@ func TestLimitsCountCharacters(t *testing.T) {
 	if n := len(field[map[string]any](t, got, "headers")); n != 20 {
 		t.Errorf("%d headers after the patch, want 20", n)
 	}
+}
+
+// What the character rule allows is stored and returned as sent: names in
+// any script, with combining marks and emoji; descriptions with tabs and
+// line breaks, Windows' \r\n included; a token with a space inside. Run
+// with HOOKD_TEST_DB=postgres too.
+func TestTextKeptAsSent(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	name := "Zahlungen ü, платежи, مدفوعات, 支付 e\u0301 🚀"
+	description := "line one\r\nline two\n\tindented\u2028end"
+	g := c.ok(req{method: "POST", path: "/v1/groups", body: map[string]any{"name": name, "description": description}}, http.StatusCreated)
+	assertFields(t, g, map[string]any{"name": name, "description": description})
+	g = c.ok(req{method: "GET", path: "/v1/groups?name_prefix=" + url.QueryEscape("Zahlungen ü")}, http.StatusOK)
+	if n := len(field[[]any](t, g, "data")); n != 1 {
+		t.Errorf("name_prefix found %d groups, want 1", n)
+	}
+	token := "opaque token/with+spaces="
+	wh := c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}, "name": name, "description": description, "auth_token": token})
+	assertFields(t, wh, map[string]any{"name": name, "description": description, "auth_token_fingerprint": rules.Fingerprint(token)})
 }
 
 // snapshot renders every group and webhook, to prove nothing was written.

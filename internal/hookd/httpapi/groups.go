@@ -42,11 +42,11 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
 	var errs fieldErrors
 	if req.Name == nil {
 		errs.add("/name", "is required")
-	} else if detail := rules.RequiredTextProblem(*req.Name, rules.MaxNameLength, rules.AnyText); detail != "" {
+	} else if detail := rules.RequiredTextProblem(*req.Name, rules.MaxNameLength, rules.OneLine); detail != "" {
 		errs.add("/name", "%s", detail)
 	}
 	if req.Description != nil {
-		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength)
+		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength, rules.MultiLine)
 	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
@@ -78,7 +78,13 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter := store.GroupFilter{NamePrefix: r.URL.Query().Get("name_prefix")}
-	if detail := rules.TooLong(filter.NamePrefix, rules.MaxNameLength); detail != "" {
+	// A name holds none of the characters one-line text refuses, so neither
+	// does its prefix (PostgreSQL could not even compare a NUL).
+	detail := rules.CharProblem(filter.NamePrefix, rules.OneLine)
+	if detail == "" {
+		detail = rules.TooLong(filter.NamePrefix, rules.MaxNameLength)
+	}
+	if detail != "" {
 		writeProblem(w, r, invalidField("#/name_prefix", "%s", detail))
 		return
 	}
@@ -104,12 +110,12 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) {
 	if req.Name.Set {
 		if req.Name.Null {
 			errs.add("/name", "cannot be null: a group always has a name")
-		} else if detail := rules.RequiredTextProblem(req.Name.Value, rules.MaxNameLength, rules.AnyText); detail != "" {
+		} else if detail := rules.RequiredTextProblem(req.Name.Value, rules.MaxNameLength, rules.OneLine); detail != "" {
 			errs.add("/name", "%s", detail)
 		}
 	}
 	if req.Description.Set && !req.Description.Null {
-		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength)
+		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength, rules.MultiLine)
 	}
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)

@@ -26,9 +26,10 @@ func (e fieldErrors) problem() *problem {
 }
 
 // checkText validates an optional free-text field that, when present, must
-// not be empty (null is how a merge patch clears it).
-func (e *fieldErrors) checkText(pointer, value string, maxLen int) {
-	if detail := rules.TextProblem(value, maxLen, rules.AnyText); detail != "" {
+// not be empty (null is how a merge patch clears it) and may hold only the
+// characters of kind.
+func (e *fieldErrors) checkText(pointer, value string, maxLen int, kind rules.TextKind) {
+	if detail := rules.TextProblem(value, maxLen, kind); detail != "" {
 		e.add(pointer, "%s", detail)
 	}
 }

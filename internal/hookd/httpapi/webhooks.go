@@ -107,10 +107,10 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	}
 	var errs fieldErrors
 	if req.Name != nil {
-		errs.checkText("/name", *req.Name, rules.MaxNameLength)
+		errs.checkText("/name", *req.Name, rules.MaxNameLength, rules.OneLine)
 	}
 	if req.Description != nil {
-		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength)
+		errs.checkText("/description", *req.Description, rules.MaxDescriptionLength, rules.MultiLine)
 	}
 	if req.URL == nil {
 		errs.add("/url", "is required")
@@ -120,7 +120,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, scope store.
 	events := errs.normalizeEvents("/events", req.Events, a.cfg.Catalog)
 	headers := errs.createHeaders("/headers", req.Headers)
 	if req.AuthToken != nil {
-		errs.checkText("/auth_token", *req.AuthToken, rules.MaxAuthTokenLength)
+		errs.checkText("/auth_token", *req.AuthToken, rules.MaxAuthTokenLength, rules.BearerToken)
 	}
 	secret := errs.signingSecret("/secret", req.Secret)
 	scheme := rules.DefaultScheme
@@ -246,10 +246,10 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	var errs fieldErrors
 	if req.Name.Set && !req.Name.Null {
-		errs.checkText("/name", req.Name.Value, rules.MaxNameLength)
+		errs.checkText("/name", req.Name.Value, rules.MaxNameLength, rules.OneLine)
 	}
 	if req.Description.Set && !req.Description.Null {
-		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength)
+		errs.checkText("/description", req.Description.Value, rules.MaxDescriptionLength, rules.MultiLine)
 	}
 	if req.URL.Set {
 		if req.URL.Null {
@@ -267,7 +267,7 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	errs.checkHeadersPatch("/headers", req.Headers.Value)
 	if req.AuthToken.Set && !req.AuthToken.Null {
-		errs.checkText("/auth_token", req.AuthToken.Value, rules.MaxAuthTokenLength)
+		errs.checkText("/auth_token", req.AuthToken.Value, rules.MaxAuthTokenLength, rules.BearerToken)
 	}
 	if req.Scheme.Set {
 		if req.Scheme.Null {
