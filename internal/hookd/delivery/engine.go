@@ -412,7 +412,7 @@ func (e *Engine) newLease(now time.Time) store.Lease {
 
 func (e *Engine) prune(ctx context.Context, now time.Time) {
 	e.pruneOne(ctx, "deliveries past retention", func() (int, error) {
-		return e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention))
+		return e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention), now)
 	})
 	if e.cfg.IdempotencyTTL > 0 {
 		e.pruneOne(ctx, "idempotency keys past their time", func() (int, error) {

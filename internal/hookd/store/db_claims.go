@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -222,6 +223,14 @@ func pickOnce(ctx context.Context, q querier, stmts claimStmts, r ClaimRequest, 
 	return read, newlyCapped, rows.Err()
 }
 
+// claimDeliveryTries bounds ClaimDelivery's reads of a row it could not
+// claim although the row looks claimable: on PostgreSQL, at READ
+// COMMITTED, each statement sees the rows as they are when it starts, so
+// the UPDATE may skip a row that an attempt finishing meanwhile frees
+// before the SELECT that explains the skip reads it. The claim is then
+// simply tried again.
+const claimDeliveryTries = 3
+
 func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
 	var out *Delivery
 	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
@@ -230,29 +239,37 @@ func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, no
 		for _, st := range statuses {
 			args = append(args, st)
 		}
-		ds, err := scanDeliveries(tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?, lease_token = ?
-			WHERE id = ? AND `+leaseFree+` AND status IN (`+placeholders(len(statuses))+`) RETURNING `+deliveryColumns, args...))
-		if err != nil {
-			return err
+		for try := 1; ; try++ {
+			ds, err := scanDeliveries(tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?, lease_token = ?
+				WHERE id = ? AND `+leaseFree+` AND status IN (`+placeholders(len(statuses))+`) RETURNING `+deliveryColumns, args...))
+			if err != nil {
+				return err
+			}
+			if len(ds) == 1 {
+				out = &ds[0]
+				return nil
+			}
+			// Not claimed: say why, from the row as it is now.
+			d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return ErrNotFound
+			case err != nil:
+				return err
+			case d.Leased(now):
+				return ErrLeaseHeld
+			case !slices.Contains(statuses, d.Status):
+				return ErrNotClaimable
+			case try < claimDeliveryTries:
+				continue
+			}
+			// Seen once on SQLite (where one transaction sees one state), in
+			// a stress test of manual retries racing the scheduler, and not
+			// since: say everything the two checks compared, so that the
+			// next one tells why.
+			return fmt.Errorf("claim delivery %s: not claimed for no known reason after %d tries (status %s, asked %v, lease until %s, now %d, next attempt %s)",
+				id, try, d.Status, statuses, nanosOrNone(d.LeasedUntil), toNanos(now), nanosOrNone(d.NextAttemptAt))
 		}
-		if len(ds) == 1 {
-			out = &ds[0]
-			return nil
-		}
-		// Not claimed: say why, from the row as it is inside this
-		// transaction.
-		d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return ErrNotFound
-		case err != nil:
-			return err
-		case d.Leased(now):
-			return ErrLeaseHeld
-		case !slices.Contains(statuses, d.Status):
-			return ErrNotClaimable
-		}
-		return fmt.Errorf("claim delivery %s: not claimed for no known reason", id)
 	})
 	if err != nil {
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, ErrNotClaimable) {
@@ -331,6 +348,14 @@ func scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error) {
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// nanosOrNone prints a time as the nanoseconds the store compares, or none.
+func nanosOrNone(t *time.Time) string {
+	if t == nil {
+		return "none"
+	}
+	return strconv.FormatInt(toNanos(*t), 10)
 }
 
 func placeholders(n int) string {

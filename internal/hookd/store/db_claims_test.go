@@ -455,3 +455,63 @@ func TestNextAttemptAtReadsARange(t *testing.T) {
 	}
 	t.Fatalf("no correlated subquery in the plan:\n%s", strings.Join(plan, "\n"))
 }
+
+// A cancel of a delivery whose lease has ended clears the lease's token
+// with it: the worker that held the lease, paused past its end, finds its
+// fence gone and cannot record its attempt over the cancel.
+func TestCancelClearsAnEndedLease(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	id := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	stale := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("old", t0.Add(time.Second)), Limit: 1})[0]
+	if n, err := s.CancelDeliveries(ctx, "wh_1", t0.Add(2*time.Second)); err != nil || n != 1 {
+		t.Fatalf("CancelDeliveries: %d, %v; want 1", n, err)
+	}
+	code := 500
+	next := t0.Add(time.Hour)
+	stale.Status, stale.AttemptCount, stale.NextAttemptAt, stale.LastResponseStatusCode = DeliveryRetrying, 1, &next, &code
+	err := s.FinishAttempt(ctx, "old", &Attempt{DeliveryID: id, Number: 1, Trigger: AttemptScheduled, StartedAt: t0, ResponseStatusCode: &code}, &stale)
+	if !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("FinishAttempt after the cancel: %v, want ErrLeaseLost", err)
+	}
+	got, err := s.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != DeliveryCanceled || got.LeasedUntil != nil || got.AttemptCount != 0 {
+		t.Fatalf("after the stale finish: status %s, leased until %v, %d attempts; want canceled, no lease, 0", got.Status, got.LeasedUntil, got.AttemptCount)
+	}
+}
+
+// Retention prunes a finished delivery whose lease ended (a manual retry's
+// process died mid-attempt) as any other, and keeps one a live lease holds.
+func TestPruneDeliveriesLeaseRule(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	ended := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	held := addDeliveries(t, s, "evt_b", t0, "wh_2")[0]
+	for _, id := range []string{ended, held} {
+		d := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("t_"+id, t0.Add(time.Second)), Limit: 1})[0]
+		d.Status, d.NextAttemptAt = DeliveryDeadLettered, nil
+		if err := s.FinishAttempt(ctx, "t_"+id, nil, &d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(48 * time.Hour)
+	if _, err := s.ClaimDelivery(ctx, ended, []string{DeliveryDeadLettered}, t0.Add(time.Hour), lease("retry1", t0.Add(time.Hour+time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimDelivery(ctx, held, []string{DeliveryDeadLettered}, now, lease("retry2", now.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneDeliveries(ctx, t0.Add(24*time.Hour), now)
+	if err != nil || n != 1 {
+		t.Fatalf("PruneDeliveries: %d, %v; want 1", n, err)
+	}
+	if _, err := s.GetDelivery(ctx, ended); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the delivery whose lease ended: %v, want it pruned", err)
+	}
+	if _, err := s.GetDelivery(ctx, held); err != nil {
+		t.Fatalf("the delivery a live lease holds: %v, want it kept", err)
+	}
+}

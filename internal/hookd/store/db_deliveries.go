@@ -331,8 +331,11 @@ func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Ti
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Deliveries held by a running attempt are left to it: the attempt
-		// sees the webhook's state and cancels itself.
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL
+		// sees the webhook's state and cancels itself. An ended lease is
+		// cleared with its token, the fence of FinishAttempt: the worker
+		// that held it, paused past its end, must not record its attempt
+		// over the cancel.
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
 			WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND `+leaseFree, webhookID, toNanos(now))
 		if err != nil {
 			return fmt.Errorf("cancel deliveries: %w", err)
@@ -343,12 +346,13 @@ func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Ti
 	return int(n), err
 }
 
-func (s *DB) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+func (s *DB) PruneDeliveries(ctx context.Context, before, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// A finished delivery that a manual retry holds is left to it.
+		// A finished delivery that a manual retry holds is left to it; one
+		// whose lease ended (the retry's process died) is not held.
 		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled')
-			AND lease_until IS NULL`, toNanos(before))
+			AND `+leaseFree, toNanos(before), toNanos(now))
 		if err != nil {
 			return fmt.Errorf("prune deliveries: %w", err)
 		}

@@ -187,6 +187,7 @@ type DeliveryStore interface {
 	// webhook and returns how many.
 	CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error)
 	// PruneDeliveries deletes terminal deliveries (with their attempts)
-	// created before t, and events left without deliveries.
-	PruneDeliveries(ctx context.Context, before time.Time) (int, error)
+	// created before before that no live lease holds at now, and events
+	// left without deliveries.
+	PruneDeliveries(ctx context.Context, before, now time.Time) (int, error)
 }
