@@ -44,11 +44,12 @@ type Outcome struct {
 
 // runAttempt makes one attempt of a claimed delivery and records it,
 // advancing the delivery's state. The caller holds a worker and the lease
-// whose token is given; d is the delivery as the claim returned it. When w
+// given; d is the delivery as the claim returned it. When w
 // is not nil, the worker is handed off (w.sent) as soon as the receiver
 // has answered, and the attempt is recorded without it.
-func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigger string, w *worker) Outcome {
+func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, lease store.Lease, trigger string, w *worker) Outcome {
 	out := Outcome{DeliveryID: d.ID}
+	token := lease.Token
 	wh, err := e.store.GetWebhook(ctx, d.WebhookID)
 	if errors.Is(err, store.ErrNotFound) {
 		e.cancelDelivery(ctx, d, token)
@@ -78,9 +79,16 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, token, trigg
 		e.releaseForLater(ctx, d, token)
 		return out
 	}
+	budget := e.sendBudget(d, lease)
+	if budget <= 0 {
+		e.log.Warn("attempt not sent: this worker was held up since its claim for longer than an attempt may take (a pause: GC, a starved CPU), so its lease may end while it sends; the delivery is given back",
+			"delivery_id", d.ID)
+		e.giveBack(ctx, d, token)
+		return out
+	}
 	attempt := store.Attempt{DeliveryID: d.ID, Number: number, Trigger: trigger, StartedAt: started, RequestHeaders: redactHeaders(req.Header)}
 	e.cfg.Observer.AttemptStarted()
-	res := e.send(req)
+	res := e.send(req, budget)
 	if w != nil {
 		w.sent()
 	}
@@ -128,11 +136,29 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 
 // send makes the HTTP request within the attempt timeout and classifies
 // the result.
-func (e *Engine) send(req *http.Request) attemptResult {
+// sendBudget is how long the request may run: what is left of the attempt
+// timeout counted from the claim, so that the request ends before the lease
+// does, with the lease's margin left to record it. A worker held up after
+// its claim (a pause: GC, a starved CPU) gets less, and one held up past
+// the attempt timeout none: it must not send, since once its lease ends
+// another claim may be attempting the delivery (only the recording is
+// fenced by the lease's token; a request, once sent, cannot be taken
+// back). A pending test delivery keeps the whole timeout: nothing else
+// ever claims it (it has no next attempt, and only retrying and
+// dead-lettered deliveries are retried by hand).
+func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration {
+	if d.IsTest && d.Status == store.DeliveryPending {
+		return e.cfg.AttemptTimeout
+	}
+	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-leaseMargin)
+}
+
+// send makes the request, for at most budget.
+func (e *Engine) send(req *http.Request, budget time.Duration) attemptResult {
 	// start is taken before the deadline is set, so a timed-out attempt
-	// never reports less than the attempt timeout.
+	// never reports less than its budget.
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(req.Context(), e.cfg.AttemptTimeout)
+	ctx, cancel := context.WithTimeout(req.Context(), budget)
 	defer cancel()
 	res, err := e.client.Do(req.WithContext(ctx))
 	var out attemptResult

@@ -398,7 +398,7 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 			defer w.done()
 			// Attempts finish even when the engine stops: an interrupted one
 			// would be retried anyway, a finished one need not be.
-			e.runAttempt(context.WithoutCancel(ctx), &d, lease.Token, store.AttemptScheduled, w)
+			e.runAttempt(context.WithoutCancel(ctx), &d, lease, store.AttemptScheduled, w)
 		})
 	}
 	return len(claimed) == n, now

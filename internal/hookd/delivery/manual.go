@@ -58,7 +58,7 @@ func (e *Engine) Test(ctx context.Context, webhookID, eventType string) (Outcome
 	if err != nil {
 		return Outcome{}, err
 	}
-	return e.runAttempt(ctx, claimed, lease.Token, store.AttemptManual, nil), nil
+	return e.runAttempt(ctx, claimed, lease, store.AttemptManual, nil), nil
 }
 
 // claim takes the lease of one delivery for a manual attempt, with a
@@ -120,7 +120,7 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 		defer e.wg.Done()
 		w := e.working(claimed.WebhookID)
 		defer w.done()
-		e.runAttempt(context.WithoutCancel(ctx), claimed, lease.Token, store.AttemptManual, w)
+		e.runAttempt(context.WithoutCancel(ctx), claimed, lease, store.AttemptManual, w)
 	})
 	return &snapshot, nil
 }

@@ -150,8 +150,17 @@ func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery, token st
 func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token string) {
 	next := e.clock.Now().UTC().Add(time.Minute)
 	d.NextAttemptAt = &next
+	e.giveBack(ctx, d, token)
+}
+
+// giveBack returns a claimed delivery as d says, without an attempt (as
+// claimed, a scheduled delivery is due again at once; a manual retry's
+// stays as it was). Once the lease has ended, another claim may hold the
+// delivery: then nothing is written (the lease's token is no longer
+// there).
+func (e *Engine) giveBack(ctx context.Context, d *store.Delivery, token string) {
 	if err := e.store.FinishAttempt(ctx, token, nil, d); err != nil {
-		e.logFinishError("release delivery", d, err)
+		e.logFinishError("give the delivery back", d, err)
 	}
 	e.poke()
 }

@@ -1,0 +1,177 @@
+package delivery_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
+)
+
+// pausingStore holds the first worker that reads its delivery's event
+// (after its claim, before it sends) until the test lets it go: a worker
+// paused by GC or a starved CPU.
+type pausingStore struct {
+	delivery.Store
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, error) {
+	if p.armed.CompareAndSwap(true, false) {
+		p.entered <- struct{}{}
+		<-p.release
+	}
+	return p.Store.GetEvent(ctx, id)
+}
+
+// A worker paused after its claim for longer than its lease does not send
+// when it resumes: by then another claim holds the delivery and is
+// attempting it, and a request, once sent, cannot be fenced off the way
+// the recording is. The delivery is attempted once, by the claim that
+// holds it.
+func TestWorkerPausedPastItsLeaseDoesNotSend(t *testing.T) {
+	testPausedWorker(t, 46*time.Second)
+}
+
+// Paused past the attempt timeout but within its lease, it does not send
+// either (the request could not end before the lease does); it gives the
+// delivery back, and the scheduler attempts it at once.
+func TestWorkerPausedPastItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T) {
+	testPausedWorker(t, 20*time.Second)
+}
+
+// testPausedWorker pauses the first attempt's worker, moves the clock by
+// pause (the attempt timeout is 15 s, the lease 45 s), lets it go, and
+// checks that the receiver got one request of the delivery, and that the
+// delivery succeeded with that one attempt.
+func testPausedWorker(t *testing.T, pause time.Duration) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	db := newLoopStore(t, clock.Now())
+	rcv := newHoldReceiver(t)
+	db.webhook(gatedWebhook, rcv.URL)
+	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
+	ps.armed.Store(true)
+	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
+		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: 15 * time.Second})
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	t.Cleanup(rcv.stop)
+	release := sync.OnceFunc(func() { close(ps.release) })
+	t.Cleanup(release)
+
+	db.delivery(gatedWebhook, db.now)
+	e.Wake()
+	select {
+	case <-ps.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the due delivery was not claimed")
+	}
+	clock.Advance(pause)
+	if pause > 45*time.Second {
+		// The lease has ended: the scheduler claims the delivery again and
+		// attempts it; that request is held.
+		if rcv.next(5*time.Second) == "" {
+			t.Fatal("the delivery was not claimed again once the paused worker's lease ended")
+		}
+	}
+	release()
+	if pause <= 45*time.Second {
+		// The paused worker gives the delivery back; the scheduler attempts it.
+		if rcv.next(5*time.Second) == "" {
+			t.Fatal("the delivery given back was not attempted")
+		}
+	}
+	// The paused worker has resumed (it either sent, or did not).
+	if got := rcv.next(300 * time.Millisecond); got != "" {
+		t.Fatalf("a second request of %s: the paused worker sent after its claim's time was over", got)
+	}
+	rcv.answer <- struct{}{}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ds, _, err := db.ListDeliveries(t.Context(), store.DeliveryFilter{WebhookID: gatedWebhook}, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 && ds[0].Status == store.DeliverySucceeded {
+			if got := ds[0].AttemptCount; got != 1 {
+				t.Fatalf("attempt_count %d, want 1", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries %+v, want one succeeded", ds)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if most := rcv.most(); most != 1 {
+		t.Fatalf("%d requests of one delivery at once", most)
+	}
+}
+
+// A worker held up after its claim for part of the attempt timeout gets
+// what is left of it: its request ends before its lease does. Here the
+// timeout is 2 s, the worker is held 1.6 s (on the engine's clock), and the
+// receiver never answers: the attempt times out after about 0.4 s of real
+// time, not 2 s.
+func TestWorkerPausedAfterItsClaimGetsWhatIsLeftOfTheTimeout(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	db := newLoopStore(t, clock.Now())
+	rcv := newHoldReceiver(t)
+	db.webhook(gatedWebhook, rcv.URL)
+	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
+	ps.armed.Store(true)
+	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
+		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: 2 * time.Second})
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	t.Cleanup(rcv.stop)
+	release := sync.OnceFunc(func() { close(ps.release) })
+	t.Cleanup(release)
+
+	db.delivery(gatedWebhook, db.now)
+	e.Wake()
+	select {
+	case <-ps.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the due delivery was not claimed")
+	}
+	clock.Advance(1600 * time.Millisecond)
+	release()
+	id := rcv.next(5 * time.Second)
+	if id == "" {
+		t.Fatal("the delivery was not attempted")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		as, err := db.ListAttempts(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(as) == 1 {
+			a := as[0]
+			if a.Error == nil || *a.Error != delivery.ErrorTimeout {
+				t.Fatalf("attempt error %v, want %s", a.Error, delivery.ErrorTimeout)
+			}
+			if a.DurationMS >= 1500 {
+				t.Fatalf("the attempt ran %d ms: the whole 2 s timeout, not what was left of it after a 1.6 s pause", a.DurationMS)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d attempts recorded, want 1", len(as))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
