@@ -32,7 +32,8 @@ func TestRecoverWaitsForTheRateLimit(t *testing.T) {
 	if !strings.Contains(confirm.body, "Replay <strong>3</strong>") {
 		t.Fatalf("confirmation:\n%s", confirm.body)
 	}
-	// Spend the key's burst, then give back one token: the recovery's list.
+	// Spend the key's burst, then give back one token: the recovery's check
+	// of its query; its list and replays wait for the next ones.
 	for n := 0; api(t, s, http.MethodGet, "/v1/webhooks/events", nil, nil) != http.StatusTooManyRequests; n++ {
 		if n > 3000 {
 			t.Fatal("no rate limit")

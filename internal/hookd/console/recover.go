@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,13 +13,19 @@ import (
 )
 
 // recoverJob replays the dead-lettered deliveries of a webhook created
-// since a time, one API replay each, in the background; its page shows
-// the progress.
+// from since until it started, one API replay each, in the background;
+// its page shows the progress. It first lists them all, page by page with
+// no limit, then replays them oldest first. It keeps their ids meanwhile
+// (tens of bytes each), as hookd_webhook_recover does: deliveries are kept
+// for --retention only, and the API lists newest first, so the oldest is
+// known only once the list is read to its end.
 type recoverJob struct {
 	id, keyHash, webhookID string
 	since                  string
+	until                  time.Time // when it started: later deliveries are not its own
 
 	mu       sync.Mutex
+	listed   bool // total is every delivery to replay, not those found so far
 	total    int
 	replayed int
 	failed   []string
@@ -32,66 +37,68 @@ type recoverView struct {
 	Since     string // datetime-local, UTC
 	Count     int
 	Counted   bool
-	Truncated bool
+	Truncated bool // counting stopped at Count, with more to come
 	// progress
 	JobID              string
 	Total, Replayed    int
 	Failed             []string
+	Listed             bool
 	Finished, Progress bool
 }
 
 // maxJobs bounds the finished recoveries kept for their pages.
 const maxJobs = 100
 
-// deadLettered lists the ids of the webhook's dead-lettered deliveries
-// created at or after since, through the API's list, oldest first. Which
-// deliveries a recovery replays is client.RecoveryListOptions, the rule of
-// the provider's hookd_webhook_recover too (test deliveries left out).
-func (c *Console) deadLettered(ctx context.Context, sess *session, webhookID, since string) ([]string, bool, error) {
+// recoveryQuery is the API query of the dead-lettered deliveries of a
+// recovery from since (datetime-local, UTC) until until (nil: now).
+// Which deliveries a recovery replays is client.RecoveryListOptions, the
+// rule of the provider's hookd_webhook_recover too (test deliveries left
+// out).
+func recoveryQuery(since string, until *time.Time) url.Values {
 	t, err := time.Parse(time.RFC3339, rfc3339(since))
-	q := client.RecoveryListOptions("dead_lettered", t, nil).Query()
+	q := client.RecoveryListOptions("dead_lettered", t, until).Query()
 	if err != nil {
 		// Not a time: sent as it is, for the API to refuse in its words.
 		q.Set("created_after", since)
 	}
-	list, truncated, err := all[delivery](ctx, c, sess, "/v1/webhooks/"+url.PathEscape(webhookID)+"/deliveries", q)
-	if err != nil {
-		return nil, false, err
-	}
-	ids := make([]string, len(list))
-	for i, d := range list {
-		ids[i] = d.ID
-	}
-	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
-	return ids, truncated, nil
+	return q
 }
 
-// recoverConfirm asks for the time and says how many deliveries that is.
+func deliveriesPath(webhookID string) string {
+	return "/v1/webhooks/" + url.PathEscape(webhookID) + "/deliveries"
+}
+
+// recoverConfirm asks for the time and says how many deliveries that is:
+// it counts at most maxListPages pages of them, and says so when there are
+// more (the recovery replays them all).
 func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := recoverView{WebhookID: r.PathValue("webhook_id"), Since: r.URL.Query().Get("since")}
 	if v.Since == "" {
 		v.Since = c.clock.Now().UTC().Add(-24 * time.Hour).Format(timeLayout)
 	} else {
-		ids, truncated, err := c.deadLettered(r.Context(), sess, v.WebhookID, v.Since)
+		list, truncated, err := all[delivery](r.Context(), c, sess, deliveriesPath(v.WebhookID), recoveryQuery(v.Since, nil))
 		if err != nil {
 			c.fail(w, r, sess, err)
 			return
 		}
-		v.Count, v.Counted, v.Truncated = len(ids), true, truncated
+		v.Count, v.Counted, v.Truncated = len(list), true, truncated
 	}
 	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }
 
-// recoverStart lists the deliveries again (some may have changed since the
-// confirmation) and replays them in the background.
+// recoverStart starts a recovery in the background: it lists the
+// deliveries again (some may have changed since the confirmation, and the
+// confirmation may have stopped counting) and replays them. A query the API
+// refuses is shown on the form, from one delivery's worth of the list.
 func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *session) {
 	webhookID, since := r.PathValue("webhook_id"), r.PostFormValue("since")
-	ids, _, err := c.deadLettered(r.Context(), sess, webhookID, since)
-	if err != nil {
+	check := recoveryQuery(since, nil)
+	check.Set("limit", "1")
+	if err := c.get(r.Context(), sess, deliveriesPath(webhookID)+"?"+check.Encode(), nil); err != nil {
 		c.done(w, r, sess, "/console/webhooks/"+url.PathEscape(webhookID)+"/recover", err, "")
 		return
 	}
-	job := &recoverJob{id: randomToken()[:16], keyHash: sess.keyHash, webhookID: webhookID, since: since, total: len(ids)}
+	job := &recoverJob{id: randomToken()[:16], keyHash: sess.keyHash, webhookID: webhookID, since: since, until: c.clock.Now()}
 	c.jobsMu.Lock()
 	if len(c.jobs) >= maxJobs {
 		for id, j := range c.jobs {
@@ -105,18 +112,47 @@ func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *ses
 	}
 	c.jobs[job.id] = job
 	c.jobsMu.Unlock()
-	c.log.Info("console: recover started", "webhook_id", webhookID, "since", since, "deliveries", len(ids))
+	c.log.Info("console: recover started", "webhook_id", webhookID, "since", since)
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		c.runRecover(job, &session{keyHash: sess.keyHash}, ids)
+		c.runRecover(job, &session{keyHash: sess.keyHash})
 	}()
 	http.Redirect(w, r, "/console/recoveries/"+job.id, http.StatusSeeOther)
 }
 
-func (c *Console) runRecover(job *recoverJob, sess *session, ids []string) {
+func (c *Console) runRecover(job *recoverJob, sess *session) {
+	defer func() {
+		job.mu.Lock()
+		job.finished = true
+		job.mu.Unlock()
+		c.log.Info("console: recover finished", "webhook_id", job.webhookID, "deliveries", job.total, "replayed", job.replayed, "failed", len(job.failed))
+	}()
+	get := func(path string, out any) error {
+		return c.paced(func() error { return c.get(c.ctx, sess, path, out) })
+	}
+	var ids []string
+	for page, err := range pages[delivery](get, deliveriesPath(job.webhookID), recoveryQuery(job.since, &job.until)) {
+		job.mu.Lock()
+		if err != nil {
+			job.failed = append(job.failed, fmt.Sprintf("listing the deliveries: %v", err))
+			job.mu.Unlock()
+			return
+		}
+		for _, d := range page.Data {
+			ids = append(ids, d.ID)
+		}
+		job.total = len(ids)
+		job.mu.Unlock()
+	}
+	job.mu.Lock()
+	job.listed = true
+	job.mu.Unlock()
+	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
 	for _, id := range ids {
-		err := c.replayPaced(sess, id)
+		err := c.paced(func() error {
+			return c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", nil)
+		})
 		job.mu.Lock()
 		if err != nil {
 			job.failed = append(job.failed, fmt.Sprintf("%s: %v", id, err))
@@ -128,18 +164,14 @@ func (c *Console) runRecover(job *recoverJob, sess *session, ids []string) {
 			break
 		}
 	}
-	job.mu.Lock()
-	job.finished = true
-	job.mu.Unlock()
-	c.log.Info("console: recover finished", "webhook_id", job.webhookID, "replayed", job.replayed, "failed", len(job.failed))
 }
 
-// replayPaced replays one delivery through the API, waiting as long as
+// paced makes one API call of a recovery, again and again for as long as
 // the API's rate limit asks (a recovery of thousands of deliveries runs
-// into it) instead of counting the refusal as a failure.
-func (c *Console) replayPaced(sess *session, id string) error {
+// into it), instead of counting the refusal as a failure.
+func (c *Console) paced(call func() error) error {
 	for {
-		err := c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", nil)
+		err := call()
 		var p *apiProblem
 		if !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
 			return err
@@ -163,7 +195,7 @@ func (c *Console) recoverProgress(w http.ResponseWriter, r *http.Request, sess *
 	}
 	job.mu.Lock()
 	v := recoverView{WebhookID: job.webhookID, Since: job.since, JobID: job.id, Total: job.total, Replayed: job.replayed,
-		Failed: slices.Clone(job.failed), Finished: job.finished, Progress: true}
+		Failed: slices.Clone(job.failed), Listed: job.listed, Finished: job.finished, Progress: true}
 	job.mu.Unlock()
 	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }

@@ -2,29 +2,55 @@ package console
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
-// maxListPages bounds how many API pages one console page reads.
-const maxListPages = 20
+// The console reads the API's lists in pages of listPageSize (the API's
+// largest); a page that shows a whole list, or a count, reads at most
+// maxListPages of them. Variables, so that tests make them small.
+var (
+	listPageSize = 1000
+	maxListPages = 20
+)
 
-// all reads every page of an API list (at most maxListPages of 1000).
+// pages reads an API list with get one page at a time, as the loop asks
+// for them, to its end: nothing bounds it but the loop. An error ends it.
+func pages[T any](get func(path string, out any) error, path string, q url.Values) iter.Seq2[list[T], error] {
+	return func(yield func(list[T], error) bool) {
+		q.Set("limit", strconv.Itoa(listPageSize))
+		for {
+			var page list[T]
+			if err := get(path+"?"+q.Encode(), &page); err != nil {
+				yield(page, err)
+				return
+			}
+			if !yield(page, nil) || page.NextCursor == nil {
+				return
+			}
+			q.Set("cursor", *page.NextCursor)
+		}
+	}
+}
+
+// all reads an API list to its end or to maxListPages pages, and says
+// whether it stopped there with more to read.
 func all[T any](ctx context.Context, c *Console, sess *session, path string, q url.Values) ([]T, bool, error) {
 	var out []T
-	q.Set("limit", "1000")
-	for range maxListPages {
-		var page list[T]
-		if err := c.get(ctx, sess, path+"?"+q.Encode(), &page); err != nil {
+	n := 0
+	get := func(path string, out any) error { return c.get(ctx, sess, path, out) }
+	for page, err := range pages[T](get, path, q) {
+		if err != nil {
 			return nil, false, err
 		}
 		out = append(out, page.Data...)
-		if page.NextCursor == nil {
-			return out, false, nil
+		if n++; n == maxListPages && page.NextCursor != nil {
+			return out, true, nil
 		}
-		q.Set("cursor", *page.NextCursor)
 	}
-	return out, true, nil
+	return out, false, nil
 }
 
 type webhooksView struct {
