@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -15,6 +17,32 @@ type deliveryView struct {
 	Delivery deliveryDetail
 	Attempts []attemptView
 	Event    string // the event body, indented
+
+	// After a retry or a replay the page waits for the attempt the
+	// action started (Awaited, its number): it refreshes itself (Refresh,
+	// the next URL) until that attempt is recorded and then shows its
+	// outcome, or gives up after maxRefreshes.
+	Awaited int
+	Outcome *attemptView
+	Refresh string
+	GaveUp  bool
+}
+
+// A page waiting for an attempt refreshes every refreshSeconds, at most
+// maxRefreshes times (a minute): an attempt takes at most the attempt
+// timeout, and a replay waits for a worker behind the backlog.
+const (
+	refreshSeconds = 2
+	maxRefreshes   = 30
+)
+
+// awaiting is the delivery page's URL that waits for attempt number n.
+func awaiting(deliveryID string, n, refreshes int) string {
+	u := "/console/deliveries/" + url.PathEscape(deliveryID) + "?attempt=" + strconv.Itoa(n)
+	if refreshes > 0 {
+		u += "&r=" + strconv.Itoa(refreshes)
+	}
+	return u
 }
 
 type attemptView struct {
@@ -40,6 +68,9 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 		sort.Slice(av.Headers, func(i, j int) bool { return av.Headers[i].Name < av.Headers[j].Name })
 		v.Attempts = append(v.Attempts, av)
 	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("attempt")); err == nil && n > 0 {
+		v.await(n, r.URL.Query().Get("r"))
+	}
 	// The event body is not served by the API; it is read from the store.
 	ev, err := c.cfg.Events.GetEvent(r.Context(), v.Delivery.EventID)
 	switch {
@@ -54,16 +85,51 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 	c.render(w, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Data: v})
 }
 
+// await makes the page wait for attempt n: its outcome once recorded,
+// else a refresh (the refreshes-th so far) until maxRefreshes. A canceled
+// delivery makes no more attempts, so there is nothing to wait for.
+func (v *deliveryView) await(n int, refreshes string) {
+	v.Awaited = n
+	for i := range v.Attempts {
+		if v.Attempts[i].Number == n {
+			v.Outcome = &v.Attempts[i]
+			return
+		}
+	}
+	if v.Delivery.Status == "canceled" {
+		return
+	}
+	done, _ := strconv.Atoi(refreshes)
+	if done >= maxRefreshes {
+		v.GaveUp = true
+		return
+	}
+	v.Refresh = awaiting(v.Delivery.ID, n, max(done, 0)+1)
+}
+
+// RefreshSeconds is the interval of the page's refresh.
+func (deliveryView) RefreshSeconds() int { return refreshSeconds }
+
 // retryDelivery is the API's POST /v1/deliveries/{id}/retry: one attempt
-// now, in the background; the page it returns to shows it once recorded.
+// now, in the background; the page it returns to waits for it and shows
+// its outcome.
 func (c *Console) retryDelivery(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("delivery_id")
-	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, "", nil)
-	c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(id), err, "Retry started: the attempt shows below once it is recorded (reload).")
+	var d delivery
+	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, "", &d)
+	if err != nil {
+		c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(id), err, "")
+		return
+	}
+	// The API answers with the delivery as the attempt claimed it: the
+	// attempt is the next number.
+	n := d.AttemptCount + 1
+	c.done(w, r, sess, awaiting(id, n, 0), nil, fmt.Sprintf("Retry started: attempt #%d is under way.", n))
 }
 
 // replayDelivery is the API's POST /v1/deliveries/{id}/replay: a new
-// delivery of the same event, whose page the console opens.
+// delivery of the same event, whose page the console opens, waiting for
+// its first attempt.
 func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("delivery_id")
 	var d delivery
@@ -72,7 +138,7 @@ func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request, sess *s
 		c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(id), err, "")
 		return
 	}
-	c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(d.ID), nil, "Replayed "+id+" as this new delivery "+d.ID+".")
+	c.done(w, r, sess, awaiting(d.ID, 1, 0), nil, "Replayed "+id+" as this new delivery "+d.ID+".")
 }
 
 // indent pretty-prints JSON, or returns it as it is when it is not JSON.

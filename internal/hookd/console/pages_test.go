@@ -3,9 +3,12 @@ package console_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,6 +147,88 @@ func TestDeliveryPage(t *testing.T) {
 	if p := b.get("/console/deliveries/dlv_nope"); p.status != http.StatusNotFound {
 		t.Errorf("unknown delivery: %d", p.status)
 	}
+}
+
+// heldReceiver answers 410 until hold; then every request waits for
+// release and gets 200.
+type heldReceiver struct {
+	*httptest.Server
+	held    atomic.Bool
+	release chan struct{}
+	once    sync.Once
+}
+
+func newHeldReceiver(t *testing.T) *heldReceiver {
+	h := &heldReceiver{release: make(chan struct{})}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !h.held.Load() {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		<-h.release
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(h.Close)
+	t.Cleanup(h.open) // before Close, which waits for the requests
+	return h
+}
+
+func (h *heldReceiver) open() { h.once.Do(func() { close(h.release) }) }
+
+// After a retry the delivery's page refreshes itself while the attempt
+// runs, then shows the attempt's outcome and stops; it gives up after
+// maxRefreshes. A replay's page waits for the new delivery's first
+// attempt the same way.
+func TestRetryShowsItsOutcome(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newHeldReceiver(t)
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	dead := deadLettered(t, s, wh, 1)[0]
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.held.Store(true)
+
+	page := "/console/deliveries/" + dead.ID
+	res := b.post(page, page+"/retry", nil)
+	waiting := res.header.Get("Location")
+	if res.status != http.StatusSeeOther || waiting != page+"?attempt=2" {
+		t.Fatalf("retry: %d %q, want a redirect to %s?attempt=2", res.status, waiting, page)
+	}
+	p := b.ok(waiting)
+	for _, want := range []string{"Retry started: attempt #2", `<meta http-equiv="refresh" content="2; url=` + page + `?attempt=2&amp;r=1">`, `id="waiting"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("while the attempt runs, the page lacks %q:\n%s", want, p.body)
+		}
+	}
+	if p := b.ok(page + "?attempt=2&r=1"); !strings.Contains(p.body, "?attempt=2&amp;r=2") || strings.Contains(p.body, `id="outcome"`) {
+		t.Errorf("the first refresh:\n%s", p.body)
+	}
+	rcv.open()
+	waitFor(t, "the outcome", func() bool { return strings.Contains(b.ok(page+"?attempt=2&r=2").body, `id="outcome"`) })
+	p = b.ok(page + "?attempt=2&r=2")
+	if !strings.Contains(p.body, "Attempt #2: HTTP 200 after") || !strings.Contains(p.body, `id="status">succeeded<`) ||
+		strings.Contains(p.body, "http-equiv") || strings.Contains(p.body, `id="waiting"`) {
+		t.Errorf("once recorded:\n%s", p.body)
+	}
+	// An attempt that never comes: the refreshes stop after a minute.
+	if p := b.ok(page + "?attempt=9&r=29"); !strings.Contains(p.body, "?attempt=9&amp;r=30") {
+		t.Errorf("the last refresh:\n%s", p.body)
+	}
+	if p := b.ok(page + "?attempt=9&r=30"); strings.Contains(p.body, "http-equiv") || !strings.Contains(p.body, "Attempt #9 is not recorded yet") {
+		t.Errorf("after the last refresh:\n%s", p.body)
+	}
+	// Without the question, the page does not refresh.
+	if p := b.ok(page); strings.Contains(p.body, "http-equiv") || strings.Contains(p.body, `id="outcome"`) {
+		t.Errorf("the plain page:\n%s", p.body)
+	}
+
+	res = b.post(page, page+"/replay", nil)
+	replay := res.header.Get("Location")
+	if !strings.HasSuffix(replay, "?attempt=1") || strings.HasPrefix(replay, page) {
+		t.Fatalf("replay: %d %q, want the new delivery's page waiting for attempt 1", res.status, replay)
+	}
+	waitFor(t, "the replay's outcome", func() bool { return strings.Contains(b.ok(replay).body, "Attempt #1: HTTP 200 after") })
 }
 
 // A test event of a chosen type, and its outcome; a type not in the
