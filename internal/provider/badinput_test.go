@@ -44,6 +44,9 @@ resource "hookd_account_webhook" "test" {
 	long := func(n int) string { return strings.Repeat("é", n) }
 	reserved := "Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-"
 	invisible := "control, bidirectional and zero-width characters are not allowed in header values; remove it."
+	oneLine := "control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it."
+	multiLine := `control characters other than tabs and line breaks (\n or \r\n), bidirectional and zero-width characters are not allowed; remove it.`
+	token := `it is sent as "Authorization: Bearer <token>", where control, bidirectional and zero-width characters are not allowed; remove it.`
 	cases := []badCase{
 		// hookd_group
 		{"group name empty", `resource "hookd_group" "g" { name = "" }`, "name", `name must not be empty; give at least one character.`},
@@ -56,10 +59,27 @@ resource "hookd_account_webhook" "test" {
   name        = "g"
   description = %q
 }`, long(1001)), "description", `description must be at most 1000 characters, got 1001.`},
+		{"group name with NUL", `resource "hookd_group" "g" { name = "pay\u0000ments" }`, "name", `name contains U+0000 (NUL) at character 4: ` + oneLine},
+		{"group name with a right-to-left override", `resource "hookd_group" "g" { name = "é\u202e" }`, "name", `name contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 2: ` + oneLine},
+		{"group name with a zero-width space", `resource "hookd_group" "g" { name = "pay\u200bments" }`, "name", `name contains U+200B (ZERO WIDTH SPACE) at character 4: ` + oneLine},
+		{"group description with a carriage return alone", `resource "hookd_group" "g" {
+  name        = "g"
+  description = "line one\rline two"
+}`, "description", `description contains U+000D (CARRIAGE RETURN) at character 9: ` + multiLine},
+		{"group description with a right-to-left isolate", `resource "hookd_group" "g" {
+  name        = "g"
+  description = <<-EOT
+    line one
+    line ` + "\u2067" + `two
+  EOT
+}`, "description", `description contains U+2067 (RIGHT-TO-LEFT ISOLATE) at character 15: ` + multiLine},
 		// hookd_account_webhook
 		{"webhook name empty", hook(`  name = ""`), "name", `name must not be empty; omit it, or set it to null to clear it.`},
 		{"webhook name 101 characters", hook(fmt.Sprintf(`  name = %q`, long(101))), "name", `name must be at most 100 characters, got 101.`},
 		{"webhook description 1001 characters", hook(fmt.Sprintf(`  description = %q`, long(1001))), "description", `description must be at most 1000 characters, got 1001.`},
+		{"webhook name with a line break", hook(`  name = "a\nb"`), "name", `name contains U+000A (LINE FEED) at character 2: ` + oneLine},
+		{"webhook name with a byte order mark", hook(`  name = "\ufeffhooks"`), "name", `name contains U+FEFF (ZERO WIDTH NO-BREAK SPACE) at character 1: ` + oneLine},
+		{"webhook description with NUL", hook(`  description = "a\tb\u0000"`), "description", `description contains U+0000 (NUL) at character 4: ` + multiLine},
 		{"url not absolute", `resource "hookd_account_webhook" "test" {
   url    = "example.com/hooks"
   events = ["*"]
@@ -89,6 +109,11 @@ resource "hookd_account_webhook" "test" {
 		{"header value 1025 characters", headers(fmt.Sprintf(`{ "X-A" = %q }`, long(1025))), "X-A", `the value of "X-A" must be at most 1024 characters, got 1025.`},
 		{"auth_token empty", hook(`  auth_token = ""`), "auth_token", `auth_token must not be empty; omit it, or set it to null to clear it.`},
 		{"auth_token 1025 characters", hook(fmt.Sprintf(`  auth_token = %q`, strings.Repeat("t", 1025))), "auth_token", `auth_token must be at most 1024 characters, got 1025.`},
+		{"auth_token with a line break", hook(`  auth_token = "tok\r\nX-Evil: 1"`), "auth_token", `auth_token contains U+000D (CARRIAGE RETURN) at character 4: ` + token},
+		{"auth_token with NUL", hook(`  auth_token = "\u0000"`), "auth_token", `auth_token contains U+0000 (NUL) at character 1: ` + token},
+		{"auth_token ending with a space", hook(`  auth_token = "tok "`), "auth_token", `auth_token ends with U+0020 (SPACE), which HTTP drops from the end of a header value, so the receiver would get another token; remove it.`},
+		{"auth_token_wo with a zero-width joiner", hook(`  auth_token_wo = "t\u200dok"
+  auth_token_wo_version = 1`), "auth_token_wo", `auth_token_wo contains U+200D (ZERO WIDTH JOINER) at character 2: ` + token},
 		{"secret_wo malformed", hook(`  secret_wo = "whsec_short"
   secret_wo_version = 1`), "secret_wo", `secret_wo: malformed secret: the part after "whsec_" must be standard base64`},
 		{"signature_scheme unknown", hook(`  signature_scheme = "v2"`), "signature_scheme", `Attribute signature_scheme value must be one of: ["v1" "v1a"], got: "v2"`},
@@ -112,6 +137,7 @@ resource "hookd_account_webhook" "test" {
 		// data sources
 		{"data hookd_group id of the wrong shape", `data "hookd_group" "g" { id = "payments" }`, "id", `id must be a group id such as grp_0123456789abcdefghij, got "payments". To look a group up by its name, set name instead.`},
 		{"data hookd_group name 101 characters", fmt.Sprintf(`data "hookd_group" "g" { name = %q }`, long(101)), "name", `name must be at most 100 characters, got 101.`},
+		{"data hookd_group name with a zero-width space", `data "hookd_group" "g" { name = "pay\u200bments" }`, "name", `name contains U+200B (ZERO WIDTH SPACE) at character 4: ` + oneLine},
 		{"data hookd_webhook id of the wrong shape", `data "hookd_webhook" "w" { id = "grp_0123456789abcdefghij" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`},
 		{"data hookd_webhook id empty", `data "hookd_webhook" "w" { id = "" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "".`},
 		{"data hookd_webhooks group_id empty", `data "hookd_webhooks" "w" { group_id = "" }`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "".`},

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 var (
@@ -48,7 +49,7 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: fmt.Sprintf("Exact name (case-sensitive) of the group to look up, 1 to %d characters. Exactly one of `id` and `name` must be set; the other is filled in.", maxGroupName),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{optionalText(maxGroupName)},
+				Validators:          []validator.String{optionalText(maxGroupName, rules.OneLine)},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: "What the group is for; null when it has no description.",

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 var (
@@ -47,7 +48,7 @@ func (r *groupListResource) ListResourceConfigSchema(_ context.Context, _ list.L
 			"name_prefix": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Only groups whose name starts with this text, compared exactly (case matters), 1 to %d characters. Leave it out for every group.", maxGroupName),
 				Optional:            true,
-				Validators:          []validator.String{optionalText(maxGroupName)},
+				Validators:          []validator.String{optionalText(maxGroupName, rules.OneLine)},
 			},
 		},
 	}

@@ -56,14 +56,14 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Name of the group, 1 to %d characters, unique on the server. Changing it renames the group in place.", maxGroupName),
+				MarkdownDescription: fmt.Sprintf("Name of the group, one line of 1 to %d characters without control, bidirectional or zero-width characters, unique on the server. Changing it renames the group in place.", maxGroupName),
 				Required:            true,
-				Validators:          []validator.String{requiredText(maxGroupName)},
+				Validators:          []validator.String{requiredText(maxGroupName, rules.OneLine)},
 			},
 			"description": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("What the group is for, 1 to %d characters. Leave it out for none; removing it clears the description.", maxGroupDescription),
+				MarkdownDescription: fmt.Sprintf("What the group is for, 1 to %d characters; tabs and line breaks are allowed, other control, bidirectional and zero-width characters are not. Leave it out for none; removing it clears the description.", maxGroupDescription),
 				Optional:            true,
-				Validators:          []validator.String{optionalText(maxGroupDescription)},
+				Validators:          []validator.String{optionalText(maxGroupDescription, rules.MultiLine)},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "Creation time (RFC 3339).",

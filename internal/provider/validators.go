@@ -83,20 +83,29 @@ func (eventTypeValidator) ValidateString(_ context.Context, req validator.String
 
 // textValidator checks a text argument with the API's own rule and message
 // (rules.TextProblem, rules.RequiredTextProblem): lengths counted in
-// characters, never bytes, so that what passes the plan passes the API and
-// the other way round.
+// characters, never bytes, and the characters text of its kind may hold, so
+// that what passes the plan passes the API and the other way round.
 type textValidator struct {
 	limit    int
+	kind     rules.TextKind
 	required bool // a required argument: empty is wrong, null is not offered
 }
 
 var _ validator.String = textValidator{}
 
-func optionalText(limit int) validator.String { return textValidator{limit: limit} }
-func requiredText(limit int) validator.String { return textValidator{limit: limit, required: true} }
+func optionalText(limit int, kind rules.TextKind) validator.String {
+	return textValidator{limit: limit, kind: kind}
+}
+
+func requiredText(limit int, kind rules.TextKind) validator.String {
+	return textValidator{limit: limit, kind: kind, required: true}
+}
 
 func (v textValidator) Description(context.Context) string {
-	return fmt.Sprintf("1 to %d characters", v.limit)
+	if v.kind == rules.AnyText {
+		return fmt.Sprintf("1 to %d characters", v.limit)
+	}
+	return fmt.Sprintf("1 to %d characters of %s", v.limit, v.kind.Describe())
 }
 
 func (v textValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -105,11 +114,13 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit, rules.AnyText)
+	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit, v.kind)
 	if v.required {
-		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit, rules.AnyText)
+		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit, v.kind)
 	}
 	if problem != "" {
+		// The message names the character, never the value: auth_token
+		// is secret.
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), fmt.Sprintf("%s %s.", req.Path, problem))
 	}
 }

@@ -49,20 +49,20 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"name": schema.StringAttribute{
-			MarkdownDescription: "A name for people, up to 100 characters.",
+			MarkdownDescription: "A name for people: one line of up to 100 characters, without control, bidirectional or zero-width characters.",
 			Optional:            true,
-			Validators:          []validator.String{optionalText(rules.MaxNameLength)},
+			Validators:          []validator.String{optionalText(rules.MaxNameLength, rules.OneLine)},
 		},
 		"description": schema.StringAttribute{
-			MarkdownDescription: "What the webhook is for, up to 1000 characters.",
+			MarkdownDescription: "What the webhook is for, up to 1000 characters. Tabs and line breaks are allowed; other control, bidirectional and zero-width characters are not.",
 			Optional:            true,
-			Validators:          []validator.String{optionalText(rules.MaxDescriptionLength)},
+			Validators:          []validator.String{optionalText(rules.MaxDescriptionLength, rules.MultiLine)},
 		},
 		"url": schema.StringAttribute{
 			MarkdownDescription: "Where deliveries are POSTed. Must be `https`; plain `http` is accepted only for loopback and private hosts on a server started with `--allow-private-destinations`. No credentials (`user:pass@`) and no fragment; up to 2048 characters.",
 			Required:            true,
 			Validators: []validator.String{
-				requiredText(rules.MaxURLLength),
+				requiredText(rules.MaxURLLength, rules.AnyText),
 				stringvalidator.RegexMatches(regexp.MustCompile(`^(?i)https?://[^/?#\s]+`), "must be an absolute http(s) URL such as https://example.com/webhooks"),
 			},
 		},
@@ -88,18 +88,18 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Validators:          []validator.Map{headersValidator{}},
 		},
 		"auth_token": schema.StringAttribute{
-			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery, kept in state (sensitive); prefer the write-only `auth_token_wo`. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one; a token replaced outside Terraform shows as a change (through `auth_token_fingerprint`). Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token. The configuration is the truth here: a token set outside Terraform is removed by the next apply unless `auth_token` or `auth_token_wo` is configured (the plan shows `auth_token_set = true -> false`), and `ignore_changes` cannot keep it.",
+			MarkdownDescription: "Bearer token sent as `Authorization: Bearer <auth_token>` on every delivery, kept in state (sensitive); prefer the write-only `auth_token_wo`. Up to 1024 characters, without control, bidirectional or zero-width characters and without a space at either end. The API never returns it: Terraform keeps the configured value, and `auth_token_set` shows whether the server has one; a token replaced outside Terraform shows as a change (through `auth_token_fingerprint`). Null after import: configure it again (the next apply sends it once more) or leave it out to remove the server's token. The configuration is the truth here: a token set outside Terraform is removed by the next apply unless `auth_token` or `auth_token_wo` is configured (the plan shows `auth_token_set = true -> false`), and `ignore_changes` cannot keep it.",
 			Optional:            true,
 			Sensitive:           true,
-			Validators:          []validator.String{optionalText(rules.MaxAuthTokenLength)},
+			Validators:          []validator.String{optionalText(rules.MaxAuthTokenLength, rules.BearerToken)},
 		},
 		"auth_token_wo": schema.StringAttribute{
-			MarkdownDescription: "The bearer token, **write-only** (Terraform 1.11+): sent on create and whenever `auth_token_wo_version` changes, never stored in plan or state. When the API reports another token than the one Terraform sent (`auth_token_fingerprint`), or none, refresh warns and the next apply sends it again. Conflicts with `auth_token`.",
+			MarkdownDescription: "The bearer token, **write-only** (Terraform 1.11+): sent on create and whenever `auth_token_wo_version` changes, never stored in plan or state; the same characters as `auth_token`. When the API reports another token than the one Terraform sent (`auth_token_fingerprint`), or none, refresh warns and the next apply sends it again. Conflicts with `auth_token`.",
 			Optional:            true,
 			Sensitive:           true,
 			WriteOnly:           true,
 			Validators: []validator.String{
-				optionalText(rules.MaxAuthTokenLength),
+				optionalText(rules.MaxAuthTokenLength, rules.BearerToken),
 				stringvalidator.ConflictsWith(path.MatchRoot("auth_token")),
 				stringvalidator.AlsoRequires(path.MatchRoot("auth_token_wo_version")),
 			},
