@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
@@ -148,9 +151,63 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
+	// focusOrder presses Tab through the page from where the focus is, as
+	// someone using the keyboard does, and checks that the controls of the
+	// form at formSel come in the order want (an id, a name, or a button's
+	// text), one after the other with nothing between them, each with a
+	// label (or, a button, its text).
+	focusOrder := func(what, formSel string, want []string) {
+		t.Helper()
+		type focused struct {
+			Key    string `json:"key"`
+			InForm bool   `json:"inForm"`
+			Label  string `json:"label"`
+		}
+		js := `(() => {
+			const e = document.activeElement;
+			if (!e || e === document.body) return {key: "", inForm: false, label: ""};
+			const label = e.labels && e.labels.length ? [...e.labels].map(l => l.textContent).join(" ")
+				: (e.getAttribute("aria-label") || (e.tagName === "BUTTON" ? e.textContent : ""));
+			return {key: e.id || e.name || e.textContent.trim(), inForm: e.closest(` + strconv.Quote(formSel) + `) !== null, label: label.trim()};
+		})()`
+		var seq []focused
+		for range 80 {
+			f, err := chromedp.Run(ctx, chromedp.Evaluate[focused](js))
+			if err != nil {
+				t.Fatalf("%s: the focused element: %v", what, err)
+			}
+			if f.Key != "" && (len(seq) == 0 || seq[len(seq)-1] != f) {
+				seq = append(seq, f)
+			}
+			if n := len(seq); n > 1 && seq[n-2].InForm && !seq[n-1].InForm {
+				break // past the form
+			}
+			do("Tab", chromedp.KeyEvent(kb.Tab))
+		}
+		var got []string
+		first, between := -1, false
+		for i, f := range seq {
+			if !f.InForm {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			between = between || i != first+len(got)
+			got = append(got, f.Key)
+			if f.Label == "" {
+				t.Errorf("%s: %s has no label", what, f.Key)
+			}
+		}
+		if !slices.Equal(got, want) || between {
+			t.Errorf("%s: Tab went through %+v; want the form's %v in that order, one after the other", what, seq, want)
+		}
+	}
+
 	// Sign in.
 	do("sign-in page", chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("api_key")))
 	shot("sign-in")
+	focusOrder("the sign-in page", `form[action="/console/sign-in"]`, []string{"api_key", "Sign in"})
 	do("sign in", chromedp.SetValue(chromedp.ID("api_key"), s.APIKey), chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
 
 	// The webhook stands out, its name shown as text.
@@ -171,6 +228,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("chart legend %q", got)
 	}
 	shot("deliveries")
+	focusOrder("the deliveries' filter", `form.filters[method="get"]`, []string{"status", "event_type", "is_test", "from", "to", "Filter"})
 	do("a delivery", chromedp.Click(chromedp.CSS(`a[href="/console/deliveries/`+first.ID+`"]`)), chromedp.WaitVisible(chromedp.ID("replay")))
 	if got := text("#status"); got != "dead_lettered" {
 		t.Errorf("status %q", got)
