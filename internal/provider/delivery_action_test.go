@@ -2,13 +2,20 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
@@ -161,6 +168,172 @@ action "hookd_delivery_retry" "now" {
 	if err == nil || !acctest.Words("Unable to retry delivery "+d.ID, "only retrying and dead_lettered deliveries can be retried").MatchString(out) {
 		t.Errorf("retrying a succeeded delivery: %v\n%s", err, out)
 	}
+}
+
+// replaysOf lists the replays of delivery id.
+func replaysOf(env *acctest.Env, webhookID, id string) ([]client.Delivery, error) {
+	var out []client.Delivery
+	for d, err := range env.Client.AllDeliveries(context.Background(), webhookID, client.DeliveryListOptions{}) {
+		if err != nil {
+			return nil, err
+		}
+		if d.ReplayOf != nil && *d.ReplayOf == id {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// manuallyRetried fails unless delivery id succeeded at its second
+// attempt, a manual one: what one hookd_delivery_retry did after a failure.
+func manuallyRetried(env *acctest.Env, id string) error {
+	d, err := env.Client.GetDelivery(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	if d.Status != "succeeded" || len(d.Attempts) != 2 || d.Attempts[1].Trigger != "manual" {
+		return fmt.Errorf("delivery %s is %s with attempts %+v, want succeeded after one manual retry", id, d.Status, d.Attempts)
+	}
+	return nil
+}
+
+// hookd_delivery_retry from a terraform_data's action_trigger, the
+// delivery to retry being its input: creating it retries the first failed
+// delivery; changing the input (after_update) retries the second and leaves
+// the first alone. The clock stands still, so every attempt after the
+// first is the action's.
+func TestAccDeliveryRetryAction_trigger(t *testing.T) {
+	env, _ := frozenHookd(t)
+	rcv := acctest.NewReceiver(t, http.StatusBadGateway)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for range 2 {
+		publish(t, env)
+		d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" && !slices.Contains(failed, d.ID) })
+		failed = append(failed, d.ID)
+	}
+	rcv.SetStatus(http.StatusOK)
+	config := func(id string) string {
+		return env.Config(fmt.Sprintf(`
+action "hookd_delivery_retry" "now" {
+  config {
+    delivery_id = terraform_data.failed.input
+  }
+}
+
+resource "terraform_data" "failed" {
+  input = %q
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hookd_delivery_retry.now]
+    }
+  }
+}`, id))
+	}
+	attempts := func(id string, want int) error {
+		d, err := env.Client.GetDelivery(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if len(d.Attempts) != want || d.Status != "retrying" {
+			return fmt.Errorf("delivery %s is %s with %d attempts, want still retrying after %d", id, d.Status, len(d.Attempts), want)
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{
+				Config: config(failed[0]),
+				Check: func(*terraform.State) error {
+					return errors.Join(manuallyRetried(env, failed[0]), attempts(failed[1], 1))
+				},
+			},
+			{
+				Config: config(failed[1]),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("terraform_data.failed", plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					return errors.Join(manuallyRetried(env, failed[0]), manuallyRetried(env, failed[1]))
+				},
+			},
+		},
+	})
+	if n := len(rcv.Requests()); n != 4 {
+		t.Errorf("the receiver got %d requests, want 4 (two refused, two retried)", n)
+	}
+}
+
+// hookd_delivery_replay from a terraform_data's action_trigger (after
+// create): one replay of the delivery, a new delivery of the same event,
+// delivered; another apply with nothing to change replays nothing.
+func TestAccDeliveryReplayAction_trigger(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, http.StatusOK)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, env)
+	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
+	replayed := func(*terraform.State) error {
+		replays, err := replaysOf(env, wh.ID, d.ID)
+		if err != nil {
+			return err
+		}
+		if len(replays) != 1 {
+			return fmt.Errorf("%d replays of %s, want 1", len(replays), d.ID)
+		}
+		if r := replays[0]; r.Status != "succeeded" || r.EventID != d.EventID {
+			return fmt.Errorf("replay %s is %s for event %s, want succeeded for %s", r.ID, r.Status, r.EventID, d.EventID)
+		}
+		if n := len(rcv.Requests()); n != 2 {
+			return fmt.Errorf("the receiver got %d requests, want 2", n)
+		}
+		return nil
+	}
+	config := env.Config(fmt.Sprintf(`
+action "hookd_delivery_replay" "again" {
+  config {
+    delivery_id = terraform_data.delivered.input
+  }
+}
+
+resource "terraform_data" "delivered" {
+  input = %q
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_delivery_replay.again]
+    }
+  }
+}`, d.ID))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("terraform_data.delivered", plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("terraform_data.delivered", tfjsonpath.New("output"), knownvalue.StringExact(d.ID)),
+				},
+				Check: replayed,
+			},
+			// An apply that changes nothing triggers nothing: still one replay.
+			{Config: config, Check: replayed},
+		},
+	})
 }
 
 func TestAccDeliveryActions_badInput(t *testing.T) {

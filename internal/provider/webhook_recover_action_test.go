@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -123,6 +126,114 @@ func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 	if err != nil || !strings.Contains(out, "No dead_lettered deliveries since "+later+" of webhook "+wh.ID+": nothing to replay") {
 		t.Errorf("an empty range: %v\n%s", err, out)
 	}
+}
+
+// hookd_webhook_recover from a terraform_data's action_trigger, whose
+// input is the outage's time range: recording an outage (after_create)
+// replays what was dead-lettered during it; recording the next one
+// (after_update) replays what was dead-lettered during that one, and not
+// the first outage's deliveries again.
+func TestAccWebhookRecoverAction_trigger(t *testing.T) {
+	env, clock := frozenHookd(t)
+	rcv := acctest.NewReceiver(t, http.StatusGone)
+	ctx := context.Background()
+	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two outages an hour apart, one dead letter each (the 410 also
+	// auto-disables the webhook, which the operator re-enables).
+	type outage struct{ since, until, dead string }
+	var outages []outage
+	for i := range 2 {
+		if i > 0 {
+			clock.Advance(time.Hour)
+		}
+		o := outage{
+			since: clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
+			until: clock.Now().Add(30 * time.Minute).UTC().Format(time.RFC3339),
+		}
+		publish(t, env)
+		o.dead = waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.Status == "dead_lettered" && (i == 0 || d.ID != outages[0].dead)
+		}).ID
+		outages = append(outages, o)
+		active := "active"
+		if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcv.SetStatus(http.StatusOK)
+	config := func(o outage) string {
+		return env.Config(fmt.Sprintf(`
+action "hookd_webhook_recover" "after_outage" {
+  config {
+    webhook_id = %q
+    since      = terraform_data.outage.input.since
+    until      = terraform_data.outage.input.until
+  }
+}
+
+resource "terraform_data" "outage" {
+  input = {
+    since = %q
+    until = %q
+  }
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hookd_webhook_recover.after_outage]
+    }
+  }
+}`, wh.ID, o.since, o.until))
+	}
+	// replayed checks how many delivered replays each outage's dead letter
+	// has; the action does not wait for them, so it polls a little.
+	replayed := func(want ...int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				var problems []error
+				for i, o := range outages {
+					replays, err := replaysOf(env, wh.ID, o.dead)
+					if err != nil {
+						return err
+					}
+					delivered := 0
+					for _, r := range replays {
+						if r.Status == "succeeded" {
+							delivered++
+						}
+					}
+					if len(replays) != want[i] || delivered != want[i] {
+						problems = append(problems, fmt.Errorf("%s (outage %d) has %d replays, %d delivered; want %d delivered", o.dead, i+1, len(replays), delivered, want[i]))
+					}
+				}
+				if len(problems) == 0 {
+					return nil
+				}
+				if time.Now().After(deadline) {
+					return errors.Join(problems...)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{Config: config(outages[0]), Check: replayed(1, 0)},
+			{
+				Config: config(outages[1]),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("terraform_data.outage", plancheck.ResourceActionUpdate),
+				}},
+				Check: replayed(1, 1),
+			},
+		},
+	})
 }
 
 func TestAccWebhookRecoverAction_badInput(t *testing.T) {
