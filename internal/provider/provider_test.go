@@ -5,11 +5,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
@@ -67,22 +69,44 @@ resource "hookd_account_webhook" "test" {
 // The provider's trace logs and hookd's own log (at debug level) never hold
 // the signing secret, the auth token or the API key, through a create, an
 // update and a rotation; nor the write-only secret and token, through a
-// create and an install in place. make test runs it on the floor Terraform
-// and on the newest.
+// create and an install in place; nor any secret hookd_signing_secret made
+// (ephemeral, fed to secret_wo) for a plan or an apply: no text shaped like
+// a signing secret is in the logs at all. make test runs it on the floor
+// Terraform and on the newest. Terraform's trace log goes to t.ArtifactDir:
+// removed after the test unless go test -artifacts keeps it; a failure
+// says where it is.
 func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
 	hookdLog := &testlog.Buffer{}
 	env := acctest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(hookdLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}))
 	rcv := acctest.NewReceiver(t, 200)
-	logFile := filepath.Join(t.TempDir(), "tf.log")
+	logFile := filepath.Join(t.ArtifactDir(), "tf-trace.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Cleanup(func() { _ = os.Rename(logFile, "/tmp/tf-trace.log") })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Terraform's trace log is %s (removed after the test unless go test -artifacts keeps it)", logFile)
+		}
+	})
 	const token = "tok-very-secret-0123456789"
-	var secrets []string
+	var secrets, fingerprints []string
 	keepSecret := func(s *terraform.State) error {
 		secrets = append(secrets, s.RootModule().Resources[accountHook].Primary.Attributes["secret"])
+		// The ephemeral secret of this apply reached hookd: the webhook
+		// has its fingerprint, which the echo provider kept.
+		echo := s.RootModule().Resources[fmt.Sprintf("echo.run%d", len(secrets))]
+		if echo == nil {
+			return fmt.Errorf("no echo.run%d in state", len(secrets))
+		}
+		made := echo.Primary.Attributes["data"]
+		if got := s.RootModule().Resources["hookd_account_webhook.ephemeral"].Primary.Attributes["secret_fingerprint"]; got != made || made == "" {
+			return fmt.Errorf("the webhook has secret_fingerprint %q, hookd_signing_secret made %q", got, made)
+		}
+		if slices.Contains(fingerprints, made) {
+			return fmt.Errorf("run %d made the secret of an earlier run", len(secrets))
+		}
+		fingerprints = append(fingerprints, made)
 		return nil
 	}
 	// The values come from the environment, not the configuration text,
@@ -128,10 +152,30 @@ resource "hookd_account_webhook" "test" {
   auth_token    = var.token
   test_on_apply = true
   secret_rotation = { trigger = %[2]q }
+}
+
+ephemeral "hookd_signing_secret" "made" {}
+
+# The echo provider keeps the fingerprint of each apply's secret (one
+# resource per run), not the secret: Terraform's own debug log prints the
+# echo resource's state.
+provider "echo" {
+  data = ephemeral.hookd_signing_secret.made.fingerprint
+}
+
+resource "echo" "run%[2]s" {}
+
+resource "hookd_account_webhook" "ephemeral" {
+  url               = %[1]q
+  events            = ["transfer.created"]
+  test_on_apply     = true
+  secret_wo         = ephemeral.hookd_signing_secret.made.secret
+  secret_wo_version = %[2]q
 }`, rcv.URL, trigger)
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: withEcho(),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Ephemeral)},
 		Steps: []resource.TestStep{
 			{Config: config("1"), Check: keepSecret},
 			{Config: config("2"), Check: keepSecret},
@@ -161,6 +205,17 @@ resource "hookd_account_webhook" "test" {
 		}
 		if strings.Contains(served, value) {
 			t.Errorf("hookd's log contains the %s", name)
+		}
+	}
+	// Every value hookd_signing_secret made, for each plan and each apply
+	// (no test can know them), and any other signing secret: nothing in
+	// either log is shaped like one.
+	if !signingSecretShape.MatchString(secrets[1]) || !signingSecretShape.MatchString(woSecret) {
+		t.Fatalf("signingSecretShape does not match the secrets: the check would prove nothing")
+	}
+	for what, text := range map[string]string{"the trace logs": logs, "hookd's log": served} {
+		if loc := signingSecretShape.FindStringIndex(text); loc != nil {
+			t.Errorf("%s hold a signing secret (%d characters at byte %d; not shown)", what, loc[1]-loc[0], loc[0])
 		}
 	}
 }
