@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +38,37 @@ func seed(t testing.TB, s *hookdtest.Server, webhookID string, n int) {
 	}
 }
 
+// seedAttempts records n attempts of the dead-lettered delivery id, each
+// with a 4 KiB response body and a request's headers, as the engine would:
+// claim, then finish.
+func seedAttempts(t testing.TB, s *hookdtest.Server, id string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	body := strings.Repeat("<p>upstream error</p>", 4096/20)[:4096]
+	for i := 1; i <= n; i++ {
+		now := time.Now()
+		lease := store.Lease{Token: fmt.Sprintf("seed%d", i), Until: now.Add(time.Minute)}
+		d, err := s.Store.ClaimDelivery(ctx, id, []string{store.DeliveryDeadLettered}, now, lease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := http.StatusBadGateway
+		a := &store.Attempt{
+			DeliveryID: id, Number: i, Trigger: store.AttemptManual, StartedAt: now, DurationMS: 120,
+			ResponseStatusCode: &code, ResponseBody: body,
+			RequestHeaders: map[string]string{
+				"Content-Type": "application/json", "User-Agent": "hookd/test", "Webhook-Id": d.EventID,
+				"Webhook-Timestamp": "1796086124", "Webhook-Signature": "[redacted]", "Hookd-Delivery-Id": id,
+				"Hookd-Attempt": fmt.Sprint(i), "Hookd-Signature": "[redacted]",
+			},
+		}
+		d.AttemptCount, d.LastResponseStatusCode = i, &code
+		if err := s.Store.FinishAttempt(ctx, lease.Token, a, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Pages of a webhook with 10,000 deliveries in the last 24 hours, one
 // benchmark per page (the target: each under 100 ms):
 //
@@ -45,6 +78,8 @@ func BenchmarkConsolePages(b *testing.B) {
 	rcv := newReceiver(b, http.StatusOK, "")
 	wh := createWebhook(b, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
 	seed(b, s, wh.ID, 10000)
+	seedAttempts(b, s, "dlv_seed0x3", 12) // a dead letter: every fourth
+	since := url.QueryEscape(time.Now().UTC().Add(-25 * time.Hour).Format("2006-01-02T15:04:05"))
 	br := newBrowser(b, s)
 	br.signIn(s.APIKey)
 	for _, page := range []struct{ name, path string }{
@@ -52,6 +87,9 @@ func BenchmarkConsolePages(b *testing.B) {
 		{"deliveries", "/console/webhooks/" + wh.ID},
 		{"deliveries-dead-lettered", "/console/webhooks/" + wh.ID + "?status=dead_lettered"},
 		{"delivery", "/console/deliveries/dlv_seed0x0"},
+		{"delivery-12-attempts", "/console/deliveries/dlv_seed0x3"},
+		// Counts the 2,500 dead letters: three pages of the API's list.
+		{"recover-confirm", "/console/webhooks/" + wh.ID + "/recover?since=" + since},
 		{"catalog", "/console/catalog"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
