@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 func pageQuery(o ListOptions) url.Values {
@@ -258,32 +260,19 @@ type DeliveryListOptions struct {
 	CreatedBefore *time.Time
 }
 
-// Query is the query string of GET /v1/webhooks/{id}/deliveries that
-// ListDeliveries sends for o. hookd's console, which calls the API
-// in-process rather than through a Client, lists with it too.
-func (o DeliveryListOptions) Query() url.Values {
-	q := pageQuery(o.ListOptions)
-	if o.Status != "" {
-		q.Set("status", o.Status)
-	}
-	if o.EventType != "" {
-		q.Set("event_type", o.EventType)
-	}
-	if o.IsTest != nil {
-		q.Set("is_test", strconv.FormatBool(*o.IsTest))
-	}
-	if o.CreatedAfter != nil {
-		q.Set("created_after", o.CreatedAfter.UTC().Format(time.RFC3339Nano))
-	}
-	if o.CreatedBefore != nil {
-		q.Set("created_before", o.CreatedBefore.UTC().Format(time.RFC3339Nano))
+// query is the query string of GET /v1/webhooks/{id}/deliveries for o:
+// o's page and deliveries.Filter's query.
+func (o DeliveryListOptions) query() url.Values {
+	q := deliveries.Filter{Status: o.Status, EventType: o.EventType, IsTest: o.IsTest, CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore}.Query()
+	for k, v := range pageQuery(o.ListOptions) {
+		q[k] = v
 	}
 	return q
 }
 
 func (c *Client) ListDeliveries(ctx context.Context, webhookID string, o DeliveryListOptions) (*Page[Delivery], error) {
 	var out Page[Delivery]
-	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: o.Query(), out: &out}))
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries"), query: o.query(), out: &out}))
 }
 
 // AllDeliveries iterates over every delivery matching o, newest first.

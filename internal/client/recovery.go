@@ -1,27 +1,15 @@
 package client
 
-import "time"
+import (
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
+)
 
 // RecoveryListOptions lists the deliveries a recovery of a webhook
-// replays: those in status (dead_lettered, succeeded or canceled) created
-// at or after since and, when until is not nil, before until, with test
-// deliveries left out. A failed test delivery is dead-lettered at once;
-// replaying it would send a test event again as if it were part of the
-// outage. The provider's hookd_webhook_recover action and the console's
-// "Recover dead-lettered deliveries" both list with these options, so they
-// always replay the same deliveries.
-//
-// The API's created_after is exclusive and since is not: the query starts
-// a nanosecond (hookd's resolution) earlier, so that a delivery created
-// exactly at since, such as the first failure whose created_at was pasted
-// there, is replayed too.
+// replays: deliveries.Recovery, the rule hookd's console applies too
+// (status, since inclusive, until exclusive, no test deliveries).
 func RecoveryListOptions(status string, since time.Time, until *time.Time) DeliveryListOptions {
-	notTest := false
-	after := since.Add(-time.Nanosecond)
-	o := DeliveryListOptions{Status: status, IsTest: &notTest, CreatedAfter: &after}
-	if until != nil {
-		before := *until
-		o.CreatedBefore = &before
-	}
-	return o
+	f := deliveries.Recovery(status, since, until)
+	return DeliveryListOptions{Status: f.Status, EventType: f.EventType, IsTest: f.IsTest, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore}
 }

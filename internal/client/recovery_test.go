@@ -81,7 +81,7 @@ func TestRecoveryListOptions(t *testing.T) {
 	if got := dead(RecoveryListOptions("succeeded", outage.CreatedAt, nil)); len(got) != 0 {
 		t.Errorf("recovery of succeeded deliveries: %v", ids(got))
 	}
-	q := RecoveryListOptions("canceled", outage.CreatedAt, &later).Query()
+	q := RecoveryListOptions("canceled", outage.CreatedAt, &later).query()
 	if q.Get("is_test") != "false" || q.Get("status") != "canceled" || q.Get("created_before") == "" ||
 		q.Get("created_after") != outage.CreatedAt.Add(-time.Nanosecond).UTC().Format(time.RFC3339Nano) {
 		t.Errorf("query %v", q)

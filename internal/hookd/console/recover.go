@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // recoverJob replays the dead-lettered deliveries of a webhook created
@@ -51,12 +51,11 @@ const maxJobs = 100
 
 // recoveryQuery is the API query of the dead-lettered deliveries of a
 // recovery from since (datetime-local, UTC) until until (nil: now).
-// Which deliveries a recovery replays is client.RecoveryListOptions, the
-// rule of the provider's hookd_webhook_recover too (test deliveries left
-// out).
+// Which deliveries a recovery replays is deliveries.Recovery, the rule of
+// the provider's hookd_webhook_recover too (test deliveries left out).
 func recoveryQuery(since string, until *time.Time) url.Values {
 	t, err := time.Parse(time.RFC3339, rfc3339(since))
-	q := client.RecoveryListOptions("dead_lettered", t, until).Query()
+	q := deliveries.Recovery("dead_lettered", t, until).Query()
 	if err != nil {
 		// Not a time: sent as it is, for the API to refuse in its words.
 		q.Set("created_after", since)

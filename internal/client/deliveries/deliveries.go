@@ -1,0 +1,67 @@
+// Package deliveries is the query of GET /v1/webhooks/{id}/deliveries and
+// the rule of which deliveries a recovery replays, shared by the client
+// (and through it the provider) and by hookd's console, which calls the
+// API in-process. It imports nothing of hookd's, so that the server can
+// import it while the client's tests start a server.
+package deliveries
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Filter narrows a webhook's deliveries; zero values mean "any".
+type Filter struct {
+	Status        string
+	EventType     string
+	IsTest        *bool
+	CreatedAfter  *time.Time // exclusive
+	CreatedBefore *time.Time // exclusive
+}
+
+// Query is f as the API's query parameters.
+func (f Filter) Query() url.Values {
+	q := url.Values{}
+	if f.Status != "" {
+		q.Set("status", f.Status)
+	}
+	if f.EventType != "" {
+		q.Set("event_type", f.EventType)
+	}
+	if f.IsTest != nil {
+		q.Set("is_test", strconv.FormatBool(*f.IsTest))
+	}
+	if f.CreatedAfter != nil {
+		q.Set("created_after", f.CreatedAfter.UTC().Format(time.RFC3339Nano))
+	}
+	if f.CreatedBefore != nil {
+		q.Set("created_before", f.CreatedBefore.UTC().Format(time.RFC3339Nano))
+	}
+	return q
+}
+
+// Recovery is the filter of the deliveries a recovery of a webhook
+// replays: those in status (dead_lettered, succeeded or canceled) created
+// at or after since and, when until is not nil, before until, with test
+// deliveries left out. A failed test delivery is dead-lettered at once;
+// replaying it would send a test event again as if it were part of the
+// outage. The provider's hookd_webhook_recover action (through
+// client.RecoveryListOptions) and the console's "Recover dead-lettered
+// deliveries" both list with it, so they always replay the same
+// deliveries.
+//
+// The API's created_after is exclusive and since is not: the query starts
+// a nanosecond (hookd's resolution) earlier, so that a delivery created
+// exactly at since, such as the first failure whose created_at was pasted
+// there, is replayed too.
+func Recovery(status string, since time.Time, until *time.Time) Filter {
+	notTest := false
+	after := since.Add(-time.Nanosecond)
+	f := Filter{Status: status, IsTest: &notTest, CreatedAfter: &after}
+	if until != nil {
+		before := *until
+		f.CreatedBefore = &before
+	}
+	return f
+}
