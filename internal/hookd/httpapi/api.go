@@ -54,8 +54,10 @@ type Config struct {
 
 	// IdempotencyTTL is how long idempotency keys are kept (default 24h).
 	IdempotencyTTL time.Duration
-	// IdempotencyLease is how long a call's claim on its key holds while
-	// the call runs (default 1 minute); past it, a retry takes the key over.
+	// IdempotencyLease is how long a call's claim on its key holds unless
+	// the call renews it, which it does every third of it while it runs
+	// (default DefaultIdempotencyLease); past it, a retry takes the key
+	// over.
 	IdempotencyLease time.Duration
 
 	// Requests is told about every request (nil: nobody).
@@ -72,10 +74,15 @@ type Config struct {
 // this value).
 const DefaultIdempotencyTTL = 24 * time.Hour
 
-// DefaultIdempotencyLease bounds how long a call that died (and did not
-// take hookd down with it) keeps its key from a retry. Longer than any call
-// runs: the server's write timeout is 60 s.
-const DefaultIdempotencyLease = 70 * time.Second
+// DefaultIdempotencyLease bounds how long a call that died keeps its key
+// from a retry: a call renews its claim every third of it while it runs
+// (however long that is), so a claim whose lease ends belongs to a call
+// that is gone (its process died, on a database other processes share).
+// Short enough that a client's retries outlast it (Retry-After of an
+// in-flight answer, inFlight), long enough that a renewal held up by a
+// loaded database (it has two thirds of the lease) does not let a retry
+// run a call that is still running.
+const DefaultIdempotencyLease = 15 * time.Second
 
 // API is the http.Handler of the Hooks API.
 type API struct {

@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -48,9 +51,10 @@ type heldClaim struct {
 // idempotent makes a POST safe to retry with an Idempotency-Key. The key is
 // scoped to the API key, method and path; the body's SHA-256 is its
 // fingerprint. Only successful outcomes are stored: a call that failed wrote
-// nothing, so running it again is the right answer to a retry. A claim
-// whose call never finished (hookd was killed) is released when hookd
-// starts again, and taken over by a retry after IdempotencyLease.
+// nothing, so running it again is the right answer to a retry. The call
+// renews its claim while it runs; a claim whose call never finished
+// (hookd was killed) is released when hookd starts again on SQLite, and
+// taken over by a retry once its lease ends (IdempotencyLease).
 func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(headerIdempotencyKey)
@@ -76,7 +80,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 
 		now := a.clock.Now()
 		rec, err := a.cfg.Store.BeginIdempotent(r.Context(), scopedKey, fingerprint, now,
-			now.Add(-a.cfg.IdempotencyTTL), now.Add(-a.cfg.IdempotencyLease))
+			now.Add(-a.cfg.IdempotencyTTL), now.Add(a.cfg.IdempotencyLease))
 		if err != nil {
 			a.internalError(w, r, "check the idempotency key", err)
 			return
@@ -87,7 +91,7 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 				writeProblem(w, r, newProblem(http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
 					"the Idempotency-Key %q was already used with a different request body; use a new key for a new request", key))
 			case rec.InFlight:
-				writeProblem(w, r, inFlight(key))
+				writeProblem(w, r, inFlight(key, rec.ClaimUntil.Sub(now)))
 			default:
 				if rec.Location != "" {
 					w.Header().Set("Location", rec.Location)
@@ -116,7 +120,13 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 				}
 			}
 		}()
+		// Renewed while the call runs, and no longer once it is over: a
+		// renewal must not race the outcome's storing or the release (run
+		// first of the deferred, if the handler panics).
+		stopRenewing := a.renewClaim(r, held.claim)
+		defer stopRenewing()
 		next(cw, r)
+		stopRenewing()
 		switch {
 		case held.committed:
 			// Stored with the object it created (created).
@@ -134,11 +144,56 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// inFlight answers a call whose key another call holds.
-func inFlight(key string) *problem {
+// renewClaim renews c every third of the lease until the returned func is
+// called (once the call is over, before its outcome is stored or its claim
+// released). A renewal that fails is logged and tried again at the next
+// tick: the claim still holds for the rest of its lease. One that finds
+// the claim gone stops: a retry took the key over (this call was held up
+// past its lease), and the call's outcome will not be stored (fenced).
+func (a *API) renewClaim(r *http.Request, c store.IdempotencyClaim) (stop func()) {
+	ctx, cancel := context.WithCancel(r.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := a.clock.NewTicker(a.cfg.IdempotencyLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.Chan():
+			}
+			err := a.cfg.Store.RenewIdempotent(ctx, c, a.clock.Now().Add(a.cfg.IdempotencyLease))
+			switch {
+			case err == nil || ctx.Err() != nil:
+			case errors.Is(err, store.ErrNotFound):
+				a.log.Warn("idempotency claim taken over while its call runs (the call was held up past its lease); its outcome will not be stored",
+					"request_id", requestIDFrom(r.Context()))
+				return
+			default:
+				a.log.Error("renew idempotency claim", "request_id", requestIDFrom(r.Context()), "error", err)
+			}
+		}
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
+}
+
+// maxInFlightRetryAfter bounds the Retry-After of an in-flight answer: a
+// call still running renews its claim, so the claim's end is always a
+// lease away, and a client would wait that long for a call that may be
+// about to finish; a claim whose call died ends within the lease, which
+// a client's retries at this pace outlast (five retries by default).
+const maxInFlightRetryAfter = 5
+
+// inFlight answers a call whose key another call holds, whose claim ends
+// in left unless that call renews it.
+func inFlight(key string, left time.Duration) *problem {
 	p := newProblem(http.StatusConflict, codeIdempotencyInFlight,
 		"a request with the Idempotency-Key %q is still being processed; retry shortly", key)
-	p.retryAfterSeconds = 1
+	p.retryAfterSeconds = min(max(int(math.Ceil(left.Seconds())), 1), maxInFlightRetryAfter)
 	return p
 }
 
@@ -163,7 +218,8 @@ func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v
 	}
 	if err := create(ctx); err != nil {
 		if errors.Is(err, store.ErrClaimLost) {
-			writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey)))
+			// Another call holds the key now, for a lease at least.
+			writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
 			return nil
 		}
 		return err

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
@@ -75,9 +78,14 @@ func TestIdempotencyKeyAfterCrash(t *testing.T) {
 	if hookdtest.Postgres() {
 		// On a database other processes share, a start releases no claim
 		// (its call may be running elsewhere): the dead call's claim holds
-		// until its lease runs out, a minute or so, not 24 hours.
-		if res := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key}); res.status != http.StatusConflict {
+		// until its lease runs out, 15 s (nothing renews it any more), not
+		// 24 hours; the answer says to come back within a client's retries.
+		res := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key})
+		if res.status != http.StatusConflict {
 			t.Fatalf("retry within the lease: %d %s, want 409", res.status, res.body)
+		}
+		if ra, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || ra < 1 || ra > 5 {
+			t.Fatalf("Retry-After %q, want 1 to 5 seconds", res.header.Get("Retry-After"))
 		}
 		clock.Advance(httpapi.DefaultIdempotencyLease + time.Second)
 	}
@@ -148,5 +156,71 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 		if n := len(field[[]any](t, list, "data")); n != 1 {
 			t.Errorf("%s: %d objects after a create and its retry, want 1", call.path, n)
 		}
+	}
+}
+
+// A call that runs longer than the idempotency lease keeps its key: it
+// renews its claim, so a retry meanwhile answers 409 (and does not run the
+// call a second time) however long the call takes, and is told to come
+// back within the claim's lease. Once the call is over, the retry replays
+// its answer.
+func TestIdempotencyClaimRenewedWhileTheCallRuns(t *testing.T) {
+	const lease = 3 * time.Second
+	clock := clockwork.NewFakeClock()
+	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) { c.IdempotencyLease = lease }))
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			close(arrived)
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rcv.Close)
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce)
+
+	c := newClient(t, s)
+	wh := c.createAccountWebhook(map[string]any{"url": rcv.URL, "events": []string{"*"}})
+	path := "/v1/webhooks/" + field[string](t, wh, "id") + "/test"
+	key := map[string]string{"Idempotency-Key": "long-1"}
+	first := make(chan resp, 1)
+	go func() { first <- c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key}) }()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first test delivery never reached the receiver")
+	}
+	// Three leases pass, a third of one at a time; after each step the
+	// claim is renewed (a retry's Retry-After, the seconds left of the
+	// claim, comes back to the whole lease) and a retry is refused.
+	for step := range 9 {
+		clock.Advance(lease / 3)
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			res := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key})
+			if res.status != http.StatusConflict {
+				t.Fatalf("step %d: retry while the call runs: %d %s, want 409", step, res.status, res.body)
+			}
+			if res.header.Get("Retry-After") == "3" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("step %d: Retry-After %q, want 3 (the claim renewed for a lease)", step, res.header.Get("Retry-After"))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	releaseOnce()
+	res := <-first
+	if res.status != http.StatusOK {
+		t.Fatalf("the first call: %d %s", res.status, res.body)
+	}
+	if again := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key}); again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, res.body) {
+		t.Fatalf("retry after the call: %d %v %s, want the replay of its answer", again.status, again.header, again.body)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the receiver got %d test deliveries, want 1: a retry ran the call again", n)
 	}
 }

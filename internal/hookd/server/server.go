@@ -49,6 +49,10 @@ type Config struct {
 	AuthFailureBurst int
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
+	// IdempotencyLease is how long an idempotent call's claim on its key
+	// holds unless the call renews it (default
+	// httpapi.DefaultIdempotencyLease).
+	IdempotencyLease time.Duration
 	// DeliveryWorkers bounds concurrent delivery attempts (default 128).
 	DeliveryWorkers int
 	// DeliveryPerWebhook bounds concurrent attempts of one webhook (default
@@ -137,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Store: st, Engine: s.Engine, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
-		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash,
+		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash, IdempotencyLease: cfg.IdempotencyLease,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst,
 		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready, SharedLimits: sharedLimits(st),

@@ -42,11 +42,11 @@ func (s *DB) HasAPIKey(ctx context.Context, hash string) (bool, error) {
 // create holds the new webhook's secret.
 func idempotencyAD(key string) string { return "idempotency/" + key + "/body" }
 
-// BeginIdempotent claims key, or returns the record that holds it. The read
-// and the claim happen in one write transaction (see write), so of any
-// number of concurrent calls with one key, in any number of processes,
-// exactly one gets (nil, nil).
-func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error) {
+// BeginIdempotent claims key until claimUntil, or returns the record that
+// holds it. The read and the claim happen in one write transaction (see
+// write), so of any number of concurrent calls with one key, in any number
+// of processes, exactly one gets (nil, nil).
+func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, claimUntil time.Time) (*IdempotencyRecord, error) {
 	var out *IdempotencyRecord
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = nil
@@ -54,13 +54,19 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 			rec       IdempotencyRecord
 			body      []byte
 			createdAt int64
+			until     sql.NullInt64
 		)
-		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at
+		err := tx.QueryRowContext(ctx, `SELECT fingerprint, in_flight, status_code, location, body, created_at, claim_until
 			FROM idempotency WHERE key = ?`+s.dialect.forUpdate(), key).
-			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt)
-		// An in-flight claim made before staleBefore belongs to a call that
-		// died without completing or aborting: its lease ran out.
-		abandoned := rec.InFlight && createdAt < toNanos(staleBefore)
+			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt, &until)
+		if !until.Valid {
+			// Claimed by a hookd before claims were renewed: it holds for one
+			// lease from its start.
+			until = sql.NullInt64{Int64: createdAt + toNanos(claimUntil) - toNanos(now), Valid: true}
+		}
+		// An in-flight claim whose lease ran out belongs to a call that
+		// died without completing or aborting (a running call renews it).
+		abandoned := rec.InFlight && until.Int64 < toNanos(now)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -70,6 +76,9 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 				return err
 			}
 			rec.CreatedAt = fromNanos(createdAt)
+			if rec.InFlight {
+				rec.ClaimUntil = fromNanos(until.Int64)
+			}
 			out = &rec
 			return nil
 		default:
@@ -80,13 +89,45 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 		}
 		// Another process may claim the key first (PostgreSQL): then its
 		// claim is read afresh.
-		return insertYielding(ctx, tx, "claim idempotency key", `INSERT INTO idempotency (key, fingerprint, in_flight, created_at)
-			VALUES (?, ?, 1, ?) ON CONFLICT (key) DO NOTHING`, key, fingerprint, toNanos(now))
+		return insertYielding(ctx, tx, "claim idempotency key", `INSERT INTO idempotency (key, fingerprint, in_flight, created_at, claim_until)
+			VALUES (?, ?, 1, ?, ?) ON CONFLICT (key) DO NOTHING`, key, fingerprint, toNanos(now), toNanos(claimUntil))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// RenewIdempotent extends the claim c, still in flight, until until.
+// ErrNotFound means the claim is gone (completed, aborted, or taken over).
+func (s *DB) RenewIdempotent(ctx context.Context, c IdempotencyClaim, until time.Time) error {
+	res, err := s.writer.ExecContext(ctx, `UPDATE idempotency SET claim_until = ?
+		WHERE key = ? AND in_flight = 1 AND created_at = ?`, toNanos(until), c.Key, toNanos(c.ClaimedAt))
+	if err != nil {
+		return fmt.Errorf("renew idempotency claim: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("renew idempotency claim: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("idempotency claim: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// idempotencyClaimUntilMigration lets a running call renew its claim, so
+// that a claim can be short: one whose call died (with its process, on a
+// database other processes share) frees its key within seconds, not a
+// minute.
+var idempotencyClaimUntilMigration = migration{
+	version: 10,
+	name:    "idempotency claims renewed by their call",
+	stmts:   []string{`ALTER TABLE idempotency ADD COLUMN claim_until INTEGER`},
+}
+
+var idempotencyClaimUntilMigrationPostgres = migration{
+	version: idempotencyClaimUntilMigration.version,
+	name:    idempotencyClaimUntilMigration.name,
+	stmts:   []string{`ALTER TABLE idempotency ADD COLUMN claim_until BIGINT`},
 }
 
 // CompleteIdempotent stores the outcome of the call that holds o.Claim, its

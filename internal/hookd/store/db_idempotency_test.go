@@ -14,23 +14,23 @@ func TestIdempotencyLifecycle(t *testing.T) {
 	ctx := t.Context()
 	ttl := 24 * time.Hour
 
-	rec, err := s.BeginIdempotent(ctx, "k1", "fp1", t0, t0.Add(-ttl), t0.Add(-ttl))
+	rec, err := s.BeginIdempotent(ctx, "k1", "fp1", t0, t0.Add(-ttl), t0.Add(ttl))
 	if err != nil || rec != nil {
 		t.Fatalf("first Begin = %+v, %v; want nil, nil", rec, err)
 	}
 	// A second call while the first runs sees the in-flight claim.
 	now := t0.Add(time.Second)
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp2", now, now.Add(-ttl), now.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp2", now, now.Add(-ttl), now.Add(ttl))
 	if err != nil || rec == nil {
 		t.Fatalf("second Begin = %+v, %v; want the in-flight record", rec, err)
 	}
-	diff(t, "in-flight record", rec, &IdempotencyRecord{Fingerprint: "fp1", InFlight: true, CreatedAt: t0})
+	diff(t, "in-flight record", rec, &IdempotencyRecord{Fingerprint: "fp1", InFlight: true, CreatedAt: t0, ClaimUntil: t0.Add(ttl)})
 
 	body := []byte(`{"id":"wh_1"}`)
 	if err := s.CompleteIdempotent(ctx, outcome("k1", t0, 201, "/v1/webhooks/wh_1", body)); err != nil {
 		t.Fatal(err)
 	}
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(ttl))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,24 +42,24 @@ func TestIdempotencyLifecycle(t *testing.T) {
 	if err := s.AbortIdempotent(ctx, IdempotencyClaim{Key: "k1", ClaimedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(-ttl)); rec == nil || rec.InFlight {
+	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp1", now, now.Add(-ttl), now.Add(ttl)); rec == nil || rec.InFlight {
 		t.Errorf("Abort removed a completed record: %+v", rec)
 	}
 
 	// Once expired, the key is claimed afresh.
 	later := t0.Add(ttl + time.Nanosecond)
-	rec, err = s.BeginIdempotent(ctx, "k1", "fp3", later, later.Add(-ttl), later.Add(-ttl))
+	rec, err = s.BeginIdempotent(ctx, "k1", "fp3", later, later.Add(-ttl), later.Add(ttl))
 	if err != nil || rec != nil {
 		t.Fatalf("Begin after expiry = %+v, %v; want nil, nil", rec, err)
 	}
-	rec, _ = s.BeginIdempotent(ctx, "k1", "fp4", later, later.Add(-ttl), later.Add(-ttl))
-	diff(t, "record after expiry", rec, &IdempotencyRecord{Fingerprint: "fp3", InFlight: true, CreatedAt: later})
+	rec, _ = s.BeginIdempotent(ctx, "k1", "fp4", later, later.Add(-ttl), later.Add(ttl))
+	diff(t, "record after expiry", rec, &IdempotencyRecord{Fingerprint: "fp3", InFlight: true, CreatedAt: later, ClaimUntil: later.Add(ttl)})
 
 	// Abort releases an in-flight claim for a retry.
 	if err := s.AbortIdempotent(ctx, IdempotencyClaim{Key: "k1", ClaimedAt: later}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(-ttl)); err != nil || rec != nil {
+	if rec, err := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(ttl)); err != nil || rec != nil {
 		t.Errorf("Begin after Abort = %+v, %v; want nil, nil", rec, err)
 	}
 
@@ -67,7 +67,7 @@ func TestIdempotencyLifecycle(t *testing.T) {
 	if err := s.CompleteIdempotent(ctx, outcome("k1", later, 204, "", nil)); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(-ttl)); rec == nil || rec.Body == nil || len(rec.Body) != 0 || rec.StatusCode != 204 {
+	if rec, _ := s.BeginIdempotent(ctx, "k1", "fp5", later, later.Add(-ttl), later.Add(ttl)); rec == nil || rec.Body == nil || len(rec.Body) != 0 || rec.StatusCode != 204 {
 		t.Errorf("record with an empty body = %+v", rec)
 	}
 
@@ -81,7 +81,7 @@ func TestPruneIdempotent(t *testing.T) {
 	ctx := t.Context()
 	for i := range 5 {
 		at := t0.Add(time.Duration(i) * time.Hour)
-		if _, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", at, at, at); err != nil {
+		if _, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", at, at, at.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestPruneIdempotent(t *testing.T) {
 		t.Fatalf("PruneIdempotent = %d, %v; want 2", n, err)
 	}
 	for i := range 5 {
-		rec, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", t0, t0.Add(-time.Hour), t0.Add(-time.Hour))
+		rec, err := s.BeginIdempotent(ctx, fmt.Sprint("k", i), "fp", t0, t0.Add(-time.Hour), t0.Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +117,7 @@ func TestBeginIdempotentConcurrent(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			rec, err := s.BeginIdempotent(t.Context(), "same-key", fmt.Sprint("fp", i), t0, t0.Add(-time.Hour), t0.Add(-time.Hour))
+			rec, err := s.BeginIdempotent(t.Context(), "same-key", fmt.Sprint("fp", i), t0, t0.Add(-time.Hour), t0.Add(time.Hour))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -185,7 +185,7 @@ func TestIdempotencyLease(t *testing.T) {
 	const ttl, lease = 24 * time.Hour, time.Minute
 	begin := func(fp string, now time.Time) *IdempotencyRecord {
 		t.Helper()
-		rec, err := s.BeginIdempotent(ctx, "k", fp, now, now.Add(-ttl), now.Add(-lease))
+		rec, err := s.BeginIdempotent(ctx, "k", fp, now, now.Add(-ttl), now.Add(lease))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,9 +226,9 @@ func TestOpenReleasesClaimsOfADeadProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s := openAt(t, path, testKey)
 	ctx := t.Context()
-	far := t0.Add(-time.Hour) // no lease runs out in this test
+	far, hold := t0.Add(-time.Hour), t0.Add(time.Hour) // nothing expires, no lease runs out in this test
 	for _, k := range []string{"running", "done"} {
-		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, hold); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -239,10 +239,10 @@ func TestOpenReleasesClaimsOfADeadProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = openAt(t, path, testKey)
-	if rec, err := s.BeginIdempotent(ctx, "running", "fp", t0, far, far); err != nil || rec != nil {
+	if rec, err := s.BeginIdempotent(ctx, "running", "fp", t0, far, hold); err != nil || rec != nil {
 		t.Errorf("claim of the previous process after reopen = %+v, %v; want it released", rec, err)
 	}
-	if rec, err := s.BeginIdempotent(ctx, "done", "fp", t0, far, far); err != nil || rec == nil || rec.InFlight || string(rec.Body) != "body" {
+	if rec, err := s.BeginIdempotent(ctx, "done", "fp", t0, far, hold); err != nil || rec == nil || rec.InFlight || string(rec.Body) != "body" {
 		t.Errorf("completed record after reopen = %+v, %v; want it kept", rec, err)
 	}
 }
@@ -252,9 +252,9 @@ func TestOpenReleasesClaimsOfADeadProcess(t *testing.T) {
 func TestCreateCommitsItsOutcome(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	far := t0.Add(-time.Hour)
+	far, hold := t0.Add(-time.Hour), t0.Add(time.Hour)
 	for _, k := range []string{"wh", "grp"} {
-		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, hold); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -267,7 +267,7 @@ func TestCreateCommitsItsOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, body := range map[string]string{"wh": "webhook", "grp": "group"} {
-		rec, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far)
+		rec, err := s.BeginIdempotent(ctx, k, "fp", t0, far, hold)
 		if err != nil || rec == nil || rec.InFlight || string(rec.Body) != body || rec.StatusCode != 201 {
 			t.Errorf("%s: record after the create = %+v, %v; want the outcome", k, rec, err)
 		}
@@ -276,10 +276,10 @@ func TestCreateCommitsItsOutcome(t *testing.T) {
 	// The claim was taken over (its lease ran out): nothing is written.
 	later := t0.Add(2 * time.Minute)
 	for _, k := range []string{"wh2", "grp2"} {
-		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, far); err != nil {
+		if _, err := s.BeginIdempotent(ctx, k, "fp", t0, far, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if rec, err := s.BeginIdempotent(ctx, k, "fp", later, far, later.Add(-time.Minute)); err != nil || rec != nil {
+		if rec, err := s.BeginIdempotent(ctx, k, "fp", later, far, later.Add(time.Minute)); err != nil || rec != nil {
 			t.Fatalf("take over %s: %+v, %v", k, rec, err)
 		}
 	}
@@ -295,5 +295,74 @@ func TestCreateCommitsItsOutcome(t *testing.T) {
 	}
 	if _, err := s.GetGroup(ctx, "grp_2"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the group of a lost claim was stored: %v", err)
+	}
+}
+
+// A running call renews its claim: the claim then holds past its first
+// lease, and ends a lease after the last renewal. A claim taken over
+// cannot be renewed.
+func TestRenewIdempotent(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const ttl, lease = 24 * time.Hour, 15 * time.Second
+	begin := func(now time.Time) *IdempotencyRecord {
+		t.Helper()
+		rec, err := s.BeginIdempotent(ctx, "k", "fp", now, now.Add(-ttl), now.Add(lease))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	if rec := begin(t0); rec != nil {
+		t.Fatalf("first Begin = %+v, want a claim", rec)
+	}
+	claim := IdempotencyClaim{Key: "k", ClaimedAt: t0}
+	renewed := t0.Add(10 * time.Second)
+	if err := s.RenewIdempotent(ctx, claim, renewed.Add(lease)); err != nil {
+		t.Fatal(err)
+	}
+	// Past the first lease, the renewed claim holds, and says until when.
+	if rec := begin(t0.Add(20 * time.Second)); rec == nil || !rec.InFlight || !rec.ClaimUntil.Equal(renewed.Add(lease)) {
+		t.Fatalf("Begin past the first lease = %+v, want the claim held until %v", rec, renewed.Add(lease))
+	}
+	// A lease after the last renewal, it is taken over.
+	over := renewed.Add(lease + time.Nanosecond)
+	if rec := begin(over); rec != nil {
+		t.Fatalf("Begin a lease after the renewal = %+v, want the key taken over", rec)
+	}
+	if err := s.RenewIdempotent(ctx, claim, over.Add(lease)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Renew of a claim taken over = %v, want ErrNotFound", err)
+	}
+	if rec := begin(over.Add(time.Second)); rec == nil || !rec.CreatedAt.Equal(over) {
+		t.Fatalf("after the stale renewal: %+v, want the new claim untouched", rec)
+	}
+	// A completed record is not renewed.
+	if err := s.CompleteIdempotent(ctx, outcome("k", over, 200, "", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RenewIdempotent(ctx, IdempotencyClaim{Key: "k", ClaimedAt: over}, over.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Renew of a completed record = %v, want ErrNotFound", err)
+	}
+}
+
+// A claim an older hookd made (no claim_until: it did not renew) holds
+// for one lease from its creation, as it did then.
+func TestIdempotencyClaimOfAnOlderHookd(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const ttl, lease = 24 * time.Hour, 15 * time.Second
+	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0.Add(-ttl), t0.Add(lease)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.ExecContext(ctx, `UPDATE idempotency SET claim_until = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(lease)
+	if rec, err := s.BeginIdempotent(ctx, "k", "fp", at, at.Add(-ttl), at.Add(lease)); err != nil || rec == nil || !rec.InFlight || !rec.ClaimUntil.Equal(t0.Add(lease)) {
+		t.Fatalf("Begin at the end of its lease = %+v, %v; want it held until %v", rec, err, t0.Add(lease))
+	}
+	after := at.Add(time.Nanosecond)
+	if rec, err := s.BeginIdempotent(ctx, "k", "fp", after, after.Add(-ttl), after.Add(lease)); err != nil || rec != nil {
+		t.Fatalf("Begin past its lease = %+v, %v; want the key taken over", rec, err)
 	}
 }

@@ -88,7 +88,7 @@ func TestKeyCheckLegacyDatabase(t *testing.T) {
 		{"webhook secret", func(t *testing.T, s *DB) { mustCreateWebhook(t, s, minimalWebhook("wh_1", t0)) }},
 		{"idempotent response", func(t *testing.T, s *DB) {
 			ctx := t.Context()
-			if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0); err != nil {
+			if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0.AddDate(0, 0, 1)); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.CompleteIdempotent(ctx, outcome("k", t0, 201, "", []byte("body"))); err != nil {

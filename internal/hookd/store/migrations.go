@@ -80,14 +80,15 @@ var sqliteMigrations = []migration{
 			`CREATE INDEX idempotency_created ON idempotency (created_at)`,
 		},
 	},
-	deliveriesMigration,    // version 2, in db_deliveries.go
-	leasesMigration,        // version 3, in db_claims.go
-	subscriptionsMigration, // version 4, in db_subscriptions.go
-	keyCheckMigration,      // version 5, in keycheck.go
-	signingKeysMigration,   // version 6, in db_webhooks.go
-	bucketsMigration,       // version 7, in db_buckets.go
-	dueWebhookMigration,    // version 8, in db_claims.go
-	noLeaseIndexMigration,  // version 9, in db_claims.go
+	deliveriesMigration,            // version 2, in db_deliveries.go
+	leasesMigration,                // version 3, in db_claims.go
+	subscriptionsMigration,         // version 4, in db_subscriptions.go
+	keyCheckMigration,              // version 5, in keycheck.go
+	signingKeysMigration,           // version 6, in db_webhooks.go
+	bucketsMigration,               // version 7, in db_buckets.go
+	dueWebhookMigration,            // version 8, in db_claims.go
+	noLeaseIndexMigration,          // version 9, in db_claims.go
+	idempotencyClaimUntilMigration, // version 10, in db_idempotency.go
 }
 
 // migrate brings the database up to date, one transaction per step,

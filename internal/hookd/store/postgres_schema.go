@@ -133,7 +133,8 @@ var postgresMigrations = []migration{
 			)`,
 		},
 	},
-	bucketsMigrationPostgres,      // version 7, in db_buckets.go
-	dueWebhookMigration,           // version 8, in db_claims.go
-	noLeaseIndexMigrationPostgres, // version 9, in db_claims.go: no statement
+	bucketsMigrationPostgres,               // version 7, in db_buckets.go
+	dueWebhookMigration,                    // version 8, in db_claims.go
+	noLeaseIndexMigrationPostgres,          // version 9, in db_claims.go: no statement
+	idempotencyClaimUntilMigrationPostgres, // version 10, in db_idempotency.go
 }

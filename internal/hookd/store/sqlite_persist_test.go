@@ -61,7 +61,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err := s.AddAPIKey(ctx, "hash", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0.AddDate(0, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CompleteIdempotent(ctx, outcome("k", t0, 201, "/v1/webhooks/wh_1", []byte(`{"secret":"`+full.Secret+`"}`))); err != nil {
@@ -89,7 +89,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if ok, err := s.HasAPIKey(ctx, "hash"); err != nil || !ok {
 		t.Errorf("API key lost on reopen: %v, %v", ok, err)
 	}
-	rec, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0)
+	rec, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0, t0.AddDate(0, 0, 1))
 	if err != nil || rec == nil || rec.StatusCode != 201 || !bytes.Contains(rec.Body, []byte(full.Secret)) {
 		t.Errorf("idempotency record after reopen = %+v, %v", rec, err)
 	}
@@ -100,7 +100,7 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	s := openAt(t, path, testKey)
 	mustCreateGroup(t, s, "grp_1", "g", t0)
 	mustCreateWebhook(t, s, fullWebhook("wh_1", "grp_1", t0))
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0.AddDate(0, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CompleteIdempotent(t.Context(), outcome("k", t0, 201, "", []byte("body"))); err != nil {
@@ -126,7 +126,7 @@ func TestReopenWithAnotherKeyFailsToDecrypt(t *testing.T) {
 	if page, next, err := s.ListWebhooks(t.Context(), WebhookFilter{}, Page{}); err != nil || len(page) != 0 || next != "" {
 		t.Errorf("ListWebhooks with another key = %d webhooks, %q, %v; want none", len(page), next, err)
 	}
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); !errors.Is(err, secrets.ErrDecrypt) {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0.AddDate(0, 0, 1)); !errors.Is(err, secrets.ErrDecrypt) {
 		t.Errorf("BeginIdempotent with another key = %v, want ErrDecrypt", err)
 	}
 	// Nothing secret in a group: it still reads.
@@ -239,7 +239,7 @@ func secretsFixture(t *testing.T, s *DB) (url string, plain map[string]string) {
 	w.AuthToken = "Bearer plaintext-auth-token-0123456789"
 	w.URL = "https://visible.example.com/marker"
 	mustCreateWebhook(t, s, w)
-	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0); err != nil {
+	if _, err := s.BeginIdempotent(t.Context(), "k", "fp", t0, t0, t0.AddDate(0, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
 	body := `{"id":"wh_1","secret":"` + w.Secret + `"}`

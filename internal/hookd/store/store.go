@@ -161,6 +161,7 @@ type IdempotencyRecord struct {
 	Location    string
 	Body        []byte // encrypted at rest: a create's body holds the secret
 	CreatedAt   time.Time
+	ClaimUntil  time.Time // in flight: when the claim ends unless its call renews it
 }
 
 // Store is everything hookd keeps. Implementations are safe for concurrent use.
@@ -186,13 +187,17 @@ type Store interface {
 	HasAPIKey(ctx context.Context, hash string) (bool, error)
 
 	// BeginIdempotent claims key for a new call. When the key is unused, its
-	// record is older than expireBefore, or it is an in-flight claim made
-	// before staleBefore (a call that died without finishing: its lease ran
-	// out), it stores an in-flight claim with fingerprint, made at now, and
-	// returns (nil, nil): the caller goes ahead. Otherwise it returns the
-	// existing record and the caller replays, refuses or rejects it.
-	// Opening a store releases every claim a previous process left.
-	BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, staleBefore time.Time) (*IdempotencyRecord, error)
+	// record is older than expireBefore, or it is an in-flight claim whose
+	// lease ended (a call that died without finishing: a running call
+	// renews it), it stores an in-flight claim with fingerprint, made at now
+	// and held until claimUntil, and returns (nil, nil): the caller goes
+	// ahead. Otherwise it returns the existing record and the caller
+	// replays, refuses or rejects it. Opening a SQLite store releases every
+	// claim a previous process left.
+	BeginIdempotent(ctx context.Context, key, fingerprint string, now, expireBefore, claimUntil time.Time) (*IdempotencyRecord, error)
+	// RenewIdempotent holds the claim c, whose call is still running, until
+	// until; ErrNotFound when the claim is gone.
+	RenewIdempotent(ctx context.Context, c IdempotencyClaim, until time.Time) error
 	// CompleteIdempotent stores the outcome of the call that holds o.Claim;
 	// ErrNotFound when the claim is gone, released or taken over. Creates
 	// store it themselves, with the object (WithIdempotentOutcome).
