@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -296,6 +297,36 @@ func TestSecondProcessRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	openAt(t, path, testKey)
+}
+
+// A second hookd given another path to the same file, through a symbolic
+// link to the file or to its directory, is refused as well: it would
+// deliver the same work (and release the first one's leases at start).
+func TestSecondProcessRefusedThroughALink(t *testing.T) {
+	sqliteOnly(t, "one process per SQLite file")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hookd.db")
+	first, err := OpenSQLite(path, testCipher(t, testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = first.Close() })
+	other := t.TempDir()
+	fileLink, dirLink := filepath.Join(other, "link.db"), filepath.Join(other, "dir")
+	if err := os.Symlink(path, fileLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, dirLink); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fileLink, filepath.Join(dirLink, "hookd.db")} {
+		if s, err := OpenSQLite(p, testCipher(t, testKey)); !errors.Is(err, ErrDatabaseInUse) {
+			if s != nil {
+				_ = s.Close()
+			}
+			t.Fatalf("open through %s: %v, want ErrDatabaseInUse", p, err)
+		}
+	}
 }
 
 // A webhook whose backlog fills every candidate read and reaches its cap

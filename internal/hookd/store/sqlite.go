@@ -147,7 +147,13 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 // bounds live in one process's memory and store, so a second one would
 // deliver the same work. The lock is the operating system's (flock,
 // LockFileEx): it goes away with the process, however it ends.
+//
+// The lock file is named after the database's real path, symbolic links
+// resolved, so that a second hookd given another path to the same file (a
+// link to it, or to its directory) finds the same lock. (A hard link is a
+// second name nothing can resolve to the first; do not make one.)
 func lockSQLite(path, abs string) (*flock.Flock, error) {
+	abs = realPath(abs)
 	lock := flock.New(abs + ".lock")
 	locked, err := lock.TryLock()
 	if err != nil {
@@ -157,6 +163,19 @@ func lockSQLite(path, abs string) (*flock.Flock, error) {
 		return nil, fmt.Errorf("%w: %s is locked through %s; stop the other hookd first (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path, abs+".lock")
 	}
 	return lock, nil
+}
+
+// realPath resolves the symbolic links of abs, an absolute path: of the
+// file, or of its directory when the file is not there yet. What cannot be
+// resolved is kept as it is.
+func realPath(abs string) string {
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
 }
 
 // migrateSQLite is Migrate for a SQLite file: under the process lock, so
