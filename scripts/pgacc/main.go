@@ -1,12 +1,12 @@
 // Command pgacc runs the provider's acceptance tests against a hookd on
-// PostgreSQL (make testacc-postgres): it starts a PostgreSQL server
+// PostgreSQL (the last step of make test-postgres): it starts a PostgreSQL server
 // (package pgtest, from Debian's postgresql package), builds hookd and
 // runs it with --db postgres://..., then runs `go test` of the provider
 // with HOOKD_ENDPOINT and HOOKD_API_KEY pointing at it, and stops both by
 // PID. Tests that configure hookd themselves (an injected clock, their own
 // catalog) skip against an external server, as they say; the rest run.
 //
-//	pgacc [-run REGEXP] [-- go test flags...]
+//	pgacc [-go GO] [-pkgs PACKAGES] [-- go test flags, e.g. -run REGEXP]
 package main
 
 import (
