@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -141,9 +140,6 @@ func TestBadInput(t *testing.T) {
 			tc.req.invalid = true
 			p := c.problem(tc.req, tc.status, tc.code)
 			if tc.pointer == "" {
-				if os.Getenv("BADINPUT_DUMP") != "" {
-					fmt.Printf("DUMP\t%s\t%q\n", tc.name, p.Detail)
-				}
 				if p.Detail != tc.detail {
 					t.Errorf("detail\n  %q\nwant\n  %q", p.Detail, tc.detail)
 				}
@@ -151,9 +147,6 @@ func TestBadInput(t *testing.T) {
 			}
 			if len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer {
 				t.Fatalf("errors %+v, want one at %q", p.Errors, tc.pointer)
-			}
-			if os.Getenv("BADINPUT_DUMP") != "" {
-				fmt.Printf("DUMP\t%s\t%q\n", tc.name, p.Errors[0].Detail)
 			}
 			if got := p.Errors[0].Detail; got != tc.detail {
 				t.Errorf("error at %s\n  %q\nwant\n  %q", tc.pointer, got, tc.detail)
