@@ -3,8 +3,12 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
@@ -32,3 +36,9 @@ func (accountScope) description() string {
 }
 
 func (accountScope) attributes() map[string]schema.Attribute { return nil }
+
+func (accountScope) listAttributes() map[string]listschema.Attribute { return nil }
+
+func (accountScope) listGroupID(context.Context, tfsdk.Config) (types.String, diag.Diagnostics) {
+	return types.StringNull(), nil
+}

@@ -3,11 +3,15 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -46,4 +50,20 @@ func (groupScope) attributes() map[string]schema.Attribute {
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 	}
+}
+
+func (groupScope) listAttributes() map[string]listschema.Attribute {
+	return map[string]listschema.Attribute{
+		"group_id": listschema.StringAttribute{
+			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
+			Optional:            true,
+			Validators:          []validator.String{groupID.validator()},
+		},
+	}
+}
+
+func (groupScope) listGroupID(ctx context.Context, config tfsdk.Config) (types.String, diag.Diagnostics) {
+	var id types.String
+	d := config.GetAttribute(ctx, path.Root("group_id"), &id)
+	return id, d
 }

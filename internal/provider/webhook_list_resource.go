@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -75,13 +76,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 			Validators: []validator.String{eventTypeValidator{}},
 		},
 	}
-	if r.s.scope() == client.ScopeGroup {
-		attrs["group_id"] = schema.StringAttribute{
-			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
-			Optional:            true,
-			Validators:          []validator.String{groupID.validator()},
-		}
-	}
+	maps.Copy(attrs, r.s.listAttributes())
 	resp.Schema = schema.Schema{
 		MarkdownDescription: fmt.Sprintf("Lists %ss, oldest first, for `terraform query` (Terraform 1.14+): each with its identity (`id`) "+
 			"and its name or URL, and with `include_resource = true` every attribute of `hookd_%s` as an import would read it. "+
@@ -147,13 +142,13 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 
 // config reads the config block; group_id only where the schema has it.
 func (r *webhookListResource) config(ctx context.Context, req list.ListRequest) (webhookListConfig, diag.Diagnostics) {
-	cfg := webhookListConfig{GroupID: types.StringNull()}
+	var cfg webhookListConfig
 	var diags diag.Diagnostics
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("active"), &cfg.Active)...)
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("event"), &cfg.Event)...)
-	if r.s.scope() == client.ScopeGroup {
-		diags.Append(req.Config.GetAttribute(ctx, path.Root("group_id"), &cfg.GroupID)...)
-	}
+	groupID, d := r.s.listGroupID(ctx, req.Config)
+	diags.Append(d...)
+	cfg.GroupID = groupID
 	return cfg, diags
 }
 

@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -31,6 +33,12 @@ type webhookScope interface {
 	// attributes are the scope's own attributes (group_id), next to the
 	// shared ones of webhookSchema.
 	attributes() map[string]schema.Attribute
+	// listAttributes are the scope's own filters of its list resource
+	// (group_id), next to the shared ones.
+	listAttributes() map[string]listschema.Attribute
+	// listGroupID reads the group filter of a list block: null where the
+	// scope has none.
+	listGroupID(ctx context.Context, config tfsdk.Config) (types.String, diag.Diagnostics)
 }
 
 // webhookResource implements both hookd_account_webhook and
