@@ -147,6 +147,7 @@ func (r *Receiver) Verify() error {
 func (r *Receiver) VerifyWhenDone(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
+		t.Helper()
 		if t.Skipped() && len(r.Requests()) == 0 {
 			return
 		}
