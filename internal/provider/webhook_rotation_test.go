@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -27,6 +27,7 @@ import (
 func TestAccWebhook_rotation(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
 	var first, second, id string
 	keep := func(dst *string, attr string) resource.TestCheckFunc {
 		return func(s *terraform.State) error {
@@ -53,6 +54,7 @@ resource "hookd_account_webhook" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
 					secrets.AddStateValue(accountHook, tfjsonpath.New("secret")),
+					rcv.TrustState(accountHook, tfjsonpath.New("secret")),
 				},
 			},
 			{
@@ -71,6 +73,7 @@ resource "hookd_account_webhook" "test" {
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_rotation").AtMapKey("grace_period_hours"), knownvalue.Int64Exact(24)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),
+					rcv.TrustState(accountHook, tfjsonpath.New("secret")),
 				},
 				Check: resource.ComposeTestCheckFunc(keep(&second, "secret"), func(*terraform.State) error {
 					return deliveryVerifiesWith(env, rcv, first, second)
@@ -135,16 +138,19 @@ resource "hookd_account_webhook" "test" {
 	})
 }
 
-// deliveryVerifiesWith publishes an event and checks that the delivery's
-// signatures verify with every secret given (Standard Webhooks reference
-// library as the independent verifier).
-func deliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, secrets ...string) error {
-	return groupDeliveryVerifiesWith(env, rcv, "", secrets...)
+// deliveryVerifiesWith publishes an event and checks that the delivery
+// carries one signature per key given ("whsec_" secrets or "whpk_" public
+// keys), that each key verifies it with the receiver's independent
+// verifiers (Received.SignedBy: the Standard Webhooks library and stripe-go
+// for a secret, circl's Ed25519 for a public key), and that its timestamp
+// is within 5 minutes of now.
+func deliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, keys ...string) error {
+	return groupDeliveryVerifiesWith(env, rcv, "", keys...)
 }
 
 // groupDeliveryVerifiesWith is deliveryVerifiesWith for an event of a
 // group, which reaches the group's webhooks; "" is the account.
-func groupDeliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, groupID string, secrets ...string) error {
+func groupDeliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, groupID string, keys ...string) error {
 	ctx := context.Background()
 	example, err := catalogExample(ctx, env, "transfer.created")
 	if err != nil {
@@ -162,17 +168,17 @@ func groupDeliveryVerifiesWith(env *acctest.Env, rcv *acctest.Receiver, groupID 
 		time.Sleep(10 * time.Millisecond)
 	}
 	got := rcv.Requests()[before]
-	if n := len(strings.Fields(got.Header.Get("Webhook-Signature"))); n != len(secrets) {
-		return fmt.Errorf("%d signatures, want %d", n, len(secrets))
+	if n := len(strings.Fields(got.Header.Get("Webhook-Signature"))); n != len(keys) {
+		return fmt.Errorf("%d signatures, want %d", n, len(keys))
 	}
-	for i, s := range secrets {
-		wh, err := standardwebhooks.NewWebhook(s)
-		if err != nil {
-			return err
+	for i, key := range keys {
+		if err := got.SignedBy(key); err != nil {
+			return fmt.Errorf("key %d does not verify the delivery: %w", i+1, err)
 		}
-		if err := wh.Verify(got.Body, got.Header); err != nil {
-			return fmt.Errorf("secret %d does not verify the delivery: %w", i+1, err)
-		}
+	}
+	ts, err := strconv.ParseInt(got.Header.Get("Webhook-Timestamp"), 10, 64)
+	if err != nil || time.Since(time.Unix(ts, 0)).Abs() > 5*time.Minute {
+		return fmt.Errorf("webhook-timestamp %q is not within 5 minutes of now", got.Header.Get("Webhook-Timestamp"))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -150,6 +151,94 @@ data "hookd_webhook" "test" {
 			},
 		},
 	})
+}
+
+// v1a end to end: hookd signs the deliveries of a webhook Terraform made
+// with signature_scheme = "v1a" with the key whose public half is the
+// public_key in state, as an independent Ed25519 implementation (circl,
+// through the receiver) verifies with that key alone; after a rotation
+// the delivery carries two v1a signatures, one verified by the new
+// public_key in state and one by the previous, during the grace window.
+// Every request the receiver got verifies with those keys.
+func TestAccWebhook_signatureSchemeV1aDelivery(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
+	config := func(rotation string) string {
+		return env.Config(fmt.Sprintf(`
+resource "hookd_account_webhook" "test" {
+  url              = %q
+  events           = ["transfer.created"]
+  signature_scheme = "v1a"
+  %s
+}`, rcv.URL, rotation))
+	}
+	publicKey := tfjsonpath.New("public_key")
+	var first, second string
+	keys := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, publicKey, knownvalue.StringRegexp(publicKeyPattern)),
+					captureString(accountHook, publicKey, &first),
+					rcv.TrustState(accountHook, publicKey),
+					keys.AddStateValue(accountHook, publicKey),
+					checkFunc(func() error { return deliveryVerifiesWith(env, rcv, first) }),
+				},
+			},
+			{
+				Config: config(`secret_rotation = { trigger = "1" }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, publicKey, knownvalue.StringRegexp(publicKeyPattern)),
+					captureString(accountHook, publicKey, &second),
+					rcv.TrustState(accountHook, publicKey),
+					keys.AddStateValue(accountHook, publicKey),
+					// The new key and, in its grace window, the old one.
+					checkFunc(func() error { return deliveryVerifiesWith(env, rcv, second, first) }),
+				},
+			},
+		},
+	})
+}
+
+// captureString is a state check that stores the string at path of the
+// resource at address in dst, for later checks of the same step.
+func captureString(address string, path tfjsonpath.Path, dst *string) statecheck.StateCheck {
+	return captureCheck{address: address, path: path, dst: dst}
+}
+
+type captureCheck struct {
+	address string
+	path    tfjsonpath.Path
+	dst     *string
+}
+
+func (c captureCheck) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil || req.State.Values == nil || req.State.Values.RootModule == nil {
+		resp.Error = fmt.Errorf("the state is empty")
+		return
+	}
+	for _, r := range req.State.Values.RootModule.Resources {
+		if r.Address != c.address {
+			continue
+		}
+		v, err := tfjsonpath.Traverse(r.AttributeValues, c.path)
+		if err != nil {
+			resp.Error = err
+			return
+		}
+		s, ok := v.(string)
+		if !ok {
+			resp.Error = fmt.Errorf("%s.%s is %T, not a string", c.address, c.path, v)
+			return
+		}
+		*c.dst = s
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the state", c.address)
 }
 
 func TestAccWebhook_signatureSchemeBadInput(t *testing.T) {
