@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -31,7 +34,10 @@ func planFrom(st tfsdk.State) tfsdk.Plan {
 // configOf is st as a configuration: the computed-only attributes null,
 // as no configuration can set them.
 func configOf(st tfsdk.State) tfsdk.Config {
-	s := st.Schema.(schema.Schema)
+	s, ok := st.Schema.(schema.Schema)
+	if !ok {
+		panic(fmt.Sprintf("configOf: a %T, not a resource schema", st.Schema))
+	}
 	computedOnly := map[string]bool{}
 	for name, a := range s.GetAttributes() {
 		computedOnly[name] = a.IsComputed() && !a.IsOptional() && !a.IsRequired()
@@ -48,4 +54,15 @@ func configOf(st tfsdk.State) tfsdk.Config {
 		panic(err) // the transform returns no error
 	}
 	return tfsdk.Config{Schema: s, Raw: raw}
+}
+
+// timeoutTypes are the attribute types of the timeouts block of a resource
+// schema.
+func timeoutTypes(tb testing.TB, s schema.Schema) map[string]attr.Type {
+	tb.Helper()
+	t, ok := s.Blocks["timeouts"].Type().(timeouts.Type)
+	if !ok {
+		tb.Fatalf("the timeouts block is a %T", s.Blocks["timeouts"].Type())
+	}
+	return t.AttrTypes
 }

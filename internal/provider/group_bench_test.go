@@ -58,10 +58,10 @@ func BenchmarkGroupRequests(b *testing.B) {
 // attribute without a plan modifier), and a change of timeouts only.
 func BenchmarkGroupModifyPlan(b *testing.B) {
 	ctx := context.Background()
-	r := NewGroupResource().(*groupResource)
+	r := &groupResource{}
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
-	timeoutTypes := sr.Schema.Blocks["timeouts"].Type().(timeouts.Type).AttrTypes
+	timeoutTypes := timeoutTypes(b, sr.Schema)
 
 	prior := groupResourceModel{groupModel: groupFromAPI(benchAPIGroup()), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutTypes)}}
 	renamed := prior

@@ -55,10 +55,10 @@ func benchWebhookState(tb testing.TB, api *client.Webhook, timeoutTypes map[stri
 	return m
 }
 
-func webhookTimeoutTypes(ctx context.Context, r resource.Resource) map[string]attr.Type {
+func webhookTimeoutTypes(ctx context.Context, tb testing.TB, r resource.Resource) map[string]attr.Type {
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
-	return sr.Schema.Blocks["timeouts"].Type().(timeouts.Type).AttrTypes
+	return timeoutTypes(tb, sr.Schema)
 }
 
 // BenchmarkWebhookFromAPI maps a webhook the API returned, as Read does
@@ -66,7 +66,7 @@ func webhookTimeoutTypes(ctx context.Context, r resource.Resource) map[string]at
 // attributes).
 func BenchmarkWebhookFromAPI(b *testing.B) {
 	ctx := context.Background()
-	tt := webhookTimeoutTypes(ctx, NewAccountWebhookResource())
+	tt := webhookTimeoutTypes(ctx, b, NewAccountWebhookResource())
 	for name, api := range benchAPIWebhooks() {
 		for _, s := range []webhookScope{accountScope{}, groupScope{}} {
 			api := *api
@@ -95,7 +95,7 @@ func BenchmarkWebhookFromAPI(b *testing.B) {
 // description changes.
 func BenchmarkWebhookRequests(b *testing.B) {
 	ctx := context.Background()
-	tt := webhookTimeoutTypes(ctx, NewAccountWebhookResource())
+	tt := webhookTimeoutTypes(ctx, b, NewAccountWebhookResource())
 	noWO := writeOnlyConfig{SecretWO: types.StringNull(), AuthTokenWO: types.StringNull()}
 	for name, api := range benchAPIWebhooks() {
 		state := benchWebhookState(b, api, tt)
@@ -134,7 +134,7 @@ func BenchmarkWebhookModifyPlan(b *testing.B) {
 		r := &webhookResource{s: s, data: &providerData{}}
 		var sr resource.SchemaResponse
 		r.Schema(ctx, resource.SchemaRequest{}, &sr)
-		tt := sr.Schema.Blocks["timeouts"].Type().(timeouts.Type).AttrTypes
+		tt := timeoutTypes(b, sr.Schema)
 
 		prior := benchWebhookState(b, api, tt)
 		changed := prior

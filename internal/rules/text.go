@@ -173,10 +173,10 @@ func CharProblem(value string, kind TextKind) string {
 // refused reports whether text of kind may not hold r, followed by rest.
 func refused(kind TextKind, r rune, rest string) bool {
 	if kind == MultiLine {
-		switch {
-		case r == '\n', r == '\t', r == '\u2028', r == '\u2029':
+		switch r {
+		case '\n', '\t', '\u2028', '\u2029':
 			return false
-		case r == '\r':
+		case '\r':
 			return !strings.HasPrefix(rest, "\n")
 		}
 		return invisible(r)

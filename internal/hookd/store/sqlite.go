@@ -169,8 +169,8 @@ func lockSQLite(path, abs string) (*flock.Flock, error) {
 // file, or of its directory when the file is not there yet. What cannot be
 // resolved is kept as it is.
 func realPath(abs string) string {
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		return resolved
 	}
 	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
 		return filepath.Join(dir, filepath.Base(abs))
