@@ -268,6 +268,8 @@ resource "hookd_account_webhook" "test" {
 func TestAccAccountWebhook_testOnApply(t *testing.T) {
 	env := acctest.Start(t)
 	ok, failing := acctest.NewReceiver(t, 200), acctest.NewReceiver(t, 500)
+	ok.VerifyWhenDone(t)
+	failing.VerifyWhenDone(t)
 	hook := func(url string) string {
 		return env.Config(fmt.Sprintf(`
 resource "hookd_account_webhook" "test" {
@@ -281,6 +283,11 @@ resource "hookd_account_webhook" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config: hook(ok.URL),
+				// The update keeps the secret: it signs both test deliveries.
+				ConfigStateChecks: []statecheck.StateCheck{
+					ok.TrustState(accountHook, tfjsonpath.New("secret")),
+					failing.TrustState(accountHook, tfjsonpath.New("secret")),
+				},
 				Check: func(*terraform.State) error {
 					reqs := ok.Requests()
 					if len(reqs) != 1 || reqs[0].Header.Get("Hookd-Test-Delivery") != "true" {

@@ -39,6 +39,7 @@ func withEcho() map[string]func() (tfprotov6.ProviderServer, error) {
 func TestAccSigningSecretEphemeral(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
 	var secrets []string
 	// The echo provider copies a value only when its resource is created:
 	// one echo resource per run.
@@ -56,6 +57,7 @@ func TestAccSigningSecretEphemeral(t *testing.T) {
 			return fmt.Errorf("fingerprint %s, want %s", got, want)
 		}
 		secrets = append(secrets, secret)
+		rcv.Trust(secret)
 		return nil
 	}
 	config := func(bytes, version int) string {

@@ -83,6 +83,10 @@ func TestAccWebhookDeliveriesDataSource_realDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ok.Trust(okHook.Secret)
+	failing.Trust(failingHook.Secret)
+	ok.VerifyWhenDone(t)
+	failing.VerifyWhenDone(t)
 	created := publishExample(t, env, "transfer.created")
 	publishExample(t, env, "transfer.downloaded")
 	test, err := env.Client.TestWebhook(ctx, okHook.ID, "transfer.created")

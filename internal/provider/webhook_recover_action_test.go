@@ -40,6 +40,8 @@ func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	publish(t, env)
 	dead := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
@@ -101,6 +103,8 @@ func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	var originals []string
 	for range 3 {
@@ -141,6 +145,8 @@ func TestAccWebhookRecoverAction_trigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	// Two outages an hour apart, one dead letter each (the 410 also
 	// auto-disables the webhook, which the operator re-enables).
 	type outage struct{ since, until, dead string }

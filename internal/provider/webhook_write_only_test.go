@@ -68,6 +68,9 @@ func testWriteOnlyLifecycle(t *testing.T, scope string) {
 	rcv := acctest.NewReceiver(t, 200)
 	addr := "hookd_" + scope + "_webhook.test"
 	s1, s2 := newSecret(t), newSecret(t)
+	// Every delivery is signed with one of the secrets the test installs.
+	rcv.Trust(s1, s2)
+	rcv.VerifyWhenDone(t)
 	t1, t2 := "tok-"+newSecret(t)[6:30], "tok-"+newSecret(t)[6:30]
 	group := acctest.RandomName("wo")
 	var id, groupID string
