@@ -61,9 +61,12 @@ func signedV1(t *testing.T, body string, secrets ...string) http.Header {
 	return h
 }
 
-func signedV1a(t *testing.T, body string, keys ...string) http.Header {
+// v1aBody is the body every v1a case signs.
+const v1aBody = `{"type":"transfer.created"}`
+
+func signedV1a(t *testing.T, keys ...string) http.Header {
 	t.Helper()
-	h, err := signing.HeadersAsymmetric("msg_1", signedAt, []byte(body), keys...)
+	h, err := signing.HeadersAsymmetric("msg_1", signedAt, []byte(v1aBody), keys...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,31 +124,30 @@ func TestReceiverVerifyV1(t *testing.T) {
 func TestReceiverVerifyV1a(t *testing.T) {
 	priv1, pub1 := keyPair(t)
 	priv2, pub2 := keyPair(t)
-	const body = `{"type":"transfer.created"}`
 	for _, tc := range []struct {
 		name    string
 		header  http.Header
 		trusted []string
 		want    string
 	}{
-		{name: "signed", header: signedV1a(t, body, priv1), trusted: []string{pub1}},
-		{name: "grace window, the old key trusted", header: signedV1a(t, body, priv2, priv1), trusted: []string{pub1}},
-		{name: "another key", header: signedV1a(t, body, priv1), trusted: []string{pub2}, want: "circl: none of the 1 v1a signatures verifies with the public key"},
+		{name: "signed", header: signedV1a(t, priv1), trusted: []string{pub1}},
+		{name: "grace window, the old key trusted", header: signedV1a(t, priv2, priv1), trusted: []string{pub1}},
+		{name: "another key", header: signedV1a(t, priv1), trusted: []string{pub2}, want: "circl: none of the 1 v1a signatures verifies with the public key"},
 		{name: "with Hookd-Signature", header: func() http.Header {
-			h := signedV1a(t, body, priv1)
+			h := signedV1a(t, priv1)
 			h.Set("Hookd-Signature", "t=1,v1=00")
 			return h
 		}(), trusted: []string{pub1}, want: "a v1a delivery carries Hookd-Signature"},
 		{name: "with a v1 signature", header: func() http.Header {
-			h := signedV1a(t, body, priv1)
+			h := signedV1a(t, priv1)
 			h.Set("Webhook-Signature", h.Get("Webhook-Signature")+" v1,AAAA")
 			return h
 		}(), trusted: []string{pub1}, want: `holds a "v1" signature, not v1a`},
-		{name: "a secret for a v1a delivery", header: signedV1a(t, body, priv1), trusted: []string{secret(t)}, want: "no matching signature found"},
+		{name: "a secret for a v1a delivery", header: signedV1a(t, priv1), trusted: []string{secret(t)}, want: "no matching signature found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := NewReceiver(t, http.StatusOK)
-			send(t, r, tc.header, body)
+			send(t, r, tc.header, v1aBody)
 			r.Trust(tc.trusted...)
 			wantVerify(t, r, tc.want)
 		})
