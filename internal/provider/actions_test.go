@@ -254,6 +254,8 @@ func TestActions_invokeRecoverProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	since := clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	var dead []string
 	for range 2 {

@@ -74,6 +74,8 @@ func TestAccDeliveryRetryAction_invoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" })
 	rcv.SetStatus(http.StatusOK)
@@ -106,6 +108,8 @@ func TestAccDeliveryRetryAction_stillFailing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" })
 	out, err := invoke(t, env, "action.hookd_delivery_retry.now", fmt.Sprintf(`
@@ -132,6 +136,8 @@ func TestAccDeliveryReplayAction_invoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
 	out, err := invoke(t, env, "action.hookd_delivery_replay.again", fmt.Sprintf(`
@@ -209,6 +215,8 @@ func TestAccDeliveryRetryAction_trigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	var failed []string
 	for range 2 {
 		publish(t, env)
@@ -281,6 +289,8 @@ func TestAccDeliveryReplayAction_trigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
 	replayed := func(*terraform.State) error {

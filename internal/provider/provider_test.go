@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
@@ -80,7 +82,12 @@ func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
 	env := acctest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(hookdLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}))
-	rcv := acctest.NewReceiver(t, 200)
+	// rcv gets the test deliveries of hookd_account_webhook.wo and .test,
+	// each verified; .ephemeral's go to unknowable, unverified: it signs
+	// with the secret hookd_signing_secret made, which by design leaves
+	// Terraform only as its fingerprint (checked in keepSecret).
+	rcv, unknowable := acctest.NewReceiver(t, 200), acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
 	logFile := filepath.Join(t.ArtifactDir(), "tf-trace.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
@@ -115,6 +122,7 @@ func TestAccProvider_logsHoldNoSecrets(t *testing.T) {
 	t.Setenv("HOOKD_API_KEY", env.APIKey)
 	t.Setenv("TF_VAR_token", token)
 	woSecret, woToken := newSecret(t), "wo-tok-"+newSecret(t)[6:40]
+	rcv.Trust(woSecret)
 	t.Setenv("TF_VAR_wo_secret", woSecret)
 	t.Setenv("TF_VAR_wo_token", woToken)
 	config := func(trigger string) string {
@@ -166,19 +174,22 @@ provider "echo" {
 resource "echo" "run%[2]s" {}
 
 resource "hookd_account_webhook" "ephemeral" {
-  url               = %[1]q
+  url               = %[3]q
   events            = ["transfer.created"]
   test_on_apply     = true
   secret_wo         = ephemeral.hookd_signing_secret.made.secret
   secret_wo_version = %[2]q
-}`, rcv.URL, trigger)
+}`, rcv.URL, trigger, unknowable.URL)
 	}
+	// .test's secret before and after its rotation: during the grace
+	// window hookd signs with both, and either verifies.
+	trustSecret := []statecheck.StateCheck{rcv.TrustState(accountHook, tfjsonpath.New("secret"))}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: withEcho(),
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Ephemeral)},
 		Steps: []resource.TestStep{
-			{Config: config("1"), Check: keepSecret},
-			{Config: config("2"), Check: keepSecret},
+			{Config: config("1"), Check: keepSecret, ConfigStateChecks: trustSecret},
+			{Config: config("2"), Check: keepSecret, ConfigStateChecks: trustSecret},
 		},
 	})
 	raw, err := os.ReadFile(logFile)

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
@@ -54,6 +56,7 @@ func testDeliveries(env *acctest.Env, webhookID string) (n int, err error) {
 func TestAccWebhookTestAction_trigger(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
 	var id string
 	config := func(name, onFailure string) string {
 		return env.Config(fmt.Sprintf(`
@@ -102,7 +105,12 @@ resource "hookd_account_webhook" "test" {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		TerraformVersionChecks:   actionsVersion,
 		Steps: []resource.TestStep{
-			{Config: config("first", ""), Check: tests(1)},
+			{
+				Config: config("first", ""),
+				Check:  tests(1),
+				// The updates keep the secret: it signs every test delivery.
+				ConfigStateChecks: []statecheck.StateCheck{rcv.TrustState(accountHook, tfjsonpath.New("secret"))},
+			},
 			{Config: config("second", ""), Check: tests(2)},
 			{
 				PreConfig:   func() { rcv.SetStatus(http.StatusInternalServerError) },
@@ -118,6 +126,7 @@ resource "hookd_account_webhook" "test" {
 func TestAccWebhookTestAction_onFailureContinue(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, http.StatusServiceUnavailable)
+	rcv.VerifyWhenDone(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		TerraformVersionChecks:   onFailureVersion,
@@ -141,6 +150,7 @@ resource "hookd_account_webhook" "test" {
     }
   }
 }`, rcv.URL)),
+			ConfigStateChecks: []statecheck.StateCheck{rcv.TrustState(accountHook, tfjsonpath.New("secret"))},
 			Check: func(s *terraform.State) error {
 				id := s.RootModule().Resources[accountHook].Primary.ID
 				if n, err := testDeliveries(env, id); err != nil || n != 1 {
@@ -161,6 +171,8 @@ func TestAccWebhookTestAction_invoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
 	out, err := invoke(t, env, "action.hookd_webhook_test.check", fmt.Sprintf(`
 action "hookd_webhook_test" "check" {
   config {
