@@ -69,13 +69,7 @@ func frozenHookd(t *testing.T) (*acctest.Env, *clockwork.FakeClock) {
 // reports its answer; the delivery then succeeded.
 func TestAccDeliveryRetryAction_invoke(t *testing.T) {
 	env, _ := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusBadGateway)
-	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusBadGateway)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" })
 	rcv.SetStatus(http.StatusOK)
@@ -103,13 +97,7 @@ action "hookd_delivery_retry" "now" {
 // A retry the receiver still refuses fails the action with its answer.
 func TestAccDeliveryRetryAction_stillFailing(t *testing.T) {
 	env, _ := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusServiceUnavailable)
-	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	_, wh := verifiedWebhook(t, env, http.StatusServiceUnavailable)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" })
 	out, err := invoke(t, env, "action.hookd_delivery_retry.now", fmt.Sprintf(`
@@ -131,13 +119,7 @@ action "hookd_delivery_retry" "now" {
 // API's reason.
 func TestAccDeliveryReplayAction_invoke(t *testing.T) {
 	env := acctest.Start(t)
-	rcv := acctest.NewReceiver(t, http.StatusOK)
-	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusOK)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
 	out, err := invoke(t, env, "action.hookd_delivery_replay.again", fmt.Sprintf(`
@@ -210,13 +192,7 @@ func manuallyRetried(env *acctest.Env, id string) error {
 // first is the action's.
 func TestAccDeliveryRetryAction_trigger(t *testing.T) {
 	env, _ := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusBadGateway)
-	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusBadGateway)
 	var failed []string
 	for range 2 {
 		publish(t, env)
@@ -284,13 +260,7 @@ resource "terraform_data" "failed" {
 // delivered; another apply with nothing to change replays nothing.
 func TestAccDeliveryReplayAction_trigger(t *testing.T) {
 	env := acctest.Start(t)
-	rcv := acctest.NewReceiver(t, http.StatusOK)
-	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusOK)
 	publish(t, env)
 	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
 	replayed := func(*terraform.State) error {
@@ -362,4 +332,20 @@ action "hookd_delivery_replay" "again" {
 			ExpectError: acctest.Words(`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`),
 		}},
 	})
+}
+
+// verifiedWebhook is an account webhook subscribed to transfer.created,
+// made through the API, delivering to a receiver that answers status
+// (acctest.NewReceiver) and verifies every delivery with its secret when
+// the test ends.
+func verifiedWebhook(t *testing.T, env *acctest.Env, status int) (*acctest.Receiver, *client.WebhookWithSecret) {
+	t.Helper()
+	rcv := acctest.NewReceiver(t, status)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
+	return rcv, wh
 }

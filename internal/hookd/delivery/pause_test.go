@@ -32,6 +32,38 @@ func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, e
 	return p.Store.GetEvent(ctx, id)
 }
 
+// pausedAfterClaim starts an engine with the given attempt timeout (its
+// lease is that plus 30 s) on a store of its own, delivering to a
+// holdReceiver through one webhook, adds a due delivery, and returns once
+// the worker that claimed it is paused before it sends; release lets it go.
+func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.FakeClock, db *loopStore, rcv *holdReceiver, release func()) {
+	t.Helper()
+	clock = clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	db = newLoopStore(t, clock.Now())
+	rcv = newHoldReceiver(t)
+	db.webhook(gatedWebhook, rcv.URL)
+	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
+	ps.armed.Store(true)
+	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
+		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: timeout})
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	t.Cleanup(rcv.stop)
+	release = sync.OnceFunc(func() { close(ps.release) })
+	t.Cleanup(release)
+
+	db.delivery(gatedWebhook, db.now)
+	e.Wake()
+	select {
+	case <-ps.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the due delivery was not claimed")
+	}
+	return clock, db, rcv, release
+}
+
 // A worker paused after its claim for longer than its lease does not send
 // when it resumes: by then another claim holds the delivery and is
 // attempting it, and a request, once sent, cannot be fenced off the way
@@ -53,29 +85,7 @@ func TestWorkerPausedPastItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T) {
 // checks that the receiver got one request of the delivery, and that the
 // delivery succeeded with that one attempt.
 func testPausedWorker(t *testing.T, pause time.Duration) {
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	db := newLoopStore(t, clock.Now())
-	rcv := newHoldReceiver(t)
-	db.webhook(gatedWebhook, rcv.URL)
-	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
-	ps.armed.Store(true)
-	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
-		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: 15 * time.Second})
-	if err := e.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Stop(context.Background()) })
-	t.Cleanup(rcv.stop)
-	release := sync.OnceFunc(func() { close(ps.release) })
-	t.Cleanup(release)
-
-	db.delivery(gatedWebhook, db.now)
-	e.Wake()
-	select {
-	case <-ps.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the due delivery was not claimed")
-	}
+	clock, db, rcv, release := pausedAfterClaim(t, 15*time.Second)
 	clock.Advance(pause)
 	if pause > 45*time.Second {
 		// The lease has ended: the scheduler claims the delivery again and
@@ -124,29 +134,7 @@ func testPausedWorker(t *testing.T, pause time.Duration) {
 // receiver never answers: the attempt times out after about 0.4 s of real
 // time, not 2 s.
 func TestWorkerPausedAfterItsClaimGetsWhatIsLeftOfTheTimeout(t *testing.T) {
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	db := newLoopStore(t, clock.Now())
-	rcv := newHoldReceiver(t)
-	db.webhook(gatedWebhook, rcv.URL)
-	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
-	ps.armed.Store(true)
-	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
-		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: 2 * time.Second})
-	if err := e.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Stop(context.Background()) })
-	t.Cleanup(rcv.stop)
-	release := sync.OnceFunc(func() { close(ps.release) })
-	t.Cleanup(release)
-
-	db.delivery(gatedWebhook, db.now)
-	e.Wake()
-	select {
-	case <-ps.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the due delivery was not claimed")
-	}
+	clock, db, rcv, release := pausedAfterClaim(t, 2*time.Second)
 	clock.Advance(1600 * time.Millisecond)
 	release()
 	id := rcv.next(5 * time.Second)

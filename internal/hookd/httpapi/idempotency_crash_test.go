@@ -33,17 +33,7 @@ func TestIdempotencyKeyAfterCrash(t *testing.T) {
 
 	// The receiver holds the first test delivery until the test ends, so
 	// that its call is in flight when hookd dies; later ones it answers.
-	arrived, release := make(chan struct{}), make(chan struct{})
-	var calls atomic.Int32
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if calls.Add(1) == 1 {
-			close(arrived)
-			<-release
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rcv.Close)
-	t.Cleanup(func() { close(release) }) // runs before rcv.Close
+	rcv, arrived, _, _ := holdFirstRequest(t)
 
 	c := newClient(t, s)
 	wh := c.createAccountWebhook(map[string]any{"url": rcv.URL, "events": []string{"*"}})
@@ -96,6 +86,26 @@ func TestIdempotencyKeyAfterCrash(t *testing.T) {
 	if again := c.do(req{method: http.MethodPost, path: path, body: map[string]any{}, headers: key}); again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, res.body) {
 		t.Fatalf("second retry: %d %v %s, want the replay of the first", again.status, again.header, again.body)
 	}
+}
+
+// holdFirstRequest is a receiver that holds the first request it gets
+// until release is called (or the test ends) and answers the others at
+// once; arrived is closed when the first one comes, and calls counts them.
+func holdFirstRequest(t *testing.T) (rcv *httptest.Server, arrived <-chan struct{}, release func(), calls *atomic.Int32) {
+	t.Helper()
+	in, out := make(chan struct{}), make(chan struct{})
+	calls = &atomic.Int32{}
+	rcv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			close(in)
+			<-out
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rcv.Close)
+	release = sync.OnceFunc(func() { close(out) })
+	t.Cleanup(release) // runs before rcv.Close
+	return rcv, in, release, calls
 }
 
 // failingOutcomes is hookd's store whose CompleteIdempotent fails, as a
@@ -168,18 +178,7 @@ func TestIdempotencyClaimRenewedWhileTheCallRuns(t *testing.T) {
 	const lease = 3 * time.Second
 	clock := clockwork.NewFakeClock()
 	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) { c.IdempotencyLease = lease }))
-	arrived, release := make(chan struct{}), make(chan struct{})
-	var calls atomic.Int32
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if calls.Add(1) == 1 {
-			close(arrived)
-			<-release
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rcv.Close)
-	releaseOnce := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(releaseOnce)
+	rcv, arrived, releaseOnce, calls := holdFirstRequest(t)
 
 	c := newClient(t, s)
 	wh := c.createAccountWebhook(map[string]any{"url": rcv.URL, "events": []string{"*"}})
