@@ -16,34 +16,13 @@ func TestRetryDeliveryAndAllGroups(t *testing.T) {
 	ctx := t.Context()
 	c, _ := newTestClient(t, nil)
 	var hits atomic.Int32
-	s := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	wh := webhookWithEvent(t, c, "evt_client_retry", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hits.Add(1) == 1 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-	})}
-	ln := listen(t)
-	go func() { _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close() })
-
-	wh, err := c.CreateAccountWebhook(ctx, CreateWebhookRequest{URL: "http://" + ln.Addr().String() + "/hook", Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := c.EventCatalog(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var example json.RawMessage
-	for _, et := range cat {
-		if et.Type == "transfer.created" {
-			example = et.Example
-		}
-	}
-	if _, err := c.PublishEvent(ctx, PublishEventRequest{ID: "evt_client_retry", Type: "transfer.created", Data: example}); err != nil {
-		t.Fatal(err)
-	}
+	}))
 	var d *Delivery
 	waitFor(t, "a retrying delivery", func() bool {
 		page, err := c.ListDeliveries(ctx, wh.ID, DeliveryListOptions{Status: "retrying"})
@@ -88,6 +67,36 @@ func TestRetryDeliveryAndAllGroups(t *testing.T) {
 }
 
 // waitFor polls cond for up to 5 s; the server works in the background.
+// webhookWithEvent serves receiver on a loopback port, makes an account
+// webhook of transfer.created delivering to it, and publishes one such
+// event (id eventID, the catalog's example as its data).
+func webhookWithEvent(t *testing.T, c *Client, eventID string, receiver http.Handler) *Webhook {
+	t.Helper()
+	ctx := t.Context()
+	s := &http.Server{Handler: receiver}
+	ln := listen(t)
+	go func() { _ = s.Serve(ln) }()
+	t.Cleanup(func() { _ = s.Close() })
+	wh, err := c.CreateAccountWebhook(ctx, CreateWebhookRequest{URL: "http://" + ln.Addr().String() + "/hook", Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := c.EventCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var example json.RawMessage
+	for _, et := range cat {
+		if et.Type == "transfer.created" {
+			example = et.Example
+		}
+	}
+	if _, err := c.PublishEvent(ctx, PublishEventRequest{ID: eventID, Type: "transfer.created", Data: example}); err != nil {
+		t.Fatal(err)
+	}
+	return &wh.Webhook
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

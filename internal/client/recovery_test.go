@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -14,27 +13,7 @@ import (
 func TestRecoveryListOptions(t *testing.T) {
 	ctx := t.Context()
 	c, _ := newTestClient(t, nil)
-	gone := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusGone) })}
-	ln := listen(t)
-	go func() { _ = gone.Serve(ln) }()
-	t.Cleanup(func() { _ = gone.Close() })
-	wh, err := c.CreateAccountWebhook(ctx, CreateWebhookRequest{URL: "http://" + ln.Addr().String() + "/hook", Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := c.EventCatalog(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var example json.RawMessage
-	for _, et := range cat {
-		if et.Type == "transfer.created" {
-			example = et.Example
-		}
-	}
-	if _, err := c.PublishEvent(ctx, PublishEventRequest{ID: "evt_client_recovery", Type: "transfer.created", Data: example}); err != nil {
-		t.Fatal(err)
-	}
+	wh := webhookWithEvent(t, c, "evt_client_recovery", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusGone) }))
 	dead := func(o DeliveryListOptions) []Delivery {
 		t.Helper()
 		page, err := c.ListDeliveries(ctx, wh.ID, o)
