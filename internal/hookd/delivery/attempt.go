@@ -80,9 +80,9 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, lease store.
 		return out
 	}
 	budget := e.sendBudget(d, lease)
-	if budget <= 0 {
-		e.log.Warn("attempt not sent: this worker was held up since its claim for longer than an attempt may take (a pause: GC, a starved CPU), so its lease may end while it sends; the delivery is given back",
-			"delivery_id", d.ID)
+	if budget < e.cfg.AttemptTimeout/2 {
+		e.log.Warn("attempt not sent: this worker was held up since its claim (a pause: GC, a starved CPU), and too little of the attempt's time is left; the delivery is given back",
+			"delivery_id", d.ID, "time_left", budget.String())
 		e.giveBack(ctx, d, token)
 		return out
 	}
@@ -134,8 +134,6 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 	return req, nil
 }
 
-// send makes the HTTP request within the attempt timeout and classifies
-// the result.
 // sendBudget is how long the request may run: what is left of the attempt
 // timeout counted from the claim, so that the request ends before the lease
 // does, with the lease's margin left to record it. A worker held up after
@@ -143,9 +141,11 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 // the attempt timeout none: it must not send, since once its lease ends
 // another claim may be attempting the delivery (only the recording is
 // fenced by the lease's token; a request, once sent, cannot be taken
-// back). A pending test delivery keeps the whole timeout: nothing else
-// ever claims it (it has no next attempt, and only retrying and
-// dead-lettered deliveries are retried by hand).
+// back). runAttempt sends only with half the timeout left or more: a
+// timeout with less would be the pause's fault, and would count as the
+// receiver's failed attempt. A pending test delivery keeps the whole
+// timeout: nothing else ever claims it (it has no next attempt, and only
+// retrying and dead-lettered deliveries are retried by hand).
 func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration {
 	if d.IsTest && d.Status == store.DeliveryPending {
 		return e.cfg.AttemptTimeout
@@ -153,7 +153,8 @@ func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration 
 	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-leaseMargin)
 }
 
-// send makes the request, for at most budget.
+// send makes the HTTP request, for at most budget, and classifies the
+// result.
 func (e *Engine) send(req *http.Request, budget time.Duration) attemptResult {
 	// start is taken before the deadline is set, so a timed-out attempt
 	// never reports less than its budget.

@@ -22,9 +22,11 @@ type pausingStore struct {
 	armed   atomic.Bool
 	entered chan struct{}
 	release chan struct{}
+	reads   atomic.Int32 // GetEvent calls: one per attempt run
 }
 
 func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, error) {
+	p.reads.Add(1)
 	if p.armed.CompareAndSwap(true, false) {
 		p.entered <- struct{}{}
 		<-p.release
@@ -36,13 +38,13 @@ func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, e
 // lease is that plus 30 s) on a store of its own, delivering to a
 // holdReceiver through one webhook, adds a due delivery, and returns once
 // the worker that claimed it is paused before it sends; release lets it go.
-func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.FakeClock, db *loopStore, rcv *holdReceiver, release func()) {
+func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.FakeClock, db *loopStore, rcv *holdReceiver, ps *pausingStore, release func()) {
 	t.Helper()
 	clock = clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	db = newLoopStore(t, clock.Now())
 	rcv = newHoldReceiver(t)
 	db.webhook(gatedWebhook, rcv.URL)
-	ps := &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
+	ps = &pausingStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
 	ps.armed.Store(true)
 	e := delivery.New(delivery.Config{Store: ps, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
 		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: timeout})
@@ -61,7 +63,7 @@ func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.Fak
 	case <-time.After(5 * time.Second):
 		t.Fatal("the due delivery was not claimed")
 	}
-	return clock, db, rcv, release
+	return clock, db, rcv, ps, release
 }
 
 // A worker paused after its claim for longer than its lease does not send
@@ -70,22 +72,37 @@ func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.Fak
 // the recording is. The delivery is attempted once, by the claim that
 // holds it.
 func TestWorkerPausedPastItsLeaseDoesNotSend(t *testing.T) {
-	testPausedWorker(t, 46*time.Second)
+	if runs := testPausedWorker(t, 46*time.Second); runs != 2 {
+		t.Fatalf("%d attempt runs, want 2: the paused one and the next claim's", runs)
+	}
 }
 
 // Paused past the attempt timeout but within its lease, it does not send
 // either (the request could not end before the lease does); it gives the
-// delivery back, and the scheduler attempts it at once.
+// delivery back, and the scheduler attempts it at once: two runs of an
+// attempt, one request.
 func TestWorkerPausedPastItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T) {
-	testPausedWorker(t, 20*time.Second)
+	if runs := testPausedWorker(t, 20*time.Second); runs != 2 {
+		t.Fatalf("%d attempt runs, want 2: the paused one, which gives the delivery back, and the next claim's", runs)
+	}
+}
+
+// Paused for more than half the attempt timeout, it gives the delivery
+// back as well: a request with less time than that would fail for the
+// pause's sake, as an attempt of the receiver's.
+func TestWorkerPausedPastHalfItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T) {
+	if runs := testPausedWorker(t, 10*time.Second); runs != 2 {
+		t.Fatalf("%d attempt runs, want 2: the paused one, which gives the delivery back, and the next claim's", runs)
+	}
 }
 
 // testPausedWorker pauses the first attempt's worker, moves the clock by
 // pause (the attempt timeout is 15 s, the lease 45 s), lets it go, and
 // checks that the receiver got one request of the delivery, and that the
-// delivery succeeded with that one attempt.
-func testPausedWorker(t *testing.T, pause time.Duration) {
-	clock, db, rcv, release := pausedAfterClaim(t, 15*time.Second)
+// delivery succeeded with that one attempt; it returns how many times an
+// attempt of it was run (read its event).
+func testPausedWorker(t *testing.T, pause time.Duration) int {
+	clock, db, rcv, ps, release := pausedAfterClaim(t, 15*time.Second)
 	clock.Advance(pause)
 	if pause > 45*time.Second {
 		// The lease has ended: the scheduler claims the delivery again and
@@ -126,16 +143,17 @@ func testPausedWorker(t *testing.T, pause time.Duration) {
 	if most := rcv.most(); most != 1 {
 		t.Fatalf("%d requests of one delivery at once", most)
 	}
+	return int(ps.reads.Load())
 }
 
-// A worker held up after its claim for part of the attempt timeout gets
-// what is left of it: its request ends before its lease does. Here the
-// timeout is 2 s, the worker is held 1.6 s (on the engine's clock), and the
-// receiver never answers: the attempt times out after about 0.4 s of real
-// time, not 2 s.
+// A worker held up after its claim for less than half the attempt timeout
+// sends, with what is left of it: its request ends before its lease does.
+// Here the timeout is 1 s, the worker is held 0.4 s (on the engine's
+// clock), and the receiver never answers: the attempt times out after
+// about 0.6 s of real time, not the whole second.
 func TestWorkerPausedAfterItsClaimGetsWhatIsLeftOfTheTimeout(t *testing.T) {
-	clock, db, rcv, release := pausedAfterClaim(t, 2*time.Second)
-	clock.Advance(1600 * time.Millisecond)
+	clock, db, rcv, _, release := pausedAfterClaim(t, time.Second)
+	clock.Advance(400 * time.Millisecond)
 	release()
 	id := rcv.next(5 * time.Second)
 	if id == "" {
@@ -152,8 +170,8 @@ func TestWorkerPausedAfterItsClaimGetsWhatIsLeftOfTheTimeout(t *testing.T) {
 			if a.Error == nil || *a.Error != delivery.ErrorTimeout {
 				t.Fatalf("attempt error %v, want %s", a.Error, delivery.ErrorTimeout)
 			}
-			if a.DurationMS >= 1500 {
-				t.Fatalf("the attempt ran %d ms: the whole 2 s timeout, not what was left of it after a 1.6 s pause", a.DurationMS)
+			if a.DurationMS >= 1000 {
+				t.Fatalf("the attempt ran %d ms: the whole 1 s timeout, not what was left of it after a 0.4 s pause", a.DurationMS)
 			}
 			return
 		}
