@@ -122,7 +122,8 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		}()
 		// Renewed while the call runs, and no longer once it is over: a
 		// renewal must not race the outcome's storing or the release (run
-		// first of the deferred, if the handler panics).
+		// first of the deferred, if the handler panics). A create stores its
+		// outcome itself, while renewals still run (renewClaim).
 		stopRenewing := a.renewClaim(r, held.claim)
 		defer stopRenewing()
 		next(cw, r)
@@ -148,14 +149,16 @@ func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 // called (once the call is over, before its outcome is stored or its claim
 // released). A renewal that fails is logged and tried again at the next
 // tick: the claim still holds for the rest of its lease. One that finds
-// the claim gone stops: a retry took the key over (this call was held up
-// past its lease), and the call's outcome will not be stored (fenced).
+// the claim gone stops without a word: either a create stored its outcome
+// with its object a moment ago (its claim is no longer in flight), or a
+// retry took the key over because this call was held up past its lease,
+// and then storing its outcome fails and says so.
 func (a *API) renewClaim(r *http.Request, c store.IdempotencyClaim) (stop func()) {
 	ctx, cancel := context.WithCancel(r.Context())
 	done := make(chan struct{})
+	t := a.clock.NewTicker(a.cfg.IdempotencyLease / 3)
 	go func() {
 		defer close(done)
-		t := a.clock.NewTicker(a.cfg.IdempotencyLease / 3)
 		defer t.Stop()
 		for {
 			select {
@@ -167,8 +170,6 @@ func (a *API) renewClaim(r *http.Request, c store.IdempotencyClaim) (stop func()
 			switch {
 			case err == nil || ctx.Err() != nil:
 			case errors.Is(err, store.ErrNotFound):
-				a.log.Warn("idempotency claim taken over while its call runs (the call was held up past its lease); its outcome will not be stored",
-					"request_id", requestIDFrom(r.Context()))
 				return
 			default:
 				a.log.Error("renew idempotency claim", "request_id", requestIDFrom(r.Context()), "error", err)

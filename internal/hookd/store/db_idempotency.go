@@ -60,9 +60,10 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 			FROM idempotency WHERE key = ?`+s.dialect.forUpdate(), key).
 			Scan(&rec.Fingerprint, &rec.InFlight, &rec.StatusCode, &rec.Location, &body, &createdAt, &until)
 		if !until.Valid {
-			// Claimed by a hookd before claims were renewed: it holds for one
-			// lease from its start.
-			until = sql.NullInt64{Int64: createdAt + toNanos(claimUntil) - toNanos(now), Valid: true}
+			// Claimed by a hookd that did not renew claims (before schema
+			// step 10; during a rolling upgrade on PostgreSQL it may still be
+			// running the call): it holds as long as that hookd's lease did.
+			until = sql.NullInt64{Int64: createdAt + int64(legacyIdempotencyLease), Valid: true}
 		}
 		// An in-flight claim whose lease ran out belongs to a call that
 		// died without completing or aborting (a running call renews it).
@@ -113,6 +114,11 @@ func (s *DB) RenewIdempotent(ctx context.Context, c IdempotencyClaim, until time
 	}
 	return nil
 }
+
+// legacyIdempotencyLease is how long a claim held in hookd before schema
+// step 10, when calls did not renew their claims: longer than any call
+// ran (the server's write timeout is 60 s).
+const legacyIdempotencyLease = 70 * time.Second
 
 // idempotencyClaimUntilMigration lets a running call renew its claim, so
 // that a claim can be short: one whose call died (with its process, on a

@@ -345,21 +345,22 @@ func TestRenewIdempotent(t *testing.T) {
 	}
 }
 
-// A claim an older hookd made (no claim_until: it did not renew) holds
-// for one lease from its creation, as it did then.
+// A claim an older hookd made (no claim_until: it did not renew, and may
+// still be running its call during a rolling upgrade) holds as long as it
+// did then, 70 s from its creation, not one of today's shorter leases.
 func TestIdempotencyClaimOfAnOlderHookd(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	const ttl, lease = 24 * time.Hour, 15 * time.Second
+	const ttl, lease, old = 24 * time.Hour, 15 * time.Second, 70 * time.Second
 	if _, err := s.BeginIdempotent(ctx, "k", "fp", t0, t0.Add(-ttl), t0.Add(lease)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.writer.ExecContext(ctx, `UPDATE idempotency SET claim_until = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	at := t0.Add(lease)
-	if rec, err := s.BeginIdempotent(ctx, "k", "fp", at, at.Add(-ttl), at.Add(lease)); err != nil || rec == nil || !rec.InFlight || !rec.ClaimUntil.Equal(t0.Add(lease)) {
-		t.Fatalf("Begin at the end of its lease = %+v, %v; want it held until %v", rec, err, t0.Add(lease))
+	at := t0.Add(old)
+	if rec, err := s.BeginIdempotent(ctx, "k", "fp", at, at.Add(-ttl), at.Add(lease)); err != nil || rec == nil || !rec.InFlight || !rec.ClaimUntil.Equal(t0.Add(old)) {
+		t.Fatalf("Begin at the end of its old lease = %+v, %v; want it held until %v", rec, err, t0.Add(old))
 	}
 	after := at.Add(time.Nanosecond)
 	if rec, err := s.BeginIdempotent(ctx, "k", "fp", after, after.Add(-ttl), after.Add(lease)); err != nil || rec != nil {
