@@ -327,6 +327,24 @@ func TestSecondProcessRefusedThroughALink(t *testing.T) {
 			t.Fatalf("open through %s: %v, want ErrDatabaseInUse", p, err)
 		}
 	}
+
+	// A link to a file not there yet (SQLite creates it): the first hookd
+	// is given the link, the second the file.
+	fresh, dangling := filepath.Join(dir, "fresh.db"), filepath.Join(other, "dangling.db")
+	if err := os.Symlink(fresh, dangling); err != nil {
+		t.Fatal(err)
+	}
+	viaLink, err := OpenSQLite(dangling, testCipher(t, testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = viaLink.Close() })
+	if s, err := OpenSQLite(fresh, testCipher(t, testKey)); !errors.Is(err, ErrDatabaseInUse) {
+		if s != nil {
+			_ = s.Close()
+		}
+		t.Fatalf("open of the file a dangling link named: %v, want ErrDatabaseInUse", err)
+	}
 }
 
 // A webhook whose backlog fills every candidate read and reaches its cap

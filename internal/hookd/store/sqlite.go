@@ -166,8 +166,9 @@ func lockSQLite(path, abs string) (*flock.Flock, error) {
 }
 
 // realPath resolves the symbolic links of abs, an absolute path: of the
-// file, or of its directory when the file is not there yet. What cannot be
-// resolved is kept as it is.
+// file (OpenSQLite creates it before it takes the lock, so a link to a
+// file not there yet resolves too), or of its directory when the file is
+// missing. What cannot be resolved is kept as it is.
 func realPath(abs string) string {
 	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
 		return resolved
