@@ -88,6 +88,10 @@ resource "hookd_account_webhook" "test" {
   url    = "https://example.com/%s"
   events = ["*"]
 }`, long(2049-len("https://example.com/"))), "url", `url must be at most 2048 characters, got 2049.`},
+		{"url with a right-to-left override", `resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/\u202emoc.live"
+  events = ["*"]
+}`, "url", `url contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 21: ` + oneLine},
 		{"events empty", `resource "hookd_account_webhook" "test" {
   url    = "https://example.com/hooks"
   events = []

@@ -62,7 +62,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			MarkdownDescription: "Where deliveries are POSTed. Must be `https`; plain `http` is accepted only for loopback and private hosts on a server started with `--allow-private-destinations`. No credentials (`user:pass@`) and no fragment; up to 2048 characters.",
 			Required:            true,
 			Validators: []validator.String{
-				requiredText(rules.MaxURLLength, rules.AnyText),
+				requiredText(rules.MaxURLLength, rules.OneLine),
 				stringvalidator.RegexMatches(regexp.MustCompile(`^(?i)https?://[^/?#\s]+`), "must be an absolute http(s) URL such as https://example.com/webhooks"),
 			},
 		},

@@ -105,8 +105,7 @@ type TextKind int
 // bidirectional controls such as U+202E, zero-width characters such as
 // U+200B, U+FEFF and the other invisible ones), except as stated.
 const (
-	// AnyText is checked for its length only: text whose own grammar is
-	// checked elsewhere (a URL).
+	// AnyText is checked for its length only.
 	AnyText TextKind = iota
 	// OneLine is a name: one line of visible text, so no tab and no line
 	// break either (U+2028 and U+2029 included).
@@ -126,9 +125,9 @@ const (
 func (k TextKind) Describe() string {
 	switch k {
 	case OneLine:
-		return "one line of visible text: no control, bidirectional or zero-width characters"
+		return "one line of visible text: no control, bidirectional or zero-width characters (but joiners within words and emoji)"
 	case MultiLine:
-		return "visible text, tabs and line breaks: no other control, bidirectional or zero-width characters"
+		return "visible text, tabs and line breaks: no other control, bidirectional or zero-width characters (but joiners within words and emoji)"
 	case BearerToken:
 		return "visible characters without spaces at either end: no control, bidirectional or zero-width characters"
 	}
@@ -146,9 +145,12 @@ func CharProblem(value string, kind TextKind) string {
 		return p
 	}
 	n := 0
+	prev := rune(-1)
 	for i, r := range value {
 		n++
-		if !refused(kind, r, value[i+utf8.RuneLen(r):]) {
+		refuse := refused(kind, prev, r, value[i+utf8.RuneLen(r):])
+		prev = r
+		if !refuse {
 			continue
 		}
 		switch kind {
@@ -170,8 +172,12 @@ func CharProblem(value string, kind TextKind) string {
 	return ""
 }
 
-// refused reports whether text of kind may not hold r, followed by rest.
-func refused(kind TextKind, r rune, rest string) bool {
+// refused reports whether text of kind may not hold r, after prev (-1 at
+// the start) and followed by rest.
+func refused(kind TextKind, prev, r rune, rest string) bool {
+	if kind != BearerToken && joins(prev, r, rest) {
+		return false
+	}
 	if kind == MultiLine {
 		switch r {
 		case '\n', '\t', '\u2028', '\u2029':
@@ -182,4 +188,28 @@ func refused(kind TextKind, r rune, rest string) bool {
 		return invisible(r)
 	}
 	return invisible(r) || r == '\u2028' || r == '\u2029'
+}
+
+// joins reports whether r is a format character that writing needs, where
+// it stands: a zero-width joiner or non-joiner between two visible
+// characters (emoji sequences such as 👨‍👩‍👧; Persian, Arabic and Indic
+// words), or a tag character of an emoji flag sequence (🏴 then tags, such
+// as the flag of Scotland). Nowhere else: at either end, next to a space or
+// to another invisible character, they hide nothing worth having and can
+// hide much (a joiner between two spaces, a tag run after a letter).
+func joins(prev, r rune, rest string) bool {
+	switch {
+	case r == '\u200C' || r == '\u200D':
+		next, _ := utf8.DecodeRuneInString(rest)
+		return visible(prev) && len(rest) > 0 && visible(next)
+	case r >= 0xE0020 && r <= 0xE007F:
+		return prev == 0x1F3F4 || (prev >= 0xE0020 && prev <= 0xE007E)
+	}
+	return false
+}
+
+// visible reports whether r shows as something: not a space, not a control
+// or format character.
+func visible(r rune) bool {
+	return r >= 0 && !invisible(r) && !unicode.IsSpace(r)
 }

@@ -59,7 +59,15 @@ func TestCharProblem(t *testing.T) {
 		// zero-width and other invisible format characters
 		{"zero width space", "pay\u200bments", "U+200B (ZERO WIDTH SPACE) at character 4", "U+200B (ZERO WIDTH SPACE) at character 4", "U+200B (ZERO WIDTH SPACE) at character 4"},
 		{"zero width non-joiner", "a\u200c", "U+200C (ZERO WIDTH NON-JOINER) at character 2", "U+200C (ZERO WIDTH NON-JOINER) at character 2", "U+200C (ZERO WIDTH NON-JOINER) at character 2"},
-		{"zero width joiner", "a\u200db", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2"},
+		{"zero width joiner", "a\u200d", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2"},
+		// joiners where writing needs them: between two visible characters
+		// (not in a token), and the tags of an emoji flag
+		{"zero width joiner in an emoji sequence", "👨\u200d👩\u200d👧", "", "", "U+200D (ZERO WIDTH JOINER) at character 2"},
+		{"zero width non-joiner in a Persian word", "می\u200cخواهم", "", "", "U+200C (ZERO WIDTH NON-JOINER) at character 3"},
+		{"zero width joiner at the start", "\u200da", "U+200D (ZERO WIDTH JOINER) at character 1", "U+200D (ZERO WIDTH JOINER) at character 1", "U+200D (ZERO WIDTH JOINER) at character 1"},
+		{"zero width joiner next to a space", "a \u200db", "U+200D (ZERO WIDTH JOINER) at character 3", "U+200D (ZERO WIDTH JOINER) at character 3", "U+200D (ZERO WIDTH JOINER) at character 3"},
+		{"two zero width joiners", "a\u200d\u200db", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2", "U+200D (ZERO WIDTH JOINER) at character 2"},
+		{"flag of Scotland (tag sequence)", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", "", "", "U+E0067 at character 2"},
 		{"word joiner", "a\u2060", "U+2060 (WORD JOINER) at character 2", "U+2060 (WORD JOINER) at character 2", "U+2060 (WORD JOINER) at character 2"},
 		{"invisible separator", "a\u2063b", "U+2063 (INVISIBLE SEPARATOR) at character 2", "U+2063 (INVISIBLE SEPARATOR) at character 2", "U+2063 (INVISIBLE SEPARATOR) at character 2"},
 		{"byte order mark", "\ufeffname", "U+FEFF (ZERO WIDTH NO-BREAK SPACE) at character 1", "U+FEFF (ZERO WIDTH NO-BREAK SPACE) at character 1", "U+FEFF (ZERO WIDTH NO-BREAK SPACE) at character 1"},
@@ -117,8 +125,8 @@ func TestCharProblemInvalidUTF8(t *testing.T) {
 func TestTextKindDescribe(t *testing.T) {
 	for kind, want := range map[rules.TextKind]string{
 		rules.AnyText:     "any text",
-		rules.OneLine:     "one line of visible text: no control, bidirectional or zero-width characters",
-		rules.MultiLine:   "visible text, tabs and line breaks: no other control, bidirectional or zero-width characters",
+		rules.OneLine:     "one line of visible text: no control, bidirectional or zero-width characters (but joiners within words and emoji)",
+		rules.MultiLine:   "visible text, tabs and line breaks: no other control, bidirectional or zero-width characters (but joiners within words and emoji)",
 		rules.BearerToken: "visible characters without spaces at either end: no control, bidirectional or zero-width characters",
 	} {
 		if got := kind.Describe(); got != want {

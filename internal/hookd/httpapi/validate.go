@@ -47,6 +47,12 @@ func urlProblem(raw string, allowPrivate bool) string {
 	if detail := rules.TooLong(raw, rules.MaxURLLength); detail != "" {
 		return detail
 	}
+	// Before parsing: url.Parse refuses ASCII controls only, and a URL
+	// with U+202E or U+200B would show one destination in plans and the
+	// console and deliver to another.
+	if detail := rules.CharProblem(raw, rules.OneLine); detail != "" {
+		return detail
+	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
 		return "must be an absolute URL such as https://example.com/webhooks"
