@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make release-check: builds the whole release as a snapshot (no tag, no
-# signing, nothing published) and checks that it is what the Terraform
-# Registry and our users expect.
+# signing, nothing published) and checks that it is what the Terraform and
+# OpenTofu registries and our users expect.
 #
 # Installs goreleaser $GORELEASER_VERSION into bin/ from the Go module proxy
 # (skipped when bin/goreleaser is already that version), runs "goreleaser
 # check" and "goreleaser release --snapshot --clean --skip=sign,publish" into
 # dist/, then asserts:
+#   - LICENSE is the MPL-2.0 text (its title, last section and notice);
 #   - every provider archive of the platform list below exists, named
 #     terraform-provider-hookd_<ver>_<os>_<arch>.zip, and holds exactly the
 #     executable terraform-provider-hookd_v<ver> (.exe on windows) and
@@ -67,6 +68,17 @@ fail() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The LICENSE both archive kinds carry is the MPL-2.0 (the OpenTofu and
+# Terraform registries show it): its title, its last section and Exhibit
+# A's notice, not only a file of that name.
+step "LICENSE is the Mozilla Public License 2.0"
+for line in "Mozilla Public License, version 2.0" \
+  "10.4. Distributing Source Code Form that is Incompatible With Secondary Licenses" \
+  "This Source Code Form is subject to the"; do
+  grep -qF -- "$line" LICENSE || fail "LICENSE lacks \"$line\": it is not the MPL-2.0 text"
+done
+[ ${#failures[@]} -eq 0 ] && info "ok LICENSE"
 
 step "goreleaser $GORELEASER_VERSION"
 installed=$(bin/goreleaser --version 2>/dev/null | awk '$1 == "GitVersion:" { print $2 }' || true)
