@@ -70,6 +70,21 @@ func (r *Receiver) Requests() []Received {
 	return append([]Received(nil), r.requests...)
 }
 
+// RequestsWith returns the requests r got whose header name has value, in
+// order: on a hookd other tests share (HOOKD_ENDPOINT), a webhook that
+// subscribes to an event type also gets the events other tests publish, so
+// a test counts its own, by event id (Webhook-Id) or test deliveries
+// (Hookd-Test-Delivery: true).
+func (r *Receiver) RequestsWith(name, value string) []Received {
+	var out []Received
+	for _, req := range r.Requests() {
+		if req.Header.Get(name) == value {
+			out = append(out, req)
+		}
+	}
+	return out
+}
+
 // Trust adds signing keys of the webhooks that send to r, as the API or
 // the test gave them: "whsec_" secrets (v1) and "whpk_" public keys (v1a).
 // Verify accepts a request that one of them verifies.

@@ -143,8 +143,8 @@ action "hookd_delivery_replay" "again" {
 	if replay.Status != "succeeded" || replay.EventID != d.EventID {
 		t.Errorf("replay %s is %s for event %s, want succeeded for %s", replay.ID, replay.Status, replay.EventID, d.EventID)
 	}
-	if n := len(rcv.Requests()); n != 2 {
-		t.Errorf("the receiver got %d requests, want 2", n)
+	if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 2 {
+		t.Errorf("the receiver got %d requests of event %s, want 2", n, d.EventID)
 	}
 
 	out, err = invoke(t, env, "action.hookd_delivery_retry.now", fmt.Sprintf(`
@@ -274,8 +274,8 @@ func TestAccDeliveryReplayAction_trigger(t *testing.T) {
 		if r := replays[0]; r.Status != "succeeded" || r.EventID != d.EventID {
 			return fmt.Errorf("replay %s is %s for event %s, want succeeded for %s", r.ID, r.Status, r.EventID, d.EventID)
 		}
-		if n := len(rcv.Requests()); n != 2 {
-			return fmt.Errorf("the receiver got %d requests, want 2", n)
+		if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 2 {
+			return fmt.Errorf("the receiver got %d requests of event %s, want 2", n, d.EventID)
 		}
 		return nil
 	}

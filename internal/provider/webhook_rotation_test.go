@@ -86,7 +86,13 @@ resource "hookd_account_webhook" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: func(*terraform.State) error {
-					_, err := env.Client.RotateSecret(context.Background(), id, client.RotateSecretRequest{})
+					rotated, err := env.Client.RotateSecret(context.Background(), id, client.RotateSecretRequest{})
+					if err == nil {
+						// What other tests publish on a shared hookd
+						// (HOOKD_ENDPOINT) reaches this webhook too, signed
+						// with whatever secret it has then.
+						rcv.Trust(rotated.Secret)
+					}
 					return err
 				},
 			},
@@ -107,6 +113,7 @@ resource "hookd_account_webhook" "test" {
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(4)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.Null()),
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
+					rcv.TrustState(accountHook, tfjsonpath.New("secret")),
 				},
 			},
 			{
@@ -119,6 +126,7 @@ resource "hookd_account_webhook" "test" {
 					PreApply:            []plancheck.PlanCheck{plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("updated_at"))},
 					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
+				ConfigStateChecks: []statecheck.StateCheck{rcv.TrustState(accountHook, tfjsonpath.New("secret"))},
 				Check: func(s *terraform.State) error {
 					wh, err := env.Client.GetWebhook(context.Background(), id)
 					if err != nil {

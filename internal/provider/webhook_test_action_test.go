@@ -91,10 +91,11 @@ resource "hookd_account_webhook" "test" {
 			if got != want {
 				return fmt.Errorf("%d test deliveries recorded, want %d", got, want)
 			}
-			if n := len(rcv.Requests()); n != want {
-				return fmt.Errorf("the receiver got %d requests, want %d", n, want)
+			received := rcv.RequestsWith("Hookd-Test-Delivery", "true")
+			if n := len(received); n != want {
+				return fmt.Errorf("the receiver got %d test deliveries, want %d", n, want)
 			}
-			last := rcv.Requests()[want-1]
+			last := received[want-1]
 			if last.Header.Get("Hookd-Test-Delivery") != "true" || !strings.Contains(string(last.Body), `"transfer.created"`) {
 				return fmt.Errorf("the last request is not a transfer.created test delivery: %v %s", last.Header, last.Body)
 			}
