@@ -16,6 +16,8 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // newTestClient returns a client of a fresh in-process hookd whose traffic
@@ -140,7 +142,7 @@ func TestEveryOperation(t *testing.T) {
 	var delivered *Delivery
 	deadline := time.Now().Add(5 * time.Second)
 	for delivered == nil && time.Now().Before(deadline) {
-		page, err := c.ListDeliveries(ctx, acct.ID, DeliveryListOptions{Status: "succeeded", IsTest: ptr(false)})
+		page, err := c.ListDeliveries(ctx, acct.ID, DeliveryListOptions{Filter: deliveries.Filter{Status: "succeeded", IsTest: ptr(false)}})
 		if err != nil {
 			t.Fatal(err)
 		}

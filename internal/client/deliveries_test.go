@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // RetryDelivery makes a manual attempt of a retrying delivery; AllGroups
@@ -25,7 +27,7 @@ func TestRetryDeliveryAndAllGroups(t *testing.T) {
 	}))
 	var d *Delivery
 	waitFor(t, "a retrying delivery", func() bool {
-		page, err := c.ListDeliveries(ctx, wh.ID, DeliveryListOptions{Status: "retrying"})
+		page, err := c.ListDeliveries(ctx, wh.ID, DeliveryListOptions{Filter: deliveries.Filter{Status: "retrying"}})
 		if err != nil {
 			t.Fatal(err)
 		}

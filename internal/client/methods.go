@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
@@ -250,20 +249,17 @@ func (c *Client) PublishEvent(ctx context.Context, req PublishEventRequest) (*Ev
 
 // --- deliveries
 
-// DeliveryListOptions filters ListDeliveries.
+// DeliveryListOptions filters ListDeliveries: a page and the filter
+// (deliveries.Filter, which hookd's console uses too).
 type DeliveryListOptions struct {
 	ListOptions
-	Status        string
-	EventType     string
-	IsTest        *bool
-	CreatedAfter  *time.Time
-	CreatedBefore *time.Time
+	deliveries.Filter
 }
 
 // query is the query string of GET /v1/webhooks/{id}/deliveries for o:
 // o's page and deliveries.Filter's query.
 func (o DeliveryListOptions) query() url.Values {
-	q := deliveries.Filter{Status: o.Status, EventType: o.EventType, IsTest: o.IsTest, CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore}.Query()
+	q := o.Query() // the filter's (deliveries.Filter.Query)
 	for k, v := range pageQuery(o.ListOptions) {
 		q[k] = v
 	}

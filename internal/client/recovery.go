@@ -10,6 +10,5 @@ import (
 // replays: deliveries.Recovery, the rule hookd's console applies too
 // (status, since inclusive, until exclusive, no test deliveries).
 func RecoveryListOptions(status string, since time.Time, until *time.Time) DeliveryListOptions {
-	f := deliveries.Recovery(status, since, until)
-	return DeliveryListOptions{Status: f.Status, EventType: f.EventType, IsTest: f.IsTest, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore}
+	return DeliveryListOptions{Filter: deliveries.Recovery(status, since, until)}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // A recovery lists the real deliveries of the range in the status asked
@@ -24,7 +26,7 @@ func TestRecoveryListOptions(t *testing.T) {
 	}
 	var outage Delivery
 	waitFor(t, "the event's dead letter", func() bool {
-		ds := dead(DeliveryListOptions{Status: "dead_lettered"})
+		ds := dead(DeliveryListOptions{Filter: deliveries.Filter{Status: "dead_lettered"}})
 		if len(ds) == 1 {
 			outage = ds[0]
 		}
@@ -36,7 +38,7 @@ func TestRecoveryListOptions(t *testing.T) {
 	if err != nil || res.Succeeded {
 		t.Fatalf("test: %+v %v", res, err)
 	}
-	if got := dead(DeliveryListOptions{Status: "dead_lettered", IsTest: ptr(true)}); len(got) != 1 || got[0].ID != res.DeliveryID {
+	if got := dead(DeliveryListOptions{Filter: deliveries.Filter{Status: "dead_lettered", IsTest: ptr(true)}}); len(got) != 1 || got[0].ID != res.DeliveryID {
 		t.Fatalf("the test delivery is not dead-lettered: %+v", got)
 	}
 

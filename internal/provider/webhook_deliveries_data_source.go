@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 const (
@@ -165,9 +166,11 @@ func (d *webhookDeliveriesDataSource) Read(ctx context.Context, req datasource.R
 	}
 	opts := client.DeliveryListOptions{
 		ListOptions: client.ListOptions{Limit: limit},
-		Status:      cfg.Status.ValueString(),
-		EventType:   cfg.EventType.ValueString(),
-		IsTest:      cfg.IsTest.ValueBoolPointer(),
+		Filter: deliveries.Filter{
+			Status:    cfg.Status.ValueString(),
+			EventType: cfg.EventType.ValueString(),
+			IsTest:    cfg.IsTest.ValueBoolPointer(),
+		},
 	}
 	if !cfg.CreatedAfter.IsNull() {
 		// The validator has checked the value already.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // Actions need Terraform 1.14, on_failure 1.16; the CLI under test is asked
@@ -41,7 +42,7 @@ resource "terraform_data" "x" {
 // testDeliveries counts the test deliveries hookd recorded for a webhook.
 func testDeliveries(env *acctest.Env, webhookID string) (n int, err error) {
 	isTest := true
-	for _, err := range env.Client.AllDeliveries(context.Background(), webhookID, client.DeliveryListOptions{IsTest: &isTest}) {
+	for _, err := range env.Client.AllDeliveries(context.Background(), webhookID, client.DeliveryListOptions{Filter: deliveries.Filter{IsTest: &isTest}}) {
 		if err != nil {
 			return 0, err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
 
 // publishCmd publishes events of one category and waits for their
@@ -117,7 +118,7 @@ func (p publisher) succeeded(ctx context.Context, events []string) (int, error) 
 		if err != nil {
 			return 0, fmt.Errorf("list webhooks: %w", err)
 		}
-		for d, err := range p.c.AllDeliveries(ctx, wh.ID, client.DeliveryListOptions{IsTest: new(false)}) {
+		for d, err := range p.c.AllDeliveries(ctx, wh.ID, client.DeliveryListOptions{Filter: deliveries.Filter{IsTest: new(false)}}) {
 			if err != nil {
 				return 0, fmt.Errorf("list the deliveries of %s: %w", wh.ID, err)
 			}
