@@ -78,13 +78,9 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter := store.GroupFilter{NamePrefix: r.URL.Query().Get("name_prefix")}
-	// A name holds none of the characters one-line text refuses, so neither
-	// does its prefix (PostgreSQL could not even compare a NUL).
-	detail := rules.CharProblem(filter.NamePrefix, rules.OneLine)
-	if detail == "" {
-		detail = rules.TooLong(filter.NamePrefix, rules.MaxNameLength)
-	}
-	if detail != "" {
+	// A prefix follows a name's rule (PostgreSQL could not even compare a
+	// NUL); empty is no filter.
+	if detail := rules.TextProblem(filter.NamePrefix, rules.MaxNameLength, rules.OneLine); filter.NamePrefix != "" && detail != "" {
 		writeProblem(w, r, invalidField("#/name_prefix", "%s", detail))
 		return
 	}
