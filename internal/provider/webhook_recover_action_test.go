@@ -34,14 +34,8 @@ action "hookd_webhook_recover" "after_outage" {
 // saying N of M as it goes, and leaves the others alone.
 func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
 	env, _ := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusGone)
+	rcv, wh := verifiedWebhook(t, env, http.StatusGone)
 	ctx := context.Background()
-	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	publish(t, env)
 	dead := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
@@ -97,14 +91,7 @@ func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
 // happened; a range with nothing in it replays nothing and succeeds.
 func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 	env, clock := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusOK)
-	ctx := context.Background()
-	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
+	_, wh := verifiedWebhook(t, env, http.StatusOK)
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	var originals []string
 	for range 3 {
@@ -139,14 +126,8 @@ func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 // the first outage's deliveries again.
 func TestAccWebhookRecoverAction_trigger(t *testing.T) {
 	env, clock := frozenHookd(t)
-	rcv := acctest.NewReceiver(t, http.StatusGone)
+	rcv, wh := verifiedWebhook(t, env, http.StatusGone)
 	ctx := context.Background()
-	wh, err := env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.Trust(wh.Secret)
-	rcv.VerifyWhenDone(t)
 	// Two outages an hour apart, one dead letter each (the 410 also
 	// auto-disables the webhook, which the operator re-enables).
 	type outage struct{ since, until, dead string }
