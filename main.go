@@ -41,10 +41,17 @@ func main() {
 	}
 	// What providerserver.Serve does for protocol 6, with provider.Server:
 	// the framework's server wrapped so that it keeps no RPC's context.
-	if err := tf6server.Serve(provider.Address, provider.Server(version, provider.WithCommandCache(cache)), opts...); err != nil {
+	err := tf6server.Serve(provider.Address, provider.Server(version, provider.WithCommandCache(cache)), opts...)
+	afterServe()
+	if err != nil {
 		log.Fatal(err.Error())
 	}
 }
+
+// afterServe runs once Terraform is done with the process. Only the build
+// that make bench profiles sets it (profile_benchprofile.go: it ends the
+// CPU profile); release builds do nothing.
+var afterServe = func() {}
 
 // sdkLogVars are the plugin SDK's log levels: its root logger and the
 // protocol and framework subsystems.

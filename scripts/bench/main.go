@@ -13,8 +13,11 @@
 // RSS, the API requests per resource by method and the catalog fetches per
 // command; checks the request budgets (see stats.go); judges issue 16's
 // targets (see targets.go: met or missed, with the figure, and for a ratio
-// missed where the CPU went); and writes the report as markdown to
-// <out>/<date>-<commit>.md and to standard output.
+// missed where the CPU went); with -profile (the default) runs each phase
+// once more at the largest N with a provider built with -tags
+// benchprofile and breaks its CPU profiles down (see profile.go); and
+// writes the report as markdown to <out>/<date>-<commit>.md and to
+// standard output.
 //
 // Exit status: 0 done and the checks hold (or -check=false); 1 an error (a
 // build, hookd or a Terraform command failed, or a no-change plan was not
@@ -34,6 +37,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -58,6 +62,7 @@ type config struct {
 	src            string
 	commandTimeout time.Duration
 	keep           bool
+	profile        bool
 }
 
 const (
@@ -85,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.src, "src", ".", "the module to build and measure (its git commit names the report)")
 	fs.DurationVar(&c.commandTimeout, "command-timeout", 30*time.Minute, "interrupt a Terraform command that runs longer")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (configurations, state, logs of every command)")
+	fs.BoolVar(&c.profile, "profile", true, "after the timed runs, run each phase once more at the largest N with a provider built with -tags benchprofile, and report where its CPU goes (not timed)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -211,6 +217,12 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, ".", providerExe); err != nil {
 		return nil, err
 	}
+	var profiledExe string
+	if cfg.profile {
+		if profiledExe, err = profiledBuild(ctx, cfg.goCmd, src, work); err != nil {
+			return nil, err
+		}
+	}
 	hookdExe := filepath.Join(work, "hookd")
 	if err := hookdproc.GoBuild(ctx, cfg.goCmd, src, "./cmd/hookd", hookdExe); err != nil {
 		return nil, err
@@ -257,6 +269,12 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 		}
 		rep.Results = append(rep.Results, nResult{N: n, Measurements: ms})
 		fmt.Fprintf(progress, "bench: N=%d done in %s\n", n, time.Since(start).Round(time.Second))
+	}
+	if cfg.profile {
+		largest := slices.Max(cfg.ns)
+		if rep.Profile, err = r.profileN(ctx, largest, profiledExe); err != nil {
+			return nil, err
+		}
 	}
 	rep.Machine.LoadAvgEnd = loadAvg()
 	return rep, nil

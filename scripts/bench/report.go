@@ -12,6 +12,7 @@ type report struct {
 	Machine  machine
 	Settings settings
 	Results  []nResult
+	Profile  *profileResult // nil: not profiled (-profile=false)
 }
 
 type machine struct {
@@ -92,6 +93,7 @@ func renderReport(r *report) string {
 	}
 
 	renderTargets(&b, r.targets())
+	renderProfile(&b, r.Profile)
 
 	b.WriteString("\n## Checks\n\n")
 	b.WriteString("| N | phase | check | rule | observed (the most of any run) | verdict |\n|--:|---|---|---|---|---|\n")

@@ -24,9 +24,11 @@ import (
 	"time"
 )
 
-// GoBuild builds package pkg of the module in src into out.
-func GoBuild(ctx context.Context, goCmd, src, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", out, pkg)
+// GoBuild builds package pkg of the module in src into out, with the build
+// flags given (-tags ...).
+func GoBuild(ctx context.Context, goCmd, src, pkg, out string, flags ...string) error {
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = src
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
