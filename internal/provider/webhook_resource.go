@@ -111,8 +111,8 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	pm, sm := r.s.newModel(), r.s.newModel()
-	resp.Diagnostics.Append(resp.Plan.Get(ctx, pm)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	resp.Diagnostics.Append(getPlan(ctx, resp.Plan, pm)...)
+	resp.Diagnostics.Append(getState(ctx, req.State, sm)...)
 	sent, d := readSent(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -152,7 +152,7 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 	if calls {
 		plan.UpdatedAt = types.StringUnknown()
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, pm)...)
+	resp.Diagnostics.Append(setPlan(ctx, &resp.Plan, pm)...)
 }
 
 // checkEvents checks planned event types against the live catalog, only
@@ -188,7 +188,7 @@ func (r *webhookResource) checkEvents(ctx context.Context, req resource.ModifyPl
 
 func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	m := r.s.newModel()
-	resp.Diagnostics.Append(req.Plan.Get(ctx, m)...)
+	resp.Diagnostics.Append(getPlan(ctx, req.Plan, m)...)
 	wo, d := readWriteOnly(ctx, req.Config)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -222,7 +222,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	*plan = next
 	r.s.fromAPI(m, &created.Webhook)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setState(ctx, &resp.State, m)...)
 	resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 	setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -233,7 +233,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	m := r.s.newModel()
-	resp.Diagnostics.Append(req.State.Get(ctx, m)...)
+	resp.Diagnostics.Append(getState(ctx, req.State, m)...)
 	sent, d := readSent(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -270,13 +270,13 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	addDriftWarnings(&resp.Diagnostics, api, *state, drift, sent)
 	*state = next
 	r.s.fromAPI(m, api)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setState(ctx, &resp.State, m)...)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	pm, sm := r.s.newModel(), r.s.newModel()
-	resp.Diagnostics.Append(req.Plan.Get(ctx, pm)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, sm)...)
+	resp.Diagnostics.Append(getPlan(ctx, req.Plan, pm)...)
+	resp.Diagnostics.Append(getState(ctx, req.State, sm)...)
 	wo, d := readWriteOnly(ctx, req.Config)
 	resp.Diagnostics.Append(d...)
 	sent, d := readSent(ctx, req.Private)
@@ -330,7 +330,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 			// apply (the trigger or version in state stays the old one).
 			next.SecretRotation, next.SecretWOVersion = state.SecretRotation, state.SecretWOVersion
 			*plan = next
-			resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+			resp.Diagnostics.Append(setState(ctx, &resp.State, pm)...)
 			resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 			addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret of "+r.kind()+" "+id, err)
 			return
@@ -348,7 +348,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		next.UpdatedAt = timestamp(rot.SecretRotatedAt)
 	}
 	*plan = next
-	resp.Diagnostics.Append(resp.State.Set(ctx, pm)...)
+	resp.Diagnostics.Append(setState(ctx, &resp.State, pm)...)
 	resp.Diagnostics.Append(writeSent(ctx, resp.Private, sent)...)
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -359,7 +359,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 
 func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	m := r.s.newModel()
-	resp.Diagnostics.Append(req.State.Get(ctx, m)...)
+	resp.Diagnostics.Append(getState(ctx, req.State, m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

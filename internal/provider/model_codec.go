@@ -1,0 +1,292 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// The resources' models to and from Terraform's values, in place of the
+// framework's Get and Set on their hot paths (every Read, plan, create,
+// update and delete of a webhook or a group). The framework reflects over
+// the model's struct tags on every call, and checks each tag with a
+// regular expression it compiles anew each time (internal/reflect's
+// isValidFieldName): at 500 webhooks that was 5 to 14 % of the provider's
+// CPU per command (make bench's profile). Here the struct is read once per
+// model type; each call converts the attributes with their own types'
+// ValueFromTerraform and ToTerraformValue, as the framework does for
+// models made of attr.Value fields, which are the only ones allowed here.
+
+// modelField is one attribute's field in a model struct.
+type modelField struct {
+	name  string // the tfsdk tag: the attribute's name
+	index []int  // the field, through embedded structs
+}
+
+// modelFields are the attributes of a model type, by name.
+type modelFields struct {
+	fields []modelField
+	err    error
+}
+
+var (
+	modelFieldsMu    sync.Mutex
+	modelFieldsCache = map[reflect.Type]*modelFields{}
+	attrValueType    = reflect.TypeFor[attr.Value]()
+)
+
+// fieldsOf reads a model struct type's attributes: every field tagged
+// tfsdk:"name", and those of the structs embedded without a tag (the
+// webhook resources' models embed their shared part). Each must be an
+// attr.Value (types.String, types.Set, timeouts.Value...).
+func fieldsOf(t reflect.Type) *modelFields {
+	modelFieldsMu.Lock()
+	defer modelFieldsMu.Unlock()
+	if mf, ok := modelFieldsCache[t]; ok {
+		return mf
+	}
+	mf := &modelFields{}
+	mf.err = collectFields(t, nil, &mf.fields)
+	if mf.err == nil {
+		seen := map[string]bool{}
+		for _, f := range mf.fields {
+			if seen[f.name] {
+				mf.err = fmt.Errorf("%s: two fields are tagged tfsdk:%q", t, f.name)
+				break
+			}
+			seen[f.name] = true
+		}
+	}
+	modelFieldsCache[t] = mf
+	return mf
+}
+
+func collectFields(t reflect.Type, prefix []int, out *[]modelField) error {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		index := append(slices.Clone(prefix), i)
+		tag, tagged := f.Tag.Lookup("tfsdk")
+		switch {
+		case tag == "-":
+			continue
+		case !tagged && f.Anonymous && f.Type.Kind() == reflect.Struct:
+			if err := collectFields(f.Type, index, out); err != nil {
+				return err
+			}
+			continue
+		case !tagged:
+			return fmt.Errorf("%s.%s has no tfsdk tag", t, f.Name)
+		case !f.Type.Implements(attrValueType):
+			return fmt.Errorf("%s.%s (tfsdk:%q) is a %s, not an attr.Value", t, f.Name, tag, f.Type)
+		}
+		*out = append(*out, modelField{name: tag, index: index})
+	}
+	return nil
+}
+
+// getModel is data.Get(ctx, target) for a state, plan or config: target
+// is a pointer to a model struct.
+func getModel(ctx context.Context, typ attr.Type, raw tftypes.Value, target any) diag.Diagnostics {
+	var diags diag.Diagnostics
+	rv := reflect.ValueOf(target)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return conversionError(diags, fmt.Errorf("the target is a %T, not a pointer to a struct", target))
+	}
+	rv = rv.Elem()
+	attrTypes, err := objectAttrTypes(typ)
+	if err != nil {
+		return conversionError(diags, err)
+	}
+	mf := fieldsOf(rv.Type())
+	if mf.err != nil {
+		return conversionError(diags, mf.err)
+	}
+	if err := sameAttributes(mf.fields, attrTypes); err != nil {
+		return conversionError(diags, err)
+	}
+	if raw.IsNull() || !raw.IsKnown() {
+		return conversionError(diags, fmt.Errorf("cannot read a null or unknown object into %s", rv.Type()))
+	}
+	var vals map[string]tftypes.Value
+	if err := raw.As(&vals); err != nil {
+		return conversionError(diags, err)
+	}
+	for _, f := range mf.fields {
+		v, err := attrTypes[f.name].ValueFromTerraform(ctx, vals[f.name])
+		if err != nil {
+			return attrConversionError(diags, f.name, err)
+		}
+		field := rv.FieldByIndex(f.index)
+		val := reflect.ValueOf(v)
+		if !val.Type().AssignableTo(field.Type()) {
+			return attrConversionError(diags, f.name, fmt.Errorf("the attribute's type gives a %s, the field is a %s", val.Type(), field.Type()))
+		}
+		field.Set(val)
+	}
+	return diags
+}
+
+// modelValue is the value of a model struct (or a pointer to one) as an
+// object of typ: what data.Set(ctx, model) writes to data.Raw.
+func modelValue(ctx context.Context, typ attr.Type, model any) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	rv := reflect.Indirect(reflect.ValueOf(model))
+	if rv.Kind() != reflect.Struct {
+		return tftypes.Value{}, conversionError(diags, fmt.Errorf("the model is a %T, not a struct", model))
+	}
+	attrTypes, err := objectAttrTypes(typ)
+	if err != nil {
+		return tftypes.Value{}, conversionError(diags, err)
+	}
+	mf := fieldsOf(rv.Type())
+	if mf.err != nil {
+		return tftypes.Value{}, conversionError(diags, mf.err)
+	}
+	if err := sameAttributes(mf.fields, attrTypes); err != nil {
+		return tftypes.Value{}, conversionError(diags, err)
+	}
+	vals := make(map[string]tftypes.Value, len(mf.fields))
+	for _, f := range mf.fields {
+		v, ok := rv.FieldByIndex(f.index).Interface().(attr.Value)
+		if !ok { // fieldsOf checked the field's type: cannot happen
+			return tftypes.Value{}, attrConversionError(diags, f.name, fmt.Errorf("the field is not an attr.Value"))
+		}
+		at := attrTypes[f.name]
+		// The framework's own check (reflect.FromAttributeValue): a value of
+		// another type would otherwise make tftypes panic.
+		if want, got := at.TerraformType(ctx), v.Type(ctx).TerraformType(ctx); !want.Equal(got) {
+			return tftypes.Value{}, attrConversionError(diags, f.name, fmt.Errorf("the field holds a %s, the attribute is a %s", got, want))
+		}
+		diags.Append(validateValue(ctx, at, v, f.name)...)
+		if diags.HasError() {
+			return tftypes.Value{}, diags
+		}
+		tv, err := v.ToTerraformValue(ctx)
+		if err != nil {
+			return tftypes.Value{}, attrConversionError(diags, f.name, err)
+		}
+		vals[f.name] = tv
+	}
+	return newObject(typ.TerraformType(ctx), vals, diags)
+}
+
+// newObject is tftypes.NewValue, whose panic on a value of the wrong type
+// (which the check above rules out) becomes an error. tftypes.ValidateValue
+// would check the whole object a second time.
+func newObject(tt tftypes.Type, vals map[string]tftypes.Value, diags diag.Diagnostics) (v tftypes.Value, _ diag.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, diags = tftypes.Value{}, conversionError(diags, fmt.Errorf("%v", r))
+		}
+	}()
+	return tftypes.NewValue(tt, vals), diags
+}
+
+// validateValue runs the validation a value or its type carries, as the
+// framework's Set does (none of the provider's types has any today).
+func validateValue(ctx context.Context, typ attr.Type, v attr.Value, name string) diag.Diagnostics {
+	if va, ok := v.(xattr.ValidateableAttribute); ok {
+		var resp xattr.ValidateAttributeResponse
+		va.ValidateAttribute(ctx, xattr.ValidateAttributeRequest{Path: path.Root(name)}, &resp)
+		return resp.Diagnostics
+	}
+	//nolint:staticcheck // deprecated, and still honoured by the framework's Set
+	if tv, ok := typ.(xattr.TypeWithValidate); ok {
+		raw, err := v.ToTerraformValue(ctx)
+		if err != nil {
+			var diags diag.Diagnostics
+			return attrConversionError(diags, name, err)
+		}
+		return tv.Validate(ctx, raw, path.Root(name))
+	}
+	return nil
+}
+
+func objectAttrTypes(typ attr.Type) (map[string]attr.Type, error) {
+	ot, ok := typ.(attr.TypeWithAttributeTypes)
+	if !ok {
+		return nil, fmt.Errorf("the schema's type is a %T, not an object", typ)
+	}
+	return ot.AttributeTypes(), nil
+}
+
+// sameAttributes: the model has a field for every attribute and no other,
+// as the framework requires.
+func sameAttributes(fields []modelField, attrTypes map[string]attr.Type) error {
+	var extra, missing []string
+	names := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		names[f.name] = true
+		if _, ok := attrTypes[f.name]; !ok {
+			extra = append(extra, f.name)
+		}
+	}
+	for name := range attrTypes {
+		if !names[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(extra) == 0 && len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(extra)
+	slices.Sort(missing)
+	var parts []string
+	if len(extra) > 0 {
+		parts = append(parts, "the model has fields for no attribute: "+strings.Join(extra, ", "))
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "the schema has attributes the model lacks: "+strings.Join(missing, ", "))
+	}
+	return fmt.Errorf("mismatch between model and schema: %s", strings.Join(parts, "; "))
+}
+
+const conversionSummary = "Value Conversion Error"
+
+func conversionError(diags diag.Diagnostics, err error) diag.Diagnostics {
+	diags.AddError(conversionSummary,
+		"An unexpected error was encountered converting between the provider's model and Terraform's value. This is always an error in the provider; please report it:\n\n"+err.Error())
+	return diags
+}
+
+func attrConversionError(diags diag.Diagnostics, name string, err error) diag.Diagnostics {
+	diags.AddAttributeError(path.Root(name), conversionSummary,
+		"An unexpected error was encountered converting between the provider's model and Terraform's value. This is always an error in the provider; please report it:\n\n"+err.Error())
+	return diags
+}
+
+// The framework's data, read and written through the codec.
+
+func getState(ctx context.Context, s tfsdk.State, target any) diag.Diagnostics {
+	return getModel(ctx, s.Schema.Type(), s.Raw, target)
+}
+
+func getPlan(ctx context.Context, p tfsdk.Plan, target any) diag.Diagnostics {
+	return getModel(ctx, p.Schema.Type(), p.Raw, target)
+}
+
+func setState(ctx context.Context, s *tfsdk.State, model any) diag.Diagnostics {
+	raw, diags := modelValue(ctx, s.Schema.Type(), model)
+	if !diags.HasError() {
+		s.Raw = raw
+	}
+	return diags
+}
+
+func setPlan(ctx context.Context, p *tfsdk.Plan, model any) diag.Diagnostics {
+	raw, diags := modelValue(ctx, p.Schema.Type(), model)
+	if !diags.HasError() {
+		p.Raw = raw
+	}
+	return diags
+}

@@ -1,0 +1,242 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// codecCase is a model, as a value of a resource's schema.
+type codecCase struct {
+	name   string
+	schema schema.Schema
+	model  any                  // a pointer to a filled model
+	empty  func() any           // a pointer to a zero model of the same type
+	raw    func() tftypes.Value // what the framework's Set writes for model
+}
+
+// codecCases are models of both webhook scopes and of the group: as bench
+// creates them, with everything set (headers, a token, v1a, a rotation,
+// timeouts), and as a plan holds them (values unknown).
+func codecCases(t *testing.T) []codecCase {
+	t.Helper()
+	ctx := context.Background()
+	var out []codecCase
+	for _, s := range []webhookScope{accountScope{}, groupScope{}} {
+		r := &webhookResource{s: s}
+		var sr resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &sr)
+		tt := timeoutTypes(t, sr.Schema)
+		for name, api := range benchAPIWebhooks() {
+			m := benchWebhookState(t, api, tt)
+			variants := map[string]webhookModel{"state": m}
+			planned := m
+			planned.Description, planned.Status, planned.UpdatedAt = types.StringValue("revision 2"), types.StringUnknown(), types.StringUnknown()
+			planned.SecretVersion, planned.Events = types.Int64Unknown(), types.SetUnknown(types.StringType)
+			planned.SecretRotation = types.ObjectValueMust(secretRotationAttrTypes, map[string]attr.Value{
+				"trigger": types.StringValue("2026-12"), "grace_period_hours": types.Int64Value(24),
+			})
+			planned.Timeouts = timeouts.Value{Object: types.ObjectValueMust(tt, map[string]attr.Value{
+				"create": types.StringValue("2m"), "read": types.StringNull(), "update": types.StringUnknown(), "delete": types.StringNull(),
+			})}
+			variants["plan"] = planned
+			for vname, w := range variants {
+				model := s.newModel()
+				*model.common() = w
+				if g := model.groupID(); g != nil {
+					*g = types.StringValue("grp_0123456789abcdefghij")
+				}
+				st := stateOf(t, sr.Schema, model)
+				out = append(out, codecCase{
+					name: fmt.Sprintf("%s/%s/%s", s.typeName(), name, vname), schema: sr.Schema, model: model,
+					empty: func() any { return s.newModel() }, raw: func() tftypes.Value { return st.Raw },
+				})
+			}
+		}
+	}
+
+	r := &groupResource{}
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	g := &groupResourceModel{groupModel: groupFromAPI(benchAPIGroup()), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutTypes(t, sr.Schema))}}
+	st := stateOf(t, sr.Schema, g)
+	out = append(out, codecCase{
+		name: "hookd_group", schema: sr.Schema, model: g,
+		empty: func() any { return &groupResourceModel{} }, raw: func() tftypes.Value { return st.Raw },
+	})
+	return out
+}
+
+// The codec reads and writes exactly what the framework's Get and Set do.
+func TestModelCodecMatchesTheFramework(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range codecCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			raw := c.raw()
+			st := tfsdk.State{Schema: c.schema, Raw: raw}
+
+			ours, theirs := c.empty(), c.empty()
+			if diags := getState(ctx, st, ours); diags.HasError() {
+				t.Fatalf("getState: %v", diags)
+			}
+			if diags := st.Get(ctx, theirs); diags.HasError() {
+				t.Fatalf("State.Get: %v", diags)
+			}
+			if !reflect.DeepEqual(ours, theirs) {
+				t.Errorf("getState read\n%+v\nState.Get read\n%+v", ours, theirs)
+			}
+			if !reflect.DeepEqual(ours, c.model) {
+				t.Errorf("getState read\n%+v\nfrom a state of\n%+v", ours, c.model)
+			}
+
+			written := tfsdk.State{Schema: c.schema, Raw: tftypes.NewValue(raw.Type(), nil)}
+			if diags := setState(ctx, &written, c.model); diags.HasError() {
+				t.Fatalf("setState: %v", diags)
+			}
+			if !written.Raw.Equal(raw) {
+				t.Errorf("setState wrote\n%s\nState.Set writes\n%s", written.Raw, raw)
+			}
+
+			plan := tfsdk.Plan{Schema: c.schema, Raw: raw}
+			fromPlan := c.empty()
+			if diags := getPlan(ctx, plan, fromPlan); diags.HasError() || !reflect.DeepEqual(fromPlan, theirs) {
+				t.Errorf("getPlan read %+v (%v)", fromPlan, diags)
+			}
+			plan.Raw = tftypes.NewValue(raw.Type(), nil)
+			if diags := setPlan(ctx, &plan, c.model); diags.HasError() || !plan.Raw.Equal(raw) {
+				t.Errorf("setPlan wrote %s (%v)", plan.Raw, diags)
+			}
+		})
+	}
+}
+
+// Models that do not fit their schema are refused with the framework's
+// summary and a reason, never a panic, and Set leaves the data as it was.
+func TestModelCodecRefusesWhatDoesNotFit(t *testing.T) {
+	ctx := context.Background()
+	r := &groupResource{}
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	good := &groupResourceModel{groupModel: groupFromAPI(benchAPIGroup()), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutTypes(t, sr.Schema))}}
+	raw := stateOf(t, sr.Schema, good).Raw
+
+	type missing struct {
+		ID types.String `tfsdk:"id"`
+	}
+	type untagged struct {
+		groupResourceModel
+		Extra types.String
+	}
+	type notAValue struct {
+		groupModel
+		Timeouts string `tfsdk:"timeouts"`
+	}
+	type wrongType struct {
+		ID          types.Int64    `tfsdk:"id"`
+		Name        types.String   `tfsdk:"name"`
+		Description types.String   `tfsdk:"description"`
+		CreatedAt   types.String   `tfsdk:"created_at"`
+		UpdatedAt   types.String   `tfsdk:"updated_at"`
+		Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	}
+	wrong := &wrongType{ID: types.Int64Value(1), Name: good.Name, Description: good.Description, CreatedAt: good.CreatedAt, UpdatedAt: good.UpdatedAt, Timeouts: good.Timeouts}
+
+	for _, c := range []struct {
+		name   string
+		target any
+		raw    tftypes.Value
+		want   string // in the error's detail
+		attr   string // the error's attribute, if any
+	}{
+		{"a field missing", &missing{}, raw, "the schema has attributes the model lacks: created_at, description, name, timeouts, updated_at", ""},
+		{"a field without a tag", &untagged{}, raw, "Extra has no tfsdk tag", ""},
+		{"a field of no attr.Value", &notAValue{}, raw, `(tfsdk:"timeouts") is a string, not an attr.Value`, ""},
+		{"a field of another type", wrong, raw, "", "id"},
+		{"a null object", &groupResourceModel{}, tftypes.NewValue(raw.Type(), nil), "cannot read a null or unknown object", ""},
+		{"an unknown object", &groupResourceModel{}, tftypes.NewValue(raw.Type(), tftypes.UnknownValue), "cannot read a null or unknown object", ""},
+		{"not a pointer", groupResourceModel{}, raw, "not a pointer to a struct", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			check := func(op string, diags diag.Diagnostics) {
+				t.Helper()
+				if !diags.HasError() {
+					t.Fatalf("%s: no error", op)
+				}
+				d := diags.Errors()[0]
+				if d.Summary() != conversionSummary || !strings.Contains(d.Detail(), c.want) {
+					t.Errorf("%s: %q: %s, want %q in it", op, d.Summary(), d.Detail(), c.want)
+				}
+				if c.attr != "" {
+					withPath, ok := d.(diag.DiagnosticWithPath)
+					if !ok || !withPath.Path().Equal(path.Root(c.attr)) {
+						t.Errorf("%s: the error is not on %s: %v", op, c.attr, d)
+					}
+				}
+			}
+			if c.name != "a field of another type" {
+				check("getState", getState(ctx, tfsdk.State{Schema: sr.Schema, Raw: c.raw}, c.target))
+			}
+			if c.name == "a null object" || c.name == "an unknown object" || c.name == "not a pointer" {
+				return
+			}
+			st := tfsdk.State{Schema: sr.Schema, Raw: raw}
+			check("setState", setState(ctx, &st, c.target))
+			if !st.Raw.Equal(raw) {
+				t.Error("setState changed the state although it failed")
+			}
+		})
+	}
+}
+
+// The framework's reflection compiles a regular expression per field per
+// call; the codec reads the struct once:
+//
+//	go test -run '^$' -bench ModelCodec -benchmem ./internal/provider/
+func BenchmarkModelCodec(b *testing.B) {
+	ctx := context.Background()
+	s := accountScope{}
+	r := &webhookResource{s: s}
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	model := s.newModel()
+	*model.common() = benchWebhookState(b, benchAPIWebhooks()["plain"], timeoutTypes(b, sr.Schema))
+	st := stateOf(b, sr.Schema, model)
+	for _, impl := range []struct {
+		name string
+		get  func(tfsdk.State, any) diag.Diagnostics
+		set  func(*tfsdk.State, any) diag.Diagnostics
+	}{
+		{"codec", func(st tfsdk.State, m any) diag.Diagnostics { return getState(ctx, st, m) }, func(st *tfsdk.State, m any) diag.Diagnostics { return setState(ctx, st, m) }},
+		{"framework", func(st tfsdk.State, m any) diag.Diagnostics { return st.Get(ctx, m) }, func(st *tfsdk.State, m any) diag.Diagnostics { return st.Set(ctx, m) }},
+	} {
+		b.Run("get/"+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if diags := impl.get(st, s.newModel()); diags.HasError() {
+					b.Fatal(diags)
+				}
+			}
+		})
+		b.Run("set/"+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			out := st
+			for b.Loop() {
+				if diags := impl.set(&out, model); diags.HasError() {
+					b.Fatal(diags)
+				}
+			}
+		})
+	}
+}
