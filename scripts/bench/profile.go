@@ -52,6 +52,19 @@ type profileResult struct {
 	Phases []profiledPhase
 }
 
+// phase is the profile of one phase, nil when there is none.
+func (pr *profileResult) phase(ph phase) *profiledPhase {
+	if pr == nil {
+		return nil
+	}
+	for i := range pr.Phases {
+		if pr.Phases[i].Phase == ph {
+			return &pr.Phases[i]
+		}
+	}
+	return nil
+}
+
 // cpuCategory is a share of the provider's CPU, recognized by the frames of
 // a sample's stack: a sample counts in the first category one of whose
 // markers is in one of its frames' function names.

@@ -86,7 +86,11 @@ func (r *report) targets() targetsJudged {
 		t.Observed = fmt.Sprintf("%.2fx (%.2f s against %.2f s)", row.Ratio, row.Provider, row.Floor)
 		t.Met = row.Ratio <= limit
 		if !t.Met {
-			t.Why = ratioWhy(row, limit)
+			var prof *profiledPhase
+			if r.Profile != nil && r.Profile.N == at.N {
+				prof = r.Profile.phase(row.Phase)
+			}
+			t.Why = ratioWhy(row, limit, r.Machine.NProc, prof)
 		}
 		j.Results = append(j.Results, t)
 	}
@@ -140,8 +144,10 @@ func (r *report) targets() targetsJudged {
 
 // ratioWhy says where the time of a phase over its ratio went: Terraform's
 // own CPU against the floor's, which alone can put a ratio out of the
-// provider's reach, and the provider's CPU.
-func ratioWhy(row row, limit float64) string {
+// provider's reach; the CPU of the whole command against the machine's
+// cores, which can put it out of anyone's; and the provider's CPU, with
+// the largest share of it in the profiled run (nil: not profiled).
+func ratioWhy(row row, limit float64, nproc int, prof *profiledPhase) string {
 	if row.FloorTerraformCPU <= 0 {
 		return fmt.Sprintf("provider CPU %.2f s; Terraform's CPU not measured", row.ProviderCPU)
 	}
@@ -150,7 +156,17 @@ func ratioWhy(row row, limit float64) string {
 	if tf > limit {
 		s += ", over the target without the provider"
 	}
-	return s + fmt.Sprintf("; the provider's own CPU %.2f s", row.ProviderCPU)
+	if all := row.TerraformCPU + row.ProviderCPU + row.HookdCPU; nproc > 0 && row.Floor > 0 {
+		if least := all / float64(nproc); least/row.Floor > limit {
+			s += fmt.Sprintf("; Terraform, the provider and hookd used %.2f s of CPU, at least %.2f s on %d cores (%.2fx the floor) were they never to wait", all, least, nproc, least/row.Floor)
+		}
+	}
+	s += fmt.Sprintf("; the provider's own CPU %.2f s", row.ProviderCPU)
+	if prof != nil && prof.Total > 0 {
+		i := slices.Index(prof.Categories, slices.Max(prof.Categories))
+		s += fmt.Sprintf(", the largest part of it profiled %s (%.0f %%)", cpuCategories[i].Name, 100*float64(prof.Categories[i])/float64(prof.Total))
+	}
+	return s
 }
 
 // growthTarget judges linear growth: the provider's CPU (median, per

@@ -173,3 +173,58 @@ func TestTargetsMissedAndCaveat(t *testing.T) {
 		}
 	}
 }
+
+// With the machine's cores and a profile, a missed ratio also says when
+// the command's CPU alone, on those cores, puts it out of reach, and the
+// largest part of the provider's CPU. The figures of the plan phase of
+// bench/results/2026-12-01-8b06b60.md.
+func TestTargetsWhyWithCoresAndProfile(t *testing.T) {
+	r := &report{
+		Machine:  machine{NProc: 2},
+		Settings: settings{Ns: []int{500}, Parallelism: 10, Repeat: 3, Check: true},
+		Results: []nResult{{N: 500, Measurements: measurementsOf(500, map[phase]phaseFigures{
+			phasePlan:  {3.66, 0.91, 3.33, 1.46, 2.59, 55.0, budgetRequests(500)[phasePlan], 0},
+			phaseApply: {14.27, 8.13, 15.92, 10.33, 4.65, 54.9, budgetRequests(500)[phaseApply], 1},
+		})}},
+	}
+	for i := range r.Results[0].Measurements {
+		if m := &r.Results[0].Measurements[i]; m.Kind == kindProvider && m.Phase == phasePlan {
+			m.HookdCPU = secs(0.20)
+		}
+	}
+	walks := slicesIndexOfCategory(t, "framework: walks of the schema")
+	plan := profiledPhase{Phase: phasePlan, Total: secs(2.32), Categories: make([]time.Duration, len(cpuCategories))}
+	plan.Categories[walks], plan.Categories[len(cpuCategories)-1] = secs(1.30), secs(1.02)
+	r.Profile = &profileResult{N: 500, Phases: []profiledPhase{plan}}
+
+	j := r.targets()
+	want := map[string]string{
+		"plan time": "Terraform's own CPU is 2.28x the floor's (3.33 s against 1.46 s); Terraform, the provider and hookd used 6.12 s of CPU, at least 3.06 s on 2 cores (3.36x the floor) were they never to wait; the provider's own CPU 2.59 s, the largest part of it profiled " + cpuCategories[walks].Name + " (56 %)",
+		// Within what the cores allow, and no profile of the phase.
+		"apply time": "Terraform's own CPU is 1.54x the floor's (15.92 s against 10.33 s), over the target without the provider; the provider's own CPU 4.65 s",
+	}
+	for _, res := range j.Results {
+		if w, ok := want[res.Name]; ok && res.Why != w {
+			t.Errorf("%s:\n got %s\nwant %s", res.Name, res.Why, w)
+		}
+	}
+
+	// A profile of another N says nothing about this one.
+	r.Profile.N = 100
+	for _, res := range r.targets().Results {
+		if res.Name == "plan time" && strings.Contains(res.Why, "profiled") {
+			t.Errorf("a profile at N = 100 explains N = 500: %s", res.Why)
+		}
+	}
+}
+
+func slicesIndexOfCategory(t *testing.T, prefix string) int {
+	t.Helper()
+	for i, c := range cpuCategories {
+		if strings.HasPrefix(c.Name, prefix) {
+			return i
+		}
+	}
+	t.Fatalf("no category %q", prefix)
+	return -1
+}
