@@ -85,7 +85,13 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 		// before a power loss, and saves an fsync per commit.
 		"synchronous(NORMAL)",
 	}
-	s.writer, err = sql.Open("sqlite", dsn(abs, append(common, "journal_mode(WAL)"), "immediate"))
+	// The writer's sub-journals in memory: every grouped write runs in a
+	// savepoint (sqlite_group.go), and SQLite keeps the pages a savepoint
+	// changes in a statement journal, a temporary file by default, so that
+	// ROLLBACK TO can restore them. They are never read but to roll back,
+	// and are worthless after a crash; written to a file they cost a
+	// pwrite per page.
+	s.writer, err = sql.Open("sqlite", dsn(abs, append(common, "journal_mode(WAL)", "temp_store(MEMORY)"), "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

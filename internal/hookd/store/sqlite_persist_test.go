@@ -348,6 +348,30 @@ func TestDatabaseFileMode(t *testing.T) {
 	}
 }
 
+// The writer's settings, as OpenSQLite asks for them: a pragma the driver
+// did not apply would go unnoticed otherwise (each costs or saves time,
+// not a visible behaviour).
+func TestWriterPragmas(t *testing.T) {
+	sqliteOnly(t, "SQLite's pragmas")
+	s := openAt(t, filepath.Join(t.TempDir(), "hookd.db"), testKey)
+	for pragma, want := range map[string]string{
+		"journal_mode": "wal",
+		"synchronous":  "1", // NORMAL
+		"foreign_keys": "1",
+		// Savepoints' statement journals in memory, not spilled to a
+		// temporary file (sqlite.go): MEMORY.
+		"temp_store": "2",
+	} {
+		var got string
+		if err := s.writer.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+}
+
 func TestNewerSchemaRefused(t *testing.T) {
 	path := newLocation(t)
 	s := openAt(t, path, testKey)
