@@ -564,3 +564,46 @@ func TestPruneDeliveriesLeaseRule(t *testing.T) {
 		t.Fatalf("the delivery a live lease holds: %v, want it kept", err)
 	}
 }
+
+// A prune larger than a batch takes as many transactions as it needs and
+// deletes everything due, the deliveries' events with them, and keeps
+// what is not due.
+func TestPruneDeliveriesInBatches(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	old := pruneBatch
+	pruneBatch = 3
+	t.Cleanup(func() { pruneBatch = old })
+
+	var finished []string
+	for i := range 8 { // 8 events, one delivery each: three batches of 3
+		id := addDeliveries(t, s, fmt.Sprintf("evt_%d", i), t0, fmt.Sprintf("wh_%d", i))[0]
+		finished = append(finished, id)
+		d := claimDue(t, s, ClaimRequest{Now: t0, Lease: lease("t_"+id, t0.Add(time.Second)), Limit: 1})[0]
+		d.Status, d.NextAttemptAt = DeliverySucceeded, nil
+		if err := s.FinishAttempt(ctx, "t_"+id, nil, &d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := addDeliveries(t, s, "evt_pending", t0, "wh_p")[0]
+
+	n, err := s.PruneDeliveries(ctx, t0.Add(24*time.Hour), t0.Add(48*time.Hour))
+	if err != nil || n != len(finished) {
+		t.Fatalf("PruneDeliveries: %d, %v; want %d", n, err, len(finished))
+	}
+	for _, id := range finished {
+		if _, err := s.GetDelivery(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v, want it pruned", id, err)
+		}
+	}
+	if _, err := s.GetDelivery(ctx, pending); err != nil {
+		t.Errorf("the pending delivery: %v, want it kept", err)
+	}
+	var events int
+	if err := s.read().QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if events != 1 {
+		t.Errorf("%d events left, want 1 (the pending delivery's)", events)
+	}
+}

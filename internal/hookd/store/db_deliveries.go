@@ -346,26 +346,50 @@ func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Ti
 	return int(n), err
 }
 
+// pruneBatch bounds the rows one prune transaction deletes. A large prune
+// (retention shortened, or the first one after a long stop) is then many
+// short transactions instead of one that holds the writer for as long as
+// it takes, while deliveries wait to be recorded; and on SQLite, where
+// the writer keeps statement journals in memory (temp_store), the journal
+// of a prune stays small.
+var pruneBatch = 5000
+
 func (s *DB) PruneDeliveries(ctx context.Context, before, now time.Time) (int, error) {
-	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		// A finished delivery that a manual retry holds is left to it; one
-		// whose lease ended (the retry's process died) is not held.
-		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled')
-			AND `+leaseFree, toNanos(before), toNanos(now))
-		if err != nil {
-			return fmt.Errorf("prune deliveries: %w", err)
-		}
-		if n, err = res.RowsAffected(); err != nil {
+	// After the commits: see eventCache.
+	defer s.events.clear()
+	// A finished delivery that a manual retry holds is left to it; one
+	// whose lease ended (the retry's process died) is not held.
+	n, err := s.pruneInBatches(ctx, "prune deliveries", `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+		WHERE created_at < ? AND status IN ('succeeded', 'dead_lettered', 'canceled') AND `+leaseFree+` LIMIT ?)`, toNanos(before), toNanos(now))
+	if err != nil {
+		return n, err
+	}
+	_, err = s.pruneInBatches(ctx, "prune events", `DELETE FROM events WHERE id IN (SELECT id FROM events
+		WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id) LIMIT ?)`, toNanos(before))
+	return n, err
+}
+
+// pruneInBatches runs a DELETE whose last parameter is the batch's size,
+// one transaction per batch, until a batch deletes fewer rows than that;
+// it returns the rows deleted.
+func (s *DB) pruneInBatches(ctx context.Context, what, query string, args ...any) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, query, append(args, pruneBatch)...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
 			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, toNanos(before))
+		})
 		if err != nil {
-			return fmt.Errorf("prune events: %w", err)
+			return total, fmt.Errorf("%s: %w", what, err)
 		}
-		return nil
-	})
-	// After the commit: see eventCache.
-	s.events.clear()
-	return int(n), err
+		total += int(n)
+		if n < int64(pruneBatch) {
+			return total, nil
+		}
+	}
 }
