@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,8 +22,8 @@ import (
 // update and delete of a webhook or a group). The framework reflects over
 // the model's struct tags on every call, and checks each tag with a
 // regular expression it compiles anew each time (internal/reflect's
-// isValidFieldName): at 500 webhooks that was 5 to 14 % of the provider's
-// CPU per command (make bench's profile). Here the struct is read once per
+// isValidFieldName): at 500 webhooks that was 6 to 20 % of the provider's
+// CPU per command (make bench's profile at ef8b1d5). Here the struct is read once per
 // model type; each call converts the attributes with their own types'
 // ValueFromTerraform and ToTerraformValue, as the framework does for
 // models made of attr.Value fields, which are the only ones allowed here.
@@ -40,7 +41,7 @@ type modelFields struct {
 }
 
 var (
-	modelFieldsMu    sync.Mutex
+	modelFieldsMu    sync.RWMutex
 	modelFieldsCache = map[reflect.Type]*modelFields{}
 	attrValueType    = reflect.TypeFor[attr.Value]()
 )
@@ -50,12 +51,18 @@ var (
 // webhook resources' models embed their shared part). Each must be an
 // attr.Value (types.String, types.Set, timeouts.Value...).
 func fieldsOf(t reflect.Type) *modelFields {
+	modelFieldsMu.RLock()
+	mf, ok := modelFieldsCache[t]
+	modelFieldsMu.RUnlock()
+	if ok {
+		return mf
+	}
 	modelFieldsMu.Lock()
 	defer modelFieldsMu.Unlock()
 	if mf, ok := modelFieldsCache[t]; ok {
 		return mf
 	}
-	mf := &modelFields{}
+	mf = &modelFields{}
 	mf.err = collectFields(t, nil, &mf.fields)
 	if mf.err == nil {
 		seen := map[string]bool{}
@@ -71,21 +78,34 @@ func fieldsOf(t reflect.Type) *modelFields {
 	return mf
 }
 
+// collectFields reads the attributes' fields as the framework's
+// getStructTags does: unexported fields are left out (embedded structs
+// apart, whose exported fields are promoted), tfsdk:"-" too; an embedded
+// struct has no tag and is read in turn; every other field has a tag.
 func collectFields(t reflect.Type, prefix []int, out *[]modelField) error {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
 		index := append(slices.Clone(prefix), i)
 		tag, tagged := f.Tag.Lookup("tfsdk")
 		switch {
 		case tag == "-":
 			continue
-		case !tagged && f.Anonymous && f.Type.Kind() == reflect.Struct:
+		case f.Anonymous && tagged:
+			return fmt.Errorf("%s: the embedded struct %s cannot have a tfsdk tag", t, f.Name)
+		case f.Anonymous && f.Type.Kind() != reflect.Struct:
+			return fmt.Errorf("%s embeds %s by pointer or as a %s: embed structs by value", t, f.Name, f.Type.Kind())
+		case f.Anonymous:
 			if err := collectFields(f.Type, index, out); err != nil {
 				return err
 			}
 			continue
 		case !tagged:
 			return fmt.Errorf("%s.%s has no tfsdk tag", t, f.Name)
+		case !validAttrName.MatchString(tag):
+			return fmt.Errorf("%s.%s: invalid tfsdk tag %q: lowercase letters, digits and underscores, a letter first", t, f.Name, tag)
 		case !f.Type.Implements(attrValueType):
 			return fmt.Errorf("%s.%s (tfsdk:%q) is a %s, not an attr.Value", t, f.Name, tag, f.Type)
 		}
@@ -93,6 +113,10 @@ func collectFields(t reflect.Type, prefix []int, out *[]modelField) error {
 	}
 	return nil
 }
+
+// validAttrName is the framework's rule for a tfsdk tag, checked once per
+// model type here.
+var validAttrName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // getModel is data.Get(ctx, target) for a state, plan or config: target
 // is a pointer to a model struct.
@@ -121,18 +145,35 @@ func getModel(ctx context.Context, typ attr.Type, raw tftypes.Value, target any)
 	if err := raw.As(&vals); err != nil {
 		return conversionError(diags, err)
 	}
+	if len(vals) != len(mf.fields) {
+		return conversionError(diags, fmt.Errorf("the value has %d attributes, the model %d", len(vals), len(mf.fields)))
+	}
+	// Filled apart and set only once every field converted, as the
+	// framework does: a failed Get leaves the target as it was, and a
+	// tfsdk:"-" field is zero after a Get.
+	fresh := reflect.New(rv.Type()).Elem()
 	for _, f := range mf.fields {
-		v, err := attrTypes[f.name].ValueFromTerraform(ctx, vals[f.name])
+		tv, ok := vals[f.name]
+		if !ok {
+			return attrConversionError(diags, f.name, fmt.Errorf("the value has no attribute %q", f.name))
+		}
+		at := attrTypes[f.name]
+		v, err := at.ValueFromTerraform(ctx, tv)
 		if err != nil {
 			return attrConversionError(diags, f.name, err)
 		}
-		field := rv.FieldByIndex(f.index)
+		diags.Append(validateValue(ctx, at, v, tv, f.name)...)
+		if diags.HasError() {
+			return diags
+		}
+		field := fresh.FieldByIndex(f.index)
 		val := reflect.ValueOf(v)
-		if !val.Type().AssignableTo(field.Type()) {
+		if val.Type() != field.Type() {
 			return attrConversionError(diags, f.name, fmt.Errorf("the attribute's type gives a %s, the field is a %s", val.Type(), field.Type()))
 		}
 		field.Set(val)
 	}
+	rv.Set(fresh)
 	return diags
 }
 
@@ -167,13 +208,13 @@ func modelValue(ctx context.Context, typ attr.Type, model any) (tftypes.Value, d
 		if want, got := at.TerraformType(ctx), v.Type(ctx).TerraformType(ctx); !want.Equal(got) {
 			return tftypes.Value{}, attrConversionError(diags, f.name, fmt.Errorf("the field holds a %s, the attribute is a %s", got, want))
 		}
-		diags.Append(validateValue(ctx, at, v, f.name)...)
-		if diags.HasError() {
-			return tftypes.Value{}, diags
-		}
 		tv, err := v.ToTerraformValue(ctx)
 		if err != nil {
 			return tftypes.Value{}, attrConversionError(diags, f.name, err)
+		}
+		diags.Append(validateValue(ctx, at, v, tv, f.name)...)
+		if diags.HasError() {
+			return tftypes.Value{}, diags
 		}
 		vals[f.name] = tv
 	}
@@ -183,31 +224,27 @@ func modelValue(ctx context.Context, typ attr.Type, model any) (tftypes.Value, d
 // newObject is tftypes.NewValue, whose panic on a value of the wrong type
 // (which the check above rules out) becomes an error. tftypes.ValidateValue
 // would check the whole object a second time.
-func newObject(tt tftypes.Type, vals map[string]tftypes.Value, diags diag.Diagnostics) (v tftypes.Value, _ diag.Diagnostics) {
+func newObject(tt tftypes.Type, vals map[string]tftypes.Value, in diag.Diagnostics) (v tftypes.Value, diags diag.Diagnostics) {
 	defer func() {
 		if r := recover(); r != nil {
-			v, diags = tftypes.Value{}, conversionError(diags, fmt.Errorf("%v", r))
+			v, diags = tftypes.Value{}, conversionError(in, fmt.Errorf("%v", r))
 		}
 	}()
-	return tftypes.NewValue(tt, vals), diags
+	return tftypes.NewValue(tt, vals), in
 }
 
 // validateValue runs the validation a value or its type carries, as the
-// framework's Set does (none of the provider's types has any today).
-func validateValue(ctx context.Context, typ attr.Type, v attr.Value, name string) diag.Diagnostics {
+// framework's Get and Set do (types.SetType refuses duplicate elements,
+// types.Int64Type a number out of range); tv is v as Terraform's value.
+func validateValue(ctx context.Context, typ attr.Type, v attr.Value, tv tftypes.Value, name string) diag.Diagnostics {
 	if va, ok := v.(xattr.ValidateableAttribute); ok {
 		var resp xattr.ValidateAttributeResponse
 		va.ValidateAttribute(ctx, xattr.ValidateAttributeRequest{Path: path.Root(name)}, &resp)
 		return resp.Diagnostics
 	}
-	//nolint:staticcheck // deprecated, and still honoured by the framework's Set
-	if tv, ok := typ.(xattr.TypeWithValidate); ok {
-		raw, err := v.ToTerraformValue(ctx)
-		if err != nil {
-			var diags diag.Diagnostics
-			return attrConversionError(diags, name, err)
-		}
-		return tv.Validate(ctx, raw, path.Root(name))
+	//nolint:staticcheck // deprecated, and still honoured by the framework's Get and Set
+	if tw, ok := typ.(xattr.TypeWithValidate); ok {
+		return tw.Validate(ctx, tv, path.Root(name))
 	}
 	return nil
 }

@@ -240,3 +240,136 @@ func BenchmarkModelCodec(b *testing.B) {
 		})
 	}
 }
+
+// lyingString says it is a string and turns into a number: only a broken
+// custom type does that, and Set must refuse it, not write a value of the
+// wrong type.
+type lyingString struct{ types.String }
+
+func (lyingString) ToTerraformValue(context.Context) (tftypes.Value, error) {
+	return tftypes.NewValue(tftypes.Number, 1), nil
+}
+
+// The framework's rules for struct shapes the resources do not use today:
+// the codec follows them, or refuses with an error, never a panic.
+func TestModelCodecStructShapes(t *testing.T) {
+	ctx := context.Background()
+	s := schema.Schema{Attributes: map[string]schema.Attribute{
+		"id":   schema.StringAttribute{Optional: true},
+		"tags": schema.SetAttribute{Optional: true, ElementType: types.StringType},
+	}}
+	objType := s.Type().TerraformType(ctx)
+	tagsType := tftypes.Set{ElementType: tftypes.String}
+	raw := func(tags ...string) tftypes.Value {
+		elems := make([]tftypes.Value, len(tags))
+		for i, tag := range tags {
+			elems[i] = tftypes.NewValue(tftypes.String, tag)
+		}
+		return tftypes.NewValue(objType, map[string]tftypes.Value{
+			"id": tftypes.NewValue(tftypes.String, "x"), "tags": tftypes.NewValue(tagsType, elems),
+		})
+	}
+
+	type withSkipped struct {
+		ID     types.String `tfsdk:"id"`
+		Tags   types.Set    `tfsdk:"tags"`
+		Extra  types.String `tfsdk:"-"`
+		hidden types.String `tfsdk:"hidden"` //nolint:unused // skipped, as the framework skips unexported fields
+	}
+	t.Run("unexported and tfsdk:\"-\" fields", func(t *testing.T) {
+		ours, theirs := &withSkipped{Extra: types.StringValue("kept?")}, &withSkipped{Extra: types.StringValue("kept?")}
+		st := tfsdk.State{Schema: s, Raw: raw("a")}
+		if diags := getState(ctx, st, ours); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if diags := st.Get(ctx, theirs); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if !reflect.DeepEqual(ours, theirs) || !ours.Extra.IsNull() && ours.Extra.ValueString() != "" {
+			t.Errorf("getState read %+v, State.Get %+v", ours, theirs)
+		}
+		out := tfsdk.State{Schema: s, Raw: tftypes.NewValue(objType, nil)}
+		if diags := setState(ctx, &out, ours); diags.HasError() || !out.Raw.Equal(raw("a")) {
+			t.Errorf("setState wrote %s (%v)", out.Raw, diags)
+		}
+	})
+
+	t.Run("a value its type refuses", func(t *testing.T) {
+		// A set holding one element twice: types.SetType's validation
+		// refuses it on Get, as the framework's does, and the target
+		// keeps what it held.
+		type model struct {
+			ID   types.String `tfsdk:"id"`
+			Tags types.Set    `tfsdk:"tags"`
+		}
+		before := model{ID: types.StringValue("before"), Tags: types.SetNull(types.StringType)}
+		ours, theirs := before, before
+		st := tfsdk.State{Schema: s, Raw: raw("a", "a")}
+		if diags := st.Get(ctx, &theirs); !diags.HasError() {
+			t.Fatal("State.Get took a set with a duplicate: the test no longer tests anything")
+		}
+		if diags := getState(ctx, st, &ours); !diags.HasError() {
+			t.Error("getState took a set with a duplicate")
+		}
+		if !reflect.DeepEqual(ours, before) {
+			t.Errorf("a failed getState changed the target: %+v", ours)
+		}
+	})
+
+	t.Run("a type that lies", func(t *testing.T) {
+		type model struct {
+			ID   lyingString `tfsdk:"id"`
+			Tags types.Set   `tfsdk:"tags"`
+		}
+		st := tfsdk.State{Schema: s, Raw: raw("a")}
+		diags := setState(ctx, &st, &model{ID: lyingString{types.StringValue("x")}, Tags: types.SetNull(types.StringType)})
+		if !diags.HasError() || diags.Errors()[0].Summary() != conversionSummary {
+			t.Errorf("setState of a lying type: %v", diags)
+		}
+		if !st.Raw.Equal(raw("a")) {
+			t.Errorf("a failed setState wrote %s", st.Raw)
+		}
+	})
+
+	type inner struct {
+		ID types.String `tfsdk:"id"`
+	}
+	type byPointer struct {
+		*inner
+		Tags types.Set `tfsdk:"tags"`
+	}
+	type taggedEmbed struct {
+		inner `tfsdk:"inner"`
+		Tags  types.Set `tfsdk:"tags"`
+	}
+	type badTag struct {
+		ID   types.String `tfsdk:"ID"`
+		Tags types.Set    `tfsdk:"tags"`
+	}
+	type twice struct {
+		inner
+		ID   types.String `tfsdk:"id"`
+		Tags types.Set    `tfsdk:"tags"`
+	}
+	for _, c := range []struct {
+		name   string
+		target any
+		want   string
+	}{
+		{"embedded by pointer", &byPointer{}, "embed structs by value"},
+		{"an embedded struct with a tag", &taggedEmbed{}, "cannot have a tfsdk tag"},
+		{"a tag of the wrong shape", &badTag{}, `invalid tfsdk tag "ID"`},
+		{"a tag twice", &twice{}, `two fields are tagged tfsdk:"id"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for op, diags := range map[string]diag.Diagnostics{
+				"getState": getState(ctx, tfsdk.State{Schema: s, Raw: raw("a")}, c.target),
+				"setState": setState(ctx, &tfsdk.State{Schema: s, Raw: raw("a")}, c.target),
+			} {
+				if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), c.want) {
+					t.Errorf("%s: %v, want an error saying %q", op, diags, c.want)
+				}
+			}
+		})
+	}
+}
