@@ -28,8 +28,11 @@ import (
 // profiledPhase is what the profiles of one phase say.
 type profiledPhase struct {
 	Phase     phase
-	Processes int // profiles written: provider processes Terraform started
-	Total     time.Duration
+	Processes int // profiles read: provider processes Terraform started
+	// Unreadable are the profile files that did not parse (a process
+	// killed before it finished writing its profile), left out.
+	Unreadable int
+	Total      time.Duration
 	// Categories is the CPU of each of cpuCategories, in their order.
 	Categories []time.Duration
 	// RPCs is the CPU under each RPC of the plugin protocol, most first;
@@ -143,7 +146,7 @@ func (r *runner) profileN(ctx context.Context, n int, exe string) (*profileResul
 			return nil, fmt.Errorf("profiled run, %s: %w", ph, err)
 		}
 		pp := breakDown(p.merged)
-		pp.Phase, pp.Processes = ph, p.files
+		pp.Phase, pp.Processes, pp.Unreadable = ph, p.files, p.unreadable
 		res.Phases = append(res.Phases, pp)
 		fmt.Fprintf(r.progress, "N=%d profiled: %-7s provider CPU %.2f s in %d profiles\n", n, ph, pp.Total.Seconds(), pp.Processes)
 	}
@@ -151,11 +154,13 @@ func (r *runner) profileN(ctx context.Context, n int, exe string) (*profileResul
 }
 
 type profiles struct {
-	merged *profile.Profile
-	files  int
+	merged     *profile.Profile
+	files      int
+	unreadable int
 }
 
-// readProfiles merges the CPU profiles of a directory.
+// readProfiles merges the CPU profiles of a directory, leaving out those
+// that do not parse; none that does is an error.
 func readProfiles(dir string) (profiles, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "cpu-*.prof"))
 	if err != nil {
@@ -165,6 +170,8 @@ func readProfiles(dir string) (profiles, error) {
 		return profiles{}, fmt.Errorf("no profile in %s: was the provider built with -tags benchprofile?", dir)
 	}
 	var ps []*profile.Profile
+	unreadable := 0
+	var firstErr error
 	for _, name := range names {
 		f, err := os.Open(name)
 		if err != nil {
@@ -173,15 +180,20 @@ func readProfiles(dir string) (profiles, error) {
 		p, err := profile.Parse(f)
 		_ = f.Close()
 		if err != nil {
-			return profiles{}, fmt.Errorf("%s: %w", name, err)
+			unreadable++
+			firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", filepath.Base(name), err))
+			continue
 		}
 		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return profiles{}, fmt.Errorf("no profile in %s parses: %w", dir, firstErr)
 	}
 	merged, err := profile.Merge(ps)
 	if err != nil {
 		return profiles{}, err
 	}
-	return profiles{merged: merged, files: len(ps)}, nil
+	return profiles{merged: merged, files: len(ps), unreadable: unreadable}, nil
 }
 
 // breakDown sorts a CPU profile's samples into cpuCategories and RPCs and
@@ -291,7 +303,11 @@ func shortName(f string) string {
 }
 
 // renderProfile is the report's section on the profiled run.
-func renderProfile(b *strings.Builder, pr *profileResult) {
+func renderProfile(b *strings.Builder, pr *profileResult, failed string) {
+	if failed != "" {
+		fmt.Fprintf(b, "\n## Where the provider's CPU goes\n\nThe profiled run failed, so this report has no profile: %s\n", failed)
+		return
+	}
 	if pr == nil || len(pr.Phases) == 0 {
 		return
 	}
@@ -316,6 +332,12 @@ func renderProfile(b *strings.Builder, pr *profileResult) {
 	b.WriteString("| **all** (profiles: provider processes) |")
 	for _, p := range pr.Phases {
 		fmt.Fprintf(b, " %.2f s (%d) |", p.Total.Seconds(), p.Processes)
+	}
+	for _, p := range pr.Phases {
+		if p.Unreadable > 0 {
+			fmt.Fprintf(b, "\n\n%s: %d %s did not parse and %s left out (a process killed before it finished writing).", p.Phase, p.Unreadable,
+				plural(p.Unreadable, "profile", "profiles"), plural(p.Unreadable, "is", "are"))
+		}
 	}
 	b.WriteString("\n\nBy RPC of the plugin protocol (the CPU spent under each, whatever it did):\n\n| phase | RPCs, most first |\n|---|---|\n")
 	for _, p := range pr.Phases {

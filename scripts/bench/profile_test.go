@@ -126,6 +126,22 @@ func TestReadProfiles(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "was the provider built with -tags benchprofile?") {
 		t.Errorf("an empty directory: %v", err)
 	}
+
+	// A profile cut short (its process killed) is left out, and counted.
+	if err := os.WriteFile(filepath.Join(dir, "cpu-9.prof"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err = readProfiles(dir)
+	if err != nil || got.files != 2 || got.unreadable != 1 {
+		t.Errorf("with an empty profile: %d read, %d unreadable, %v; want 2, 1", got.files, got.unreadable, err)
+	}
+	only := t.TempDir()
+	if err := os.WriteFile(filepath.Join(only, "cpu-1.prof"), []byte("not a profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readProfiles(only); err == nil || !strings.Contains(err.Error(), "no profile in") {
+		t.Errorf("no profile parses: %v", err)
+	}
 }
 
 func TestRenderProfile(t *testing.T) {
@@ -155,5 +171,18 @@ func TestRenderProfile(t *testing.T) {
 	}
 	if strings.Contains(renderReport(testReport(true)), "Where the provider's CPU goes") {
 		t.Error("a run without -profile has a profile section")
+	}
+
+	r.Profile.Phases[0].Unreadable = 2
+	if got := renderReport(r); !strings.Contains(got, "plan: 2 profiles did not parse and are left out") {
+		t.Error("the report does not say that profiles were left out")
+	}
+	r.Profile, r.ProfileError = nil, "profiled run: terraform apply failed"
+	got = renderReport(r)
+	if !strings.Contains(got, "## Where the provider's CPU goes\n\nThe profiled run failed, so this report has no profile: profiled run: terraform apply failed\n") {
+		t.Error("the report does not say that the profiled run failed")
+	}
+	if !strings.Contains(got, "## Targets") || !strings.Contains(got, "## Checks") {
+		t.Error("a failed profiled run cost the report its other sections")
 	}
 }

@@ -12,7 +12,9 @@ type report struct {
 	Machine  machine
 	Settings settings
 	Results  []nResult
-	Profile  *profileResult // nil: not profiled (-profile=false)
+	Profile  *profileResult // nil: not profiled (-profile=false), or it failed
+	// ProfileError is why the profiled run failed, "" if it did not.
+	ProfileError string
 }
 
 type machine struct {
@@ -93,7 +95,7 @@ func renderReport(r *report) string {
 	}
 
 	renderTargets(&b, r.targets())
-	renderProfile(&b, r.Profile)
+	renderProfile(&b, r.Profile, r.ProfileError)
 
 	b.WriteString("\n## Checks\n\n")
 	b.WriteString("| N | phase | check | rule | observed (the most of any run) | verdict |\n|--:|---|---|---|---|---|\n")

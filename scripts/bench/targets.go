@@ -144,8 +144,10 @@ func (r *report) targets() targetsJudged {
 
 // ratioWhy says where the time of a phase over its ratio went: Terraform's
 // own CPU against the floor's, which alone can put a ratio out of the
-// provider's reach; the CPU of the whole command against the machine's
-// cores, which can put it out of anyone's; and the provider's CPU, with
+// provider's reach; the CPU of the whole command over the machine's cores,
+// the least wall time it could take were nothing ever to wait, when that
+// alone is over the target (the provider's CPU is in it: the figure says
+// how much CPU has to go, not that none can); and the provider's CPU, with
 // the largest share of it in the profiled run (nil: not profiled).
 func ratioWhy(row row, limit float64, nproc int, prof *profiledPhase) string {
 	if row.FloorTerraformCPU <= 0 {
