@@ -124,14 +124,12 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.cfg.Store.GetDelivery(r.Context(), r.PathValue("delivery_id"))
+	// One snapshot: a delivery's state beside the attempts that led to it
+	// (two reads apart, the console showed a replay's attempt, HTTP 200,
+	// next to the status pending).
+	d, attempts, err := a.cfg.Store.GetDeliveryWithAttempts(r.Context(), r.PathValue("delivery_id"))
 	if err != nil {
 		a.deliveryError(w, r, "read the delivery", err)
-		return
-	}
-	attempts, err := a.cfg.Store.ListAttempts(r.Context(), d.ID)
-	if err != nil {
-		a.internalError(w, r, "read the attempts", err)
 		return
 	}
 	out := deliveryDetailJSON{deliveryJSON: deliveryToJSON(d), Attempts: make([]attemptJSON, len(attempts))}

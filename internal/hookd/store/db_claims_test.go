@@ -607,3 +607,56 @@ func TestPruneDeliveriesInBatches(t *testing.T) {
 		t.Errorf("%d events left, want 1 (the pending delivery's)", events)
 	}
 }
+
+// A delivery and its attempts are read as of one moment: while attempts
+// are recorded one after another, every read shows as many attempts as
+// the delivery counts. Two reads apart (the delivery, then its attempts)
+// showed an attempt beside the state before it.
+func TestDeliveryWithAttemptsIsOneSnapshot(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	id := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	const attempts = 40
+	done := make(chan error, 1)
+	go func() {
+		code := 500
+		for n := 1; n <= attempts; n++ {
+			now := t0.Add(time.Duration(n) * time.Minute)
+			tok := fmt.Sprintf("tok%d", n)
+			ds, err := s.ClaimDue(ctx, ClaimRequest{Now: now, Lease: lease(tok, now.Add(time.Second)), Limit: 1})
+			if err != nil || len(ds) != 1 {
+				done <- fmt.Errorf("claim %d: %v, %d claimed", n, err, len(ds))
+				return
+			}
+			d := ds[0]
+			d.Status, d.AttemptCount, d.NextAttemptAt, d.LastResponseStatusCode = DeliveryRetrying, n, &now, &code
+			if err := s.FinishAttempt(ctx, tok, &Attempt{DeliveryID: id, Number: n, Trigger: AttemptScheduled, StartedAt: now, ResponseStatusCode: &code}, &d); err != nil {
+				done <- fmt.Errorf("finish %d: %w", n, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	reads := 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reads == 0 {
+				t.Fatal("no read ran while the attempts were recorded")
+			}
+			return
+		default:
+		}
+		d, as, err := s.GetDeliveryWithAttempts(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.AttemptCount != len(as) {
+			t.Fatalf("read %d: the delivery counts %d attempts, the read shows %d", reads, d.AttemptCount, len(as))
+		}
+		reads++
+	}
+}

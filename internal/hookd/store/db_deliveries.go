@@ -298,7 +298,34 @@ func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]De
 }
 
 func (s *DB) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT delivery_id, number, trigger, started_at, duration_ms,
+	return listAttempts(ctx, s.reader, deliveryID)
+}
+
+func (s *DB) GetDeliveryWithAttempts(ctx context.Context, id string) (*Delivery, []Attempt, error) {
+	// One snapshot for both reads: SQLite's deferred BEGIN takes it at the
+	// first read (WAL); PostgreSQL needs REPEATABLE READ for it (at READ
+	// COMMITTED each statement sees the commits made before it began).
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read delivery: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read only: nothing to commit
+	d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read delivery: %w", err)
+	}
+	attempts, err := listAttempts(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &d, attempts, nil
+}
+
+func listAttempts(ctx context.Context, q querier, deliveryID string) ([]Attempt, error) {
+	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, trigger, started_at, duration_ms,
 		response_status_code, error, response_body, request_headers FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)

@@ -162,6 +162,11 @@ type DeliveryStore interface {
 	// ListDeliveries is ordered newest first: (CreatedAt, ID) descending.
 	ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error)
 	ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error)
+	// GetDeliveryWithAttempts reads a delivery and its attempts as of one
+	// moment (one read transaction): an attempt is recorded in the same
+	// commit as the state it leaves its delivery in, and two reads apart
+	// could show the attempt beside the state before it.
+	GetDeliveryWithAttempts(ctx context.Context, id string) (*Delivery, []Attempt, error)
 
 	// ClaimDue takes the lease of up to r.Limit due deliveries (pending or
 	// retrying, NextAttemptAt not after r.Now, no live lease) soonest first,
