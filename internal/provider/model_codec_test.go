@@ -285,7 +285,7 @@ func TestModelCodecStructShapes(t *testing.T) {
 		if diags := st.Get(ctx, theirs); diags.HasError() {
 			t.Fatal(diags)
 		}
-		if !reflect.DeepEqual(ours, theirs) || !ours.Extra.IsNull() && ours.Extra.ValueString() != "" {
+		if !reflect.DeepEqual(ours, theirs) || !ours.Extra.IsNull() { // the framework zeroes a tfsdk:"-" field
 			t.Errorf("getState read %+v, State.Get %+v", ours, theirs)
 		}
 		out := tfsdk.State{Schema: s, Raw: tftypes.NewValue(objType, nil)}

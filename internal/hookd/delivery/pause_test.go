@@ -161,7 +161,7 @@ func TestWorkerPausedAfterItsClaimGetsWhatIsLeftOfTheTimeout(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		as, err := db.ListAttempts(t.Context(), id)
+		_, as, err := db.GetDeliveryWithAttempts(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

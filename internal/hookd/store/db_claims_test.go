@@ -116,7 +116,7 @@ func TestFinishAttemptFenced(t *testing.T) {
 	if got.Status != DeliverySucceeded || got.AttemptCount != 1 || got.LeasedUntil != nil || *got.LastResponseStatusCode != 200 {
 		t.Fatalf("after the stale finish: %+v", got)
 	}
-	attempts, err := s.ListAttempts(ctx, id)
+	_, attempts, err := s.GetDeliveryWithAttempts(ctx, id)
 	if err != nil || len(attempts) != 1 || *attempts[0].ResponseStatusCode != 200 {
 		t.Fatalf("attempts %+v, %v", attempts, err)
 	}
@@ -565,9 +565,9 @@ func TestPruneDeliveriesLeaseRule(t *testing.T) {
 	}
 }
 
-// A prune larger than a batch takes as many transactions as it needs and
-// deletes everything due, the deliveries' events with them, and keeps
-// what is not due.
+// A prune larger than a batch goes on batch after batch until everything
+// due is deleted (a loop that stopped after one batch of 3 would leave 5
+// of the 8), the deliveries' events with them, and keeps what is not due.
 func TestPruneDeliveriesInBatches(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()

@@ -297,10 +297,6 @@ func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]De
 	return out, next, nil
 }
 
-func (s *DB) ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
-	return listAttempts(ctx, s.reader, deliveryID)
-}
-
 func (s *DB) GetDeliveryWithAttempts(ctx context.Context, id string) (*Delivery, []Attempt, error) {
 	// One snapshot for both reads: SQLite's deferred BEGIN takes it at the
 	// first read (WAL); PostgreSQL needs REPEATABLE READ for it (at READ

@@ -161,7 +161,6 @@ type DeliveryStore interface {
 	GetDelivery(ctx context.Context, id string) (*Delivery, error)
 	// ListDeliveries is ordered newest first: (CreatedAt, ID) descending.
 	ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error)
-	ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error)
 	// GetDeliveryWithAttempts reads a delivery and its attempts as of one
 	// moment (one read transaction): an attempt is recorded in the same
 	// commit as the state it leaves its delivery in, and two reads apart

@@ -42,11 +42,10 @@ func TestFinishAttemptGroupCommit(t *testing.T) {
 	}
 	wg.Wait()
 	for i, d := range claimed {
-		got, err := s.GetDelivery(ctx, d.ID)
+		got, attempts, err := s.GetDeliveryWithAttempts(ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		attempts, _ := s.ListAttempts(ctx, d.ID)
 		if i%10 == 0 {
 			if !errors.Is(errs[i], ErrLeaseLost) || got.Status != DeliveryPending || len(attempts) != 0 {
 				t.Errorf("stale finish %d: %v, status %s, %d attempts", i, errs[i], got.Status, len(attempts))
