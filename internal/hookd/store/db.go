@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -46,8 +47,9 @@ type DB struct {
 	stmts   stmtCache
 	hooks   webhookCache
 	events  eventCache
-	wake    *notifier    // PostgreSQL: wake-ups from other processes; nil on SQLite
-	log     *slog.Logger // nil: slog.Default(); see SetLogger
+	wake    *notifier                   // PostgreSQL: wake-ups from other processes; nil on SQLite
+	listing *lister                     // SQLite: lists deliveries by webhook (db_listing.go); nil on PostgreSQL
+	log     atomic.Pointer[slog.Logger] // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once
 	closeErr  error

@@ -124,16 +124,18 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 }
 
 var (
-	qInsertDelivery = `INSERT INTO deliveries (` + deliveryInsertColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	qInsertDelivery = `INSERT INTO deliveries (` + deliveryInsertColumns + `, listed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	qInsertEvent    = `INSERT INTO events (` + eventColumns + `) VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`
 	qEventByID      = `SELECT ` + eventColumns + ` FROM events WHERE id = ?`
 )
 
-func insertDelivery(ctx context.Context, tx execQuerier, d *Delivery) error {
-	_, err := tx.ExecContext(ctx, qInsertDelivery, deliveryArgs(d)...)
+// insertDelivery writes a new delivery, unlisted on SQLite (db_listing.go).
+func (s *DB) insertDelivery(ctx context.Context, tx execQuerier, d *Delivery) error {
+	_, err := tx.ExecContext(ctx, qInsertDelivery, append(deliveryArgs(d), s.listedOnInsert())...)
 	if err != nil {
 		return fmt.Errorf("insert delivery: %w", err)
 	}
+	s.unlisted()
 	return nil
 }
 
@@ -158,7 +160,7 @@ func (s *DB) CreateEvent(ctx context.Context, ev *Event, deliveries []Delivery) 
 			return err
 		}
 		for i := range deliveries {
-			if err := insertDelivery(ctx, tx, &deliveries[i]); err != nil {
+			if err := s.insertDelivery(ctx, tx, &deliveries[i]); err != nil {
 				return err
 			}
 		}
@@ -222,7 +224,7 @@ func (s *DB) CountEventDeliveries(ctx context.Context, eventID string) (int, err
 
 func (s *DB) CreateDelivery(ctx context.Context, d *Delivery) error {
 	return s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
-		err := insertDelivery(ctx, tx, d)
+		err := s.insertDelivery(ctx, tx, d)
 		if isForeignKeyViolation(err) {
 			return ErrNotFound // the event is gone (pruned)
 		}
@@ -247,32 +249,12 @@ func (s *DB) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
 // ListDeliveries pages newest first: the keyset runs backwards, strictly
 // before the last item returned.
 func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error) {
-	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if f.EventType != "" {
-		where, args = append(where, "event_type = ?"), append(args, f.EventType)
-	}
-	if f.IsTest != nil {
-		where, args = append(where, "is_test = ?"), append(args, boolInt(*f.IsTest))
-	}
-	if f.CreatedAfter != nil {
-		where, args = append(where, "created_at > ?"), append(args, toNanos(*f.CreatedAfter))
-	}
-	if f.CreatedBefore != nil {
-		where, args = append(where, "created_at < ?"), append(args, toNanos(*f.CreatedBefore))
-	}
-	if p.Cursor != "" {
-		c, err := decodeCursor("deliveries", p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, c.CreatedAt, c.ID)
-	}
 	limit := pageLimit(p)
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+	query, args, err := listDeliveriesQuery(f, p.Cursor, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list deliveries: %w", err)
 	}
@@ -295,6 +277,39 @@ func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]De
 		next = encodeCursor("deliveries", last.CreatedAt, last.ID)
 	}
 	return out, next, nil
+}
+
+// listDeliveriesQuery is ListDeliveries' statement: up to limit deliveries
+// of f.WebhookID matching f, newest first, strictly before cursor.
+func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []any, error) {
+	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.EventType != "" {
+		where, args = append(where, "event_type = ?"), append(args, f.EventType)
+	}
+	if f.IsTest != nil {
+		where, args = append(where, "is_test = ?"), append(args, boolInt(*f.IsTest))
+	}
+	if f.CreatedAfter != nil {
+		where, args = append(where, "created_at > ?"), append(args, toNanos(*f.CreatedAfter))
+	}
+	if f.CreatedBefore != nil {
+		where, args = append(where, "created_at < ?"), append(args, toNanos(*f.CreatedBefore))
+	}
+	if cursor != "" {
+		c, err := decodeCursor("deliveries", cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, c.CreatedAt, c.ID)
+	}
+	// Each part is ordered and limited, and so is their union.
+	const order = ` ORDER BY created_at DESC, id DESC`
+	query := webhookDeliveries(deliveryColumns, strings.Join(where, " AND "), order+` LIMIT ?`) + order + ` LIMIT ?`
+	args = append(args, limit)
+	return query, append(append(args, args...), limit), nil
 }
 
 func (s *DB) GetDeliveryWithAttempts(ctx context.Context, id string) (*Delivery, []Attempt, error) {
@@ -350,6 +365,13 @@ func listAttempts(ctx context.Context, q querier, deliveryID string) ([]Attempt,
 	return out, rows.Err()
 }
 
+// qCancelDeliveries finds a webhook's pending work through the due index,
+// whose entries hold the webhook: it reads the entries of the work due,
+// not the webhook's whole history, nor needs the webhook index, which
+// holds only listed deliveries (TestListingQueryPlans).
+const qCancelDeliveries = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
+	WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND ` + leaseFree
+
 func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -358,8 +380,7 @@ func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Ti
 		// cleared with its token, the fence of FinishAttempt: the worker
 		// that held it, paused past its end, must not record its attempt
 		// over the cancel.
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
-			WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND `+leaseFree, webhookID, toNanos(now))
+		res, err := tx.ExecContext(ctx, qCancelDeliveries, webhookID, toNanos(now))
 		if err != nil {
 			return fmt.Errorf("cancel deliveries: %w", err)
 		}

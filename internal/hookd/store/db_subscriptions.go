@@ -79,7 +79,7 @@ func (s *DB) PublishEvent(ctx context.Context, ev *Event, newDelivery func(webho
 		}
 		for _, id := range hooks {
 			d := newDelivery(id)
-			if err := insertDelivery(ctx, tx, &d); err != nil {
+			if err := s.insertDelivery(ctx, tx, &d); err != nil {
 				return err
 			}
 		}

@@ -63,7 +63,13 @@ func openLoc(loc string, c *secrets.Cipher, opts ...OpenOption) (*DB, error) {
 // openAt opens the database at loc and closes it when the test ends.
 func openAt(t testing.TB, loc string, key []byte) *DB {
 	t.Helper()
-	s, err := openLoc(loc, testCipher(t, key))
+	return openWith(t, loc, key)
+}
+
+// openWith is openAt with options.
+func openWith(t testing.TB, loc string, key []byte, opts ...OpenOption) *DB {
+	t.Helper()
+	s, err := openLoc(loc, testCipher(t, key), opts...)
 	if err != nil {
 		t.Fatalf("open %s: %v", loc, err)
 	}

@@ -9,14 +9,15 @@ import (
 )
 
 // SetLogger sets where the store reports what it skips (an unreadable row
-// in a list); call it before using the store. Unset, it is slog.Default().
-func (s *DB) SetLogger(l *slog.Logger) { s.log = l }
+// in a list) and what its own goroutine fails at (the lister). Unset, it is
+// slog.Default().
+func (s *DB) SetLogger(l *slog.Logger) { s.log.Store(l) }
 
 func (s *DB) logger() *slog.Logger {
-	if s.log == nil {
-		return slog.Default()
+	if l := s.log.Load(); l != nil {
+		return l
 	}
-	return s.log
+	return slog.Default()
 }
 
 // skipUnreadableWebhook decides what a list does with a row that failed to

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 )
@@ -48,7 +49,8 @@ const (
 type OpenOption func(*openOptions)
 
 type openOptions struct {
-	newKey bool
+	newKey    bool
+	listEvery time.Duration // SQLite's lister (startLister); tests only
 }
 
 // WithNewKey says that the cipher's key was generated for this start: the

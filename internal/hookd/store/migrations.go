@@ -89,6 +89,7 @@ var sqliteMigrations = []migration{
 	dueWebhookMigration,            // version 8, in db_claims.go
 	noLeaseIndexMigration,          // version 9, in db_claims.go
 	idempotencyClaimUntilMigration, // version 10, in db_idempotency.go
+	listingMigration,               // version 11, in db_listing.go
 }
 
 // migrate brings the database up to date, one transaction per step,

@@ -137,4 +137,5 @@ var postgresMigrations = []migration{
 	dueWebhookMigration,                    // version 8, in db_claims.go
 	noLeaseIndexMigrationPostgres,          // version 9, in db_claims.go: no statement
 	idempotencyClaimUntilMigrationPostgres, // version 10, in db_idempotency.go
+	listingMigrationPostgres,               // version 11, in db_listing.go
 }

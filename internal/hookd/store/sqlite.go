@@ -144,6 +144,7 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 		_ = s.writer.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	s.startLister(o.listEvery)
 	opened = true
 	return s, nil
 }
@@ -223,10 +224,11 @@ func dsn(abs string, pragmas []string, txlock string) string {
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
 }
 
-// closeSQLite checkpoints the write-ahead log into the database file, so
-// that the file alone is a complete copy, closes both pools and releases the
-// process lock.
+// closeSQLite lists the deliveries not yet listed, checkpoints the
+// write-ahead log into the database file, so that the file alone is a
+// complete copy, closes both pools and releases the process lock.
 func (s *DB) closeSQLite() error {
+	errList := s.stopLister()
 	errStmts := s.closeStmts()
 	errReader := s.reader.Close()
 	_, errCheckpoint := s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -235,5 +237,5 @@ func (s *DB) closeSQLite() error {
 	}
 	errWriter := s.writer.Close()
 	// The lock goes last, once nothing of ours can write any more.
-	return errors.Join(errStmts, errReader, errCheckpoint, errWriter, s.lock.Unlock())
+	return errors.Join(errList, errStmts, errReader, errCheckpoint, errWriter, s.lock.Unlock())
 }
