@@ -37,19 +37,21 @@ import (
 // On SQLite, writer and reader are two pools on the same file; on
 // PostgreSQL they are the same pool.
 type DB struct {
-	dialect dialect
-	path    string       // SQLite: the file as given; PostgreSQL: the DSN without its password
-	lock    *flock.Flock // SQLite: the process lock; nil on PostgreSQL
-	writer  *sql.DB
-	reader  *sql.DB
-	cipher  *secrets.Cipher
-	group   groupQueue
-	stmts   stmtCache
-	hooks   webhookCache
-	events  eventCache
-	wake    *notifier                   // PostgreSQL: wake-ups from other processes; nil on SQLite
-	listing *lister                     // SQLite: lists deliveries by webhook (db_listing.go); nil on PostgreSQL
-	log     atomic.Pointer[slog.Logger] // nil: slog.Default(); see SetLogger
+	dialect      dialect
+	path         string       // SQLite: the file as given; PostgreSQL: the DSN without its password
+	lock         *flock.Flock // SQLite: the process lock; nil on PostgreSQL
+	writer       *sql.DB
+	reader       *sql.DB
+	cipher       *secrets.Cipher
+	group        groupQueue
+	stmts        stmtCache
+	hooks        webhookCache
+	events       eventCache
+	wake         *notifier                   // PostgreSQL: wake-ups from other processes; nil on SQLite
+	checkpointDB *sql.DB                     // SQLite: the checkpointer's connection (sqlite_checkpoint.go)
+	checkpoints  *gatherer                   // SQLite; nil on PostgreSQL
+	listing      *gatherer                   // SQLite: lists deliveries by webhook (db_listing.go); nil on PostgreSQL
+	log          atomic.Pointer[slog.Logger] // nil: slog.Default(); see SetLogger
 
 	closeOnce sync.Once
 	closeErr  error
@@ -188,6 +190,7 @@ func (s *DB) runTxOnce(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.committed()
 	return nil
 }
 

@@ -44,13 +44,16 @@ var listingMigration = migration{
 	},
 }
 
+// listingMigrationPostgres keeps the webhook index whole: every delivery
+// on PostgreSQL is listed, so the whole index serves the listed part as
+// well, and a process of the version before, still running in a rolling
+// upgrade, keeps the index its queries use. The unlisted part's index
+// stays empty; the queries are the same on both.
 var listingMigrationPostgres = migration{
 	version: listingMigration.version,
 	name:    listingMigration.name,
 	stmts: []string{
 		`ALTER TABLE deliveries ADD COLUMN listed SMALLINT NOT NULL DEFAULT 1`,
-		`DROP INDEX deliveries_webhook_created`,
-		`CREATE INDEX deliveries_webhook_created ON deliveries (webhook_id, created_at, id) WHERE listed = 1`,
 		`CREATE INDEX deliveries_unlisted ON deliveries (created_at, id) WHERE listed = 0`,
 	},
 }
@@ -93,14 +96,6 @@ const listBatch = 10_000
 
 const qListPending = `UPDATE deliveries SET listed = 1 WHERE id IN (SELECT id FROM deliveries WHERE listed = 0 ORDER BY created_at, id LIMIT ?)`
 
-// lister moves unlisted deliveries into the webhook index (SQLite only).
-type lister struct {
-	every time.Duration
-	wake  chan struct{} // an unlisted delivery may have been written
-	stop  chan struct{}
-	done  chan struct{}
-}
-
 // startLister runs the lister until stopLister, listing every (0:
 // listEvery; negative: never but when the store closes, for tests that
 // need unlisted deliveries). It lists once at start: what a process that
@@ -109,53 +104,18 @@ func (s *DB) startLister(every time.Duration) {
 	if every == 0 {
 		every = listEvery
 	}
-	l := &lister{every: every, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	s.listing = l
-	if every < 0 {
-		close(l.done)
-		return
-	}
-	l.wake <- struct{}{}
-	go s.listLoop()
-}
-
-// unlisted tells the lister that a delivery was written unlisted.
-func (s *DB) unlisted() {
-	if s.listing == nil {
-		return
-	}
-	select {
-	case s.listing.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *DB) listLoop() {
-	l := s.listing
-	defer close(l.done)
-	timer := time.NewTimer(0)
-	<-timer.C
-	for {
-		select {
-		case <-l.wake:
-		case <-l.stop:
-			return
-		}
-		// Gather what comes meanwhile: one statement then lists it all.
-		timer.Reset(l.every)
-		select {
-		case <-timer.C:
-		case <-l.stop:
-			timer.Stop()
-			return
-		}
+	s.listing = startGatherer(every, func() bool {
 		if _, err := s.listPending(context.Background()); err != nil {
 			// Readers still find the deliveries, unlisted; try again later.
 			s.logger().Error("list deliveries by webhook", "error", err)
-			s.unlisted()
+			return true
 		}
-	}
+		return false
+	})
 }
+
+// unlisted tells the lister that a delivery was written unlisted.
+func (s *DB) unlisted() { s.listing.poke() }
 
 // listPending lists every unlisted delivery, in batches of listBatch, and
 // returns how many it listed.
@@ -187,8 +147,7 @@ func (s *DB) stopLister() error {
 	if s.listing == nil {
 		return nil
 	}
-	close(s.listing.stop)
-	<-s.listing.done
+	s.listing.close()
 	_, err := s.listPending(context.Background())
 	return err
 }

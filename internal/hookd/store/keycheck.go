@@ -49,8 +49,9 @@ const (
 type OpenOption func(*openOptions)
 
 type openOptions struct {
-	newKey    bool
-	listEvery time.Duration // SQLite's lister (startLister); tests only
+	newKey          bool
+	listEvery       time.Duration // SQLite's lister (startLister); tests only
+	checkpointEvery time.Duration // SQLite's checkpointer (openCheckpointer); tests only
 }
 
 // WithNewKey says that the cipher's key was generated for this start: the

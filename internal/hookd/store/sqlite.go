@@ -91,7 +91,10 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 	// ROLLBACK TO can restore them. They are never read but to roll back,
 	// and are worthless after a crash; written to a file they cost a
 	// pwrite per page.
-	s.writer, err = sql.Open("sqlite", dsn(abs, append(common, "journal_mode(WAL)", "temp_store(MEMORY)"), "immediate"))
+	// Its checkpoints are the checkpointer's, but for a backstop
+	// (sqlite_checkpoint.go).
+	s.writer, err = sql.Open("sqlite", dsn(abs, append(common, "journal_mode(WAL)", "temp_store(MEMORY)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages)), "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -143,6 +146,11 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 		_ = s.reader.Close()
 		_ = s.writer.Close()
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.openCheckpointer(abs, common, o.checkpointEvery); err != nil {
+		_ = s.reader.Close()
+		_ = s.writer.Close()
+		return nil, err
 	}
 	s.startLister(o.listEvery)
 	opened = true
@@ -231,11 +239,12 @@ func (s *DB) closeSQLite() error {
 	errList := s.stopLister()
 	errStmts := s.closeStmts()
 	errReader := s.reader.Close()
+	errCheckpointer := s.closeCheckpointer()
 	_, errCheckpoint := s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	if errCheckpoint != nil {
 		errCheckpoint = fmt.Errorf("checkpoint: %w", errCheckpoint)
 	}
 	errWriter := s.writer.Close()
 	// The lock goes last, once nothing of ours can write any more.
-	return errors.Join(errList, errStmts, errReader, errCheckpoint, errWriter, s.lock.Unlock())
+	return errors.Join(errList, errStmts, errReader, errCheckpointer, errCheckpoint, errWriter, s.lock.Unlock())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -361,6 +362,9 @@ func TestWriterPragmas(t *testing.T) {
 		// Savepoints' statement journals in memory, not spilled to a
 		// temporary file (sqlite.go): MEMORY.
 		"temp_store": "2",
+		// The checkpointer's connection checkpoints; the writer only past
+		// this many pages (sqlite_checkpoint.go).
+		"wal_autocheckpoint": fmt.Sprint(writerCheckpointPages),
 	} {
 		var got string
 		if err := s.writer.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
