@@ -1,9 +1,7 @@
 package store
 
 import (
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -285,21 +283,7 @@ func TestListingQueryPlans(t *testing.T) {
 // through the new index.
 func TestMigrateToListing(t *testing.T) {
 	sqliteOnly(t, "migration 11 of an older SQLite database")
-	path := filepath.Join(t.TempDir(), "hookd.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range sqliteMigrations {
-		if m.version < listingMigration.version {
-			if err := applyMigration(t.Context(), db, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	path, db := olderSQLite(t, listingMigration.version)
 	if _, err := db.Exec(`INSERT INTO events (id, type, body, fingerprint, created_at) VALUES ('evt_old', 'transfer.created', X'7B7D', 'fp', 0)`); err != nil {
 		t.Fatal(err)
 	}

@@ -175,25 +175,35 @@ func TestSigningKeysBoundToPlace(t *testing.T) {
 	}
 }
 
-// A database of the schema before signature schemes (version 2) keeps its
-// webhooks, which read as v1 with no signing keys, and takes v1a ones.
-func TestMigrateToSignatureSchemes(t *testing.T) {
-	sqliteOnly(t, "migration 6 of an older SQLite database")
+// olderSQLite makes a SQLite file with the schema steps before version
+// applied, as an older hookd left it, and returns its path and a handle
+// for the test to fill and close.
+func olderSQLite(t *testing.T, version int) (string, *sql.DB) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = db.Close() })
 	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range sqliteMigrations {
-		if m.version <= 2 {
+		if m.version < version {
 			if err := applyMigration(t.Context(), db, m); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+	return path, db
+}
+
+// A database of the schema before signature schemes (version 2) keeps its
+// webhooks, which read as v1 with no signing keys, and takes v1a ones.
+func TestMigrateToSignatureSchemes(t *testing.T) {
+	sqliteOnly(t, "migration 6 of an older SQLite database")
+	path, db := olderSQLite(t, 3)
 	c := testCipher(t, testKey)
 	secret := secrets.NewSecret()
 	if _, err := db.Exec(`INSERT INTO webhooks (id, scope, url, events, active, status, headers, secret, secret_version, created_at, updated_at)
