@@ -76,11 +76,11 @@ func TestMigrate(t *testing.T) {
 			db := tc.db(t)
 			t.Setenv("HOOKD_ENCRYPTION_KEY", "")
 			var out, errb bytes.Buffer
-			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "hookd: migrated ") || !strings.Contains(out.String(), "to schema version 10") {
+			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "hookd: migrated ") || !strings.Contains(out.String(), "to schema version 11") {
 				t.Fatalf("first migrate: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 			}
 			out.Reset()
-			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "is up to date (schema version 10)") {
+			if code := run([]string{"migrate", "--db", db}, &out, &errb); code != 0 || !strings.Contains(out.String(), "is up to date (schema version 11)") {
 				t.Fatalf("second migrate: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 			}
 		})
