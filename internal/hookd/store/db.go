@@ -194,6 +194,16 @@ func (s *DB) runTxOnce(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql
 	return nil
 }
 
+// execWrite runs one statement on the writer outside a transaction of
+// ours (its own, implicit), and tells the checkpointer.
+func (s *DB) execWrite(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.writer.ExecContext(ctx, query, args...)
+	if err == nil {
+		s.committed()
+	}
+	return res, err
+}
+
 // retryable reports whether err is a transaction's loss to a concurrent
 // one, after which running it again may succeed.
 func retryable(err error) bool {

@@ -151,7 +151,7 @@ func waitFor(r BucketRequest, tokens float64) time.Duration {
 // PruneBuckets deletes buckets untouched since before: they have long
 // been full again, which is what a missing bucket means.
 func (s *DB) PruneBuckets(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM rate_buckets WHERE at < ?`, toNanos(before))
+	res, err := s.execWrite(ctx, `DELETE FROM rate_buckets WHERE at < ?`, toNanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune rate buckets: %w", err)
 	}

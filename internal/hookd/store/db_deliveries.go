@@ -366,9 +366,11 @@ func listAttempts(ctx context.Context, q querier, deliveryID string) ([]Attempt,
 }
 
 // qCancelDeliveries finds a webhook's pending work through the due index,
-// whose entries hold the webhook: it reads the entries of the work due,
-// not the webhook's whole history, nor needs the webhook index, which
-// holds only listed deliveries (TestListingQueryPlans).
+// whose entries hold the webhook: it reads every entry of that index (all
+// webhooks' work due, tested on the entry) and only the rows of this
+// webhook's, rather than every row of the webhook's history, which the
+// webhook index would give (and that index holds only listed deliveries).
+// A webhook is deleted or switched off rarely (TestListingQueryPlans).
 const qCancelDeliveries = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
 	WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND ` + leaseFree
 

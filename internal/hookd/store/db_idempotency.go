@@ -20,7 +20,7 @@ func (s *DB) CountAPIKeys(ctx context.Context) (int, error) {
 // AddAPIKey stores the hash of an API key. Adding a hash twice is not an
 // error: the key is accepted either way, and the first creation time stays.
 func (s *DB) AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error {
-	if _, err := s.writer.ExecContext(ctx,
+	if _, err := s.execWrite(ctx,
 		`INSERT INTO api_keys (hash, created_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`,
 		hash, toNanos(createdAt)); err != nil {
 		return fmt.Errorf("add api key: %w", err)
@@ -102,7 +102,7 @@ func (s *DB) BeginIdempotent(ctx context.Context, key, fingerprint string, now, 
 // RenewIdempotent extends the claim c, still in flight, until until.
 // ErrNotFound means the claim is gone (completed, aborted, or taken over).
 func (s *DB) RenewIdempotent(ctx context.Context, c IdempotencyClaim, until time.Time) error {
-	res, err := s.writer.ExecContext(ctx, `UPDATE idempotency SET claim_until = ?
+	res, err := s.execWrite(ctx, `UPDATE idempotency SET claim_until = ?
 		WHERE key = ? AND in_flight = 1 AND created_at = ?`, toNanos(until), c.Key, toNanos(c.ClaimedAt))
 	if err != nil {
 		return fmt.Errorf("renew idempotency claim: %w", err)
@@ -186,7 +186,7 @@ func (s *DB) completeIdempotent(ctx context.Context, tx *sql.Tx, o IdempotentOut
 // later call's claim of the same key: only the failed call's own in-flight
 // claim is forgotten.
 func (s *DB) AbortIdempotent(ctx context.Context, c IdempotencyClaim) error {
-	if _, err := s.writer.ExecContext(ctx,
+	if _, err := s.execWrite(ctx,
 		`DELETE FROM idempotency WHERE key = ? AND in_flight = 1 AND created_at = ?`, c.Key, toNanos(c.ClaimedAt)); err != nil {
 		return fmt.Errorf("abort idempotency key: %w", err)
 	}
@@ -206,7 +206,7 @@ func releaseIdempotencyClaims(ctx context.Context, db *sql.DB) error {
 
 // PruneIdempotent deletes records created before t and returns how many.
 func (s *DB) PruneIdempotent(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, toNanos(before))
+	res, err := s.execWrite(ctx, `DELETE FROM idempotency WHERE created_at < ?`, toNanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune idempotency keys: %w", err)
 	}

@@ -14,9 +14,10 @@ import (
 // written whole to the log at its commit (and again when the log is
 // checkpointed). At 100 events/s to 100 webhooks that was about 10,000
 // pages a second, the one writer's largest cost: the claims that wait
-// behind those commits took 3 ms each instead of 1, and the first attempt
-// of a delivery came 60 to 500 ms after its publish (p99) instead of 9 to
-// 17 (make bench-delivery's fixed rate, W=100).
+// behind those commits took 3 ms each, 1 ms with the index dropped (an
+// experiment), and the first attempt of a delivery came 60 to 500 ms after
+// its publish (p99; 9 to 17 ms without the index, 15 to 20 with the
+// lister and the checkpointer: make bench-delivery's fixed rate, W=100).
 //
 // So on SQLite a delivery is written unlisted (listed = 0), in a small
 // index of its own by creation time whose entries all go in at its end,
@@ -40,7 +41,7 @@ var listingMigration = migration{
 		`ALTER TABLE deliveries ADD COLUMN listed INTEGER NOT NULL DEFAULT 1`,
 		`DROP INDEX deliveries_webhook_created`,
 		`CREATE INDEX deliveries_webhook_created ON deliveries (webhook_id, created_at, id) WHERE listed = 1`,
-		`CREATE INDEX deliveries_unlisted ON deliveries (created_at, id) WHERE listed = 0`,
+		`CREATE INDEX deliveries_unlisted ON deliveries (created_at, id, webhook_id) WHERE listed = 0`,
 	},
 }
 
@@ -54,7 +55,7 @@ var listingMigrationPostgres = migration{
 	name:    listingMigration.name,
 	stmts: []string{
 		`ALTER TABLE deliveries ADD COLUMN listed SMALLINT NOT NULL DEFAULT 1`,
-		`CREATE INDEX deliveries_unlisted ON deliveries (created_at, id) WHERE listed = 0`,
+		`CREATE INDEX deliveries_unlisted ON deliveries (created_at, id, webhook_id) WHERE listed = 0`,
 	},
 }
 
@@ -86,8 +87,12 @@ func (s *DB) listedOnInsert() int {
 
 // listEvery is how long the lister gathers unlisted deliveries before it
 // lists them. The longer, the fewer times each page of the webhook index
-// is written, and the more unlisted rows a listing reads (at 10,000
-// deliveries/s, 2,000 at most).
+// is written, and the more unlisted entries a listing reads (at 10,000
+// deliveries/s, about 2,000 plus what comes while the lister's statement
+// waits for the writer; more only while the lister fails, when it tries
+// again after a longer wait each time). A listing reads only the entries
+// of the unlisted index, which hold the webhook, and the rows of its own
+// webhook's.
 const listEvery = 200 * time.Millisecond
 
 // listBatch bounds the deliveries one statement lists, so that one
@@ -104,13 +109,13 @@ func (s *DB) startLister(every time.Duration) {
 	if every == 0 {
 		every = listEvery
 	}
-	s.listing = startGatherer(every, func() bool {
-		if _, err := s.listPending(context.Background()); err != nil {
-			// Readers still find the deliveries, unlisted; try again later.
+	s.listing = startGatherer(every, func() (bool, error) {
+		_, err := s.listPending(context.Background())
+		if err != nil {
+			// Readers still find the deliveries, unlisted; tried again later.
 			s.logger().Error("list deliveries by webhook", "error", err)
-			return true
 		}
-		return false
+		return false, err
 	})
 }
 

@@ -37,31 +37,33 @@ func publishOne(t *testing.T, s *DB) {
 	}
 }
 
-// listingFixture stores deliveries of two webhooks, a minute apart, in two
-// batches: the first listed, the second not (on SQLite; on PostgreSQL
-// deliveries are listed when written). It returns the ids of wh_a's
-// deliveries, newest first.
-func listingFixture(t *testing.T, s *DB) []string {
+// listingFixture stores deliveries of two webhooks in two batches: the
+// first listed, the second not (on SQLite; on PostgreSQL deliveries are
+// listed when written). The unlisted ones are mostly newer, as in use,
+// but one falls between listed ones and one ties a listed one's creation
+// time (the id breaks the tie): a lister may list a delivery before an
+// older one commits. It returns wh_a's deliveries, newest first.
+func listingFixture(t *testing.T, s *DB) []Delivery {
 	t.Helper()
 	ctx := t.Context()
 	mustCreateWebhook(t, s, minimalWebhook("wh_a", t0))
 	mustCreateWebhook(t, s, minimalWebhook("wh_b", t0))
-	var want []string
-	batch := func(name string, from, n int) {
+	var mine []Delivery
+	batch := func(name string, at map[string]time.Duration) {
 		ev := &Event{ID: "evt_" + name, Type: "transfer.created", Body: []byte(`{}`), CreatedAt: t0}
 		var ds []Delivery
-		for i := from; i < from+n; i++ {
-			at := t0.Add(time.Duration(i) * time.Minute)
+		for id, after := range at {
+			created := t0.Add(after)
 			status := DeliverySucceeded
-			if i%3 == 0 {
+			if strings.HasSuffix(id, "x") {
 				status = DeliveryDeadLettered
 			}
 			for _, wh := range []string{"wh_a", "wh_b"} {
-				id := fmt.Sprintf("dlv_%02d_%s", i, wh)
-				ds = append(ds, Delivery{ID: id, WebhookID: wh, EventID: ev.ID, EventType: ev.Type, Status: status,
-					MaxAttempts: 5, CreatedAt: at, DeadlineAt: at.Add(time.Hour), Trigger: TriggerEvent})
+				d := Delivery{ID: "dlv_" + id + "_" + wh, WebhookID: wh, EventID: ev.ID, EventType: ev.Type, Status: status,
+					MaxAttempts: 5, CreatedAt: created, DeadlineAt: created.Add(time.Hour), Trigger: TriggerEvent}
+				ds = append(ds, d)
 				if wh == "wh_a" {
-					want = append(want, id)
+					mine = append(mine, d)
 				}
 			}
 		}
@@ -69,20 +71,39 @@ func listingFixture(t *testing.T, s *DB) []string {
 			t.Fatal(err)
 		}
 	}
-	batch("old", 0, 7)
+	// The ids' last letter: x for dead-lettered.
+	batch("old", map[string]time.Duration{"00x": 0, "01": time.Minute, "02": 2 * time.Minute, "03x": 3 * time.Minute,
+		"04": 4 * time.Minute, "05": 5 * time.Minute, "06x": 6 * time.Minute})
 	if _, err := s.listPending(ctx); err != nil {
 		t.Fatal(err)
 	}
-	batch("new", 7, 5)
-	wantUnlisted := 10
+	batch("new", map[string]time.Duration{"07": 7 * time.Minute, "08": 8 * time.Minute, "09x": 9 * time.Minute,
+		"10": 10 * time.Minute, "11": 11 * time.Minute, "03b": 3*time.Minute + 30*time.Second, "02tx": 2 * time.Minute})
+	wantUnlisted := 14
 	if testPostgres() {
 		wantUnlisted = 0
 	}
 	if got := unlistedCount(t, s); got != wantUnlisted {
 		t.Fatalf("%d deliveries unlisted, want %d", got, wantUnlisted)
 	}
-	slices.Reverse(want)
-	return want
+	slices.SortFunc(mine, func(a, b Delivery) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return mine
+}
+
+// idsOf are the deliveries' ids, in order, of those keep keeps.
+func idsOf(ds []Delivery, keep func(Delivery) bool) []string {
+	var out []string
+	for _, d := range ds {
+		if keep(d) {
+			out = append(out, d.ID)
+		}
+	}
+	return out
 }
 
 // listAll pages through ListDeliveries with f, limit items a page.
@@ -113,28 +134,26 @@ func listAll(t *testing.T, s *DB, f DeliveryFilter, limit int) []string {
 // takes both parts, in one order, each delivery once.
 func TestListingTakesListedAndUnlisted(t *testing.T) {
 	s := openWith(t, newLocation(t), testKey, withoutBackgroundListing())
-	want := listingFixture(t, s)
+	mine := listingFixture(t, s)
+	all := func(Delivery) bool { return true }
+	dead := func(d Delivery) bool { return d.Status == DeliveryDeadLettered }
+	after := t0.Add(3*time.Minute + time.Second)
+	later := func(d Delivery) bool { return d.CreatedAt.After(after) }
+	if want := []string{"dlv_03b_wh_a", "dlv_03x_wh_a", "dlv_02tx_wh_a", "dlv_02_wh_a"}; !slices.Equal(idsOf(mine, all)[8:12], want) {
+		t.Fatalf("the fixture's order: %v, want %v in the middle", idsOf(mine, all), want)
+	}
 	check := func(when string) {
 		t.Helper()
-		for _, limit := range []int{1, 3, 5, 12, 100} {
-			if got := listAll(t, s, DeliveryFilter{WebhookID: "wh_a"}, limit); !slices.Equal(got, want) {
+		for _, limit := range []int{1, 3, 5, 14, 100} {
+			if got, want := listAll(t, s, DeliveryFilter{WebhookID: "wh_a"}, limit), idsOf(mine, all); !slices.Equal(got, want) {
 				t.Errorf("%s, pages of %d: %v, want %v", when, limit, got, want)
 			}
 		}
-		var dead []string
-		for _, id := range want {
-			var i int
-			_, _ = fmt.Sscanf(id, "dlv_%d_", &i)
-			if i%3 == 0 {
-				dead = append(dead, id)
-			}
+		if got, want := listAll(t, s, DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered}, 2), idsOf(mine, dead); !slices.Equal(got, want) {
+			t.Errorf("%s, dead-lettered: %v, want %v", when, got, want)
 		}
-		if got := listAll(t, s, DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered}, 2); !slices.Equal(got, dead) {
-			t.Errorf("%s, dead-lettered: %v, want %v", when, got, dead)
-		}
-		after := t0.Add(5*time.Minute + time.Second)
-		if got := listAll(t, s, DeliveryFilter{WebhookID: "wh_a", CreatedAfter: &after}, 2); !slices.Equal(got, want[:6]) {
-			t.Errorf("%s, created after minute 5: %v, want %v", when, got, want[:6])
+		if got, want := listAll(t, s, DeliveryFilter{WebhookID: "wh_a", CreatedAfter: &after}, 2), idsOf(mine, later); !slices.Equal(got, want) {
+			t.Errorf("%s, created after 3 min 1 s: %v, want %v", when, got, want)
 		}
 		counts, err := s.DeliveriesPerHour(t.Context(), "wh_a", t0)
 		if err != nil {
@@ -144,8 +163,8 @@ func TestListingTakesListedAndUnlisted(t *testing.T) {
 		for _, c := range counts {
 			byStatus[c.Status] += c.Count
 		}
-		if byStatus[DeliverySucceeded] != 8 || byStatus[DeliveryDeadLettered] != 4 {
-			t.Errorf("%s, counts per hour %+v: want 8 succeeded and 4 dead-lettered", when, counts)
+		if want := len(idsOf(mine, dead)); byStatus[DeliverySucceeded] != len(mine)-want || byStatus[DeliveryDeadLettered] != want {
+			t.Errorf("%s, counts per hour %+v: want %d succeeded and %d dead-lettered", when, counts, len(mine)-want, want)
 		}
 	}
 	check("half listed")
@@ -153,7 +172,7 @@ func TestListingTakesListedAndUnlisted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wantListed := 10; !testPostgres() && n != wantListed {
+	if wantListed := 14; !testPostgres() && n != wantListed {
 		t.Errorf("listed %d, want %d", n, wantListed)
 	}
 	if got := unlistedCount(t, s); got != 0 {
@@ -246,6 +265,7 @@ func TestListPendingInBatches(t *testing.T) {
 func TestListingQueryPlans(t *testing.T) {
 	sqliteOnly(t, "SQLite's query plans")
 	s := newStore(t)
+	assertListingIndexes(t, s)
 	listed := "USING INDEX deliveries_webhook_created"
 	unlisted := "USING INDEX deliveries_unlisted"
 	due := "USING INDEX deliveries_due_webhook"
@@ -295,10 +315,31 @@ func TestMigrateToListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := openWith(t, path, testKey, withoutBackgroundListing())
+	assertListingIndexes(t, s)
 	if got := unlistedCount(t, s); got != 0 {
 		t.Errorf("%d deliveries unlisted after the migration", got)
 	}
 	if got := listAll(t, s, DeliveryFilter{WebhookID: "wh_old"}, 10); !slices.Equal(got, []string{"dlv_old"}) {
 		t.Errorf("listed %v, want [dlv_old]", got)
+	}
+}
+
+// assertListingIndexes checks SQLite's two indexes of a webhook's
+// deliveries: the webhook index holds the listed ones only (the gain is
+// there: a delivery written unlisted does not touch it), the unlisted
+// index the others, with the webhook.
+func assertListingIndexes(t *testing.T, s *DB) {
+	t.Helper()
+	for name, want := range map[string]string{
+		"deliveries_webhook_created": "ON deliveries (webhook_id, created_at, id) WHERE listed = 1",
+		"deliveries_unlisted":        "ON deliveries (created_at, id, webhook_id) WHERE listed = 0",
+	} {
+		var def string
+		if err := s.writer.QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&def); err != nil {
+			t.Fatalf("index %s: %v", name, err)
+		}
+		if !strings.HasSuffix(def, want) {
+			t.Errorf("index %s is %q, want it to end %q", name, def, want)
+		}
 	}
 }

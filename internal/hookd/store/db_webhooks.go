@@ -287,7 +287,7 @@ func (s *DB) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) err
 // DeleteWebhook deletes the webhook or returns ErrNotFound.
 func (s *DB) DeleteWebhook(ctx context.Context, id string) error {
 	defer s.hooks.drop(id) // after the commit: see webhookCache
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
+	res, err := s.execWrite(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook %s: %w", id, err)
 	}

@@ -8,18 +8,22 @@ import "time"
 // while nothing pokes it.
 type gatherer struct {
 	every time.Duration
-	// run does the work; it returns true when it should run again (it
-	// failed, or work is left).
-	run  func() bool
+	// run does the work; more says that work is left, err that it failed
+	// (and should be tried again).
+	run  func() (more bool, err error)
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
 }
 
+// maxGatherBackoff bounds the wait after failed runs, which doubles from
+// every with each failure in a row.
+const maxGatherBackoff = 30 * time.Second
+
 // startGatherer runs run every after a poke, and once at start (work a
 // previous process left). A negative every never runs it (tests that
 // need the work left undone).
-func startGatherer(every time.Duration, run func() bool) *gatherer {
+func startGatherer(every time.Duration, run func() (bool, error)) *gatherer {
 	g := &gatherer{every: every, run: run, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if every < 0 {
 		close(g.done)
@@ -45,21 +49,34 @@ func (g *gatherer) loop() {
 	defer close(g.done)
 	timer := time.NewTimer(0)
 	<-timer.C
+	failures := 0
 	for {
 		select {
 		case <-g.wake:
 		case <-g.stop:
 			return
 		}
-		// Gather what comes meanwhile: one run then serves it all.
-		timer.Reset(g.every)
+		// Gather what comes meanwhile: one run then serves it all. After
+		// failures, wait longer: a failing database is not asked again
+		// every few hundred milliseconds, nor its failure logged as often.
+		wait := g.every
+		if failures > 0 {
+			wait = min(g.every<<failures, maxGatherBackoff)
+		}
+		timer.Reset(wait)
 		select {
 		case <-timer.C:
 		case <-g.stop:
 			timer.Stop()
 			return
 		}
-		if g.run() {
+		more, err := g.run()
+		if err != nil {
+			failures = min(failures+1, 16)
+		} else {
+			failures = 0
+		}
+		if more || err != nil {
 			g.poke()
 		}
 	}

@@ -52,13 +52,12 @@ func (s *DB) openCheckpointer(abs string, common []string, every time.Duration) 
 		return fmt.Errorf("open database: %w", err)
 	}
 	s.checkpointDB = db
-	s.checkpoints = startGatherer(every, func() bool {
+	s.checkpoints = startGatherer(every, func() (bool, error) {
 		more, err := s.checkpoint(context.Background())
 		if err != nil {
 			s.logger().Error("checkpoint the write-ahead log", "error", err)
-			return true
 		}
-		return more
+		return more, err
 	})
 	return nil
 }
