@@ -62,11 +62,13 @@ var sdkLogVars = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWOR
 // which Terraform parses and throws away unless TF_LOG is set: tens of MB
 // per command at a few hundred resources (terraform-plugin-framework
 // #1269). Any TF_LOG* variable the user set (TF_LOG, TF_LOG_PROVIDER,
-// TF_LOG_SDK...) means logs are wanted, and then nothing changes. The
-// provider's own logs (tflog) are left alone: they are few.
+// TF_LOG_SDK...) means logs are wanted, and then nothing changes; but a
+// variable set to "off" (TF_LOG=off, a common way of saying "no logs")
+// asks for none, and leaving the SDK at its default would log everything.
+// The provider's own logs (tflog) are left alone: they are few.
 func quietSDKLogs(environ []string, setenv func(key, value string) error) {
 	for _, kv := range environ {
-		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" && !strings.EqualFold(value, "off") {
 			return
 		}
 	}

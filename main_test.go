@@ -16,10 +16,15 @@ func TestQuietSDKLogs(t *testing.T) {
 			environ: []string{"PATH=/bin", "TF_LOG_PATH=/tmp/x.log", "TF_LOG="},
 			want:    map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"},
 		},
-		"TF_LOG":           {environ: []string{"TF_LOG=trace"}, want: map[string]string{}},
-		"TF_LOG_PROVIDER":  {environ: []string{"TF_LOG_PROVIDER=debug"}, want: map[string]string{}},
-		"TF_LOG_SDK":       {environ: []string{"TF_LOG_SDK=info"}, want: map[string]string{}},
-		"TF_LOG_SDK_PROTO": {environ: []string{"TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
+		"TF_LOG=off": {
+			environ: []string{"TF_LOG=off", "TF_LOG_PROVIDER=OFF"},
+			want:    map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"},
+		},
+		"TF_LOG=off but the protocol's asked": {environ: []string{"TF_LOG=off", "TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
+		"TF_LOG":                              {environ: []string{"TF_LOG=trace"}, want: map[string]string{}},
+		"TF_LOG_PROVIDER":                     {environ: []string{"TF_LOG_PROVIDER=debug"}, want: map[string]string{}},
+		"TF_LOG_SDK":                          {environ: []string{"TF_LOG_SDK=info"}, want: map[string]string{}},
+		"TF_LOG_SDK_PROTO":                    {environ: []string{"TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := map[string]string{}
