@@ -115,12 +115,18 @@ func noSuchEndpoint(w http.ResponseWriter, r *http.Request, why string) {
 // follow.
 func withCanonicalPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p != "" && p != cleanPath(p) {
+		if !CanonicalPath(r.URL.Path) {
 			noSuchEndpoint(w, r, `: paths must not have ".", ".." or empty segments`)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CanonicalPath reports whether p has no ".", ".." or empty segment: a
+// path ServeMux would serve as it is, not redirect.
+func CanonicalPath(p string) bool {
+	return p == "" || p == cleanPath(p)
 }
 
 // cleanPath is the path ServeMux would redirect to (its own cleanPath):

@@ -3,8 +3,10 @@ package server_test
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
@@ -64,5 +66,42 @@ func TestProbes(t *testing.T) {
 	}
 	if status, _ := probe(t, s, "/healthz"); status != http.StatusOK {
 		t.Fatalf("/healthz with the database closed: %d", status)
+	}
+}
+
+// A path with ".", ".." or empty segments is refused with problem+json,
+// under the console's prefix as elsewhere: never a redirect with an HTML
+// body (the console's mux would send /console/../v1/groups to /v1/groups).
+func TestUncleanPathsRefused(t *testing.T) {
+	s := hookdtest.Start(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/console/../v1/groups", "/console//webhooks", "/console/./webhooks", "/v1/../console/", "/v1//groups"} {
+		req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Sent as written: the client would not clean it, but say so.
+		req.URL.Opaque = path
+		req.Header.Set("Authorization", "Bearer "+s.APIKey)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(fmt.Sprint(body["detail"]), `paths must not have ".", ".." or empty segments`) {
+			t.Errorf("GET %s: %d %s %v, want 404 problem+json", path, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+	// Canonical console paths still reach the console.
+	res, err := client.Get(s.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode >= 400 || strings.Contains(ct, "problem") {
+		t.Errorf("GET /console/: %d %s", res.StatusCode, ct)
 	}
 }

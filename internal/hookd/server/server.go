@@ -160,10 +160,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		// Split by prefix, not with a ServeMux: a mux would answer unclean
 		// API paths (`//`, `../`) itself, with a redirect and an HTML body,
-		// where the API answers problem+json.
+		// where the API answers problem+json. An unclean path under the
+		// console (/console/../v1/groups) goes to the API too, which
+		// refuses it: the console's own mux would redirect it, out of the
+		// console as often as not.
 		cons := s.console
 		s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, console.Prefix) || r.URL.Path == strings.TrimSuffix(console.Prefix, "/") {
+			p := r.URL.Path
+			if (strings.HasPrefix(p, console.Prefix) || p == strings.TrimSuffix(console.Prefix, "/")) && httpapi.CanonicalPath(p) {
 				cons.ServeHTTP(w, r)
 				return
 			}
