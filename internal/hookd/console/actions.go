@@ -13,7 +13,7 @@ func (c *Console) testWebhook(w http.ResponseWriter, r *http.Request, sess *sess
 	id := r.PathValue("webhook_id")
 	var res testResult
 	err := c.call(r.Context(), sess, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/test",
-		map[string]string{"event_type": r.PostFormValue("event_type")}, "", &res)
+		map[string]string{"event_type": r.PostFormValue("event_type")}, "", formKey(r), &res)
 	if err != nil {
 		c.done(w, r, sess, "/console/webhooks/"+url.PathEscape(id), err, "")
 		return

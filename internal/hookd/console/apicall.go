@@ -58,10 +58,26 @@ func (r *recorder) WriteHeader(code int) {
 	}
 }
 
+// codeInFlight is the API's problem code for a call whose
+// Idempotency-Key another call holds.
+const codeInFlight = "idempotency_key_in_flight"
+
+// onceField is the form field of a page's one-time token (pageData.Once).
+const onceField = "once"
+
+// formKey is the Idempotency-Key of the action a form asks for: its
+// page's one-time token. A form sent twice (a double click, sent again
+// after Back) then acts once: the API answers the second with the first's
+// outcome, or, while the first runs, with 409 idempotency_key_in_flight.
+// The API scopes a key to the method and path, so one token serves every
+// form of a page. Empty (no key) for a form without one.
+func formKey(r *http.Request) string { return r.PostFormValue(onceField) }
+
 // call sends one request to the API as the session's key and decodes a
 // successful JSON answer into out (when not nil). A failure is an
-// *apiProblem carrying the API's own message.
-func (c *Console) call(ctx context.Context, sess *session, method, path string, body any, contentType string, out any) error {
+// *apiProblem carrying the API's own message. A POST with a key is sent
+// with it as its Idempotency-Key.
+func (c *Console) call(ctx context.Context, sess *session, method, path string, body any, contentType, key string, out any) error {
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -74,6 +90,11 @@ func (c *Console) call(ctx context.Context, sess *session, method, path string, 
 	if err != nil {
 		return err
 	}
+	if rd == nil {
+		// As a server request has: the API reads the body of an
+		// idempotent call (its fingerprint).
+		req.Body = http.NoBody
+	}
 	if body != nil {
 		if contentType == "" {
 			contentType = "application/json"
@@ -81,6 +102,9 @@ func (c *Console) call(ctx context.Context, sess *session, method, path string, 
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "hookd-console")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	rec := &recorder{header: http.Header{}}
 	c.cfg.API.ServeSession(rec, req, sess.keyHash)
 	if rec.status >= 300 {
@@ -101,5 +125,5 @@ func (c *Console) call(ctx context.Context, sess *session, method, path string, 
 
 // get is call for a GET.
 func (c *Console) get(ctx context.Context, sess *session, path string, out any) error {
-	return c.call(ctx, sess, http.MethodGet, path, nil, "", out)
+	return c.call(ctx, sess, http.MethodGet, path, nil, "", "", out)
 }

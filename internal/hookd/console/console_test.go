@@ -83,19 +83,36 @@ func TestCSRFRefused(t *testing.T) {
 	s := hookdtest.Start(t)
 	rcv := newReceiver(t, http.StatusGone, "gone")
 	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
-	deadLettered(t, s, wh, 1)
+	dead := deadLettered(t, s, wh, 1)[0]
 	b := newBrowser(t, s)
 	if p := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}}); p.status != http.StatusForbidden {
 		t.Errorf("sign in without the form's token: %d", p.status)
 	}
 	b.signIn(s.APIKey)
+	before := len(deliveries(t, s, wh.ID))
+	// Every action, with a forged token and with none.
+	for _, action := range []string{
+		"/console/webhooks/" + wh.ID + "/enable",
+		"/console/webhooks/" + wh.ID + "/test",
+		"/console/webhooks/" + wh.ID + "/recover",
+		"/console/deliveries/" + dead.ID + "/retry",
+		"/console/deliveries/" + dead.ID + "/replay",
+		"/console/sign-out",
+	} {
+		form := url.Values{"event_type": {"transfer.created"}, "since": {"2020-01-01T00:00:00"}}
+		if p := b.do(http.MethodPost, action, form); p.status != http.StatusForbidden {
+			t.Errorf("%s without a token: %d", action, p.status)
+		}
+		form.Set("csrf", "forged")
+		if p := b.do(http.MethodPost, action, form); p.status != http.StatusForbidden {
+			t.Errorf("%s with a forged token: %d", action, p.status)
+		}
+	}
+	b.ok("/console/webhooks") // still signed in
+	if n := len(deliveries(t, s, wh.ID)); n != before {
+		t.Errorf("refused POSTs made deliveries: %d, were %d", n, before)
+	}
 	path := "/console/webhooks/" + wh.ID + "/enable"
-	if p := b.do(http.MethodPost, path, url.Values{"csrf": {"forged"}}); p.status != http.StatusForbidden {
-		t.Errorf("forged token: %d", p.status)
-	}
-	if p := b.do(http.MethodPost, path, nil); p.status != http.StatusForbidden {
-		t.Errorf("no token: %d", p.status)
-	}
 	token := b.ok("/console/webhooks").csrf(t)
 	if p := b.do(http.MethodPost, path, url.Values{"csrf": {token}}, "Origin", "https://evil.example"); p.status != http.StatusForbidden {
 		t.Errorf("another origin: %d", p.status)

@@ -116,7 +116,7 @@ func (deliveryView) RefreshSeconds() int { return refreshSeconds }
 func (c *Console) retryDelivery(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("delivery_id")
 	var d delivery
-	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, "", &d)
+	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, "", formKey(r), &d)
 	if err != nil {
 		c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(id), err, "")
 		return
@@ -133,7 +133,7 @@ func (c *Console) retryDelivery(w http.ResponseWriter, r *http.Request, sess *se
 func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("delivery_id")
 	var d delivery
-	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", &d)
+	err := c.call(r.Context(), sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", formKey(r), &d)
 	if err != nil {
 		c.done(w, r, sess, "/console/deliveries/"+url.PathEscape(id), err, "")
 		return

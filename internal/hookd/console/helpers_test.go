@@ -94,14 +94,27 @@ func (p page) csrf(t testing.TB) string {
 	return m[1]
 }
 
-// post sends a form with the CSRF token of the page at from.
+var onceInput = regexp.MustCompile(`name="once" value="([^"]+)"`)
+
+// form is what a browser sends with a form of the page: its CSRF token
+// and, when the page has one, its one-time token, with fields.
+func (p page) form(t testing.TB, fields url.Values) url.Values {
+	t.Helper()
+	form := url.Values{}
+	for k, v := range fields {
+		form[k] = v
+	}
+	form.Set("csrf", p.csrf(t))
+	if m := onceInput.FindStringSubmatch(p.body); m != nil {
+		form.Set("once", m[1])
+	}
+	return form
+}
+
+// post sends a form of the page at from, as a browser would.
 func (b *browser) post(from, path string, form url.Values) page {
 	b.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	form.Set("csrf", b.ok(from).csrf(b.t))
-	return b.do(http.MethodPost, path, form)
+	return b.do(http.MethodPost, path, b.ok(from).form(b.t, form))
 }
 
 // signIn signs in with key and requires success.

@@ -22,7 +22,12 @@ import (
 type recoverJob struct {
 	id, keyHash, webhookID string
 	since                  string
-	until                  time.Time // when it started: later deliveries are not its own
+	// once is the form's one-time token (formKey): the form sent again
+	// finds this job instead of starting a second, and it is the
+	// Idempotency-Key of every replay, so that even two jobs of one form
+	// (the first forgotten, maxJobs) replay each delivery once.
+	once  string
+	until time.Time // when it started: later deliveries are not its own
 
 	mu       sync.Mutex
 	listed   bool // total is every delivery to replay, not those found so far
@@ -97,8 +102,18 @@ func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *ses
 		c.done(w, r, sess, "/console/webhooks/"+url.PathEscape(webhookID)+"/recover", err, "")
 		return
 	}
-	job := &recoverJob{id: randomToken()[:16], keyHash: sess.keyHash, webhookID: webhookID, since: since, until: c.clock.Now()}
+	job := &recoverJob{id: randomToken()[:16], keyHash: sess.keyHash, webhookID: webhookID, since: since, until: c.clock.Now(), once: formKey(r)}
+	if job.once == "" {
+		job.once = job.id
+	}
 	c.jobsMu.Lock()
+	for _, j := range c.jobs {
+		if j.once == job.once && j.keyHash == job.keyHash {
+			c.jobsMu.Unlock()
+			http.Redirect(w, r, "/console/recoveries/"+j.id, http.StatusSeeOther)
+			return
+		}
+	}
 	if len(c.jobs) >= maxJobs {
 		for id, j := range c.jobs {
 			j.mu.Lock()
@@ -150,7 +165,7 @@ func (c *Console) runRecover(job *recoverJob, sess *session) {
 	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
 	for _, id := range ids {
 		err := c.paced(func() error {
-			return c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", nil)
+			return c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", job.once, nil)
 		})
 		job.mu.Lock()
 		if err != nil {

@@ -14,9 +14,12 @@ import (
 
 // pageData is what every page template gets; Data is the page's own.
 type pageData struct {
-	Title    string
-	Message  string
-	CSRF     string
+	Title   string
+	Message string
+	CSRF    string
+	// Once is this page's one-time token, which its action forms send
+	// (onceField) as their API call's Idempotency-Key.
+	Once     string
 	SignedIn bool
 	Flash    *flash
 	Data     any
@@ -70,7 +73,7 @@ func parsePages() (map[string]*template.Template, error) {
 // token and the flash message of the previous action.
 func (c *Console) render(w http.ResponseWriter, status int, page string, sess *session, d pageData) {
 	if sess != nil {
-		d.CSRF, d.SignedIn = sess.csrf, true
+		d.CSRF, d.SignedIn, d.Once = sess.csrf, true, randomToken()
 		if d.Flash == nil {
 			d.Flash = c.sessions.takeFlash(sess)
 		}
@@ -115,6 +118,10 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 			return
 		}
 		f.Message = err.Error()
+		if errors.As(err, &p) && p.Code == codeInFlight {
+			// The same form sent twice while its first send still runs.
+			f.Message = "This was already sent and is still running; its outcome shows here once it ends (reload in a moment)."
+		}
 		if !errors.As(err, &p) {
 			c.log.Error("console: action", "path", r.URL.Path, "error", err)
 			f.Message = "The console failed; see hookd's log."

@@ -1,0 +1,157 @@
+package console_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+)
+
+// A form sent twice (a double click, or sent again after Back) acts once:
+// its page's one-time token is the API call's Idempotency-Key, and the
+// second send shows the first's outcome. Replay, retry, a test event and a
+// recovery alike.
+func TestFormSentTwiceActsOnce(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	since := time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04:05")
+	dead := deadLettered(t, s, wh, 3)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.set(http.StatusOK, "")
+
+	twice := func(from, path string, fields url.Values) (string, string) {
+		t.Helper()
+		form := b.ok(from).form(t, fields)
+		if form.Get("once") == "" {
+			t.Fatalf("the form of %s has no one-time token", from)
+		}
+		first, second := b.do(http.MethodPost, path, form), b.do(http.MethodPost, path, form)
+		if first.status != http.StatusSeeOther || second.status != http.StatusSeeOther {
+			t.Fatalf("POST %s twice: %d, %d", path, first.status, second.status)
+		}
+		return first.header.Get("Location"), second.header.Get("Location")
+	}
+	count := func(keep func(apiDelivery) bool) int {
+		n := 0
+		for _, d := range deliveries(t, s, wh.ID) {
+			if keep(d) {
+				n++
+			}
+		}
+		return n
+	}
+
+	// Replay: one new delivery, whose page both sends open.
+	page := "/console/deliveries/" + dead[0].ID
+	first, second := twice(page, page+"/replay", nil)
+	if first != second || first == page {
+		t.Errorf("replay sent twice: went to %s, then %s; want the same new delivery:\n%s", first, second, b.ok(second).body)
+	}
+	replaysOf := func(id string) int {
+		return count(func(d apiDelivery) bool { return d.ReplayOf != nil && *d.ReplayOf == id })
+	}
+	if n := replaysOf(dead[0].ID); n != 1 {
+		t.Errorf("replay sent twice: %d replays, want 1", n)
+	}
+
+	waitFor(t, "the replay", func() bool {
+		return count(func(d apiDelivery) bool { return d.ReplayOf != nil && d.Status == "succeeded" }) == 1
+	})
+
+	// Retry: one attempt.
+	page = "/console/deliveries/" + dead[1].ID
+	before := rcv.count.Load()
+	twice(page, page+"/retry", nil)
+	waitFor(t, "the retry", func() bool {
+		var d apiDelivery
+		api(t, s, http.MethodGet, "/v1/deliveries/"+dead[1].ID, nil, &d)
+		return d.Status == "succeeded"
+	})
+	time.Sleep(100 * time.Millisecond) // a second attempt, were there one, would be under way by now
+	var withAttempts struct {
+		Attempts []struct{} `json:"attempts"`
+	}
+	api(t, s, http.MethodGet, "/v1/deliveries/"+dead[1].ID, nil, &withAttempts)
+	if got := rcv.count.Load() - before; got != 1 || len(withAttempts.Attempts) != 2 {
+		t.Errorf("retry sent twice: the receiver got %d requests and the delivery has %d attempts; want 1 request, 2 attempts (the first failed)", got, len(withAttempts.Attempts))
+	}
+
+	// A test event: one test delivery.
+	page = "/console/webhooks/" + wh.ID
+	tests := func() int { return count(func(d apiDelivery) bool { return d.Trigger == "test" }) }
+	testsBefore := tests()
+	first, second = twice(page, page+"/test", url.Values{"event_type": {"transfer.created"}})
+	if first != second {
+		t.Errorf("test event sent twice: went to %s, then %s", first, second)
+	}
+	if n := tests() - testsBefore; n != 1 {
+		t.Errorf("test event sent twice: %d test deliveries, want 1", n)
+	}
+
+	// Recover: one recovery, which both sends show; each dead letter
+	// replayed once (the third; the first two were replayed and retried
+	// above, but the first is still dead-lettered: two to replay).
+	confirm := "/console/webhooks/" + wh.ID + "/recover?since=" + url.QueryEscape(since)
+	first, second = twice(confirm, "/console/webhooks/"+wh.ID+"/recover", url.Values{"since": {since}})
+	if first != second || !strings.HasPrefix(first, "/console/recoveries/") {
+		t.Errorf("recover sent twice: went to %s, then %s; want one recovery", first, second)
+	}
+	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(first).body, "Done: 2 of 2 replayed") })
+	if n := replaysOf(dead[0].ID); n != 2 {
+		t.Errorf("recover sent twice: %s was replayed %d times in all, want 2 (once above, once by the recovery)", dead[0].ID, n)
+	}
+	if n := replaysOf(dead[2].ID); n != 1 {
+		t.Errorf("recover sent twice: %s was replayed %d times, want 1", dead[2].ID, n)
+	}
+}
+
+// A form sent again while its first send still runs (a test event waits
+// for the receiver) says so, and the receiver gets one request.
+func TestFormSentAgainWhileRunning(t *testing.T) {
+	s := hookdtest.Start(t)
+	arrived, release := make(chan struct{}, 10), make(chan struct{})
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(rcv.Close)
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // before Close, which waits for the request
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	page := "/console/webhooks/" + wh.ID
+	form := b.ok(page).form(t, url.Values{"event_type": {"transfer.created"}})
+
+	first := make(chan string, 1)
+	go func() {
+		p := b.do(http.MethodPost, page+"/test", form)
+		first <- p.header.Get("Location")
+	}()
+	<-arrived
+	second := b.do(http.MethodPost, page+"/test", form)
+	if second.status != http.StatusSeeOther || second.header.Get("Location") != page {
+		t.Fatalf("sent again: %d %s", second.status, second.header.Get("Location"))
+	}
+	if p := b.ok(page); !strings.Contains(p.body, "This was already sent and is still running") {
+		t.Errorf("sent again while running: the page does not say so:\n%s", p.body)
+	}
+	open()
+	if loc := <-first; !strings.HasPrefix(loc, "/console/deliveries/") {
+		t.Errorf("the first send went to %s", loc)
+	}
+	select {
+	case <-arrived:
+		t.Error("the receiver got a second request")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
