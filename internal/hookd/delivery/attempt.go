@@ -143,11 +143,14 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 // fenced by the lease's token; a request, once sent, cannot be taken
 // back). runAttempt sends only with half the timeout left or more: a
 // timeout with less would be the pause's fault, and would count as the
-// receiver's failed attempt. A pending test delivery keeps the whole
-// timeout: nothing else ever claims it (it has no next attempt, and only
-// retrying and dead-lettered deliveries are retried by hand).
+// receiver's failed attempt. The test attempt of POST .../test keeps the
+// whole timeout: nothing else ever claims its delivery (it has no next
+// attempt, and only retrying and dead-lettered deliveries are retried by
+// hand). A replay of a test delivery is a test delivery too, but one the
+// scheduler claims like any other (it has a next attempt): it is held to
+// the lease like any other.
 func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration {
-	if d.IsTest && d.Status == store.DeliveryPending {
+	if d.IsTest && d.Status == store.DeliveryPending && d.NextAttemptAt == nil {
 		return e.cfg.AttemptTimeout
 	}
 	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-leaseMargin)

@@ -74,13 +74,17 @@ func (l *loopStore) webhook(id, url string) {
 }
 
 // delivery adds an event with one pending delivery to webhookID, due at due.
-func (l *loopStore) delivery(webhookID string, due time.Time) {
+func (l *loopStore) delivery(webhookID string, due time.Time, change ...func(*store.Delivery)) {
 	l.t.Helper()
 	ev := &store.Event{ID: ids.New("evt_"), Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: l.now}
-	if _, err := l.CreateEvent(l.t.Context(), ev, []store.Delivery{{
+	d := store.Delivery{
 		ID: ids.New("dlv_"), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type, Status: store.DeliveryPending,
 		MaxAttempts: 12, CreatedAt: l.now, NextAttemptAt: &due, DeadlineAt: l.now.Add(72 * time.Hour), Trigger: store.TriggerEvent,
-	}}); err != nil {
+	}
+	for _, c := range change {
+		c(&d)
+	}
+	if _, err := l.CreateEvent(l.t.Context(), ev, []store.Delivery{d}); err != nil {
 		l.t.Fatal(err)
 	}
 }

@@ -38,7 +38,8 @@ func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, e
 // lease is that plus 30 s) on a store of its own, delivering to a
 // holdReceiver through one webhook, adds a due delivery, and returns once
 // the worker that claimed it is paused before it sends; release lets it go.
-func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.FakeClock, db *loopStore, rcv *holdReceiver, ps *pausingStore, release func()) {
+// change, if any, changes the delivery before it is stored.
+func pausedAfterClaim(t *testing.T, timeout time.Duration, change ...func(*store.Delivery)) (clock *clockwork.FakeClock, db *loopStore, rcv *holdReceiver, ps *pausingStore, release func()) {
 	t.Helper()
 	clock = clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	db = newLoopStore(t, clock.Now())
@@ -56,7 +57,7 @@ func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.Fak
 	release = sync.OnceFunc(func() { close(ps.release) })
 	t.Cleanup(release)
 
-	db.delivery(gatedWebhook, db.now)
+	db.delivery(gatedWebhook, db.now, change...)
 	e.Wake()
 	select {
 	case <-ps.entered:
@@ -73,6 +74,19 @@ func pausedAfterClaim(t *testing.T, timeout time.Duration) (clock *clockwork.Fak
 // holds it.
 func TestWorkerPausedPastItsLeaseDoesNotSend(t *testing.T) {
 	if runs := testPausedWorker(t, 46*time.Second); runs != 2 {
+		t.Fatalf("%d attempt runs, want 2: the paused one and the next claim's", runs)
+	}
+}
+
+// A replay of a test delivery is a test delivery (is_test) that the
+// scheduler claims like any other: its worker, paused past its lease, does
+// not send either (only the test attempt of POST .../test, which nothing
+// else claims, keeps its whole timeout).
+func TestReplayedTestDeliveryPausedPastItsLeaseDoesNotSend(t *testing.T) {
+	replayOfTest := func(d *store.Delivery) {
+		d.IsTest, d.Trigger, d.ReplayOf = true, store.TriggerReplay, "dlv_aaaaaaaaaaaaaaaaaaaa"
+	}
+	if runs := testPausedWorker(t, 46*time.Second, replayOfTest); runs != 2 {
 		t.Fatalf("%d attempt runs, want 2: the paused one and the next claim's", runs)
 	}
 }
@@ -101,8 +115,8 @@ func TestWorkerPausedPastHalfItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T)
 // checks that the receiver got one request of the delivery, and that the
 // delivery succeeded with that one attempt; it returns how many times an
 // attempt of it was run (read its event).
-func testPausedWorker(t *testing.T, pause time.Duration) int {
-	clock, db, rcv, ps, release := pausedAfterClaim(t, 15*time.Second)
+func testPausedWorker(t *testing.T, pause time.Duration, change ...func(*store.Delivery)) int {
+	clock, db, rcv, ps, release := pausedAfterClaim(t, 15*time.Second, change...)
 	clock.Advance(pause)
 	if pause > 45*time.Second {
 		// The lease has ended: the scheduler claims the delivery again and
