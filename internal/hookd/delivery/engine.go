@@ -429,6 +429,11 @@ func (e *Engine) newLease(now time.Time) store.Lease {
 }
 
 func (e *Engine) prune(ctx context.Context, now time.Time) {
+	// A test attempt runs for at most a lease: one made before the last
+	// lease began and still not finished was interrupted.
+	e.pruneOne(ctx, "interrupted test deliveries (dead-lettered, not deleted)", func() (int, error) {
+		return e.store.EndInterruptedTests(ctx, now.Add(-e.cfg.AttemptTimeout-leaseMargin), now)
+	})
 	e.pruneOne(ctx, "deliveries past retention", func() (int, error) {
 		return e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention), now)
 	})

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // Work pending when hookd stops is resumed when it starts again on the same
@@ -182,4 +184,50 @@ func TestGracefulStopFinishesAttempts(t *testing.T) {
 	if rcv.count() != 1 {
 		t.Fatalf("%d requests, want 1", rcv.count())
 	}
+}
+
+// A test delivery whose attempt a crash interrupted does not stay pending
+// forever (it is never scheduled, and only ended deliveries are retried
+// or replayed): once a lease has passed since it was made, the engine's
+// hourly sweep dead-letters it, saying why, and it may be retried by hand.
+func TestTestInterruptedByACrashIsDeadLettered(t *testing.T) {
+	g := newGate()
+	defer g.open()
+	e := newEnv(t)
+	rcv := newReceiver(t, func(n int) (int, http.Header) {
+		if n == 1 {
+			g.wait()
+		}
+		return 200, nil
+	})
+	wh := e.webhook("account", map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, e.s.URL+"/v1/webhooks/"+wh.ID+"/test", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+e.s.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		if res, err := http.DefaultClient.Do(req); err == nil { // the crash cuts it off
+			_ = res.Body.Close()
+		}
+	}()
+	eventually(t, "the test attempt to be running", func() bool { return rcv.count() == 1 })
+	key, dir := e.s.APIKey, e.s.Dir
+	e.s.Crash()
+	g.open()
+
+	clock := clockwork.NewFakeClockAt(e.clock.Now())
+	e2 := &env{t: t, clock: clock, http: e.http, s: hookdtest.Start(t, hookdtest.WithDir(dir), hookdtest.WithClock(clock))}
+	e2.s.APIKey = key
+	tests := e2.deliveries(wh.ID, "?is_test=true")
+	if len(tests) != 1 || tests[0].Status != "pending" {
+		t.Fatalf("after the restart: %+v, want one pending test delivery", tests)
+	}
+	// The sweep at start leaves it: it is younger than a lease, and on
+	// PostgreSQL another process could be running it.
+	e2.advance(time.Hour)
+	eventually(t, "the interrupted test to be dead-lettered", func() bool {
+		d := e2.delivery(tests[0].ID)
+		return d.Status == "dead_lettered" && d.LastError != nil && *d.LastError == store.InterruptedTestError
+	})
+	e2.call(http.MethodPost, "/v1/deliveries/"+tests[0].ID+"/retry", nil, http.StatusAccepted, nil)
+	eventually(t, "the retry to succeed", func() bool { return e2.delivery(tests[0].ID).Status == "succeeded" })
 }

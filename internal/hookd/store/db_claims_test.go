@@ -660,3 +660,46 @@ func TestDeliveryWithAttemptsIsOneSnapshot(t *testing.T) {
 		reads++
 	}
 }
+
+// EndInterruptedTests dead-letters only a test delivery that nothing
+// schedules (no next attempt), made before the time given, that no live
+// lease holds: not a young one (its attempt may be running in another
+// process, not yet claimed), not one an attempt holds, and no scheduled
+// delivery.
+func TestEndInterruptedTests(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	add := func(id string, created time.Time, isTest bool, next *time.Time) {
+		t.Helper()
+		ev := &Event{ID: "evt_" + id, Type: "order.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: created}
+		d := Delivery{ID: id, WebhookID: "wh_1", EventID: ev.ID, EventType: ev.Type, Status: DeliveryPending, MaxAttempts: 1,
+			CreatedAt: created, NextAttemptAt: next, DeadlineAt: created.Add(72 * time.Hour), Trigger: TriggerTest, IsTest: isTest}
+		if _, err := s.CreateEvent(ctx, ev, []Delivery{d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := t0
+	add("dlv_interrupted", t0, true, nil)
+	add("dlv_held", t0, true, nil)
+	add("dlv_young", t0.Add(time.Hour), true, nil)
+	add("dlv_replay_of_a_test", t0, true, &due) // scheduled: the claims' business
+	if _, err := s.ClaimDelivery(ctx, "dlv_held", []string{DeliveryPending}, t0.Add(time.Hour), lease("live", t0.Add(2*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.EndInterruptedTests(ctx, t0.Add(time.Minute), t0.Add(90*time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("EndInterruptedTests: %d, %v; want 1", n, err)
+	}
+	for id, want := range map[string]string{"dlv_interrupted": DeliveryDeadLettered, "dlv_held": DeliveryPending, "dlv_young": DeliveryPending, "dlv_replay_of_a_test": DeliveryPending} {
+		d, err := s.GetDelivery(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != want {
+			t.Errorf("%s: %s, want %s", id, d.Status, want)
+		}
+		if id == "dlv_interrupted" && (d.LastError == nil || *d.LastError != InterruptedTestError || d.Leased(t0)) {
+			t.Errorf("%s: last error %v, leased %v", id, d.LastError, d.Leased(t0))
+		}
+	}
+}

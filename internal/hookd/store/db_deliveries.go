@@ -392,6 +392,33 @@ func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Ti
 	return int(n), err
 }
 
+// InterruptedTestError is the last error of a test delivery whose attempt
+// hookd never finished (it stopped while the attempt ran): whether the
+// receiver got it is unknown.
+const InterruptedTestError = "interrupted"
+
+// qEndInterruptedTests finds the pending deliveries with no next attempt,
+// which only a test of POST .../test is (it is never scheduled), in the
+// due index. Such a delivery is claimed when it is made and finished by
+// its attempt; one left pending by a stop in between would be pending
+// forever: nothing schedules it, and retry and replay take only ended
+// deliveries. It is dead-lettered (it may then be retried by hand).
+const qEndInterruptedTests = `UPDATE deliveries SET status = 'dead_lettered', lease_until = NULL, lease_token = NULL, last_error = ?
+	WHERE status IN ('pending', 'retrying') AND next_attempt_at IS NULL AND is_test = 1 AND created_at < ? AND ` + leaseFree
+
+func (s *DB) EndInterruptedTests(ctx context.Context, before, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, qEndInterruptedTests, InterruptedTestError, toNanos(before), toNanos(now))
+		if err != nil {
+			return fmt.Errorf("end interrupted test deliveries: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // pruneBatch bounds the rows one prune transaction deletes. A large prune
 // (retention shortened, or the first one after a long stop) is then many
 // short transactions instead of one that holds the writer for as long as

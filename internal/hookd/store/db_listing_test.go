@@ -285,6 +285,7 @@ func TestListingQueryPlans(t *testing.T) {
 		{"list", list, listArgs, []string{listed, unlisted}},
 		{"per hour", qDeliveriesPerHour, []any{0, 1, "wh_a", 0, "wh_a", 0}, []string{listed, unlisted}},
 		{"cancel", qCancelDeliveries, []any{"wh_a", 0}, []string{due}},
+		{"interrupted tests", qEndInterruptedTests, []any{InterruptedTestError, 0, 0}, []string{due + " (next_attempt_at=?)"}},
 	} {
 		plan := queryPlan(t, s.writer, c.query, c.args...)
 		joined := strings.Join(plan, "\n")

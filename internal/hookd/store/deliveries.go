@@ -190,6 +190,11 @@ type DeliveryStore interface {
 	// CancelDeliveries cancels the pending and retrying deliveries of a
 	// webhook and returns how many.
 	CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error)
+	// EndInterruptedTests dead-letters the test deliveries of POST
+	// .../test created before before whose attempt never ended (hookd
+	// stopped while it ran) and that no live lease holds at now, and
+	// returns how many.
+	EndInterruptedTests(ctx context.Context, before, now time.Time) (int, error)
 	// PruneDeliveries deletes terminal deliveries (with their attempts)
 	// created before before that no live lease holds at now, and events
 	// left without deliveries.
