@@ -132,7 +132,8 @@ const (
 	pruneInterval = time.Hour
 	// idlePoll bounds the sleep while work is due that this engine cannot
 	// take (its webhooks at their cap, or leased): a finishing attempt wakes
-	// the scheduler at once, the poll covers work freed elsewhere.
+	// the scheduler at once, the poll covers work freed elsewhere. With
+	// other processes on the store it bounds every sleep.
 	idlePoll = time.Second
 	// lookPastEvery spaces the claims that look past the webhooks at their
 	// cap while no new work comes, once one found nothing there: looking
@@ -299,7 +300,12 @@ func (e *Engine) loop(ctx context.Context) {
 		if next != nil && next.Before(until) {
 			until = *next
 		}
-		if !until.After(now) {
+		if !until.After(now) || (e.cfg.Wakeups != nil && until.After(now.Add(idlePoll))) {
+			// Work is due that this engine cannot take yet; or other
+			// processes share the store, whose wake-ups are the fast path
+			// but not the only one: work one of them wrote while this
+			// engine's listener was reconnecting, or whose notification was
+			// lost, is found by this poll.
 			until = now.Add(idlePoll)
 		}
 		if e.skipped && e.lookPastAt.Before(until) {

@@ -274,3 +274,32 @@ func TestCappedBacklogLookPast(t *testing.T) {
 		t.Fatalf("draining A's backlog of %d: %d claims, %d of them looking past A (want at most 1)", backlog, claims, looked)
 	}
 }
+
+// When other processes share the store (Wakeups is set), an idle engine
+// still looks for work every second: due work another process wrote
+// without a wake-up reaching this one (a lost notification, a listener
+// reconnecting) is attempted within a second, not at the next prune an
+// hour later.
+func TestSharedStoreIdleEnginePollsEverySecond(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	db := newLoopStore(t, clock.Now())
+	rcv := newHoldReceiver(t)
+	db.webhook(gatedWebhook, rcv.URL)
+	e := delivery.New(delivery.Config{Store: db, Catalog: catalog.Default(), Clock: clock, AllowPrivateDestinations: true,
+		Version: "test", Workers: 4, PerWebhook: 2, AttemptTimeout: 15 * time.Second, Wakeups: make(chan struct{})})
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	t.Cleanup(rcv.stop)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	db.delivery(gatedWebhook, clock.Now()) // no Wake: written by "another process"
+	clock.Advance(time.Second)
+	if rcv.next(5*time.Second) == "" {
+		t.Fatal("due work written without a wake-up was not attempted after a second's poll")
+	}
+}
