@@ -99,7 +99,7 @@ func New(cfg Config) *Metrics {
 		}),
 		attemptsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "delivery_attempts_in_flight",
-			Help: "Delivery attempts running now.",
+			Help: "Delivery attempts started and not yet recorded: waiting on their receivers (at most the workers) or being recorded.",
 		}),
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
