@@ -210,7 +210,9 @@ func sharedLimits(st *store.DB) httpapi.Buckets {
 	return nil
 }
 
-// ensureAPIKey creates the first API key of a database that has none.
+// ensureAPIKey creates the first API key of a database that has none, and
+// returns it; "" when the database has a key (of processes starting
+// together on an empty PostgreSQL database, one makes it).
 func ensureAPIKey(ctx context.Context, st store.Store, clock clockwork.Clock) (string, error) {
 	n, err := st.CountAPIKeys(ctx)
 	if err != nil {
@@ -220,8 +222,12 @@ func ensureAPIKey(ctx context.Context, st store.Store, clock clockwork.Clock) (s
 		return "", nil
 	}
 	key := secrets.NewAPIKey()
-	if err := st.AddAPIKey(ctx, secrets.HashAPIKey(key), clock.Now().UTC()); err != nil {
+	added, err := st.AddFirstAPIKey(ctx, secrets.HashAPIKey(key), clock.Now().UTC())
+	if err != nil {
 		return "", fmt.Errorf("store the generated API key: %w", err)
+	}
+	if !added {
+		return "", nil
 	}
 	return key, nil
 }

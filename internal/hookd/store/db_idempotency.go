@@ -28,6 +28,34 @@ func (s *DB) AddAPIKey(ctx context.Context, hash string, createdAt time.Time) er
 	return nil
 }
 
+// firstKeyLock is the key of the transaction's advisory lock under which
+// a PostgreSQL process adds the first API key: without it two processes
+// could each find no key and each add their own (SQLite's one writer
+// serializes the statement).
+const firstKeyLock = 0x686f6f6b6b // "hookk"
+
+func (s *DB) AddFirstAPIKey(ctx context.Context, hash string, createdAt time.Time) (bool, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if s.Postgres() {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(firstKeyLock)); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (hash, created_at) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+			hash, toNanos(createdAt))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("add the first api key: %w", err)
+	}
+	return n == 1, nil
+}
+
 // HasAPIKey reports whether hash is a stored API key hash.
 func (s *DB) HasAPIKey(ctx context.Context, hash string) (bool, error) {
 	var ok bool

@@ -5,10 +5,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -502,4 +504,41 @@ func queryPlan(t *testing.T, q querier, query string, args ...any) []string {
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// Of many processes starting together on an empty database, each making
+// the first API key, one stores its key and the others learn they did not
+// (on PostgreSQL each would otherwise find no key and add its own, and
+// print a key of its own).
+func TestAddFirstAPIKeyOnce(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const starters = 8
+	var (
+		wg    sync.WaitGroup
+		added atomic.Int32
+		start = make(chan struct{})
+	)
+	for i := range starters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			ok, err := s.AddFirstAPIKey(ctx, secrets.HashAPIKey(fmt.Sprintf("key-%d", i)), t0)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				added.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n, err := s.CountAPIKeys(ctx); err != nil || n != 1 || added.Load() != 1 {
+		t.Fatalf("%d keys stored (%v), %d starters told they added theirs; want 1 and 1", n, err, added.Load())
+	}
+	if ok, err := s.AddFirstAPIKey(ctx, secrets.HashAPIKey("late"), t0); err != nil || ok {
+		t.Fatalf("a key added to a database that has one: %v, %v", ok, err)
+	}
 }

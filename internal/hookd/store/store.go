@@ -184,6 +184,10 @@ type Store interface {
 	// API keys are stored as hashes only.
 	CountAPIKeys(ctx context.Context) (int, error)
 	AddAPIKey(ctx context.Context, hash string, createdAt time.Time) error
+	// AddFirstAPIKey stores hash only when no API key exists, and reports
+	// whether it did: of processes starting together on an empty
+	// database, one stores its generated key.
+	AddFirstAPIKey(ctx context.Context, hash string, createdAt time.Time) (bool, error)
 	HasAPIKey(ctx context.Context, hash string) (bool, error)
 
 	// BeginIdempotent claims key for a new call. When the key is unused, its
