@@ -1,15 +1,11 @@
 package server_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	_ "modernc.org/sqlite"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
@@ -38,14 +34,9 @@ func TestProbes(t *testing.T) {
 
 	// The key check record gone (a database swapped underneath hookd):
 	// alive, not ready.
-	db, err := sql.Open("sqlite", filepath.Join(s.Dir, "hookd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`DELETE FROM key_check`); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
+	// (Over a connection that waits for hookd's own writes: its background
+	// lister and checkpointer may hold the database a moment.)
+	s.ExecSQL(t, `DELETE FROM key_check`)
 	status, body := probe(t, s, "/readyz")
 	want := "hookd is not ready: the encryption key is not verified: it does not open the database's key check record"
 	if status != http.StatusServiceUnavailable || body["code"] != "not_ready" || body["detail"] != want {
