@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -92,6 +94,7 @@ type serveFlags struct {
 	rateBurst, workers                     int
 	retention                              time.Duration
 	perWebhook                             int
+	trustedProxies                         []netip.Prefix
 }
 
 // parseServeFlags reads flags; each has an environment twin HOOKD_<NAME>
@@ -111,6 +114,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	str(&f.catalog, "catalog", "", "JSON file replacing the built-in event catalog")
 	str(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	str(&f.logFormat, "log-format", "text", "text or json")
+	var trusted string
+	str(&trusted, "trusted-proxies", "", "IP addresses and CIDR prefixes of the proxies in front of hookd (a TLS-terminating proxy, a load balancer), comma-separated: a request from one of them counts failed authentications against the client its X-Forwarded-For names, not the proxy's address")
 	allow, err := strconv.ParseBool(envOr("allow-private-destinations", "false"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: must be true or false", envName("allow-private-destinations")))
@@ -159,6 +164,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.trustedProxies, err = httpapi.ParseTrustedProxies(trusted); err != nil {
+		return nil, fmt.Errorf("--trusted-proxies (or %s): %w", envName("trusted-proxies"), err)
 	}
 	return f, nil
 }
@@ -229,7 +237,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	s, err := server.New(ctx, server.Config{
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
-		RateLimit: f.rateLimit, RateBurst: f.rateBurst, AuthFailureLimit: f.authFailureLimit, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
+		RateLimit: f.rateLimit, RateBurst: f.rateBurst, AuthFailureLimit: f.authFailureLimit, TrustedProxies: f.trustedProxies, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
 		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "", DisableConsole: !f.console,
 		Version: version, Logger: log,
 	})

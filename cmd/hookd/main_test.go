@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -141,6 +142,14 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 	if f.addr != "127.0.0.1:7777" || f.metricsAddr != "127.0.0.1:9100" || f.retention != 48*time.Hour || !f.allowPrivate || f.rateLimit != 5 || f.workers != 3 || f.catalog != "/etc/hookd/catalog.json" || f.db != "./hookd.db" {
 		t.Fatalf("flags %+v", f)
+	}
+	t.Setenv("HOOKD_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")
+	if f, err = parseServeFlags(nil, io.Discard); err != nil || fmt.Sprint(f.trustedProxies) != "[10.0.0.0/8 192.0.2.1/32]" {
+		t.Fatalf("HOOKD_TRUSTED_PROXIES: %v, %v", f, err)
+	}
+	if _, err := parseServeFlags([]string{"--trusted-proxies", "10.0.0.0/8,lb.internal"}, io.Discard); err == nil ||
+		err.Error() != `--trusted-proxies (or HOOKD_TRUSTED_PROXIES): "lb.internal" is not an IP address or a CIDR prefix such as 10.0.0.0/8` {
+		t.Fatalf("bad --trusted-proxies: %v", err)
 	}
 	t.Setenv("HOOKD_RETENTION", "a month")
 	if _, err := parseServeFlags(nil, io.Discard); err == nil || !strings.Contains(err.Error(), "HOOKD_RETENTION") {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -47,6 +48,10 @@ type Config struct {
 	// gets 429 until a token is back.
 	AuthFailureLimit float64
 	AuthFailureBurst int
+	// TrustedProxies are the proxies (a TLS-terminating proxy, a load
+	// balancer) whose X-Forwarded-For says which client a request came
+	// from, for the failed-authentication limit: see clientAddress.
+	TrustedProxies []netip.Prefix
 	// SharedLimits, when set, keeps both limits' buckets there instead of
 	// in this process's memory: the store, when several processes share it
 	// (PostgreSQL), so that they limit together what one would alone.

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -117,5 +118,39 @@ func TestRateLimitDetailSaysTheWait(t *testing.T) {
 	if got := decode(t, res.body)["detail"]; res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" ||
 		got != "too many requests for this API key; retry after 1s" {
 		t.Fatalf("%d Retry-After=%q detail %q", res.status, res.header.Get("Retry-After"), got)
+	}
+}
+
+// Behind a proxy that --trusted-proxies names, failed authentications are
+// counted by the client its X-Forwarded-For names: a client sending wrong
+// keys is limited, and another client behind the same proxy is not.
+// Without it, both are the proxy's address, and both get 429.
+func TestFailedAuthenticationBehindATrustedProxy(t *testing.T) {
+	for _, trust := range []bool{true, false} {
+		clock := clockwork.NewFakeClock()
+		s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(cfg *server.Config) {
+			cfg.AuthFailureLimit, cfg.AuthFailureBurst = 0.5, 3
+			if trust {
+				cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+			}
+		}))
+		c := newClient(t, s)
+		from := func(client, key string) int {
+			return c.do(req{method: "GET", path: "/v1/groups", headers: map[string]string{
+				"Authorization": "Bearer " + key, "X-Forwarded-For": client}}).status
+		}
+		for range 3 {
+			from("203.0.113.1", "hookd_wrong_key")
+		}
+		if got := from("203.0.113.1", "hookd_wrong_key"); got != http.StatusTooManyRequests {
+			t.Errorf("trusted %v: the client sending wrong keys: %d, want 429", trust, got)
+		}
+		want := http.StatusOK
+		if !trust {
+			want = http.StatusTooManyRequests // the proxy's address is over its limit
+		}
+		if got := from("203.0.113.2", s.APIKey); got != want {
+			t.Errorf("trusted %v: another client behind the proxy: %d, want %d", trust, got, want)
+		}
 	}
 }

@@ -3,9 +3,6 @@ package httpapi
 import (
 	"context"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -137,24 +134,4 @@ func (f *authFailures) forgetFull(now time.Time) {
 			delete(f.buckets, k)
 		}
 	}
-}
-
-// clientAddress is the address a request came from, as the connection
-// says (X-Forwarded-For is whatever the client wants it to be). IPv6
-// clients are grouped by /64, the block one host usually has.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
 }

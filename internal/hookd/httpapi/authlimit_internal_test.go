@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -18,8 +20,69 @@ func TestClientAddress(t *testing.T) {
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote
-		if got := clientAddress(r); got != want {
+		r.Header.Set("X-Forwarded-For", "203.0.113.9") // not read: no trusted proxy
+		if got := clientAddress(r, nil); got != want {
 			t.Errorf("clientAddress(%s) = %s, want %s", remote, got, want)
 		}
+	}
+}
+
+// Behind a trusted proxy the client is the last X-Forwarded-For hop that
+// is not a trusted proxy, read from the right: what the client wrote to
+// the left of it is not believed, and an untrusted peer's header is not
+// read at all.
+func TestClientAddressBehindTrustedProxies(t *testing.T) {
+	trusted, err := ParseTrustedProxies("10.0.0.0/8, 192.0.2.1, 2001:db8:ffff::/48")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, peer string
+		xff        []string
+		want       string
+	}{
+		{"untrusted peer", "198.51.100.4:1", []string{"203.0.113.9"}, "198.51.100.4"},
+		{"trusted peer", "10.1.2.3:1", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"trusted single address", "192.0.2.1:1", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"a chain of trusted proxies", "10.1.2.3:1", []string{"203.0.113.9, 10.0.0.7, 192.0.2.1"}, "203.0.113.9"},
+		{"a forged hop left of the real one", "10.1.2.3:1", []string{"6.6.6.6, 203.0.113.9"}, "203.0.113.9"},
+		{"several headers", "10.1.2.3:1", []string{"6.6.6.6", "203.0.113.9, 10.0.0.7"}, "203.0.113.9"},
+		{"no header", "10.1.2.3:1", nil, "10.1.2.3"},
+		{"only trusted hops", "10.1.2.3:1", []string{"10.0.0.7"}, "10.0.0.7"},
+		{"garbage before a trusted hop", "10.1.2.3:1", []string{"nonsense, 10.0.0.7"}, "10.0.0.7"},
+		{"garbage at once", "10.1.2.3:1", []string{"nonsense"}, "10.1.2.3"},
+		{"IPv6 client by /64", "[2001:db8:ffff::1]:1", []string{"2001:db8:1:2::77"}, "2001:db8:1:2::/64"},
+		{"IPv4-mapped hop", "10.1.2.3:1", []string{"::ffff:203.0.113.9"}, "203.0.113.9"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.peer
+		for _, h := range c.xff {
+			r.Header.Add("X-Forwarded-For", h)
+		}
+		if got := clientAddress(r, trusted); got != c.want {
+			t.Errorf("%s: clientAddress = %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	got, err := ParseTrustedProxies(" 10.1.2.3/8 ,,::ffff:192.0.2.1, 2001:db8::1 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32"), netip.MustParsePrefix("2001:db8::1/128")}
+	if len(got) != len(want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%v, want %v", got, want)
+		}
+	}
+	if got, err := ParseTrustedProxies(""); err != nil || len(got) != 0 {
+		t.Errorf("empty: %v, %v", got, err)
+	}
+	if _, err := ParseTrustedProxies("10.0.0.0/8, proxy.internal"); err == nil || !strings.Contains(err.Error(), `"proxy.internal" is not an IP address or a CIDR prefix such as 10.0.0.0/8`) {
+		t.Errorf("a host name: %v", err)
 	}
 }

@@ -139,7 +139,7 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 // failure limit gets the wait instead of a check, so that keys cannot be
 // guessed at the speed of the server through either door.
 func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wait time.Duration, err error) {
-	client := clientAddress(r)
+	client := clientAddress(r, a.cfg.TrustedProxies)
 	if wait := a.authFailures.wait(r.Context(), client, a.clock.Now()); wait > 0 {
 		return "", false, wait, nil
 	}

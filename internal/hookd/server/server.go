@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ type Config struct {
 	// per client address (httpapi.Config).
 	AuthFailureLimit float64
 	AuthFailureBurst int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client, for that limit (httpapi.Config).
+	TrustedProxies []netip.Prefix
 	// Retention of deliveries and events (default 30 days).
 	Retention time.Duration
 	// IdempotencyLease is how long an idempotent call's claim on its key
@@ -143,7 +147,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, Engine: s.Engine, Catalog: cat, Clock: clock, Logger: log, Version: cfg.Version,
 		AllowPrivateDestinations: cfg.AllowPrivateDestinations, APIKeyHash: apiKeyHash, IdempotencyLease: cfg.IdempotencyLease,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst,
+		AuthFailureLimit: cfg.AuthFailureLimit, AuthFailureBurst: cfg.AuthFailureBurst, TrustedProxies: cfg.TrustedProxies,
 		Requests: s.Metrics, Metrics: metricsOnAPI, Ready: s.ready, SharedLimits: sharedLimits(st),
 	})
 	if err != nil {
