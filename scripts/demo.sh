@@ -10,7 +10,8 @@
 # examples/quickstart; publishes a few events; shows the deliveries as
 # Terraform reads them; destroys; applies examples/quickstart-write-only (a
 # signing secret that never touches state), rotates it, runs an action and
-# terraform query when Terraform is 1.14 or newer, destroys; and
+# terraform query (which must list the webhook it made) when Terraform is
+# 1.14 or newer, destroys; and
 # stops everything it started, by PID,
 # also when interrupted. Everything lives in one temporary directory,
 # removed at the end.
@@ -240,7 +241,16 @@ list "hookd_account_webhook" "all" {
   provider = hookd
 }
 EOF_TF
-  tfwo query ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}" -var secret_version=2
+  # The query must find the webhook the apply made, not merely succeed: an
+  # empty result exits 0 too. Its lines read
+  # list.hookd_account_webhook.all   id=<id>   <name> (<id>).
+  webhook_id=$(terraform -chdir="$work/quickstart-write-only" output -raw webhook_id)
+  tfwo query -no-color "${wovars[@]}" -var secret_version=2 >"$work/query.log" ||
+    { cat "$work/query.log"; die "terraform query failed"; }
+  grep '^list\.' "$work/query.log" | sed 's/^/    /' || true
+  grep -Eq "^list\.hookd_account_webhook\.all[[:space:]].*id=$webhook_id([[:space:]]|\$)" "$work/query.log" ||
+    { cat "$work/query.log"; die "terraform query did not list the account webhook $webhook_id (audit) that the apply made"; }
+  info "terraform query listed the audit webhook ($webhook_id)"
   rm -f "$work/quickstart-write-only/actions.tf" "$work/quickstart-write-only/webhooks.tfquery.hcl"
 else
   info "actions (terraform apply -invoke) and terraform query need Terraform 1.14 or newer; with $tf_version they are left out"
