@@ -10,7 +10,7 @@ func testReport(check bool) *report {
 	ms := []measurement{
 		measured(100, 1, phaseApply, 12*time.Second, map[string]int{"POST /v1/webhooks/account": 100, catalogRoute: 2}),
 		floorMeasured(100, 1, phaseApply, 4*time.Second),
-		measured(100, 1, phasePlan, 6*time.Second, map[string]int{"GET /v1/webhooks/{id}": 100, catalogRoute: 1}),
+		measured(100, 1, phasePlan, 6*time.Second, map[string]int{"GET /v1/webhooks/{id}": 100}),
 		floorMeasured(100, 1, phasePlan, 2*time.Second),
 	}
 	ms[0].TerraformCPU, ms[0].ChildrenCPU, ms[0].Provider = 3*time.Second, 5*time.Second, providerUsage{Procs: 4, CPU: 4 * time.Second, PeakRSS: 100 << 20}
@@ -33,9 +33,9 @@ func TestRenderReport(t *testing.T) {
 		"## N = 100\n",
 		"| phase | provider s | floor s | ratio | terraform CPU s (provider / floor) | provider CPU s | provider peak RSS MiB |",
 		"| apply | 12.00 | 4.00 | 3.00x | 3.00 / 2.00 | 5.00 | 100.0 | 4 | POST 1.00 | 2 | 12 | 0.30 |\n",
-		"| plan | 6.00 | 2.00 | 3.00x | 0.00 / 0.00 | 0.00 | 0.0 | 0 | GET 1.00 | 1 | 0 | 0.00 |\n",
+		"| plan | 6.00 | 2.00 | 3.00x | 0.00 / 0.00 | 0.00 | 0.0 | 0 | GET 1.00 | 0 | 0 | 0.00 |\n",
 		"| 100 | apply | catalog fetches | ≤1 GET /v1/webhooks/events per command | 2 (repeat 1) | **FAIL** |\n",
-		"| 100 | plan | catalog fetches | ≤1 GET /v1/webhooks/events per command | 1 | pass |\n",
+		"| 100 | plan | catalog fetches | no GET /v1/webhooks/events: no planned change to events | 0 | pass |\n",
 		"Verdict: **FAIL**, 1 of 5 checks violated (bench exits 3).",
 		"| 100 | 1 | provider | apply | 12.00 | 3.00 | 5.00 / 4.00 | 4 | 100.0 | GET /v1/webhooks/events 2, POST /v1/webhooks/account 100 | 12 | 0.30 |\n",
 		"| 100 | 1 | floor | apply | 4.00 | 2.00 | 0.00 / 0.00 | 0 | 0.0 | – | 0 | 0.00 |\n",

@@ -47,7 +47,7 @@ func TestChecks(t *testing.T) {
 	const n = 10
 	good := map[phase]map[string]int{
 		phaseApply:   {"POST /v1/webhooks/account": n, catalogRoute: 1},
-		phasePlan:    {"GET /v1/webhooks/{id}": n, catalogRoute: 1},
+		phasePlan:    {"GET /v1/webhooks/{id}": n},
 		phaseUpdate:  {"GET /v1/webhooks/{id}": n, "PATCH /v1/webhooks/{id}": n},
 		phaseDestroy: {"GET /v1/webhooks/{id}": n - 3, "DELETE /v1/webhooks/{id}": n},
 	}
@@ -69,6 +69,15 @@ func TestChecks(t *testing.T) {
 		"two catalog fetches": {
 			measured(n, 2, phaseApply, time.Second, map[string]int{"POST /v1/webhooks/account": n, catalogRoute: 2}),
 			"catalog fetches", "2 (repeat 2)"},
+		"a catalog read in the no-change plan": {
+			measured(n, 3, phasePlan, time.Second, map[string]int{"GET /v1/webhooks/{id}": n, catalogRoute: 1}),
+			"catalog fetches", "1 (repeat 3)"},
+		"a catalog read in an update of descriptions": {
+			measured(n, 1, phaseUpdate, time.Second, map[string]int{"GET /v1/webhooks/{id}": n, "PATCH /v1/webhooks/{id}": n, catalogRoute: 1}),
+			"catalog fetches", "1 (repeat 1)"},
+		"a catalog read in the destroy": {
+			measured(n, 1, phaseDestroy, time.Second, map[string]int{"DELETE /v1/webhooks/{id}": n, catalogRoute: 1}),
+			"catalog fetches", "1 (repeat 1)"},
 		"a read after each create": {
 			measured(n, 1, phaseApply, time.Second, map[string]int{"POST /v1/webhooks/account": n, "GET /v1/webhooks/{id}": n}),
 			"API requests", "10 GET /v1/webhooks/{id}, none expected (repeat 1)"},
@@ -107,5 +116,17 @@ func TestBudgetText(t *testing.T) {
 	want := "≤1 GET /v1/webhooks/{id} and =1 PATCH /v1/webhooks/{id} per resource; nothing else; no error response"
 	if got := phaseUpdate.budgetText(); got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCatalogText(t *testing.T) {
+	for ph, want := range map[phase]string{
+		phaseApply:   "≤1 GET /v1/webhooks/events per command",
+		phasePlan:    "no GET /v1/webhooks/events: no planned change to events",
+		phaseDestroy: "no GET /v1/webhooks/events: no planned change to events",
+	} {
+		if got := ph.catalogText(); got != want {
+			t.Errorf("%s: got %q, want %q", ph, got, want)
+		}
 	}
 }

@@ -123,7 +123,7 @@ func (r *report) targets() targetsJudged {
 
 	j.Results = append(j.Results, growthTarget(r.Results))
 
-	req := targetResult{Name: "API requests", Rule: "one per resource per phase beyond Terraform's refresh; ≤1 catalog read per command (the checks)"}
+	req := targetResult{Name: "API requests", Rule: "one per resource per phase beyond Terraform's refresh; ≤1 catalog read per command, in the apply only (the checks)"}
 	cs := checks(at.N, at.Measurements)
 	var failed []string
 	for _, c := range cs {
