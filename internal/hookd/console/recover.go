@@ -42,7 +42,6 @@ type recoverView struct {
 	Since     string // datetime-local, UTC
 	Count     int
 	Counted   bool
-	Truncated bool // counting stopped at Count, with more to come
 	// progress
 	JobID              string
 	Total, Replayed    int
@@ -72,20 +71,23 @@ func deliveriesPath(webhookID string) string {
 	return "/v1/webhooks/" + url.PathEscape(webhookID) + "/deliveries"
 }
 
-// recoverConfirm asks for the time and says how many deliveries that is:
-// it counts at most maxListPages pages of them, and says so when there are
-// more (the recovery replays them all).
+// recoverConfirm asks for the time and says how many deliveries that is,
+// as the API counts them (include_total): one count, however many there
+// are (reading their pages took 0.5 s at 20,000).
 func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := recoverView{WebhookID: r.PathValue("webhook_id"), Since: r.URL.Query().Get("since")}
 	if v.Since == "" {
 		v.Since = c.clock.Now().UTC().Add(-24 * time.Hour).Format(timeLayout)
 	} else {
-		list, truncated, err := all[delivery](r.Context(), c, sess, deliveriesPath(v.WebhookID), recoveryQuery(v.Since, nil))
-		if err != nil {
+		q := recoveryQuery(v.Since, nil)
+		q.Set("limit", "1")
+		q.Set("include_total", "true")
+		var page list[delivery]
+		if err := c.get(r.Context(), sess, deliveriesPath(v.WebhookID)+"?"+q.Encode(), &page); err != nil {
 			c.fail(w, r, sess, err)
 			return
 		}
-		v.Count, v.Counted, v.Truncated = len(list), true, truncated
+		v.Count, v.Counted = page.Total, true
 	}
 	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }

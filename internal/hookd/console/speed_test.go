@@ -14,20 +14,25 @@ import (
 )
 
 // seed stores n finished deliveries of wh spread over the last 24 hours,
-// straight into the store (publishing them would take minutes).
+// straight into the store (publishing them would take minutes), three in
+// four succeeded and the fourth dead-lettered, with ids dlv_seed<e>x<i>.
 func seed(t testing.TB, s *hookdtest.Server, webhookID string, n int) {
+	seedAs(t, s, webhookID, n, "seed", store.DeliverySucceeded, store.DeliverySucceeded, store.DeliverySucceeded, store.DeliveryDeadLettered)
+}
+
+// seedAs is seed with ids of prefix and statuses in turn.
+func seedAs(t testing.TB, s *hookdtest.Server, webhookID string, n int, prefix string, statuses ...string) {
 	t.Helper()
 	now := time.Now().UTC()
-	statuses := []string{store.DeliverySucceeded, store.DeliverySucceeded, store.DeliverySucceeded, store.DeliveryDeadLettered}
 	const perEvent = 100
 	for e := 0; e < n/perEvent; e++ {
 		at := now.Add(-time.Duration(e) * 24 * time.Hour / time.Duration(n/perEvent)).Truncate(time.Microsecond)
-		ev := &store.Event{ID: fmt.Sprintf("evt_seed%d", e), Type: "transfer.created", Body: []byte(`{"type":"transfer.created"}`), CreatedAt: at}
+		ev := &store.Event{ID: fmt.Sprintf("evt_%s%d", prefix, e), Type: "transfer.created", Body: []byte(`{"type":"transfer.created"}`), CreatedAt: at}
 		ds := make([]store.Delivery, perEvent)
 		for i := range ds {
 			code := 200
 			ds[i] = store.Delivery{
-				ID: fmt.Sprintf("dlv_seed%dx%d", e, i), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type,
+				ID: fmt.Sprintf("dlv_%s%dx%d", prefix, e, i), WebhookID: webhookID, EventID: ev.ID, EventType: ev.Type,
 				Status: statuses[i%len(statuses)], AttemptCount: 1, MaxAttempts: 12, CreatedAt: at.Add(time.Duration(i) * time.Microsecond),
 				DeadlineAt: at.Add(72 * time.Hour), Trigger: store.TriggerEvent, LastResponseStatusCode: &code,
 			}
@@ -79,17 +84,23 @@ func BenchmarkConsolePages(b *testing.B) {
 	wh := createWebhook(b, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
 	seed(b, s, wh.ID, 10000)
 	seedAttempts(b, s, "dlv_seed0x3", 12) // a dead letter: every fourth
+	allDead := createWebhook(b, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	seedAs(b, s, allDead.ID, 10000, "dead", store.DeliveryDeadLettered)
 	since := url.QueryEscape(time.Now().UTC().Add(-25 * time.Hour).Format("2006-01-02T15:04:05"))
 	br := newBrowser(b, s)
 	br.signIn(s.APIKey)
+	if p := br.ok("/console/webhooks/" + allDead.ID + "/recover?since=" + since); !strings.Contains(p.body, "Replay <strong>10000</strong>") {
+		b.Fatalf("the confirmation does not count 10,000:\n%s", p.body)
+	}
 	for _, page := range []struct{ name, path string }{
 		{"webhooks", "/console/webhooks"},
 		{"deliveries", "/console/webhooks/" + wh.ID},
 		{"deliveries-dead-lettered", "/console/webhooks/" + wh.ID + "?status=dead_lettered"},
 		{"delivery", "/console/deliveries/dlv_seed0x0"},
 		{"delivery-12-attempts", "/console/deliveries/dlv_seed0x3"},
-		// Counts the 2,500 dead letters: three pages of the API's list.
+		// Counts the 2,500 dead letters, then 10,000 (the API's total).
 		{"recover-confirm", "/console/webhooks/" + wh.ID + "/recover?since=" + since},
+		{"recover-confirm-10000", "/console/webhooks/" + allDead.ID + "/recover?since=" + since},
 		{"catalog", "/console/catalog"},
 	} {
 		b.Run(page.name, func(b *testing.B) {

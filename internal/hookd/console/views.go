@@ -10,6 +10,7 @@ import (
 type list[T any] struct {
 	Data       []T     `json:"data"`
 	NextCursor *string `json:"next_cursor"`
+	Total      int     `json:"total"` // with include_total=true
 }
 
 type group struct {

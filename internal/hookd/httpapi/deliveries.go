@@ -94,6 +94,13 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		}
 		f.IsTest = &v
 	}
+	withTotal := false
+	if s := q.Get("include_total"); s != "" {
+		var err error
+		if withTotal, err = strconv.ParseBool(s); err != nil {
+			errs.add("#/include_total", "must be true or false, got %q", s)
+		}
+	}
 	for name, dst := range map[string]**time.Time{"created_after": &f.CreatedAfter, "created_before": &f.CreatedBefore} {
 		if s := q.Get(name); s != "" {
 			t, err := time.Parse(time.RFC3339Nano, s)
@@ -120,7 +127,19 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	for i := range list {
 		data[i] = deliveryToJSON(&list[i])
 	}
-	writeJSON(w, http.StatusOK, listJSON[deliveryJSON]{Data: data, NextCursor: nullable(next)})
+	out := listJSON[deliveryJSON]{Data: data, NextCursor: nullable(next)}
+	if withTotal {
+		// Counted after the page was read: a delivery stored in between is
+		// in the total and not on the page, as it would be on a page read
+		// next.
+		n, err := a.cfg.Store.CountDeliveries(r.Context(), f)
+		if err != nil {
+			a.listError(w, r, "count deliveries", err)
+			return
+		}
+		out.Total = &n
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,9 @@ const (
 type listJSON[T any] struct {
 	Data       []T     `json:"data"`
 	NextCursor *string `json:"next_cursor"`
+	// Total is the number of items over every page, when asked for
+	// (include_total=true on the deliveries' list).
+	Total *int `json:"total,omitempty"`
 }
 
 func nullable(s string) *string {

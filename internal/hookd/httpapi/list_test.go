@@ -1,13 +1,16 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // listAll follows next_cursor from path (which has a query) with pages of
@@ -119,5 +122,55 @@ func TestListFilterErrors(t *testing.T) {
 		if len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer || p.Errors[0].Detail != tc.detail {
 			t.Errorf("GET %s: errors %+v, want %s: %s", tc.path, p.Errors, tc.pointer, tc.detail)
 		}
+	}
+}
+
+// include_total=true adds how many deliveries match the filters over every
+// page, whatever the page's cursor and limit; without it there is no
+// total. A bad value is a 422 pointing at the parameter.
+func TestDeliveriesTotal(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	wh := field[string](t, c.ok(req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{
+		"url": "https://example.com/hooks", "events": []string{"transfer.created"}}}, http.StatusCreated), "id")
+	created := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	ev := &store.Event{ID: "evt_total", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: created}
+	var ds []store.Delivery
+	for i := range 7 {
+		status := store.DeliverySucceeded
+		if i%3 == 0 {
+			status = store.DeliveryDeadLettered
+		}
+		ds = append(ds, store.Delivery{ID: fmt.Sprintf("dlv_total%d", i), WebhookID: wh, EventID: ev.ID, EventType: ev.Type,
+			Status: status, MaxAttempts: 12, CreatedAt: created.Add(time.Duration(i) * time.Minute), DeadlineAt: created.Add(72 * time.Hour),
+			Trigger: store.TriggerEvent})
+	}
+	if _, err := s.Store.CreateEvent(t.Context(), ev, ds); err != nil {
+		t.Fatal(err)
+	}
+	base := "/v1/webhooks/" + wh + "/deliveries"
+	for query, want := range map[string]float64{
+		"?include_total=true&limit=2":                            7,
+		"?include_total=true&status=dead_lettered&limit=1":       3,
+		"?include_total=true&created_after=2026-11-30T12:02:00Z": 4,
+		"?include_total=true&status=canceled":                    0,
+	} {
+		page := c.ok(req{method: "GET", path: base + query}, http.StatusOK)
+		if got, ok := page["total"].(float64); !ok || got != want {
+			t.Errorf("GET %s: total %v, want %v", query, page["total"], want)
+		}
+	}
+	// The total of a later page is the same.
+	first := c.ok(req{method: "GET", path: base + "?include_total=true&limit=3"}, http.StatusOK)
+	second := c.ok(req{method: "GET", path: base + "?include_total=true&limit=3&cursor=" + url.QueryEscape(field[string](t, first, "next_cursor"))}, http.StatusOK)
+	if second["total"] != float64(7) {
+		t.Errorf("the second page: total %v, want 7", second["total"])
+	}
+	if page := c.ok(req{method: "GET", path: base + "?limit=2"}, http.StatusOK); page["total"] != nil {
+		t.Errorf("without include_total: total %v", page["total"])
+	}
+	p := c.problem(req{method: "GET", path: base + "?include_total=yes", invalid: true}, http.StatusUnprocessableEntity, "validation_failed")
+	if len(p.Errors) != 1 || p.Errors[0].Pointer != "#/include_total" || p.Errors[0].Detail != `must be true or false, got "yes"` {
+		t.Errorf("include_total=yes: %+v", p.Errors)
 	}
 }

@@ -279,9 +279,9 @@ func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]De
 	return out, next, nil
 }
 
-// listDeliveriesQuery is ListDeliveries' statement: up to limit deliveries
-// of f.WebhookID matching f, newest first, strictly before cursor.
-func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []any, error) {
+// deliveryFilter is the conditions of f, the webhook's first, and their
+// arguments.
+func deliveryFilter(f DeliveryFilter) ([]string, []any) {
 	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
@@ -298,6 +298,13 @@ func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []
 	if f.CreatedBefore != nil {
 		where, args = append(where, "created_at < ?"), append(args, toNanos(*f.CreatedBefore))
 	}
+	return where, args
+}
+
+// listDeliveriesQuery is ListDeliveries' statement: up to limit deliveries
+// of f.WebhookID matching f, newest first, strictly before cursor.
+func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []any, error) {
+	where, args := deliveryFilter(f)
 	if cursor != "" {
 		c, err := decodeCursor("deliveries", cursor)
 		if err != nil {
@@ -310,6 +317,21 @@ func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []
 	query := webhookDeliveries(deliveryColumns, strings.Join(where, " AND "), order+` LIMIT ?`) + order + ` LIMIT ?`
 	args = append(args, limit)
 	return query, append(append(args, args...), limit), nil
+}
+
+// countDeliveriesQuery is CountDeliveries' statement.
+func countDeliveriesQuery(f DeliveryFilter) (string, []any) {
+	where, args := deliveryFilter(f)
+	return `SELECT COUNT(*) FROM (` + webhookDeliveries("1 AS one", strings.Join(where, " AND "), "") + `) AS c`, append(args, args...)
+}
+
+func (s *DB) CountDeliveries(ctx context.Context, f DeliveryFilter) (int, error) {
+	query, args := countDeliveriesQuery(f)
+	var n int
+	if err := s.reader.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count deliveries: %w", err)
+	}
+	return n, nil
 }
 
 func (s *DB) GetDeliveryWithAttempts(ctx context.Context, id string) (*Delivery, []Attempt, error) {

@@ -155,6 +155,19 @@ func TestListingTakesListedAndUnlisted(t *testing.T) {
 		if got, want := listAll(t, s, DeliveryFilter{WebhookID: "wh_a", CreatedAfter: &after}, 2), idsOf(mine, later); !slices.Equal(got, want) {
 			t.Errorf("%s, created after 3 min 1 s: %v, want %v", when, got, want)
 		}
+		// Counts agree with the lists, over both parts.
+		for _, c := range []struct {
+			f    DeliveryFilter
+			keep func(Delivery) bool
+		}{
+			{DeliveryFilter{WebhookID: "wh_a"}, all},
+			{DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered}, dead},
+			{DeliveryFilter{WebhookID: "wh_a", CreatedAfter: &after}, later},
+		} {
+			if n, err := s.CountDeliveries(t.Context(), c.f); err != nil || n != len(idsOf(mine, c.keep)) {
+				t.Errorf("%s, CountDeliveries(%+v) = %d, %v; want %d", when, c.f, n, err, len(idsOf(mine, c.keep)))
+			}
+		}
 		counts, err := s.DeliveriesPerHour(t.Context(), "wh_a", t0)
 		if err != nil {
 			t.Fatal(err)
@@ -276,6 +289,7 @@ func TestListingQueryPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	count, countArgs := countDeliveriesQuery(DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered, CreatedAfter: &t0})
 	for _, c := range []struct {
 		name  string
 		query string
@@ -285,6 +299,7 @@ func TestListingQueryPlans(t *testing.T) {
 		{"list", list, listArgs, []string{listed, unlisted}},
 		{"per hour", qDeliveriesPerHour, []any{0, 1, "wh_a", 0, "wh_a", 0}, []string{listed, unlisted}},
 		{"cancel", qCancelDeliveries, []any{"wh_a", 0}, []string{due}},
+		{"count", count, countArgs, []string{listed, unlisted}},
 		{"interrupted tests", qEndInterruptedTests, []any{InterruptedTestError, 0, 0}, []string{due + " (next_attempt_at=?)"}},
 	} {
 		plan := queryPlan(t, s.writer, c.query, c.args...)

@@ -161,6 +161,9 @@ type DeliveryStore interface {
 	GetDelivery(ctx context.Context, id string) (*Delivery, error)
 	// ListDeliveries is ordered newest first: (CreatedAt, ID) descending.
 	ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error)
+	// CountDeliveries is how many deliveries ListDeliveries would list
+	// with f, over every page.
+	CountDeliveries(ctx context.Context, f DeliveryFilter) (int, error)
 	// GetDeliveryWithAttempts reads a delivery and its attempts as of one
 	// moment (one read transaction): an attempt is recorded in the same
 	// commit as the state it leaves its delivery in, and two reads apart
