@@ -75,19 +75,15 @@ func (c *Console) webhooksPage(w http.ResponseWriter, r *http.Request, sess *ses
 	if v.GroupID != "" {
 		q.Set("group_id", v.GroupID)
 	}
+	if v.Status != "" {
+		q.Set("status", v.Status)
+	}
 	hooks, truncated, err := all[webhook](r.Context(), c, sess, "/v1/webhooks", q)
 	if err != nil {
 		c.fail(w, r, sess, err)
 		return
 	}
-	v.Truncated = truncated
-	for _, wh := range hooks {
-		// The API filters by active, not by status: the status filter is
-		// the page's.
-		if v.Status == "" || wh.Status == v.Status {
-			v.Webhooks = append(v.Webhooks, wh)
-		}
-	}
+	v.Webhooks, v.Truncated = hooks, truncated
 	c.render(w, http.StatusOK, "webhooks", sess, pageData{Title: "Webhooks", Data: v})
 }
 

@@ -61,15 +61,27 @@ func TestListFilters(t *testing.T) {
 		{"g-all-off", true, []string{"*"}, false},
 		{"g-api", true, []string{"api_key.*"}, true},
 	}
+	ids := map[string]string{}
 	for _, h := range hooks {
 		body := map[string]any{"name": h.name, "url": "https://example.com/" + h.name, "events": h.events, "active": h.active}
 		path := "/v1/webhooks/account"
 		if h.group {
 			path = "/v1/webhooks/group/" + gid
 		}
-		c.ok(req{method: "POST", path: path, body: body}, http.StatusCreated)
+		ids[h.name] = field[string](t, c.ok(req{method: "POST", path: path, body: body}, http.StatusCreated), "id")
+	}
+	// g-api auto-disabled, as the engine does it: active, but not status active.
+	if _, err := s.Store.UpdateWebhook(t.Context(), ids["g-api"], func(w *store.Webhook) error {
+		w.Status = store.StatusAutoDisabled
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	for query, want := range map[string][]string{
+		"status=active":                                   {"all", "transfers", "workspace", "g-created"},
+		"status=inactive":                                 {"created-off", "g-all-off"},
+		"status=auto_disabled":                            {"g-api"},
+		"status=active&scope=group":                       {"g-created"},
 		"active=true":                                     {"all", "transfers", "workspace", "g-created", "g-api"},
 		"active=false":                                    {"created-off", "g-all-off"},
 		"event=transfer.created":                          {"all", "transfers", "created-off", "g-created", "g-all-off"},
@@ -114,6 +126,7 @@ func TestListFilterErrors(t *testing.T) {
 		{"/v1/webhooks?event=transfer.craeted", "#/event", `unknown event type "transfer.craeted" (did you mean "transfer.created"?)`, false},
 		{"/v1/webhooks?event=transfer.*", "#/event", `"transfer.*" is a pattern: give one event type, such as "transfer.created"`, false},
 		{"/v1/webhooks?active=maybe", "#/active", `must be true or false, got "maybe"`, true},
+		{"/v1/webhooks?status=paused", "#/status", `must be one of active, inactive, auto_disabled; got "paused"`, true},
 		{"/v1/groups?name_prefix=" + url.QueryEscape(long), "#/name_prefix", "must be at most 100 characters, got 101", true},
 		{"/v1/groups?name_prefix=a%00", "#/name_prefix", "contains U+0000 (NUL) at character 2: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it", true},
 		{"/v1/groups?name_prefix=" + url.QueryEscape("pay\u200b"), "#/name_prefix", "contains U+200B (ZERO WIDTH SPACE) at character 4: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it", true},

@@ -204,6 +204,11 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.Active = &v
 	}
+	switch filter.Status = q.Get("status"); filter.Status {
+	case "", store.StatusActive, store.StatusInactive, store.StatusAutoDisabled:
+	default:
+		errs.add("#/status", "must be one of active, inactive, auto_disabled; got %q", filter.Status)
+	}
 	if filter.Event = q.Get("event"); filter.Event != "" {
 		if err := a.cfg.Catalog.ValidateType(filter.Event); err != nil {
 			errs.add("#/event", "%v", err)

@@ -215,6 +215,10 @@ func (s *DB) ListWebhooks(ctx context.Context, f WebhookFilter, p Page) ([]Webho
 		l.where = append(l.where, "active = ?")
 		l.args = append(l.args, boolInt(*f.Active))
 	}
+	if f.Status != "" {
+		l.where = append(l.where, "status = ?")
+		l.args = append(l.args, f.Status)
+	}
 	if f.Event != "" {
 		// A webhook is subscribed when one of its patterns (indexed in
 		// webhook_subscriptions) is among those that cover the event (rules.PatternsCovering, which agrees with

@@ -107,6 +107,9 @@ type WebhookFilter struct {
 	GroupID string
 	// Active, when set, keeps the webhooks whose user switch is *Active.
 	Active *bool
+	// Status, when set, keeps the webhooks of that status (StatusActive,
+	// StatusInactive, StatusAutoDisabled).
+	Status string
 	// Event, when set, keeps the webhooks subscribed to that event type:
 	// one of their patterns covers it (rules.MatchEvent).
 	Event string
