@@ -17,7 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 var _ datasource.DataSourceWithConfigure = (*eventCatalogDataSource)(nil)
@@ -69,7 +69,7 @@ func (d *eventCatalogDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"stability": schema.StringAttribute{
 				MarkdownDescription: "Only the event types of this stability: `stable` or `beta`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(catalog.StabilityStable, catalog.StabilityBeta)},
+				Validators:          []validator.String{stringvalidator.OneOf(rules.StabilityStable, rules.StabilityBeta)},
 			},
 			"include_deprecated": schema.BoolAttribute{
 				MarkdownDescription: "Whether deprecated event types are listed too. Defaults to `false`.",

@@ -2,8 +2,8 @@
 // the Terraform provider apply, with their error messages, so that the two
 // never disagree: length limits (counted in characters), the characters
 // text may hold (TextKind: no control, bidirectional or zero-width
-// characters), custom delivery headers, signing secrets, fingerprints and
-// event patterns. It depends on
+// characters), custom delivery headers, signing secrets, fingerprints,
+// event patterns and event types' stability. It depends on
 // the standard library only, plus golang.org/x/net/http/httpguts for the
 // HTTP token and field-value grammar that net/http itself applies.
 //

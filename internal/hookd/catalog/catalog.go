@@ -25,12 +25,6 @@ import (
 //go:embed default.json
 var defaultJSON []byte
 
-// Stability of an event type.
-const (
-	StabilityStable = "stable"
-	StabilityBeta   = "beta"
-)
-
 // EventType is one entry of the catalog, as the API serves it.
 type EventType struct {
 	Type        string          `json:"type"`
@@ -128,10 +122,10 @@ func Parse(raw []byte) (*Catalog, error) {
 		}
 		switch et.Stability {
 		case "":
-			et.Stability = StabilityStable
-		case StabilityStable, StabilityBeta:
+			et.Stability = rules.StabilityStable
+		case rules.StabilityStable, rules.StabilityBeta:
 		default:
-			return nil, fmt.Errorf("%s: stability must be %q or %q, got %q", where, StabilityStable, StabilityBeta, et.Stability)
+			return nil, fmt.Errorf("%s: stability must be %q or %q, got %q", where, rules.StabilityStable, rules.StabilityBeta, et.Stability)
 		}
 		if strings.TrimSpace(et.Description) == "" {
 			return nil, fmt.Errorf("%s: description is required", where)
