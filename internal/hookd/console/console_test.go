@@ -23,8 +23,8 @@ func TestSignInRequired(t *testing.T) {
 	b := newBrowser(t, s)
 	for _, path := range []string{"/console/", "/console/webhooks", "/console/webhooks/wh_x", "/console/deliveries/dlv_x", "/console/catalog", "/console/webhooks/wh_x/recover", "/console/recoveries/x"} {
 		p := b.get(path)
-		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
-			t.Errorf("GET %s: %d %q, want a redirect to sign in", path, p.status, p.header.Get("Location"))
+		if want := "/console/sign-in?next=" + url.QueryEscape(path); p.status != http.StatusSeeOther || p.header.Get("Location") != want {
+			t.Errorf("GET %s: %d %q, want a redirect to sign in, then back (%s)", path, p.status, p.header.Get("Location"), want)
 		}
 	}
 	for _, path := range []string{"/console/webhooks/wh_x/enable", "/console/deliveries/dlv_x/retry", "/console/deliveries/dlv_x/replay", "/console/webhooks/wh_x/test", "/console/webhooks/wh_x/recover", "/console/sign-out"} {
@@ -141,7 +141,7 @@ func TestSessionExpiry(t *testing.T) {
 	clock.Advance(9 * time.Minute) // 18 min after sign-in, 9 after last use
 	b.ok("/console/catalog")
 	clock.Advance(10 * time.Minute)
-	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
+	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/sign-in?") {
 		t.Fatalf("after the idle timeout: %d %s", p.status, p.header.Get("Location"))
 	}
 
@@ -205,7 +205,7 @@ func TestRemovedKeySignsOut(t *testing.T) {
 	if !cleared {
 		t.Errorf("the session cookie was not cleared: %q", p.header.Values("Set-Cookie"))
 	}
-	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/sign-in" {
+	if p := b.get("/console/webhooks"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/sign-in?") {
 		t.Fatalf("the next page: %d %s, want the sign-in page", p.status, p.header.Get("Location"))
 	}
 	// The session is gone on the server too, not only from this browser.
@@ -361,4 +361,35 @@ func signInCookie(t *testing.T, form page) string {
 	}
 	t.Fatal("the sign-in form set no cookie")
 	return ""
+}
+
+// A signed-out browser that asked for a page (a delivery linked from an
+// alert: with SameSite=Strict, a link from another site arrives without
+// the cookie) gets it after signing in. Only a page of the console is
+// gone back to: anything else signs in to the webhooks.
+func TestSignInReturnsToThePageAsked(t *testing.T) {
+	s := hookdtest.Start(t)
+	b := newBrowser(t, s)
+	asked := "/console/deliveries/dlv_x?refreshes=1"
+	p := b.get(asked)
+	form := b.ok(p.header.Get("Location"))
+	if !strings.Contains(form.body, `name="next" value="/console/deliveries/dlv_x?refreshes=1"`) {
+		t.Fatalf("the sign-in form does not carry the page:\n%s", form.body)
+	}
+	res := b.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}, "next": {asked}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != asked {
+		t.Fatalf("sign in: %d %s, want back to %s", res.status, res.header.Get("Location"), asked)
+	}
+	for _, next := range []string{"https://evil.example/", "//evil.example/console/", "/\\evil.example", "/v1/groups", "/console/../v1/groups",
+		"/console//evil", "javascript:alert(1)", "/console/sign-in", "/console/sign-out", "/console/webhooks\r\nX: y"} {
+		other := newBrowser(t, s)
+		form := other.ok("/console/sign-in?next=" + url.QueryEscape(next))
+		if !strings.Contains(form.body, `name="next" value="/console/webhooks"`) {
+			t.Errorf("next=%q: the form carries another page", next)
+		}
+		res := other.do(http.MethodPost, "/console/sign-in", url.Values{"api_key": {s.APIKey}, "csrf": {form.csrf(t)}, "next": {next}})
+		if res.header.Get("Location") != "/console/webhooks" {
+			t.Errorf("next=%q: signed in to %q, want /console/webhooks", next, res.header.Get("Location"))
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -197,7 +198,8 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session))
 				c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "Your session ended; sign in again. Nothing was changed."})
 				return
 			}
-			http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
+			// Back to this page once signed in.
+			http.Redirect(w, r, "/console/sign-in?"+url.Values{nextField: {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && !sess.validCSRF(r) {

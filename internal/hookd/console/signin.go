@@ -3,14 +3,37 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 )
 
 func (c *Console) signInForm(w http.ResponseWriter, r *http.Request) {
 	nonce := randomToken()
 	http.SetCookie(w, c.cookie(r, signInCookie, nonce, 15*time.Minute))
-	c.render(w, http.StatusOK, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce)})
+	c.render(w, http.StatusOK, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce), Data: returnTo(r.URL.Query().Get(nextField))})
+}
+
+// nextField is the sign-in page's parameter (and form field) naming the
+// console page to go back to once signed in: the page a signed-out
+// browser asked for, such as a delivery linked from an alert.
+const nextField = "next"
+
+// returnTo is where a sign-in goes on to: next when it is a page of the
+// console (a path under Prefix, with no "//", "\\" or dot segment, so that
+// it can lead nowhere else), the webhooks otherwise.
+func returnTo(next string) string {
+	const home = Prefix + "webhooks"
+	u, err := url.Parse(next)
+	if next == "" || err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, Prefix) ||
+		strings.ContainsAny(next, "\\\r\n") || strings.Contains(u.Path, "//") || !httpapi.CanonicalPath(u.Path) ||
+		strings.HasPrefix(u.Path, Prefix+"sign-") {
+		return home
+	}
+	return u.RequestURI()
 }
 
 // signIn checks the key exactly as the API does (httpapi.CheckAPIKey) and
@@ -25,9 +48,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	hash, ok, wait, err := c.cfg.API.CheckAPIKey(r, r.PostFormValue("api_key"))
 	if wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+		secs := httpapi.RetryAfterSeconds(wait) // as the API says it
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		c.render(w, http.StatusTooManyRequests, "error", nil, pageData{Title: "Too many attempts",
-			Message: fmt.Sprintf("Too many sign-ins with a wrong API key from this address; try again in %s.", (wait + time.Second).Truncate(time.Second))})
+			Message: fmt.Sprintf("Too many sign-ins with a wrong API key from this address; try again in %ds.", secs)})
 		return
 	}
 	if err != nil {
@@ -40,7 +64,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		nonce := randomToken()
 		http.SetCookie(w, c.cookie(r, signInCookie, nonce, 15*time.Minute))
 		c.render(w, http.StatusUnauthorized, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce),
-			Flash: &flash{Message: "That API key is not valid for this server."}})
+			Flash: &flash{Message: "That API key is not valid for this server."}, Data: returnTo(r.PostFormValue(nextField))})
 		return
 	}
 	sess := c.sessions.create(hash)
@@ -49,7 +73,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	// No MaxAge: a browser session cookie; the server ends it earlier when idle.
 	ck2 := c.cookie(r, sessionCookie, sess.id, 0)
 	http.SetCookie(w, ck2)
-	http.Redirect(w, r, "/console/webhooks", http.StatusSeeOther)
+	http.Redirect(w, r, returnTo(r.PostFormValue(nextField)), http.StatusSeeOther)
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -171,11 +171,15 @@ func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
 	writeProblem(w, r, newProblem(http.StatusUnauthorized, codeUnauthorized, "%s", detail))
 }
 
+// RetryAfterSeconds is a wait as a 429 says it: whole seconds rounded up,
+// at least one. The console's sign-in says its waits with it too.
+func RetryAfterSeconds(wait time.Duration) int { return max(1, int(math.Ceil(wait.Seconds()))) }
+
 // rateLimited is a 429 whose detail and Retry-After say the same wait, in
 // whole seconds rounded up (never "0s": a client that waits that long
 // must get through).
 func rateLimited(wait time.Duration, what string) *problem {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
+	secs := RetryAfterSeconds(wait)
 	p := newProblem(http.StatusTooManyRequests, codeRateLimited, "%s; retry after %ds", what, secs)
 	p.retryAfterSeconds = secs
 	return p
