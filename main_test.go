@@ -2,7 +2,9 @@ package main
 
 import (
 	"maps"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,22 @@ func TestTuneGC(t *testing.T) {
 				t.Errorf("GC percent %d, limit %d; want %d, %d", percent, limit, tc.wantPercent, tc.wantLimit)
 			}
 		})
+	}
+}
+
+// The provider binary links none of hookd's server packages: the rules
+// they share live in internal/rules, and a server package pulled in by
+// one constant would ship hookd's catalog, SQLite or schema code inside
+// every provider download (the provider's tests use hookd, the binary
+// must not).
+func TestBinaryLinksNoServerPackage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps .: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/hookd/terraform-provider-hookd/internal/hookd/") || strings.HasPrefix(pkg, "modernc.org/sqlite") || strings.HasPrefix(pkg, "github.com/jackc/pgx") {
+			t.Errorf("the provider binary links %s", pkg)
+		}
 	}
 }
