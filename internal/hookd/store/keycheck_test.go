@@ -193,3 +193,41 @@ func TestMigrationsOutOfOrder(t *testing.T) {
 		t.Fatal("a binary that knows up to 3 opened a database at 5")
 	}
 }
+
+// Processes starting together on a new PostgreSQL database migrate it
+// once, one after another under the advisory lock: without the lock they
+// would run the same schema steps at once (CREATE TABLE of a table another
+// just made, a version recorded twice) and all but one fail.
+func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
+	if !testPostgres() {
+		t.Skip("SQLite: one process per database (its lock refuses the others)")
+	}
+	loc := newLocation(t)
+	const processes = 4
+	errs := make(chan error, processes)
+	start := make(chan struct{})
+	for range processes {
+		go func() {
+			<-start
+			s, err := openLoc(loc, testCipher(t, testKey))
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range processes {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent first open: %v", err)
+		}
+	}
+	db := rawDB(t, loc)
+	var n, distinct int
+	if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != distinct || n == 0 {
+		t.Errorf("schema_migrations holds %d rows for %d versions: a step was recorded more than once", n, distinct)
+	}
+}
