@@ -128,7 +128,7 @@ func (d *webhookDeliveriesDataSource) Schema(_ context.Context, _ datasource.Sch
 						MarkdownDescription: "HTTP status of the last answer; `null` before the first attempt or when none was received.",
 						Computed:            true,
 					},
-					"last_error": computed("Why the last attempt failed: `timeout`, `connection_error`, `tls_error`, `http_error`, `redirect`, `refused_destination`, or `interrupted` (a test delivery whose attempt hookd stopped in the middle of); `null` when it succeeded or before the first attempt."),
+					"last_error": computed("Why the last attempt failed: `timeout`, `connection_error`, `tls_error`, `http_error`, `redirect`, `refused_destination`, `interrupted` (a test delivery whose attempt hookd stopped in the middle of) or `internal_error` (hookd could not attempt it until its deadline; its log says why); `null` when it succeeded or before the first attempt."),
 					"last_duration_ms": schema.Int64Attribute{
 						MarkdownDescription: "Duration of the last attempt, in milliseconds; `null` before the first.",
 						Computed:            true,
