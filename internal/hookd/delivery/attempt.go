@@ -19,12 +19,15 @@ import (
 
 // Failure classes of an attempt (Delivery.LastError, Attempt.Error).
 const (
-	ErrorTimeout             = "timeout"
-	ErrorConnection          = "connection_error"
-	ErrorTLS                 = "tls_error"
-	ErrorHTTP                = "http_error"
-	ErrorRedirect            = "redirect"
-	ErrorRefusedDestination  = "refused_destination"
+	ErrorTimeout            = "timeout"
+	ErrorConnection         = "connection_error"
+	ErrorTLS                = "tls_error"
+	ErrorHTTP               = "http_error"
+	ErrorRedirect           = "redirect"
+	ErrorRefusedDestination = "refused_destination"
+	// ErrorInternal: hookd could not make the attempt (its webhook or event
+	// unreadable, its secret not decrypted) until the delivery's deadline.
+	ErrorInternal            = "internal_error"
 	redacted                 = "[redacted]"
 	headerTestDelivery       = "Hookd-Test-Delivery"
 	headerDeliveryID         = "Hookd-Delivery-Id"

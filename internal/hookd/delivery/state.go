@@ -146,9 +146,22 @@ func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery, token st
 }
 
 // releaseForLater gives a delivery back after an internal failure (not the
-// receiver's): it is tried again a little later, without counting.
+// receiver's: its webhook or event could not be read, its secret not
+// decrypted): it is tried again a minute later, without counting, until
+// its deadline (the retry budget's 72 hours). Past it the delivery is
+// dead-lettered with last_error internal_error, as a receiver that failed
+// for as long would have it: it stops being tried every minute forever,
+// and can still be retried or replayed once the cause is fixed.
 func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token string) {
-	next := e.clock.Now().UTC().Add(time.Minute)
+	now := e.clock.Now().UTC()
+	if !now.Before(d.DeadlineAt) {
+		class := ErrorInternal
+		d.Status, d.NextAttemptAt, d.LastError = store.DeliveryDeadLettered, nil, &class
+		e.log.Error("delivery dead-lettered: hookd could not attempt it until its deadline (see the errors logged before)", "delivery_id", d.ID, "webhook_id", d.WebhookID)
+		e.giveBack(ctx, d, token)
+		return
+	}
+	next := now.Add(time.Minute)
 	d.NextAttemptAt = &next
 	e.giveBack(ctx, d, token)
 }
