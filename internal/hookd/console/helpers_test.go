@@ -149,6 +149,9 @@ func api(t testing.TB, s *hookdtest.Server, method, path string, body any, out a
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
+	// The signing keys it answers are trusted for the receiver at the
+	// webhook's URL, which verifies every delivery it gets with them.
+	hookdtest.ObserveAPI(method, path, res.StatusCode, data)
 	if out != nil && res.StatusCode < 300 {
 		if err := json.Unmarshal(data, out); err != nil {
 			t.Fatalf("%s %s: %v: %s", method, path, err, data)
@@ -226,7 +229,8 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// receiver answers every request with its current status and body.
+// receiver answers every request with its current status and body; what
+// it gets is verified when the test ends (hookdtest.NewReceiver).
 type receiver struct {
 	*httptest.Server
 	status atomic.Int32
@@ -238,12 +242,11 @@ func newReceiver(t testing.TB, status int, body string) *receiver {
 	t.Helper()
 	r := &receiver{}
 	r.set(status, body)
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	r.Server = hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
 		r.count.Add(1)
 		w.WriteHeader(int(r.status.Load()))
 		_, _ = io.WriteString(w, *r.body.Load())
-	}))
-	t.Cleanup(r.Close)
+	})
 	return r
 }
 

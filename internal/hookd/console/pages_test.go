@@ -160,15 +160,14 @@ type heldReceiver struct {
 
 func newHeldReceiver(t *testing.T) *heldReceiver {
 	h := &heldReceiver{release: make(chan struct{})}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h.Server = hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
 		if !h.held.Load() {
 			w.WriteHeader(http.StatusGone)
 			return
 		}
 		<-h.release
 		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(h.Close)
+	})
 	t.Cleanup(h.open) // before Close, which waits for the requests
 	return h
 }

@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -118,11 +117,10 @@ func TestFormSentTwiceActsOnce(t *testing.T) {
 func TestFormSentAgainWhileRunning(t *testing.T) {
 	s := hookdtest.Start(t)
 	arrived, release := make(chan struct{}, 10), make(chan struct{})
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	rcv := hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
 		arrived <- struct{}{}
 		<-release
-	}))
-	t.Cleanup(rcv.Close)
+	})
 	var once sync.Once
 	open := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(open) // before Close, which waits for the request

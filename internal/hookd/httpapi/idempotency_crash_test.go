@@ -91,18 +91,18 @@ func TestIdempotencyKeyAfterCrash(t *testing.T) {
 // holdFirstRequest is a receiver that holds the first request it gets
 // until release is called (or the test ends) and answers the others at
 // once; arrived is closed when the first one comes, and calls counts them.
+// Every request is verified when the test ends (hookdtest.NewReceiver).
 func holdFirstRequest(t *testing.T) (rcv *httptest.Server, arrived <-chan struct{}, release func(), calls *atomic.Int32) {
 	t.Helper()
 	in, out := make(chan struct{}), make(chan struct{})
 	calls = &atomic.Int32{}
-	rcv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	rcv = hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
 		if calls.Add(1) == 1 {
 			close(in)
 			<-out
 		}
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rcv.Close)
+	})
 	release = sync.OnceFunc(func() { close(out) })
 	t.Cleanup(release) // runs before rcv.Close
 	return rcv, in, release, calls
