@@ -19,6 +19,7 @@ import (
 
 // holdReceiver answers each request only when the test lets it (one
 // answer token per request), and keeps the most requests it held at once.
+// Every request is verified when the test ends (verifying).
 type holdReceiver struct {
 	*httptest.Server
 	got    chan string // the delivery id of each request, as it arrives
@@ -33,7 +34,7 @@ type holdReceiver struct {
 func newHoldReceiver(t *testing.T) *holdReceiver {
 	t.Helper()
 	h := &holdReceiver{got: make(chan string, 16), answer: make(chan struct{}), quit: make(chan struct{})}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.Server = httptest.NewServer(verifying(t, func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		h.inFlight++
 		h.maxInFlight = max(h.maxInFlight, h.inFlight)

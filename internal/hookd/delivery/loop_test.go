@@ -60,7 +60,9 @@ func newLoopStore(t *testing.T, now time.Time) *loopStore {
 	return &loopStore{DB: db, t: t, now: now}
 }
 
-// webhook adds an active account webhook subscribed to transfer.created.
+// webhook adds an active account webhook subscribed to transfer.created;
+// its secret is trusted for url, so that what url's receiver gets is
+// verified.
 func (l *loopStore) webhook(id, url string) {
 	l.t.Helper()
 	wh := &store.Webhook{
@@ -71,6 +73,7 @@ func (l *loopStore) webhook(id, url string) {
 	if err := l.CreateWebhook(l.t.Context(), wh); err != nil {
 		l.t.Fatal(err)
 	}
+	trust(url, wh.Secret)
 }
 
 // delivery adds an event with one pending delivery to webhookID, due at due.
@@ -97,7 +100,7 @@ func TestDueDuringClaimIsClaimedAtOnce(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
 	db := newLoopStore(t, clock.Now())
 	var received atomic.Int32
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	rcv := httptest.NewServer(verifying(t, func(w http.ResponseWriter, _ *http.Request) {
 		received.Add(1)
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -177,7 +180,7 @@ func TestCappedBacklogLookPast(t *testing.T) {
 	var aIn, aGot, bGot atomic.Int32
 	var aStatus atomic.Int32
 	aStatus.Store(http.StatusNoContent)
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rcv := httptest.NewServer(verifying(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/a" {
 			aIn.Add(1)
 			<-release

@@ -154,7 +154,7 @@ func TestRotationGraceSignsTwice(t *testing.T) {
 // does): on PostgreSQL a NUL in a text column would fail the write.
 func TestBinaryResponseBodyRecorded(t *testing.T) {
 	e := newEnv(t)
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	rcv := httptest.NewServer(verifying(t, func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\x00\xff\xfeend"))
 	}))
 	t.Cleanup(rcv.Close)

@@ -1,16 +1,19 @@
 package delivery_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	circl "github.com/cloudflare/circl/sign/ed25519"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -85,12 +88,30 @@ func secretsFor(url string) ([]string, []string) {
 	return slices.Clone(signers.byURL[url]), slices.Clone(signers.publicKeys[url])
 }
 
+// trust records a secret given to a webhook of url outside the API (the
+// loop stores' webhooks, created in the store by the test).
+func trust(url, secret string) {
+	signers.Lock()
+	defer signers.Unlock()
+	url = strings.TrimSuffix(url, "/")
+	if !slices.Contains(signers.byURL[url], secret) {
+		signers.byURL[url] = append(signers.byURL[url], secret)
+	}
+}
+
 // verifyAll checks every request r received, and fails t for each that
 // either library rejects.
 func (r *receiver) verifyAll(t *testing.T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, got := range r.requests {
+	verifyEach(t, r.requests)
+}
+
+// verifyEach fails t for each request that the libraries reject, given
+// what the API said about the webhooks of its URL.
+func verifyEach(t testing.TB, requests []received) {
+	t.Helper()
+	for i, got := range requests {
 		secrets, publicKeys := secretsFor(got.url)
 		var err error
 		if strings.HasPrefix(got.header.Get("Webhook-Signature"), "v1a,") {
@@ -101,6 +122,29 @@ func (r *receiver) verifyAll(t *testing.T) {
 		if err != nil {
 			t.Errorf("delivery %d to %s (%s): %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 		}
+	}
+}
+
+// verifying wraps the handler of a receiver other than receiver (which
+// records what it needs anyway): every request is recorded, handed on to h
+// with its body intact, and verified as receiver's are when the test ends.
+// Call it before starting the receiver's server and registering its Close,
+// so that the server is closed (no request still arriving) first.
+func verifying(t testing.TB, h http.HandlerFunc) http.HandlerFunc {
+	var mu sync.Mutex
+	var requests []received
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		verifyEach(t, requests)
+	})
+	return func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		requests = append(requests, received{url: "http://" + req.Host + req.URL.RequestURI(), header: req.Header.Clone(), body: body, at: time.Now()})
+		mu.Unlock()
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		h(w, req)
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 // watcher is a receiver that checks the engine's concurrency promises as
 // requests arrive: never two requests of one delivery at once, never one
 // (delivery, attempt) twice, never more requests at once than the workers,
-// or of one webhook than its cap.
+// or of one webhook than its cap. Every request is verified when the test
+// ends (verifying).
 type watcher struct {
 	*httptest.Server
 	respond func(attempt int) int
@@ -44,7 +45,7 @@ type watcher struct {
 func newWatcher(t *testing.T, respond func(attempt int) int) *watcher {
 	w := &watcher{respond: respond, inFlight: map[string]int{}, perHook: map[string]int{}, seen: map[string]bool{},
 		hang: make(chan struct{}), deliveredAt: map[string]time.Time{}, perPathCount: map[string]int{}}
-	w.Server = httptest.NewServer(http.HandlerFunc(w.serve))
+	w.Server = httptest.NewServer(verifying(t, w.serve))
 	t.Cleanup(func() {
 		w.unhang()
 		w.Close()
