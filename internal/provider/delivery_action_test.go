@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -348,4 +349,147 @@ func verifiedWebhook(t *testing.T, env *acctest.Env, status int) (*acctest.Recei
 	rcv.Trust(wh.Secret)
 	rcv.VerifyWhenDone(t)
 	return rcv, wh
+}
+
+// hookd_delivery_replay from a terraform_data's action_trigger on
+// after_update only: creating it replays nothing; each update of its input
+// replays the delivery once more: a new delivery of the same event,
+// delivered. (The action names the delivery itself: on Terraform 1.16 an
+// action that refers to its triggering resource by address, with only
+// after_update, fails the create's plan with an "action reference cycle".)
+func TestAccDeliveryReplayAction_afterUpdate(t *testing.T) {
+	env := acctest.Start(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusOK)
+	publish(t, env)
+	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
+	replays := func(want int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			replays, err := replaysOf(env, wh.ID, d.ID)
+			if err != nil {
+				return err
+			}
+			if len(replays) != want {
+				return fmt.Errorf("%d replays of %s, want %d", len(replays), d.ID, want)
+			}
+			for _, r := range replays {
+				if r.Status != "succeeded" || r.EventID != d.EventID {
+					return fmt.Errorf("replay %s is %s for event %s, want succeeded for %s", r.ID, r.Status, r.EventID, d.EventID)
+				}
+			}
+			if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 1+want {
+				return fmt.Errorf("the receiver got %d requests of event %s, want %d", n, d.EventID, 1+want)
+			}
+			return nil
+		}
+	}
+	config := func(reason string) string {
+		return env.Config(fmt.Sprintf(`
+action "hookd_delivery_replay" "again" {
+  config {
+    delivery_id = %q
+  }
+}
+
+resource "terraform_data" "replay" {
+  input = %q
+
+  lifecycle {
+    action_trigger {
+      events  = [after_update]
+      actions = [action.hookd_delivery_replay.again]
+    }
+  }
+}`, d.ID, reason))
+	}
+	update := func(reason string, want int) resource.TestStep {
+		return resource.TestStep{
+			Config: config(reason),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("terraform_data.replay", plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("terraform_data.replay", tfjsonpath.New("output"), knownvalue.StringExact(reason)),
+			},
+			Check: replays(want),
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{Config: config("first"), Check: replays(0)},
+			update("receiver restored", 1),
+			update("once more", 2),
+			// An apply that changes nothing triggers nothing.
+			{Config: config("once more"), Check: replays(2)},
+		},
+	})
+}
+
+// on_failure = continue (Terraform 1.16) on a delivery action the API
+// refuses: a retry of a delivery that succeeded, which is not retryable.
+// The apply succeeds with the refusal as a warning (the API's reason and
+// request id) and counts the action as failed; terraform_data is created,
+// not tainted (the next plan is empty), and the delivery is as it was: one
+// attempt, succeeded, the receiver having got the event once.
+func TestAccDeliveryRetryAction_onFailureContinue(t *testing.T) {
+	env := acctest.Start(t)
+	rcv, wh := verifiedWebhook(t, env, http.StatusOK)
+	publish(t, env)
+	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "succeeded" })
+	tf := acctest.NewTerraform(t)
+	tf.VersionChecks(onFailureVersion...)
+	tf.WriteFile("main.tf", env.Config(fmt.Sprintf(`
+action "hookd_delivery_retry" "now" {
+  config {
+    delivery_id = %q
+  }
+}
+
+resource "terraform_data" "retry" {
+  input = "after the outage"
+
+  lifecycle {
+    action_trigger {
+      events     = [after_create]
+      actions    = [action.hookd_delivery_retry.now]
+      on_failure = continue
+    }
+  }
+}`, d.ID)))
+	tf.Init()
+	stdout, stderr, err := tf.Run("apply", "-auto-approve", "-input=false", "-no-color")
+	out := stdout + stderr
+	if err != nil {
+		t.Fatalf("the apply failed despite on_failure = continue: %v\n%s", err, out)
+	}
+	refused := "delivery " + d.ID + " is succeeded; only retrying and dead_lettered deliveries can be retried. (hookd request id req_"
+	for _, want := range []*regexp.Regexp{
+		acctest.Words("Action failed: action.hookd_delivery_retry.now (triggered by terraform_data.retry) - Unable to retry delivery "+d.ID, refused),
+		acctest.Words("Warning: Unable to retry delivery "+d.ID, "with action.hookd_delivery_retry.now, called from terraform_data.retry", refused),
+		acctest.Words("Apply complete! Resources: 1 added, 0 changed, 0 destroyed. Actions: 1 invoked, 1 failed."),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("the output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Error:") {
+		t.Errorf("an error despite on_failure = continue:\n%s", out)
+	}
+	if list, _, err := tf.Run("state", "list"); err != nil || strings.TrimSpace(list) != "terraform_data.retry" {
+		t.Errorf("state list: %v\n%s", err, list)
+	}
+	if plan, stderr, err := tf.Run("plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {
+		t.Errorf("the plan after the apply is not empty (tainted?): %v\n%s%s", err, plan, stderr)
+	}
+	detail, err := env.Client.GetDelivery(context.Background(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if detail.Status != "succeeded" || len(detail.Attempts) != 1 {
+		t.Errorf("delivery %s is %s with %d attempts, want succeeded after its one attempt", d.ID, detail.Status, len(detail.Attempts))
+	}
+	if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 1 {
+		t.Errorf("the receiver got %d requests of event %s, want 1", n, d.EventID)
+	}
 }

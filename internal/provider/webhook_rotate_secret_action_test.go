@@ -4,9 +4,15 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -125,5 +131,111 @@ action "hookd_webhook_rotate_secret" "now" {
 ` + triggeredBy("action.hookd_webhook_rotate_secret.now")),
 			ExpectError: acctest.Words(`Attribute grace_period_hours value must be between 0 and 168, got: 500`),
 		}},
+	})
+}
+
+// From a managed webhook's action_trigger, after an update: creating the
+// webhook rotates once (secret_version 2); updating its name rotates again,
+// so the server is at secret_version 3 with another fingerprint than the
+// one the update left in state, and the asked grace window; the next
+// apply's refresh sees version 3, nulls the secret and changes nothing, so
+// nothing rotates again.
+func TestAccWebhookRotateSecretAction_afterUpdate(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	config := func(name string) string {
+		return env.Config(fmt.Sprintf(`
+action "hookd_webhook_rotate_secret" "now" {
+  config {
+    webhook_id         = hookd_account_webhook.test.id
+    grace_period_hours = 1
+  }
+}
+
+resource "hookd_account_webhook" "test" {
+  name   = %q
+  url    = %q
+  events = ["*"]
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hookd_webhook_rotate_secret.now]
+    }
+  }
+}`, name, rcv.URL))
+	}
+	// rotatedTo fails unless the server has the webhook of the state at
+	// secret_version want, with another fingerprint than the one in state
+	// (the action rotated after the apply wrote it), rotated with a 1h grace
+	// window.
+	rotatedTo := func(want int64) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			r := s.RootModule().Resources[accountHook].Primary
+			wh, err := env.Client.GetWebhook(context.Background(), r.ID)
+			if err != nil {
+				return err
+			}
+			if wh.SecretVersion != want {
+				return fmt.Errorf("secret_version %d on the server, want %d", wh.SecretVersion, want)
+			}
+			if inState := r.Attributes["secret_fingerprint"]; wh.SecretFingerprint == inState {
+				return fmt.Errorf("the server's fingerprint %s is the one in state: no rotation after the apply", inState)
+			}
+			if wh.SecretRotatedAt == nil || wh.PreviousSecretExpiresAt == nil || wh.PreviousSecretExpiresAt.Sub(*wh.SecretRotatedAt) != time.Hour {
+				return fmt.Errorf("rotated at %v, previous secret expiring at %v: want a 1h grace window", wh.SecretRotatedAt, wh.PreviousSecretExpiresAt)
+			}
+			return nil
+		}
+	}
+	// Each step's state holds another fingerprint than the step before.
+	fingerprints := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   actionsVersion,
+		Steps: []resource.TestStep{
+			{
+				Config: config("first"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(1)),
+					fingerprints.AddStateValue(accountHook, tfjsonpath.New("secret_fingerprint")),
+				},
+				Check: rotatedTo(2),
+			},
+			{
+				Config: config("second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
+				}},
+				// The apply's refresh saw version 2; the update kept it.
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
+					fingerprints.AddStateValue(accountHook, tfjsonpath.New("secret_fingerprint")),
+				},
+				Check: rotatedTo(3),
+			},
+			{
+				Config: config("second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret"), knownvalue.Null()),
+					fingerprints.AddStateValue(accountHook, tfjsonpath.New("secret_fingerprint")),
+				},
+				Check: func(s *terraform.State) error {
+					id := s.RootModule().Resources[accountHook].Primary.ID
+					wh, err := env.Client.GetWebhook(context.Background(), id)
+					if err != nil {
+						return err
+					}
+					if wh.SecretVersion != 3 {
+						return fmt.Errorf("secret_version %d on the server after an apply that changed nothing, want 3", wh.SecretVersion)
+					}
+					return nil
+				},
+			},
+		},
 	})
 }
