@@ -2,21 +2,18 @@ package acctest
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
-	circl "github.com/cloudflare/circl/sign/ed25519"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
 // Received is one request a Receiver got.
@@ -149,7 +146,7 @@ func (r *Receiver) Verify() error {
 	}
 	var errs []error
 	for i, req := range requests {
-		if err := req.verifiedByOneOf(keys); err != nil {
+		if err := hookdtest.SignedByOneOf(keys, req.Header, req.Body); err != nil {
 			errs = append(errs, fmt.Errorf("request %d of %d to %s (webhook-id %q): %w", i+1, len(requests), r.URL, req.Header.Get("Webhook-Id"), err))
 		}
 	}
@@ -172,80 +169,8 @@ func (r *Receiver) VerifyWhenDone(t *testing.T) {
 	})
 }
 
-func (req Received) verifiedByOneOf(keys []string) error {
-	var errs []error
-	for i, key := range keys {
-		err := req.SignedBy(key)
-		if err == nil {
-			return nil
-		}
-		errs = append(errs, fmt.Errorf("key %d: %w", i+1, err))
-	}
-	return errors.Join(errs...)
-}
-
-// SignedBy checks that key signed req, with independent verifiers: for a
-// "whsec_" secret the Standard Webhooks reference library
-// (webhook-signature) and stripe-go (Hookd-Signature, whose t= must be
-// webhook-timestamp); for a "whpk_" public key circl's Ed25519 (hookd signs
-// with crypto/ed25519), on a request that carries only v1a signatures and
-// no Hookd-Signature. The error never quotes the key.
-func (req Received) SignedBy(key string) error {
-	switch {
-	case strings.HasPrefix(key, "whsec_"):
-		return req.signedBySecret(key)
-	case strings.HasPrefix(key, "whpk_"):
-		return req.signedByPublicKey(key)
-	}
-	return errors.New(`the key is neither a "whsec_" secret nor a "whpk_" public key`)
-}
-
-func (req Received) signedBySecret(secret string) error {
-	var errs []error
-	std, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		return fmt.Errorf("standard webhooks library: %w", err)
-	}
-	if err := std.VerifyIgnoringTimestamp(req.Body, req.Header); err != nil {
-		errs = append(errs, fmt.Errorf("standard webhooks library: %w", err))
-	}
-	stripe := req.Header.Get("Hookd-Signature")
-	if err := stripewebhook.ValidatePayloadIgnoringTolerance(req.Body, stripe, secret); err != nil {
-		errs = append(errs, fmt.Errorf("stripe-go: %w", err))
-	} else if ts := req.Header.Get("Webhook-Timestamp"); !strings.HasPrefix(stripe, "t="+ts+",") {
-		errs = append(errs, fmt.Errorf("Hookd-Signature does not carry t=%s, the webhook-timestamp", ts))
-	}
-	return errors.Join(errs...)
-}
-
-func (req Received) signedByPublicKey(publicKey string) error {
-	if req.Header.Get("Hookd-Signature") != "" {
-		return errors.New("a v1a delivery carries Hookd-Signature")
-	}
-	pub, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(publicKey, "whpk_"))
-	if err != nil || len(pub) != circl.PublicKeySize {
-		return fmt.Errorf("the public key is not the standard base64 of %d bytes", circl.PublicKeySize)
-	}
-	id, ts := req.Header.Get("Webhook-Id"), req.Header.Get("Webhook-Timestamp")
-	sigs := strings.Fields(req.Header.Get("Webhook-Signature"))
-	if id == "" || ts == "" || len(sigs) == 0 {
-		return errors.New("webhook-id, webhook-timestamp or webhook-signature missing")
-	}
-	msg := append([]byte(id+"."+ts+"."), req.Body...)
-	verified := false
-	for _, sig := range sigs {
-		version, b64, _ := strings.Cut(sig, ",")
-		if version != "v1a" {
-			return fmt.Errorf("webhook-signature holds a %q signature, not v1a", version)
-		}
-		raw, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil {
-			return fmt.Errorf("webhook-signature holds a v1a signature that is not base64: %w", err)
-		}
-		verified = verified || circl.Verify(circl.PublicKey(pub), msg, raw)
-	}
-	if !verified {
-		return fmt.Errorf("circl: none of the %d v1a signatures verifies with the public key", len(sigs))
-	}
-	return nil
-}
+// SignedBy checks that key signed req with verifiers independent of hookd
+// (hookdtest.SignedBy: the Standard Webhooks library and stripe-go for a
+// "whsec_" secret, circl's Ed25519 for a "whpk_" public key). The error
+// never quotes the key.
+func (req Received) SignedBy(key string) error { return hookdtest.SignedBy(key, req.Header, req.Body) }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -16,8 +14,7 @@ import (
 	"time"
 
 	circl "github.com/cloudflare/circl/sign/ed25519"
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
 // Every delivery a test receiver gets is verified, when the test ends, by
@@ -108,18 +105,13 @@ func (r *receiver) verifyAll(t *testing.T) {
 }
 
 // verifyEach fails t for each request that the libraries reject, given
-// what the API said about the webhooks of its URL.
+// what the API said about the webhooks of its URL (hookdtest.SignedByOneOf:
+// the Standard Webhooks library and stripe-go, or circl for v1a).
 func verifyEach(t testing.TB, requests []received) {
 	t.Helper()
 	for i, got := range requests {
 		secrets, publicKeys := secretsFor(got.url)
-		var err error
-		if strings.HasPrefix(got.header.Get("Webhook-Signature"), "v1a,") {
-			err = verifyAsymmetric(publicKeys, got.header, got.body)
-		} else {
-			err = verifyIndependently(secrets, got.header, got.body)
-		}
-		if err != nil {
+		if err := hookdtest.SignedByOneOf(append(secrets, publicKeys...), got.header, got.body); err != nil {
 			t.Errorf("delivery %d to %s (%s): %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 		}
 	}
@@ -146,57 +138,6 @@ func verifying(t testing.TB, h http.HandlerFunc) http.HandlerFunc {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, req)
 	}
-}
-
-// verifyIndependently verifies both signature headers with the libraries:
-// each must match one of the secrets. Timestamps are not checked against
-// the wall clock (the tests run on a fake one, days away): stripe-go's
-// tolerance is left out and t= must equal webhook-timestamp, which the
-// engine takes from the fake clock.
-func verifyIndependently(secrets []string, h http.Header, body []byte) error {
-	if len(secrets) == 0 {
-		return errors.New("no secret known for this URL: create webhooks through env.webhook or env.call")
-	}
-	std, stripe := errors.New("no secret"), errors.New("no secret")
-	for _, s := range secrets {
-		ref, err := standardwebhooks.NewWebhook(s)
-		if err != nil {
-			return err
-		}
-		if std != nil {
-			std = ref.VerifyIgnoringTimestamp(body, h)
-		}
-		if stripe != nil {
-			stripe = stripewebhook.ValidatePayloadIgnoringTolerance(body, h.Get("Hookd-Signature"), s)
-		}
-	}
-	if ts := h.Get("Webhook-Timestamp"); !strings.HasPrefix(h.Get("Hookd-Signature"), "t="+ts+",") {
-		stripe = errors.Join(stripe, fmt.Errorf("Hookd-Signature %q does not carry t=%s", h.Get("Hookd-Signature"), ts))
-	}
-	var errs []error
-	if std != nil {
-		errs = append(errs, fmt.Errorf("standard webhooks library: %w", std))
-	}
-	if stripe != nil {
-		errs = append(errs, fmt.Errorf("stripe-go: %w", stripe))
-	}
-	return errors.Join(errs...)
-}
-
-// verifyAsymmetric checks a v1a delivery: no Hookd-Signature (it would need
-// the shared secret), every signature a v1a one, and at least one of them
-// verifying with one of the public keys, by circl.
-func verifyAsymmetric(publicKeys []string, h http.Header, body []byte) error {
-	if len(publicKeys) == 0 {
-		return errors.New("no public key known for this URL")
-	}
-	if v := h.Get("Hookd-Signature"); v != "" {
-		return fmt.Errorf("a v1a delivery carries Hookd-Signature %q", v)
-	}
-	if n := verifiedBy(publicKeys, h, body); n == 0 {
-		return errors.New("circl: no v1a signature verifies with the public keys")
-	}
-	return nil
 }
 
 // verifiedBy counts the v1a signatures of h that one of publicKeys

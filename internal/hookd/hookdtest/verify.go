@@ -66,7 +66,7 @@ func NewReceiver(t testing.TB, h http.HandlerFunc) *httptest.Server {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for i, got := range r.requests {
-			if err := verifiedByOneOf(r.keys, got.header, got.body); err != nil {
+			if err := SignedByOneOf(r.keys, got.header, got.body); err != nil {
 				t.Errorf("hookdtest: delivery %d to %s (webhook-id %q) does not verify: %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 			}
 		}
@@ -151,7 +151,9 @@ func ObserveAPI(method, path string, status int, body []byte) {
 	Trust(webhookURL, keys...)
 }
 
-func verifiedByOneOf(keys []string, h http.Header, body []byte) error {
+// SignedByOneOf checks that one of keys signed a delivery (SignedBy);
+// its error says why each key did not.
+func SignedByOneOf(keys []string, h http.Header, body []byte) error {
 	if len(keys) == 0 {
 		return errors.New("no signing key is trusted for this receiver: create its webhooks through a helper that calls hookdtest.ObserveAPI, or call hookdtest.Trust")
 	}
