@@ -86,7 +86,7 @@ func (e *env) do(ctx context.Context, method, path string, body any, want int, o
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
-	observe(method, path, res.StatusCode, data)
+	hookdtest.ObserveAPI(method, path, res.StatusCode, data)
 	if res.StatusCode != want {
 		e.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, data)
 	}

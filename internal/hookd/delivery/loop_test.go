@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
@@ -73,7 +74,7 @@ func (l *loopStore) webhook(id, url string) {
 	if err := l.CreateWebhook(l.t.Context(), wh); err != nil {
 		l.t.Fatal(err)
 	}
-	trust(url, wh.Secret)
+	hookdtest.Trust(url, wh.Secret)
 }
 
 // delivery adds an event with one pending delivery to webhookID, due at due.

@@ -3,11 +3,8 @@ package delivery_test
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,77 +21,7 @@ import (
 // returned it; a v1a delivery by circl's Ed25519 (not the crypto/ed25519
 // hookd signs with) with the public keys the API showed. Secrets and keys
 // come from the API responses the tests see, recorded per webhook URL by
-// env.do, so no test has to remember to check.
-
-// signers is what the API has said about the webhooks of every URL.
-var signers = struct {
-	sync.Mutex
-	byURL      map[string][]string // webhook URL -> every secret it was given
-	publicKeys map[string][]string // webhook URL -> every public key shown
-	urlOf      map[string]string   // webhook id -> URL
-}{byURL: map[string][]string{}, publicKeys: map[string][]string{}, urlOf: map[string]string{}}
-
-var rotatePath = regexp.MustCompile(`^/v1/webhooks/([^/]+)/secret/rotate$`)
-
-// observe records the secrets (and URLs) of an API answer.
-func observe(method, path string, status int, data []byte) {
-	if status/100 != 2 || method == http.MethodDelete {
-		return
-	}
-	var got struct {
-		ID                string  `json:"id"`
-		URL               string  `json:"url"`
-		Secret            string  `json:"secret"`
-		PublicKey         *string `json:"public_key"`
-		PreviousPublicKey *string `json:"previous_public_key"`
-	}
-	if json.Unmarshal(data, &got) != nil {
-		return
-	}
-	signers.Lock()
-	defer signers.Unlock()
-	if m := rotatePath.FindStringSubmatch(path); m != nil {
-		got.ID, got.URL = m[1], signers.urlOf[m[1]]
-	}
-	if got.ID == "" || !strings.HasPrefix(got.ID, "wh_") {
-		return
-	}
-	if got.URL != "" {
-		signers.urlOf[got.ID] = strings.TrimSuffix(got.URL, "/")
-	}
-	url := signers.urlOf[got.ID]
-	if url == "" {
-		return
-	}
-	if got.Secret != "" && !slices.Contains(signers.byURL[url], got.Secret) {
-		signers.byURL[url] = append(signers.byURL[url], got.Secret)
-	}
-	for _, k := range []*string{got.PublicKey, got.PreviousPublicKey} {
-		if k != nil && !slices.Contains(signers.publicKeys[url], *k) {
-			signers.publicKeys[url] = append(signers.publicKeys[url], *k)
-		}
-	}
-}
-
-// secretsFor returns every secret issued to a webhook of url, and every
-// public key shown.
-func secretsFor(url string) ([]string, []string) {
-	signers.Lock()
-	defer signers.Unlock()
-	url = strings.TrimSuffix(url, "/")
-	return slices.Clone(signers.byURL[url]), slices.Clone(signers.publicKeys[url])
-}
-
-// trust records a secret given to a webhook of url outside the API (the
-// loop stores' webhooks, created in the store by the test).
-func trust(url, secret string) {
-	signers.Lock()
-	defer signers.Unlock()
-	url = strings.TrimSuffix(url, "/")
-	if !slices.Contains(signers.byURL[url], secret) {
-		signers.byURL[url] = append(signers.byURL[url], secret)
-	}
-}
+// env.do (hookdtest.ObserveAPI), so no test has to remember to check.
 
 // verifyAll checks every request r received, and fails t for each that
 // either library rejects.
@@ -110,8 +37,7 @@ func (r *receiver) verifyAll(t *testing.T) {
 func verifyEach(t testing.TB, requests []received) {
 	t.Helper()
 	for i, got := range requests {
-		secrets, publicKeys := secretsFor(got.url)
-		if err := hookdtest.SignedByOneOf(append(secrets, publicKeys...), got.header, got.body); err != nil {
+		if err := hookdtest.SignedByOneOf(hookdtest.KeysFor(got.url), got.header, got.body); err != nil {
 			t.Errorf("delivery %d to %s (%s): %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,25 +22,22 @@ import (
 
 // A receiver started by NewReceiver records every request it gets and,
 // when the test ends, has each one verified by libraries that know nothing
-// of hookd (SignedBy) with the signing keys trusted for it: those the
-// Hooks API answered for webhooks of its URL (ObserveAPI, which a test's
-// API helper calls with every answer) or that a test gave (Trust). A
-// request that none of them verifies fails the test.
+// of hookd (SignedBy) with the signing keys trusted for the URL it was sent
+// to: those the Hooks API answered for webhooks of that URL (ObserveAPI,
+// which a test's API helper calls with every answer) or that a test gave
+// (Trust). A request that none of them verifies fails the test. Tests
+// with receivers of their own verify with KeysFor.
 
-// verified is every running receiver, by base URL (http://127.0.0.1:port),
-// and the URL of every webhook the API has answered for, by id (a rotate
-// answer does not carry it).
-var verified = struct {
+// trusted is every signing key trusted per webhook URL (without a trailing
+// slash), and the URL of every webhook the API has answered for, by id (a
+// rotate answer does not carry it). Kept for the whole test binary: a key
+// trusted for a URL a later test reuses (the same port) only adds a key
+// that will not verify.
+var trusted = struct {
 	sync.Mutex
-	receivers map[string]*receiver
-	urlOf     map[string]string
-}{receivers: map[string]*receiver{}, urlOf: map[string]string{}}
-
-type receiver struct {
-	mu       sync.Mutex
-	keys     []string
-	requests []received
-}
+	keys  map[string][]string
+	urlOf map[string]string
+}{keys: map[string][]string{}, urlOf: map[string]string{}}
 
 type received struct {
 	url    string
@@ -52,69 +48,62 @@ type received struct {
 // NewReceiver starts a webhook endpoint on 127.0.0.1 that records every
 // request and passes it on to h (with its body intact), and closes it when
 // the test ends. Then, once every handler has returned, each request is
-// verified with the keys trusted for the receiver; one that none of them
+// verified with the keys trusted for its URL; one that none of them
 // verifies fails t. Cleanups the caller registers later run before the
 // server is closed (such as one releasing handlers that wait).
 func NewReceiver(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	r := &receiver{}
-	var base string
+	var (
+		mu       sync.Mutex
+		requests []received
+	)
 	t.Cleanup(func() {
-		verified.Lock()
-		delete(verified.receivers, base)
-		verified.Unlock()
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for i, got := range r.requests {
-			if err := SignedByOneOf(r.keys, got.header, got.body); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		for i, got := range requests {
+			if err := SignedByOneOf(KeysFor(got.url), got.header, got.body); err != nil {
 				t.Errorf("hookdtest: delivery %d to %s (webhook-id %q) does not verify: %v", i+1, got.url, got.header.Get("Webhook-Id"), err)
 			}
 		}
 	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.requests = append(r.requests, received{url: "http://" + req.Host + req.URL.RequestURI(), header: req.Header.Clone(), body: body})
-		r.mu.Unlock()
+		mu.Lock()
+		requests = append(requests, received{url: "http://" + req.Host + req.URL.RequestURI(), header: req.Header.Clone(), body: body})
+		mu.Unlock()
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, req)
 	}))
-	base = srv.URL
-	verified.Lock()
-	verified.receivers[base] = r
-	verified.Unlock()
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 // Trust adds signing keys ("whsec_" secrets, "whpk_" public keys; empty
-// ones are left out) for the receiver that webhookURL points at, if it is
-// one of NewReceiver's.
+// ones are left out) for deliveries to webhookURL: for a webhook made
+// outside the API, whose answers ObserveAPI would have read.
 func Trust(webhookURL string, keys ...string) {
-	u, err := url.Parse(webhookURL)
-	if err != nil {
-		return
-	}
-	verified.Lock()
-	r := verified.receivers[u.Scheme+"://"+u.Host]
-	verified.Unlock()
-	if r == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	trusted.Lock()
+	defer trusted.Unlock()
+	u := strings.TrimSuffix(webhookURL, "/")
 	for _, k := range keys {
-		if k != "" && !slices.Contains(r.keys, k) {
-			r.keys = append(r.keys, k)
+		if k != "" && !slices.Contains(trusted.keys[u], k) {
+			trusted.keys[u] = append(trusted.keys[u], k)
 		}
 	}
+}
+
+// KeysFor is every signing key trusted for deliveries to webhookURL.
+func KeysFor(webhookURL string) []string {
+	trusted.Lock()
+	defer trusted.Unlock()
+	return slices.Clone(trusted.keys[strings.TrimSuffix(webhookURL, "/")])
 }
 
 var rotatePath = regexp.MustCompile(`/v1/webhooks/(wh_[^/]+)/secret/rotate$`)
 
 // ObserveAPI trusts the signing keys of a successful Hooks API answer
 // about a webhook (a create, get, update or rotation: its secret, public
-// key and previous public key) for the receiver at the webhook's URL.
+// key and previous public key) for deliveries to the webhook's URL.
 func ObserveAPI(method, path string, status int, body []byte) {
 	if status/100 != 2 || method == http.MethodDelete {
 		return
@@ -129,19 +118,22 @@ func ObserveAPI(method, path string, status int, body []byte) {
 	if json.Unmarshal(body, &got) != nil {
 		return
 	}
-	verified.Lock()
+	trusted.Lock()
 	if m := rotatePath.FindStringSubmatch(path); m != nil {
-		got.ID, got.URL = m[1], verified.urlOf[m[1]]
+		got.ID, got.URL = m[1], trusted.urlOf[m[1]]
 	}
 	if !strings.HasPrefix(got.ID, "wh_") {
-		verified.Unlock()
+		trusted.Unlock()
 		return
 	}
 	if got.URL != "" {
-		verified.urlOf[got.ID] = got.URL
+		trusted.urlOf[got.ID] = got.URL
 	}
-	webhookURL := verified.urlOf[got.ID]
-	verified.Unlock()
+	webhookURL := trusted.urlOf[got.ID]
+	trusted.Unlock()
+	if webhookURL == "" {
+		return
+	}
 	keys := []string{got.Secret}
 	for _, k := range []*string{got.PublicKey, got.PreviousPublicKey} {
 		if k != nil {
