@@ -347,7 +347,7 @@ resource "hookd_account_webhook" "test" {
     trigger            = "1"
     grace_period_hours = 169
   }
-}`, rcv.URL), `grace_period_hours value must be between 0 and 168,\s+got: 169`),
+}`, rcv.URL), diagnosticRE(`secret_rotation.grace_period_hours must be from 0 to 168 hours, got 169; 0 stops the previous secret verifying at once; leave it out for the default, 24.`).String()),
 			step(`
 resource "hookd_account_webhook" "test" {
   url    = "ftp://example.com"
@@ -357,7 +357,7 @@ resource "hookd_account_webhook" "test" {
 resource "hookd_account_webhook" "test" {
   url    = %q
   events = []
-}`, rcv.URL), `events set must contain at least 1 elements`),
+}`, rcv.URL), diagnosticRE(`events must list at least one event type such as "transfer.created", a category wildcard such as "transfer.*", or "*" for every event type`).String()),
 			// The timeouts block bounds the API call: nothing answers within
 			// a nanosecond.
 			step(fmt.Sprintf(`

@@ -148,8 +148,8 @@ func TestActions_validateConfig(t *testing.T) {
 			action:    "hookd_webhook_rotate_secret",
 			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "grace_period_hours": tftypes.NewValue(tftypes.Number, 168)},
 			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "grace_period_hours": tftypes.NewValue(tftypes.Number, 500)},
-			attribute: "grace_period_hours", summary: "Invalid Attribute Value",
-			detail: "Attribute grace_period_hours value must be between 0 and 168, got: 500",
+			attribute: "grace_period_hours", summary: "Invalid grace_period_hours",
+			detail: "grace_period_hours must be from 0 to 168 hours, got 500; 0 stops the previous secret verifying at once; leave it out for the default, 24.",
 		},
 		{
 			name:      "delivery_retry/webhook_id_as_delivery_id",
@@ -188,8 +188,8 @@ func TestActions_validateConfig(t *testing.T) {
 			action:    "hookd_webhook_recover",
 			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "status": str("succeeded")},
 			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "status": str("retrying")},
-			attribute: "status", summary: "Invalid Attribute Value Match",
-			detail: `Attribute status value must be one of: ["dead_lettered" "succeeded" "canceled"], got: "retrying"`,
+			attribute: "status", summary: "Invalid status",
+			detail: `status must be one of "dead_lettered", "succeeded" or "canceled", got "retrying"; leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now.`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ resource "hookd_account_webhook" "test" {
 		{"events empty", `resource "hookd_account_webhook" "test" {
   url    = "https://example.com/hooks"
   events = []
-}`, "events", `Attribute events set must contain at least 1 elements and at most 100 elements, got: 0`},
+}`, "events", `events must list at least one event type such as "transfer.created", a category wildcard such as "transfer.*", or "*" for every event type; data.hookd_event_catalog lists the event types of this server. To stop deliveries and keep the webhook, set active = false instead.`},
 		{"unknown event type", `resource "hookd_account_webhook" "test" {
   url    = "https://example.com/hooks"
   events = ["transfer.craeted"]
@@ -119,8 +120,8 @@ resource "hookd_account_webhook" "test" {
 		{"auth_token_wo with a zero-width joiner", hook(`  auth_token_wo = "t\u200dok"
   auth_token_wo_version = 1`), "auth_token_wo", `auth_token_wo contains U+200D (ZERO WIDTH JOINER) at character 2: ` + token},
 		{"secret_wo malformed", hook(`  secret_wo = "whsec_short"
-  secret_wo_version = 1`), "secret_wo", `secret_wo: malformed secret: the part after "whsec_" must be standard base64`},
-		{"signature_scheme unknown", hook(`  signature_scheme = "v2"`), "signature_scheme", `Attribute signature_scheme value must be one of: ["v1" "v1a"], got: "v2"`},
+  secret_wo_version = 1`), "secret_wo", `secret_wo: malformed secret: the part after "whsec_" must be standard base64. ephemeral.hookd_signing_secret makes a valid one.`},
+		{"signature_scheme unknown", hook(`  signature_scheme = "v2"`), "signature_scheme", `signature_scheme must be "v1" (HMAC-SHA256 with the shared secret) or "v1a" (Ed25519, verified with the public key), got "v2"; leave it out for the default, "v1".`},
 		// hookd_group_webhook
 		{"group webhook group_id of the wrong shape", `resource "hookd_group_webhook" "test" {
   group_id = "payments"
@@ -145,40 +146,40 @@ resource "hookd_account_webhook" "test" {
 		{"data hookd_webhook id of the wrong shape", `data "hookd_webhook" "w" { id = "grp_0123456789abcdefghij" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`},
 		{"data hookd_webhook id empty", `data "hookd_webhook" "w" { id = "" }`, "id", `id must be a webhook id such as wh_0123456789abcdefghij, got "".`},
 		{"data hookd_webhooks group_id empty", `data "hookd_webhooks" "w" { group_id = "" }`, "group_id", `group_id must be a group id such as grp_0123456789abcdefghij, got "".`},
-		{"data hookd_webhooks group_id of no group", `data "hookd_webhooks" "w" { group_id = "grp_0123456789abcdefghij" }`, "group_id", `group "grp_0123456789abcdefghij" not found; check group_id`},
+		{"data hookd_webhooks group_id of no group", `data "hookd_webhooks" "w" { group_id = "grp_0123456789abcdefghij" }`, "group_id", `group "grp_0123456789abcdefghij" not found; check group_id. (hookd request id {request_id})`},
 		{"data hookd_webhook_deliveries webhook_id of the wrong shape", `data "hookd_webhook_deliveries" "d" { webhook_id = "abc" }`, "webhook_id", `webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "abc".`},
 		{"data hookd_webhook_deliveries status unknown", `data "hookd_webhook_deliveries" "d" {
   webhook_id = "wh_0123456789abcdefghij"
   status     = "failed"
-}`, "status", `Attribute status value must be one of: ["pending" "retrying" "succeeded" "dead_lettered" "canceled"], got: "failed"`},
+}`, "status", `status must be one of "pending", "retrying", "succeeded", "dead_lettered" or "canceled", got "failed"; leave it out for deliveries of every status.`},
 		{"data hookd_webhook_deliveries limit 0", `data "hookd_webhook_deliveries" "d" {
   webhook_id = "wh_0123456789abcdefghij"
   limit      = 0
-}`, "limit", `Attribute limit value must be between 1 and 1000, got: 0`},
+}`, "limit", `limit must be from 1 to 1000, got 0; leave it out for the default, 50.`},
 		// ephemeral resources
-		{"ephemeral hookd_signing_secret bytes 16", `ephemeral "hookd_signing_secret" "s" { bytes = 16 }`, "bytes", `Attribute bytes value must be between 24 and 64, got: 16`},
-		{"data hookd_event_catalog stability unknown", `data "hookd_event_catalog" "c" { stability = "alpha" }`, "stability", `Attribute stability value must be one of: ["stable" "beta"], got: "alpha"`},
+		{"ephemeral hookd_signing_secret bytes 16", `ephemeral "hookd_signing_secret" "s" { bytes = 16 }`, "bytes", `bytes must be from 24 to 64, got 16; leave it out for the default, 32.`},
+		{"data hookd_event_catalog stability unknown", `data "hookd_event_catalog" "c" { stability = "alpha" }`, "stability", `stability must be "stable" or "beta", got "alpha"; leave it out for event types of every stability.`},
 	}
 	steps := make([]resource.TestStep, 0, len(cases)+5)
 	for _, c := range cases {
 		if !strings.Contains(c.want, c.field) {
 			t.Errorf("%s: the message does not name %s: %s", c.name, c.field, c.want)
 		}
-		steps = append(steps, resource.TestStep{Config: env.Config(c.block), PlanOnly: true, ExpectError: acctest.Words(c.want)})
+		steps = append(steps, resource.TestStep{Config: env.Config(c.block), PlanOnly: true, ExpectError: wholeDetail(c.want)})
 	}
 	// The provider block: each of these stops the provider, so one per plan.
 	provider := func(block, want string) resource.TestStep {
-		return resource.TestStep{Config: block + hook(""), PlanOnly: true, ExpectError: acctest.Words(want)}
+		return resource.TestStep{Config: block + hook(""), PlanOnly: true, ExpectError: wholeDetail(want)}
 	}
 	steps = append(steps,
 		provider(`provider "hookd" {
   endpoint = "http://admin:s3cr3t-pw@127.0.0.1:1"
   api_key  = "hookd_x"
-}`, `endpoint "http://[redacted]@127.0.0.1:1" must not contain credentials, a query or a fragment. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
+}`, `invalid client configuration: endpoint "http://[redacted]@127.0.0.1:1" must not contain credentials, a query or a fragment. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
 		provider(`provider "hookd" {
   endpoint = "http://admin:s3cr3t-pw@127.0.0.1:port"
   api_key  = "hookd_x"
-}`, `endpoint "http://[redacted]@127.0.0.1:port" must be an absolute http or https URL such as http://127.0.0.1:8080. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
+}`, `invalid client configuration: endpoint "http://[redacted]@127.0.0.1:port" must be an absolute http or https URL such as http://127.0.0.1:8080. Fix endpoint in the provider block or the HOOKD_ENDPOINT environment variable.`),
 		provider(fmt.Sprintf(`provider "hookd" {
   endpoint        = %q
   api_key         = "x"
@@ -188,11 +189,11 @@ resource "hookd_account_webhook" "test" {
   endpoint    = %q
   api_key     = "x"
   max_retries = -1
-}`, env.Endpoint), `Attribute max_retries value must be between 0 and 20, got: -1`),
+}`, env.Endpoint), `max_retries must be from 0 to 20, got -1; 0 turns retries off; leave it out for the default, 5.`),
 		provider(fmt.Sprintf(`provider "hookd" {
   endpoint = %q
   api_key  = %q
-}`, env.Endpoint, "hookd_not_the_key"), `does not accept this API key. Check api_key in the provider block or the HOOKD_API_KEY environment variable.`),
+}`, env.Endpoint, "hookd_not_the_key"), `The server at `+env.Endpoint+` does not accept this API key. Check api_key in the provider block or the HOOKD_API_KEY environment variable. (GET /v1/webhooks/events: 401 unauthorized: the API key is not valid for this server (request id {request_id}))`),
 	)
 	t.Setenv("HOOKD_ENDPOINT", "")
 	t.Setenv("HOOKD_API_KEY", "")
@@ -201,6 +202,20 @@ resource "hookd_account_webhook" "test" {
 		Steps:                    steps,
 	})
 	nothingWritten(t, env)
+}
+
+// wholeDetail matches a diagnostic whose detail is exactly want, whitespace
+// aside (Terraform wraps it): the words of want in order, from the start of
+// a paragraph of Terraform's output (after a blank line) to its end (a blank
+// line or the end), so a message with more or fewer words before or after
+// does not match. {request_id} in want stands for the request id hookd
+// gave the answer.
+func wholeDetail(want string) *regexp.Regexp {
+	fields := strings.Fields(want)
+	for i, f := range fields {
+		fields[i] = strings.ReplaceAll(regexp.QuoteMeta(f), regexp.QuoteMeta("{request_id}"), `req_[0-9a-z]+`)
+	}
+	return regexp.MustCompile(`\n[ \t]*\n[ \t]*` + strings.Join(fields, `\s+`) + `[ \t]*(?:\n[ \t]*\n|\n?[ \t]*\z)`)
 }
 
 // nothingWritten fails the test unless the server holds no group and no

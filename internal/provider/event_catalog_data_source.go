@@ -69,7 +69,7 @@ func (d *eventCatalogDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"stability": schema.StringAttribute{
 				MarkdownDescription: "Only the event types of this stability: `stable` or `beta`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(rules.StabilityStable, rules.StabilityBeta)},
+				Validators:          []validator.String{oneOf("leave it out for event types of every stability", rules.StabilityStable, rules.StabilityBeta)},
 			},
 			"include_deprecated": schema.BoolAttribute{
 				MarkdownDescription: "Whether deprecated event types are listed too. Defaults to `false`.",

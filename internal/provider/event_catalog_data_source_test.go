@@ -124,7 +124,7 @@ data "hookd_event_catalog" "test" {
   stability = "alpha"
 }
 `),
-			ExpectError: diagnosticRE(`Attribute stability value must be one of: ["stable" "beta"], got: "alpha"`),
+			ExpectError: diagnosticRE(`stability must be "stable" or "beta", got "alpha"; leave it out for event types of every stability.`),
 		}},
 	})
 }

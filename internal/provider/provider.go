@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -40,6 +39,7 @@ const (
 const (
 	defaultEndpoint       = "http://127.0.0.1:8080"
 	defaultMaxRetries     = 5
+	maxMaxRetries         = 20
 	defaultRequestTimeout = 30 * time.Second
 )
 
@@ -119,7 +119,7 @@ func (p *hookdProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (no answer or a dropped one, 429, 500, 502, 503, 504) is retried, with exponential backoff and `Retry-After`. Defaults to `%d`.", defaultMaxRetries),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(0, 20)},
+				Validators:          []validator.Int64{between(0, maxMaxRetries, fmt.Sprintf("0 turns retries off; leave it out for the default, %d", defaultMaxRetries))},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Timeout of one HTTP request, as a Go duration such as `30s` or `2m`. Defaults to `30s`.",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -50,7 +49,7 @@ func (e *signingSecretEphemeralResource) Schema(_ context.Context, _ ephemeral.S
 					rules.MinSecretBytes, rules.MaxSecretBytes, rules.DefaultSecretBytes),
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Int64{int64validator.Between(rules.MinSecretBytes, rules.MaxSecretBytes)},
+				Validators: []validator.Int64{between(rules.MinSecretBytes, rules.MaxSecretBytes, fmt.Sprintf("leave it out for the default, %d", rules.DefaultSecretBytes))},
 			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The signing secret, `whsec_...`.",

@@ -243,7 +243,7 @@ provider "echo" {
 
 resource "echo" "test" {}
 `),
-			ExpectError: acctest.Words(`Attribute bytes value must be between 24 and 64, got: 16`),
+			ExpectError: acctest.Words(`bytes must be from 24 to 64, got 16; leave it out for the default, 32.`),
 		}},
 	})
 }

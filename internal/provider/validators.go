@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -123,4 +124,162 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 		// is secret.
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), fmt.Sprintf("%s %s.", req.Path, problem))
 	}
+}
+
+// The validators below replace the framework's OneOf, Between and
+// SizeBetween, whose messages ("Attribute x value must be one of: [...]")
+// do not say what to write instead. Each message names the argument, says
+// what it must be, and ends with a hint: what leaving it out does, or what
+// else to write. Where hookd applies the same rule, the message is the
+// rule's own (rules.SchemeProblem, rules.GracePeriodProblem,
+// rules.EventCountProblem), so both sides say the same.
+
+// oneOfValidator accepts one of a few words, and otherwise lists them, with
+// the closest for a near miss ("succeded").
+type oneOfValidator struct {
+	values []string
+	// problem, when set, is the shared rule's message for a value not in
+	// values; otherwise the message lists them.
+	problem func(string) string
+	hint    string // follows the message, after "; "
+}
+
+var _ validator.String = oneOfValidator{}
+
+// oneOf accepts one of values; hint says what to do instead, such as what
+// leaving the argument out does.
+func oneOf(hint string, values ...string) validator.String {
+	return oneOfValidator{values: values, hint: hint}
+}
+
+// oneOfRule is oneOf with the message of a rule hookd applies too.
+func oneOfRule(problem func(string) string, hint string, values ...string) validator.String {
+	return oneOfValidator{values: values, problem: problem, hint: hint}
+}
+
+func (v oneOfValidator) Description(context.Context) string {
+	return "must be " + wordList(v.values)
+}
+
+func (v oneOfValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v oneOfValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	got := req.ConfigValue.ValueString()
+	for _, ok := range v.values {
+		if got == ok {
+			return
+		}
+	}
+	var problem string
+	if v.problem != nil {
+		problem = v.problem(got)
+	} else {
+		problem = fmt.Sprintf("must be %s, got %q", wordList(v.values), got)
+		if s := rules.Closest(got, v.values); s != "" {
+			problem += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), withHint(req.Path.String()+" "+problem, v.hint))
+}
+
+// wordList is `"a" or "b"`, or `one of "a", "b" or "c"`.
+func wordList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, s := range values {
+		quoted[i] = fmt.Sprintf("%q", s)
+	}
+	switch len(quoted) {
+	case 0:
+		return "nothing"
+	case 1:
+		return quoted[0]
+	case 2:
+		return quoted[0] + " or " + quoted[1]
+	}
+	return "one of " + strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+}
+
+// withHint is message; hint. (or message. without a hint).
+func withHint(message, hint string) string {
+	if hint == "" {
+		return message + "."
+	}
+	return message + "; " + hint + "."
+}
+
+// rangeValidator accepts a whole number from min to max.
+type rangeValidator struct {
+	min, max int64
+	// problem, when set, is the shared rule's message for a value out of
+	// range; otherwise "must be from min to max, got n".
+	problem func(int64) string
+	hint    string // follows the message, after "; "
+}
+
+var _ validator.Int64 = rangeValidator{}
+
+// between accepts min to max; hint says what to do instead.
+func between(min, max int64, hint string) validator.Int64 {
+	return rangeValidator{min: min, max: max, hint: hint}
+}
+
+// gracePeriodHours is the grace period of a rotated signing secret, with
+// hookd's rule and message (rules.GracePeriodProblem).
+func gracePeriodHours(defaultHours int64) validator.Int64 {
+	return rangeValidator{min: 0, max: rules.MaxGracePeriodHours, problem: rules.GracePeriodProblem,
+		hint: fmt.Sprintf("0 stops the previous secret verifying at once; leave it out for the default, %d", defaultHours)}
+}
+
+func (v rangeValidator) Description(context.Context) string {
+	return fmt.Sprintf("from %d to %d", v.min, v.max)
+}
+
+func (v rangeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v rangeValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	n := req.ConfigValue.ValueInt64()
+	if n >= v.min && n <= v.max {
+		return
+	}
+	problem := fmt.Sprintf("must be from %d to %d, got %d", v.min, v.max, n)
+	if v.problem != nil {
+		problem = v.problem(n)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), withHint(req.Path.String()+" "+problem, v.hint))
+}
+
+// eventsCountValidator checks how many entries a webhook's events hold,
+// with hookd's rule and message (rules.EventCountProblem); the entries
+// themselves are checked against the catalog at plan time.
+type eventsCountValidator struct{}
+
+var _ validator.Set = eventsCountValidator{}
+
+func (eventsCountValidator) Description(context.Context) string {
+	return fmt.Sprintf("1 to %d event types, category wildcards or \"*\"", rules.MaxEvents)
+}
+
+func (v eventsCountValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (eventsCountValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	problem := rules.EventCountProblem(len(req.ConfigValue.Elements()))
+	if problem == "" {
+		return
+	}
+	hint := "data.hookd_event_catalog lists the event types of this server"
+	if len(req.ConfigValue.Elements()) == 0 {
+		hint += ". To stop deliveries and keep the webhook, set active = false instead"
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), withHint(req.Path.String()+" "+problem, hint))
 }

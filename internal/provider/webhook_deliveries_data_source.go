@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -82,7 +81,7 @@ func (d *webhookDeliveriesDataSource) Schema(_ context.Context, _ datasource.Sch
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Only deliveries in this status: `pending`, `retrying`, `succeeded`, `dead_lettered` or `canceled`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("pending", "retrying", "succeeded", "dead_lettered", "canceled")},
+				Validators:          []validator.String{oneOf("leave it out for deliveries of every status", "pending", "retrying", "succeeded", "dead_lettered", "canceled")},
 			},
 			"event_type": schema.StringAttribute{
 				MarkdownDescription: "Only deliveries of this event type, such as `transfer.created`.",
@@ -101,7 +100,7 @@ func (d *webhookDeliveriesDataSource) Schema(_ context.Context, _ datasource.Sch
 			"limit": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many deliveries to return at most, from `1` to `%d`. Defaults to `%d`.", maxDeliveriesLimit, defaultDeliveriesLimit),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, maxDeliveriesLimit)},
+				Validators:          []validator.Int64{between(1, maxDeliveriesLimit, fmt.Sprintf("leave it out for the default, %d", defaultDeliveriesLimit))},
 			},
 			"deliveries": schema.ListNestedAttribute{
 				MarkdownDescription: "The deliveries, newest first. Times are RFC 3339.",

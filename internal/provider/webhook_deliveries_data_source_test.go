@@ -248,9 +248,9 @@ data "hookd_webhook_deliveries" "test" {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			step(`limit = 0`, `Attribute limit value must be between 1 and 1000, got: 0`),
-			step(`limit = 1001`, `Attribute limit value must be between 1 and 1000, got: 1001`),
-			step(`status = "failed"`, `Attribute status value must be one of: ["pending" "retrying" "succeeded" "dead_lettered" "canceled"], got: "failed"`),
+			step(`limit = 0`, `limit must be from 1 to 1000, got 0; leave it out for the default, 50.`),
+			step(`limit = 1001`, `limit must be from 1 to 1000, got 1001; leave it out for the default, 50.`),
+			step(`status = "failed"`, `status must be one of "pending", "retrying", "succeeded", "dead_lettered" or "canceled", got "failed"; leave it out for deliveries of every status.`),
 			step(`created_after = "2026-01-02 15:04:05"`, `"2026-01-02 15:04:05" is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00`),
 			{
 				Config: env.Config(`

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -71,7 +70,7 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Which deliveries: `dead_lettered` (the default: delivery gave up), `succeeded` (send them again) or `canceled`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(replayableStatuses...)},
+				Validators:          []validator.String{oneOf(`leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now`, replayableStatuses...)},
 			},
 		},
 	}

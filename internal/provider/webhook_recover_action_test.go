@@ -237,7 +237,7 @@ func TestAccWebhookRecoverAction_badInput(t *testing.T) {
 		Steps: []resource.TestStep{
 			step(`until = "2026-11-30T02:00:00Z"`, `until (2026-11-30T02:00:00Z) must be after since (2026-11-30T03:00:00Z).`),
 			step(`until = "yesterday"`, `"yesterday" is not an RFC 3339 time`),
-			step(`status = "retrying"`, `Attribute status value must be one of: ["dead_lettered" "succeeded" "canceled"], got: "retrying"`),
+			step(`status = "retrying"`, `status must be one of "dead_lettered", "succeeded" or "canceled", got "retrying"; leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now.`),
 		},
 	})
 }

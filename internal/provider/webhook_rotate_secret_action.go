@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -47,7 +46,7 @@ func (a *webhookRotateSecretAction) Schema(_ context.Context, _ action.SchemaReq
 			"grace_period_hours": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Hours (0 to %d) during which the previous secret still verifies. Defaults to `%d`.", rules.MaxGracePeriodHours, rules.DefaultGracePeriodHours),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(0, rules.MaxGracePeriodHours)},
+				Validators:          []validator.Int64{gracePeriodHours(rules.DefaultGracePeriodHours)},
 			},
 		},
 	}

@@ -129,7 +129,7 @@ action "hookd_webhook_rotate_secret" "now" {
   }
 }
 ` + triggeredBy("action.hookd_webhook_rotate_secret.now")),
-			ExpectError: acctest.Words(`Attribute grace_period_hours value must be between 0 and 168, got: 500`),
+			ExpectError: acctest.Words(`grace_period_hours must be from 0 to 168 hours, got 500; 0 stops the previous secret verifying at once; leave it out for the default, 24.`),
 		}},
 	})
 }

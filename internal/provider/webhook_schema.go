@@ -71,7 +71,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Required:            true,
 			ElementType:         types.StringType,
 			Validators: []validator.Set{
-				setvalidator.SizeBetween(1, rules.MaxEvents),
+				eventsCountValidator{},
 				setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
 			},
 		},
@@ -151,7 +151,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			MarkdownDescription: fmt.Sprintf("Hours (0 to 168) during which the previous secret still verifies after `secret_wo` is installed in place: deliveries carry a signature made with each. Defaults to `%d`.", defaultGracePeriodHours),
 			Optional:            true,
 			Validators: []validator.Int64{
-				int64validator.Between(0, 168),
+				gracePeriodHours(defaultGracePeriodHours),
 				int64validator.AlsoRequires(path.MatchRoot("secret_wo")),
 			},
 		},
@@ -168,7 +168,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 					Optional:            true,
 					Computed:            true,
 					Default:             int64default.StaticInt64(defaultGracePeriodHours),
-					Validators:          []validator.Int64{int64validator.Between(0, 168)},
+					Validators:          []validator.Int64{gracePeriodHours(defaultGracePeriodHours)},
 				},
 			},
 		},
@@ -181,7 +181,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Optional:            true,
 			Computed:            true,
 			Default:             stringdefault.StaticString(rules.DefaultScheme),
-			Validators:          []validator.String{stringvalidator.OneOf(rules.SignatureSchemes()...)},
+			Validators:          []validator.String{oneOfRule(rules.SchemeProblem, fmt.Sprintf("leave it out for the default, %q", rules.DefaultScheme), rules.SignatureSchemes()...)},
 		},
 		"public_key": schema.StringAttribute{
 			MarkdownDescription: publicKeyDescription + " Unknown in a plan that switches to `v1a` or rotates the secret of a `v1a` webhook (`secret_rotation`, `secret_wo`); after `action.hookd_webhook_rotate_secret`, the next refresh reads the new one.",

@@ -253,7 +253,7 @@ resource "hookd_account_webhook" "test" {
   events           = ["*"]
   signature_scheme = "v2"
 }`, rcv.URL)),
-			ExpectError: diagnosticRE(`Attribute signature_scheme value must be one of: ["v1" "v1a"], got: "v2"`),
+			ExpectError: diagnosticRE(`signature_scheme must be "v1" (HMAC-SHA256 with the shared secret) or "v1a" (Ed25519, verified with the public key), got "v2"; leave it out for the default, "v1".`),
 		}},
 	})
 }

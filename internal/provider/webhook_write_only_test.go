@@ -282,7 +282,7 @@ resource "hookd_account_webhook" "test" {
 			step(`auth_token = "a"
   auth_token_wo = "b"
   auth_token_wo_version = 1`, `Attribute "auth_token" cannot be specified when "auth_token_wo" is specified`),
-			step(`secret_wo_grace_period_hours = 200`, `Attribute secret_wo_grace_period_hours value must be between 0 and 168, got: 200`),
+			step(`secret_wo_grace_period_hours = 200`, `secret_wo_grace_period_hours must be from 0 to 168 hours, got 200; 0 stops the previous secret verifying at once; leave it out for the default, 24.`),
 		},
 	})
 }

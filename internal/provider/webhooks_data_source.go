@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -44,7 +43,7 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"scope": schema.StringAttribute{
 				MarkdownDescription: "Only webhooks of this scope: `account` or `group`. Leave it out for both.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(string(client.ScopeAccount), string(client.ScopeGroup))},
+				Validators:          []validator.String{oneOf("leave it out for webhooks of both scopes", string(client.ScopeAccount), string(client.ScopeGroup))},
 			},
 			"group_id": schema.StringAttribute{
 				MarkdownDescription: "Only the webhooks of this group (`grp_...`); implies `scope = \"group\"`. A group without webhooks, or that does not exist, gives an empty list.",

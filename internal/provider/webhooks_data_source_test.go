@@ -116,7 +116,7 @@ func TestAccWebhooksDataSource_invalid(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			step(`scope = "team"`, `Attribute scope value must be one of: ["account" "group"], got: "team"`),
+			step(`scope = "team"`, `scope must be "account" or "group", got "team"; leave it out for webhooks of both scopes.`),
 			step(`group_id = "team-a"`, `group_id must be a group id such as grp_0123456789abcdefghij, got "team-a".`),
 			step("scope = \"account\"\ngroup_id = \"grp_1\"", `group_id cannot be combined with scope = "account": account webhooks belong to no group. Remove group_id, or set scope = "group".`),
 		},

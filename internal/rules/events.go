@@ -121,6 +121,11 @@ func PatternsCovering(t string) []string {
 	return append(out, t)
 }
 
+// Closest returns the candidate closest to s, as for an event type (see
+// closest), or "" when none is close: the "did you mean" of a value that
+// must be one of a few words, such as a delivery status.
+func Closest(s string, candidates []string) string { return closest(s, candidates) }
+
 // closest returns the candidate with the smallest edit distance to s
 // (ignoring the case of s), when that distance is small relative to the
 // length: at most a third of it, and at least 2 is always close enough.

@@ -65,6 +65,20 @@ func TestSuggest(t *testing.T) {
 	}
 }
 
+func TestClosest(t *testing.T) {
+	statuses := []string{"pending", "retrying", "succeeded", "dead_lettered", "canceled"}
+	for in, want := range map[string]string{
+		"succeded":      "succeeded",
+		"Cancelled":     "canceled",
+		"dead-lettered": "dead_lettered",
+		"failed":        "",
+	} {
+		if got := rules.Closest(in, statuses); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestMatchEvent(t *testing.T) {
 	for _, c := range []struct {
 		pattern, typ string

@@ -59,3 +59,24 @@ func textProblem(value string, limit int, kind TextKind) string {
 	}
 	return TooLong(value, limit)
 }
+
+// GracePeriodProblem returns why hours is not a grace period of a rotated
+// signing secret (0 to MaxGracePeriodHours), or "".
+func GracePeriodProblem(hours int64) string {
+	if hours < 0 || hours > MaxGracePeriodHours {
+		return fmt.Sprintf("must be from 0 to %d hours, got %d", MaxGracePeriodHours, hours)
+	}
+	return ""
+}
+
+// EventCountProblem returns why a webhook's events with n entries are too
+// few or too many (1 to MaxEvents), or "".
+func EventCountProblem(n int) string {
+	switch {
+	case n < 1:
+		return `must list at least one event type such as "transfer.created", a category wildcard such as "transfer.*", or "*" for every event type`
+	case n > MaxEvents:
+		return fmt.Sprintf(`must list at most %d entries, got %d; a category wildcard such as "transfer.*" covers every type of its category in one entry`, MaxEvents, n)
+	}
+	return ""
+}

@@ -66,3 +66,30 @@ func TestRequiredTextProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestGracePeriodProblem(t *testing.T) {
+	for hours, want := range map[int64]string{
+		0:   "",
+		24:  "",
+		168: "",
+		-1:  "must be from 0 to 168 hours, got -1",
+		169: "must be from 0 to 168 hours, got 169",
+	} {
+		if got := rules.GracePeriodProblem(hours); got != want {
+			t.Errorf("GracePeriodProblem(%d) = %q, want %q", hours, got, want)
+		}
+	}
+}
+
+func TestEventCountProblem(t *testing.T) {
+	for n, want := range map[int]string{
+		1:   "",
+		100: "",
+		0:   `must list at least one event type such as "transfer.created", a category wildcard such as "transfer.*", or "*" for every event type`,
+		101: `must list at most 100 entries, got 101; a category wildcard such as "transfer.*" covers every type of its category in one entry`,
+	} {
+		if got := rules.EventCountProblem(n); got != want {
+			t.Errorf("EventCountProblem(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

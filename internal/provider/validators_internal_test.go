@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
+)
+
+// oneError is the detail of the one error in diags, or "" when there is
+// none.
+func oneError(t *testing.T, diags diag.Diagnostics) string {
+	t.Helper()
+	switch errs := diags.Errors(); len(errs) {
+	case 0:
+		return ""
+	case 1:
+		return errs[0].Detail()
+	default:
+		t.Fatalf("%d errors, want at most one: %v", len(errs), errs)
+		return ""
+	}
+}
+
+// What the acceptance table (TestAccBadInput) does not reach: a near
+// miss's suggestion, the upper bounds, null and unknown values.
+func TestValidatorMessages(t *testing.T) {
+	ctx := context.Background()
+	str := func(v validator.String, p string, value types.String) string {
+		var resp validator.StringResponse
+		v.ValidateString(ctx, validator.StringRequest{Path: path.Root(p), ConfigValue: value}, &resp)
+		return oneError(t, resp.Diagnostics)
+	}
+	num := func(v validator.Int64, p string, value types.Int64) string {
+		var resp validator.Int64Response
+		v.ValidateInt64(ctx, validator.Int64Request{Path: path.Root(p), ConfigValue: value}, &resp)
+		return oneError(t, resp.Diagnostics)
+	}
+	events := func(n int) string {
+		elems := make([]attr.Value, n)
+		for i := range elems {
+			elems[i] = types.StringValue(strings.Repeat("x", i+1))
+		}
+		var resp validator.SetResponse
+		eventsCountValidator{}.ValidateSet(ctx, validator.SetRequest{Path: path.Root("events"), ConfigValue: types.SetValueMust(types.StringType, elems)}, &resp)
+		return oneError(t, resp.Diagnostics)
+	}
+	status := oneOf("leave it out for deliveries of every status", "pending", "retrying", "succeeded", "dead_lettered", "canceled")
+	scheme := oneOfRule(rules.SchemeProblem, `leave it out for the default, "v1"`, rules.SignatureSchemes()...)
+	for _, c := range []struct{ name, got, want string }{
+		{"a status", str(status, "status", types.StringValue("succeeded")), ""},
+		{"null", str(status, "status", types.StringNull()), ""},
+		{"unknown", str(status, "status", types.StringUnknown()), ""},
+		{"a near miss", str(status, "status", types.StringValue("succeded")),
+			`status must be one of "pending", "retrying", "succeeded", "dead_lettered" or "canceled", got "succeded" (did you mean "succeeded"?); leave it out for deliveries of every status.`},
+		{"a rule's own message, no guess", str(scheme, "signature_scheme", types.StringValue("v2")),
+			`signature_scheme must be "v1" (HMAC-SHA256 with the shared secret) or "v1a" (Ed25519, verified with the public key), got "v2"; leave it out for the default, "v1".`},
+		{"one word", str(oneOf("", "catalog"), "id", types.StringValue("x")), `id must be "catalog", got "x".`},
+		{"in range", num(between(1, 1000, "h"), "limit", types.Int64Value(1000)), ""},
+		{"over", num(between(1, 1000, "leave it out for the default, 50"), "limit", types.Int64Value(1001)), "limit must be from 1 to 1000, got 1001; leave it out for the default, 50."},
+		{"null number", num(between(1, 1000, "h"), "limit", types.Int64Null()), ""},
+		{"grace over a week", num(gracePeriodHours(24), "grace_period_hours", types.Int64Value(169)),
+			"grace_period_hours must be from 0 to 168 hours, got 169; 0 stops the previous secret verifying at once; leave it out for the default, 24."},
+		{"grace of none", num(gracePeriodHours(24), "grace_period_hours", types.Int64Value(0)), ""},
+		{"one event", events(1), ""},
+		{"100 events", events(rules.MaxEvents), ""},
+		{"101 events", events(rules.MaxEvents + 1),
+			`events must list at most 100 entries, got 101; a category wildcard such as "transfer.*" covers every type of its category in one entry; data.hookd_event_catalog lists the event types of this server.`},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
+		}
+	}
+}
