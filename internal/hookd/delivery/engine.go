@@ -277,6 +277,12 @@ func (e *Engine) loop(ctx context.Context) {
 			return
 		}
 		now := e.clock.Now()
+		if !now.Before(nextPrune) {
+			// The prune fell due while the claim ran (the clock moved):
+			// run it now, not after a poll's wait, which on a fake clock
+			// that nobody moves again would never come.
+			continue
+		}
 		until := nextPrune
 		// What comes next as the claim saw the store (leases live or not at
 		// its time), not as of now: a lease that ended after the claim read
