@@ -35,8 +35,8 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	grace := rules.DefaultGracePeriodHours
 	if req.GracePeriodHours != nil {
 		grace = *req.GracePeriodHours
-		if grace < 0 || grace > rules.MaxGracePeriodHours {
-			errs.add("/grace_period_hours", "must be from 0 to %d hours, got %d", rules.MaxGracePeriodHours, grace)
+		if problem := rules.GracePeriodProblem(int64(grace)); problem != "" {
+			errs.add("/grace_period_hours", "%s", problem)
 		}
 	}
 	if p := errs.problem(); p != nil {

@@ -154,12 +154,8 @@ func (e *fieldErrors) signingSecret(pointer string, given *string) string {
 
 // normalizeEvents validates every pattern and returns the set sorted.
 func (e *fieldErrors) normalizeEvents(pointer string, events []string, c *catalog.Catalog) []string {
-	if len(events) == 0 {
-		e.add(pointer, "must list at least one event type, category wildcard (such as \"transfer.*\") or \"*\"")
-		return nil
-	}
-	if len(events) > rules.MaxEvents {
-		e.add(pointer, "at most %d entries are allowed, got %d", rules.MaxEvents, len(events))
+	if problem := rules.EventCountProblem(len(events)); problem != "" {
+		e.add(pointer, "%s", problem)
 		return nil
 	}
 	set := map[string]bool{}
