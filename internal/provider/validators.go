@@ -135,7 +135,7 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 // rules.EventCountProblem), so both sides say the same.
 
 // oneOfValidator accepts one of a few words, and otherwise lists them, with
-// the closest for a near miss ("succeded").
+// the closest for a near miss ("succeedd").
 type oneOfValidator struct {
 	values []string
 	// problem, when set, is the shared rule's message for a value not in
@@ -221,16 +221,16 @@ type rangeValidator struct {
 
 var _ validator.Int64 = rangeValidator{}
 
-// between accepts min to max; hint says what to do instead.
-func between(min, max int64, hint string) validator.Int64 {
-	return rangeValidator{min: min, max: max, hint: hint}
+// between accepts lo to hi; hint says what to do instead.
+func between(lo, hi int64, hint string) validator.Int64 {
+	return rangeValidator{min: lo, max: hi, hint: hint}
 }
 
 // gracePeriodHours is the grace period of a rotated signing secret, with
-// hookd's rule and message (rules.GracePeriodProblem).
-func gracePeriodHours(defaultHours int64) validator.Int64 {
+// hookd's rule and message (rules.GracePeriodProblem) and its default.
+func gracePeriodHours() validator.Int64 {
 	return rangeValidator{min: 0, max: rules.MaxGracePeriodHours, problem: rules.GracePeriodProblem,
-		hint: fmt.Sprintf("0 stops the previous secret verifying at once; leave it out for the default, %d", defaultHours)}
+		hint: fmt.Sprintf("0 stops the previous secret verifying at once; leave it out for the default, %d", rules.DefaultGracePeriodHours)}
 }
 
 func (v rangeValidator) Description(context.Context) string {

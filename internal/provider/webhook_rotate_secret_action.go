@@ -46,7 +46,7 @@ func (a *webhookRotateSecretAction) Schema(_ context.Context, _ action.SchemaReq
 			"grace_period_hours": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Hours (0 to %d) during which the previous secret still verifies. Defaults to `%d`.", rules.MaxGracePeriodHours, rules.DefaultGracePeriodHours),
 				Optional:            true,
-				Validators:          []validator.Int64{gracePeriodHours(rules.DefaultGracePeriodHours)},
+				Validators:          []validator.Int64{gracePeriodHours()},
 			},
 		},
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
-const defaultGracePeriodHours = 24
+const defaultGracePeriodHours = rules.DefaultGracePeriodHours
 
 // Descriptions of the signature attributes, shared by the resources and
 // the data sources.
@@ -151,7 +151,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			MarkdownDescription: fmt.Sprintf("Hours (0 to 168) during which the previous secret still verifies after `secret_wo` is installed in place: deliveries carry a signature made with each. Defaults to `%d`.", defaultGracePeriodHours),
 			Optional:            true,
 			Validators: []validator.Int64{
-				gracePeriodHours(defaultGracePeriodHours),
+				gracePeriodHours(),
 				int64validator.AlsoRequires(path.MatchRoot("secret_wo")),
 			},
 		},
@@ -168,7 +168,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 					Optional:            true,
 					Computed:            true,
 					Default:             int64default.StaticInt64(defaultGracePeriodHours),
-					Validators:          []validator.Int64{gracePeriodHours(defaultGracePeriodHours)},
+					Validators:          []validator.Int64{gracePeriodHours()},
 				},
 			},
 		},

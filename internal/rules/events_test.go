@@ -68,7 +68,7 @@ func TestSuggest(t *testing.T) {
 func TestClosest(t *testing.T) {
 	statuses := []string{"pending", "retrying", "succeeded", "dead_lettered", "canceled"}
 	for in, want := range map[string]string{
-		"succeded":      "succeeded",
+		"succeedd":      "succeeded",
 		"Cancelled":     "canceled",
 		"dead-lettered": "dead_lettered",
 		"failed":        "",
