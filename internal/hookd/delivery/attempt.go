@@ -60,7 +60,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, lease store.
 	}
 	if err != nil {
 		e.log.Error("load webhook for delivery", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d, token)
+		e.releaseForLater(ctx, nil, d, token)
 		return out
 	}
 	if !d.IsTest && (!wh.Active || wh.Status == store.StatusAutoDisabled) {
@@ -70,7 +70,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, lease store.
 	ev, err := e.store.GetEvent(ctx, d.EventID)
 	if err != nil {
 		e.log.Error("load event for delivery", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d, token)
+		e.releaseForLater(ctx, wh, d, token)
 		return out
 	}
 
@@ -79,7 +79,7 @@ func (e *Engine) runAttempt(ctx context.Context, d *store.Delivery, lease store.
 	req, err := e.buildRequest(ctx, wh, ev, d, number, started)
 	if err != nil {
 		e.log.Error("build delivery request", "delivery_id", d.ID, "error", err)
-		e.releaseForLater(ctx, d, token)
+		e.releaseForLater(ctx, wh, d, token)
 		return out
 	}
 	budget := e.sendBudget(d, lease)

@@ -14,6 +14,9 @@ type Observer interface {
 	// outcome is the delivery's status after it (succeeded, retrying,
 	// dead_lettered), or "failed_to_record" when the store refused it.
 	AttemptFinished(outcome string, took time.Duration)
+	// DeliveryEnded: a delivery reached its final outcome (dead_lettered)
+	// without an attempt: hookd could not make one until its deadline.
+	DeliveryEnded(outcome string)
 }
 
 type nopObserver struct{}
@@ -21,3 +24,4 @@ type nopObserver struct{}
 func (nopObserver) EventPublished(int)                    {}
 func (nopObserver) AttemptStarted()                       {}
 func (nopObserver) AttemptFinished(string, time.Duration) {}
+func (nopObserver) DeliveryEnded(string)                  {}

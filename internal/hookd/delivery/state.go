@@ -92,11 +92,7 @@ func (e *Engine) deadLettered(ctx context.Context, wh *store.Webhook, d *store.D
 	if catalogCategory(d.EventType) == "webhook" {
 		return
 	}
-	e.publishOwn(ctx, EventDeliveryFailedFinal, wh.GroupID, map[string]any{
-		"webhook_id": wh.ID, "delivery_id": d.ID, "event_id": d.EventID, "event_type": d.EventType,
-		"attempt_count": d.AttemptCount, "last_response_status_code": d.LastResponseStatusCode,
-		"last_error": d.LastError, "dead_lettered_at": now.Format(time.RFC3339Nano),
-	})
+	e.publishFailedFinal(ctx, wh, d, now)
 	updated, err := e.store.UpdateWebhook(ctx, wh.ID, func(w *store.Webhook) error {
 		w.DeadLetterStreak++
 		return nil
@@ -108,6 +104,16 @@ func (e *Engine) deadLettered(ctx context.Context, wh *store.Webhook, d *store.D
 	if updated.DeadLetterStreak >= autoDisableStreak && updated.Status != store.StatusAutoDisabled {
 		e.disable(ctx, wh.ID, fmt.Sprintf("%d consecutive deliveries were dead-lettered (the last at %s)", updated.DeadLetterStreak, now.Format(time.RFC3339)))
 	}
+}
+
+// publishFailedFinal publishes webhook.delivery_failed_final for d, a
+// delivery of wh that was just dead-lettered.
+func (e *Engine) publishFailedFinal(ctx context.Context, wh *store.Webhook, d *store.Delivery, now time.Time) {
+	e.publishOwn(ctx, EventDeliveryFailedFinal, wh.GroupID, map[string]any{
+		"webhook_id": wh.ID, "delivery_id": d.ID, "event_id": d.EventID, "event_type": d.EventType,
+		"attempt_count": d.AttemptCount, "last_response_status_code": d.LastResponseStatusCode,
+		"last_error": d.LastError, "dead_lettered_at": now.Format(time.RFC3339Nano),
+	})
 }
 
 // disable marks the webhook auto_disabled, cancels its remaining work and
@@ -146,19 +152,30 @@ func (e *Engine) cancelDelivery(ctx context.Context, d *store.Delivery, token st
 }
 
 // releaseForLater gives a delivery back after an internal failure (not the
-// receiver's: its webhook or event could not be read, its secret not
-// decrypted): it is tried again a minute later, without counting, until
-// its deadline (the retry budget's 72 hours). Past it the delivery is
-// dead-lettered with last_error internal_error, as a receiver that failed
-// for as long would have it: it stops being tried every minute forever,
-// and can still be retried or replayed once the cause is fixed.
-func (e *Engine) releaseForLater(ctx context.Context, d *store.Delivery, token string) {
+// receiver's: its webhook wh (nil when it could not be read) or its event
+// could not be read, its secret not decrypted): it is tried again a minute
+// later, without counting, until its deadline (the retry budget's 72
+// hours). Past it the delivery is dead-lettered with last_error
+// internal_error, as a receiver that failed for as long would have it: it
+// stops being tried every minute forever, and can still be retried or
+// replayed once the cause is fixed. It counts as a dead letter in the
+// metrics and, when its webhook could be read, publishes
+// webhook.delivery_failed_final, as any dead letter does; it does not
+// count towards disabling the webhook, whose receiver did nothing wrong.
+func (e *Engine) releaseForLater(ctx context.Context, wh *store.Webhook, d *store.Delivery, token string) {
 	now := e.clock.Now().UTC()
 	if !now.Before(d.DeadlineAt) {
 		class := ErrorInternal
 		d.Status, d.NextAttemptAt, d.LastError = store.DeliveryDeadLettered, nil, &class
+		if err := e.store.FinishAttempt(ctx, token, nil, d); err != nil {
+			e.logFinishError("dead-letter a delivery past its deadline", d, err)
+			return
+		}
 		e.log.Error("delivery dead-lettered: hookd could not attempt it until its deadline (see the errors logged before)", "delivery_id", d.ID, "webhook_id", d.WebhookID)
-		e.giveBack(ctx, d, token)
+		e.cfg.Observer.DeliveryEnded(store.DeliveryDeadLettered)
+		if wh != nil && !d.IsTest && catalogCategory(d.EventType) != "webhook" {
+			e.publishFailedFinal(ctx, wh, d, now)
+		}
 		return
 	}
 	next := now.Add(time.Minute)

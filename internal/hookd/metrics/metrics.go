@@ -10,6 +10,7 @@ package metrics
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -182,6 +183,13 @@ func (m *Metrics) AttemptFinished(outcome string, took time.Duration) {
 		outcome = "other"
 	}
 	m.attempts.WithLabelValues(outcome).Inc()
+}
+
+// DeliveryEnded implements delivery.Observer.
+func (m *Metrics) DeliveryEnded(outcome string) {
+	if slices.Contains(finalOutcomes, outcome) {
+		m.deliveries.WithLabelValues(outcome).Inc()
+	}
 }
 
 // errorLog puts promhttp's errors in the structured log.
