@@ -147,14 +147,16 @@ func (e *Engine) buildRequest(ctx context.Context, wh *store.Webhook, ev *store.
 // back). runAttempt sends only with half the timeout left or more: a
 // timeout with less would be the pause's fault, and would count as the
 // receiver's failed attempt. The test attempt of POST .../test keeps the
-// whole timeout: nothing else ever claims its delivery (it has no next
-// attempt, and only retrying and dead-lettered deliveries are retried by
-// hand). A replay of a test delivery is a test delivery too, but one the
-// scheduler claims like any other (it has a next attempt): it is held to
-// the lease like any other.
+// whole timeout, as long as it ends within an attempt timeout after its
+// lease: nothing claims its delivery again (it has no next attempt, and
+// only retrying and dead-lettered deliveries are retried by hand), and the
+// sweep of interrupted tests waits that long past the lease
+// (Engine.prune). A replay of a test delivery is a test delivery too, but
+// one the scheduler claims like any other (it has a next attempt): it is
+// held to the lease like any other.
 func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration {
 	if d.IsTest && d.Status == store.DeliveryPending && d.NextAttemptAt == nil {
-		return e.cfg.AttemptTimeout
+		return min(e.cfg.AttemptTimeout, lease.Until.Add(e.cfg.AttemptTimeout).Sub(e.clock.Now()))
 	}
 	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-leaseMargin)
 }

@@ -437,14 +437,20 @@ func (e *Engine) dispatch(ctx context.Context) (bool, time.Time) {
 // newLease is a fresh claim token, valid for an attempt's longest run and
 // a margin to record it.
 func (e *Engine) newLease(now time.Time) store.Lease {
-	return store.Lease{Token: ids.New("lse_"), Until: now.Add(e.cfg.AttemptTimeout + leaseMargin)}
+	return store.Lease{Token: ids.New("lse_"), Until: now.Add(e.leaseLength())}
 }
 
+// leaseLength is how long a claim holds its delivery: an attempt's longest
+// run and a margin to record it.
+func (e *Engine) leaseLength() time.Duration { return e.cfg.AttemptTimeout + leaseMargin }
+
 func (e *Engine) prune(ctx context.Context, now time.Time) {
-	// A test attempt runs for at most a lease: one made before the last
-	// lease began and still not finished was interrupted.
+	// A test attempt runs for at most an attempt timeout past its lease
+	// (sendBudget): one whose lease ended longer ago than that, made
+	// before, and still not finished was interrupted.
 	e.pruneOne(ctx, "interrupted test deliveries (dead-lettered, not deleted)", func() (int, error) {
-		return e.store.EndInterruptedTests(ctx, now.Add(-e.cfg.AttemptTimeout-leaseMargin), now)
+		endedBy := now.Add(-e.cfg.AttemptTimeout)
+		return e.store.EndInterruptedTests(ctx, endedBy.Add(-e.leaseLength()), endedBy)
 	})
 	e.pruneOne(ctx, "deliveries past retention", func() (int, error) {
 		return e.store.PruneDeliveries(ctx, now.Add(-e.cfg.Retention), now)
