@@ -53,6 +53,10 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 		{"garbage at once", "10.1.2.3:1", []string{"nonsense"}, "10.1.2.3"},
 		{"IPv6 client by /64", "[2001:db8:ffff::1]:1", []string{"2001:db8:1:2::77"}, "2001:db8:1:2::/64"},
 		{"IPv4-mapped hop", "10.1.2.3:1", []string{"::ffff:203.0.113.9"}, "203.0.113.9"},
+		{"a hop with a port", "10.1.2.3:1", []string{"203.0.113.9:41234"}, "203.0.113.9"},
+		{"an IPv6 hop with a port", "10.1.2.3:1", []string{"[2001:db8:1:2::77]:443"}, "2001:db8:1:2::/64"},
+		{"an IPv6 hop in brackets", "10.1.2.3:1", []string{"[2001:db8:1:2::77]"}, "2001:db8:1:2::/64"},
+		{"a trusted hop with a port", "10.1.2.3:1", []string{"203.0.113.9, 10.0.0.7:80"}, "203.0.113.9"},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = c.peer
@@ -66,11 +70,11 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 }
 
 func TestParseTrustedProxies(t *testing.T) {
-	got, err := ParseTrustedProxies(" 10.1.2.3/8 ,,::ffff:192.0.2.1, 2001:db8::1 ")
+	got, err := ParseTrustedProxies(" 10.1.2.3/8 ,,::ffff:192.0.2.1, 2001:db8::1, ::ffff:172.16.0.0/108 ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32"), netip.MustParsePrefix("2001:db8::1/128")}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32"), netip.MustParsePrefix("2001:db8::1/128"), netip.MustParsePrefix("172.16.0.0/12")}
 	if len(got) != len(want) {
 		t.Fatalf("%v, want %v", got, want)
 	}

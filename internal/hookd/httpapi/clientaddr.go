@@ -18,6 +18,10 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(f); err == nil {
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				// Addresses are compared unmapped (::ffff:10.1.2.3 is 10.1.2.3).
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+			}
 			out = append(out, p.Masked())
 			continue
 		}
@@ -71,8 +75,8 @@ func forwardedFor(headers []string, peer netip.Addr, trusted []netip.Prefix) net
 	}
 	client := peer
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := parseHop(hops[i])
+		if !ok {
 			return client
 		}
 		client = a.Unmap()
@@ -81,6 +85,23 @@ func forwardedFor(headers []string, peer netip.Addr, trusted []netip.Prefix) net
 		}
 	}
 	return client
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, which some
+// proxies write with a port (203.0.113.9:41234, [2001:db8::1]:443) or an
+// IPv6 one in brackets.
+func parseHop(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(hop, "["), "]")); err == nil {
+		return a, true
+	}
+	return netip.Addr{}, false
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
