@@ -206,10 +206,11 @@ func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
 	const processes = 4
 	errs := make(chan error, processes)
 	start := make(chan struct{})
+	cipher := testCipher(t, testKey) // here: t.Fatal must not run in the goroutines
 	for range processes {
 		go func() {
 			<-start
-			s, err := openLoc(loc, testCipher(t, testKey))
+			s, err := openLoc(loc, cipher)
 			if err == nil {
 				err = s.Close()
 			}
@@ -223,11 +224,11 @@ func TestConcurrentFirstOpensMigrateOnce(t *testing.T) {
 		}
 	}
 	db := rawDB(t, loc)
-	var n, distinct int
-	if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != distinct || n == 0 {
-		t.Errorf("schema_migrations holds %d rows for %d versions: a step was recorded more than once", n, distinct)
+	if n != len(postgresMigrations) {
+		t.Errorf("schema_migrations holds %d steps, want every one of the %d", n, len(postgresMigrations))
 	}
 }
