@@ -66,8 +66,8 @@ const codeInFlight = "idempotency_key_in_flight"
 const onceField = "once"
 
 // formKey is the Idempotency-Key of the action a form asks for: its
-// page's one-time token. A form sent twice (a double click, sent again
-// after Back) then acts once: the API answers the second with the first's
+// page's one-time token. A form sent twice (a double click, the same page
+// sent again; pages are no-store, so Back fetches a new one) then acts once: the API answers the second with the first's
 // outcome, or, while the first runs, with 409 idempotency_key_in_flight.
 // The API scopes a key to the method and path, so one token serves every
 // form of a page. Empty (no key) for a form without one.

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 const deliveriesPageSize = 50
@@ -72,7 +74,7 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *s
 	q := r.URL.Query()
 	v := deliveriesView{
 		Filter:   deliveryFilter{Status: q.Get("status"), EventType: q.Get("event_type"), IsTest: q.Get("is_test"), From: q.Get("from"), To: q.Get("to"), Cursor: q.Get("cursor")},
-		Statuses: []string{"pending", "retrying", "succeeded", "dead_lettered", "canceled"},
+		Statuses: store.DeliveryStatuses,
 	}
 	base := "/v1/webhooks/" + url.PathEscape(id)
 	if err := c.get(r.Context(), sess, base, &v.Webhook); err != nil {

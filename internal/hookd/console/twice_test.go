@@ -11,7 +11,7 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
-// A form sent twice (a double click, or sent again after Back) acts once:
+// A form sent twice (a double click, or the same page sent again: a browser resubmitting it) acts once:
 // its page's one-time token is the API call's Idempotency-Key, and the
 // second send shows the first's outcome. Replay, retry, a test event and a
 // recovery alike.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // The console reads the API's lists in pages of listPageSize (the API's
@@ -64,7 +66,7 @@ type webhooksView struct {
 
 func (c *Console) webhooksPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	v := webhooksView{GroupID: r.URL.Query().Get("group_id"), Status: r.URL.Query().Get("status"),
-		Statuses: []string{"active", "inactive", "auto_disabled"}}
+		Statuses: store.WebhookStatuses}
 	groups, _, err := all[group](r.Context(), c, sess, "/v1/groups", url.Values{})
 	if err != nil {
 		c.fail(w, r, sess, err)

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
@@ -70,11 +72,6 @@ func attemptToJSON(a *store.Attempt) attemptJSON {
 	}
 }
 
-var deliveryStatuses = map[string]bool{
-	store.DeliveryPending: true, store.DeliveryRetrying: true, store.DeliverySucceeded: true,
-	store.DeliveryDeadLettered: true, store.DeliveryCanceled: true,
-}
-
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	page, p := pageFromQuery(r)
 	if p != nil {
@@ -84,8 +81,8 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.DeliveryFilter{WebhookID: r.PathValue("webhook_id"), Status: q.Get("status"), EventType: q.Get("event_type")}
 	var errs fieldErrors
-	if f.Status != "" && !deliveryStatuses[f.Status] {
-		errs.add("#/status", "must be one of pending, retrying, succeeded, dead_lettered, canceled; got %q", f.Status)
+	if f.Status != "" && !slices.Contains(store.DeliveryStatuses, f.Status) {
+		errs.add("#/status", "must be one of %s; got %q", strings.Join(store.DeliveryStatuses, ", "), f.Status)
 	}
 	if s := q.Get("is_test"); s != "" {
 		v, err := strconv.ParseBool(s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,10 +205,8 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.Active = &v
 	}
-	switch filter.Status = q.Get("status"); filter.Status {
-	case "", store.StatusActive, store.StatusInactive, store.StatusAutoDisabled:
-	default:
-		errs.add("#/status", "must be one of active, inactive, auto_disabled; got %q", filter.Status)
+	if filter.Status = q.Get("status"); filter.Status != "" && !slices.Contains(store.WebhookStatuses, filter.Status) {
+		errs.add("#/status", "must be one of %s; got %q", strings.Join(store.WebhookStatuses, ", "), filter.Status)
 	}
 	if filter.Event = q.Get("event"); filter.Event != "" {
 		if err := a.cfg.Catalog.ValidateType(filter.Event); err != nil {

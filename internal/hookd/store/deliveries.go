@@ -15,6 +15,10 @@ const (
 	DeliveryCanceled     = "canceled"
 )
 
+// DeliveryStatuses is every delivery status, in the order of a delivery's
+// life: the API's filter accepts them, the console offers them.
+var DeliveryStatuses = []string{DeliveryPending, DeliveryRetrying, DeliverySucceeded, DeliveryDeadLettered, DeliveryCanceled}
+
 // Delivery triggers, and attempt triggers.
 const (
 	TriggerEvent     = "event"

@@ -45,6 +45,10 @@ const (
 	StatusAutoDisabled = "auto_disabled"
 )
 
+// WebhookStatuses is every webhook status: the API's filter accepts them,
+// the console offers them.
+var WebhookStatuses = []string{StatusActive, StatusInactive, StatusAutoDisabled}
+
 // Group is a set of group-scope webhooks.
 type Group struct {
 	ID          string
