@@ -166,7 +166,7 @@ func TestReceiverVerifyEvery(t *testing.T) {
 	wantVerify(t, r, "")
 	send(t, r, signedV1(t, "{}", s2), "{}")
 	send(t, r, signedV1(t, "{}", s1), "{}")
-	wantVerify(t, r, `request 2 of 3 to `+r.URL+` (webhook-id "msg_1"): key 1: standard webhooks library`)
+	wantVerify(t, r, `request 2 of 3 to `+r.URL+` (webhook-id "msg_1"): key 1 of 1: standard webhooks library`)
 	if err := r.Verify(); err == nil || strings.Contains(err.Error(), "request 1 ") || strings.Contains(err.Error(), "request 3 ") {
 		t.Errorf("Verify names requests that verified: %v", err)
 	}
