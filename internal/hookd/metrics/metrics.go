@@ -10,9 +10,9 @@ package metrics
 import (
 	"fmt"
 	"log/slog"
-	"slices"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
