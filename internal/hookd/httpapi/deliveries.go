@@ -165,12 +165,18 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.cfg.Engine.Replay(r.Context(), r.PathValue("delivery_id"))
+	ctx, answer := a.withObject(r, http.StatusAccepted, func(d any) any { return deliveryToJSON(d.(*store.Delivery)) })
+	d, err := a.cfg.Engine.Replay(ctx, r.PathValue("delivery_id"))
+	if errors.Is(err, store.ErrClaimLost) {
+		// Another call holds the key now, for a lease at least.
+		writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+		return
+	}
 	if err != nil {
 		a.deliveryError(w, r, "replay the delivery", err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, deliveryToJSON(d))
+	answer(w, d)
 }
 
 type webhookTestRequest struct {

@@ -198,6 +198,38 @@ func inFlight(key string, left time.Duration) *problem {
 	return p
 }
 
+// withObject commits the answer of a call that is not a create (a replay's
+// new delivery, a rotation's webhook) in the transaction of the object it
+// writes, as created does for creates: a retry after a crash, or after the
+// outcome could not be stored on its own, replays it instead of running
+// the call again (a second replay, a second rotation with another secret).
+// The answer is made from the object as it is written (encode), which the
+// caller gets back as its context and answer: answer writes that same body
+// with status. Without an idempotency key it only encodes and writes.
+func (a *API) withObject(r *http.Request, status int, encode func(object any) any) (context.Context, func(w http.ResponseWriter, object any)) {
+	ctx := r.Context()
+	held, _ := ctx.Value(claimKey{}).(*heldClaim)
+	var committed []byte
+	if held != nil {
+		ctx = store.WithIdempotentOutcome(ctx, store.IdempotentOutcome{Claim: held.claim, StatusCode: status,
+			Encode: func(object any) ([]byte, error) {
+				body, err := json.Marshal(encode(object))
+				committed = body // the write may run fn again: the last is what committed
+				return body, err
+			}})
+	}
+	return ctx, func(w http.ResponseWriter, object any) {
+		if held == nil || committed == nil {
+			writeJSON(w, status, encode(object))
+			return
+		}
+		held.committed = true
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.WriteHeader(status)
+		_, _ = w.Write(committed)
+	}
+}
+
 // created runs create, which stores a new object, and answers 201 with v at
 // location. Under an idempotency key the answer is encoded first and
 // committed by create in the transaction of the object

@@ -16,6 +16,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
@@ -119,7 +120,9 @@ func (failingOutcomes) CompleteIdempotent(context.Context, store.IdempotentOutco
 // A create's outcome is committed with the object it created: storing it
 // cannot fail on its own after the object was stored, and a retry with the
 // same key replays the create instead of making a second webhook with a
-// second secret.
+// second secret. So are a rotation's (the webhook it rotated) and a
+// replay's (the delivery it made): the retry gets the same secret, the
+// same new delivery, instead of a second rotation or replay.
 func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	key, err := secrets.CreateKeyFile(filepath.Join(t.TempDir(), "key"))
 	if err != nil {
@@ -135,8 +138,9 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	const apiKey = "hookd_outcome-test-key-0123456789"
+	engine := delivery.New(delivery.Config{Store: failingOutcomes{db}, Catalog: catalog.Default(), AllowPrivateDestinations: true, Version: "test"})
 	api, err := httpapi.New(httpapi.Config{
-		Store: failingOutcomes{db}, Catalog: catalog.Default(), APIKeyHash: secrets.HashAPIKey(apiKey), AllowPrivateDestinations: true,
+		Store: failingOutcomes{db}, Engine: engine, Catalog: catalog.Default(), APIKeyHash: secrets.HashAPIKey(apiKey), AllowPrivateDestinations: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +170,34 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 		if n := len(field[[]any](t, list, "data")); n != 1 {
 			t.Errorf("%s: %d objects after a create and its retry, want 1", call.path, n)
 		}
+	}
+
+	// A rotation and its retry: one rotation, the same secret.
+	whID := field[string](t, decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks"}).body)["data"].([]any)[0].(map[string]any), "id")
+	rotate := req{method: http.MethodPost, path: "/v1/webhooks/" + whID + "/secret/rotate", body: map[string]any{}, headers: map[string]string{"Idempotency-Key": "rotate-once"}}
+	first, retry := c.do(rotate), c.do(rotate)
+	if first.status != http.StatusOK || retry.status != http.StatusOK || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {
+		t.Errorf("rotate: %d, then %d (replayed %q):\n%s\n%s", first.status, retry.status, retry.header.Get("Idempotent-Replayed"), first.body, retry.body)
+	}
+	if v := field[float64](t, decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks/" + whID}).body), "secret_version"); v != 2 {
+		t.Errorf("rotate and its retry: secret_version %v, want 2", v)
+	}
+
+	// A replay and its retry: one new delivery.
+	created := time.Now().UTC().Truncate(time.Microsecond)
+	ev := &store.Event{ID: "evt_outcome", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: created}
+	if _, err := db.CreateEvent(t.Context(), ev, []store.Delivery{{ID: "dlv_outcome", WebhookID: whID, EventID: ev.ID, EventType: ev.Type,
+		Status: store.DeliverySucceeded, MaxAttempts: 12, CreatedAt: created, DeadlineAt: created.Add(72 * time.Hour), Trigger: store.TriggerEvent}}); err != nil {
+		t.Fatal(err)
+	}
+	replay := req{method: http.MethodPost, path: "/v1/deliveries/dlv_outcome/replay", headers: map[string]string{"Idempotency-Key": "replay-once"}}
+	first, retry = c.do(replay), c.do(replay)
+	if first.status != http.StatusAccepted || retry.status != http.StatusAccepted || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {
+		t.Errorf("replay: %d, then %d (replayed %q):\n%s\n%s", first.status, retry.status, retry.header.Get("Idempotent-Replayed"), first.body, retry.body)
+	}
+	list := decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks/" + whID + "/deliveries"}).body)
+	if n := len(field[[]any](t, list, "data")); n != 2 {
+		t.Errorf("replay and its retry: %d deliveries, want 2 (the original and one replay)", n)
 	}
 }
 

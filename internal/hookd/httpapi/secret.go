@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -44,20 +45,28 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	wh, err := a.cfg.Store.UpdateWebhook(r.Context(), r.PathValue("webhook_id"), func(wh *store.Webhook) error {
+	ctx, answer := a.withObject(r, http.StatusOK, func(object any) any {
+		wh := object.(*store.Webhook)
+		out := secretRotationJSON{
+			Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, SecretFingerprint: rules.Fingerprint(wh.Secret),
+		}
+		out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
+		_, out.PublicKey, out.PreviousPublicKey = publicKeys(wh, now)
+		return out
+	})
+	wh, err := a.cfg.Store.UpdateWebhook(ctx, r.PathValue("webhook_id"), func(wh *store.Webhook) error {
 		rotate(wh, secret, time.Duration(grace)*time.Hour, now)
 		return nil
 	})
+	if errors.Is(err, store.ErrClaimLost) {
+		writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+		return
+	}
 	if err != nil {
 		a.webhookError(w, r, "rotate the secret", err)
 		return
 	}
-	out := secretRotationJSON{
-		Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, SecretFingerprint: rules.Fingerprint(wh.Secret),
-	}
-	out.PreviousSecretExpiresAt, out.PreviousSecretFingerprint = previousSecret(wh, now)
-	_, out.PublicKey, out.PreviousPublicKey = publicKeys(wh, now)
-	writeJSON(w, http.StatusOK, out)
+	answer(w, wh)
 }
 
 // previousSecret returns until when the previous secret verifies and its

@@ -223,6 +223,9 @@ func (s *DB) CountEventDeliveries(ctx context.Context, eventID string) (int, err
 }
 
 func (s *DB) CreateDelivery(ctx context.Context, d *Delivery) error {
+	// The caller's outcome, read here: fn's context may be another
+	// writer's, whose grouped transaction this write joins.
+	outcome, withOutcome := IdempotentOutcomeFrom(ctx)
 	return s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		err := s.insertDelivery(ctx, tx, d)
 		if isForeignKeyViolation(err) {
@@ -230,6 +233,11 @@ func (s *DB) CreateDelivery(ctx context.Context, d *Delivery) error {
 		}
 		if err != nil {
 			return err
+		}
+		if withOutcome {
+			if err := s.completeIdempotentWith(ctx, tx, outcome, d); err != nil {
+				return err
+			}
 		}
 		return s.notifyNewWork(ctx, tx)
 	})

@@ -52,7 +52,7 @@ func (s *DB) CreateGroup(ctx context.Context, g *Group) error {
 		if err != nil {
 			return fmt.Errorf("create group: %w", err)
 		}
-		return s.completeIdempotentFrom(ctx, tx)
+		return s.completeIdempotentFrom(ctx, tx, g)
 	})
 }
 

@@ -178,18 +178,32 @@ func (s *DB) CompleteIdempotent(ctx context.Context, o IdempotentOutcome) error 
 }
 
 // completeIdempotentFrom stores the outcome ctx carries (WithIdempotentOutcome),
-// if any, in tx: a create calls it in the transaction of its insert.
-func (s *DB) completeIdempotentFrom(ctx context.Context, tx *sql.Tx) error {
+// if any, in tx: a write calls it in the transaction of its object, which
+// the outcome's Encode, if set, makes the body of.
+func (s *DB) completeIdempotentFrom(ctx context.Context, tx execQuerier, object any) error {
 	o, ok := IdempotentOutcomeFrom(ctx)
 	if !ok {
 		return nil
+	}
+	return s.completeIdempotentWith(ctx, tx, o, object)
+}
+
+// completeIdempotentWith stores o, whose body Encode, if set, makes of
+// object, in tx.
+func (s *DB) completeIdempotentWith(ctx context.Context, tx execQuerier, o IdempotentOutcome, object any) error {
+	if o.Encode != nil {
+		body, err := o.Encode(object)
+		if err != nil {
+			return fmt.Errorf("encode the idempotent outcome: %w", err)
+		}
+		o.Body = body
 	}
 	return s.completeIdempotent(ctx, tx, o)
 }
 
 // completeIdempotent is fenced by the claim: only the in-flight record made
 // at o.Claim.ClaimedAt takes the outcome; otherwise ErrClaimLost.
-func (s *DB) completeIdempotent(ctx context.Context, tx *sql.Tx, o IdempotentOutcome) error {
+func (s *DB) completeIdempotent(ctx context.Context, tx execQuerier, o IdempotentOutcome) error {
 	body := o.Body
 	if body == nil {
 		body = []byte{} // NULL marks "no outcome yet"; a completed call has one, maybe empty

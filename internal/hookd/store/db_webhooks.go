@@ -187,7 +187,7 @@ func (s *DB) CreateWebhook(ctx context.Context, w *Webhook) error {
 		if err := syncSubscriptions(ctx, tx, w); err != nil {
 			return err
 		}
-		return s.completeIdempotentFrom(ctx, tx)
+		return s.completeIdempotentFrom(ctx, tx, w)
 	})
 }
 
@@ -280,7 +280,7 @@ func (s *DB) UpdateWebhook(ctx context.Context, id string, fn func(*Webhook) err
 		}
 		w.SignatureScheme = schemeOrDefault(w.SignatureScheme)
 		out = w
-		return nil
+		return s.completeIdempotentFrom(ctx, tx, w)
 	})
 	if err != nil {
 		return nil, err

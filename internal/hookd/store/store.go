@@ -140,12 +140,17 @@ type IdempotentOutcome struct {
 	StatusCode int
 	Location   string
 	Body       []byte
+	// Encode, when set, makes Body from the object as the store writes it
+	// (a replay's new delivery, a rotated webhook): for a call whose answer
+	// holds what only the write knows.
+	Encode func(object any) ([]byte, error)
 }
 
 type outcomeKey struct{}
 
-// WithIdempotentOutcome makes the create ctx is given to (CreateGroup,
-// CreateWebhook) store o in the same transaction as the object: the object
+// WithIdempotentOutcome makes the write ctx is given to (CreateGroup,
+// CreateWebhook, CreateDelivery, UpdateWebhook) store o in the same
+// transaction as the object: the object
 // and the answer that names it are committed together or not at all, so a
 // retry with the same key replays that answer, whatever happens after the
 // commit (a crash, a lost connection). When the claim is no longer held
