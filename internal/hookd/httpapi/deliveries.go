@@ -165,7 +165,7 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) {
-	ctx, answer := a.withObject(r, http.StatusAccepted, func(d any) any { return deliveryToJSON(d.(*store.Delivery)) })
+	ctx, answer := withObject(r, http.StatusAccepted, func(d *store.Delivery) any { return deliveryToJSON(d) })
 	d, err := a.cfg.Engine.Replay(ctx, r.PathValue("delivery_id"))
 	if errors.Is(err, store.ErrClaimLost) {
 		// Another call holds the key now, for a lease at least.

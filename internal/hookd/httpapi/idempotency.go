@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -206,19 +207,23 @@ func inFlight(key string, left time.Duration) *problem {
 // The answer is made from the object as it is written (encode), which the
 // caller gets back as its context and answer: answer writes that same body
 // with status. Without an idempotency key it only encodes and writes.
-func (a *API) withObject(r *http.Request, status int, encode func(object any) any) (context.Context, func(w http.ResponseWriter, object any)) {
+func withObject[T any](r *http.Request, status int, encode func(T) any) (context.Context, func(w http.ResponseWriter, object T)) {
 	ctx := r.Context()
 	held, _ := ctx.Value(claimKey{}).(*heldClaim)
 	var committed []byte
 	if held != nil {
 		ctx = store.WithIdempotentOutcome(ctx, store.IdempotentOutcome{Claim: held.claim, StatusCode: status,
 			Encode: func(object any) ([]byte, error) {
-				body, err := json.Marshal(encode(object))
+				o, ok := object.(T)
+				if !ok {
+					return nil, fmt.Errorf("the answer is made of a %T, the store wrote a %T", *new(T), object)
+				}
+				body, err := json.Marshal(encode(o))
 				committed = body // the write may run fn again: the last is what committed
 				return body, err
 			}})
 	}
-	return ctx, func(w http.ResponseWriter, object any) {
+	return ctx, func(w http.ResponseWriter, object T) {
 		if held == nil || committed == nil {
 			writeJSON(w, status, encode(object))
 			return

@@ -173,7 +173,8 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	}
 
 	// A rotation and its retry: one rotation, the same secret.
-	whID := field[string](t, decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks"}).body)["data"].([]any)[0].(map[string]any), "id")
+	hooks := field[[]any](t, decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks"}).body), "data")
+	whID := field[string](t, as[map[string]any](t, hooks[0]), "id")
 	rotate := req{method: http.MethodPost, path: "/v1/webhooks/" + whID + "/secret/rotate", body: map[string]any{}, headers: map[string]string{"Idempotency-Key": "rotate-once"}}
 	first, retry := c.do(rotate), c.do(rotate)
 	if first.status != http.StatusOK || retry.status != http.StatusOK || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {

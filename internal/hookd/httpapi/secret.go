@@ -45,8 +45,7 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	ctx, answer := a.withObject(r, http.StatusOK, func(object any) any {
-		wh := object.(*store.Webhook)
+	ctx, answer := withObject(r, http.StatusOK, func(wh *store.Webhook) any {
 		out := secretRotationJSON{
 			Secret: wh.Secret, SecretVersion: wh.SecretVersion, SecretRotatedAt: now, SecretFingerprint: rules.Fingerprint(wh.Secret),
 		}
