@@ -167,9 +167,7 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
 func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) {
 	ctx, answer := withObject(r, http.StatusAccepted, func(d *store.Delivery) any { return deliveryToJSON(d) })
 	d, err := a.cfg.Engine.Replay(ctx, r.PathValue("delivery_id"))
-	if errors.Is(err, store.ErrClaimLost) {
-		// Another call holds the key now, for a lease at least.
-		writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+	if a.claimLost(w, r, err) {
 		return
 	}
 	if err != nil {

@@ -87,7 +87,16 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 	if req.ID != nil {
 		ne.ID = *req.ID
 	}
-	pub, err := a.cfg.Engine.Publish(r.Context(), ne)
+	// The answer commits with the event and its deliveries: a retry with
+	// the same key after a crash replays it instead of publishing a second
+	// event under a new id, which receivers could not tell from the first.
+	ctx, answer := withObject(r, http.StatusAccepted, func(p store.Published) any {
+		return eventAcceptedJSON{EventID: p.EventID, Deliveries: p.Deliveries}
+	})
+	pub, err := a.cfg.Engine.Publish(ctx, ne)
+	if a.claimLost(w, r, err) {
+		return
+	}
 	if errors.Is(err, delivery.ErrEventConflict) {
 		writeProblem(w, r, newProblem(http.StatusConflict, codeConflict, "event %q was already published with different content; use a new id for a new event", ne.ID))
 		return
@@ -97,7 +106,11 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pub.Replayed {
+		// The event id's own replay: nothing was written, and the outcome
+		// is stored after the call, as any other.
 		w.Header().Set(headerIdempotentReplayed, "true")
+		writeJSON(w, http.StatusAccepted, eventAcceptedJSON{EventID: pub.EventID, Deliveries: pub.Deliveries})
+		return
 	}
-	writeJSON(w, http.StatusAccepted, eventAcceptedJSON{EventID: pub.EventID, Deliveries: pub.Deliveries})
+	answer(w, store.Published{EventID: pub.EventID, Deliveries: pub.Deliveries})
 }

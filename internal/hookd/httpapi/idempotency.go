@@ -199,6 +199,17 @@ func inFlight(key string, left time.Duration) *problem {
 	return p
 }
 
+// claimLost answers err if it says that the call's idempotency claim was
+// taken over (store.ErrClaimLost: the call was held up past its lease and
+// a retry holds the key now, for a lease at least) and wrote nothing.
+func (a *API) claimLost(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(err, store.ErrClaimLost) {
+		return false
+	}
+	writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+	return true
+}
+
 // withObject commits the answer of a call that is not a create (a replay's
 // new delivery, a rotation's webhook) in the transaction of the object it
 // writes, as created does for creates: a retry after a crash, or after the
@@ -255,9 +266,7 @@ func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v
 		})
 	}
 	if err := create(ctx); err != nil {
-		if errors.Is(err, store.ErrClaimLost) {
-			// Another call holds the key now, for a lease at least.
-			writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+		if a.claimLost(w, r, err) {
 			return nil
 		}
 		return err

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -199,6 +200,24 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	list := decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks/" + whID + "/deliveries"}).body)
 	if n := len(field[[]any](t, list, "data")); n != 2 {
 		t.Errorf("replay and its retry: %d deliveries, want 2 (the original and one replay)", n)
+	}
+
+	// A publish (no event id of the caller's) and its retry: one event,
+	// the same event id, not a second event receivers could not tell from
+	// the first.
+	et, _ := catalog.Default().Lookup("transfer.created")
+	publish := req{method: http.MethodPost, path: "/v1/events", body: map[string]any{"type": "transfer.created", "data": json.RawMessage(et.Example)},
+		headers: map[string]string{"Idempotency-Key": "publish-once"}}
+	first, retry = c.do(publish), c.do(publish)
+	if first.status != http.StatusAccepted || retry.status != http.StatusAccepted || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {
+		t.Errorf("publish: %d, then %d (replayed %q):\n%s\n%s", first.status, retry.status, retry.header.Get("Idempotent-Replayed"), first.body, retry.body)
+	}
+	if n := field[float64](t, decode(t, first.body), "deliveries"); n != 1 {
+		t.Errorf("publish: %v deliveries, want 1 (the one webhook subscribed to *)", n)
+	}
+	list = decode(t, c.do(req{method: http.MethodGet, path: "/v1/webhooks/" + whID + "/deliveries"}).body)
+	if n := len(field[[]any](t, list, "data")); n != 3 {
+		t.Errorf("publish and its retry: %d deliveries, want 3 (the original, the replay and one publish's)", n)
 	}
 }
 

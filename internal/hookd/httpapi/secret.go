@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -57,8 +56,7 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		rotate(wh, secret, time.Duration(grace)*time.Hour, now)
 		return nil
 	})
-	if errors.Is(err, store.ErrClaimLost) {
-		writeProblem(w, r, inFlight(r.Header.Get(headerIdempotencyKey), a.cfg.IdempotencyLease))
+	if a.claimLost(w, r, err) {
 		return
 	}
 	if err != nil {

@@ -298,6 +298,54 @@ func TestCreateCommitsItsOutcome(t *testing.T) {
 	}
 }
 
+// A publish commits its outcome, made of what it wrote (Published), with
+// the event and its deliveries; under a claim that was taken over it
+// writes nothing.
+func TestPublishCommitsItsOutcome(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	w := minimalWebhook("wh_a", t0)
+	w.Active, w.Status, w.Events = true, StatusActive, []string{"transfer.created"}
+	mustCreateWebhook(t, s, w)
+	far, hold := t0.Add(-time.Hour), t0.Add(time.Minute)
+	encode := func(o IdempotentOutcome) IdempotentOutcome {
+		o.Encode = func(object any) ([]byte, error) {
+			p := object.(Published)
+			return []byte(fmt.Sprintf("%s:%d", p.EventID, p.Deliveries)), nil
+		}
+		return o
+	}
+	if _, err := s.BeginIdempotent(ctx, "pub", "fp", t0, far, hold); err != nil {
+		t.Fatal(err)
+	}
+	ev := &Event{ID: "evt_1", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: t0}
+	if n, _, err := s.PublishEvent(WithIdempotentOutcome(ctx, encode(outcome("pub", t0, 202, "", nil))), ev, testDelivery(ev)); err != nil || n != 1 {
+		t.Fatalf("PublishEvent = %d, %v; want 1 delivery", n, err)
+	}
+	if rec, err := s.BeginIdempotent(ctx, "pub", "fp", t0, far, hold); err != nil || rec == nil || rec.InFlight || string(rec.Body) != "evt_1:1" || rec.StatusCode != 202 {
+		t.Errorf("record after the publish = %+v, %v; want the outcome evt_1:1", rec, err)
+	}
+
+	// The claim was taken over (its lease ran out): nothing is written.
+	later := t0.Add(2 * time.Minute)
+	if _, err := s.BeginIdempotent(ctx, "pub2", "fp", t0, far, hold); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.BeginIdempotent(ctx, "pub2", "fp", later, far, later.Add(time.Minute)); err != nil || rec != nil {
+		t.Fatalf("take over: %+v, %v", rec, err)
+	}
+	lost := &Event{ID: "evt_2", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "fp", CreatedAt: t0}
+	if _, _, err := s.PublishEvent(WithIdempotentOutcome(ctx, encode(outcome("pub2", t0, 202, "", nil))), lost, testDelivery(lost)); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("PublishEvent under a lost claim = %v, want ErrClaimLost", err)
+	}
+	if _, err := s.GetEvent(ctx, "evt_2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the event of a lost claim was stored: %v", err)
+	}
+	if n, err := s.CountEventDeliveries(ctx, "evt_2"); err != nil || n != 0 {
+		t.Errorf("the event of a lost claim has %d deliveries (%v), want 0", n, err)
+	}
+}
+
 // A running call renews its claim: the claim then holds past its first
 // lease, and ends a lease after the last renewal. A claim taken over
 // cannot be renewed.

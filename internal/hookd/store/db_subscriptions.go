@@ -61,12 +61,17 @@ func syncSubscriptions(ctx context.Context, tx execQuerier, w *Webhook) error {
 // transaction, so a webhook whose creation returned before PublishEvent
 // began gets its delivery, and no secret is decrypted. It returns the
 // number of deliveries; when an event with ev.ID exists, nothing is written
-// and the stored event is returned with ErrEventExists.
+// and the stored event is returned with ErrEventExists. An idempotent
+// outcome in ctx (WithIdempotentOutcome) commits with the event, made of
+// its Published.
 func (s *DB) PublishEvent(ctx context.Context, ev *Event, newDelivery func(webhookID string) Delivery) (int, *Event, error) {
 	var (
 		existing *Event
 		n        int
 	)
+	// The caller's outcome, read here: fn's context may be another
+	// writer's, whose grouped transaction this write joins.
+	outcome, withOutcome := IdempotentOutcomeFrom(ctx)
 	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		existing, n = nil, 0
 		var err error
@@ -84,6 +89,11 @@ func (s *DB) PublishEvent(ctx context.Context, ev *Event, newDelivery func(webho
 			}
 		}
 		n = len(hooks)
+		if withOutcome {
+			if err := s.completeIdempotentWith(ctx, tx, outcome, Published{EventID: ev.ID, Deliveries: n}); err != nil {
+				return err
+			}
+		}
 		if n == 0 {
 			return nil
 		}

@@ -156,6 +156,8 @@ type DeliveryStore interface {
 	// PublishEvent stores ev and one delivery (made by newDelivery) per
 	// deliverable webhook subscribed to it, found in the same transaction;
 	// it returns their number, or the stored event with ErrEventExists.
+	// An idempotent outcome in ctx commits with them, encoded from their
+	// Published.
 	PublishEvent(ctx context.Context, ev *Event, newDelivery func(webhookID string) Delivery) (int, *Event, error)
 	GetEvent(ctx context.Context, id string) (*Event, error)
 	CountEventDeliveries(ctx context.Context, eventID string) (int, error)

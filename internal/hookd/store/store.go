@@ -148,8 +148,15 @@ type IdempotentOutcome struct {
 
 type outcomeKey struct{}
 
+// Published is what a publish wrote (PublishEvent): the object an
+// idempotent outcome committed with it is encoded from.
+type Published struct {
+	EventID    string
+	Deliveries int
+}
+
 // WithIdempotentOutcome makes the write ctx is given to (CreateGroup,
-// CreateWebhook, CreateDelivery, UpdateWebhook) store o in the same
+// CreateWebhook, CreateDelivery, UpdateWebhook, PublishEvent) store o in the same
 // transaction as the object: the object
 // and the answer that names it are committed together or not at all, so a
 // retry with the same key replays that answer, whatever happens after the
