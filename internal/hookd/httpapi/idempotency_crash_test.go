@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -206,7 +205,7 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	// the same event id, not a second event receivers could not tell from
 	// the first.
 	et, _ := catalog.Default().Lookup("transfer.created")
-	publish := req{method: http.MethodPost, path: "/v1/events", body: map[string]any{"type": "transfer.created", "data": json.RawMessage(et.Example)},
+	publish := req{method: http.MethodPost, path: "/v1/events", body: map[string]any{"type": "transfer.created", "data": et.Example},
 		headers: map[string]string{"Idempotency-Key": "publish-once"}}
 	first, retry = c.do(publish), c.do(publish)
 	if first.status != http.StatusAccepted || retry.status != http.StatusAccepted || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {

@@ -310,7 +310,10 @@ func TestPublishCommitsItsOutcome(t *testing.T) {
 	far, hold := t0.Add(-time.Hour), t0.Add(time.Minute)
 	encode := func(o IdempotentOutcome) IdempotentOutcome {
 		o.Encode = func(object any) ([]byte, error) {
-			p := object.(Published)
+			p, ok := object.(Published)
+			if !ok {
+				return nil, fmt.Errorf("encoded a %T, want a Published", object)
+			}
 			return []byte(fmt.Sprintf("%s:%d", p.EventID, p.Deliveries)), nil
 		}
 		return o
