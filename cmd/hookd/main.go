@@ -5,6 +5,7 @@
 //
 //	hookd serve [flags]     run the server
 //	hookd migrate [--db X]  bring the database's schema up to date and exit
+//	hookd copy --from X --to Y  copy a database into a new, empty one
 //	hookd version           print the version
 package main
 
@@ -63,6 +64,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "copy":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := copyCmd(ctx, args[1:], stdout, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "hookd: %v\n", err)
+			return 1
+		}
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "hookd %s\n", version)
 		return 0
@@ -82,6 +94,7 @@ func usage(w io.Writer) {
 commands:
   serve     run the Hooks API server (hookd serve -h for its flags)
   migrate   bring the database's schema up to date and exit (hookd serve does it too)
+  copy      copy every webhook, secret and delivery into a new, empty database (SQLite to PostgreSQL)
   version   print the version
 `)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
@@ -171,8 +169,15 @@ type process struct {
 
 func startHookd(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startHookdEnv(t, nil, args...)
+}
+
+// startHookdEnv is startHookd with env (NAME=value) added to the process's
+// environment.
+func startHookdEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = []string{"HOOKD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Env = append([]string{"HOOKD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -249,33 +254,8 @@ func TestServeRestartAndSignals(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hookd.db")
 	p := startHookd(t, "--db", db)
 	base := p.url()
-	key := ""
-	for _, line := range strings.Split(p.output(), "\n") {
-		if s := strings.TrimSpace(line); strings.HasPrefix(s, "hookd_") {
-			key = s
-		}
-	}
-	if key == "" {
-		t.Fatalf("no generated API key printed:\n%s", p.output())
-	}
-	client := &http.Client{Transport: contract.Transport(t, nil)}
-	call := func(base, method, path, body string, want int) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(context.Background(), method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		if res.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %v", method, path, res.StatusCode, want, out)
-		}
-		return out
-	}
+	key := apiKeyOf(t, p)
+	call := apiCaller(t, key)
 	g := call(base, "POST", "/v1/groups", `{"name": "payments"}`, http.StatusCreated)
 	p.stop(syscall.SIGTERM)
 	out := p.output()
@@ -298,7 +278,6 @@ func TestServeRestartAndSignals(t *testing.T) {
 	if got := call(base, "GET", "/v1/groups/"+gid, "", http.StatusOK); got["name"] != "payments" {
 		t.Fatalf("after restart: %v", got)
 	}
-	client.CloseIdleConnections()
 	p.stop(syscall.SIGINT)
 	t.Logf("hookd's logs:\n%s", p.output())
 }

@@ -92,18 +92,24 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 func CreateKeyFile(path string) ([]byte, error) {
 	key := make([]byte, KeySize)
 	_, _ = rand.Read(key)
+	return key, WriteKeyFile(path, key)
+}
+
+// WriteKeyFile writes key to path with mode 0600; it fails when the file
+// exists, so that it never replaces a key.
+func WriteKeyFile(path string, key []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create key file %s: %w", path, err)
+		return fmt.Errorf("create key file %s: %w", path, err)
 	}
 	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("write key file %s: %w", path, err)
+		return fmt.Errorf("write key file %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("write key file %s: %w", path, err)
+		return fmt.Errorf("write key file %s: %w", path, err)
 	}
-	return key, nil
+	return nil
 }
 
 // LoadKeyFile reads the key at path; a missing file is an error that wraps
