@@ -15,6 +15,10 @@ import (
 
 type deliveryView struct {
 	Delivery deliveryDetail
+	// Webhook is the delivery's webhook as the API has it now, nil when
+	// it was deleted: whether it is switched off or auto-disabled is what
+	// a refused retry or replay is about, so the page shows it up front.
+	Webhook  *webhook
 	Attempts []attemptView
 	Event    string // the event body, indented
 
@@ -57,6 +61,16 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 	id := r.PathValue("delivery_id")
 	var v deliveryView
 	if err := c.get(r.Context(), sess, "/v1/deliveries/"+url.PathEscape(id), &v.Delivery); err != nil {
+		c.fail(w, r, sess, err)
+		return
+	}
+	var wh webhook
+	var p *apiProblem
+	switch err := c.get(r.Context(), sess, "/v1/webhooks/"+url.PathEscape(v.Delivery.WebhookID), &wh); {
+	case err == nil:
+		v.Webhook = &wh
+	case errors.As(err, &p) && p.Status == http.StatusNotFound:
+	default:
 		c.fail(w, r, sess, err)
 		return
 	}

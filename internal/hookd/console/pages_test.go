@@ -106,6 +106,10 @@ func TestDeliveryPage(t *testing.T) {
 	if strings.Contains(p.body, "tok_secret_value") {
 		t.Error("the auth token shows")
 	}
+	// The webhook's state, which a refused retry or replay is about.
+	if got := between(p.body, `<dd id="webhook">`, "</dd>"); !strings.Contains(got, `>auto_disabled</span>`) || !strings.Contains(got, "410") {
+		t.Errorf("the webhook's state on the page: %q, want auto_disabled with its reason", got)
+	}
 
 	// Auto-disabled: the engine refuses, and the console says why.
 	res := b.post("/console/deliveries/"+dead.ID, "/console/deliveries/"+dead.ID+"/replay", nil)
@@ -144,9 +148,26 @@ func TestDeliveryPage(t *testing.T) {
 	if p := b.ok(res.header.Get("Location")); !strings.Contains(p.body, "only retrying and dead_lettered deliveries can be retried") {
 		t.Errorf("retry of a succeeded delivery:\n%s", p.body)
 	}
+	if got := between(b.ok("/console/deliveries/"+dead.ID).body, `<dd id="webhook">`, "</dd>"); !strings.Contains(got, `>active</span>`) {
+		t.Errorf("the webhook's state after re-enabling: %q", got)
+	}
+	api(t, s, http.MethodDelete, "/v1/webhooks/"+wh.ID, nil, nil)
+	if got := between(b.ok("/console/deliveries/"+dead.ID).body, `<dd id="webhook">`, "</dd>"); got != wh.ID+" (deleted)" {
+		t.Errorf("the webhook's state once deleted: %q", got)
+	}
 	if p := b.get("/console/deliveries/dlv_nope"); p.status != http.StatusNotFound {
 		t.Errorf("unknown delivery: %d", p.status)
 	}
+}
+
+// between is the part of s after the first start and before the next end.
+func between(s, start, end string) string {
+	_, after, ok := strings.Cut(s, start)
+	if !ok {
+		return ""
+	}
+	before, _, _ := strings.Cut(after, end)
+	return before
 }
 
 // heldReceiver answers 410 until hold; then every request waits for
