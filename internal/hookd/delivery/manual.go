@@ -120,7 +120,9 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 		defer e.wg.Done()
 		w := e.working(claimed.WebhookID)
 		defer w.done()
-		e.runAttempt(context.WithoutCancel(ctx), claimed, lease, store.AttemptManual, w)
+		// The call's answer was committed with the claim; the attempt's own
+		// writes (an auto-disable, a dead letter's event) are not the call's.
+		e.runAttempt(store.WithoutIdempotentOutcome(context.WithoutCancel(ctx)), claimed, lease, store.AttemptManual, w)
 	})
 	return &snapshot, nil
 }

@@ -156,12 +156,19 @@ func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := a.cfg.Engine.Retry(r.Context(), r.PathValue("delivery_id"))
+	// The answer (the delivery as claimed) commits with the claim: a retry
+	// of the call after a crash replays it instead of starting a second
+	// attempt.
+	ctx, answer := withObject(r, http.StatusAccepted, func(d *store.Delivery) any { return deliveryToJSON(d) })
+	d, err := a.cfg.Engine.Retry(ctx, r.PathValue("delivery_id"))
+	if a.claimLost(w, r, err) {
+		return
+	}
 	if err != nil {
 		a.deliveryError(w, r, "retry the delivery", err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, deliveryToJSON(d))
+	answer(w, d)
 }
 
 func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) {

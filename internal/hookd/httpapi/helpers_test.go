@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
@@ -198,4 +199,14 @@ func as[T any](t testing.TB, v any) T {
 		t.Fatalf("value is %T (%v), want %T", v, v, out)
 	}
 	return out
+}
+
+// waitFor polls cond every 5 ms for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }

@@ -218,6 +218,56 @@ func TestCreateOutcomeCommitsWithTheObject(t *testing.T) {
 	if n := len(field[[]any](t, list, "data")); n != 3 {
 		t.Errorf("publish and its retry: %d deliveries, want 3 (the original, the replay and one publish's)", n)
 	}
+
+	// A manual retry and its retry: one attempt. The answer commits with
+	// the claim; the attempt's own writes (it is recorded, the delivery
+	// succeeds) are not the call's and must not fail for it.
+	var received atomic.Int32
+	rcv := hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	local := decode(t, c.do(req{method: http.MethodPost, path: "/v1/webhooks/account", body: map[string]any{"url": rcv.URL, "events": []string{"*"}}}).body)
+	localID := field[string](t, local, "id")
+	ev = &store.Event{ID: "evt_retry", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: created}
+	if _, err := db.CreateEvent(t.Context(), ev, []store.Delivery{{ID: "dlv_retry", WebhookID: localID, EventID: ev.ID, EventType: ev.Type,
+		Status: store.DeliveryDeadLettered, AttemptCount: 1, MaxAttempts: 12, CreatedAt: created, DeadlineAt: created.Add(72 * time.Hour), Trigger: store.TriggerEvent}}); err != nil {
+		t.Fatal(err)
+	}
+	retryCall := req{method: http.MethodPost, path: "/v1/deliveries/dlv_retry/retry", headers: map[string]string{"Idempotency-Key": "retry-once"}}
+	first = c.do(retryCall)
+	if first.status != http.StatusAccepted {
+		t.Fatalf("retry: %d %s", first.status, first.body)
+	}
+	waitFor(t, "the retry's attempt", func() bool {
+		d, err := db.GetDelivery(t.Context(), "dlv_retry")
+		return err == nil && d.Status == store.DeliverySucceeded
+	})
+	retry = c.do(retryCall)
+	if retry.status != http.StatusAccepted || retry.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, retry.body) {
+		t.Errorf("retry: %d, then %d (replayed %q):\n%s\n%s", first.status, retry.status, retry.header.Get("Idempotent-Replayed"), first.body, retry.body)
+	}
+	_, attempts, err := db.GetDeliveryWithAttempts(t.Context(), "dlv_retry")
+	if err != nil || len(attempts) != 1 || received.Load() != 1 {
+		t.Errorf("retry and its retry: %d attempts recorded (%v), %d received; want 1 and 1", len(attempts), err, received.Load())
+	}
+
+	// A retry whose receiver answers 410: the attempt disables the webhook,
+	// a write of its own, which the call's answer must not be stored with.
+	gone := hookdtest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusGone) })
+	goneID := field[string](t, decode(t, c.do(req{method: http.MethodPost, path: "/v1/webhooks/account", body: map[string]any{"url": gone.URL, "events": []string{"*"}}}).body), "id")
+	ev = &store.Event{ID: "evt_gone", Type: "transfer.created", Body: []byte(`{}`), Fingerprint: "f", CreatedAt: created}
+	if _, err := db.CreateEvent(t.Context(), ev, []store.Delivery{{ID: "dlv_gone", WebhookID: goneID, EventID: ev.ID, EventType: ev.Type,
+		Status: store.DeliveryDeadLettered, AttemptCount: 1, MaxAttempts: 12, CreatedAt: created, DeadlineAt: created.Add(72 * time.Hour), Trigger: store.TriggerEvent}}); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.do(req{method: http.MethodPost, path: "/v1/deliveries/dlv_gone/retry", headers: map[string]string{"Idempotency-Key": "retry-gone"}}); res.status != http.StatusAccepted {
+		t.Fatalf("retry of dlv_gone: %d %s", res.status, res.body)
+	}
+	waitFor(t, "the webhook disabled by the retry's 410", func() bool {
+		wh, err := db.GetWebhook(t.Context(), goneID)
+		return err == nil && wh.Status == store.StatusAutoDisabled
+	})
 }
 
 // A call that runs longer than the idempotency lease keeps its key: it

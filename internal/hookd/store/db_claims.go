@@ -233,6 +233,9 @@ const claimDeliveryTries = 3
 
 func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, now time.Time, lease Lease) (*Delivery, error) {
 	var out *Delivery
+	// A manual retry's answer is the delivery as claimed: it commits with
+	// the claim (read here: fn's context may be another writer's).
+	outcome, withOutcome := IdempotentOutcomeFrom(ctx)
 	err := s.writeGrouped(ctx, func(ctx context.Context, tx execQuerier) error {
 		out = nil
 		args := []any{toNanos(lease.Until), lease.Token, id, toNanos(now)}
@@ -247,6 +250,9 @@ func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, no
 			}
 			if len(ds) == 1 {
 				out = &ds[0]
+				if withOutcome {
+					return s.completeIdempotentWith(ctx, tx, outcome, out)
+				}
 				return nil
 			}
 			// Not claimed: say why, from the row as it is now.
@@ -272,7 +278,7 @@ func (s *DB) ClaimDelivery(ctx context.Context, id string, statuses []string, no
 		}
 	})
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, ErrNotClaimable) {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, ErrNotClaimable) || errors.Is(err, ErrClaimLost) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("claim delivery: %w", err)

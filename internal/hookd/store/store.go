@@ -156,7 +156,8 @@ type Published struct {
 }
 
 // WithIdempotentOutcome makes the write ctx is given to (CreateGroup,
-// CreateWebhook, CreateDelivery, UpdateWebhook, PublishEvent) store o in the same
+// CreateWebhook, CreateDelivery, UpdateWebhook, PublishEvent,
+// ClaimDelivery) store o in the same
 // transaction as the object: the object
 // and the answer that names it are committed together or not at all, so a
 // retry with the same key replays that answer, whatever happens after the
@@ -164,6 +165,15 @@ type Published struct {
 // the create writes nothing and fails with ErrClaimLost.
 func WithIdempotentOutcome(ctx context.Context, o IdempotentOutcome) context.Context {
 	return context.WithValue(ctx, outcomeKey{}, o)
+}
+
+// WithoutIdempotentOutcome is ctx without the outcome WithIdempotentOutcome
+// put in it: for work that outlives the call and writes on its own (a
+// manual retry's attempt, which may disable the webhook or publish a
+// dead letter's event), which must not try to store the call's answer
+// again.
+func WithoutIdempotentOutcome(ctx context.Context) context.Context {
+	return context.WithValue(ctx, outcomeKey{}, nil)
 }
 
 // IdempotentOutcomeFrom is the outcome WithIdempotentOutcome put in ctx.
