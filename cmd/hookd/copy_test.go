@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/hookd/terraform-provider-hookd/internal/contract"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/catalog"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
 )
 
@@ -228,5 +231,76 @@ func TestCopyRefusals(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%q\nwant:\n%q", code, errb.String(), tc.want)
 			}
 		})
+	}
+}
+
+// hookd copy and the key files: a wrong key file of the source is named
+// as such; a target key file that holds the same key is used (and the
+// command says so), one that holds another is refused, and so is a target
+// database sealed with another key. Nothing is copied in the refusals.
+func TestCopyKeyFiles(t *testing.T) {
+	t.Setenv("HOOKD_ENCRYPTION_KEY", "")
+	src, keyFile := startedDatabase(t)
+	good, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)) + "\n"
+	copyTo := func(to string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run([]string{"copy", "--from", src, "--to", to}, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	dir := t.TempDir()
+
+	if err := os.WriteFile(keyFile, []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, msg := copyTo(filepath.Join(dir, "a.db"))
+	want := "hookd: --from: the key file " + keyFile + " does not open the database " + src + " (its secrets were sealed with another key): " +
+		"put back the key file the database was created with, or set HOOKD_ENCRYPTION_KEY to that key\n"
+	if code != 1 || msg != want {
+		t.Errorf("wrong source key file: exit %d, stderr:\n%s\nwant:\n%s", code, msg, want)
+	}
+	if err := os.WriteFile(keyFile, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	held := filepath.Join(dir, "held.db")
+	if err := os.WriteFile(held+".key", []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, msg = copyTo(held)
+	want = "hookd: --to: the key file " + held + ".key holds another key than " + src + "'s: copy into a new file, or remove both " + held + " and " + held + ".key if that database is not needed\n"
+	if code != 1 || msg != want {
+		t.Errorf("target key file of another key: exit %d, stderr:\n%s\nwant:\n%s", code, msg, want)
+	}
+
+	c, err := secrets.NewCipher(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := filepath.Join(dir, "sealed.db")
+	st, err := store.OpenSQLite(sealed, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	code, _, msg = copyTo(sealed)
+	want = "hookd: --to: the database " + sealed + " was created with another encryption key than " + src + "'s, so it is not a new database: copy into a new, empty one\n"
+	if code != 1 || msg != want {
+		t.Errorf("target of another key: exit %d, stderr:\n%s\nwant:\n%s", code, msg, want)
+	}
+	if _, err := os.Stat(sealed + ".key"); err == nil {
+		t.Error("a refused copy wrote a key file")
+	}
+
+	same := filepath.Join(dir, "same.db")
+	if err := os.WriteFile(same+".key", good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, msg := copyTo(same)
+	if want := "hookd: its key is in " + same + ".key; start hookd serve --db " + same + "\n"; code != 0 || !strings.HasSuffix(out, want) {
+		t.Errorf("target key file of the same key: exit %d, stdout:\n%s\nstderr: %s\nwant it to end with:\n%s", code, out, msg, want)
 	}
 }

@@ -59,43 +59,49 @@ func Copy(ctx context.Context, cfg CopyConfig) (CopyResult, error) {
 			return res, fmt.Errorf("--from: the database %s: %w", cfg.From, err)
 		}
 	}
-	keyText := base64.StdEncoding.EncodeToString(key)
-	from, err := openStore(ctx, Config{DBPath: cfg.From, EncryptionKey: keyText})
+	// A key from the file is the file's for openStore too, so that its
+	// refusals name the file, not the variable.
+	from, err := openStore(ctx, Config{DBPath: cfg.From, EncryptionKey: cfg.EncryptionKey})
 	if err != nil {
 		return res, fmt.Errorf("--from: %w", err)
 	}
 	defer func() { _ = from.Close() }()
 
+	writeKeyFile := false
 	if cfg.EncryptionKey == "" && !store.IsPostgresURL(cfg.To) {
 		// hookd serve --db To finds the key where it found From's.
 		res.ToKeyFile = KeyFilePath(cfg.To)
 		switch held, err := secrets.LoadKeyFile(res.ToKeyFile); {
 		case errors.Is(err, fs.ErrNotExist):
+			writeKeyFile = true
 		case err != nil:
 			return res, fmt.Errorf("--to: %w", err)
 		case !bytes.Equal(held, key):
 			return res, fmt.Errorf("--to: the key file %s holds another key than %s's: copy into a new file, or remove both %s and %s if that database is not needed",
 				res.ToKeyFile, cfg.From, cfg.To, res.ToKeyFile)
-		default:
-			res.ToKeyFile = "" // already there
 		}
 	}
-	to, err := openStore(ctx, Config{DBPath: cfg.To, EncryptionKey: keyText})
+	to, err := openStore(ctx, Config{DBPath: cfg.To, EncryptionKey: base64.StdEncoding.EncodeToString(key)})
+	if errors.Is(err, store.ErrWrongEncryptionKey) {
+		return res, fmt.Errorf("--to: the database %s was created with another encryption key than %s's, so it is not a new database: copy into a new, empty one",
+			store.RedactURL(cfg.To), store.RedactURL(cfg.From))
+	}
 	if err != nil {
 		return res, fmt.Errorf("--to: %w", err)
 	}
 	defer func() { _ = to.Close() }()
+	if writeKeyFile {
+		// Before the copy: a copy that commits and then loses its key file
+		// (a crash in between) could be neither served nor copied again.
+		if err := secrets.WriteKeyFile(res.ToKeyFile, key); err != nil {
+			return res, fmt.Errorf("--to: %w", err)
+		}
+	}
 	if res.Tables, err = store.Copy(ctx, from, to, cfg.Progress); err != nil {
 		if errors.Is(err, store.ErrTargetNotEmpty) {
-			return res, fmt.Errorf("--to: %w: hookd copies only into an empty database (create it, run hookd migrate on it if you like, and start no hookd serve on it before the copy)", err)
+			return res, fmt.Errorf("--to: %w: hookd copies only into an empty database (a new SQLite file, or a PostgreSQL database that no hookd serve has started on; hookd migrate on it is fine)", err)
 		}
 		return res, err
-	}
-	if res.ToKeyFile != "" {
-		if err := secrets.WriteKeyFile(res.ToKeyFile, key); err != nil {
-			return res, fmt.Errorf("the copy is done, but its key file could not be written (start hookd on %s with HOOKD_ENCRYPTION_KEY set to the key in %s): %w",
-				cfg.To, res.KeyFile, err)
-		}
 	}
 	return res, nil
 }
@@ -132,7 +138,22 @@ func samePlace(a, b string) bool {
 	if store.IsPostgresURL(a) || store.IsPostgresURL(b) {
 		return a == b
 	}
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	return errA == nil && errB == nil && absA == absB
+	return realPath(a) == realPath(b)
+}
+
+// realPath is path made absolute, through its symbolic links as far as it
+// exists.
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		return resolved
+	}
+	dir, file := filepath.Split(abs)
+	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(resolved, file)
+	}
+	return abs
 }

@@ -109,8 +109,12 @@ func takeSnapshot(t *testing.T, s *DB) snapshot {
 // left as it was.
 func TestCopy(t *testing.T) {
 	ctx := t.Context()
-	src := openAt(t, filepath.Join(t.TempDir(), "source.db"), testKey)
+	// No lister: the source's deliveries stay unlisted.
+	src := openWith(t, filepath.Join(t.TempDir(), "source.db"), testKey, withoutBackgroundListing())
 	copyFixture(t, src)
+	if n := countUnlisted(t, src); n != 3 {
+		t.Fatalf("the source holds %d unlisted deliveries, want all 3", n)
+	}
 	want := takeSnapshot(t, src)
 	if len(want.Webhooks) != 2 || len(want.Deliveries["wh_2"]) != 2 || len(want.Attempts["dlv_evt_a_0"]) != 1 {
 		t.Fatalf("fixture: %+v", want)
@@ -144,15 +148,29 @@ func TestCopy(t *testing.T) {
 
 	// And back, from the suite's backend (PostgreSQL under
 	// HOOKD_TEST_DB=postgres) into a new SQLite file.
-	back := openAt(t, filepath.Join(t.TempDir(), "back.db"), testKey)
+	back := openWith(t, filepath.Join(t.TempDir(), "back.db"), testKey, withoutBackgroundListing())
 	if _, err := Copy(ctx, dst, back, nil); err != nil {
 		t.Fatalf("Copy back: %v", err)
+	}
+	// Listed by the copy itself, not by a lister: a SQLite copy's first
+	// lister run would otherwise have all of them to move.
+	if n := countUnlisted(t, back); n != 0 {
+		t.Errorf("the copy back holds %d unlisted deliveries, want 0", n)
 	}
 	if got := takeSnapshot(t, back); !reflect.DeepEqual(got, want) {
 		t.Errorf("the copy back serves\n%+v\nthe source served\n%+v", got, want)
 	}
 	checkCopyExtras(t, dst)
 	checkCopyExtras(t, back)
+}
+
+func countUnlisted(t *testing.T, s *DB) int {
+	t.Helper()
+	var n int
+	if err := s.reader.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM deliveries WHERE listed = 0`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // checkCopyExtras checks what a snapshot does not show: the API key, the
