@@ -31,7 +31,9 @@ the hookd that serves --to.
 
 The encryption key is HOOKD_ENCRYPTION_KEY, or the key file of a SQLite
 --from (<db>.key); the copy is opened with the same key, so give it to
-every hookd process on --to. A SQLite --to gets a key file of its own.
+every hookd process on --to. Without HOOKD_ENCRYPTION_KEY, a SQLite --to
+gets a copy of the key file beside it (<to>.key); with it, serve the
+copy with the same HOOKD_ENCRYPTION_KEY.
 
 flags:
 `)

@@ -94,7 +94,7 @@ func usage(w io.Writer) {
 commands:
   serve     run the Hooks API server (hookd serve -h for its flags)
   migrate   bring the database's schema up to date and exit (hookd serve does it too)
-  copy      copy every webhook, secret and delivery into a new, empty database (SQLite to PostgreSQL)
+  copy      copy every webhook, secret and delivery into a new, empty database (SQLite or PostgreSQL, either way)
   version   print the version
 `)
 }
