@@ -279,7 +279,10 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
 		if cl.out != nil && len(data) > 0 {
 			if err := json.Unmarshal(data, cl.out); err != nil {
-				return 0, &decodeError{fmt.Errorf("%s %s: decode the response: %w", cl.method, cl.path, err)}
+				// The decoder quotes what it could not parse (a time, a
+				// number), and an answer may echo anything: its text is
+				// redacted, not wrapped.
+				return 0, &decodeError{fmt.Errorf("%s %s: decode the response: %s", cl.method, cl.path, redact(err.Error(), secrets...))}
 			}
 		}
 		return 0, nil
@@ -291,10 +294,7 @@ func (c *Client) once(ctx context.Context, cl call, body []byte, idempotencyKey 
 		apiErr.Detail = strings.TrimSpace(string(data[:min(len(data), 200)]))
 	}
 	apiErr.StatusCode = res.StatusCode
-	apiErr.Detail = redact(apiErr.Detail, secrets...)
-	for i := range apiErr.Errors {
-		apiErr.Errors[i].Detail = redact(apiErr.Errors[i].Detail, secrets...)
-	}
+	apiErr.redact(secrets)
 	return parseRetryAfter(res.Header.Get("Retry-After")), apiErr
 }
 

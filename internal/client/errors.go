@@ -57,6 +57,19 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// redact removes credentials from every text of the answer: a server (or a
+// proxy in front of it) may echo anything into any field, and each of them
+// reaches a message, a diagnostic or a log.
+func (e *APIError) redact(secrets []string) {
+	for _, s := range []*string{&e.Type, &e.Title, &e.Code, &e.Detail, &e.RequestID} {
+		*s = redact(*s, secrets...)
+	}
+	for i := range e.Errors {
+		e.Errors[i].Pointer = redact(e.Errors[i].Pointer, secrets...)
+		e.Errors[i].Detail = redact(e.Errors[i].Detail, secrets...)
+	}
+}
+
 // Is maps the status to a sentinel, so callers never compare codes.
 func (e *APIError) Is(target error) bool {
 	switch target {

@@ -52,16 +52,20 @@ func FuzzResponseDecoding(f *testing.F) {
 		{502, "text/html", `<html><body>Bad Gateway</body></html>`},
 		{500, "application/json", `{"status":"500"}`},
 		{401, "application/problem+json", `{"status":0,"detail":"` + fuzzKey + `"}`},
+		{453, "application/problem+json", `{"status":453,"code":"` + fuzzKey + `","type":"` + fuzzKey + `","title":"` + fuzzKey + `","request_id":"` + fuzzKey + `","errors":[{"pointer":"/` + fuzzKey + `"}]}`},
 		{200, "application/json", `{"id":1e999}`},
+		{200, "application/json", `{"id":"wh_1","created_at":"` + fuzzKey + `"}`},
 		{200, "application/json", "{\"name\":\"\xff\"}"},
 		{307, "text/html", `<a href="/v1/webhooks">Temporary Redirect</a>.`},
 	} {
 		f.Add(seed.status, seed.contentType, "1", []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status uint16, contentType, retryAfter string, body []byte) {
-		code := 100 + int(status)%500
+		// The seeds' statuses are the codes answered; any other number maps
+		// into 200-599 (1xx are interim answers, never final ones).
+		code := int(status) % 600
 		if code < 200 {
-			code += 100 // 1xx are interim answers, never final ones
+			code += 200
 		}
 		h := http.Header{}
 		h.Set("Content-Type", contentType)
@@ -103,9 +107,15 @@ func FuzzResponseDecoding(f *testing.F) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != code {
 				t.Fatalf("%s: status %d gave %T %v, want an APIError with that status", name, code, err, err)
 			}
+			// Every text of the answer reaches a diagnostic or a log, not only
+			// the ones Error prints.
+			texts := []string{apiErr.Type, apiErr.Title, apiErr.Code, apiErr.Detail, apiErr.RequestID}
 			for _, fe := range apiErr.Errors {
-				if strings.Contains(fe.Detail, fuzzKey) {
-					t.Fatalf("%s: a field error shows the API key", name)
+				texts = append(texts, fe.Pointer, fe.Detail)
+			}
+			for _, text := range texts {
+				if strings.Contains(text, fuzzKey) {
+					t.Fatalf("%s: the APIError shows the API key in %q", name, text)
 				}
 			}
 		}
