@@ -23,7 +23,9 @@ name=$1
 pkg=$2
 version=${pkg##*@}
 
-cache=${HOOKD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hookd-tools}
+# shellcheck source=lib/toolcache.sh
+source "$(dirname "$0")/lib/toolcache.sh"
+cache=$tools_cache
 bin=$cache/$name/$version/$name
 if [ -x "$bin" ]; then
   echo "$bin"

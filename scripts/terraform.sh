@@ -56,7 +56,9 @@ if on_path=$(command -v "$tool" 2>/dev/null) && is_version "$on_path"; then
   exit 0
 fi
 
-cache=${HOOKD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hookd-tools}
+# shellcheck source=lib/toolcache.sh
+source "$(dirname "$0")/lib/toolcache.sh"
+cache=$tools_cache
 bin=$cache/$tool/$version/$tool
 if is_version "$bin"; then
   echo "$bin"

@@ -2,8 +2,9 @@
 // platforms each of its builds makes, one "<build id> <os>_<arch>" line per
 // platform, sorted: goos x goarch less the "ignore" pairs and less what is
 // not a port of the Go on PATH (`go tool dist list`; darwin_arm, say), as
-// goreleaser expands them (release-check compares this with its lists). With -only and -write it also writes a copy of the
-// configuration whose builds make only the platforms named in -only (each
+// goreleaser expands them (release-check compares this with its lists).
+// With -only and -write it also writes a copy of the configuration whose
+// builds make only the platforms named in -only (each
 // build gets a goreleaser "targets" list in place of goos, goarch and
 // ignore), so that CI can build a part of the release and check its layout
 // without cross-compiling all of it:
@@ -155,11 +156,8 @@ func restrict(builds []build, want []string) error {
 		}
 		m := b.node
 		for _, key := range []string{"goos", "goarch", "ignore"} {
-			for i := 0; i < len(m.Content); i += 2 {
-				if m.Content[i].Value == key {
-					m.Content = append(m.Content[:i], m.Content[i+2:]...)
-					break
-				}
+			if i := keyIndex(m, key); i >= 0 {
+				m.Content = slices.Delete(m.Content, i, i+2)
 			}
 		}
 		targets := &yaml.Node{Kind: yaml.SequenceNode}
@@ -182,10 +180,19 @@ func goPorts() ([]string, error) {
 
 // value is the value of key in mapping m, or nil.
 func value(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
+	if i := keyIndex(m, key); i >= 0 {
+		return m.Content[i+1]
 	}
 	return nil
+}
+
+// keyIndex is the index of key's node in mapping m's Content (its value
+// follows), or -1.
+func keyIndex(m *yaml.Node, key string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
