@@ -157,7 +157,12 @@ func checkBackends(t *testing.T, sec *backendsSection) {
 			}
 			continue
 		}
-		if r.Webhooks != 2 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 || r.Saturation.DeliveredPerSec <= 0 {
+		// Delivered during saturation: any of its intervals, not their
+		// median. The phase is 500 ms of 100 ms intervals here, and on 2
+		// loaded cores (make test runs the provider's acceptance tests
+		// beside it) PostgreSQL's first deliveries can come after the
+		// first three intervals (seen in CI: 0, 0, 0, 10, 30 per second).
+		if r.Webhooks != 2 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 || len(r.Saturation.DeliveredSamples) == 0 || slices.Max(r.Saturation.DeliveredSamples) <= 0 {
 			t.Errorf("%s: nothing delivered: %+v", name, r)
 		}
 		if r.Saturation.APIWindow.N == 0 || r.Saturation.APIDrain.N == 0 {
