@@ -505,6 +505,70 @@ func TestNextAttemptAtReadsARange(t *testing.T) {
 	t.Fatalf("no correlated subquery in the plan:\n%s", strings.Join(plan, "\n"))
 }
 
+// The cancel that follows a webhook's switch-off is a statement of its
+// own: a re-enable and a publish may commit before it runs (hookd
+// auto-disables an endpoint, a person re-enables it at once). The
+// publish's delivery then belongs to an active webhook and is left to be
+// attempted; a webhook switched off, auto-disabled or deleted has its
+// work canceled.
+func TestCancelSparesAReenabledWebhook(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	wh := minimalWebhook("wh_1", t0)
+	wh.Active, wh.Status = true, StatusActive
+	mustCreateWebhook(t, s, wh)
+	setStatus := func(status string) {
+		t.Helper()
+		if _, err := s.UpdateWebhook(ctx, "wh_1", func(w *Webhook) error {
+			w.Status = status
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel := func(want int) {
+		t.Helper()
+		if n, err := s.CancelDeliveries(ctx, "wh_1", t0); err != nil || n != want {
+			t.Fatalf("CancelDeliveries: %d, %v; want %d", n, err, want)
+		}
+	}
+	status := func(id string) string {
+		t.Helper()
+		d, err := s.GetDelivery(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Status
+	}
+
+	first := addDeliveries(t, s, "evt_a", t0, "wh_1")[0]
+	setStatus(StatusAutoDisabled)
+	setStatus(StatusActive) // re-enabled before the disable's cancel ran
+	second := addDeliveries(t, s, "evt_b", t0, "wh_1")[0]
+	cancel(0)
+	if got := [2]string{status(first), status(second)}; got != [2]string{DeliveryPending, DeliveryPending} {
+		t.Fatalf("after a late cancel of an active webhook: %v, want both pending", got)
+	}
+
+	// Switched off by hookd or by its owner, or deleted: everything pending
+	// is canceled.
+	setStatus(StatusAutoDisabled)
+	cancel(2)
+	if got := [2]string{status(first), status(second)}; got != [2]string{DeliveryCanceled, DeliveryCanceled} {
+		t.Fatalf("auto-disabled: %v, want both canceled", got)
+	}
+	setStatus(StatusActive)
+	addDeliveries(t, s, "evt_c", t0, "wh_1")
+	setStatus(StatusInactive)
+	cancel(1)
+	setStatus(StatusActive)
+	addDeliveries(t, s, "evt_d", t0, "wh_1")
+	if err := s.DeleteWebhook(ctx, "wh_1"); err != nil {
+		t.Fatal(err)
+	}
+	cancel(1)
+}
+
 // A cancel of a delivery whose lease has ended clears the lease's token
 // with it: the worker that held the lease, paused past its end, finds its
 // fence gone and cannot record its attempt over the cancel.

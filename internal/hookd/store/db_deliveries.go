@@ -401,8 +401,16 @@ func listAttempts(ctx context.Context, q querier, deliveryID string) ([]Attempt,
 // webhook's, rather than every row of the webhook's history, which the
 // webhook index would give (and that index holds only listed deliveries).
 // A webhook is deleted or switched off rarely (TestListingQueryPlans).
+//
+// Only while the webhook is gone or not active, tested in the same
+// statement: the cancel follows the commit that switched the webhook off,
+// and a re-enable and a publish may commit in between (a person pressing
+// re-enable as soon as hookd auto-disabled the endpoint); the delivery of
+// that publish belongs to an active webhook and must be attempted, not
+// canceled (TestCancelSparesAReenabledWebhook).
 const qCancelDeliveries = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
-	WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND ` + leaseFree
+	WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND ` + leaseFree + `
+	AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.id = deliveries.webhook_id AND webhooks.status = 'active')`
 
 func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
 	var n int64

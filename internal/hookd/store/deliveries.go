@@ -197,7 +197,8 @@ type DeliveryStore interface {
 	// written, since another attempt owns the delivery now.
 	FinishAttempt(ctx context.Context, token string, a *Attempt, d *Delivery) error
 	// CancelDeliveries cancels the pending and retrying deliveries of a
-	// webhook and returns how many.
+	// webhook that is deleted or not active (nothing if it is active
+	// again by then) and returns how many.
 	CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error)
 	// EndInterruptedTests dead-letters the test deliveries of POST
 	// .../test created before before whose attempt never ended (hookd
