@@ -410,7 +410,7 @@ func listAttempts(ctx context.Context, q querier, deliveryID string) ([]Attempt,
 // canceled (TestCancelSparesAReenabledWebhook).
 const qCancelDeliveries = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_until = NULL, lease_token = NULL
 	WHERE webhook_id = ? AND status IN ('pending', 'retrying') AND ` + leaseFree + `
-	AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.id = deliveries.webhook_id AND webhooks.status = 'active')`
+	AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.id = deliveries.webhook_id AND webhooks.status = '` + StatusActive + `')`
 
 func (s *DB) CancelDeliveries(ctx context.Context, webhookID string, now time.Time) (int, error) {
 	var n int64
