@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# make release-check: builds the whole release as a snapshot (no tag, no
-# signing, nothing published) and checks that it is what the Terraform and
-# OpenTofu registries and our users expect.
+# make release-check: builds the whole release as a snapshot (no tag,
+# nothing published), signed with a throwaway key, and checks that it is
+# what the Terraform and OpenTofu registries and our users expect.
 #
 # Installs goreleaser $GORELEASER_VERSION from the Go module proxy, cached by
 # version outside the clone (scripts/gotool.sh), runs "goreleaser
-# check" and "goreleaser release --snapshot --clean --skip=sign,publish" into
+# check" and "goreleaser release --snapshot --clean --skip=publish" into
 # dist/, then asserts:
 #   - LICENSE is the MPL-2.0 text (its title, last section and notice);
 #   - the platform lists below are what .goreleaser.yml builds;
 #   - every provider archive of the platform list below exists, named
 #     terraform-provider-hookd_<ver>_<os>_<arch>.zip, and holds exactly the
 #     executable terraform-provider-hookd_v<ver> (.exe on windows) and
-#     LICENSE (MPL-2.0);
+#     LICENSE, byte for byte the repository's (MPL-2.0);
 #   - every hookd archive exists, named hookd_<ver>_<os>_<arch>.zip, and holds
-#     exactly hookd (.exe on windows), README.md and LICENSE;
+#     exactly hookd (.exe on windows), README.md and LICENSE, both byte for
+#     byte the repository's;
 #   - there are no other archives;
 #   - terraform-provider-hookd_<ver>_SHA256SUMS lists every archive, with the
 #     right sums, and terraform-provider-hookd_<ver>_manifest.json with the
 #     sum of terraform-registry-manifest.json (goreleaser puts no copy of the
 #     manifest in dist/: "checksum.extra_files" only adds its line and
 #     "release.extra_files" uploads it under that name);
-#   - the hookd binary of this machine's platform reports the snapshot version.
+#   - terraform-provider-hookd_<ver>_SHA256SUMS.sig, which both registries
+#     check against the key the provider is published with, is a binary
+#     detached signature of SHA256SUMS that gpg --verify accepts. The
+#     .goreleaser.yml signs block makes it, as in a real release, with a key
+#     made for this run (RSA, as the registries take; no passphrase) in a temporary GNUPGHOME
+#     and its fingerprint in GPG_FINGERPRINT; the key is gone with the
+#     directory at the end. This needs gpg (Debian's gnupg; .ci/run
+#     installs it): without it the check says so and skips the signature,
+#     unless RELEASE_CHECK_REQUIRE_SIGNATURE=1 (as in CI), which fails;#   - the hookd binary of this machine's platform reports the snapshot version.
 #
-# Needs go, git, bash, coreutils, grep, sed and awk only (no jq, unzip or
-# python: zip listings come from scripts/zipls). A cold run takes about 26
+# Needs go, git, bash, coreutils, grep, sed, awk and gpg only (no jq, unzip
+# or python: zip listings and entries come from scripts/zipls). A cold run takes about 26
 # minutes on 2 cores (12 CPU-minutes to install goreleaser, 41 to build the
 # 19 binaries); a warm one about a minute and a half, mostly linking.
 # RELEASE_CHECK_PLATFORMS (below) builds a part. dist/ and bin/ are
@@ -70,7 +79,13 @@ fail() {
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The signing key's agent (started by gpg in $tmp/gnupg) is stopped before
+# its directory goes.
+cleanup() {
+  if [ -d "$tmp/gnupg" ]; then GNUPGHOME=$tmp/gnupg gpgconf --kill all >/dev/null 2>&1 || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 # The LICENSE both archive kinds carry is the MPL-2.0 (the OpenTofu and
 # Terraform registries show it): its title, its last section and Exhibit
@@ -127,9 +142,30 @@ info "$goreleaser"
 step "goreleaser check"
 "$goreleaser" check
 
-step "goreleaser release --snapshot ($((${#PROVIDER_PLATFORMS[@]} + ${#HOOKD_PLATFORMS[@]})) binaries; minutes when the build cache is cold)"
+# A throwaway signing key, so that the signs block of .goreleaser.yml runs
+# as in a release: SHA256SUMS.sig is made and checked, not skipped.
+skip=sign,publish
+fingerprint=""
+step "a throwaway signing key (gpg, in a temporary GNUPGHOME)"
+if command -v gpg >/dev/null 2>&1; then
+  export GNUPGHOME=$tmp/gnupg
+  mkdir -m 700 "$GNUPGHOME"
+  gpg --batch --quiet --passphrase '' --quick-generate-key "hookd release-check <release-check@hookd.invalid>" rsa3072 sign 1d 2>"$tmp/gpg.log" ||
+    { cat "$tmp/gpg.log" >&2; die "gpg could not make a signing key"; }
+  fingerprint=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
+  [ -n "$fingerprint" ] || die "gpg made a key but lists no fingerprint"
+  export GPG_FINGERPRINT=$fingerprint
+  skip=publish
+  info "key $fingerprint ($(gpg --version | head -n1))"
+elif [ "${RELEASE_CHECK_REQUIRE_SIGNATURE:-}" = 1 ]; then
+  die "gpg is not on PATH, and RELEASE_CHECK_REQUIRE_SIGNATURE=1: install it (Debian: apt-get install gnupg)"
+else
+  info "skipped: gpg is not on PATH (Debian: apt-get install gnupg), so SHA256SUMS is not signed and its .sig not checked"
+fi
+
+step "goreleaser release --snapshot --skip=$skip ($((${#PROVIDER_PLATFORMS[@]} + ${#HOOKD_PLATFORMS[@]})) binaries; minutes when the build cache is cold)"
 start=$SECONDS
-"$goreleaser" release --config "$config" --snapshot --clean --skip=sign,publish >"$tmp/goreleaser.log" 2>&1 || {
+"$goreleaser" release --config "$config" --snapshot --clean --skip="$skip" >"$tmp/goreleaser.log" 2>&1 || {
   tail -n 50 "$tmp/goreleaser.log" >&2
   die "goreleaser release --snapshot failed (last 50 lines above)"
 }
@@ -141,7 +177,8 @@ version=$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' dist/metadata.json)
 info "snapshot version $version"
 
 # check_zip ZIP ENTRY...: ZIP holds exactly ENTRY..., the first of them (the
-# binary) executable.
+# binary) executable, each of the others (LICENSE, README.md) byte for byte
+# the repository's file of that name.
 check_zip() {
   local zip=$1 bin=$2
   shift
@@ -161,7 +198,18 @@ check_zip() {
     fail "dist/$zip: $bin is not executable ($(printf '%s\n' "$listing" | grep -- " $bin\$" | cut -d' ' -f1))"
     return
   fi
-  info "ok $zip"
+  local f
+  for f in "${@:2}"; do
+    if ! "$tmp/zipls" "dist/$zip" "$f" >"$tmp/entry"; then
+      fail "dist/$zip: cannot read $f (see above)"
+      return
+    fi
+    if ! cmp -s "$tmp/entry" "$f"; then
+      fail "dist/$zip: $f is not the repository's $f ($(wc -c <"$tmp/entry") bytes, sha256 $(sha256sum <"$tmp/entry" | cut -c1-12)...; the repository's: $(wc -c <"$f") bytes, $(sha256sum <"$f" | cut -c1-12)...)"
+      return
+    fi
+  done
+  info "ok $zip (${*:2}: the repository's)"
 }
 
 exe() { case $1 in windows_*) echo .exe ;; esac; }
@@ -220,6 +268,23 @@ else
     fail "$sums: $manifest is not $MANIFEST (sums differ)"
   fi
   info "$(wc -l <"$sums") lines checked"
+fi
+
+step "${PROJECT}_${version}_SHA256SUMS.sig"
+sig="$sums.sig"
+if [ -z "$fingerprint" ]; then
+  info "skipped: no signing key (gpg is not on PATH)"
+elif [ ! -f "$sig" ]; then
+  fail "missing $sig: the signs block of .goreleaser.yml made no signature"
+elif [ "$(head -c 5 "$sig")" = "-----" ]; then
+  fail "$sig is ASCII-armored: the registries expect a binary detached signature (no --armor)"
+elif ! gpg --batch --status-fd 1 --verify "$sig" "$sums" >"$tmp/verify.log" 2>&1; then
+  sed 's/^/      /' "$tmp/verify.log"
+  fail "gpg --verify $sig $sums failed (above)"
+elif ! grep -q "^\[GNUPG:\] VALIDSIG $fingerprint " "$tmp/verify.log"; then
+  fail "$sig is a good signature, but not by the key $fingerprint this run signed with"
+else
+  info "ok: a good signature of $sums by $fingerprint"
 fi
 
 step "$MANIFEST"
