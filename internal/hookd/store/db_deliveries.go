@@ -306,6 +306,9 @@ func deliveryFilter(f DeliveryFilter) ([]string, []any) {
 	if f.CreatedBefore != nil {
 		where, args = append(where, "created_at < ?"), append(args, toNanos(*f.CreatedBefore))
 	}
+	if f.Unrecovered {
+		where = append(where, unrecoveredCondition)
+	}
 	return where, args
 }
 

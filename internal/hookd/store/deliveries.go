@@ -144,6 +144,10 @@ type DeliveryFilter struct {
 	IsTest        *bool
 	CreatedAfter  *time.Time // exclusive
 	CreatedBefore *time.Time // exclusive
+	// Unrecovered keeps only the deliveries a recovery still has to
+	// replay: not replays themselves, and without a replay of their event
+	// to their webhook that succeeded or is still being attempted.
+	Unrecovered bool
 }
 
 // DeliveryStore is the delivery engine's persistence.

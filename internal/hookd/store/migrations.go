@@ -90,6 +90,7 @@ var sqliteMigrations = []migration{
 	noLeaseIndexMigration,          // version 9, in db_claims.go
 	idempotencyClaimUntilMigration, // version 10, in db_idempotency.go
 	listingMigration,               // version 11, in db_listing.go
+	replaysMigration,               // version 12, in db_unrecovered.go
 }
 
 // migrate brings the database up to date, one transaction per step,

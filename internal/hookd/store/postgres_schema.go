@@ -138,4 +138,5 @@ var postgresMigrations = []migration{
 	noLeaseIndexMigrationPostgres,          // version 9, in db_claims.go: no statement
 	idempotencyClaimUntilMigrationPostgres, // version 10, in db_idempotency.go
 	listingMigrationPostgres,               // version 11, in db_listing.go
+	replaysMigration,                       // version 12, in db_unrecovered.go
 }
