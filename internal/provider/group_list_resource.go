@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -68,24 +67,8 @@ func (r *groupListResource) List(ctx context.Context, req list.ListRequest, stre
 	opts := client.GroupListOptions{NamePrefix: cfg.NamePrefix.ValueString()}
 	opts.Limit = listPageSize(req.Limit)
 	ctx = tflog.SetField(ctx, "name_prefix", opts.NamePrefix)
-	stream.Results = func(push func(list.ListResult) bool) {
-		n := int64(0)
-		for g, err := range r.data.client.AllGroups(ctx, opts) {
-			if err != nil {
-				var diags diag.Diagnostics
-				addAPIError(&diags, "Unable to list groups", err)
-				push(list.ListResult{Diagnostics: diags})
-				return
-			}
-			if !push(groupListResult(ctx, req, &g)) {
-				return
-			}
-			if n++; n == req.Limit {
-				break
-			}
-		}
-		tflog.Debug(ctx, "listed groups", map[string]any{"count": n})
-	}
+	stream.Results = listResults(ctx, r.data.client.AllGroups(ctx, opts), req.Limit, "Unable to list groups", "listed groups",
+		func(g *client.Group) list.ListResult { return groupListResult(ctx, req, g) })
 }
 
 // groupListResult is one group as terraform query shows it: its identity,

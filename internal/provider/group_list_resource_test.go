@@ -178,7 +178,7 @@ list "hookd_group" "test" {
 		},
 		resource.TestStep{
 			Config:      list(strings.Repeat("é", 101)),
-			ExpectError: acctest.Words(`name_prefix must be at most 100 characters, got 101.`),
+			ExpectError: acctest.Words(`name_prefix must be at most 100 characters, got 101`),
 		},
 	)
 }

@@ -2,9 +2,13 @@ package provider
 
 import (
 	"context"
+	"iter"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -68,6 +72,12 @@ func TestWebhookListResult(t *testing.T) {
 		if res.Identity.Get(ctx, &id); id.ID.ValueString() != "wh_1" || res.DisplayName != "https://example.com/a (wh_1)" {
 			t.Errorf("include_resource %v: identity %v, display name %q", include, id.ID, res.DisplayName)
 		}
+		// A webhook with a token warns, naming it, where a resource is
+		// listed (terraform query -generate-config-out asks for it).
+		if warnings := res.Diagnostics.Warnings(); include != (len(warnings) == 1) || len(warnings) > 1 ||
+			include && !strings.Contains(warnings[0].Detail(), "Webhook https://example.com/a (wh_1) has an auth token") {
+			t.Errorf("include_resource %v: warnings %v", include, warnings)
+		}
 		if !include {
 			if !res.Resource.Raw.IsNull() {
 				t.Errorf("a resource without include_resource: %v", res.Resource.Raw)
@@ -95,5 +105,64 @@ func TestWebhookListResult(t *testing.T) {
 				t.Errorf("listed resource: %s is wrong: %+v", what, m)
 			}
 		}
+	}
+	api.AuthTokenSet, api.AuthTokenFingerprint = false, nil
+	req := list.ListRequest{IncludeResource: true, ResourceSchema: schemaResp.Schema, ResourceIdentitySchema: identityResp.IdentitySchema}
+	if res := r.result(ctx, req, api); len(res.Diagnostics) > 0 {
+		t.Errorf("a webhook without a token: %v", res.Diagnostics)
+	}
+}
+
+// listResults streams a result per item, stops at the limit or when
+// Terraform stops reading, and ends with one error result on an API error.
+func TestListResults(t *testing.T) {
+	ctx := context.Background()
+	items := func(n int, fail error) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			for i := range n {
+				if !yield(i, nil) {
+					return
+				}
+			}
+			if fail != nil {
+				yield(0, fail)
+			}
+		}
+	}
+	result := func(i *int) list.ListResult { return list.ListResult{DisplayName: strconv.Itoa(*i)} }
+	collect := func(s iter.Seq[list.ListResult], stopAfter int) (names []string, diags diag.Diagnostics) {
+		for r := range s {
+			names = append(names, r.DisplayName)
+			diags.Append(r.Diagnostics...)
+			if len(names) == stopAfter {
+				break
+			}
+		}
+		return names, diags
+	}
+	for _, tc := range []struct {
+		name      string
+		n         int
+		fail      error
+		limit     int64
+		stopAfter int
+		want      string
+		wantError bool
+	}{
+		{name: "all", n: 3, limit: 100, want: "0 1 2"},
+		{name: "no_limit", n: 3, limit: 0, want: "0 1 2"},
+		{name: "limit", n: 5, limit: 2, want: "0 1"},
+		{name: "terraform_stops", n: 5, limit: 100, stopAfter: 3, want: "0 1 2"},
+		{name: "api_error", n: 2, fail: &client.APIError{StatusCode: 500, Title: "boom"}, limit: 100, want: "0 1 ", wantError: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			names, diags := collect(listResults(ctx, items(tc.n, tc.fail), tc.limit, "Unable to list things", "listed things", result), tc.stopAfter)
+			if got := strings.Join(names, " "); got != tc.want {
+				t.Errorf("results %q, want %q", got, tc.want)
+			}
+			if diags.HasError() != tc.wantError || tc.wantError && (diags.ErrorsCount() != 1 || diags.Errors()[0].Summary() != "Unable to list things") {
+				t.Errorf("diagnostics %v", diags)
+			}
+		})
 	}
 }

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"iter"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 var _ provider.ProviderWithListResources = (*hookdProvider)(nil)
@@ -45,4 +47,31 @@ func listConfigured(data *providerData, diags *diag.Diagnostics) bool {
 		"The hookd provider was not configured when the list ran: its configuration must be known before terraform query runs. "+
 			"Set endpoint and api_key from variables or the "+EnvEndpoint+" and "+EnvAPIKey+" environment variables.")
 	return false
+}
+
+// listResults is the stream of a list resource over one of the client's
+// lazy lists (AllGroups, AllWebhooks): a result per item, made by result,
+// read no further than limit results (0 or less: no limit) nor than
+// Terraform asks for. An API error ends the stream with one result holding
+// its diagnostic, summarised by failure ("Unable to list groups"). The
+// count listed is logged at debug level, as what ("listed groups").
+func listResults[T any](ctx context.Context, all iter.Seq2[T, error], limit int64, failure, what string, result func(*T) list.ListResult) iter.Seq[list.ListResult] {
+	return func(push func(list.ListResult) bool) {
+		n := int64(0)
+		for item, err := range all {
+			if err != nil {
+				var diags diag.Diagnostics
+				addAPIError(&diags, failure, err)
+				push(list.ListResult{Diagnostics: diags})
+				return
+			}
+			if !push(result(&item)) {
+				return
+			}
+			if n++; n == limit {
+				break
+			}
+		}
+		tflog.Debug(ctx, what, map[string]any{"count": n})
+	}
 }

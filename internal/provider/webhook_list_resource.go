@@ -120,24 +120,9 @@ func (r *webhookListResource) List(ctx context.Context, req list.ListRequest, st
 	opts.Limit = listPageSize(req.Limit)
 	ctx = tflog.SetField(ctx, "group_id", opts.GroupID)
 	ctx = tflog.SetField(ctx, "event", opts.Event)
-	stream.Results = func(push func(list.ListResult) bool) {
-		n := int64(0)
-		for wh, err := range r.data.client.AllWebhooks(ctx, opts) {
-			if err != nil {
-				var diags diag.Diagnostics
-				addAPIError(&diags, "Unable to list "+r.kind()+"s", err)
-				push(list.ListResult{Diagnostics: diags})
-				return
-			}
-			if !push(r.result(ctx, req, &wh)) {
-				return
-			}
-			if n++; n == req.Limit {
-				break
-			}
-		}
-		tflog.Debug(ctx, "listed webhooks", map[string]any{"scope": string(opts.Scope), "count": n})
-	}
+	ctx = tflog.SetField(ctx, "scope", string(opts.Scope))
+	stream.Results = listResults(ctx, r.data.client.AllWebhooks(ctx, opts), req.Limit, "Unable to list "+r.kind()+"s", "listed webhooks",
+		func(wh *client.Webhook) list.ListResult { return r.result(ctx, req, wh) })
 }
 
 // config reads the config block; group_id only where the schema has it.
@@ -164,6 +149,9 @@ func (r *webhookListResource) result(ctx context.Context, req list.ListRequest, 
 	if !req.IncludeResource {
 		return result
 	}
+	if api.AuthTokenSet {
+		result.Diagnostics.Append(authTokenNotListed(r.s.typeName(), result.DisplayName))
+	}
 	m := r.s.newModel()
 	result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root("id"), api.ID)...)
 	result.Diagnostics.Append(result.Resource.Get(ctx, m)...)
@@ -176,6 +164,18 @@ func (r *webhookListResource) result(ctx context.Context, req list.ListRequest, 
 	r.s.fromAPI(m, api)
 	result.Diagnostics.Append(result.Resource.Set(ctx, m)...)
 	return result
+}
+
+// authTokenNotListed warns that a listed webhook has an auth token, which
+// the API never returns: configuration generated from the list (terraform
+// query -generate-config-out, which asks for the resource) has auth_token
+// = null, and applying it as written would remove the server's token.
+func authTokenNotListed(typeName, displayName string) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("Webhook with an auth token: set it before applying generated configuration",
+		fmt.Sprintf("Webhook %s has an auth token (auth_token_set = true), which the API never returns, so configuration generated for it "+
+			"has auth_token = null: applied as written, it removes the server's token (the plan shows auth_token_set = true -> false). "+
+			"Before applying, set auth_token (from a variable) or auth_token_wo and auth_token_wo_version in its hookd_%s block; "+
+			"the first apply then sends the token once more, an in-place update.", displayName, typeName))
 }
 
 // webhookDisplayName is how terraform query names a webhook: its name, or
