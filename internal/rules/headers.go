@@ -161,7 +161,7 @@ func checkHeader(name, value string) (HeaderProblem, bool) {
 		p.Detail = fmt.Sprintf("the value of %q contains characters not allowed in a header; remove them", name)
 	case Length(value) > MaxHeaderValueLength:
 		p.Kind = HeaderValueTooLong
-		p.Detail = fmt.Sprintf("the value of %q must be at most %d characters, got %d", name, MaxHeaderValueLength, Length(value))
+		p.Detail = fmt.Sprintf("the value of %q %s", name, TooLong(value, MaxHeaderValueLength))
 	default:
 		return p, false
 	}

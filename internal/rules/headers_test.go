@@ -81,7 +81,7 @@ func TestCheckHeaders(t *testing.T) {
 		{"line break in value", map[string]string{"X-A": "a\r\nX-Injected: 1"}, []rules.HeaderProblem{{Kind: rules.HeaderInvalidValue, Name: "X-A",
 			Detail: `the value of "X-A" contains U+000D (CARRIAGE RETURN) at character 2: control, bidirectional and zero-width characters are not allowed in header values; remove it`}}},
 		{"value too long", map[string]string{"X-A": strings.Repeat("é", rules.MaxHeaderValueLength+1)}, []rules.HeaderProblem{{Kind: rules.HeaderValueTooLong, Name: "X-A",
-			Detail: `the value of "X-A" must be at most 1024 characters, got 1025`}}},
+			Detail: `the value of "X-A" must be at most 1024 characters, got 1025; remove 1 character`}}},
 		{"one finding per name, the first that applies", map[string]string{"Hookd-A": "a\nb"}, []rules.HeaderProblem{{Kind: rules.HeaderReserved, Name: "Hookd-A"}}},
 		{"sorted by name, duplicates not checked further", map[string]string{"b": "\n", "A": "\n", "B": "ok"}, []rules.HeaderProblem{
 			{Kind: rules.HeaderInvalidValue, Name: "A"}, {Kind: rules.HeaderDuplicate, Name: "b"}}},

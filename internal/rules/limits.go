@@ -25,12 +25,21 @@ const (
 // Length is the length of s as the limits count it: in characters.
 func Length(s string) int { return utf8.RuneCountInString(s) }
 
-// TooLong returns why value is longer than limit characters, or "".
+// TooLong returns why value is longer than limit characters, and how many
+// to remove, or "".
 func TooLong(value string, limit int) string {
 	if n := Length(value); n > limit {
-		return fmt.Sprintf("must be at most %d characters, got %d", limit, n)
+		return fmt.Sprintf("must be at most %d characters, got %d; remove %s", limit, n, plural(n-limit, "character"))
 	}
 	return ""
+}
+
+// plural is "1 character" or "2 characters".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // TextProblem returns why value is not acceptable for an optional text field

@@ -16,10 +16,10 @@ func TestTextProblem(t *testing.T) {
 		{"ok", "billing", 100, ""},
 		{"exactly max", strings.Repeat("n", 100), 100, ""},
 		{"empty", "", 100, "must not be empty; omit it, or set it to null to clear it"},
-		{"one over", strings.Repeat("n", 101), 100, "must be at most 100 characters, got 101"},
+		{"one over", strings.Repeat("n", 101), 100, "must be at most 100 characters, got 101; remove 1 character"},
 		// Characters, not bytes: 100 two-byte characters fit in 100.
 		{"multi-byte at max", strings.Repeat("é", 100), 100, ""},
-		{"multi-byte over", strings.Repeat("€", 101), 100, "must be at most 100 characters, got 101"},
+		{"multi-byte over", strings.Repeat("€", 101), 100, "must be at most 100 characters, got 101; remove 1 character"},
 		{"whitespace is text", " ", 1, ""},
 		// The characters are checked before the length.
 		{"too long and a NUL", strings.Repeat("n", 101) + "\x00", 100, "contains U+0000 (NUL) at character 102: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it"},
@@ -40,9 +40,9 @@ func TestTooLong(t *testing.T) {
 	}{
 		{"", 3, ""},
 		{"abc", 3, ""},
-		{"abcd", 3, "must be at most 3 characters, got 4"},
+		{"abcd", 3, "must be at most 3 characters, got 4; remove 1 character"},
 		{"ééé", 3, ""},
-		{"日本語です", 3, "must be at most 3 characters, got 5"},
+		{"日本語です", 3, "must be at most 3 characters, got 5; remove 2 characters"},
 	} {
 		if got := rules.TooLong(c.value, c.max); got != c.want {
 			t.Errorf("TooLong(%q, %d) = %q, want %q", c.value, c.max, got, c.want)
@@ -58,7 +58,7 @@ func TestRequiredTextProblem(t *testing.T) {
 		"":                       "must not be empty; give at least one character",
 		"a":                      "",
 		strings.Repeat("é", 100): "",
-		strings.Repeat("é", 101): "must be at most 100 characters, got 101",
+		strings.Repeat("é", 101): "must be at most 100 characters, got 101; remove 1 character",
 		"a\u202eb":               "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 2: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it",
 	} {
 		if got := rules.RequiredTextProblem(value, 100, rules.OneLine); got != want {

@@ -45,24 +45,29 @@ func TestBadInput(t *testing.T) {
 		{"missing url", req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"events": []string{"*"}}}, 422, "validation_failed", "/url", "is required"},
 		{"missing events", req{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": "https://example.com"}}, 422, "validation_failed", "/events", "must list at least one event type such as \"transfer.created\", a category wildcard such as \"transfer.*\", or \"*\" for every event type"},
 		{"empty events", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{} })}, 422, "validation_failed", "/events", "must list at least one event type such as \"transfer.created\", a category wildcard such as \"transfer.*\", or \"*\" for every event type"},
-		{"http to a public host", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "http://example.com/hooks" })}, 422, "validation_failed", "/url", "must use https; plain http is accepted only for loopback and private hosts"},
-		{"userinfo", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://user:pw@example.com/hooks" })}, 422, "validation_failed", "/url", "must not contain credentials (user:password@); use auth_token or headers instead"},
-		{"fragment", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/hooks#x" })}, 422, "validation_failed", "/url", "must not contain a fragment (#...)"},
+		{"http to a public host", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "http://example.com/hooks" })}, 422, "validation_failed", "/url", "must use https; plain http is accepted only for loopback and private hosts: write https:// instead of http://"},
+		{"userinfo", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://user:pw@example.com/hooks" })}, 422, "validation_failed", "/url", "must not contain credentials (user:password@); remove them and send them with auth_token or headers instead"},
+		{"fragment", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/hooks#x" })}, 422, "validation_failed", "/url", "must not contain a fragment (#...), which is never sent to the receiver; remove the # and what follows it"},
+		{"ftp url", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "ftp://example.com/hooks" })}, 422, "validation_failed", "/url", "must use https, not \"ftp\": write https:// instead of ftp://"},
+		{"url not absolute", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "example.com/hooks" })}, 422, "validation_failed", "/url", "must be an absolute URL such as https://example.com/webhooks"},
+		{"url host in decimal", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://2130706433/" })}, 422, "validation_failed", "/url", "has the host \"2130706433\", an IPv4 address in a non-standard form; write it as 127.0.0.1"},
+		{"patch userinfo", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": "https://u:pw@example.com/"}}, 422, "validation_failed", "/url", "must not contain credentials (user:password@); remove them and send them with auth_token or headers instead"},
+		{"patch http to a public host", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": "http://example.com/"}}, 422, "validation_failed", "/url", "must use https; plain http is accepted only for loopback and private hosts: write https:// instead of http://"},
 		{"relative url", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "/hooks" })}, 422, "validation_failed", "/url", "must be an absolute URL such as https://example.com/webhooks"},
 		{"url with a right-to-left override", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/\u202emoc.live" })}, 422, "validation_failed", "/url", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 21: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it"},
 		{"url with a zero width space", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://exa\u200bmple.com/" })}, 422, "validation_failed", "/url", "contains U+200B (ZERO WIDTH SPACE) at character 12: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it"},
-		{"url too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("a", 2040) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2060"},
+		{"url too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("a", 2040) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2060; remove 12 characters"},
 		{"unknown event type", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"*", "transfer.craeted"} })}, 422, "validation_failed", "/events/1", "unknown event type \"transfer.craeted\" (did you mean \"transfer.created\"?)"},
 		{"unknown category", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["events"] = []string{"payment.*"} })}, 422, "validation_failed", "/events/0", "unknown event category \"payment.*\"; categories: api_key, saml, scim, transfer, webhook, workspace"},
 		{"headers differing in case", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-Team": "a", "x-team": "b"} })}, 422, "validation_failed", "/headers/x-team", "\"X-Team\" and \"x-team\" name the same header: HTTP header names are case-insensitive; keep one"},
 		{"reserved header", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Webhook-Id": "x"} })}, 422, "validation_failed", "/headers/Webhook-Id", "\"Webhook-Id\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
 		{"reserved header authorization", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"authorization": "x"} })}, 422, "validation_failed", "/headers/authorization", "\"authorization\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
 		{"header with newline", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": "a\r\nb"} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" contains U+000D (CARRIAGE RETURN) at character 2: control, bidirectional and zero-width characters are not allowed in header values; remove it"},
-		{"header value too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": strings.Repeat("é", 1025)} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025"},
+		{"header value too long", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-A": strings.Repeat("é", 1025)} })}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025; remove 1 character"},
 		{"too many headers", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = manyHeaders(21) })}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
 		{"reserved header accept-encoding", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"Accept-Encoding": "br"} })}, 422, "validation_failed", "/headers/Accept-Encoding", "\"Accept-Encoding\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
 		{"invalid header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X Team": "a"} })}, 422, "validation_failed", "/headers/X Team", "\"X Team\" is not a valid header name: it contains U+0020 (SPACE) at character 2; use letters, digits and -"},
-		{"url too long in characters", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("é", 2029) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2049"},
+		{"url too long in characters", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["url"] = "https://example.com/" + strings.Repeat("é", 2029) })}, 422, "validation_failed", "/url", "must be at most 2048 characters, got 2049; remove 1 character"},
 		{"empty name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["name"] = "" })}, 422, "validation_failed", "/name", "must not be empty; omit it, or set it to null to clear it"},
 		{"malformed secret", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["secret"] = "whsec_short" })}, 422, "validation_failed", "/secret", "malformed secret: the part after \"whsec_\" must be standard base64"},
 		{"unknown signature scheme", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["signature_scheme"] = "v2" })}, 422, "validation_failed", "/signature_scheme", "must be \"v1\" (HMAC-SHA256 with the shared secret) or \"v1a\" (Ed25519, verified with the public key), got \"v2\""},
@@ -76,12 +81,12 @@ func TestBadInput(t *testing.T) {
 		{"patch url null", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": nil}}, 422, "validation_failed", "/url", "cannot be null: a webhook always has a url"},
 		{"patch headers differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": "1", "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "\"X-A\" and \"x-a\" name the same header: HTTP header names are case-insensitive; keep one"},
 		{"patch reserved header", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"Hookd-X": "1"}}}, 422, "validation_failed", "/headers/Hookd-X", "\"Hookd-X\" is reserved: hookd sets it on every delivery or it governs the connection (reserved: Accept-Encoding, Authorization, Connection, Content-Length, Content-Type, Host, Keep-Alive, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent and every name starting with Webhook- or Hookd-); use auth_token to send an Authorization header"},
-		{"patch header value too long", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": strings.Repeat("a", 1025)}}}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025"},
+		{"patch header value too long", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": strings.Repeat("a", 1025)}}}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" must be at most 1024 characters, got 1025; remove 1 character"},
 		{"patch removal differing in case", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": map[string]any{"X-A": nil, "x-a": "2"}}}, 422, "validation_failed", "/headers/x-a", "\"X-A\" and \"x-a\" name the same header: HTTP header names are case-insensitive; keep one"},
 		{"patch too many headers", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"headers": manyHeaders(21)}}, 422, "validation_failed", "/headers", "at most 20 headers are allowed, got 21"},
 		{"patch unknown event", req{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"events": []string{"transfer.creatd"}}}, 422, "validation_failed", "/events/0", "unknown event type \"transfer.creatd\" (did you mean \"transfer.created\"?)"},
 		{"group name missing", req{method: "POST", path: "/v1/groups", body: map[string]any{}}, 422, "validation_failed", "/name", "is required"},
-		{"group name too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": strings.Repeat("n", 101)}}, 422, "validation_failed", "/name", "must be at most 100 characters, got 101"},
+		{"group name too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": strings.Repeat("n", 101)}}, 422, "validation_failed", "/name", "must be at most 100 characters, got 101; remove 1 character"},
 		{"group name null", req{method: "PATCH", path: "/v1/groups/" + gid, body: map[string]any{"name": nil}}, 422, "validation_failed", "/name", "cannot be null: a group always has a name"},
 		{"null header value", req{method: "POST", path: "/v1/webhooks/account", body: `{"url":"https://example.com/hooks","events":["*"],"headers":{"X-A":null}}`}, 422, "validation_failed", "/headers/X-A", "the value of \"X-A\" is null: give a string (it may be empty), or leave the header out"},
 		{"NUL in header name", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(b map[string]any) { b["headers"] = map[string]string{"X-\x00A": "a"} })}, 422, "validation_failed", "/headers/X-\x00A", "\"X-\\x00A\" is not a valid header name: it contains U+0000 (NUL) at character 3; use letters, digits and -"},
@@ -169,6 +174,12 @@ func TestBadInput(t *testing.T) {
 	if after := snapshot(c); after != before {
 		t.Errorf("bad requests changed the data:\nbefore %s\nafter  %s", before, after)
 	}
+	// The snapshot sees what a good POST /v1/events writes, so the check
+	// above would have caught a bad one that wrote something.
+	c.ok(req{method: "POST", path: "/v1/events", body: `{"type":"transfer.expired","data":{"transfer_id":"tr_8fK2mQ7xLp","workspace_id":"ws_3hT9cVb1Rn","download_count":7,"created_at":"2026-11-24T10:15:00Z","expired_at":"2026-12-01T10:15:00Z"}}`}, http.StatusAccepted)
+	if after := snapshot(c); after == before {
+		t.Error("a published event did not change the snapshot: it cannot tell that nothing was written")
+	}
 }
 
 func manyHeaders(n int) map[string]string {
@@ -224,16 +235,29 @@ func TestTextKeptAsSent(t *testing.T) {
 	assertFields(t, wh, map[string]any{"name": name, "description": description, "auth_token_fingerprint": rules.Fingerprint(token)})
 }
 
-// snapshot renders every group and webhook, to prove nothing was written.
+// snapshot renders every group and webhook and the ids of every webhook's
+// deliveries, to prove nothing was written. An event stored shows here as
+// the deliveries it made: the tests that use snapshot keep a webhook
+// subscribed to "*" (a delivery's status is left out: attempts change it).
 func snapshot(c *client) string {
 	g := c.do(req{method: "GET", path: "/v1/groups?limit=1000"})
 	w := c.do(req{method: "GET", path: "/v1/webhooks?limit=1000"})
-	return string(g.body) + string(w.body)
+	out := string(g.body) + string(w.body)
+	for _, wh := range field[[]any](c.t, decode(c.t, w.body), "data") {
+		id := field[string](c.t, as[map[string]any](c.t, wh), "id")
+		d := c.ok(req{method: "GET", path: "/v1/webhooks/" + id + "/deliveries?limit=1000"}, http.StatusOK)
+		out += "\n" + id + ":"
+		for _, dl := range field[[]any](c.t, d, "data") {
+			out += " " + field[string](c.t, as[map[string]any](c.t, dl), "id")
+		}
+	}
+	return out
 }
 
 func TestPrivateDestinations(t *testing.T) {
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) { cfg.AllowPrivateDestinations = false }))
 	c := newClient(t, s)
+	wid := field[string](t, c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}}), "id")
 	before := snapshot(c)
 	private := func(host string) string {
 		return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", host)
@@ -263,13 +287,17 @@ func TestPrivateDestinations(t *testing.T) {
 		"https://0x7f000001/x":                             legacy("0x7f000001", "127.0.0.1"),
 		"https://127.1/x":                                  legacy("127.1", "127.0.0.1"),
 		"https://134744072/x":                              legacy("134744072", "8.8.8.8"),
+		"https://168.63.129.16/machine":                    private("168.63.129.16"),
+		"https://[::ffff:168.63.129.16]/machine":           private("::ffff:168.63.129.16"),
+		"https://100.100.100.200/latest":                   private("100.100.100.200"),
 	} {
 		for _, r := range []req{
 			{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": url, "events": []string{"*"}}, invalid: true},
+			{method: "PATCH", path: "/v1/webhooks/" + wid, body: map[string]any{"url": url}, invalid: true},
 		} {
 			p := c.problem(r, http.StatusUnprocessableEntity, "validation_failed")
 			if len(p.Errors) != 1 || p.Errors[0].Pointer != "/url" || p.Errors[0].Detail != want {
-				t.Errorf("%s: errors %+v, want /url: %s", url, p.Errors, want)
+				t.Errorf("%s %s: errors %+v, want /url: %s", r.method, url, p.Errors, want)
 			}
 		}
 	}

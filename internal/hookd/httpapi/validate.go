@@ -40,51 +40,24 @@ func (e *fieldErrors) checkURL(pointer, raw string, allowPrivate bool) {
 	}
 }
 
-// urlProblem returns why raw is not an acceptable destination, or "".
-// Only literal addresses can be judged here; names are checked again when a
-// delivery dials them, so that DNS cannot be used to get around this.
+// urlProblem returns why raw is not an acceptable destination, or "": the
+// rule every hookd applies and the provider checks at plan time
+// (rules.URLProblem), then this server's own: whether it delivers to
+// private and loopback hosts. Only literal addresses can be judged here;
+// names are checked again when a delivery dials them, so that DNS cannot be
+// used to get around this.
 func urlProblem(raw string, allowPrivate bool) string {
-	if detail := rules.TooLong(raw, rules.MaxURLLength); detail != "" {
-		return detail
-	}
-	// Before parsing: url.Parse refuses ASCII controls only, and a URL
-	// with U+202E or U+200B would show one destination in plans and the
-	// console and deliver to another.
-	if detail := rules.CharProblem(raw, rules.OneLine); detail != "" {
+	if detail := rules.URLProblem(raw); detail != "" {
 		return detail
 	}
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return "must be an absolute URL such as https://example.com/webhooks"
+	if err != nil || allowPrivate || !netpolicy.IsPrivateHost(u.Hostname()) {
+		return ""
 	}
-	if u.User != nil {
-		return "must not contain credentials (user:password@); use auth_token or headers instead"
+	if strings.EqualFold(u.Scheme, "http") {
+		return fmt.Sprintf("must use https; plain http to the private host %q needs a server started with --allow-private-destinations", u.Hostname())
 	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return "must not contain a fragment (#...)"
-	}
-	if addr, legacy, _ := netpolicy.ParseHost(u.Hostname()); legacy {
-		// Receivers, proxies and people read these forms differently; the
-		// standard one is unambiguous.
-		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", u.Hostname(), addr)
-	}
-	private := netpolicy.IsPrivateHost(u.Hostname())
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		if private && !allowPrivate {
-			return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", u.Hostname())
-		}
-	case "http":
-		if !private {
-			return "must use https; plain http is accepted only for loopback and private hosts"
-		}
-		if !allowPrivate {
-			return fmt.Sprintf("must use https; plain http to the private host %q needs a server started with --allow-private-destinations", u.Hostname())
-		}
-	default:
-		return fmt.Sprintf("must use https, not %q", u.Scheme)
-	}
-	return ""
+	return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", u.Hostname())
 }
 
 // checkHeaders validates a complete header map (rules.CheckHeaders).

@@ -35,6 +35,8 @@ func TestRefusedForms(t *testing.T) {
 		{"100.127.255.254", "CGNAT, top"},
 		{"169.254.169.254", "metadata (link-local)"},
 		{"2852039166", "169.254.169.254 in decimal"},
+		{"168.63.129.16", "Azure WireServer"},
+		{"[::ffff:a83f:8110]", "Azure WireServer, IPv4-mapped"},
 		{"192.0.0.170", "IETF protocol assignments"},
 		{"198.18.0.1", "benchmarking"},
 		{"240.0.0.1", "reserved"},
@@ -140,7 +142,7 @@ func TestDialRefusesEveryFormWithoutConnecting(t *testing.T) {
 	d := &net.Dialer{Timeout: time.Second, Control: Control, Resolver: resolver}
 	for _, host := range []string{
 		"127.0.0.1", "0.0.0.0", "::1", "::", "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1",
-		"2002:7f00:1::1", "fe80::1%lo", "169.254.169.254", "100.64.0.1", "fd00:ec2::254",
+		"2002:7f00:1::1", "fe80::1%lo", "169.254.169.254", "168.63.129.16", "100.64.0.1", "fd00:ec2::254",
 		"loopback.test.", // resolved by the test resolver to 127.0.0.1
 	} {
 		_, err := d.DialContext(context.Background(), "tcp", net.JoinHostPort(host, port))
