@@ -92,10 +92,15 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		f.IsTest = &v
 	}
 	withTotal := false
-	if s := q.Get("include_total"); s != "" {
-		var err error
-		if withTotal, err = strconv.ParseBool(s); err != nil {
-			errs.add("#/include_total", "must be true or false, got %q", s)
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"include_total", &withTotal}, {"unrecovered", &f.Unrecovered}} {
+		if s := q.Get(b.name); s != "" {
+			var err error
+			if *b.dst, err = strconv.ParseBool(s); err != nil {
+				errs.add("#/"+b.name, "must be true or false, got %q", s)
+			}
 		}
 	}
 	for name, dst := range map[string]**time.Time{"created_after": &f.CreatedAfter, "created_before": &f.CreatedBefore} {
