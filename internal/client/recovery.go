@@ -8,7 +8,8 @@ import (
 
 // RecoveryListOptions lists the deliveries a recovery of a webhook
 // replays: deliveries.Recovery, the rule hookd's console applies too
-// (status, since inclusive, until exclusive, no test deliveries).
+// (status, since inclusive, until exclusive, no test deliveries, nothing
+// already recovered).
 func RecoveryListOptions(status string, since time.Time, until *time.Time) DeliveryListOptions {
 	return DeliveryListOptions{Filter: deliveries.Recovery(status, since, until)}
 }
