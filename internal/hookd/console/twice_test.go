@@ -96,19 +96,39 @@ func TestFormSentTwiceActsOnce(t *testing.T) {
 	}
 
 	// Recover: one recovery, which both sends show; each dead letter
-	// replayed once (the third; the first two were replayed and retried
-	// above, but the first is still dead-lettered: two to replay).
+	// replayed once: the third only. The first is still dead-lettered,
+	// but its replay above succeeded, and the second was retried.
 	confirm := "/console/webhooks/" + wh.ID + "/recover?since=" + url.QueryEscape(since)
 	first, second = twice(confirm, "/console/webhooks/"+wh.ID+"/recover", url.Values{"since": {since}})
 	if first != second || !strings.HasPrefix(first, "/console/recoveries/") {
 		t.Errorf("recover sent twice: went to %s, then %s; want one recovery", first, second)
 	}
-	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(first).body, "Done: 2 of 2 replayed") })
-	if n := replaysOf(dead[0].ID); n != 2 {
-		t.Errorf("recover sent twice: %s was replayed %d times in all, want 2 (once above, once by the recovery)", dead[0].ID, n)
+	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(first).body, "Done: 1 of 1 replayed") })
+	if n := replaysOf(dead[0].ID); n != 1 {
+		t.Errorf("recover: %s was replayed %d times in all, want 1 (above; its replay succeeded, so the recovery leaves it out)", dead[0].ID, n)
 	}
 	if n := replaysOf(dead[2].ID); n != 1 {
 		t.Errorf("recover sent twice: %s was replayed %d times, want 1", dead[2].ID, n)
+	}
+
+	// Recover again, a new form: nothing left to replay, and the receiver
+	// gets nothing more.
+	waitFor(t, "the recovery's replay", func() bool {
+		return count(func(d apiDelivery) bool {
+			return d.ReplayOf != nil && *d.ReplayOf == dead[2].ID && d.Status == "succeeded"
+		}) == 1
+	})
+	before = rcv.count.Load()
+	again, _ := twice(confirm, "/console/webhooks/"+wh.ID+"/recover", url.Values{"since": {since}})
+	if again == first {
+		t.Errorf("a new recovery went to the first one's page %s", again)
+	}
+	waitFor(t, "the second recovery", func() bool { return strings.Contains(b.ok(again).body, "Done: 0 of 0 replayed") })
+	if n := replaysOf(dead[0].ID) + replaysOf(dead[2].ID); n != 2 {
+		t.Errorf("a second recovery replayed again: %d replays of the two dead letters, want 2", n)
+	}
+	if got := rcv.count.Load() - before; got != 0 {
+		t.Errorf("a second recovery: the receiver got %d requests, want none", got)
 	}
 }
 
