@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&c.rate, "rate", 0.2, "share of requests the proxy fails, 0 to 1")
 	kinds := fs.String("kinds", "", "the faults drawn from, comma-separated (default all: 500,503,429,latency,drop-before,drop-after)")
 	fs.IntVar(&c.parallelism, "p", 10, "terraform -parallelism")
-	fs.IntVar(&c.maxRetries, "max-retries", 8, "the provider's max_retries")
+	fs.IntVar(&c.maxRetries, "max-retries", -1, "the provider's max_retries (default: left out, so the provider's own default is what is tested)")
 	fs.IntVar(&c.kills, "kills", 3, "how many times the crash scenario kills hookd during its apply")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed of the fault draws (0: random, printed)")
 	fs.StringVar(&c.terraform, "terraform", os.Getenv("TERRAFORM"), "the Terraform CLI (default $TERRAFORM, else terraform on PATH)")

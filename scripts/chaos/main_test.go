@@ -40,6 +40,10 @@ func TestConfigurationAndState(t *testing.T) {
 			t.Errorf("configuration lacks %q:\n%s", want, cfg)
 		}
 	}
+	// By default the provider's own max_retries is the one tested.
+	if cfg := configuration("faults", 1, -1); strings.Contains(cfg, "max_retries") || !strings.Contains(cfg, "provider \"hookd\" {\n}\n") {
+		t.Errorf("configuration without max_retries:\n%s", cfg)
+	}
 	path := filepath.Join(t.TempDir(), "terraform.tfstate")
 	state := `{"resources":[
 		{"type":"hookd_account_webhook","instances":[{"attributes":{"id":"wh_1"}},{"attributes":{"id":"wh_2"}}]},

@@ -375,10 +375,11 @@ func (s *scenario) failed(name string, exit int) string {
 }
 
 // configuration is main.tf: n webhooks named <name>-NNN; the endpoint and
-// API key come from HOOKD_ENDPOINT and HOOKD_API_KEY.
+// API key come from HOOKD_ENDPOINT and HOOKD_API_KEY. A negative
+// maxRetries leaves max_retries out: the provider's default is tested.
 func configuration(name string, n, maxRetries int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `terraform {
+	b.WriteString(`terraform {
   required_providers {
     hookd = {
       source = "hookd/hookd"
@@ -387,9 +388,11 @@ func configuration(name string, n, maxRetries int) string {
 }
 
 provider "hookd" {
-  max_retries = %d
-}
-`, maxRetries)
+`)
+	if maxRetries >= 0 {
+		fmt.Fprintf(&b, "  max_retries = %d\n", maxRetries)
+	}
+	b.WriteString("}\n")
 	for i := range n {
 		fmt.Fprintf(&b, `
 resource "hookd_account_webhook" "w%03d" {
