@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // chart is the last 24 hours of a webhook's deliveries, by hour and status,
@@ -38,14 +40,18 @@ type tick struct {
 // chartSeries are the statuses drawn, bottom up; pending deliveries count
 // as retrying (both are waiting for an attempt).
 var chartSeries = []struct{ status, fill string }{
-	{"succeeded", "#2f9e5b"}, {"retrying", "#e0a100"}, {"dead_lettered", "#c83a45"},
+	{store.DeliverySucceeded, "#2f9e5b"}, {store.DeliveryRetrying, "#e0a100"}, {store.DeliveryDeadLettered, "#c83a45"},
 }
 
+// The chart's geometry, in the SVG's units. Its text is sized by the
+// stylesheet, larger on a narrow screen where the SVG is drawn smaller:
+// the hours hang below the axis with room for that.
 const (
-	chartWidth, chartHeight = 720, 160
+	chartWidth, chartHeight = 720, 172
 	chartBarWidth           = 30
 	chartBase               = 140 // the axis; below it, the hours
-	chartPlot               = 124 // the tallest bar; above it, the scale
+	chartPlot               = 130 // the tallest bar
+	chartLabelY             = chartBase + 4
 )
 
 // last24h counts the webhook's deliveries created in the last 24 hours
@@ -68,8 +74,8 @@ func (c *Console) last24h(r *http.Request, webhookID string) (chart, error) {
 			continue
 		}
 		status := row.Status
-		if status == "pending" {
-			status = "retrying"
+		if status == store.DeliveryPending {
+			status = store.DeliveryRetrying
 		}
 		counts[i][status] += row.Count
 		total[status] += row.Count
@@ -110,8 +116,12 @@ func drawChart(start time.Time, counts [24]map[string]int, total map[string]int)
 // Summary is the chart's text for screen readers and the impatient.
 func (ch chart) Summary() string {
 	return fmt.Sprintf("Last 24 hours: %d succeeded, %d retrying or pending, %d dead-lettered.",
-		ch.Total["succeeded"], ch.Total["retrying"], ch.Total["dead_lettered"])
+		ch.Total[store.DeliverySucceeded], ch.Total[store.DeliveryRetrying], ch.Total[store.DeliveryDeadLettered])
 }
 
 // BarWidth is the width of one bar.
 func (ch chart) BarWidth() int { return chartBarWidth - 4 }
+
+// Base and LabelY place the axis and the hours under it.
+func (ch chart) Base() int   { return chartBase }
+func (ch chart) LabelY() int { return chartLabelY }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
@@ -33,30 +34,49 @@ type deliveryFilter struct {
 // zone every page shows.
 const timeLayout = "2006-01-02T15:04:05"
 
+// apiQuery is the API's query of the filter, built by the API's own
+// client (deliveries.Filter.Query). A value that does not parse as what
+// the form sends goes to the API unchanged, to be refused there with its
+// message.
 func (f deliveryFilter) apiQuery() url.Values {
-	q := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
+	df := deliveries.Filter{Status: f.Status, EventType: f.EventType}
+	raw := url.Values{}
+	if f.IsTest != "" {
+		if b, err := strconv.ParseBool(f.IsTest); err == nil {
+			df.IsTest = &b
+		} else {
+			raw.Set("is_test", f.IsTest)
 		}
 	}
-	set("status", f.Status)
-	set("event_type", f.EventType)
-	set("is_test", f.IsTest)
-	set("created_after", rfc3339(f.From))
-	set("created_before", rfc3339(f.To))
+	for name, field := range map[string]struct {
+		value string
+		dst   **time.Time
+	}{"created_after": {f.From, &df.CreatedAfter}, "created_before": {f.To, &df.CreatedBefore}} {
+		if field.value == "" {
+			continue
+		}
+		if t, ok := parseLocal(field.value); ok {
+			*field.dst = &t
+		} else {
+			raw.Set(name, field.value)
+		}
+	}
+	q := df.Query()
+	for k, v := range raw {
+		q[k] = v
+	}
 	return q
 }
 
-// rfc3339 turns a datetime-local value into the API's RFC 3339; anything
-// else goes to the API unchanged, to be refused there with its message.
-func rfc3339(s string) string {
+// parseLocal reads a datetime-local value (with or without its seconds)
+// as UTC, the time zone every page shows.
+func parseLocal(s string) (time.Time, bool) {
 	for _, layout := range []string{timeLayout, "2006-01-02T15:04"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Format(time.RFC3339)
+			return t.UTC(), true
 		}
 	}
-	return s
+	return time.Time{}, false
 }
 
 func (f deliveryFilter) pageQuery(cursor string) string {

@@ -25,11 +25,15 @@ type deliveryView struct {
 	// After a retry or a replay the page waits for the attempt the
 	// action started (Awaited, its number): it refreshes itself (Refresh,
 	// the next URL) until that attempt is recorded and then shows its
-	// outcome, or gives up after maxRefreshes.
+	// outcome, or gives up after maxRefreshes. Asked not to refresh
+	// (refreshStopped), it shows the wait without Refresh, and Resume
+	// refreshes again.
 	Awaited int
 	Outcome *attemptView
 	Refresh string
+	Resume  string
 	GaveUp  bool
+	done    int // the refreshes so far
 }
 
 // A page waiting for an attempt refreshes every refreshSeconds, at most
@@ -82,8 +86,19 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 		sort.Slice(av.Headers, func(i, j int) bool { return av.Headers[i].Name < av.Headers[j].Name })
 		v.Attempts = append(v.Attempts, av)
 	}
+	var reload *refresh
 	if n, err := strconv.Atoi(r.URL.Query().Get("attempt")); err == nil && n > 0 {
 		v.await(n, r.URL.Query().Get("r"))
+		if v.Refresh != "" {
+			// This page as asked (its count of refreshes so far), to stop or
+			// resume the refreshing.
+			here := awaiting(v.Delivery.ID, n, v.done)
+			if refreshStopped(r) {
+				v.Refresh, v.Resume = "", here
+			} else {
+				reload = &refresh{Seconds: refreshSeconds, URL: v.Refresh, Stop: withoutRefresh(here)}
+			}
+		}
 	}
 	// The event body is not served by the API; it is read from the store.
 	ev, err := c.cfg.Events.GetEvent(r.Context(), v.Delivery.EventID)
@@ -96,7 +111,7 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 	default:
 		v.Event = indent(ev.Body)
 	}
-	c.render(w, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Data: v})
+	c.render(w, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Refresh: reload, Data: v})
 }
 
 // await makes the page wait for attempt n: its outcome once recorded,
@@ -110,15 +125,16 @@ func (v *deliveryView) await(n int, refreshes string) {
 			return
 		}
 	}
-	if v.Delivery.Status == "canceled" {
+	if v.Delivery.Status == store.DeliveryCanceled {
 		return
 	}
 	done, _ := strconv.Atoi(refreshes)
-	if done >= maxRefreshes {
+	v.done = max(done, 0)
+	if v.done >= maxRefreshes {
 		v.GaveUp = true
 		return
 	}
-	v.Refresh = awaiting(v.Delivery.ID, n, max(done, 0)+1)
+	v.Refresh = awaiting(v.Delivery.ID, n, v.done+1)
 }
 
 // RefreshSeconds is the interval of the page's refresh.

@@ -19,11 +19,31 @@ import (
 )
 
 // browser is a cookie-keeping client that does not follow redirects, so
-// tests see each answer.
+// tests see each answer. Unless consoleHeaders is false, it checks the
+// headers every answer of the console must have (consoleHeaders).
 type browser struct {
-	t    testing.TB
-	base string
-	http *http.Client
+	t              testing.TB
+	base           string
+	http           *http.Client
+	consoleHeaders bool
+}
+
+// wantCSP is the console's Content-Security-Policy, word for word: no
+// script at all, no inline style, nothing from elsewhere. Written out here
+// rather than read from the package, so that loosening it fails a test.
+const wantCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// checkConsoleHeaders fails the test when an answer lacks the console's
+// CSP, or is a 401 without the WWW-Authenticate challenge RFC 9110
+// (section 15.5.2) requires of every 401.
+func checkConsoleHeaders(t testing.TB, method, path string, status int, h http.Header) {
+	t.Helper()
+	if got := h.Get("Content-Security-Policy"); got != wantCSP {
+		t.Errorf("%s %s: Content-Security-Policy %q, want %q", method, path, got, wantCSP)
+	}
+	if status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		t.Errorf("%s %s: 401 without WWW-Authenticate", method, path)
+	}
 }
 
 func newBrowser(t testing.TB, s *hookdtest.Server) *browser {
@@ -32,7 +52,7 @@ func newBrowser(t testing.TB, s *hookdtest.Server) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, base: s.URL, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &browser{t: t, base: s.URL, consoleHeaders: true, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
@@ -67,6 +87,9 @@ func (b *browser) do(method, path string, form url.Values, headers ...string) pa
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	if b.consoleHeaders {
+		checkConsoleHeaders(b.t, method, path, res.StatusCode, res.Header)
 	}
 	return page{status: res.StatusCode, header: res.Header, body: string(data)}
 }
@@ -287,4 +310,39 @@ func deadLettered(t testing.TB, s *hookdtest.Server, wh apiWebhook, n int) []api
 		})
 	}
 	return deliveries(t, s, wh.ID)
+}
+
+// firstLink is the href of the page's first link: the first control the
+// Tab key reaches.
+func (p page) firstLink() string {
+	m := regexp.MustCompile(`<a [^>]*href="([^"]*)"`).FindStringSubmatch(p.body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// checkRefreshing requires a page that reloads itself (its meta refresh
+// is meta) and whose first control is the link to stop that: the page at
+// stop.
+func checkRefreshing(t testing.TB, what string, p page, meta, stop string) {
+	t.Helper()
+	if !strings.Contains(p.body, meta) {
+		t.Errorf("%s: no %s:\n%s", what, meta, p.body)
+	}
+	if got := strings.ReplaceAll(p.firstLink(), "&amp;", "&"); got != stop || !strings.Contains(p.body, `id="stop-refresh"`) {
+		t.Errorf("%s: the first link goes to %q, want %q (Stop refreshing):\n%s", what, got, stop, p.body)
+	}
+}
+
+// checkStopped requires a page that does not reload itself and offers to
+// again, with a link to resume.
+func checkStopped(t testing.TB, what string, p page, resume string) {
+	t.Helper()
+	if strings.Contains(p.body, "http-equiv") || strings.Contains(p.body, `id="stop-refresh"`) {
+		t.Errorf("%s: still refreshing:\n%s", what, p.body)
+	}
+	if !strings.Contains(strings.ReplaceAll(p.body, "&amp;", "&"), `<a href="`+resume+`" id="resume-refresh">`) {
+		t.Errorf("%s: no link to refresh again (%s):\n%s", what, resume, p.body)
+	}
 }

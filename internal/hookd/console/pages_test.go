@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,13 +16,18 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
-// testDelivery sends a test event through the API and returns its delivery.
-func testDelivery(t *testing.T, s *hookdtest.Server, webhookID string) string {
+// testDelivery sends a test event through the API, of the given type or
+// else the webhook's first, and returns its delivery.
+func testDelivery(t *testing.T, s *hookdtest.Server, webhookID string, eventType ...string) string {
 	t.Helper()
 	var res struct {
 		DeliveryID string `json:"delivery_id"`
 	}
-	if code := api(t, s, http.MethodPost, "/v1/webhooks/"+webhookID+"/test", map[string]any{}, &res); code != http.StatusOK {
+	body := map[string]any{}
+	if len(eventType) > 0 {
+		body["event_type"] = eventType[0]
+	}
+	if code := api(t, s, http.MethodPost, "/v1/webhooks/"+webhookID+"/test", body, &res); code != http.StatusOK {
 		t.Fatalf("test: %d", code)
 	}
 	return res.DeliveryID
@@ -32,20 +38,25 @@ func testDelivery(t *testing.T, s *hookdtest.Server, webhookID string) string {
 func TestDeliveriesPage(t *testing.T) {
 	s := hookdtest.Start(t)
 	rcv := newReceiver(t, http.StatusOK, "ok")
-	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created", "transfer.deleted"}})
 	var ids []string
 	for range 55 {
-		ids = append(ids, testDelivery(t, s, wh.ID))
+		ids = append(ids, testDelivery(t, s, wh.ID, "transfer.created"))
 	}
+	// The last two from the next second on, so that a time filter to the
+	// second (as the form sends it) tells them from the first 55.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	mid := time.Now().UTC().Truncate(time.Second).Format("2006-01-02T15:04:05")
+	deleted := testDelivery(t, s, wh.ID, "transfer.deleted")
 	publish(t, s)
 	waitFor(t, "the event's delivery", func() bool {
-		return len(deliveries(t, s, wh.ID)) == 56 && deliveries(t, s, wh.ID)[0].Status == "succeeded"
+		return len(deliveries(t, s, wh.ID)) == 57 && deliveries(t, s, wh.ID)[0].Status == "succeeded"
 	})
 	b := newBrowser(t, s)
 	b.signIn(s.APIKey)
 
 	p := b.ok("/console/webhooks/" + wh.ID)
-	for _, want := range []string{`<svg class="chart"`, "56 succeeded", `fill="#2f9e5b"`, `rel="next"`, "Send test event", "Recover dead-lettered"} {
+	for _, want := range []string{`<svg class="chart"`, "57 succeeded", `fill="#2f9e5b"`, `rel="next"`, "Send test event", "Recover dead-lettered"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -58,7 +69,7 @@ func TestDeliveriesPage(t *testing.T) {
 		t.Fatal("no next page")
 	}
 	p = b.ok(strings.ReplaceAll(next[1], "&amp;", "&"))
-	if n := strings.Count(p.body, `href="/console/deliveries/`); n != 6 || !strings.Contains(p.body, ids[0]) {
+	if n := strings.Count(p.body, `href="/console/deliveries/`); n != 7 || !strings.Contains(p.body, ids[0]) {
 		t.Errorf("second page: %d deliveries, the oldest there: %v", n, strings.Contains(p.body, ids[0]))
 	}
 	p = b.ok("/console/webhooks/" + wh.ID + "?is_test=false")
@@ -73,6 +84,30 @@ func TestDeliveriesPage(t *testing.T) {
 	p = b.ok("/console/webhooks/" + wh.ID + "?from=" + future)
 	if !strings.Contains(p.body, "No deliveries match") {
 		t.Error("time filter")
+	}
+	listed := func(query string) []string {
+		t.Helper()
+		var got []string
+		for _, m := range regexp.MustCompile(`href="/console/deliveries/([^"]+)"`).FindAllStringSubmatch(b.ok("/console/webhooks/"+wh.ID+"?"+query).body, -1) {
+			got = append(got, m[1])
+		}
+		return got
+	}
+	if got := listed("event_type=transfer.deleted"); len(got) != 1 || got[0] != deleted {
+		t.Errorf("event_type=transfer.deleted lists %v, want only %s", got, deleted)
+	}
+	if got := listed("event_type=transfer.created&is_test=true&from=" + mid); len(got) != 0 {
+		t.Errorf("created test deliveries from %s: %v, want none", mid, got)
+	}
+	// to, exclusive: the first 55 (50 on the first page), none of the last two.
+	if got := listed("to=" + mid); len(got) != 50 || slices.Contains(got, deleted) || !slices.Contains(got, ids[54]) {
+		t.Errorf("to=%s lists %d deliveries (%s among them: %v), want 50 of the first 55", mid, len(got), deleted, slices.Contains(got, deleted))
+	}
+	if got := listed("is_test=false&to=" + mid); len(got) != 0 {
+		t.Errorf("is_test=false&to=%s lists %v, want none (the event came later)", mid, got)
+	}
+	if got := listed("from=" + mid); len(got) != 2 || got[1] != deleted {
+		t.Errorf("from=%s lists %v, want the event's delivery and then %s", mid, got, deleted)
 	}
 	// The API's validation, shown as it says it.
 	p = b.get("/console/webhooks/" + wh.ID + "?status=bogus")
@@ -223,6 +258,15 @@ func TestRetryShowsItsOutcome(t *testing.T) {
 	}
 	if p := b.ok(page + "?attempt=2&r=1"); !strings.Contains(p.body, "?attempt=2&amp;r=2") || strings.Contains(p.body, `id="outcome"`) {
 		t.Errorf("the first refresh:\n%s", p.body)
+	}
+	// Each reload sends the focus to the top: the page's first link stops
+	// them, and the page without them offers to go on where it was.
+	checkRefreshing(t, "waiting", b.ok(waiting), `content="2; url=`+page+`?attempt=2&amp;r=1"`, waiting+"&refresh=off")
+	checkRefreshing(t, "the first refresh", b.ok(page+"?attempt=2&r=1"), `content="2; url=`+page+`?attempt=2&amp;r=2"`, page+"?attempt=2&r=1&refresh=off")
+	p = b.ok(page + "?attempt=2&r=1&refresh=off")
+	checkStopped(t, "stopped", p, page+"?attempt=2&r=1")
+	if !strings.Contains(p.body, `id="waiting"`) || strings.Contains(p.body, `id="outcome"`) {
+		t.Errorf("stopped, the page does not say what it waits for:\n%s", p.body)
 	}
 	rcv.open()
 	waitFor(t, "the outcome", func() bool { return strings.Contains(b.ok(page+"?attempt=2&r=2").body, `id="outcome"`) })

@@ -45,6 +45,10 @@ func TestRecoverWaitsForTheRateLimit(t *testing.T) {
 		t.Fatalf("recover: %d %s", res.status, res.header.Get("Location"))
 	}
 	progress := res.header.Get("Location")
+	// Waiting for the rate limit, the recovery has not finished: its page
+	// reloads itself every second, with a link to stop that first.
+	checkRefreshing(t, "the running recovery", b.ok(progress), `<meta http-equiv="refresh" content="1">`, progress+"?refresh=off")
+	checkStopped(t, "the running recovery, stopped", b.ok(progress+"?refresh=off"), progress)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		p := b.ok(progress) // the progress page makes no API call
@@ -52,6 +56,12 @@ func TestRecoverWaitsForTheRateLimit(t *testing.T) {
 			t.Fatalf("a replay was refused:\n%s", p.body)
 		}
 		if strings.Contains(p.body, "Done: 3 of 3 replayed") {
+			// Finished: no more reloads, asked for or not.
+			for _, path := range []string{progress, progress + "?refresh=off"} {
+				if p := b.ok(path); strings.Contains(p.body, "http-equiv") || strings.Contains(p.body, "-refresh\"") {
+					t.Errorf("%s, finished, still refreshes or offers to:\n%s", path, p.body)
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {

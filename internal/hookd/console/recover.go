@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // recoverJob replays the dead-lettered deliveries of a webhook created
@@ -48,6 +49,7 @@ type recoverView struct {
 	Failed             []string
 	Listed             bool
 	Finished, Progress bool
+	Resume             string // the page refreshing again, when asked not to
 }
 
 // maxJobs bounds the finished recoveries kept for their pages.
@@ -58,9 +60,9 @@ const maxJobs = 100
 // Which deliveries a recovery replays is deliveries.Recovery, the rule of
 // the provider's hookd_webhook_recover too (test deliveries left out).
 func recoveryQuery(since string, until *time.Time) url.Values {
-	t, err := time.Parse(time.RFC3339, rfc3339(since))
-	q := deliveries.Recovery("dead_lettered", t, until).Query()
-	if err != nil {
+	t, ok := parseLocal(since)
+	q := deliveries.Recovery(store.DeliveryDeadLettered, t, until).Query()
+	if !ok {
 		// Not a time: sent as it is, for the API to refuse in its words.
 		q.Set("created_after", since)
 	}
@@ -213,7 +215,18 @@ func (c *Console) recoverProgress(w http.ResponseWriter, r *http.Request, sess *
 	v := recoverView{WebhookID: job.webhookID, Since: job.since, JobID: job.id, Total: job.total, Replayed: job.replayed,
 		Failed: slices.Clone(job.failed), Listed: job.listed, Finished: job.finished, Progress: true}
 	job.mu.Unlock()
-	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
+	// Until it finishes the page reloads itself every second, unless asked
+	// not to; then it offers to again.
+	var reload *refresh
+	if !v.Finished {
+		here := "/console/recoveries/" + url.PathEscape(job.id)
+		if refreshStopped(r) {
+			v.Resume = here
+		} else {
+			reload = &refresh{Seconds: 1, Stop: withoutRefresh(here)}
+		}
+	}
+	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Refresh: reload, Data: v})
 }
 
 // Done counts replayed and failed deliveries.

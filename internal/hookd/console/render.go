@@ -22,7 +22,36 @@ type pageData struct {
 	Once     string
 	SignedIn bool
 	Flash    *flash
-	Data     any
+	// Refresh, when set, makes the page reload itself, with a link that
+	// stops it as the page's first control (each reload sends the keyboard
+	// focus back to the top).
+	Refresh *refresh
+	Data    any
+}
+
+// refresh is a page's reload: every Seconds, to URL ("": the same page);
+// Stop is the same page without the reload.
+type refresh struct {
+	Seconds   int
+	URL, Stop string
+}
+
+// stopParam is the query parameter (stopParam=off) of a self-refreshing
+// page that renders it without the reload: someone reading it, or using
+// the keyboard or a screen reader, does not want it reloaded under them.
+const stopParam = "refresh"
+
+// refreshStopped reports whether the page was asked without its reload.
+func refreshStopped(r *http.Request) bool { return r.URL.Query().Get(stopParam) == "off" }
+
+// withoutRefresh is page (a path with or without a query) asking for no
+// reload.
+func withoutRefresh(page string) string {
+	sep := "?"
+	if strings.Contains(page, "?") {
+		sep = "&"
+	}
+	return page + sep + stopParam + "=off"
 }
 
 var funcs = template.FuncMap{
@@ -97,7 +126,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, sess *session, er
 		if p.Status == http.StatusUnauthorized {
 			c.sessions.remove(sess.id)
 			http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
-			c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
+			c.render(w, notSignedIn, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
 			return
 		}
 		c.render(w, p.Status, "error", sess, pageData{Title: p.Title, Message: p.Error()})

@@ -15,6 +15,13 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
+// notSignedIn is the status of a page refused for want of a session or a
+// valid key. The console signs in with a form, not with HTTP
+// authentication: a 401 must name a WWW-Authenticate challenge (RFC 9110,
+// section 15.5.2) that a browser could answer, and there is none, so the
+// console answers 403 with the page that says to sign in.
+const notSignedIn = http.StatusForbidden
+
 const (
 	sessionCookie = "hookd_console"
 	// signInCookie carries the nonce the sign-in form's token is made
@@ -195,7 +202,7 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session))
 		}
 		if sess == nil {
 			if r.Method != http.MethodGet {
-				c.render(w, http.StatusUnauthorized, "error", nil, pageData{Title: "Signed out", Message: "Your session ended; sign in again. Nothing was changed."})
+				c.render(w, notSignedIn, "error", nil, pageData{Title: "Signed out", Message: "Your session ended; sign in again. Nothing was changed."})
 				return
 			}
 			// Back to this page once signed in.

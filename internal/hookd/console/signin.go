@@ -63,7 +63,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.log.Info("console: sign-in refused", "remote_addr", r.RemoteAddr)
 		nonce := randomToken()
 		http.SetCookie(w, c.cookie(r, signInCookie, nonce, 15*time.Minute))
-		c.render(w, http.StatusUnauthorized, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce),
+		c.render(w, notSignedIn, "signin", nil, pageData{Title: "Sign in", CSRF: c.signInToken(nonce),
 			Flash: &flash{Message: "That API key is not valid for this server."}, Data: returnTo(r.PostFormValue(nextField))})
 		return
 	}

@@ -3,6 +3,8 @@ package console
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // The API's JSON, as far as the pages show it.
@@ -32,7 +34,7 @@ type webhook struct {
 }
 
 // AutoDisabled is the state the console highlights.
-func (w webhook) AutoDisabled() bool { return w.Status == "auto_disabled" }
+func (w webhook) AutoDisabled() bool { return w.Status == store.StatusAutoDisabled }
 
 type delivery struct {
 	ID                     string     `json:"id"`
@@ -52,12 +54,11 @@ type delivery struct {
 	IsTest                 bool       `json:"is_test"`
 }
 
-// Retryable and Replayable mirror the buttons to the engine's states; the
-// engine decides, and says why when it refuses.
-func (d delivery) Retryable() bool { return d.Status == "retrying" || d.Status == "dead_lettered" }
-func (d delivery) Replayable() bool {
-	return d.Status == "succeeded" || d.Status == "dead_lettered" || d.Status == "canceled"
-}
+// Retryable and Replayable show the buttons on the deliveries the engine
+// would retry or replay, by its own rules (store.Delivery's); the engine
+// still decides, and says why when it refuses (the webhook switched off).
+func (d delivery) Retryable() bool  { return (&store.Delivery{Status: d.Status}).Retryable() }
+func (d delivery) Replayable() bool { return (&store.Delivery{Status: d.Status}).Replayable() }
 
 type attempt struct {
 	Number             int               `json:"number"`

@@ -93,6 +93,6 @@ func (c *Console) webhooksPage(w http.ResponseWriter, r *http.Request, sess *ses
 // auto_disabled.
 func (c *Console) enableWebhook(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("webhook_id")
-	err := c.call(r.Context(), sess, http.MethodPatch, "/v1/webhooks/"+url.PathEscape(id), map[string]string{"status": "active"}, "application/merge-patch+json", "", nil)
+	err := c.call(r.Context(), sess, http.MethodPatch, "/v1/webhooks/"+url.PathEscape(id), map[string]string{"status": store.StatusActive}, "application/merge-patch+json", "", nil)
 	c.done(w, r, sess, "/console/webhooks", err, "Webhook "+id+" re-enabled.")
 }
