@@ -283,3 +283,30 @@ func (eventsCountValidator) ValidateSet(_ context.Context, req validator.SetRequ
 	}
 	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), withHint(req.Path.String()+" "+problem, hint))
 }
+
+// webhookURLValidator checks a webhook's url with hookd's own rule and
+// message (rules.URLProblem): everything any hookd refuses in the text of
+// a URL. Whether a private or loopback destination is accepted depends on
+// how the server was started (--allow-private-destinations), so that, and
+// the address a name resolves to, are left to the server.
+type webhookURLValidator struct{}
+
+var _ validator.String = webhookURLValidator{}
+
+func (webhookURLValidator) Description(context.Context) string {
+	return fmt.Sprintf("an absolute https URL such as %s (plain http only to loopback and private hosts), without credentials or a fragment, up to %d characters", rules.URLExample, rules.MaxURLLength)
+}
+
+func (v webhookURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (webhookURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := rules.URLProblem(req.ConfigValue.ValueString()); problem != "" {
+		// The message never quotes the URL, which may hold a password.
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), fmt.Sprintf("%s %s.", req.Path, problem))
+	}
+}

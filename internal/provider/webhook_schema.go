@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -61,10 +60,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 		"url": schema.StringAttribute{
 			MarkdownDescription: "Where deliveries are POSTed. Must be `https`; plain `http` is accepted only for loopback and private hosts on a server started with `--allow-private-destinations`. No credentials (`user:pass@`) and no fragment; up to 2048 characters.",
 			Required:            true,
-			Validators: []validator.String{
-				requiredText(rules.MaxURLLength, rules.OneLine),
-				stringvalidator.RegexMatches(regexp.MustCompile(`^(?i)https?://[^/?#\s]+`), "must be an absolute http(s) URL such as https://example.com/webhooks"),
-			},
+			Validators:          []validator.String{webhookURLValidator{}},
 		},
 		"events": schema.SetAttribute{
 			MarkdownDescription: "Event types to deliver: catalog types (`transfer.created`), category wildcards (`transfer.*`) or `*`. Checked against the server's event catalog at plan time; `data.hookd_event_catalog` lists them.",
