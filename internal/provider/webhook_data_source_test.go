@@ -9,10 +9,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // webhookChecks checks every attribute of a webhook read model against
@@ -39,25 +41,28 @@ func webhookChecks(wh *client.Webhook, extra map[string]knownvalue.Check) map[st
 		headers[k] = knownvalue.StringExact(v)
 	}
 	checks := map[string]knownvalue.Check{
-		"id":                         knownvalue.StringExact(wh.ID),
-		"scope":                      knownvalue.StringExact(string(wh.Scope)),
-		"group_id":                   nullable(wh.GroupID),
-		"name":                       nullable(wh.Name),
-		"description":                nullable(wh.Description),
-		"url":                        knownvalue.StringExact(wh.URL),
-		"events":                     knownvalue.SetExact(events),
-		"active":                     knownvalue.Bool(wh.Active),
-		"status":                     knownvalue.StringExact(wh.Status),
-		"disabled_reason":            nullable(wh.DisabledReason),
-		"headers":                    knownvalue.MapExact(headers),
-		"auth_token_set":             knownvalue.Bool(wh.AuthTokenSet),
-		"secret_version":             knownvalue.Int64Exact(wh.SecretVersion),
-		"secret_rotated_at":          nullableTime(wh.SecretRotatedAt),
-		"previous_secret_expires_at": nullableTime(wh.PreviousSecretExpiresAt),
-		"signature_scheme":           knownvalue.StringExact(wh.SignatureScheme),
-		"public_key":                 nullable(wh.PublicKey),
-		"created_at":                 knownvalue.StringExact(apiTime(wh.CreatedAt)),
-		"updated_at":                 knownvalue.StringExact(apiTime(wh.UpdatedAt)),
+		"id":                          knownvalue.StringExact(wh.ID),
+		"scope":                       knownvalue.StringExact(string(wh.Scope)),
+		"group_id":                    nullable(wh.GroupID),
+		"name":                        nullable(wh.Name),
+		"description":                 nullable(wh.Description),
+		"url":                         knownvalue.StringExact(wh.URL),
+		"events":                      knownvalue.SetExact(events),
+		"active":                      knownvalue.Bool(wh.Active),
+		"status":                      knownvalue.StringExact(wh.Status),
+		"disabled_reason":             nullable(wh.DisabledReason),
+		"headers":                     knownvalue.MapExact(headers),
+		"auth_token_set":              knownvalue.Bool(wh.AuthTokenSet),
+		"auth_token_fingerprint":      nullable(wh.AuthTokenFingerprint),
+		"secret_version":              knownvalue.Int64Exact(wh.SecretVersion),
+		"secret_fingerprint":          knownvalue.StringExact(wh.SecretFingerprint),
+		"previous_secret_fingerprint": nullable(wh.PreviousSecretFingerprint),
+		"secret_rotated_at":           nullableTime(wh.SecretRotatedAt),
+		"previous_secret_expires_at":  nullableTime(wh.PreviousSecretExpiresAt),
+		"signature_scheme":            knownvalue.StringExact(wh.SignatureScheme),
+		"public_key":                  nullable(wh.PublicKey),
+		"created_at":                  knownvalue.StringExact(apiTime(wh.CreatedAt)),
+		"updated_at":                  knownvalue.StringExact(apiTime(wh.UpdatedAt)),
 	}
 	for k, c := range extra {
 		checks[k] = c
@@ -99,6 +104,7 @@ func TestAccWebhookDataSource_bothScopes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var rotated *client.SecretRotation
 	// The webhook is the same object across reads.
 	sameCreatedAt := statecheck.CompareValue(compare.ValuesSame())
 	config := env.Config(fmt.Sprintf(`
@@ -114,14 +120,20 @@ data "hookd_webhook" "group" {
 	firstRead := rootChecks("data.hookd_webhook.account", webhookChecks(&account.Webhook, map[string]knownvalue.Check{
 		"auth_token_set": knownvalue.Bool(true),
 		"secret_version": knownvalue.Int64Exact(1),
-		"headers":        knownvalue.MapExact(map[string]knownvalue.Check{"X-Team": knownvalue.StringExact("archive")}),
+		// The fingerprints of what was sent, computed here, not copied.
+		"auth_token_fingerprint":      knownvalue.StringExact(rules.Fingerprint("s3cr3t-token")),
+		"secret_fingerprint":          knownvalue.StringExact(rules.Fingerprint(account.Secret)),
+		"previous_secret_fingerprint": knownvalue.Null(),
+		"headers":                     knownvalue.MapExact(map[string]knownvalue.Check{"X-Team": knownvalue.StringExact("archive")}),
 	}))
 	firstRead = append(firstRead, rootChecks("data.hookd_webhook.group", webhookChecks(&grouped.Webhook, map[string]knownvalue.Check{
-		"scope":    knownvalue.StringExact("group"),
-		"group_id": knownvalue.StringExact(group.ID),
-		"active":   knownvalue.Bool(false),
-		"status":   knownvalue.StringExact("inactive"),
-		"headers":  knownvalue.MapSizeExact(0),
+		"scope":                  knownvalue.StringExact("group"),
+		"group_id":               knownvalue.StringExact(group.ID),
+		"active":                 knownvalue.Bool(false),
+		"status":                 knownvalue.StringExact("inactive"),
+		"headers":                knownvalue.MapSizeExact(0),
+		"auth_token_fingerprint": knownvalue.Null(),
+		"secret_fingerprint":     knownvalue.StringExact(rules.Fingerprint(grouped.Secret)),
 	}))...)
 	firstRead = append(firstRead, sameCreatedAt.AddStateValue("data.hookd_webhook.account", tfjsonpath.New("created_at")))
 
@@ -133,14 +145,21 @@ data "hookd_webhook" "group" {
 				ConfigStateChecks: firstRead,
 			},
 			{
-				// A rotation out of band shows on the next read.
+				// A rotation out of band shows on the next read: the old
+				// secret's fingerprint is now the previous one.
 				PreConfig: func() {
-					if _, err := env.Client.RotateSecret(ctx, account.ID, client.RotateSecretRequest{GracePeriodHours: new(2)}); err != nil {
+					if rotated, err = env.Client.RotateSecret(ctx, account.ID, client.RotateSecretRequest{GracePeriodHours: new(2)}); err != nil {
 						t.Fatal(err)
 					}
 				},
 				Config: config,
+				// The new secret is known only once PreConfig has run.
+				Check: func(s *terraform.State) error {
+					return resource.TestCheckResourceAttr("data.hookd_webhook.account", "secret_fingerprint", rules.Fingerprint(rotated.Secret))(s)
+				},
 				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.hookd_webhook.account", tfjsonpath.New("previous_secret_fingerprint"), knownvalue.StringExact(rules.Fingerprint(account.Secret))),
+
 					statecheck.ExpectKnownValue("data.hookd_webhook.account", tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
 					statecheck.ExpectKnownValue("data.hookd_webhook.account", tfjsonpath.New("secret_rotated_at"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue("data.hookd_webhook.account", tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),

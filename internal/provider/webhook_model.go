@@ -18,35 +18,36 @@ import (
 // webhookModel holds the attributes both webhook resources share; the
 // scope-specific models embed it.
 type webhookModel struct {
-	ID                      types.String   `tfsdk:"id"`
-	Scope                   types.String   `tfsdk:"scope"`
-	Name                    types.String   `tfsdk:"name"`
-	Description             types.String   `tfsdk:"description"`
-	URL                     types.String   `tfsdk:"url"`
-	Events                  types.Set      `tfsdk:"events"`
-	Active                  types.Bool     `tfsdk:"active"`
-	Headers                 types.Map      `tfsdk:"headers"`
-	AuthToken               types.String   `tfsdk:"auth_token"`
-	AuthTokenWO             types.String   `tfsdk:"auth_token_wo"`
-	AuthTokenWOVersion      types.Int64    `tfsdk:"auth_token_wo_version"`
-	AuthTokenSet            types.Bool     `tfsdk:"auth_token_set"`
-	AuthTokenFingerprint    types.String   `tfsdk:"auth_token_fingerprint"`
-	Secret                  types.String   `tfsdk:"secret"`
-	SecretVersion           types.Int64    `tfsdk:"secret_version"`
-	SecretFingerprint       types.String   `tfsdk:"secret_fingerprint"`
-	SecretWO                types.String   `tfsdk:"secret_wo"`
-	SecretWOVersion         types.Int64    `tfsdk:"secret_wo_version"`
-	SecretWOGracePeriod     types.Int64    `tfsdk:"secret_wo_grace_period_hours"`
-	SecretRotation          types.Object   `tfsdk:"secret_rotation"`
-	PreviousSecretExpiresAt types.String   `tfsdk:"previous_secret_expires_at"`
-	SignatureScheme         types.String   `tfsdk:"signature_scheme"`
-	PublicKey               types.String   `tfsdk:"public_key"`
-	TestOnApply             types.Bool     `tfsdk:"test_on_apply"`
-	Status                  types.String   `tfsdk:"status"`
-	DisabledReason          types.String   `tfsdk:"disabled_reason"`
-	CreatedAt               types.String   `tfsdk:"created_at"`
-	UpdatedAt               types.String   `tfsdk:"updated_at"`
-	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+	ID                        types.String   `tfsdk:"id"`
+	Scope                     types.String   `tfsdk:"scope"`
+	Name                      types.String   `tfsdk:"name"`
+	Description               types.String   `tfsdk:"description"`
+	URL                       types.String   `tfsdk:"url"`
+	Events                    types.Set      `tfsdk:"events"`
+	Active                    types.Bool     `tfsdk:"active"`
+	Headers                   types.Map      `tfsdk:"headers"`
+	AuthToken                 types.String   `tfsdk:"auth_token"`
+	AuthTokenWO               types.String   `tfsdk:"auth_token_wo"`
+	AuthTokenWOVersion        types.Int64    `tfsdk:"auth_token_wo_version"`
+	AuthTokenSet              types.Bool     `tfsdk:"auth_token_set"`
+	AuthTokenFingerprint      types.String   `tfsdk:"auth_token_fingerprint"`
+	Secret                    types.String   `tfsdk:"secret"`
+	SecretVersion             types.Int64    `tfsdk:"secret_version"`
+	SecretFingerprint         types.String   `tfsdk:"secret_fingerprint"`
+	PreviousSecretFingerprint types.String   `tfsdk:"previous_secret_fingerprint"`
+	SecretWO                  types.String   `tfsdk:"secret_wo"`
+	SecretWOVersion           types.Int64    `tfsdk:"secret_wo_version"`
+	SecretWOGracePeriod       types.Int64    `tfsdk:"secret_wo_grace_period_hours"`
+	SecretRotation            types.Object   `tfsdk:"secret_rotation"`
+	PreviousSecretExpiresAt   types.String   `tfsdk:"previous_secret_expires_at"`
+	SignatureScheme           types.String   `tfsdk:"signature_scheme"`
+	PublicKey                 types.String   `tfsdk:"public_key"`
+	TestOnApply               types.Bool     `tfsdk:"test_on_apply"`
+	Status                    types.String   `tfsdk:"status"`
+	DisabledReason            types.String   `tfsdk:"disabled_reason"`
+	CreatedAt                 types.String   `tfsdk:"created_at"`
+	UpdatedAt                 types.String   `tfsdk:"updated_at"`
+	Timeouts                  timeouts.Value `tfsdk:"timeouts"`
 }
 
 // secretRotationModel is the secret_rotation object.
@@ -148,6 +149,7 @@ func webhookFromAPI(ctx context.Context, api *client.Webhook, prior webhookModel
 	}
 	m.SecretVersion = types.Int64Value(api.SecretVersion)
 	m.SecretFingerprint = types.StringValue(api.SecretFingerprint)
+	m.PreviousSecretFingerprint = types.StringPointerValue(api.PreviousSecretFingerprint)
 	m.PreviousSecretExpiresAt = timestampPtr(api.PreviousSecretExpiresAt)
 	m.SignatureScheme = types.StringValue(api.SignatureScheme)
 	m.PublicKey = types.StringPointerValue(api.PublicKey)

@@ -48,6 +48,7 @@ func TestWebhookFromAPI(t *testing.T) {
 		"test":        {m.TestOnApply, types.BoolValue(true)},
 		"created_at":  {m.CreatedAt, types.StringValue("2026-11-24T12:00:00.000123Z")},
 		"previous":    {m.PreviousSecretExpiresAt, types.StringNull()},
+		"previous_fp": {m.PreviousSecretFingerprint, types.StringNull()},
 		"reason":      {m.DisabledReason, types.StringNull()},
 		"secret_fp":   {m.SecretFingerprint, types.StringValue("0123456789abcdef")},
 		"token_fp":    {m.AuthTokenFingerprint, types.StringValue(rules.Fingerprint("tok"))},
@@ -64,6 +65,27 @@ func TestWebhookFromAPI(t *testing.T) {
 		if !c[0].Equal(c[1]) {
 			t.Errorf("%s = %v, want %v", name, c[0], c[1])
 		}
+	}
+}
+
+// During a grace window the previous secret's fingerprint is the API's;
+// once the window ends the API reports none, and neither does the model,
+// whatever the prior held: it is never carried over.
+func TestWebhookFromAPIPreviousSecretFingerprint(t *testing.T) {
+	ctx := context.Background()
+	api := apiWebhook()
+	expires := api.UpdatedAt.Add(24 * time.Hour)
+	api.PreviousSecretExpiresAt, api.PreviousSecretFingerprint = &expires, new("fedcba9876543210")
+	m, _, _ := webhookFromAPI(ctx, api, webhookModel{PreviousSecretFingerprint: types.StringUnknown(), Headers: types.MapNull(types.StringType)})
+	if want := types.StringValue("fedcba9876543210"); !m.PreviousSecretFingerprint.Equal(want) {
+		t.Errorf("in the grace window: previous_secret_fingerprint = %v, want %v", m.PreviousSecretFingerprint, want)
+	}
+	if want := types.StringValue("2026-11-25T12:00:00.000123Z"); !m.PreviousSecretExpiresAt.Equal(want) {
+		t.Errorf("in the grace window: previous_secret_expires_at = %v, want %v", m.PreviousSecretExpiresAt, want)
+	}
+	m, _, _ = webhookFromAPI(ctx, apiWebhook(), m)
+	if !m.PreviousSecretFingerprint.IsNull() || !m.PreviousSecretExpiresAt.IsNull() {
+		t.Errorf("after the grace window: previous_secret_fingerprint = %v, expires at %v, want null", m.PreviousSecretFingerprint, m.PreviousSecretExpiresAt)
 	}
 }
 

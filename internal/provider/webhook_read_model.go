@@ -9,28 +9,32 @@ import (
 )
 
 // webhookReadModel is a webhook as the data sources show it: every field
-// the API returns, read-only. There is no secret here: the API never
-// returns it after creation, and a data source has nowhere to carry it from.
+// the API returns, read-only. There is no secret here, nor token: the API
+// never returns them after creation, and a data source has nowhere to carry
+// them from; their fingerprints (not secret) are here.
 type webhookReadModel struct {
-	ID                      types.String `tfsdk:"id"`
-	Scope                   types.String `tfsdk:"scope"`
-	GroupID                 types.String `tfsdk:"group_id"`
-	Name                    types.String `tfsdk:"name"`
-	Description             types.String `tfsdk:"description"`
-	URL                     types.String `tfsdk:"url"`
-	Events                  types.Set    `tfsdk:"events"`
-	Active                  types.Bool   `tfsdk:"active"`
-	Status                  types.String `tfsdk:"status"`
-	DisabledReason          types.String `tfsdk:"disabled_reason"`
-	Headers                 types.Map    `tfsdk:"headers"`
-	AuthTokenSet            types.Bool   `tfsdk:"auth_token_set"`
-	SecretVersion           types.Int64  `tfsdk:"secret_version"`
-	SecretRotatedAt         types.String `tfsdk:"secret_rotated_at"`
-	PreviousSecretExpiresAt types.String `tfsdk:"previous_secret_expires_at"`
-	SignatureScheme         types.String `tfsdk:"signature_scheme"`
-	PublicKey               types.String `tfsdk:"public_key"`
-	CreatedAt               types.String `tfsdk:"created_at"`
-	UpdatedAt               types.String `tfsdk:"updated_at"`
+	ID                        types.String `tfsdk:"id"`
+	Scope                     types.String `tfsdk:"scope"`
+	GroupID                   types.String `tfsdk:"group_id"`
+	Name                      types.String `tfsdk:"name"`
+	Description               types.String `tfsdk:"description"`
+	URL                       types.String `tfsdk:"url"`
+	Events                    types.Set    `tfsdk:"events"`
+	Active                    types.Bool   `tfsdk:"active"`
+	Status                    types.String `tfsdk:"status"`
+	DisabledReason            types.String `tfsdk:"disabled_reason"`
+	Headers                   types.Map    `tfsdk:"headers"`
+	AuthTokenSet              types.Bool   `tfsdk:"auth_token_set"`
+	AuthTokenFingerprint      types.String `tfsdk:"auth_token_fingerprint"`
+	SecretVersion             types.Int64  `tfsdk:"secret_version"`
+	SecretFingerprint         types.String `tfsdk:"secret_fingerprint"`
+	PreviousSecretFingerprint types.String `tfsdk:"previous_secret_fingerprint"`
+	SecretRotatedAt           types.String `tfsdk:"secret_rotated_at"`
+	PreviousSecretExpiresAt   types.String `tfsdk:"previous_secret_expires_at"`
+	SignatureScheme           types.String `tfsdk:"signature_scheme"`
+	PublicKey                 types.String `tfsdk:"public_key"`
+	CreatedAt                 types.String `tfsdk:"created_at"`
+	UpdatedAt                 types.String `tfsdk:"updated_at"`
 }
 
 // webhookReadAttributes is the schema of webhookReadModel, every attribute
@@ -88,8 +92,20 @@ func webhookReadAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Whether deliveries carry an `Authorization: Bearer` token. The token itself is never returned.",
 			Computed:            true,
 		},
+		"auth_token_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the auth token: the first 8 bytes of the SHA-256 of the token's text, in hex; `null` when there is no token. Not reversible for a long random token, and not secret.",
+			Computed:            true,
+		},
 		"secret_version": schema.Int64Attribute{
 			MarkdownDescription: "Version of the signing secret: `1` at creation, one more on every rotation. The secret itself is never returned.",
+			Computed:            true,
+		},
+		"secret_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the current signing secret: the first 8 bytes of the SHA-256 of the secret's text, in hex (`printf '%s' \"$secret\" | sha256sum | cut -c1-16`). Not reversible, not secret: compare it with your receiver's copy.",
+			Computed:            true,
+		},
+		"previous_secret_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the previous signing secret while it still verifies (until `previous_secret_expires_at`); `null` when no previous secret is valid.",
 			Computed:            true,
 		},
 		"secret_rotated_at": schema.StringAttribute{
@@ -131,24 +147,27 @@ func webhookReadFromAPI(api *client.Webhook) webhookReadModel {
 		headers[k] = types.StringValue(v)
 	}
 	return webhookReadModel{
-		ID:                      types.StringValue(api.ID),
-		Scope:                   types.StringValue(string(api.Scope)),
-		GroupID:                 types.StringPointerValue(api.GroupID),
-		Name:                    types.StringPointerValue(api.Name),
-		Description:             types.StringPointerValue(api.Description),
-		URL:                     types.StringValue(api.URL),
-		Events:                  types.SetValueMust(types.StringType, events),
-		Active:                  types.BoolValue(api.Active),
-		Status:                  types.StringValue(api.Status),
-		DisabledReason:          types.StringPointerValue(api.DisabledReason),
-		Headers:                 types.MapValueMust(types.StringType, headers),
-		AuthTokenSet:            types.BoolValue(api.AuthTokenSet),
-		SecretVersion:           types.Int64Value(api.SecretVersion),
-		SecretRotatedAt:         timestampPtr(api.SecretRotatedAt),
-		PreviousSecretExpiresAt: timestampPtr(api.PreviousSecretExpiresAt),
-		SignatureScheme:         types.StringValue(api.SignatureScheme),
-		PublicKey:               types.StringPointerValue(api.PublicKey),
-		CreatedAt:               timestamp(api.CreatedAt),
-		UpdatedAt:               timestamp(api.UpdatedAt),
+		ID:                        types.StringValue(api.ID),
+		Scope:                     types.StringValue(string(api.Scope)),
+		GroupID:                   types.StringPointerValue(api.GroupID),
+		Name:                      types.StringPointerValue(api.Name),
+		Description:               types.StringPointerValue(api.Description),
+		URL:                       types.StringValue(api.URL),
+		Events:                    types.SetValueMust(types.StringType, events),
+		Active:                    types.BoolValue(api.Active),
+		Status:                    types.StringValue(api.Status),
+		DisabledReason:            types.StringPointerValue(api.DisabledReason),
+		Headers:                   types.MapValueMust(types.StringType, headers),
+		AuthTokenSet:              types.BoolValue(api.AuthTokenSet),
+		AuthTokenFingerprint:      types.StringPointerValue(api.AuthTokenFingerprint),
+		SecretVersion:             types.Int64Value(api.SecretVersion),
+		SecretFingerprint:         types.StringValue(api.SecretFingerprint),
+		PreviousSecretFingerprint: types.StringPointerValue(api.PreviousSecretFingerprint),
+		SecretRotatedAt:           timestampPtr(api.SecretRotatedAt),
+		PreviousSecretExpiresAt:   timestampPtr(api.PreviousSecretExpiresAt),
+		SignatureScheme:           types.StringValue(api.SignatureScheme),
+		PublicKey:                 types.StringPointerValue(api.PublicKey),
+		CreatedAt:                 timestamp(api.CreatedAt),
+		UpdatedAt:                 timestamp(api.UpdatedAt),
 	}
 }

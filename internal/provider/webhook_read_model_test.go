@@ -17,25 +17,28 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 	rotated := created.Add(time.Hour)
 	expires := rotated.Add(24 * time.Hour)
 	api := &client.Webhook{
-		ID:                      "wh_1",
-		Scope:                   client.ScopeGroup,
-		GroupID:                 new("grp_1"),
-		Name:                    new("orders"),
-		Description:             new("Orders to the ERP"),
-		URL:                     "https://erp.example.com/hooks",
-		Events:                  []string{"transfer.*", "api_key.created"},
-		Active:                  false,
-		Status:                  "auto_disabled",
-		DisabledReason:          new("endpoint failed for 5 days"),
-		Headers:                 map[string]string{"X-Team": "billing"},
-		AuthTokenSet:            true,
-		SecretVersion:           3,
-		SecretRotatedAt:         &rotated,
-		PreviousSecretExpiresAt: &expires,
-		SignatureScheme:         client.SchemeV1a,
-		PublicKey:               new("whpk_MCowBQYDK2VwAyEAfake0000000000000000000000="),
-		CreatedAt:               created,
-		UpdatedAt:               rotated.In(time.FixedZone("CEST", 2*3600)),
+		ID:                        "wh_1",
+		Scope:                     client.ScopeGroup,
+		GroupID:                   new("grp_1"),
+		Name:                      new("orders"),
+		Description:               new("Orders to the ERP"),
+		URL:                       "https://erp.example.com/hooks",
+		Events:                    []string{"transfer.*", "api_key.created"},
+		Active:                    false,
+		Status:                    "auto_disabled",
+		DisabledReason:            new("endpoint failed for 5 days"),
+		Headers:                   map[string]string{"X-Team": "billing"},
+		AuthTokenSet:              true,
+		AuthTokenFingerprint:      new("0123456789abcdef"),
+		SecretVersion:             3,
+		SecretFingerprint:         "fedcba9876543210",
+		PreviousSecretFingerprint: new("00112233aabbccdd"),
+		SecretRotatedAt:           &rotated,
+		PreviousSecretExpiresAt:   &expires,
+		SignatureScheme:           client.SchemeV1a,
+		PublicKey:                 new("whpk_MCowBQYDK2VwAyEAfake0000000000000000000000="),
+		CreatedAt:                 created,
+		UpdatedAt:                 rotated.In(time.FixedZone("CEST", 2*3600)),
 	}
 
 	got := webhookReadFromAPI(api)
@@ -54,6 +57,10 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 		Headers:        types.MapValueMust(types.StringType, map[string]attr.Value{"X-Team": types.StringValue("billing")}),
 		AuthTokenSet:   types.BoolValue(true),
 		SecretVersion:  types.Int64Value(3),
+		// The fingerprints, not secret, are shown as the API reports them.
+		AuthTokenFingerprint:      types.StringValue("0123456789abcdef"),
+		SecretFingerprint:         types.StringValue("fedcba9876543210"),
+		PreviousSecretFingerprint: types.StringValue("00112233aabbccdd"),
 		// Times are RFC 3339 in UTC, with the API's full precision.
 		SecretRotatedAt:         types.StringValue("2026-01-02T16:04:05.123456789Z"),
 		PreviousSecretExpiresAt: types.StringValue("2026-01-03T16:04:05.123456789Z"),
@@ -70,7 +77,7 @@ func TestWebhookReadFromAPI_groupWebhookWithEverySet(t *testing.T) {
 func TestWebhookReadFromAPI_accountWebhookWithNothingOptional(t *testing.T) {
 	api := &client.Webhook{
 		ID: "wh_2", Scope: client.ScopeAccount, URL: "https://example.com", Events: []string{"*"},
-		Active: true, Status: "active", SecretVersion: 1, SignatureScheme: client.SchemeV1,
+		Active: true, Status: "active", SecretVersion: 1, SecretFingerprint: "fedcba9876543210", SignatureScheme: client.SchemeV1,
 		CreatedAt: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
 	}
 
@@ -79,7 +86,8 @@ func TestWebhookReadFromAPI_accountWebhookWithNothingOptional(t *testing.T) {
 	for name, v := range map[string]attr.Value{
 		"group_id": got.GroupID, "name": got.Name, "description": got.Description, "disabled_reason": got.DisabledReason,
 		"secret_rotated_at": got.SecretRotatedAt, "previous_secret_expires_at": got.PreviousSecretExpiresAt,
-		"public_key": got.PublicKey,
+		"public_key": got.PublicKey, "auth_token_fingerprint": got.AuthTokenFingerprint,
+		"previous_secret_fingerprint": got.PreviousSecretFingerprint,
 	} {
 		if !v.IsNull() {
 			t.Errorf("%s = %s, want null", name, v)
@@ -91,6 +99,9 @@ func TestWebhookReadFromAPI_accountWebhookWithNothingOptional(t *testing.T) {
 	}
 	if got.AuthTokenSet.ValueBool() {
 		t.Error("auth_token_set = true, want false")
+	}
+	if want := types.StringValue("fedcba9876543210"); !got.SecretFingerprint.Equal(want) {
+		t.Errorf("secret_fingerprint = %s, want %s", got.SecretFingerprint, want)
 	}
 	if want := "2026-01-02T00:00:00Z"; got.CreatedAt.ValueString() != want {
 		t.Errorf("created_at = %s, want %s", got.CreatedAt, want)
@@ -140,6 +151,18 @@ func TestWebhookReadModel_matchesSchema(t *testing.T) {
 		}
 		if name == "secret" || name == "auth_token" {
 			t.Errorf("the read model must not expose %s", name)
+		}
+	}
+	// The fingerprints are there, not sensitive (they are not secret, and a
+	// sensitive value could not be compared in a plan's output).
+	for _, name := range []string{"secret_fingerprint", "previous_secret_fingerprint", "auth_token_fingerprint"} {
+		a, ok := attrs[name]
+		if !ok {
+			t.Errorf("the read model has no %s", name)
+			continue
+		}
+		if a.IsSensitive() {
+			t.Errorf("%s is sensitive; a fingerprint is not secret", name)
 		}
 	}
 }

@@ -124,7 +124,7 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 	calls := u.PatchChanged || d.HasError() || u.rotates()
 
 	plan.Secret, plan.SecretVersion, plan.SecretFingerprint = state.Secret, state.SecretVersion, state.SecretFingerprint
-	plan.PreviousSecretExpiresAt = state.PreviousSecretExpiresAt
+	plan.PreviousSecretExpiresAt, plan.PreviousSecretFingerprint = state.PreviousSecretExpiresAt, state.PreviousSecretFingerprint
 	plan.Status, plan.DisabledReason = state.Status, state.DisabledReason
 	// What the server sets on its own may have moved by the time a saved
 	// (or -refresh=false) plan is applied: a grace window that ended, a
@@ -132,6 +132,9 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 	// is unknown, not the stale value.
 	if calls && !state.PreviousSecretExpiresAt.IsNull() {
 		plan.PreviousSecretExpiresAt = types.StringUnknown()
+	}
+	if calls && !state.PreviousSecretFingerprint.IsNull() {
+		plan.PreviousSecretFingerprint = types.StringUnknown()
 	}
 	if u.PatchChanged {
 		plan.Status, plan.DisabledReason = types.StringUnknown(), types.StringUnknown()
@@ -142,7 +145,7 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 			plan.Secret = types.StringNull() // secret_wo is never kept
 		}
 		plan.SecretVersion, plan.SecretFingerprint = types.Int64Unknown(), types.StringUnknown()
-		plan.PreviousSecretExpiresAt = types.StringUnknown()
+		plan.PreviousSecretExpiresAt, plan.PreviousSecretFingerprint = types.StringUnknown(), types.StringUnknown()
 		if !plan.SignatureScheme.Equal(types.StringValue(client.SchemeV1)) {
 			plan.PublicKey = types.StringUnknown() // a v1a rotation replaces the key pair
 		}
@@ -320,6 +323,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		// Only Terraform-side settings changed: the server's values stand.
 		next.Secret, next.SecretVersion, next.PreviousSecretExpiresAt = state.Secret, state.SecretVersion, state.PreviousSecretExpiresAt
 		next.SecretFingerprint, next.AuthTokenFingerprint = state.SecretFingerprint, state.AuthTokenFingerprint
+		next.PreviousSecretFingerprint = state.PreviousSecretFingerprint
 		next.Status, next.DisabledReason, next.UpdatedAt = state.Status, state.DisabledReason, state.UpdatedAt
 		next.SignatureScheme, next.PublicKey = state.SignatureScheme, state.PublicKey
 	}
@@ -343,6 +347,7 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 		next.SecretVersion = types.Int64Value(rot.SecretVersion)
 		next.SecretFingerprint = types.StringValue(rot.SecretFingerprint)
 		next.PreviousSecretExpiresAt = timestampPtr(rot.PreviousSecretExpiresAt)
+		next.PreviousSecretFingerprint = types.StringPointerValue(rot.PreviousSecretFingerprint)
 		next.PublicKey = types.StringPointerValue(rot.PublicKey)
 		// The rotation is the last change the server made.
 		next.UpdatedAt = timestamp(rot.SecretRotatedAt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,6 +46,8 @@ resource "hookd_account_webhook" "test" {
 	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	secrets := statecheck.CompareValue(compare.ValuesDiffer())
+	// The fingerprint before the rotation is the previous one after it.
+	oldFingerprint := statecheck.CompareValue(compare.ValuesSame())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -55,6 +58,8 @@ resource "hookd_account_webhook" "test" {
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
 					secrets.AddStateValue(accountHook, tfjsonpath.New("secret")),
 					rcv.TrustState(accountHook, tfjsonpath.New("secret")),
+					oldFingerprint.AddStateValue(accountHook, tfjsonpath.New("secret_fingerprint")),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_fingerprint"), knownvalue.Null()),
 				},
 			},
 			{
@@ -64,10 +69,14 @@ resource "hookd_account_webhook" "test" {
 						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
 						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("secret")),
 						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("secret_version")),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("previous_secret_fingerprint")),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
+					oldFingerprint.AddStateValue(accountHook, tfjsonpath.New("previous_secret_fingerprint")),
+					statecheck.CompareValuePairs(accountHook, tfjsonpath.New("secret_fingerprint"),
+						accountHook, tfjsonpath.New("previous_secret_fingerprint"), compare.ValuesDiffer()),
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
 					secrets.AddStateValue(accountHook, tfjsonpath.New("secret")),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
@@ -112,6 +121,7 @@ resource "hookd_account_webhook" "test" {
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret"), knownvalue.StringRegexp(secretPattern)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(4)),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_fingerprint"), knownvalue.Null()),
 					sameID.AddStateValue(accountHook, tfjsonpath.New("id")),
 					rcv.TrustState(accountHook, tfjsonpath.New("secret")),
 				},
@@ -145,6 +155,9 @@ resource "hookd_account_webhook" "test" {
 		},
 	})
 }
+
+// fingerprintShape is a fingerprint as the API reports it: 8 bytes in hex.
+var fingerprintShape = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // deliveryVerifiesWith publishes an event and checks that the delivery
 // carries one signature per key given ("whsec_" secrets or "whpk_" public
@@ -236,6 +249,7 @@ resource "hookd_account_webhook" "test" {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(accountHook, plancheck.ResourceActionUpdate),
 						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("previous_secret_expires_at")),
+						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("previous_secret_fingerprint")),
 						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("status")),
 						plancheck.ExpectUnknownValue(accountHook, tfjsonpath.New("disabled_reason")),
 						plancheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_version"), knownvalue.Int64Exact(2)),
@@ -246,6 +260,7 @@ resource "hookd_account_webhook" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_expires_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("previous_secret_fingerprint"), knownvalue.StringRegexp(fingerprintShape)),
 				},
 			},
 		},

@@ -127,6 +127,10 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			MarkdownDescription: "Fingerprint of the current signing secret, as the API reports it: the first 8 bytes of the SHA-256 of the secret's text, in hex (`printf '%s' \"$secret\" | sha256sum | cut -c1-16`). Not reversible, not secret: compare it with `ephemeral.hookd_signing_secret.x.fingerprint` or your secret store's copy.",
 			Computed:            true,
 		},
+		"previous_secret_fingerprint": schema.StringAttribute{
+			MarkdownDescription: "Fingerprint of the previous signing secret while it still verifies (until `previous_secret_expires_at`), computed as `secret_fingerprint` is; null when no previous secret is valid. After a rotation with a grace period it is the `secret_fingerprint` from before the rotation.",
+			Computed:            true,
+		},
 		"secret_wo": schema.StringAttribute{
 			MarkdownDescription: fmt.Sprintf("A signing secret you supply (`whsec_` followed by the standard base64 of %d to %d bytes; `ephemeral.hookd_signing_secret` makes one), **write-only** (Terraform 1.11+): sent on create and installed in place (through a rotation) whenever `secret_wo_version` changes, never stored in plan or state. `secret` stays null. When the API reports another secret than the one Terraform installed (rotated or replaced outside Terraform, seen through `secret_fingerprint`), refresh warns and the next apply installs `secret_wo` again. Conflicts with `secret_rotation`.", rules.MinSecretBytes, rules.MaxSecretBytes),
 			Optional:            true,
