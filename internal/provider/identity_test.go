@@ -111,3 +111,71 @@ resource "hookd_group" "test" {
 		}},
 	})
 }
+
+// The same for a webhook: an identity that is not a webhook id (here its
+// URL) is refused before any API call, with the same message as a bad
+// import id.
+func TestAccIdentity_badWebhookIdentity(t *testing.T) {
+	env := acctest.Start(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Identity)},
+		Steps: []resource.TestStep{{
+			Config: env.Config(`
+import {
+  to       = hookd_account_webhook.test
+  identity = { id = "https://example.com/hooks" }
+}
+
+resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = ["transfer.created"]
+}`),
+			PlanOnly:    true,
+			ExpectError: acctest.Words(badWebhookImportID("https://example.com/hooks")),
+		}},
+	})
+}
+
+// terraform import (and an import block's id) of a webhook checks the id
+// the same way, at both scopes: a group id is not a webhook id either.
+func TestAccIdentity_badWebhookImportID(t *testing.T) {
+	env := acctest.Start(t)
+	config := env.Config(`
+resource "hookd_account_webhook" "test" {
+  url    = "https://example.com/hooks"
+  events = ["transfer.created"]
+}
+
+resource "hookd_group_webhook" "test" {
+  group_id = "grp_0123456789abcdefghij"
+  url      = "https://example.com/hooks"
+  events   = ["transfer.created"]
+}`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:        config,
+				ResourceName:  accountHook,
+				ImportState:   true,
+				ImportStateId: "audit",
+				ExpectError:   acctest.Words(badWebhookImportID("audit")),
+			},
+			{
+				Config:        config,
+				ResourceName:  groupHook,
+				ImportState:   true,
+				ImportStateId: "grp_0123456789abcdefghij",
+				ExpectError:   acctest.Words(badWebhookImportID("grp_0123456789abcdefghij")),
+			},
+		},
+	})
+}
+
+// badWebhookImportID is the whole error of an import of id, which is not
+// a webhook id.
+func badWebhookImportID(id string) string {
+	return fmt.Sprintf(`Error: Invalid webhook import id The import id must be a webhook id such as wh_0123456789abcdefghij, got %q. `+
+		`Import takes the webhook's id, not its name or URL: data.hookd_webhooks lists the webhooks with their ids.`, id)
+}

@@ -383,9 +383,22 @@ func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest
 // kind names the resource in messages: "account webhook", "group webhook".
 func (r *webhookResource) kind() string { return strings.ReplaceAll(r.s.typeName(), "_", " ") }
 
-// ImportState takes a webhook id, as the import id or as identity.
+// ImportState takes a webhook id, as the import id or as identity. It
+// checks the id's shape first (the rule the server applies, rules.WebhookID),
+// so a name or URL given by mistake gets a useful message instead of a 404.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
+	id := importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if problem := webhookID.Problem(id); problem != "" {
+		resp.Diagnostics.AddError("Invalid webhook import id",
+			"The import id "+problem+". Import takes the webhook's id, not its name or URL: "+
+				"data.hookd_webhooks lists the webhooks with their ids.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 // testOnApply sends a test event when test_on_apply is set and fails the
