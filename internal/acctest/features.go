@@ -2,6 +2,8 @@ package acctest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,8 +11,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/hookd/terraform-provider-hookd/internal/provider"
 )
 
 // Feature is a language feature of the CLI that some tests need. Whether
@@ -18,7 +28,10 @@ import (
 // it is asked of the binary itself: it validates a small configuration
 // that uses the feature, with the built-in terraform_data only (no
 // provider, nothing downloaded), and lacks the feature when it does not
-// know the syntax. No list of versions to keep up to date.
+// know the syntax. No list of versions to keep up to date. A feature of the
+// provider's own schema (write-only arguments) is asked with this provider
+// served in-process, as the tests serve it, and the CLI lacks it when it
+// refuses the argument.
 //
 // A probe that misfires would skip tests silently; where the CLI under test
 // is known to have a feature, HOOKD_ACC_REQUIRE_FEATURES (EnvRequireFeatures)
@@ -32,6 +45,12 @@ type Feature struct {
 	file, probe string
 	// args are the validate command's.
 	args []string
+	// withProvider serves this provider to the CLI for the probe, whose
+	// configuration then uses it.
+	withProvider bool
+	// lacks are what the CLI says when it lacks the feature, besides
+	// unknownSyntax.
+	lacks []string
 }
 
 // The features the tests ask about.
@@ -78,12 +97,42 @@ variable "x" {
 `}
 )
 
+// WriteOnly are write-only arguments (Terraform 1.11+, OpenTofu 1.11+),
+// asked of the CLI with this provider's own secret_wo fed by an ephemeral
+// variable: a CLI without them refuses the ephemeral value ("Invalid use of
+// ephemeral value", Terraform) or does not tell the provider that it
+// takes write-only values (the framework's "WriteOnly Attribute Not
+// Allowed"); one without ephemeral variables does not know the argument.
+var WriteOnly = Feature{Key: "write_only", Name: "write-only arguments", file: "main.tf", withProvider: true,
+	lacks: []string{"Invalid use of ephemeral value", "Ephemeral value not allowed", "WriteOnly Attribute Not Allowed"}, probe: `
+terraform {
+  required_providers {
+    hookd = {
+      source = "hookd/hookd"
+    }
+  }
+}
+
+variable "secret" {
+  type      = string
+  ephemeral = true
+  default   = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+}
+
+resource "hookd_account_webhook" "x" {
+  url               = "https://example.com/hooks"
+  events            = ["*"]
+  secret_wo         = var.secret
+  secret_wo_version = 1
+}
+`}
+
 // Features are all the features above, in the order the documentation of
 // EnvRequireFeatures lists them.
-var Features = []Feature{Ephemeral, Identity, Actions, ListResources, ActionOnFailure}
+var Features = []Feature{Ephemeral, WriteOnly, Identity, Actions, ListResources, ActionOnFailure}
 
 // EnvRequireFeatures names the features the CLI under test must have, as a
-// comma-separated list of keys (ephemeral, identity, actions,
+// comma-separated list of keys (ephemeral, write_only, identity, actions,
 // list_resources, action_on_failure) or "all": a test that RequireFeature
 // would skip for lack of one of them fails instead. make test sets it for
 // the CLIs whose features are known, so a probe that misfires cannot turn
@@ -155,18 +204,95 @@ func probe(path string, f Feature) (probeResult, error) {
 	if err := os.WriteFile(filepath.Join(dir, f.file), []byte(f.probe), 0o600); err != nil {
 		return probeResult{}, err
 	}
-	cmd := exec.CommandContext(context.Background(), path, append([]string{"validate", "-no-color"}, f.args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "none.rc"), "TF_LOG=")
-	out, _ := cmd.CombinedOutput()
+	cliConfig := filepath.Join(dir, "probe.rc")
+	if err := os.WriteFile(cliConfig, nil, 0o600); err != nil {
+		return probeResult{}, err
+	}
+	env := append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+cliConfig, "TF_LOG=",
+		"HTTP_PROXY="+offlineProxy, "HTTPS_PROXY="+offlineProxy, "http_proxy="+offlineProxy, "https_proxy="+offlineProxy)
+	var out []byte
+	validate := append([]string{"validate", "-no-color"}, f.args...)
+	if f.withProvider {
+		out, err = runWithProvider(path, dir, env, validate)
+		if err != nil {
+			return probeResult{}, err
+		}
+	} else {
+		cmd := exec.CommandContext(context.Background(), path, validate...)
+		cmd.Dir, cmd.Env = dir, env
+		out, _ = cmd.CombinedOutput()
+	}
 	r := probeResult{ok: true, out: string(out)}
-	for _, s := range unknownSyntax {
+	for _, s := range append(slices.Clone(unknownSyntax), f.lacks...) {
 		if strings.Contains(r.out, s) {
 			r.ok = false
 		}
 	}
 	probeCache[key] = r
 	return r, nil
+}
+
+// probeSink stands in for a test in the logging sink of the provider a
+// probe serves (without a sink, its logs would go to stderr at trace
+// level). The sink asks it only for a name, and logs as Terraform would:
+// nothing unless TF_LOG says so.
+type probeSink struct{ *testing.T }
+
+func (probeSink) Name() string { return "feature-probe" }
+
+// runWithProvider runs `init -backend=false`, then args, with the CLI at
+// path in dir, this provider served in-process and attached
+// (TF_REATTACH_PROVIDERS), as Terraform.Run serves it; it returns what the
+// CLI printed of both. Only a failure to serve the provider is an error:
+// what the CLI answered is for the caller to read.
+func runWithProvider(path, dir string, env, args []string) ([]byte, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	configCh := make(chan *plugin.ReattachConfig, 1)
+	closeCh := make(chan struct{})
+	serveErr := make(chan error, 1)
+	go func() {
+		serveErr <- tf6server.Serve(provider.Address, provider.Server("test"),
+			tf6server.WithDebug(ctx, configCh, closeCh),
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
+			tf6server.WithLoggingSink(probeSink{}))
+	}()
+	var config *plugin.ReattachConfig
+	select {
+	case config = <-configCh:
+	case err := <-serveErr:
+		cancel()
+		return nil, fmt.Errorf("serve the provider for a feature probe: stopped before serving (%v)", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		return nil, errors.New("serve the provider for a feature probe: no reattach configuration after 30s")
+	}
+	defer func() {
+		cancel()
+		<-closeCh
+	}()
+	reattach, err := json.Marshal(tfexec.ReattachInfo{providerAddress(): tfexec.ReattachConfig{
+		Protocol:        string(config.Protocol),
+		ProtocolVersion: config.ProtocolVersion,
+		Pid:             config.Pid,
+		Test:            config.Test,
+		Addr:            tfexec.ReattachConfigAddr{Network: config.Addr.Network(), String: config.Addr.String()},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "TF_REATTACH_PROVIDERS="+string(reattach))
+	var all []byte
+	for _, a := range [][]string{{"init", "-backend=false", "-input=false", "-no-color"}, args} {
+		cmd := exec.CommandContext(ctx, path, a...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		all = append(all, out...)
+		if err != nil && a[0] == "init" {
+			// validate would only say that init is needed.
+			break
+		}
+	}
+	return all, nil
 }
 
 // binary is the CLI the tests run.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRequiredFeatures(t *testing.T) {
-	all := []string{"action_on_failure", "actions", "ephemeral", "identity", "list_resources"}
+	all := []string{"action_on_failure", "actions", "ephemeral", "identity", "list_resources", "write_only"}
 	for _, tc := range []struct {
 		value string
 		want  []string
@@ -39,7 +39,7 @@ func TestRequiredFeatures(t *testing.T) {
 	// keys there are.
 	for _, value := range []string{"action", "actions,identities", "yes"} {
 		_, err := RequiredFeatures(value)
-		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, identity, actions, list_resources, action_on_failure") {
+		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, write_only, identity, actions, list_resources, action_on_failure") {
 			t.Errorf("%q: %v, want an error listing the known keys", value, err)
 		}
 	}
@@ -107,5 +107,70 @@ func TestRequireFeature_skipOrFail(t *testing.T) {
 	t.Setenv(EnvTerraformPath, ok)
 	if resp := check(); resp.Skip != "" || resp.Error != nil {
 		t.Errorf("a CLI with the feature: skip %q, error %v", resp.Skip, resp.Error)
+	}
+}
+
+// The write-only probe serves this provider to the CLI (init, then
+// validate, with TF_REATTACH_PROVIDERS) and reads a refused write-only
+// value as the feature missing.
+func TestWriteOnlyProbe(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		ok           bool
+	}{
+		{"framework", "Error: WriteOnly Attribute Not Allowed", false},
+		{"terraform", "Error: Invalid use of ephemeral value", false},
+		{"no ephemeral variables", "Error: Unsupported argument", false},
+		{"valid", "Success! The configuration is valid.", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			calls := filepath.Join(dir, "calls")
+			cli := filepath.Join(dir, "terraform")
+			script := "#!/bin/sh\n" +
+				"echo \"$1 reattach=$(test -n \"$TF_REATTACH_PROVIDERS\" && echo yes || echo no)\" >>" + calls + "\n" +
+				"[ \"$1\" = validate ] && echo '" + tc.answer + "'\n" +
+				"exit 0\n"
+			if err := os.WriteFile(cli, []byte(script), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			ok, err := Supports(cli, WriteOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tc.ok {
+				t.Errorf("Supports() = %v after %q, want %v", ok, tc.answer, tc.ok)
+			}
+			b, err := os.ReadFile(calls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := string(b), "init reattach=yes\nvalidate reattach=yes\n"; got != want {
+				t.Errorf("the CLI was run as\n%swant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// On the real CLI under test (TF_ACC), the write-only probe is a real
+// validation of the provider's configuration: where the CLI has the
+// feature, it says the configuration is valid (a probe that failed for
+// another reason, say an init that found no provider, would otherwise
+// count as the feature being there).
+func TestWriteOnlyProbe_cliUnderTest(t *testing.T) {
+	PreCheck(t)
+	path, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := probe(path, WriteOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.ok {
+		t.Skipf("%s lacks write-only arguments; it answered:\n%s", path, r.out)
+	}
+	if !strings.Contains(r.out, "The configuration is valid") {
+		t.Errorf("%s: the write-only probe did not validate; it answered:\n%s", path, r.out)
 	}
 }
