@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
@@ -45,6 +46,10 @@ variable "token" {
   ephemeral = true
 }
 `
+
+// writeOnlyVersion skips a test on a CLI without write-only arguments
+// (Terraform and OpenTofu before 1.11), asking the CLI itself.
+var writeOnlyVersion = []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.WriteOnly)}
 
 // writeOnlyImportIgnore: besides what the API never returns, the versions
 // of write-only values are Terraform's own.
@@ -123,6 +128,7 @@ resource "hookd_%s_webhook" "test" {
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   writeOnlyVersion,
 		Steps: []resource.TestStep{
 			{
 				Config:          hcl(1, true, 1),
@@ -269,6 +275,7 @@ resource "hookd_account_webhook" "test" {
 	short := "whsec_" + "c2hvcnQtc2VjcmV0" // 12 bytes
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   writeOnlyVersion,
 		Steps: []resource.TestStep{
 			step(`secret_wo = "not-a-secret"
   secret_wo_version = 1`, `secret_wo: malformed secret: must start with "whsec_". ephemeral.hookd_signing_secret makes a valid one.`),
@@ -295,6 +302,7 @@ func TestAccWebhookWriteOnly_stateFileAndSavedPlan(t *testing.T) {
 	env := acctest.Start(t)
 	rcv := acctest.NewReceiver(t, 200)
 	tf := acctest.NewTerraform(t)
+	tf.VersionChecks(writeOnlyVersion...)
 	secret, token := newSecret(t), "tok-"+newSecret(t)[6:40]
 	// An auto-loaded variables file, read by plan and by apply of the saved
 	// plan (ephemeral variables are not saved in it).
