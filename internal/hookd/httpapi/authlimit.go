@@ -14,8 +14,9 @@ import (
 const (
 	DefaultAuthFailureLimit = 1.0
 	DefaultAuthFailureBurst = 10
-	// maxAuthFailureClients bounds the table; past it, addresses whose
-	// bucket is full again are forgotten.
+	// maxAuthFailureClients bounds the table: when it is full, addresses
+	// whose bucket is full again are forgotten (at most once a second), and
+	// while none is, every address not in it shares one overflow bucket.
 	maxAuthFailureClients = 10000
 )
 
@@ -39,6 +40,12 @@ type authFailures struct {
 	// sharing a database count their failures together).
 	shared Buckets
 	log    *slog.Logger
+	// maxClients bounds buckets (maxAuthFailureClients). overflow is the
+	// bucket of the addresses that found the table full: past the bound,
+	// a guesser with many addresses fails no faster than one.
+	maxClients int
+	overflow   *bucket
+	swept      time.Time // when forgetFull last ran
 }
 
 type bucket struct {
@@ -56,7 +63,7 @@ func newAuthFailures(limit float64, burst int) *authFailures {
 	if burst <= 0 {
 		burst = DefaultAuthFailureBurst
 	}
-	return &authFailures{perSec: limit, burst: float64(burst), buckets: map[string]*bucket{}}
+	return &authFailures{perSec: limit, burst: float64(burst), buckets: map[string]*bucket{}, maxClients: maxAuthFailureClients}
 }
 
 // wait returns how long client must wait before it may authenticate again,
@@ -72,7 +79,9 @@ func (f *authFailures) wait(ctx context.Context, client string, now time.Time) t
 	defer f.mu.Unlock()
 	b, ok := f.buckets[client]
 	if !ok {
-		return 0
+		if b = f.overflow; b == nil || len(f.buckets) < f.maxClients {
+			return 0
+		}
 	}
 	f.refill(b, now)
 	if b.tokens >= 1 {
@@ -92,16 +101,30 @@ func (f *authFailures) fail(ctx context.Context, client string, now time.Time) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.buckets[client]
-	if !ok {
-		if len(f.buckets) >= maxAuthFailureClients {
-			f.forgetFull(now)
-		}
-		b = &bucket{tokens: f.burst, at: now}
-		f.buckets[client] = b
-	}
+	b := f.bucketFor(client, now)
 	f.refill(b, now)
 	b.tokens--
+}
+
+// bucketFor returns client's bucket, adding one while the table has room,
+// else the overflow bucket; f.mu is held.
+func (f *authFailures) bucketFor(client string, now time.Time) *bucket {
+	if b, ok := f.buckets[client]; ok {
+		return b
+	}
+	if len(f.buckets) >= f.maxClients && now.Sub(f.swept) >= time.Second {
+		f.swept = now
+		f.forgetFull(now)
+	}
+	if len(f.buckets) >= f.maxClients {
+		if f.overflow == nil {
+			f.overflow = &bucket{tokens: f.burst, at: now}
+		}
+		return f.overflow
+	}
+	b := &bucket{tokens: f.burst, at: now}
+	f.buckets[client] = b
+	return b
 }
 
 // takeShared looks at (take false) or takes a token with debt from the

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Failures are counted per address; IPv6 clients per /64, which one host
@@ -88,5 +91,46 @@ func TestParseTrustedProxies(t *testing.T) {
 	}
 	if _, err := ParseTrustedProxies("10.0.0.0/8, proxy.internal"); err == nil || !strings.Contains(err.Error(), `"proxy.internal" is not an IP address or a CIDR prefix such as 10.0.0.0/8`) {
 		t.Errorf("a host name: %v", err)
+	}
+}
+
+// The table of addresses holds at most maxClients: while none of them can
+// be forgotten (each still waits off its failures), every further address
+// shares one overflow bucket, so many addresses fail no faster than one;
+// once buckets are full again they are forgotten and new addresses get
+// their own.
+func TestAuthFailuresTableIsBounded(t *testing.T) {
+	f := newAuthFailures(1, 2)
+	f.maxClients = 3
+	ctx := context.Background()
+	now := time.Unix(1_000_000, 0)
+	for _, a := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
+		f.fail(ctx, a, now)
+		f.fail(ctx, a, now)
+	}
+	for i := range 100 {
+		f.fail(ctx, fmt.Sprintf("198.51.100.%d", i), now)
+	}
+	if n := len(f.buckets); n != 3 {
+		t.Fatalf("%d addresses in the table, want at most 3", n)
+	}
+	// The overflow bucket took the 100 failures: any address outside the
+	// table waits them off (98 over the burst of 2, at 1 a second), one
+	// it never saw too.
+	if w := f.wait(ctx, "203.0.113.7", now); w != 99*time.Second {
+		t.Errorf("an address outside the full table waits %s, want 1m39s", w)
+	}
+	if w := f.wait(ctx, "192.0.2.1", now); w != time.Second {
+		t.Errorf("an address in the table waits %s, want its own 1s", w)
+	}
+	// Two minutes on, every bucket is full again: the table is swept and a
+	// new address gets a bucket of its own.
+	later := now.Add(2 * time.Minute)
+	f.fail(ctx, "203.0.113.8", later)
+	if _, ok := f.buckets["203.0.113.8"]; !ok || len(f.buckets) != 1 {
+		t.Errorf("after the sweep the table holds %d addresses, want only 203.0.113.8", len(f.buckets))
+	}
+	if w := f.wait(ctx, "203.0.113.8", later); w != 0 {
+		t.Errorf("one failure within the burst waits %s", w)
 	}
 }
