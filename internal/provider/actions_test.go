@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -239,13 +240,8 @@ func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
 func TestActions_invokeRecoverProgress(t *testing.T) {
 	ctx := context.Background()
 	clock := clockwork.NewFakeClockAt(time.Now())
-	hookd := hookdtest.Start(t, hookdtest.WithClock(clock))
-	t.Cleanup(client.CloseIdleConnections)
-	c, err := client.New(hookd.URL, hookd.APIKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &acctest.Env{Endpoint: hookd.URL, APIKey: hookd.APIKey, Client: c, Server: hookd}
+	f := newActionFixture(t, hookdtest.WithClock(clock))
+	env, c := f.env, f.env.Client
 
 	// The receiver is gone (410): each event is dead-lettered at once and
 	// the webhook auto-disabled; it is re-enabled, as an operator would.
@@ -270,45 +266,9 @@ func TestActions_invokeRecoverProgress(t *testing.T) {
 	}
 	rcv.SetStatus(http.StatusOK)
 
-	ps, actions, schema := protocolServer(t)
-	configured, err := ps.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: "1.16.4",
-		Config: objectValue(t, schema.Provider, map[string]tftypes.Value{
-			"endpoint": str(hookd.URL), "api_key": str(hookd.APIKey), "max_retries": tftypes.NewValue(tftypes.Number, 1),
-		}),
-	})
-	if err != nil || len(configured.Diagnostics) > 0 {
-		t.Fatalf("configure: %v%s", err, diagnosticsText(configured.Diagnostics))
-	}
-	stream, err := actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
-		ActionType: "hookd_webhook_recover",
-		Config: objectValue(t, schema.ActionSchemas["hookd_webhook_recover"].Schema, map[string]tftypes.Value{
-			"webhook_id": str(wh.ID), "since": str(since),
-		}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var progress []string
-	completed := 0
-	for ev := range stream.Events {
-		switch e := ev.Type.(type) {
-		case tfprotov6.ProgressInvokeActionEventType:
-			if completed > 0 {
-				t.Errorf("progress %q after the completed event", e.Message)
-			}
-			progress = append(progress, e.Message)
-		case tfprotov6.CompletedInvokeActionEventType:
-			completed++
-			if len(e.Diagnostics) > 0 {
-				t.Errorf("the action completed with diagnostics:%s", diagnosticsText(e.Diagnostics))
-			}
-		default:
-			t.Errorf("unexpected event %T", e)
-		}
-	}
-	if completed != 1 {
-		t.Fatalf("%d completed events, want 1", completed)
+	progress, diags := f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{"webhook_id": str(wh.ID), "since": str(since)})
+	if len(diags) > 0 {
+		t.Errorf("the action completed with diagnostics:%s", diagnosticsText(diags))
 	}
 
 	// The server: a replay of each dead letter, delivered.
@@ -327,5 +287,298 @@ func TestActions_invokeRecoverProgress(t *testing.T) {
 	}
 	if !slices.Equal(progress, want) {
 		t.Errorf("progress events:\n  %s\nwant:\n  %s", strings.Join(progress, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// actionFixture is an in-process hookd and the provider server configured
+// against it, as Terraform configures it before invoking an action.
+type actionFixture struct {
+	env     *acctest.Env
+	actions tfprotov6.ActionServer
+	schema  *tfprotov6.GetProviderSchemaResponse
+}
+
+func newActionFixture(t *testing.T, opts ...hookdtest.Option) *actionFixture {
+	t.Helper()
+	hookd := hookdtest.Start(t, opts...)
+	t.Cleanup(client.CloseIdleConnections)
+	c, err := client.New(hookd.URL, hookd.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, actions, schema := protocolServer(t)
+	configured, err := ps.ConfigureProvider(context.Background(), &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.16.4",
+		Config: objectValue(t, schema.Provider, map[string]tftypes.Value{
+			"endpoint": str(hookd.URL), "api_key": str(hookd.APIKey), "max_retries": tftypes.NewValue(tftypes.Number, 1),
+		}),
+	})
+	if err != nil || len(configured.Diagnostics) > 0 {
+		t.Fatalf("configure: %v%s", err, diagnosticsText(configured.Diagnostics))
+	}
+	return &actionFixture{
+		env:     &acctest.Env{Endpoint: hookd.URL, APIKey: hookd.APIKey, Client: c, Server: hookd},
+		actions: actions, schema: schema,
+	}
+}
+
+// config is the configuration of action holding values.
+func (f *actionFixture) config(t *testing.T, action string, values map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	s, ok := f.schema.ActionSchemas[action]
+	if !ok {
+		t.Fatalf("no action %s in the provider schema", action)
+	}
+	return objectValue(t, s.Schema, values)
+}
+
+// invoke invokes action as Terraform does after a plan and returns the
+// progress messages it streamed, in order, and the diagnostics it
+// completed with; it fails the test unless exactly one completed event
+// ends the stream.
+func (f *actionFixture) invoke(t *testing.T, action string, values map[string]tftypes.Value) (progress []string, diags []*tfprotov6.Diagnostic) {
+	t.Helper()
+	stream, err := f.actions.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: action, Config: f.config(t, action, values)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	completed := 0
+	for ev := range stream.Events {
+		switch e := ev.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			if completed > 0 {
+				t.Errorf("progress %q after the completed event", e.Message)
+			}
+			progress = append(progress, e.Message)
+		case tfprotov6.CompletedInvokeActionEventType:
+			completed++
+			diags = e.Diagnostics
+		default:
+			t.Errorf("unexpected event %T", e)
+		}
+	}
+	if completed != 1 {
+		t.Fatalf("%d completed events, want 1", completed)
+	}
+	return progress, diags
+}
+
+// matchLines checks got line by line against the patterns of want (regular
+// expressions, matched whole).
+func matchLines(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = regexp.MustCompile("^" + want[i] + "$").MatchString(got[i])
+	}
+	if !ok {
+		t.Errorf("%s:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// oneDiagnostic checks that diags is one diagnostic of severity, summary,
+// and a detail matching the pattern detail (whole).
+func oneDiagnostic(t *testing.T, diags []*tfprotov6.Diagnostic, severity tfprotov6.DiagnosticSeverity, summary, detail string) {
+	t.Helper()
+	if len(diags) != 1 || diags[0].Severity != severity || diags[0].Summary != summary ||
+		!regexp.MustCompile("^"+detail+"$").MatchString(diags[0].Detail) {
+		t.Errorf("diagnostics:%s\nwant one %s: %s: %s", diagnosticsText(diags), severity, summary, detail)
+	}
+}
+
+const (
+	msPattern       = `\d+ ms`
+	deliveryPattern = `dlv_[0-9a-z]+`
+)
+
+// hookd_webhook_test through the provider server: it says what it sends,
+// then the receiver's answer; a 2xx completes clean, anything else
+// completes with an error giving the status code, the error and the
+// duration. hookd records one test delivery each time.
+func TestActions_invokeWebhookTest(t *testing.T) {
+	f := newActionFixture(t)
+	for _, tc := range []struct {
+		name     string
+		status   int
+		progress []string
+		// summary and detail (a pattern) of the one error; none when "".
+		summary, detail string
+	}{
+		{
+			name: "2xx", status: http.StatusNoContent,
+			progress: []string{`The test event to webhook %[1]s got HTTP 204 after ` + msPattern + ` \(delivery ` + deliveryPattern + `\)\.`},
+		},
+		{
+			name: "non_2xx", status: http.StatusInternalServerError,
+			summary: "Test delivery failed",
+			detail:  `The test event to webhook %[1]s got HTTP 500 \([^)]+\) after ` + msPattern + ` \(delivery ` + deliveryPattern + `\)\. Fix the receiver and run the action again\.`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := acctest.NewReceiver(t, tc.status)
+			wh, err := f.env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rcv.Trust(wh.Secret)
+			rcv.VerifyWhenDone(t)
+			progress, diags := f.invoke(t, "hookd_webhook_test", map[string]tftypes.Value{"webhook_id": str(wh.ID)})
+			want := []string{"Sending a test event to webhook " + wh.ID}
+			for _, p := range tc.progress {
+				want = append(want, fmt.Sprintf(p, wh.ID))
+			}
+			matchLines(t, "progress events", progress, want...)
+			if tc.summary == "" {
+				if len(diags) > 0 {
+					t.Errorf("diagnostics:%s", diagnosticsText(diags))
+				}
+			} else {
+				oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, tc.summary, fmt.Sprintf(tc.detail, wh.ID))
+			}
+			if n, err := testDeliveries(f.env, wh.ID); err != nil || n != 1 {
+				t.Errorf("%d test deliveries (%v), want 1", n, err)
+			}
+			if n := len(rcv.RequestsWith("Hookd-Test-Delivery", "true")); n != 1 {
+				t.Errorf("the receiver got %d test deliveries, want 1", n)
+			}
+		})
+	}
+}
+
+// hookd_webhook_rotate_secret through the provider server: progress with
+// the new version and fingerprint, the grace period's end and, for v1a,
+// the new public key; a warning that a managed webhook's secret in state
+// is now stale. The server's webhook is at the version reported.
+func TestActions_invokeRotateSecret(t *testing.T) {
+	f := newActionFixture(t)
+	for _, scheme := range []string{client.SchemeV1, client.SchemeV1a} {
+		t.Run(scheme, func(t *testing.T) {
+			wh, err := f.env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{
+				URL: "https://example.com/hooks", Events: []string{"*"}, SignatureScheme: ptr(scheme),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			progress, diags := f.invoke(t, "hookd_webhook_rotate_secret", map[string]tftypes.Value{
+				"webhook_id": str(wh.ID), "grace_period_hours": tftypes.NewValue(tftypes.Number, 2),
+			})
+			after, err := f.env.Client.GetWebhook(context.Background(), wh.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.SecretVersion != 2 || after.SecretFingerprint == wh.SecretFingerprint || after.PreviousSecretExpiresAt == nil {
+				t.Fatalf("the webhook after the action: secret_version %d, fingerprint %s (was %s), previous secret until %v",
+					after.SecretVersion, after.SecretFingerprint, wh.SecretFingerprint, after.PreviousSecretExpiresAt)
+			}
+			if d := after.PreviousSecretExpiresAt.Sub(after.UpdatedAt); d < 119*time.Minute || d > 121*time.Minute {
+				t.Errorf("the previous secret verifies for %s, want grace_period_hours = 2", d)
+			}
+			want := []string{
+				"Rotating the signing secret of webhook " + wh.ID,
+				regexp.QuoteMeta(fmt.Sprintf("Webhook %s is at secret_version 2 (secret_fingerprint %s); the previous secret verifies until %s",
+					wh.ID, after.SecretFingerprint, after.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))),
+			}
+			if scheme == client.SchemeV1a {
+				if after.PublicKey == nil || wh.PublicKey == nil || *after.PublicKey == *wh.PublicKey {
+					t.Fatalf("a v1a webhook's public key %v, was %v: no new key pair", after.PublicKey, wh.PublicKey)
+				}
+				want = append(want, regexp.QuoteMeta(fmt.Sprintf("Webhook %s signs with a new Ed25519 key: public_key %s", wh.ID, *after.PublicKey)))
+			}
+			matchLines(t, "progress events", progress, want...)
+			oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Signing secret rotated by an action", regexp.QuoteMeta(fmt.Sprintf(
+				"Webhook %s now signs with a secret Terraform does not hold (secret_version 2, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Change secret_rotation.trigger to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
+				wh.ID, after.SecretFingerprint)))
+		})
+	}
+}
+
+// hookd_delivery_retry and hookd_delivery_replay through the provider
+// server, on a hookd whose clock stands still (only the actions make
+// attempts): each says what it asked for, what it waits for, then the
+// attempt's answer; a 2xx completes clean, anything else with an error
+// giving the attempt's status and duration. The server's deliveries are as
+// reported.
+func TestActions_invokeDeliveryRetryReplay(t *testing.T) {
+	f := newActionFixture(t, hookdtest.WithClock(clockwork.NewFakeClockAt(time.Now())))
+	env := f.env
+	rcv := acctest.NewReceiver(t, http.StatusBadGateway)
+	wh, err := env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
+	publish(t, env)
+	d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "retrying" })
+	rcv.SetStatus(http.StatusOK)
+
+	progress, diags := f.invoke(t, "hookd_delivery_retry", map[string]tftypes.Value{"delivery_id": str(d.ID)})
+	if len(diags) > 0 {
+		t.Errorf("retry: diagnostics:%s", diagnosticsText(diags))
+	}
+	matchLines(t, "retry: progress events", progress,
+		"Asking hookd to retry delivery "+d.ID,
+		"Attempt 2 of delivery "+d.ID+" queued; waiting for it",
+		"Attempt 2 of delivery "+d.ID+" got HTTP 200 after "+msPattern+`\.`)
+	if got, err := env.Client.GetDelivery(context.Background(), d.ID); err != nil || got.Status != "succeeded" || len(got.Attempts) != 2 {
+		t.Fatalf("after the retry: %v %+v", err, got)
+	}
+
+	replay := func(status int) (string, []string, []*tfprotov6.Diagnostic) {
+		t.Helper()
+		rcv.SetStatus(status)
+		progress, diags := f.invoke(t, "hookd_delivery_replay", map[string]tftypes.Value{"delivery_id": str(d.ID)})
+		r := waitDelivery(t, env, wh.ID, func(r client.Delivery) bool {
+			return r.ReplayOf != nil && *r.ReplayOf == d.ID && r.AttemptCount == 1 && len(progress) > 1 && strings.HasPrefix(progress[1], "Delivery "+r.ID+" ")
+		})
+		return r.ID, progress, diags
+	}
+	r, progress, diags := replay(http.StatusOK)
+	if len(diags) > 0 {
+		t.Errorf("replay: diagnostics:%s", diagnosticsText(diags))
+	}
+	matchLines(t, "replay: progress events", progress,
+		"Asking hookd to replay delivery "+d.ID,
+		"Delivery "+r+" replays "+d.ID+"; waiting for its first attempt",
+		"Attempt 1 of delivery "+r+" got HTTP 200 after "+msPattern+`\.`)
+
+	r, progress, diags = replay(http.StatusServiceUnavailable)
+	matchLines(t, "failed replay: progress events", progress,
+		"Asking hookd to replay delivery "+d.ID,
+		"Delivery "+r+" replays "+d.ID+"; waiting for its first attempt")
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Delivery replay failed",
+		"Attempt 1 of delivery "+r+" got HTTP 503 \\([^)]+\\) after "+msPattern+`\. Fix the receiver and run the action again; hookd keeps retrying a delivery on its schedule until it succeeds or is dead-lettered\.`)
+	if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 4 {
+		t.Errorf("the receiver got %d requests of event %s, want 4 (the first attempt, the retry, two replays)", n, d.EventID)
+	}
+}
+
+// hookd_webhook_test's plan checks event_type against the server's catalog
+// (ModifyPlan; validation alone has no provider configuration): a typo
+// fails the plan with the type it was probably meant to be, on the
+// attribute; a catalog type passes.
+func TestActions_planWebhookTestEventType(t *testing.T) {
+	f := newActionFixture(t)
+	plan := func(eventType string) []*tfprotov6.Diagnostic {
+		t.Helper()
+		config := f.config(t, "hookd_webhook_test", map[string]tftypes.Value{"webhook_id": str("wh_0123456789abcdefghij"), "event_type": str(eventType)})
+		v, err := f.actions.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: "hookd_webhook_test", Config: config})
+		if err != nil || len(v.Diagnostics) > 0 {
+			t.Fatalf("validate %q: %v%s", eventType, err, diagnosticsText(v.Diagnostics))
+		}
+		resp, err := f.actions.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: "hookd_webhook_test", Config: config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Diagnostics
+	}
+	if diags := plan("transfer.created"); len(diags) > 0 {
+		t.Errorf("a catalog type: %s", diagnosticsText(diags))
+	}
+	diags := plan("transfer.craeted")
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Invalid event type",
+		regexp.QuoteMeta(`event_type: unknown event type "transfer.craeted" (did you mean "transfer.created"?). data.hookd_event_catalog lists the event types of this server.`))
+	if want := tftypes.NewAttributePath().WithAttributeName("event_type"); len(diags) == 1 && !want.Equal(diags[0].Attribute) {
+		t.Errorf("the error is at %v, want %v", diags[0].Attribute, want)
 	}
 }
