@@ -10,8 +10,9 @@
 # examples/quickstart; publishes a few events; shows the deliveries as
 # Terraform reads them; destroys; applies examples/quickstart-write-only (a
 # signing secret that never touches state), rotates it, runs an action and
-# terraform query (which must list the webhook it made) when Terraform is
-# 1.14 or newer, destroys; and
+# terraform query (which must list the webhook it made) when the CLI has
+# them (it asks the CLI, as the acceptance tests do: no list of versions),
+# destroys; and
 # stops everything it started, by PID,
 # also when interrupted. Everything lives in one temporary directory,
 # removed at the end.
@@ -220,8 +221,29 @@ tfwo apply -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}"
 grep -E '^(hookd|terraform_data)|Apply complete' "$work/rotate.log" | sed 's/^/    /' || true
 run "$demotool" wait -receiver "$receiver" -min "$((seen + 2))" -timeout 20s
 info "secret fingerprint now $(terraform -chdir="$work/quickstart-write-only" output -raw secret_fingerprint)"
-if [[ $tf_version =~ ^Terraform\ v([0-9]+)\.([0-9]+) ]] &&
-  { [ "${BASH_REMATCH[1]}" -gt 1 ] || [ "${BASH_REMATCH[2]}" -ge 14 ]; }; then
+
+# has_feature NAME FILE [VALIDATE FLAG]... <CONFIG: whether the CLI knows
+# the syntax of a feature, asked as internal/acctest/features.go asks it:
+# it validates CONFIG (the built-in terraform_data only, nothing downloaded)
+# in FILE of a directory of its own, and lacks the feature when it answers
+# that it does not know a block, an argument, a flag or a file kind. Any
+# other answer (valid, or an error about terraform_data having no action or
+# list resource) means it parsed the syntax. What it answered is in
+# $probe_answer.
+probe_answer=""
+has_feature() {
+  local name=$1 file=$2 dir="$work/probe-$1" out
+  shift 2
+  mkdir -p "$dir"
+  cat >"$dir/$file"
+  out=$(terraform -chdir="$dir" validate -no-color "$@" 2>&1) || true
+  probe_answer=$(grep -E -m1 'Unsupported block type|Unsupported argument|flag provided but not defined|Unsupported file' <<<"$out" || true)
+  [ -z "$probe_answer" ]
+}
+if has_feature actions main.tf <<'EOF_TF'
+action "terraform_data" "x" {}
+EOF_TF
+then
   step "An action: terraform apply -invoke=action.hookd_webhook_test.audit ($tf_version has actions)"
   cat >"$work/quickstart-write-only/actions.tf" <<'EOF_TF'
 action "hookd_webhook_test" "audit" {
@@ -234,8 +256,18 @@ EOF_TF
   tfwo apply -input=false -auto-approve -compact-warnings ${tf_color[@]+"${tf_color[@]}"} "${wovars[@]}" -var secret_version=2 \
     -invoke=action.hookd_webhook_test.audit
   run "$demotool" wait -receiver "$receiver" -min "$((seen + 3))" -timeout 20s
+  rm -f "$work/quickstart-write-only/actions.tf"
+else
+  info "actions (terraform apply -invoke) are left out: $tf_version does not know action blocks (it answered \"$probe_answer\" to one)"
+fi
 
-  step "terraform query: the account webhooks hookd has (list resources)"
+if has_feature list_resources main.tfquery.hcl -query <<'EOF_TF'
+list "terraform_data" "x" {
+  provider = terraform
+}
+EOF_TF
+then
+  step "terraform query: the account webhooks hookd has (list resources; $tf_version has them)"
   cat >"$work/quickstart-write-only/webhooks.tfquery.hcl" <<'EOF_TF'
 list "hookd_account_webhook" "all" {
   provider = hookd
@@ -251,9 +283,9 @@ EOF_TF
   grep -Eq "^list\.hookd_account_webhook\.all[[:space:]].*id=$webhook_id([[:space:]]|\$)" "$work/query.log" ||
     { cat "$work/query.log"; die "terraform query did not list the account webhook $webhook_id (audit) that the apply made"; }
   info "terraform query listed the audit webhook ($webhook_id)"
-  rm -f "$work/quickstart-write-only/actions.tf" "$work/quickstart-write-only/webhooks.tfquery.hcl"
+  rm -f "$work/quickstart-write-only/webhooks.tfquery.hcl"
 else
-  info "actions (terraform apply -invoke) and terraform query need Terraform 1.14 or newer; with $tf_version they are left out"
+  info "terraform query (list resources) is left out: $tf_version does not know list blocks or validate -query (it answered \"$probe_answer\")"
 fi
 
 tfwo destroy -input=false -auto-approve -compact-warnings -no-color "${wovars[@]}" -var secret_version=2 >"$work/destroy-wo.log" ||
