@@ -54,6 +54,9 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 		MarkdownDescription: "Replays every delivery of a webhook that ended in `status` (default `dead_lettered`) and was created in a time range, " +
 			"oldest first, reporting progress as it goes (`N of M replayed`): what to run once a receiver that was down is back. Test deliveries are left out. " +
 			"Each replay is a new delivery of the same event (same body and event id), attempted by hookd at once and retried on its schedule. " +
+			"What is already recovered is left out too: replays themselves, and deliveries with a replay that succeeded or is still being attempted " +
+			"(the API's `unrecovered=true`), so running the action again, from an `after_update` trigger or over an overlapping range, " +
+			"replays only the deliveries whose replays all failed, and sends no event twice. " +
 			"Fails, after trying them all, when any replay is refused, listing which and why. Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"webhook_id": webhookID.attribute("The webhook (`wh_...`) whose deliveries to replay."),
@@ -104,38 +107,36 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 		return
 	}
 	progress(resp, "Listing the %s of webhook %s", what, id)
-	var ids []string
+	var todo []client.Delivery
 	for d, err := range a.data.client.AllDeliveries(ctx, id, opts) {
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "Unable to list the deliveries of webhook "+id, err)
 			return
 		}
-		ids = append(ids, d.ID)
+		todo = append(todo, d)
 	}
-	if len(ids) == 0 {
-		progress(resp, "No %s of webhook %s: nothing to replay", what, id)
+	if len(todo) == 0 {
+		progress(resp, "0 of 0 replayed: no %s of webhook %s left to replay (test deliveries, replays and deliveries already replayed are left out)", what, id)
 		return
 	}
-	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
-	total := len(ids)
+	slices.Reverse(todo) // the API lists newest first; replay in the order they happened
+	total := len(todo)
 	progress(resp, "Replaying %d %s of webhook %s", total, what, id)
 	var failed []string
 	replayed := 0
-	for i, dlv := range ids {
-		replay, err := a.data.client.ReplayDelivery(ctx, dlv)
+	for i, dlv := range todo {
+		replay, err := a.data.client.ReplayDelivery(ctx, dlv.ID)
 		if err != nil {
 			if ctx.Err() != nil {
-				resp.Diagnostics.AddError("Recovery interrupted",
-					fmt.Sprintf("%d of %d deliveries replayed, %d refused, before: %v. The next one to replay is %s: run the action again with since set to its created_at to go on.",
-						replayed, total, len(failed), ctx.Err(), dlv))
+				resp.Diagnostics.AddError("Recovery interrupted", interrupted(replayed, total, failed, ctx.Err(), dlv))
 				return
 			}
-			failed = append(failed, fmt.Sprintf("%s: %s", dlv, apiMessage(err)))
-			progress(resp, "%s could not be replayed (%d of %d tried)", dlv, i+1, total)
+			failed = append(failed, fmt.Sprintf("%s: %s", dlv.ID, apiMessage(err)))
+			progress(resp, "%s could not be replayed (%d of %d tried)", dlv.ID, i+1, total)
 			continue
 		}
 		replayed++
-		progress(resp, "%d of %d replayed: %s as %s", replayed, total, dlv, replay.ID)
+		progress(resp, "%d of %d replayed: %s as %s", replayed, total, dlv.ID, replay.ID)
 	}
 	tflog.Info(ctx, "recovered deliveries", map[string]any{"webhook_id": id, "replayed": replayed, "failed": len(failed)})
 	if len(failed) > 0 {
@@ -146,6 +147,21 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 		resp.Diagnostics.AddError("Some deliveries were not replayed",
 			fmt.Sprintf("%d of %d deliveries of webhook %s could not be replayed:\n  %s", len(failed), total, id, strings.Join(shown, "\n  ")))
 	}
+}
+
+// interrupted says how far a recovery got before err stopped it, and how
+// to go on from next, the first delivery not replayed: its created_at is
+// the since that starts there. Running again with the old since goes on
+// too (what was replayed is left out) and tries the refused ones again.
+func interrupted(replayed, total int, failed []string, err error, next client.Delivery) string {
+	since := next.CreatedAt.UTC().Format(time.RFC3339Nano)
+	msg := fmt.Sprintf("%d of %d deliveries replayed, %d refused, before: %v. The next one to replay is %s, created at %s: "+
+		"run the action again with since = %q to go on from it. Deliveries already replayed are left out whatever since is, "+
+		"so this run's since goes on as well", replayed, total, len(failed), err, next.ID, since, since)
+	if len(failed) > 0 {
+		msg += ", and tries the refused ones again"
+	}
+	return msg + "."
 }
 
 // listOptions is the API query of the deliveries to replay

@@ -5,16 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
 func recoverConfig(webhookID, since, extra string) string {
@@ -85,6 +94,20 @@ func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
 	if n := len(rcv.Requests()) - before; n < 1 {
 		t.Errorf("the receiver got %d requests after the action, want the replay", n)
 	}
+
+	// Run again (the same range; the dead letter is still dead-lettered,
+	// its replay succeeded): nothing is replayed, nothing sent.
+	before = len(rcv.Requests())
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
+	if want := "0 of 0 replayed: no dead_lettered deliveries since " + since + " of webhook " + wh.ID + " left to replay"; err != nil || !strings.Contains(out, want) {
+		t.Errorf("a second recovery: %v; want %q in:\n%s", err, want, out)
+	}
+	if replays, err := replaysOf(env, wh.ID, dead.ID); err != nil || len(replays) != 1 {
+		t.Errorf("after a second recovery %s has %d replays (%v), want 1", dead.ID, len(replays), err)
+	}
+	if n := len(rcv.Requests()) - before; n != 0 {
+		t.Errorf("a second recovery: the receiver got %d requests, want none", n)
+	}
 }
 
 // status = "succeeded" sends delivered events again, in the order they
@@ -112,9 +135,20 @@ func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 		}
 	}
 
+	// Again: each was replayed, and the replays are not replayed either.
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, `status = "succeeded"`))
+	if err != nil || !strings.Contains(out, "0 of 0 replayed: no succeeded deliveries since "+since+" of webhook "+wh.ID+" left to replay") {
+		t.Errorf("a second recovery of succeeded deliveries: %v\n%s", err, out)
+	}
+	for _, id := range originals {
+		if replays, err := replaysOf(env, wh.ID, id); err != nil || len(replays) != 1 {
+			t.Errorf("%s has %d replays (%v), want 1", id, len(replays), err)
+		}
+	}
+
 	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, later, ""))
-	if err != nil || !strings.Contains(out, "No dead_lettered deliveries since "+later+" of webhook "+wh.ID+": nothing to replay") {
+	if err != nil || !strings.Contains(out, "0 of 0 replayed: no dead_lettered deliveries since "+later+" of webhook "+wh.ID+" left to replay") {
 		t.Errorf("an empty range: %v\n%s", err, out)
 	}
 }
@@ -123,7 +157,8 @@ func TestAccWebhookRecoverAction_succeededInOrder(t *testing.T) {
 // input is the outage's time range: recording an outage (after_create)
 // replays what was dead-lettered during it; recording the next one
 // (after_update) replays what was dead-lettered during that one, and not
-// the first outage's deliveries again.
+// the first outage's deliveries again; widening the range over both
+// (after_update again) replays neither again.
 func TestAccWebhookRecoverAction_trigger(t *testing.T) {
 	env, clock := frozenHookd(t)
 	rcv, wh := verifiedWebhook(t, env, http.StatusGone)
@@ -219,6 +254,15 @@ resource "terraform_data" "outage" {
 				}},
 				Check: replayed(1, 1),
 			},
+			{
+				// A range over both outages: both were recovered, and
+				// neither is replayed again.
+				Config: config(outage{since: outages[0].since, until: outages[1].until}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("terraform_data.outage", plancheck.ResourceActionUpdate),
+				}},
+				Check: replayed(1, 1),
+			},
 		},
 	})
 }
@@ -240,4 +284,119 @@ func TestAccWebhookRecoverAction_badInput(t *testing.T) {
 			step(`status = "retrying"`, `status must be one of "dead_lettered", "succeeded" or "canceled", got "retrying"; leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now.`),
 		},
 	})
+}
+
+// A recovery stopped half-way (Ctrl-C: Terraform cancels the invoke's
+// context) says how far it got, names the next delivery and prints its
+// created_at as the since to go on from; run again with it, it replays
+// the rest and only the rest.
+func TestWebhookRecoverAction_interrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := clockwork.NewFakeClockAt(time.Now())
+	hookd := hookdtest.Start(t, hookdtest.WithClock(clock))
+	t.Cleanup(client.CloseIdleConnections)
+	c, err := client.New(hookd.URL, hookd.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &acctest.Env{Endpoint: hookd.URL, APIKey: hookd.APIKey, Client: c, Server: hookd}
+	rcv, wh := verifiedWebhook(t, env, http.StatusGone)
+	since := clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	var dead []client.Delivery
+	for range 3 {
+		clock.Advance(time.Second) // one created_at each
+		publish(t, env)
+		dead = append(dead, waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.Status == "dead_lettered" && !slices.ContainsFunc(dead, func(o client.Delivery) bool { return o.ID == d.ID })
+		}))
+		active := "active"
+		if _, err := c.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcv.SetStatus(http.StatusOK)
+
+	// Between the provider and hookd: the second replay's request cancels
+	// the invoke, as Ctrl-C would, and is never answered.
+	target, err := url.Parse(hookd.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replays atomic.Int32
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/replay") && replays.Add(1) == 2 {
+			cancel()
+			<-r.Context().Done()
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+
+	ps, actions, schema := protocolServer(t)
+	configured, err := ps.ConfigureProvider(context.Background(), &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.16.4",
+		Config: objectValue(t, schema.Provider, map[string]tftypes.Value{
+			"endpoint": str(front.URL), "api_key": str(hookd.APIKey), "max_retries": tftypes.NewValue(tftypes.Number, 1),
+		}),
+	})
+	if err != nil || len(configured.Diagnostics) > 0 {
+		t.Fatalf("configure: %v%s", err, diagnosticsText(configured.Diagnostics))
+	}
+	run := func(ctx context.Context, since string) ([]string, []*tfprotov6.Diagnostic) {
+		t.Helper()
+		stream, err := actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
+			ActionType: "hookd_webhook_recover",
+			Config: objectValue(t, schema.ActionSchemas["hookd_webhook_recover"].Schema, map[string]tftypes.Value{
+				"webhook_id": str(wh.ID), "since": str(since),
+			}),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var progress []string
+		var diags []*tfprotov6.Diagnostic
+		for ev := range stream.Events {
+			switch e := ev.Type.(type) {
+			case tfprotov6.ProgressInvokeActionEventType:
+				progress = append(progress, e.Message)
+			case tfprotov6.CompletedInvokeActionEventType:
+				diags = e.Diagnostics
+			}
+		}
+		return progress, diags
+	}
+
+	_, diags := run(ctx, since)
+	next := dead[1].CreatedAt.UTC().Format(time.RFC3339Nano)
+	want := fmt.Sprintf("1 of 3 deliveries replayed, 0 refused, before: context canceled. The next one to replay is %s, created at %s: "+
+		"run the action again with since = %q to go on from it. Deliveries already replayed are left out whatever since is, "+
+		"so this run's since goes on as well.", dead[1].ID, next, next)
+	if len(diags) != 1 || diags[0].Summary != "Recovery interrupted" || diags[0].Detail != want {
+		t.Fatalf("interrupted:%s\nwant the detail:\n  %s", diagnosticsText(diags), want)
+	}
+
+	// Go on from the since it printed: the other two, oldest first.
+	progress, diags := run(context.Background(), next)
+	if len(diags) > 0 {
+		t.Fatalf("going on:%s", diagnosticsText(diags))
+	}
+	got := strings.Join(progress, "\n")
+	for i, d := range dead[1:] {
+		if w := fmt.Sprintf("%d of 2 replayed: %s as dlv_", i+1, d.ID); !strings.Contains(got, w) {
+			t.Errorf("going on: no %q in:\n%s", w, got)
+		}
+	}
+	// And with the first since: nothing is left.
+	progress, diags = run(context.Background(), since)
+	if len(diags) > 0 || !strings.Contains(strings.Join(progress, "\n"), "0 of 0 replayed") {
+		t.Errorf("from the first since:%s\n%s", diagnosticsText(diags), strings.Join(progress, "\n"))
+	}
+	for _, d := range dead {
+		if rs, err := replaysOf(env, wh.ID, d.ID); err != nil || len(rs) != 1 {
+			t.Errorf("%s has %d replays (%v), want 1", d.ID, len(rs), err)
+		}
+	}
 }
