@@ -79,3 +79,30 @@ func TestValidatorMessages(t *testing.T) {
 		}
 	}
 }
+
+// A webhook's url passes the plan exactly when it passes hookd's rule,
+// whatever the server's setting: http to a private host and https to a
+// private host are for the server to judge (--allow-private-destinations).
+func TestWebhookURLValidator(t *testing.T) {
+	check := func(value types.String) string {
+		var resp validator.StringResponse
+		webhookURLValidator{}.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("url"), ConfigValue: value}, &resp)
+		return oneError(t, resp.Diagnostics)
+	}
+	for _, ok := range []string{"https://example.com/hooks", "http://127.0.0.1:9000/hooks", "https://10.0.0.1/x", "http://localhost/x"} {
+		if got := check(types.StringValue(ok)); got != "" {
+			t.Errorf("%s: %s", ok, got)
+		}
+	}
+	if check(types.StringNull()) != "" || check(types.StringUnknown()) != "" {
+		t.Error("null or unknown refused")
+	}
+	for _, bad := range []string{"https://u:pw@example.com/", "https://example.com/#x", "http://example.com/", "https://2130706433/", "example.com", ""} {
+		if got, want := check(types.StringValue(bad)), "url "+rules.URLProblem(bad)+"."; got != want || want == "url ." {
+			t.Errorf("%q: %q, want %q", bad, got, want)
+		}
+		if strings.Contains(check(types.StringValue(bad)), "pw") {
+			t.Errorf("%q: the message quotes the password", bad)
+		}
+	}
+}
