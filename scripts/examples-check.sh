@@ -15,12 +15,18 @@
 # the same resource of their directory, so each is validated on its own
 # with the directory's other files. Query files (.tfquery.hcl, the list
 # blocks of terraform query) are validated with terraform validate -query.
-# A file whose first line says "Terraform X.Y or later" is left out when
-# the Terraform that checks is older (import by identity needs 1.12, query
-# files 1.14).
+# A file that uses a feature the CLI does not have is left out, saying so:
+# action blocks and action_trigger (actions), import blocks with identity
+# (resource identity) and query files (list resources). Whether the CLI has
+# each is asked of the CLI, as internal/acctest/features.go asks it (it
+# validates a small configuration with the built-in terraform_data and
+# lacks the feature when it does not know the syntax), not read from its
+# version, so OpenTofu, which has identity but not actions or list
+# resources, checks what it can.
 #
 # TERRAFORM names the binary (default: terraform on PATH); make
-# examples-check runs this with the floor (1.11) and the newest Terraform.
+# examples-check runs this with the floor (1.11), the newest Terraform and
+# OpenTofu.
 #
 # Needs go and terraform; prints one PASS or FAIL line per check and exits
 # non-zero when anything fails.
@@ -55,20 +61,52 @@ use_dev_overrides "$work/terraformrc" "$work/providers"
 tf_version=$("$terraform" version)
 tf_version=${tf_version%%$'\n'*}
 echo "$tf_version, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
-tf_minor=$(sed -E 's/^Terraform v([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$tf_version")
 
-# too_new FILE: FILE's first line asks for a newer Terraform than this one.
-too_new() {
-  local first have_major have_minor want_major want_minor
-  IFS= read -r first <"$1" || true
-  [[ $first =~ Terraform\ ([0-9]+)\.([0-9]+)\ or\ later ]] || return 1
-  want_major=${BASH_REMATCH[1]} want_minor=${BASH_REMATCH[2]}
-  read -r have_major have_minor <<<"$tf_minor"
-  ((have_major < want_major || (have_major == want_major && have_minor < want_minor)))
+# probe FEATURE: asks the CLI once whether it knows FEATURE's syntax
+# (actions, identity, list_resources), validating a configuration with the
+# built-in terraform_data only; sets lacks[FEATURE] to what it answered
+# when it does not know it. Any other answer (valid, or an error that
+# terraform_data has no action or list resource) means it parsed the syntax.
+declare -A probed=() lacks=()
+probe() {
+  local feature=$1 dir="$work/probe/$1" file=main.tf flags=() out answer
+  [ -z "${probed[$feature]:-}" ] || return 0
+  probed[$feature]=1
+  mkdir -p "$dir"
+  case $feature in
+    actions) echo 'action "terraform_data" "x" {}' >"$dir/$file" ;;
+    identity) printf 'resource "terraform_data" "x" {}\n\nimport {\n  to       = terraform_data.x\n  identity = { id = "x" }\n}\n' >"$dir/$file" ;;
+    list_resources)
+      file=main.tfquery.hcl flags=(-query)
+      printf 'list "terraform_data" "x" {\n  provider = terraform\n}\n' >"$dir/$file"
+      ;;
+  esac
+  out=$("$terraform" -chdir="$dir" validate -no-color "${flags[@]}" 2>&1) || true
+  answer=$(grep -E -m1 'Unsupported block type|Unsupported argument|flag provided but not defined|Unsupported file' <<<"$out" || true)
+  if [ -n "$answer" ]; then lacks[$feature]=$answer; fi
+}
+
+# unsupported FILE: sets missing to the feature FILE uses that the CLI
+# lacks, and what the CLI answered to it; to nothing when the CLI has them
+# all.
+unsupported() {
+  local f=$1 feature needs=()
+  missing=""
+  if [[ $f == *.tfquery.hcl ]]; then needs+=(list_resources); fi
+  if grep -Eq '^[[:space:]]*action[[:space:]]+"|action_trigger' "$f"; then needs+=(actions); fi
+  if grep -Eq '^[[:space:]]*identity[[:space:]]*=' "$f"; then needs+=(identity); fi
+  for feature in "${needs[@]}"; do
+    probe "$feature"
+    if [ -n "${lacks[$feature]:-}" ]; then
+      missing="$feature (it answered \"${lacks[$feature]}\" to a probe)"
+      return
+    fi
+  done
 }
 
 failed=0
 passed=0
+skipped=0
 # indent: the lines of standard input, indented, without the warning that
 # dev_overrides are in effect (they are, on purpose).
 indent() {
@@ -150,8 +188,10 @@ for dir in "${dirs[@]}"; do
   base=() imports=()
   for f in "$dir"/*.tf "$dir"/*.tfquery.hcl; do
     [ -e "$f" ] || continue
-    if too_new "$f"; then
-      echo "SKIP $f: needs a newer Terraform than $tf_version"
+    unsupported "$f"
+    if [ -n "$missing" ]; then
+      echo "SKIP $f: $tf_version does not have $missing"
+      skipped=$((skipped + 1))
       continue
     fi
     case ${f##*/} in
@@ -172,4 +212,6 @@ if [ "$failed" -gt 0 ]; then
   echo "examples-check: $failed of $((passed + failed)) checks FAILED"
   exit 1
 fi
-echo "examples-check: all $passed checks passed (${#dirs[@]} directories, $tf_version)"
+left_out=""
+if [ "$skipped" -gt 0 ]; then left_out="; $skipped files left out, which need what it lacks"; fi
+echo "examples-check: all $passed checks passed (${#dirs[@]} directories, $tf_version$left_out)"
