@@ -1,11 +1,7 @@
 package provider_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -105,7 +101,7 @@ resource "hookd_account_webhook" "test" {
 					if secrets[0] == secrets[1] {
 						return fmt.Errorf("two runs made the same secret")
 					}
-					if err := absentFromHookdState(s, secrets...); err != nil {
+					if err := acctest.AbsentFromHookdState(s, secrets...); err != nil {
 						return err
 					}
 					return deliveryVerifiesWith(env, rcv, secrets[1], secrets[0])
@@ -121,110 +117,20 @@ resource "hookd_account_webhook" "test" {
 }
 
 // noSecretInPlans checks the plan of the step, before the apply and after
-// it, with noSigningSecretInPlan, and that secret_wo is planned null.
+// it, with acctest.NoSigningSecretInPlan, and that secret_wo is planned null.
 func noSecretInPlans(known func() []string) resource.ConfigPlanChecks {
 	checks := func() []plancheck.PlanCheck {
 		return []plancheck.PlanCheck{
-			noSigningSecretInPlan{known: known},
+			acctest.NoSigningSecretInPlan("hookd_account_webhook.test", known),
 			plancheck.ExpectKnownValue("hookd_account_webhook.test", tfjsonpath.New("secret_wo"), knownvalue.Null()),
 		}
 	}
 	return resource.ConfigPlanChecks{PreApply: checks(), PostApplyPostRefresh: checks()}
 }
 
-// signingSecretShape matches a signing secret: whsec_ and the standard
-// base64 of 24 bytes or more.
-var signingSecretShape = regexp.MustCompile(`whsec_[A-Za-z0-9+/]{32,}={0,2}`)
-
-// noSigningSecretInPlan fails when the plan, as `terraform show -json`
-// renders the saved plan, holds a signing secret anywhere but in the echo
-// resources (which copy the ephemeral value on purpose): one of the secrets
-// known from earlier runs, or anything shaped like a secret, which is how
-// the value the ephemeral resource made for this plan, which no test can
-// know, would show.
-type noSigningSecretInPlan struct{ known func() []string }
-
-func (c noSigningSecretInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	raw, err := json.Marshal(req.Plan)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		resp.Error = err
-		return
-	}
-	text, err := json.Marshal(withoutEcho(doc))
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	if !strings.Contains(string(text), `"hookd_account_webhook.test"`) {
-		resp.Error = fmt.Errorf("the plan does not mention hookd_account_webhook.test (%d bytes): the check would prove nothing", len(text))
-		return
-	}
-	if known := c.known(); len(known) > 0 {
-		if resp.Error = acctest.Absent("plan", string(text), known...); resp.Error != nil {
-			return
-		}
-	}
-	if loc := signingSecretShape.FindIndex(text); loc != nil {
-		resp.Error = fmt.Errorf("the plan holds a signing secret (%d characters at byte %d; not shown)", loc[1]-loc[0], loc[0])
-	}
-}
-
-// withoutEcho is v, a plan as JSON, without the objects of the echo
-// provider's resources (their address starts with "echo.").
-func withoutEcho(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			if isEcho(e) {
-				continue
-			}
-			out[k] = withoutEcho(e)
-		}
-		return out
-	case []any:
-		out := make([]any, 0, len(v))
-		for _, e := range v {
-			if !isEcho(e) {
-				out = append(out, withoutEcho(e))
-			}
-		}
-		return out
-	}
-	return v
-}
-
-func isEcho(v any) bool {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	addr, _ := m["address"].(string)
-	return strings.HasPrefix(addr, "echo.")
-}
-
-// absentFromHookdState fails when any attribute of a hookd_ resource holds
-// one of values (the echo resource holds them on purpose).
-func absentFromHookdState(s *terraform.State, values ...string) error {
-	for addr, r := range s.RootModule().Resources {
-		if !regexp.MustCompile(`^hookd_`).MatchString(addr) {
-			continue
-		}
-		for k, v := range r.Primary.Attributes {
-			for _, value := range values {
-				if v == value {
-					return fmt.Errorf("%s.%s holds a write-only value", addr, k)
-				}
-			}
-		}
-	}
-	return nil
-}
+// signingSecretShape is acctest.SigningSecretShape under the name the
+// provider's other tests use.
+var signingSecretShape = acctest.SigningSecretShape
 
 // bytes outside 24..64 is refused at validation.
 func TestAccSigningSecretEphemeral_badBytes(t *testing.T) {
