@@ -24,18 +24,21 @@
 #     "release.extra_files" uploads it under that name);
 #   - terraform-provider-hookd_<ver>_SHA256SUMS.sig, which both registries
 #     check against the key the provider is published with, is a binary
-#     detached signature of SHA256SUMS that gpg --verify accepts. The
-#     .goreleaser.yml signs block makes it, as in a real release, with a key
-#     made for this run (RSA, as the registries take; no passphrase) in a temporary GNUPGHOME
-#     and its fingerprint in GPG_FINGERPRINT; the key is gone with the
-#     directory at the end. This needs gpg (Debian's gnupg; .ci/run
-#     installs it): without it the check says so and skips the signature,
-#     unless RELEASE_CHECK_REQUIRE_SIGNATURE=1 (as in CI), which fails;#   - the hookd binary of this machine's platform reports the snapshot version.
+#     detached signature of SHA256SUMS that gpg --verify accepts, by the
+#     key of this run. The signs block of .goreleaser.yml makes it, as in a
+#     real release, with a key made for this run (RSA, which the registries
+#     take; no passphrase) in a temporary GNUPGHOME, its fingerprint in
+#     GPG_FINGERPRINT; the key goes with the directory at the end. This
+#     needs gpg (Debian's gnupg; .ci/run installs it): without it the check
+#     says so and skips the signature, unless
+#     RELEASE_CHECK_REQUIRE_SIGNATURE=1 (as in CI), which fails;
+#   - the hookd binary of this machine's platform reports the snapshot version.
 #
 # Needs go, git, bash, coreutils, grep, sed, awk and gpg only (no jq, unzip
-# or python: zip listings and entries come from scripts/zipls). A cold run takes about 26
-# minutes on 2 cores (12 CPU-minutes to install goreleaser, 41 to build the
-# 19 binaries); a warm one about a minute and a half, mostly linking.
+# or python: zip listings and entries come from scripts/zipls). A cold run
+# takes about 26 minutes on 2 cores (12 CPU-minutes to install goreleaser,
+# 41 to build the 19 binaries); a warm one about a minute and a half,
+# mostly linking.
 # RELEASE_CHECK_PLATFORMS (below) builds a part. dist/ and bin/ are
 # git-ignored.
 set -euo pipefail
@@ -276,7 +279,7 @@ if [ -z "$fingerprint" ]; then
   info "skipped: no signing key (gpg is not on PATH)"
 elif [ ! -f "$sig" ]; then
   fail "missing $sig: the signs block of .goreleaser.yml made no signature"
-elif [ "$(head -c 5 "$sig")" = "-----" ]; then
+elif [ "$(head -c 5 "$sig" | tr -d '\0')" = "-----" ]; then
   fail "$sig is ASCII-armored: the registries expect a binary detached signature (no --armor)"
 elif ! gpg --batch --status-fd 1 --verify "$sig" "$sums" >"$tmp/verify.log" 2>&1; then
   sed 's/^/      /' "$tmp/verify.log"
