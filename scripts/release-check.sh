@@ -155,8 +155,8 @@ if command -v gpg >/dev/null 2>&1; then
   mkdir -m 700 "$GNUPGHOME"
   gpg --batch --quiet --passphrase '' --quick-generate-key "hookd release-check <release-check@hookd.invalid>" rsa3072 sign 1d 2>"$tmp/gpg.log" ||
     { cat "$tmp/gpg.log" >&2; die "gpg could not make a signing key"; }
-  fingerprint=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
-  [ -n "$fingerprint" ] || die "gpg made a key but lists no fingerprint"
+  fingerprint=$(gpg --batch --with-colons --list-secret-keys 2>>"$tmp/gpg.log" | awk -F: '$1 == "fpr" { print $10; exit }')
+  [ -n "$fingerprint" ] || { cat "$tmp/gpg.log" >&2; die "gpg made a key but lists no fingerprint"; }
   export GPG_FINGERPRINT=$fingerprint
   skip=publish
   info "key $fingerprint ($(gpg --version | head -n1))"
