@@ -3,16 +3,19 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -305,15 +308,15 @@ func attrConversionError(diags diag.Diagnostics, name string, err error) diag.Di
 // The framework's data, read and written through the codec.
 
 func getState(ctx context.Context, s tfsdk.State, target any) diag.Diagnostics {
-	return getModel(ctx, s.Schema.Type(), s.Raw, target)
+	return getModel(ctx, schemaType(s.Schema), s.Raw, target)
 }
 
 func getPlan(ctx context.Context, p tfsdk.Plan, target any) diag.Diagnostics {
-	return getModel(ctx, p.Schema.Type(), p.Raw, target)
+	return getModel(ctx, schemaType(p.Schema), p.Raw, target)
 }
 
 func setState(ctx context.Context, s *tfsdk.State, model any) diag.Diagnostics {
-	raw, diags := modelValue(ctx, s.Schema.Type(), model)
+	raw, diags := modelValue(ctx, schemaType(s.Schema), model)
 	if !diags.HasError() {
 		s.Raw = raw
 	}
@@ -321,9 +324,131 @@ func setState(ctx context.Context, s *tfsdk.State, model any) diag.Diagnostics {
 }
 
 func setPlan(ctx context.Context, p *tfsdk.Plan, model any) diag.Diagnostics {
-	raw, diags := modelValue(ctx, p.Schema.Type(), model)
+	raw, diags := modelValue(ctx, schemaType(p.Schema), model)
 	if !diags.HasError() {
 		p.Raw = raw
 	}
 	return diags
 }
+
+// schemaType is s.Type(), made once per resource schema rather than on
+// every Get and Set: the schema builds the object type of all its
+// attributes and blocks anew on each call. A resource schema's type
+// depends on its Attributes and Blocks only, and the framework hands every
+// request of a resource type the same schema value, which it made once
+// (fwserver.Server.ResourceSchema), so the two maps identify it. Another
+// kind of schema is not cached.
+func schemaType(s interface{ Type() attr.Type }) attr.Type {
+	rs, ok := s.(schema.Schema)
+	if !ok {
+		return s.Type()
+	}
+	key := schemaKey{
+		attributes: reflect.ValueOf(rs.Attributes).UnsafePointer(),
+		blocks:     reflect.ValueOf(rs.Blocks).UnsafePointer(),
+	}
+	schemaTypesMu.RLock()
+	e, ok := schemaTypes[key]
+	schemaTypesMu.RUnlock()
+	if ok {
+		return e.typ
+	}
+	typ := rs.Type()
+	schemaTypesMu.Lock()
+	defer schemaTypesMu.Unlock()
+	if len(schemaTypes) >= maxSchemaTypes {
+		// Only tests make schemas by the hundred (a provider has a handful):
+		// start over rather than grow.
+		clear(schemaTypes)
+	}
+	schemaTypes[key] = schemaTypeEntry{schema: rs, typ: typ}
+	return typ
+}
+
+// schemaKey is a resource schema by the identity of its two maps.
+type schemaKey struct{ attributes, blocks unsafe.Pointer }
+
+// schemaTypeEntry keeps the schema with its type: its maps stay alive as
+// long as the entry, so their addresses cannot be taken by other maps.
+type schemaTypeEntry struct {
+	schema schema.Schema
+	typ    attr.Type
+}
+
+const maxSchemaTypes = 256
+
+var (
+	schemaTypesMu sync.RWMutex
+	schemaTypes   = map[schemaKey]schemaTypeEntry{}
+)
+
+// sameValue is a.Equal(b) for the no-change paths of ModifyPlan, without
+// its cost: tftypes' Equal walks both values by attribute path, building a
+// path for every attribute (over 300 allocations for a webhook, more than
+// the rest of a no-change ModifyPlan). Here the values are compared as
+// they are held, allocating only for numbers. It may answer false where
+// Equal answers true, never the reverse: a set's elements are compared in
+// order, so the same set in another order is "not the same" (Terraform
+// hands over plan and state in the same order; the caller then only takes
+// its longer path, which decides correctly).
+func sameValue(a, b tftypes.Value) bool {
+	if a.Type() == nil || b.Type() == nil || !a.Type().Equal(b.Type()) {
+		return false
+	}
+	switch {
+	case a.IsKnown() != b.IsKnown():
+		return false
+	case !a.IsKnown():
+		return true
+	case a.IsNull() != b.IsNull():
+		return false
+	case a.IsNull():
+		return true
+	}
+	switch t := a.Type(); t.(type) {
+	case tftypes.Object, tftypes.Map:
+		var x, y map[string]tftypes.Value
+		if a.As(&x) != nil || b.As(&y) != nil || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !sameValue(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case tftypes.List, tftypes.Set, tftypes.Tuple:
+		var x, y []tftypes.Value
+		if a.As(&x) != nil || b.As(&y) != nil || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		switch {
+		case t.Equal(tfString):
+			var x, y string
+			return a.As(&x) == nil && b.As(&y) == nil && x == y
+		case t.Equal(tfBool):
+			var x, y bool
+			return a.As(&x) == nil && b.As(&y) == nil && x == y
+		case t.Equal(tfNumber):
+			var x, y big.Float
+			return a.As(&x) == nil && b.As(&y) == nil && x.Cmp(&y) == 0
+		}
+	}
+	return false // a type this does not know: not sure, so not the same
+}
+
+// The primitive types as interface values, made once: comparing with
+// tftypes.String itself would box it anew on every call.
+var (
+	tfString tftypes.Type = tftypes.String
+	tfBool   tftypes.Type = tftypes.Bool
+	tfNumber tftypes.Type = tftypes.Number
+)

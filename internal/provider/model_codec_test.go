@@ -3,8 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -371,5 +373,133 @@ func TestModelCodecStructShapes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sameValue (ModifyPlan's no-change test) may miss an equality, never
+// invent one: over the codec's models, each value is the same as its copy,
+// any pair it calls the same is Equal, and changing any single value in
+// it, at any depth (a string, a number, a bool, null to unknown), makes it
+// not the same.
+func TestSameValueNeverInventsEquality(t *testing.T) {
+	cases := codecCases(t)
+	for _, a := range cases {
+		ra := a.raw()
+		if !sameValue(ra, ra.Copy()) {
+			t.Errorf("%s: not the same as its copy", a.name)
+		}
+		for _, b := range cases {
+			if rb := b.raw(); sameValue(ra, rb) && !ra.Equal(rb) {
+				t.Errorf("%s and %s: the same to sameValue, not Equal", a.name, b.name)
+			}
+		}
+		var paths []*tftypes.AttributePath
+		if err := tftypes.Walk(ra, func(p *tftypes.AttributePath, _ tftypes.Value) (bool, error) {
+			paths = append(paths, p)
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range paths[1:] { // the first is the object itself
+			changed, err := tftypes.Transform(ra.Copy(), func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+				if !p.Equal(at) {
+					return v, nil
+				}
+				return otherValue(t, v), nil
+			})
+			if err != nil {
+				t.Fatalf("%s at %s: %v", a.name, at, err)
+			}
+			if changed.Equal(ra) {
+				t.Fatalf("%s at %s: the change changed nothing", a.name, at)
+			}
+			if sameValue(ra, changed) || sameValue(changed, ra) {
+				t.Errorf("%s: a change at %s is not seen", a.name, at)
+			}
+		}
+	}
+
+	// Unsure is "not the same": a set in another order.
+	set := func(elems ...string) tftypes.Value {
+		var vs []tftypes.Value
+		for _, e := range elems {
+			vs = append(vs, tftypes.NewValue(tftypes.String, e))
+		}
+		return tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, vs)
+	}
+	if ab, ba := set("a", "b"), set("b", "a"); sameValue(ab, ba) || !ab.Equal(ba) {
+		t.Errorf("a set in another order: sameValue %v, Equal %v; want false, true", sameValue(ab, ba), ab.Equal(ba))
+	}
+	if sameValue(tftypes.NewValue(tftypes.String, "a"), tftypes.NewValue(tftypes.DynamicPseudoType, tftypes.UnknownValue)) {
+		t.Error("values of two types are the same")
+	}
+}
+
+// otherValue is v changed: a known value to another of its type, null to
+// unknown, unknown to null.
+func otherValue(t *testing.T, v tftypes.Value) tftypes.Value {
+	t.Helper()
+	switch {
+	case !v.IsKnown():
+		return tftypes.NewValue(v.Type(), nil)
+	case v.IsNull():
+		return tftypes.NewValue(v.Type(), tftypes.UnknownValue)
+	case v.Type().Is(tftypes.String):
+		var s string
+		_ = v.As(&s)
+		return tftypes.NewValue(tftypes.String, s+"x")
+	case v.Type().Is(tftypes.Bool):
+		var b bool
+		_ = v.As(&b)
+		return tftypes.NewValue(tftypes.Bool, !b)
+	case v.Type().Is(tftypes.Number):
+		var n big.Float
+		_ = v.As(&n)
+		return tftypes.NewValue(tftypes.Number, new(big.Float).Add(&n, big.NewFloat(1)))
+	}
+	// A collection or an object: null (its elements are changed apart).
+	return tftypes.NewValue(v.Type(), nil)
+}
+
+// schemaType is the schema's Type(), for each resource even when asked
+// from many goroutines at once (as Terraform's parallel requests do), and
+// made once per schema: a second call allocates nothing.
+func TestSchemaTypeCached(t *testing.T) {
+	ctx := context.Background()
+	var schemas []resource.SchemaResponse
+	for _, r := range []resource.Resource{&webhookResource{s: accountScope{}}, &webhookResource{s: groupScope{}}, &groupResource{}} {
+		var sr resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &sr)
+		schemas = append(schemas, sr)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(schemas))
+	for range 8 {
+		for i, sr := range schemas {
+			wg.Go(func() {
+				st := tfsdk.State{Schema: sr.Schema}
+				if got, want := schemaType(st.Schema), sr.Schema.Type(); !got.Equal(want) {
+					errs <- fmt.Sprintf("schema %d: schemaType %s, want %s", i, got, want)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for i, sr := range schemas {
+		st := tfsdk.State{Schema: sr.Schema}
+		if n := testing.AllocsPerRun(10, func() { schemaType(st.Schema) }); n != 0 {
+			t.Errorf("schema %d: %.0f allocations once made, want 0", i, n)
+		}
+	}
+	// Another schema value with other maps is another type.
+	other := schemas[0].Schema
+	other.Attributes = map[string]schema.Attribute{"id": schema.StringAttribute{Computed: true}}
+	other.Blocks = nil
+	if got := schemaType(other); !got.Equal(other.Type()) {
+		t.Errorf("a schema of one attribute: schemaType %s", got)
 	}
 }

@@ -83,6 +83,15 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	if !req.State.Raw.IsNull() {
+		// The common case, a webhook that does not change (every one of a
+		// no-change plan), decodes nothing: with nothing planned, there is
+		// nothing to decide (planUpdate) and no event changed (checkEvents).
+		// A write-only value configured still goes the whole way, since
+		// planWriteOnly may plan to send it again when the refreshed
+		// fingerprint is not the one in private state.
+		if sameValue(req.Plan.Raw, req.State.Raw) && !writeOnlyConfigured(req.Config) {
+			return
+		}
 		r.planUpdate(ctx, req, resp)
 	}
 	if r.data != nil {
@@ -104,12 +113,6 @@ func (r *webhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	wo, d := readWriteOnly(ctx, req.Config)
 	resp.Diagnostics.Append(d...)
-	// The common case, a webhook that does not change, costs no decoding of
-	// the whole plan and state: with nothing planned and no write-only value
-	// to watch, there is nothing to decide.
-	if resp.Plan.Raw.Equal(req.State.Raw) && !configured(wo.SecretWO) && !configured(wo.AuthTokenWO) {
-		return
-	}
 	pm, sm := r.s.newModel(), r.s.newModel()
 	resp.Diagnostics.Append(getPlan(ctx, resp.Plan, pm)...)
 	resp.Diagnostics.Append(getState(ctx, req.State, sm)...)

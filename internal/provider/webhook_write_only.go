@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
@@ -142,4 +143,22 @@ func addDriftWarnings(diags *diag.Diagnostics, api *client.Webhook, prior webhoo
 			fmt.Sprintf("Webhook %s sends %s, but the token Terraform sent from auth_token_wo has fingerprint %s. While auth_token_wo is configured, the next apply sends it again.",
 				api.ID, now, sent.AuthToken))
 	}
+}
+
+// writeOnlyConfigured is configured(secret_wo) || configured(auth_token_wo)
+// as readWriteOnly would read them, from the configuration's raw object
+// without converting either (ModifyPlan's no-change path, once per
+// resource of every plan). A configuration it cannot read counts as
+// configured: the caller then takes the path that reads it properly.
+func writeOnlyConfigured(config tfsdk.Config) bool {
+	var attrs map[string]tftypes.Value
+	if err := config.Raw.As(&attrs); err != nil {
+		return true
+	}
+	for _, name := range [...]string{"secret_wo", "auth_token_wo"} {
+		if v, ok := attrs[name]; !ok || !v.IsNull() {
+			return true
+		}
+	}
+	return false
 }
