@@ -29,7 +29,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
-	quietSDKLogs(os.Environ(), os.Setenv)
+	quietLogs(os.Environ(), os.Setenv)
 	tuneGC(os.Getenv, rtdebug.SetGCPercent, rtdebug.SetMemoryLimit)
 
 	// Terraform (the parent) runs this binary several times per command;
@@ -53,28 +53,46 @@ func main() {
 // CPU profile); release builds do nothing.
 var afterServe = func() {}
 
-// sdkLogVars are the plugin SDK's log levels: its root logger and the
-// protocol and framework subsystems.
-var sdkLogVars = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
+// quietLogVars are the log levels quietLogs turns off: the plugin SDK's
+// (its root logger, the protocol and framework subsystems) and the
+// provider's own (tflog; terraform-plugin-go names the variable after the
+// provider's type, provider.LogLevelEnv).
+var quietLogVars = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", provider.LogLevelEnv}
 
-// quietSDKLogs turns the plugin SDK's own logs off when nobody asked for
-// logs. Without a level the SDK logs every RPC at TRACE as JSON on stderr,
-// which Terraform parses and throws away unless TF_LOG is set: tens of MB
-// per command at a few hundred resources (terraform-plugin-framework
-// #1269). Any TF_LOG* variable the user set (TF_LOG, TF_LOG_PROVIDER,
-// TF_LOG_SDK...) means logs are wanted, and then nothing changes; but a
-// variable set to "off" (TF_LOG=off, a common way of saying "no logs")
-// asks for none, and leaving the SDK at its default would log everything.
-// The provider's own logs (tflog) are left alone: they are few.
-func quietSDKLogs(environ []string, setenv func(key, value string) error) {
+// quietLogs turns the provider process's logs off when Terraform collects
+// none of them. Without a level the plugin SDK logs every RPC at TRACE as
+// JSON on stderr, and so does the provider through tflog (every API call),
+// which Terraform parses and throws away unless it collects provider logs:
+// tens of MB per command at a few hundred resources
+// (terraform-plugin-framework #1269). Terraform collects them when TF_LOG
+// or TF_LOG_PROVIDER is set; the SDK's and the provider's own variables
+// (TF_LOG_SDK*, TF_LOG_PROVIDER_HOOKD) set by the user say logs are
+// wanted too, and then nothing changes here. TF_LOG_CORE sets Terraform's
+// own level only (it collects no provider logs for it), and TF_LOG_PATH
+// is only where logs go: neither asks for the provider's. A variable set
+// to "off" (TF_LOG=off, a common way of saying "no logs") asks for none,
+// and leaving the SDK at its default would log everything.
+func quietLogs(environ []string, setenv func(key, value string) error) {
 	for _, kv := range environ {
-		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" && !strings.EqualFold(value, "off") {
+		if name, value, _ := strings.Cut(kv, "="); asksForProviderLogs(name, value) {
 			return
 		}
 	}
-	for _, name := range sdkLogVars {
+	for _, name := range quietLogVars {
 		_ = setenv(name, "off")
 	}
+}
+
+// asksForProviderLogs: the variable name=value asks for logs Terraform
+// collects from the provider.
+func asksForProviderLogs(name, value string) bool {
+	switch {
+	case !strings.HasPrefix(name, "TF_LOG"), value == "", strings.EqualFold(value, "off"):
+		return false
+	case name == "TF_LOG_PATH", name == "TF_LOG_CORE":
+		return false
+	}
+	return true
 }
 
 // The provider process's garbage collector. Terraform runs several provider

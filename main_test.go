@@ -8,29 +8,30 @@ import (
 	"testing"
 )
 
-// The SDK's logs go off only when no TF_LOG* variable asks for logs.
-func TestQuietSDKLogs(t *testing.T) {
+// The SDK's and the provider's own logs go off only when no TF_LOG*
+// variable asks for logs Terraform collects from the provider.
+func TestQuietLogs(t *testing.T) {
+	allOff := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_PROVIDER_HOOKD": "off"}
 	for name, tc := range map[string]struct {
 		environ []string
 		want    map[string]string
 	}{
-		"nothing asked": {
-			environ: []string{"PATH=/bin", "TF_LOG_PATH=/tmp/x.log", "TF_LOG="},
-			want:    map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"},
-		},
-		"TF_LOG=off": {
-			environ: []string{"TF_LOG=off", "TF_LOG_PROVIDER=OFF"},
-			want:    map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off"},
-		},
+		"nothing asked":                       {environ: []string{"PATH=/bin", "TF_LOG_PATH=/tmp/x.log", "TF_LOG="}, want: allOff},
+		"TF_LOG=off":                          {environ: []string{"TF_LOG=off", "TF_LOG_PROVIDER=OFF"}, want: allOff},
+		"TF_LOG_CORE only":                    {environ: []string{"TF_LOG_CORE=trace", "TF_LOG_PATH=/tmp/x.log"}, want: allOff},
+		"TF_LOG_CORE and TF_LOG=off":          {environ: []string{"TF_LOG=off", "TF_LOG_CORE=debug"}, want: allOff},
 		"TF_LOG=off but the protocol's asked": {environ: []string{"TF_LOG=off", "TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
 		"TF_LOG":                              {environ: []string{"TF_LOG=trace"}, want: map[string]string{}},
-		"TF_LOG_PROVIDER":                     {environ: []string{"TF_LOG_PROVIDER=debug"}, want: map[string]string{}},
+		"TF_LOG and TF_LOG_CORE":              {environ: []string{"TF_LOG_CORE=off", "TF_LOG=info"}, want: map[string]string{}},
+		"TF_LOG_PROVIDER":                     {environ: []string{"TF_LOG_PROVIDER=debug", "TF_LOG_CORE=trace"}, want: map[string]string{}},
+		"TF_LOG_PROVIDER_HOOKD":               {environ: []string{"TF_LOG_PROVIDER_HOOKD=debug"}, want: map[string]string{}},
 		"TF_LOG_SDK":                          {environ: []string{"TF_LOG_SDK=info"}, want: map[string]string{}},
 		"TF_LOG_SDK_PROTO":                    {environ: []string{"TF_LOG_SDK_PROTO=trace"}, want: map[string]string{}},
+		"TF_LOG_SDK_FRAMEWORK":                {environ: []string{"TF_LOG_SDK_FRAMEWORK=debug"}, want: map[string]string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := map[string]string{}
-			quietSDKLogs(tc.environ, func(k, v string) error { got[k] = v; return nil })
+			quietLogs(tc.environ, func(k, v string) error { got[k] = v; return nil })
 			if !maps.Equal(got, tc.want) {
 				t.Errorf("set %v, want %v (keys %v)", got, tc.want, slices.Sorted(maps.Keys(tc.want)))
 			}

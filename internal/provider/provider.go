@@ -241,8 +241,14 @@ func userAgent(version, terraformVersion string) string {
 }
 
 // tflogBridge sends the client's exchange logs to tflog. The client already
-// redacts credentials; masking the key here is the second line.
+// redacts credentials; masking the key here is the second line. When the
+// provider's log level drops DEBUG (main turns it off when Terraform
+// collects no provider logs), no call is masked, matched or encoded for a
+// record nobody reads.
 func tflogBridge(apiKey string) client.Logger {
+	if !debugLogsOn(os.Getenv) {
+		return client.LoggerFunc(func(context.Context, string, client.LogEntry) {})
+	}
 	return client.LoggerFunc(func(ctx context.Context, msg string, entry client.LogEntry) {
 		ctx = tflog.MaskLogStrings(ctx, apiKey)
 		ctx = tflog.MaskLogRegexes(ctx, secretPattern)
