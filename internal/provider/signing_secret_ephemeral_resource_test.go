@@ -1,7 +1,10 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -16,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
+	"github.com/hookd/terraform-provider-hookd/internal/client"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
@@ -151,5 +155,90 @@ resource "echo" "test" {}
 `),
 			ExpectError: acctest.Words(`bytes must be from 24 to 64, got 16; leave it out for the default, 32.`),
 		}},
+	})
+}
+
+// The example's secret store (examples/ephemeral-resources) follows the
+// webhook's secret_fingerprint, not only the version: after a rotation
+// outside Terraform, the next apply installs a new value in hookd with the
+// same secret_wo_version, and the store, here a terraform_data writing a
+// file whose version is the number made of the fingerprint, gets that
+// same value in the same run.
+func TestAccSigningSecretEphemeral_storeFollowsDrift(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	store := filepath.Join(t.TempDir(), "store")
+	config := env.Config(fmt.Sprintf(`
+ephemeral "hookd_signing_secret" "test" {}
+
+resource "hookd_account_webhook" "test" {
+  url               = %q
+  events            = ["transfer.created"]
+  secret_wo         = ephemeral.hookd_signing_secret.test.secret
+  secret_wo_version = 1
+}
+
+# A secret store whose write-only version is a number.
+resource "terraform_data" "store" {
+  triggers_replace = parseint(substr(hookd_account_webhook.test.secret_fingerprint, 0, 12), 16)
+
+  provisioner "local-exec" {
+    command     = "umask 077 && printf '%%s' \"$SECRET\" > \"$FILE\""
+    environment = {
+      SECRET = ephemeral.hookd_signing_secret.test.secret
+      FILE   = %q
+    }
+  }
+}`, rcv.URL, store))
+	// storeHoldsHookdSecret: the store's secret is the one hookd has.
+	storeHoldsHookdSecret := func(s *terraform.State) error {
+		raw, err := os.ReadFile(store)
+		if err != nil {
+			return err
+		}
+		attrs := s.RootModule().Resources["hookd_account_webhook.test"].Primary.Attributes
+		if got, want := rules.Fingerprint(string(raw)), attrs["secret_fingerprint"]; got != want {
+			return fmt.Errorf("the store's secret has fingerprint %s, hookd's %s", got, want)
+		}
+		return acctest.AbsentFromHookdState(s, string(raw))
+	}
+	var id, outOfBand string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.WriteOnly)},
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(storeHoldsHookdSecret, func(s *terraform.State) error {
+					id = s.RootModule().Resources["hookd_account_webhook.test"].Primary.ID
+					return nil
+				}),
+			},
+			{
+				// Rotated outside Terraform, same configuration: hookd gets
+				// secret_wo again, and the store with it.
+				PreConfig: func() {
+					rot, err := env.Client.RotateSecret(context.Background(), id, client.RotateSecretRequest{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					outOfBand = rot.SecretFingerprint
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("hookd_account_webhook.test", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("terraform_data.store", plancheck.ResourceActionReplace),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(storeHoldsHookdSecret, func(s *terraform.State) error {
+					if got := s.RootModule().Resources["hookd_account_webhook.test"].Primary.Attributes["secret_fingerprint"]; got == outOfBand {
+						return fmt.Errorf("secret_fingerprint is still the out-of-band secret's, %s", got)
+					}
+					return nil
+				}),
+			},
+		},
 	})
 }
