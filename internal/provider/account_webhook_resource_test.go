@@ -352,7 +352,7 @@ resource "hookd_account_webhook" "test" {
 resource "hookd_account_webhook" "test" {
   url    = "ftp://example.com"
   events = ["*"]
-}`, `must be an absolute http\(s\) URL`),
+}`, `must use https, not "ftp": write https:// instead of ftp://`),
 			step(fmt.Sprintf(`
 resource "hookd_account_webhook" "test" {
   url    = %q

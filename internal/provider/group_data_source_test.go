@@ -130,7 +130,7 @@ data "hookd_group" "test" {
   name = %q
 }
 `, strings.Repeat("n", 101))),
-				ExpectError: acctest.Words(`name must be at most 100 characters, got 101.`),
+				ExpectError: acctest.Words(`name must be at most 100 characters, got 101; remove 1 character.`),
 			},
 		},
 	})

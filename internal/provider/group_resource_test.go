@@ -293,7 +293,7 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, strings.Repeat("n", 101), ""),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`name must be at most 100 characters, got 101.`),
+				ExpectError: acctest.Words(`name must be at most 100 characters, got 101; remove 1 character.`),
 			},
 			{
 				Config:      groupConfig(env, name, `description = ""`),
@@ -303,7 +303,7 @@ func TestAccGroupResource_badInput(t *testing.T) {
 			{
 				Config:      groupConfig(env, name, fmt.Sprintf("description = %q", strings.Repeat("d", 1001))),
 				PlanOnly:    true,
-				ExpectError: acctest.Words(`description must be at most 1000 characters, got 1001.`),
+				ExpectError: acctest.Words(`description must be at most 1000 characters, got 1001; remove 1 character.`),
 			},
 			{
 				Config:      groupConfig(env, name, `timeouts { create = "soon" }`),

@@ -63,7 +63,7 @@ resource "hookd_account_webhook" "test" {
   endpoint    = %q
   api_key     = "x"
   max_retries = 50
-}`, env.Endpoint), `max_retries must be from 0 to 20, got 50; 0 turns retries off; leave it out for the default, 5.`),
+}`, env.Endpoint), `max_retries must be from 0 to 20, got 50; 0 turns retries off; leave it out for the default, 10.`),
 		},
 	})
 }

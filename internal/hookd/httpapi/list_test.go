@@ -127,7 +127,7 @@ func TestListFilterErrors(t *testing.T) {
 		{"/v1/webhooks?event=transfer.*", "#/event", `"transfer.*" is a pattern: give one event type, such as "transfer.created"`, false},
 		{"/v1/webhooks?active=maybe", "#/active", `must be true or false, got "maybe"`, true},
 		{"/v1/webhooks?status=paused", "#/status", `must be one of active, inactive, auto_disabled; got "paused"`, true},
-		{"/v1/groups?name_prefix=" + url.QueryEscape(long), "#/name_prefix", "must be at most 100 characters, got 101", true},
+		{"/v1/groups?name_prefix=" + url.QueryEscape(long), "#/name_prefix", "must be at most 100 characters, got 101; remove 1 character", true},
 		{"/v1/groups?name_prefix=a%00", "#/name_prefix", "contains U+0000 (NUL) at character 2: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it", true},
 		{"/v1/groups?name_prefix=" + url.QueryEscape("pay\u200b"), "#/name_prefix", "contains U+200B (ZERO WIDTH SPACE) at character 4: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it", true},
 	} {
