@@ -182,7 +182,7 @@ func TestActions_validateConfig(t *testing.T) {
 			good:      map[string]tftypes.Value{"webhook_id": str(webhook), "since": str("2026-11-30T03:00:00.5+02:00")},
 			bad:       map[string]tftypes.Value{"webhook_id": str(webhook), "since": str(since), "until": str("yesterday")},
 			attribute: "until", summary: "Invalid RFC 3339 time",
-			detail: `"yesterday" is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), "-24h") gives one).`,
+			detail: `until: "yesterday" is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), "-24h") gives one).`,
 		},
 		{
 			name:      "recover/status_not_replayable",

@@ -242,6 +242,6 @@ func (rfc3339Validator) ValidateString(_ context.Context, req validator.StringRe
 	}
 	if _, err := time.Parse(time.RFC3339Nano, req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid RFC 3339 time",
-			fmt.Sprintf("%q is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), \"-24h\") gives one).", req.ConfigValue.ValueString()))
+			fmt.Sprintf("%s: %q is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), \"-24h\") gives one).", req.Path, req.ConfigValue.ValueString()))
 	}
 }
