@@ -82,7 +82,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 			"and its name or URL, and with `include_resource = true` every attribute of `hookd_%s` as an import would read it. "+
 			"`terraform query -generate-config-out=FILE` writes a `hookd_%s` block and an import block for each. The filters are "+
 			"applied by the server, and pages are read as results are needed, no further than the list block's `limit`. "+
-			"Secrets are never listed: `secret` and `auth_token` are null (a webhook imported with an auth token needs it configured again).",
+			"Secrets are never listed: `secret` and `auth_token` are null (a webhook imported with an auth token needs it configured again; a warning names each listed webhook that has one).",
 			r.kind(), r.s.typeName(), r.s.typeName()),
 		Attributes: attrs,
 	}
