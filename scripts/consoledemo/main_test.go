@@ -66,7 +66,7 @@ func TestRun(t *testing.T) {
 	}
 	// The sample webhooks, the one whose receiver answers 410 Gone
 	// auto-disabled (at its first delivery) and standing out.
-	disabled := regexp.MustCompile(`<tr class="disabled">\s*<td><a href="/console/webhooks/wh_\w+">retired-endpoint</a>`)
+	disabled := regexp.MustCompile(`<tr class="disabled">\s*<td[^>]*><a href="/console/webhooks/wh_\w+">retired-endpoint</a>`)
 	var page string
 	for {
 		page = get("webhooks")

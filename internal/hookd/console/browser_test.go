@@ -2,7 +2,9 @@ package console_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +18,11 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
+	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
 
 // chromium finds the browser: HOOKD_CHROMIUM, or Debian's chromium (what
@@ -49,26 +54,41 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// The console in a real headless Chromium: sign in, find the webhook whose
-// receiver failed until its deliveries were dead-lettered, re-enable it,
-// bring the receiver back, replay one delivery and recover the others, and
-// see them succeed. The webhook's name and the receiver's answer are
-// <script>alert(1)</script>: they show as text and no dialog opens.
+// The console in a real headless Chromium, through an outage: the
+// receiver answers 503 (with <script>alert(1)</script> as its body) and the
+// deliveries are retried on the engine's schedule, on a fake clock, while
+// the console shows them retrying, attempt after attempt; after the twelfth
+// they are dead-lettered and the webhook auto-disabled. Sign in again (the
+// session has long expired), re-enable it, bring the receiver back, replay
+// one delivery and recover from before the first, which replays the other
+// two and not the replayed one again, and see them succeed. The webhook's
+// name and the receiver's answer show as text and no dialog opens. Every
+// page fits a phone's width.
 func TestBrowser(t *testing.T) {
 	bin := chromium()
 	if bin == "" {
 		t.Skip("no chromium binary found (looked for HOOKD_CHROMIUM, chromium, chromium-browser, google-chrome on PATH): install Debian's chromium package (apt-get install -y chromium) to run the console's browser test")
 	}
-	s := hookdtest.Start(t)
-	rcv := newReceiver(t, http.StatusGone, xss)
+	clock := clockwork.NewFakeClockAt(time.Now().Truncate(time.Second))
+	var logs testlog.Buffer
+	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) {
+		c.Jitter = func() float64 { return 0 } // the schedule's waits exactly
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	}))
+	rcv := newReceiver(t, http.StatusServiceUnavailable, xss)
 	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}, "name": xss})
-	deadLettered(t, s, wh, 1)
-	first := deliveries(t, s, wh.ID)[0]
-	// The others are created from the next second on, so that "since" (to
-	// the second) takes them and not the first.
-	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
-	since := normalizedLocal(time.Now().UTC())
-	deadLettered(t, s, wh, 2)
+	since := normalizedLocal(clock.Now().UTC().Add(-time.Minute)) // before the first delivery
+	for i := range 3 {
+		if i > 0 {
+			clock.Advance(time.Second) // one created_at each: the oldest is known
+		}
+		publish(t, s)
+	}
+	attempted(t, s, clock, wh.ID, 1, 0)
+	attempted(t, s, clock, wh.ID, 2, 5*time.Second)
+	attempted(t, s, clock, wh.ID, 3, time.Minute)
+	ds := deliveries(t, s, wh.ID)
+	first := ds[len(ds)-1]
 	dir := screenshotDir(t)
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -76,7 +96,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	tabCtx, cancelCtx := chromedp.NewContext(allocCtx)
 	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(tabCtx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tabCtx, 90*time.Second)
 	defer cancel()
 
 	var dialogs atomic.Int32
@@ -116,11 +136,12 @@ func TestBrowser(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
-		// The whole page with its collapsed parts open, but of the catalog
-		// (a very long page) only the window.
+		// The whole page with its first collapsed part open (a delivery's
+		// first attempt: its headers and response body), but of the
+		// catalog (a very long page) only the window.
 		capture := chromedp.CaptureScreenshot()
 		if name != "catalog" {
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll("details").forEach(d => d.open = true); true`)); err != nil {
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll("details").forEach((d, i) => d.open = i === 0); true`)); err != nil {
 				t.Fatal(err)
 			}
 			capture = chromedp.FullScreenshot(100)
@@ -205,17 +226,79 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Sign in.
+	signIn := func() {
+		t.Helper()
+		do("sign in", chromedp.WaitVisible(chromedp.ID("api_key")), chromedp.SetValue(chromedp.ID("api_key"), s.APIKey),
+			chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+	}
 	do("sign-in page", chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("api_key")))
 	shot("sign-in")
 	focusOrder("the sign-in page", `form[action="/console/sign-in"]`, []string{"api_key", "Sign in"})
-	do("sign in", chromedp.SetValue(chromedp.ID("api_key"), s.APIKey), chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+	signIn()
 
-	// The webhook stands out, its name shown as text.
+	// During the outage: three attempts each so far, all answered 503,
+	// and the chart counts the deliveries as retrying.
 	link := `a[href="/console/webhooks/` + wh.ID + `"]`
+	do("deliveries, retrying", chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	if got := text("figcaption"); !strings.Contains(got, "retrying/pending 3") {
+		t.Errorf("chart legend while retrying %q, want retrying/pending 3", got)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.chart rect[fill="#e0a100"]').length`)); err != nil || n == 0 {
+		t.Errorf("no retrying bar in the chart (%d, %v)", n, err)
+	}
+	shot("deliveries-retrying")
+	do("a retrying delivery", chromedp.Click(chromedp.CSS(`a[href="/console/deliveries/`+first.ID+`"]`)), chromedp.WaitVisible(chromedp.ID("retry")))
+	if got := text("#status"); got != "retrying" {
+		t.Errorf("status %q, want retrying", got)
+	}
+	timeline := func() []string {
+		t.Helper()
+		items, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".timeline > li")].map(li => li.innerText)`))
+		if err != nil {
+			t.Fatalf("the timeline: %v", err)
+		}
+		return items
+	}
+	if items := timeline(); len(items) != 3 || !strings.Contains(items[0], "#1") || !strings.Contains(items[2], "#3") {
+		t.Errorf("the timeline while retrying: %q, want attempts #1 to #3", items)
+	} else {
+		for _, it := range items {
+			if !strings.Contains(it, "HTTP 503") {
+				t.Errorf("an attempt of the timeline: %q, want HTTP 503", it)
+			}
+		}
+	}
+	if got := text(".timeline pre"); got != xss {
+		t.Errorf("the response body reads %q, want the text %q", got, xss)
+	}
+	shot("delivery-retrying")
+
+	// The rest of the schedule, three days on the clock: the twelfth
+	// attempt fails and the deliveries are dead-lettered; three in a row
+	// auto-disable the webhook.
+	for n, wait := range []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 12 * time.Hour, 18 * time.Hour, 24 * time.Hour} {
+		attempted(t, s, clock, wh.ID, n+4, wait)
+	}
+	waitFor(t, "three dead letters and the webhook auto-disabled", func() bool {
+		dead := 0
+		for _, d := range deliveries(t, s, wh.ID) {
+			if d.Status == "dead_lettered" {
+				dead++
+			}
+		}
+		var got apiWebhook
+		api(t, s, http.MethodGet, "/v1/webhooks/"+wh.ID, nil, &got)
+		return dead == 3 && got.Status == "auto_disabled"
+	})
+
+	// The next morning: the session has ended; sign in again, back to the
+	// page asked for. The webhook stands out, its name shown as text.
+	do("webhooks, signed out", chromedp.Navigate(s.URL+"/console/webhooks"), chromedp.WaitVisible(chromedp.ID("api_key")))
+	signIn()
 	if got := text(link); got != xss {
 		t.Errorf("the webhook's name reads %q, want the text %q", got, xss)
 	}
-	if got := text("tr.disabled .reason"); !strings.Contains(got, "410 Gone") {
+	if got := text("tr.disabled .reason"); !strings.Contains(got, "3 consecutive deliveries were dead-lettered") {
 		t.Errorf("disabled reason %q", got)
 	}
 	shot("webhooks")
@@ -224,8 +307,8 @@ func TestBrowser(t *testing.T) {
 
 	// The deliveries, then the first dead letter: replay it.
 	do("deliveries", chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
-	if got := text("figcaption"); !strings.Contains(got, "dead-lettered 3") {
-		t.Errorf("chart legend %q", got)
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("td .badge.dead_lettered").length`)); err != nil || n != 3 {
+		t.Errorf("%d dead-lettered deliveries listed (%v), want 3", n, err)
 	}
 	shot("deliveries")
 	focusOrder("the deliveries' filter", `form.filters[method="get"]`, []string{"status", "event_type", "is_test", "from", "to", "Filter"})
@@ -233,8 +316,8 @@ func TestBrowser(t *testing.T) {
 	if got := text("#status"); got != "dead_lettered" {
 		t.Errorf("status %q", got)
 	}
-	if got := text(".timeline pre"); got != xss {
-		t.Errorf("the response body reads %q, want the text %q", got, xss)
+	if items := timeline(); len(items) != 12 {
+		t.Errorf("the timeline of a dead letter: %d attempts, want 12", len(items))
 	}
 	shot("delivery")
 	do("replay", chromedp.Click(chromedp.ID("replay")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
@@ -248,24 +331,31 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("replay")
 
-	// Recover the others.
+	// Recover from before the first delivery: the two others, not the one
+	// already replayed.
 	do("recover", chromedp.Navigate(s.URL+"/console/webhooks/"+wh.ID+"/recover"), chromedp.WaitVisible(chromedp.ID("since")),
 		chromedp.SetValue(chromedp.ID("since"), since), chromedp.Click(chromedp.ID("count")), chromedp.WaitVisible(chromedp.ID("confirm")))
 	if got := text("#confirm-text"); !strings.Contains(got, "Replay 2 dead-lettered deliveries") {
-		t.Errorf("confirmation %q", got)
+		t.Errorf("confirmation %q, want 2 (the replayed one left out)", got)
 	}
 	shot("recover-confirm")
 	do("confirm", chromedp.Click(chromedp.ID("confirm")), chromedp.WaitVisible(chromedp.ID("progress")))
+	progress, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
 	waitText("the recovery", "#progress-text", "Done: 2 of 2 replayed")
 	shot("recover-progress")
-	waitFor(t, "every replay to succeed", func() bool {
-		ok := map[string]bool{}
+	waitFor(t, "every dead letter replayed once, and the replays succeeded", func() bool {
+		replays := map[string]int{}
+		ok := true
 		for _, d := range deliveries(t, s, wh.ID) {
-			if d.ReplayOf != nil && d.Status == "succeeded" {
-				ok[*d.ReplayOf] = true
+			if d.ReplayOf != nil {
+				replays[*d.ReplayOf]++
+				ok = ok && d.Status == "succeeded"
 			}
 		}
-		return len(ok) == 3
+		return ok && len(replays) == 3 && replays[ds[0].ID] == 1 && replays[ds[1].ID] == 1 && replays[first.ID] == 1
 	})
 	do("deliveries again", chromedp.Navigate(s.URL+"/console/webhooks/"+wh.ID), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	if got := text("figcaption"); !strings.Contains(got, "succeeded 3") {
@@ -275,14 +365,48 @@ func TestBrowser(t *testing.T) {
 	do("catalog", chromedp.Navigate(s.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("section.card")))
 	shot("catalog")
 
-	// A phone's width: the page does not scroll sideways (wide tables
-	// scroll in their own box).
-	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/console/webhooks/"+wh.ID), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
-	if fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)); err != nil || !fits {
-		t.Errorf("at 390 px the page is wider than the screen (%v)", err)
+	// A phone's width, every page: nothing wider than the screen (wide
+	// tables scroll in their own box), the Status column on the screen,
+	// and the chart's text at least 12 px high.
+	do("phone", chromedp.EmulateViewport(390, 844))
+	for _, page := range []struct{ name, path, ready string }{
+		{"webhooks", "/console/webhooks", "table"},
+		{"deliveries", "/console/webhooks/" + wh.ID, "svg.chart"},
+		{"delivery", "/console/deliveries/" + first.ID, ".timeline"},
+		{"recover", "/console/webhooks/" + wh.ID + "/recover", "#since"},
+		{"recover-confirm", "/console/webhooks/" + wh.ID + "/recover?since=" + url.QueryEscape(since), "#confirm-text"},
+		{"recover-progress", strings.TrimPrefix(progress, s.URL), "#progress"},
+		{"catalog", "/console/catalog", "section.card"},
+		{"sign-in", "/console/sign-in", "#api_key"},
+	} {
+		do("phone: "+page.name, chromedp.Navigate(s.URL+page.path), chromedp.WaitVisible(chromedp.CSS(page.ready)))
+		if fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)); err != nil || !fits {
+			t.Errorf("phone: %s is wider than the screen (%v)", page.name, err)
+		}
+		// Every status badge of a table is on the screen, not scrolled out.
+		if off, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("td .badge")].filter(b => {
+			const r = b.getBoundingClientRect(); return r.width === 0 || r.right > window.innerWidth; }).length`)); err != nil || off != 0 {
+			t.Errorf("phone: %s: %d status badges off the screen (%v)", page.name, off, err)
+		}
+		if page.name == "deliveries" {
+			small, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("svg.chart text")].map(t => t.getBoundingClientRect().height).filter(h => h < 12)`))
+			if err != nil || len(small) != 0 {
+				t.Errorf("phone: the chart's text is smaller than 12 px: %v (%v)", small, err)
+			}
+			shot("deliveries-phone")
+		}
 	}
-	shot("deliveries-phone")
 
+	// The browser never asked hookd for anything it refused for want of
+	// a key: the console names its own icon, so no page makes the browser
+	// fetch /favicon.ico from the API, each a failed authentication that
+	// counts toward its per-address limit (here, on a clock that stands
+	// still, it would lock the address out).
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "status=401") || strings.Contains(line, "status=429") {
+			t.Errorf("hookd refused a request of the browser: %s", line)
+		}
+	}
 	if n := dialogs.Load(); n != 0 {
 		t.Fatalf("%d JavaScript dialogs opened: the console ran a script from user data", n)
 	}
@@ -298,4 +422,36 @@ func normalizedLocal(t time.Time) string {
 		return t.Format("2006-01-02T15:04")
 	}
 	return t.Format("2006-01-02T15:04:05")
+}
+
+// attempted waits until each delivery of the webhook has made n attempts:
+// it advances the fake clock by wait (the schedule's wait before attempt
+// n), then a second at a time while none comes (the scheduler may have
+// gone to sleep on the clock only after the first advance).
+func attempted(t *testing.T, s *hookdtest.Server, clock *clockwork.FakeClock, webhookID string, n int, wait time.Duration) {
+	t.Helper()
+	clock.Advance(wait)
+	deadline := time.Now().Add(15 * time.Second)
+	for polls := 1; ; polls++ {
+		var l struct {
+			Data []struct {
+				AttemptCount int `json:"attempt_count"`
+			} `json:"data"`
+		}
+		api(t, s, http.MethodGet, "/v1/webhooks/"+webhookID+"/deliveries", nil, &l)
+		done := len(l.Data) > 0
+		for _, d := range l.Data {
+			done = done && d.AttemptCount >= n
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attempt #%d of every delivery: not made in time (%+v)", n, l.Data)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if polls%25 == 0 {
+			clock.Advance(time.Second)
+		}
+	}
 }
