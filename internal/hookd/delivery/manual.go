@@ -87,7 +87,7 @@ func (e *Engine) Retry(ctx context.Context, deliveryID string) (*store.Delivery,
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != store.DeliveryRetrying && d.Status != store.DeliveryDeadLettered {
+	if !d.Retryable() {
 		return nil, fmt.Errorf("%w: delivery %s is %s; only retrying and dead_lettered deliveries can be retried", ErrNotRetryable, d.ID, d.Status)
 	}
 	if err := e.checkDeliverable(ctx, d); err != nil {
@@ -134,7 +134,7 @@ func (e *Engine) Replay(ctx context.Context, deliveryID string) (*store.Delivery
 	if err != nil {
 		return nil, err
 	}
-	if !orig.Terminal() {
+	if !orig.Replayable() {
 		return nil, fmt.Errorf("%w: delivery %s is %s; only succeeded, dead_lettered and canceled deliveries can be replayed", ErrNotRetryable, orig.ID, orig.Status)
 	}
 	if err := e.checkDeliverable(ctx, orig); err != nil {
