@@ -36,6 +36,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -63,6 +64,7 @@ type config struct {
 	commandTimeout time.Duration
 	keep           bool
 	profile        bool
+	gc             gcSettings
 }
 
 const (
@@ -90,6 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.src, "src", ".", "the module to build and measure (its git commit names the report)")
 	fs.DurationVar(&c.commandTimeout, "command-timeout", 30*time.Minute, "interrupt a Terraform command that runs longer")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (configurations, state, logs of every command)")
+	fs.StringVar(&c.gc.GOGC, "gogc", "", "GOGC of the provider processes only (Terraform, hookd and the floor keep the caller's): a percentage or off; empty: the provider's own setting (main.go's tuneGC). Run bench once per value for a GOGC sweep: the report's settings name it")
+	fs.StringVar(&c.gc.GOMemLimit, "gomemlimit", "", "GOMEMLIMIT of the provider processes only, as Go reads it (48MiB, 1GiB, a number of bytes, or off); empty: the provider's own setting")
 	fs.BoolVar(&c.profile, "profile", true, "after the timed runs, run each phase once more at the largest N with a provider built with -tags benchprofile, and report where its CPU goes (not timed)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -106,6 +110,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.repeat < 1 {
 		return nil, errors.New("-repeat: must be at least 1")
+	}
+	if c.gc.GOGC != "" && !gogcPattern.MatchString(c.gc.GOGC) {
+		return nil, fmt.Errorf("-gogc: %q is not a percentage (100) or off", c.gc.GOGC)
+	}
+	if c.gc.GOMemLimit != "" && !goMemLimitPattern.MatchString(c.gc.GOMemLimit) {
+		return nil, fmt.Errorf("-gomemlimit: %q is not a size as Go reads it (48MiB, 1GiB, 50331648) or off", c.gc.GOMemLimit)
 	}
 	if c.terraform == "" {
 		c.terraform = "terraform"
@@ -249,8 +259,12 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 	defer proxy.close()
 	fmt.Fprintf(progress, "bench: hookd (pid %d) on %s behind the counting proxy %s; receiver %s; %s\n", hookd.PID(), addr, proxy.URL, rcv.URL, mach.TerraformVersion)
 
+	providerDir, err := providerInstallDir(providerExe, cfg.gc, filepath.Join(work, "providers-gc"))
+	if err != nil {
+		return nil, err
+	}
 	rc := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(rc, []byte(cliConfig(filepath.Dir(providerExe))), 0o644); err != nil {
+	if err := os.WriteFile(rc, []byte(cliConfig(providerDir)), 0o644); err != nil {
 		return nil, err
 	}
 	r := &runner{
@@ -260,7 +274,7 @@ func bench(ctx context.Context, cfg *config, progress io.Writer) (*report, error
 			"HOOKD_ENDPOINT="+proxy.URL, "HOOKD_API_KEY="+apiKey),
 	}
 	r.cfg.terraform = tf
-	rep := &report{Machine: mach, Settings: settings{Ns: cfg.ns, Parallelism: cfg.parallelism, Repeat: cfg.repeat, Check: cfg.check}}
+	rep := &report{Machine: mach, Settings: settings{Ns: cfg.ns, Parallelism: cfg.parallelism, Repeat: cfg.repeat, Check: cfg.check, GC: cfg.gc}}
 	for _, n := range cfg.ns {
 		start := time.Now()
 		ms, err := r.benchN(ctx, n)
@@ -297,4 +311,56 @@ func cliConfig(dir string) string {
   direct {}
 }
 `, dir)
+}
+
+// gcSettings are the garbage collector's settings of the provider
+// processes (-gogc, -gomemlimit); "" leaves one as the provider sets it.
+type gcSettings struct {
+	GOGC       string
+	GOMemLimit string
+}
+
+func (g gcSettings) set() bool { return g.GOGC != "" || g.GOMemLimit != "" }
+
+// env is the settings as environment variables.
+func (g gcSettings) env() []string {
+	var out []string
+	if g.GOGC != "" {
+		out = append(out, "GOGC="+g.GOGC)
+	}
+	if g.GOMemLimit != "" {
+		out = append(out, "GOMEMLIMIT="+g.GOMemLimit)
+	}
+	return out
+}
+
+var (
+	gogcPattern       = regexp.MustCompile(`^(off|[0-9]+)$`)
+	goMemLimitPattern = regexp.MustCompile(`^(off|[0-9]+(B|KiB|MiB|GiB|TiB)?)$`)
+)
+
+// providerInstallDir is the directory Terraform runs the provider from
+// (dev_overrides): exe's own without GC settings; with them, dir, holding
+// a script of exe's name that sets them and execs exe. Terraform passes
+// its whole environment to the provider, so setting them there would
+// change Terraform's collector and the floor's too. After the exec the
+// process's executable is exe again, which is how bench finds the
+// provider's processes in /proc.
+func providerInstallDir(exe string, gc gcSettings, dir string) (string, error) {
+	if !gc.set() {
+		return filepath.Dir(exe), nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	script := "#!/bin/sh\nexec env " + strings.Join(gc.env(), " ") + " " + shellQuote(exe) + ` "$@"` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, filepath.Base(exe)), []byte(script), 0o755); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// shellQuote is s as one sh word.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

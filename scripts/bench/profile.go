@@ -87,22 +87,29 @@ const (
 const outsideRPC = "(no RPC: garbage collector, start-up, gRPC's own goroutines)"
 
 // cpuCategories, in the order a sample is tested against them: the
-// garbage collector's background work first, then what the framework does
-// on its own, then the provider's HTTP and its own code; the rest last.
-// Allocations count where they are made (runtime.mallocgc under a
-// framework function counts for that function's category).
+// garbage collector's background work first; then HTTP to hookd; then
+// the provider's code, with everything it calls: a sample with a frame of
+// the provider's package anywhere on its stack is the provider's, even
+// where its leaf is in the framework or tftypes (a path read of a plan
+// modifier, a schema's Type() made by the codec, a Get called by a
+// resource), since the provider chose to make that call; then what the
+// framework does on its own, called by no provider code; the rest last.
+// The RPC's entry and the provider's wrapper of every RPC
+// (internal/protoserver) are under every sample and do not count as the
+// provider's. Allocations count where they are made (runtime.mallocgc
+// under a framework function counts for that function's category).
 var cpuCategories = []cpuCategory{
 	{"garbage collector (background marking)", []string{"runtime.gcBgMarkWorker"}},
-	{"framework: reflection between models and values (Get, Set)", []string{fw + "internal/reflect."}},
-	{"framework: walks of the schema and path lookups (defaults, plan modifiers, validators, write-only, semantic equality)", []string{
+	{"HTTP to hookd (client, JSON)", []string{"net/http.", ours + "client."}},
+	{"the provider's code, with the framework and tftypes calls it makes", []string{ours + "provider."}},
+	{"framework, on its own: reflection between models and values (Get, Set)", []string{fw + "internal/reflect."}},
+	{"framework, on its own: walks of the schema and path lookups (defaults, plan modifiers, validators, write-only, semantic equality)", []string{
 		tftypes + "Transform", tftypes + "Walk", fw + "internal/fwschema.", fw + "internal/fwschemadata.", fw + "resource/schema.",
 	}},
-	{"framework: values to and from Terraform (msgpack, JSON state)", []string{
+	{"framework, on its own: values to and from Terraform (msgpack, JSON state)", []string{
 		fw + "internal/fromproto6.", fw + "internal/toproto6.", "tfprotov6.DynamicValue", "tfprotov6.(*DynamicValue)",
 		tftypes + "ValueFromMsgPack", tftypes + "ValueFromJSON", tftypes + "msgpack", "vmihailenco/msgpack",
 	}},
-	{"HTTP to hookd (client, JSON)", []string{"net/http.", ours + "client."}},
-	{"the provider's own code", []string{ours + "provider."}},
 	{"the rest: gRPC, protobuf, the framework's server, the runtime", nil},
 }
 
@@ -125,7 +132,11 @@ func (r *runner) profileN(ctx context.Context, n int, exe string) (*profileResul
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(rc, []byte(cliConfig(filepath.Dir(exe))), 0o644); err != nil {
+	providerDir, err := providerInstallDir(exe, r.cfg.gc, filepath.Join(base, "providers-gc"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(rc, []byte(cliConfig(providerDir)), 0o644); err != nil {
 		return nil, err
 	}
 	pr := *r
@@ -312,7 +323,7 @@ func renderProfile(b *strings.Builder, pr *profileResult, failed string) {
 		return
 	}
 	fmt.Fprintf(b, "\n## Where the provider's CPU goes (N = %d, profiled)\n\n", pr.N)
-	b.WriteString("One more run of each phase after the timed ones, with the provider built with `-tags benchprofile`: each provider process writes a CPU profile of its whole life (pprof, 100 samples a second), and the profiles of a phase are merged. Not timed, and not in the tables above. A sample counts in the first category, in the order of the rows, that one of the functions on its stack belongs to; allocations count where they are made, the garbage collector's background marking apart.\n\n")
+	b.WriteString("One more run of each phase after the timed ones, with the provider built with `-tags benchprofile`: each provider process writes a CPU profile of its whole life (pprof, 100 samples a second), and the profiles of a phase are merged. Not timed, and not in the tables above. A sample counts in the first category, in the order of the rows, that one of the functions on its stack belongs to: under any function of the provider's package, it is the provider's, whatever the provider called (the framework's rows are what the framework does when no provider code called it); allocations count where they are made, the garbage collector's background marking apart.\n\n")
 	b.WriteString("| where |")
 	for _, p := range pr.Phases {
 		fmt.Fprintf(b, " %s |", p.Phase)

@@ -49,7 +49,7 @@ const (
 func TestBreakDown(t *testing.T) {
 	ms := time.Millisecond
 	p := testProfile([][]string{
-		// Reflection under the provider's Read: the framework's cost.
+		// Reflection under the provider's Read: the provider called it.
 		{"runtime.mallocgc", fw + "internal/reflect.Into", ours + "provider.(*webhookResource).Read", fw + "internal/fwserver.(*Server).ReadResource", readRPC, grpcRoot},
 		{"runtime.gcBgMarkWorker"},
 		{"syscall.Syscall", "net/http.(*Client).Do", ours + "client.(*Client).GetWebhook", ours + "provider.(*webhookResource).Read", readRPC, grpcRoot},
@@ -63,7 +63,8 @@ func TestBreakDown(t *testing.T) {
 	if got.Total != 120*ms {
 		t.Errorf("Total = %s, want 120ms", got.Total)
 	}
-	want := []time.Duration{10 * ms, 30 * ms, 40 * ms, 8 * ms, 20 * ms, 5 * ms, 7 * ms}
+	// GC, HTTP, provider, framework: reflection, walks, values; the rest.
+	want := []time.Duration{10 * ms, 20 * ms, 35 * ms, 0, 40 * ms, 8 * ms, 7 * ms}
 	for i, c := range cpuCategories {
 		if got.Categories[i] != want[i] {
 			t.Errorf("%s: %s, want %s", c.Name, got.Categories[i], want[i])
@@ -94,6 +95,49 @@ func TestBreakDown(t *testing.T) {
 	for i := range wantTop {
 		if got.Top[i] != wantTop[i] {
 			t.Errorf("Top[%d] = %v, want %v", i, got.Top[i], wantTop[i])
+		}
+	}
+}
+
+// A sample is the provider's when any frame of the provider's package is
+// on its stack, whatever the leaf: the framework or tftypes work a
+// provider function called is the provider's cost (it could call less);
+// the framework's rows hold only what the framework does on its own. The
+// RPC's entry and internal/protoserver, under every RPC, do not make a
+// sample the provider's.
+func TestCategorizeByTheProvidersCalls(t *testing.T) {
+	modifyPlan := fw + "internal/fwserver.(*Server).PlanResourceChange"
+	wrap := ours + "protoserver.(*server).PlanResourceChange"
+	for _, tc := range []struct {
+		name   string
+		frames []string // leaf first
+		want   string   // the category's name starts so
+	}{
+		{"a path read of checkEvents", []string{
+			tftypes + "walkAttributePath", tftypes + "WalkAttributePath", fw + "internal/fwschemadata.Data.ValueAtPath", fw + "tfsdk.Plan.GetAttribute",
+			ours + "provider.(*webhookResource).checkEvents", ours + "provider.(*webhookResource).ModifyPlan", modifyPlan, wrap, planRPC, grpcRoot,
+		}, "the provider's code"},
+		{"the codec's schema type", []string{
+			"runtime.mallocgc", fw + "resource/schema.Schema.Type", ours + "provider.schemaType", ours + "provider.getState",
+			ours + "provider.(*webhookResource).Read", fw + "internal/fwserver.(*Server).ReadResource", readRPC, grpcRoot,
+		}, "the provider's code"},
+		{"a plan modifier's read, called by the framework", []string{
+			tftypes + "Walk", fw + "tfsdk.Config.GetAttribute", ours + "provider.authTokenSetFromConfig.PlanModifyBool",
+			fw + "internal/fwschemadata.SchemaModifyPlan", modifyPlan, wrap, planRPC, grpcRoot,
+		}, "the provider's code"},
+		{"the framework's own walk", []string{
+			tftypes + "transformUnderlying", tftypes + "Transform", fw + "internal/fwserver.SchemaModifyPlan", modifyPlan, wrap, planRPC, grpcRoot,
+		}, "framework, on its own: walks"},
+		{"decoding under the RPC wrapper", []string{
+			tftypes + "msgpackUnmarshal", fw + "internal/fromproto6.DynamicValue", wrap, planRPC, grpcRoot,
+		}, "framework, on its own: values"},
+		{"the provider's HTTP", []string{
+			"syscall.Syscall", "net/http.(*Client).Do", ours + "client.(*Client).GetWebhook", ours + "provider.(*webhookResource).Read", readRPC, grpcRoot,
+		}, "HTTP to hookd"},
+		{"only the wrapper", []string{"runtime.memmove", wrap, planRPC, grpcRoot}, "the rest"},
+	} {
+		if got := cpuCategories[categorize(tc.frames)].Name; !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: counted as %q, want %q...", tc.name, got, tc.want)
 		}
 	}
 }
@@ -157,7 +201,7 @@ func TestRenderProfile(t *testing.T) {
 		"## Where the provider's CPU goes (N = 500, profiled)",
 		"| where | plan |\n|---|--:|\n",
 		"| garbage collector (background marking) | 0.01 s (25 %) |\n",
-		"| framework: reflection between models and values (Get, Set) | 0.03 s (75 %) |\n",
+		"| framework, on its own: reflection between models and values (Get, Set) | 0.03 s (75 %) |\n",
 		"| **all** (profiles: provider processes) | 0.04 s (3) |\n",
 		"| plan | ReadResource 0.03 s (75 %); " + outsideRPC + " 0.01 s (25 %) |\n",
 		"| plan | `terraform-plugin-framework/internal/reflect.Into` 0.03 s (75 %) |\n",

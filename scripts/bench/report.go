@@ -35,6 +35,7 @@ type settings struct {
 	Parallelism int
 	Repeat      int
 	Check       bool
+	GC          gcSettings // -gogc, -gomemlimit
 }
 
 // nResult is what one N measured.
@@ -80,6 +81,9 @@ func renderReport(r *report) string {
 	}
 	fmt.Fprintf(&b, "%s, %s. N = %s `hookd_account_webhook` against as many `terraform_data` holding the same values (the floor: Terraform's own cost); `-parallelism=%d`; %d %s of each phase, provider and floor interleaved; %s.\n\n",
 		m.Date, commit, strings.Join(ns, ", "), s.Parallelism, s.Repeat, plural(s.Repeat, "run", "runs"), enforced)
+	if s.GC.set() {
+		fmt.Fprintf(&b, "The provider's garbage collector: %s (-gogc, -gomemlimit; Terraform's, hookd's and the floor's as the caller's environment has them).\n\n", gcText(s.GC))
+	}
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %.1f GiB, Linux %s, load average %s at the start and %s at the end; %s; Terraform %s; hookd local on loopback without rate limit, behind the bench's counting proxy.\n",
 		m.NProc, m.CPUModel, m.MemGiB, m.Kernel, m.LoadAvg, m.LoadAvgEnd, m.GoVersion, m.TerraformVersion)
 
@@ -184,4 +188,17 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// gcText is the provider's GC settings: the ones given, and the provider's
+// own for the others.
+func gcText(g gcSettings) string {
+	gogc, limit := "the provider's own GOGC", "the provider's own GOMEMLIMIT"
+	if g.GOGC != "" {
+		gogc = "GOGC=" + g.GOGC
+	}
+	if g.GOMemLimit != "" {
+		limit = "GOMEMLIMIT=" + g.GOMemLimit
+	}
+	return gogc + ", " + limit
 }

@@ -48,6 +48,14 @@ func TestRenderReport(t *testing.T) {
 	if strings.Contains(got, "uncommitted") {
 		t.Error("a clean worktree reported as dirty")
 	}
+	if strings.Contains(got, "garbage collector:") {
+		t.Error("a run without -gogc or -gomemlimit names GC settings")
+	}
+	r := testReport(true)
+	r.Settings.GC = gcSettings{GOGC: "200"}
+	if want := "The provider's garbage collector: GOGC=200, the provider's own GOMEMLIMIT (-gogc, -gomemlimit;"; !strings.Contains(renderReport(r), want) {
+		t.Errorf("a run with -gogc: the report lacks %q", want)
+	}
 }
 
 func TestRenderReportInformational(t *testing.T) {

@@ -192,7 +192,7 @@ func TestTargetsWhyWithCoresAndProfile(t *testing.T) {
 			m.HookdCPU = secs(0.20)
 		}
 	}
-	walks := slicesIndexOfCategory(t, "framework: walks of the schema")
+	walks := slicesIndexOfCategory(t, "framework, on its own: walks of the schema")
 	plan := profiledPhase{Phase: phasePlan, Total: secs(2.32), Categories: make([]time.Duration, len(cpuCategories))}
 	plan.Categories[walks], plan.Categories[len(cpuCategories)-1] = secs(1.30), secs(1.02)
 	r.Profile = &profileResult{N: 500, Phases: []profiledPhase{plan}}
