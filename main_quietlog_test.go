@@ -29,8 +29,8 @@ func TestBinaryQuietLogs(t *testing.T) {
 	}
 	srv := hookdtest.Start(t)
 	bin, plugins, work := t.TempDir(), t.TempDir(), t.TempDir()
-	real := filepath.Join(bin, "terraform-provider-hookd")
-	build := exec.Command("go", "build", "-o", real, ".")
+	exe := filepath.Join(bin, "terraform-provider-hookd")
+	build := exec.Command("go", "build", "-o", exe, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -38,7 +38,7 @@ func TestBinaryQuietLogs(t *testing.T) {
 	// is kept in a file instead of going to Terraform.
 	stderr := filepath.Join(work, "provider-stderr")
 	wrapper := filepath.Join(plugins, "terraform-provider-hookd")
-	if err := os.WriteFile(wrapper, fmt.Appendf(nil, "#!/bin/sh\nexec %q \"$@\" 2>>%q\n", real, stderr), 0o700); err != nil { //nolint:gosec // a script run by Terraform
+	if err := os.WriteFile(wrapper, fmt.Appendf(nil, "#!/bin/sh\nexec %q \"$@\" 2>>%q\n", exe, stderr), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	rc := filepath.Join(work, "dev.tfrc")
