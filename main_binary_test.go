@@ -21,7 +21,7 @@ import (
 // What only the provider binary does, tested on the binary as Terraform
 // runs it (built here, installed with dev_overrides; the acceptance tests
 // serve the provider in-process instead): with TF_LOG=trace Terraform's
-// log holds the plugin SDK's own logs (quietSDKLogs leaves them on) but no
+// log holds the plugin SDK's own logs (quietLogs leaves them on) but no
 // secret: not the write-only secret_wo and auth_token_wo given through
 // ephemeral variables, nor the one hookd_signing_secret made, nor anything
 // shaped like a signing secret; and the processes of one command read the

@@ -221,11 +221,11 @@ resource "hookd_account_webhook" "ephemeral" {
 	// Every value hookd_signing_secret made, for each plan and each apply
 	// (no test can know them), and any other signing secret: nothing in
 	// either log is shaped like one.
-	if !signingSecretShape.MatchString(secrets[1]) || !signingSecretShape.MatchString(woSecret) {
-		t.Fatalf("signingSecretShape does not match the secrets: the check would prove nothing")
+	if !acctest.SigningSecretShape.MatchString(secrets[1]) || !acctest.SigningSecretShape.MatchString(woSecret) {
+		t.Fatalf("acctest.SigningSecretShape does not match the secrets: the check would prove nothing")
 	}
 	for what, text := range map[string]string{"the trace logs": logs, "hookd's log": served} {
-		if loc := signingSecretShape.FindStringIndex(text); loc != nil {
+		if loc := acctest.SigningSecretShape.FindStringIndex(text); loc != nil {
 			t.Errorf("%s hold a signing secret (%d characters at byte %d; not shown)", what, loc[1]-loc[0], loc[0])
 		}
 	}

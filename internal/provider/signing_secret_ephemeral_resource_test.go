@@ -132,10 +132,6 @@ func noSecretInPlans(known func() []string) resource.ConfigPlanChecks {
 	return resource.ConfigPlanChecks{PreApply: checks(), PostApplyPostRefresh: checks()}
 }
 
-// signingSecretShape is acctest.SigningSecretShape under the name the
-// provider's other tests use.
-var signingSecretShape = acctest.SigningSecretShape
-
 // bytes outside 24..64 is refused at validation.
 func TestAccSigningSecretEphemeral_badBytes(t *testing.T) {
 	env := acctest.Start(t)

@@ -216,6 +216,7 @@ func TestAccWebhookList_includeResource(t *testing.T) {
 			"secret_wo_grace_period_hours": knownvalue.Null(),
 			"secret_rotation":              knownvalue.Null(),
 			"previous_secret_expires_at":   knownvalue.Null(),
+			"previous_secret_fingerprint":  knownvalue.Null(),
 			"auth_token":                   knownvalue.Null(),
 			"auth_token_wo":                knownvalue.Null(),
 			"auth_token_wo_version":        knownvalue.Null(),

@@ -306,7 +306,7 @@ func TestProviderSettings(t *testing.T) {
 	env := map[string]string{EnvEndpoint: "http://env:1", EnvAPIKey: "env-key"}
 	getenv := func(k string) string { return env[k] }
 	s := providerSettings(providerModel{Endpoint: types.StringNull(), APIKey: types.StringNull(), MaxRetries: types.Int64Null(), RequestTimeout: types.StringNull()}, getenv)
-	if s.endpoint != "http://env:1" || s.apiKey != "env-key" || s.maxRetries != 5 || s.timeout != 30*time.Second {
+	if s.endpoint != "http://env:1" || s.apiKey != "env-key" || s.maxRetries != defaultMaxRetries || s.timeout != 30*time.Second {
 		t.Errorf("from env: %+v", s)
 	}
 	s = providerSettings(providerModel{Endpoint: types.StringValue("http://cfg:2"), APIKey: types.StringValue("cfg-key"), MaxRetries: types.Int64Value(0), RequestTimeout: types.StringValue("2m")}, getenv)
