@@ -28,7 +28,15 @@ const (
 	// EnvRequire, set to 1, makes Database fail instead of skip when the
 	// binaries are missing. CI sets it.
 	EnvRequire = "HOOKD_REQUIRE_POSTGRES"
+	// EnvTestDB, set to postgres, runs the tests of hookd's packages
+	// (store, server, delivery, ...) on PostgreSQL instead of SQLite, as
+	// make test-postgres does; see OnPostgres.
+	EnvTestDB = "HOOKD_TEST_DB"
 )
+
+// OnPostgres reports whether hookd's tests run on PostgreSQL
+// ($HOOKD_TEST_DB=postgres).
+func OnPostgres() bool { return os.Getenv(EnvTestDB) == "postgres" }
 
 // debianLib is where Debian's postgresql-NN packages put the server
 // binaries, one directory per major version; they are not on PATH.

@@ -131,7 +131,7 @@ func TestStartSettings(t *testing.T) {
 }
 
 func TestStartFailureQuotesTheLog(t *testing.T) {
-	if _, err := Binaries(); err != nil {
+	if _, err := Binaries(); err != nil && os.Getenv(EnvRequire) != "1" {
 		t.Skip(err)
 	}
 	begin := time.Now()

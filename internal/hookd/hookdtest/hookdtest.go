@@ -92,7 +92,7 @@ func WithConfig(fn func(*server.Config)) Option { return func(o *options) { fn(&
 
 // Postgres reports whether the tests run hookd on PostgreSQL
 // (HOOKD_TEST_DB=postgres).
-func Postgres() bool { return os.Getenv("HOOKD_TEST_DB") == "postgres" }
+func Postgres() bool { return pgtest.OnPostgres() }
 
 // postgresDatabase is the database of the data directory dir: a new one on
 // the first start, the same one again on a restart WithDir. Its URL and its

@@ -42,7 +42,7 @@ func testCipher(t testing.TB, key []byte) *secrets.Cipher {
 // The suite runs on SQLite, and on PostgreSQL when HOOKD_TEST_DB=postgres
 // (make test runs it both ways): the same tests, so the two backends keep
 // one behaviour. Tests of what only one backend has say so (sqliteOnly).
-func testPostgres() bool { return os.Getenv("HOOKD_TEST_DB") == "postgres" }
+func testPostgres() bool { return pgtest.OnPostgres() }
 
 // newLocation is where a new, empty database is: a file in a temp dir, or
 // a new database on the test PostgreSQL server.
