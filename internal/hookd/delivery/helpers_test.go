@@ -3,12 +3,7 @@ package delivery_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -305,39 +300,6 @@ func (e *env) example(eventType string) json.RawMessage {
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
-}
-
-// verifyHookdSignature checks the Stripe-style header the way a receiver
-// would from the README's rule alone, independently of package signing: the
-// HMAC-SHA256 key is the secret text exactly as given ("whsec_" included,
-// as Stripe's libraries key it), the message is "{t}.{body}", and any v1=
-// entry may match (one per valid secret during a rotation grace window).
-func verifyHookdSignature(secret string, h http.Header, body []byte) error {
-	key := []byte(secret)
-	var ts string
-	var sigs []string
-	for _, part := range strings.Split(h.Get("Hookd-Signature"), ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			sigs = append(sigs, v)
-		}
-	}
-	if ts == "" || ts != h.Get("Webhook-Timestamp") {
-		return fmt.Errorf("t=%q does not match webhook-timestamp %q", ts, h.Get("Webhook-Timestamp"))
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	want := hex.EncodeToString(mac.Sum(nil))
-	for _, sig := range sigs {
-		if hmac.Equal([]byte(sig), []byte(want)) {
-			return nil
-		}
-	}
-	return errors.New("no v1 signature of Hookd-Signature matches")
 }
 
 // gate blocks receiver handlers until opened. Tests open it with defer, so

@@ -72,7 +72,7 @@ func TestPublishWithUnreadableWebhooks(t *testing.T) {
 		r := rcv.get(i)
 		signer := ""
 		for id, wh := range unsigned {
-			if verifyHookdSignature(wh.Secret, r.header, r.body) == nil {
+			if hookdtest.StripeSignedBy(wh.Secret, r.header, r.body) == nil {
 				signer = id
 			}
 		}

@@ -11,12 +11,13 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // What a receiver gets (README, "Receiving webhooks"), checked with the
-// Standard Webhooks reference library and an independent verifier of
-// Hookd-Signature.
+// Standard Webhooks reference library and, for Hookd-Signature, Stripe's
+// stripe-go (hookdtest.StripeSignedBy).
 
 // A delivery carries the body and every header a receiver is promised, and
 // its signature verifies with the Standard Webhooks reference library.
@@ -40,7 +41,7 @@ func TestSignedDelivery(t *testing.T) {
 	if err := ref.VerifyIgnoringTimestamp(got.body, got.header); err != nil {
 		t.Fatalf("reference library rejects the signature: %v", err)
 	}
-	if err := verifyHookdSignature(wh.Secret, got.header, got.body); err != nil {
+	if err := hookdtest.StripeSignedBy(wh.Secret, got.header, got.body); err != nil {
 		t.Fatalf("Hookd-Signature: %v", err)
 	}
 	var body struct {
@@ -121,7 +122,7 @@ func TestRotationGraceSignsTwice(t *testing.T) {
 		if err := ref.VerifyIgnoringTimestamp(got.body, got.header); err != nil {
 			t.Errorf("secret does not verify during grace: %v", err)
 		}
-		if err := verifyHookdSignature(secret, got.header, got.body); err != nil {
+		if err := hookdtest.StripeSignedBy(secret, got.header, got.body); err != nil {
 			t.Errorf("Hookd-Signature does not verify during grace: %v", err)
 		}
 	}
@@ -136,7 +137,7 @@ func TestRotationGraceSignsTwice(t *testing.T) {
 	if err := old.VerifyIgnoringTimestamp(got.body, got.header); err == nil {
 		t.Error("the old secret still verifies after the grace window")
 	}
-	if err := verifyHookdSignature(wh.Secret, got.header, got.body); err == nil {
+	if err := hookdtest.StripeSignedBy(wh.Secret, got.header, got.body); err == nil {
 		t.Error("the old secret still verifies Hookd-Signature after the grace window")
 	}
 	if n := strings.Count(got.header.Get("Hookd-Signature"), "v1="); n != 1 {

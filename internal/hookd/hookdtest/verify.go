@@ -187,13 +187,25 @@ func signedBySecret(secret string, h http.Header, body []byte) error {
 	if err := std.VerifyIgnoringTimestamp(body, h); err != nil {
 		errs = append(errs, fmt.Errorf("standard webhooks library: %w", err))
 	}
-	stripe := h.Get("Hookd-Signature")
-	if err := stripewebhook.ValidatePayloadIgnoringTolerance(body, stripe, secret); err != nil {
-		errs = append(errs, fmt.Errorf("stripe-go: %w", err))
-	} else if ts := h.Get("Webhook-Timestamp"); !strings.HasPrefix(stripe, "t="+ts+",") {
-		errs = append(errs, fmt.Errorf("Hookd-Signature does not carry t=%s, the webhook-timestamp", ts))
+	if err := StripeSignedBy(secret, h, body); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// StripeSignedBy checks the Stripe-style Hookd-Signature alone, with
+// stripe-go given the secret as is: one of its v1= entries (one per valid
+// secret during a rotation's grace window) matches, and its t= is the
+// webhook-timestamp. The timestamp is not held to the wall clock.
+func StripeSignedBy(secret string, h http.Header, body []byte) error {
+	stripe := h.Get("Hookd-Signature")
+	if err := stripewebhook.ValidatePayloadIgnoringTolerance(body, stripe, secret); err != nil {
+		return fmt.Errorf("stripe-go: %w", err)
+	}
+	if ts := h.Get("Webhook-Timestamp"); !strings.HasPrefix(stripe, "t="+ts+",") {
+		return fmt.Errorf("Hookd-Signature does not carry t=%s, the webhook-timestamp", ts)
+	}
+	return nil
 }
 
 func signedByPublicKey(publicKey string, h http.Header, body []byte) error {

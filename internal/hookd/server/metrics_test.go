@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -103,11 +104,12 @@ func TestMetricsScrape(t *testing.T) {
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(releaseAll) // registered before hookd's, so it runs first
 	first := make(chan struct{}, 1)
 	first <- struct{}{}
 	arrived := make(chan string, 10)
-	receiver := newLoopbackReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+	// Every delivery is verified, when the test ends, by stripe-go and the
+	// Standard Webhooks library with the secret the API answered.
+	receiver := hookdtest.NewReceiver(t, func(w http.ResponseWriter, r *http.Request) {
 		arrived <- r.URL.Path
 		if r.URL.Path == "/fail" {
 			w.WriteHeader(http.StatusInternalServerError)
@@ -119,7 +121,8 @@ func TestMetricsScrape(t *testing.T) {
 		default:
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+	}).URL
+	t.Cleanup(releaseAll) // before the receiver closes, which waits for its handlers
 	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(c *server.Config) {
 		c.DeliveryWorkers = 1 // the second delivery waits, due, behind the first
 		c.Jitter = func() float64 { return 0 }
@@ -135,9 +138,11 @@ func TestMetricsScrape(t *testing.T) {
 		return out
 	}
 	for _, p := range []string{"/a", "/b"} {
-		mustCall("POST", "/v1/webhooks/account", `{"url":"`+receiver+p+`","events":["transfer.created"]}`, http.StatusCreated)
+		wh := mustCall("POST", "/v1/webhooks/account", `{"url":"`+receiver+p+`","events":["transfer.created"]}`, http.StatusCreated)
+		hookdtest.Trust(receiver+p, fmt.Sprint(wh["secret"]))
 	}
-	mustCall("POST", "/v1/webhooks/account", `{"url":"`+receiver+`/fail","events":["transfer.expired"]}`, http.StatusCreated)
+	wh := mustCall("POST", "/v1/webhooks/account", `{"url":"`+receiver+`/fail","events":["transfer.expired"]}`, http.StatusCreated)
+	hookdtest.Trust(receiver+"/fail", fmt.Sprint(wh["secret"]))
 	mustCall("GET", "/v1/groups/grp_missing", "", http.StatusNotFound)
 	mustCall("GET", "/v1/webhooks/wh_missing/deliveries", "", http.StatusNotFound)
 	if status, _ := call(t, s, "wrong-key", "GET", "/v1/groups", ""); status != http.StatusUnauthorized {
@@ -297,20 +302,6 @@ func example(t *testing.T, s *hookdtest.Server, eventType string) string {
 	}
 	t.Fatalf("no %s in the catalog", eventType)
 	return ""
-}
-
-// newLoopbackReceiver serves h on 127.0.0.1 until the test ends and returns
-// its base URL.
-func newLoopbackReceiver(t *testing.T, h http.HandlerFunc) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return "http://" + ln.Addr().String()
 }
 
 // eventually polls cond for up to 5 s of real time.
