@@ -328,3 +328,61 @@ func deadLettered(t *testing.T, db *loopStore, webhookID string) string {
 	}
 	return id
 }
+
+// A manual retry that waits for a worker holds no lease while it waits:
+// it claims only once a place is free, with the time read then, so that a
+// wait longer than a lease cannot leave it holding a lease that has ended
+// (which another claim could take while it runs). Here the webhook's one
+// place is held by a scheduled attempt for longer than a lease.
+func TestManualRetryHoldsNoLeaseWhileWaiting(t *testing.T) {
+	var dead string
+	g := newGated(t, 1, func(db *loopStore) {
+		dead = deadLettered(t, db, gatedWebhook)
+		db.delivery(gatedWebhook, db.now)
+	})
+	first := g.rcv.next(5 * time.Second)
+	if first == "" || first == dead {
+		t.Fatalf("first attempt %q, want the due delivery's", first)
+	}
+	retried := g.retry(t.Context(), dead)
+	select {
+	case err := <-retried:
+		t.Fatalf("the retry returned while the webhook's one place was taken: %v", err)
+	case <-time.After(100 * time.Millisecond): // waiting for the place
+	}
+	noLease := func(when string) {
+		t.Helper()
+		d, err := g.db.GetDelivery(t.Context(), dead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.LeasedUntil != nil {
+			t.Fatalf("%s, the waiting retry's delivery is leased until %v", when, d.LeasedUntil)
+		}
+	}
+	noLease("while the scheduled attempt runs")
+	g.clock.Advance(2 * time.Minute) // past any lease (15 s + 30 s)
+	noLease("a lease's length later")
+	g.rcv.answer <- struct{}{}
+	if got := g.rcv.next(5 * time.Second); got != dead {
+		t.Fatalf("once the place is free: %q, want the retried %s", got, dead)
+	}
+	if err := <-retried; err != nil {
+		t.Fatal(err)
+	}
+	d, err := g.db.GetDelivery(t.Context(), dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LeasedUntil == nil || !d.LeasedUntil.After(g.clock.Now()) {
+		t.Fatalf("the running retry's lease ends at %v, at or before now (%v): it was taken before the wait", d.LeasedUntil, g.clock.Now())
+	}
+	g.rcv.answer <- struct{}{}
+	g.waitStatus(t, dead, store.DeliverySucceeded)
+	if got := g.rcv.next(300 * time.Millisecond); got != "" {
+		t.Fatalf("%s attempted again", got)
+	}
+	if most := g.rcv.most(); most != 1 {
+		t.Fatalf("%d attempts of the webhook at once, cap 1", most)
+	}
+}

@@ -40,14 +40,28 @@ type watcher struct {
 	hang         chan struct{}
 	deliveredAt  map[string]time.Time // per path, the last 2xx answer
 	perPathCount map[string]int
+
+	// With resendsAllowed, an attempt sent again is counted in resent
+	// rather than a violation (a lease that ended while its attempt was
+	// running lets another claim send that attempt again: at least once).
+	resendsAllowed bool
+	resent         int
+	// While holding, requests wait until releaseHeld answers them all.
+	holding bool
+	held    []heldRequest
+	holdCh  chan struct{}
 }
+
+type heldRequest struct{ id, path string }
 
 func newWatcher(t *testing.T, respond func(attempt int) int) *watcher {
 	w := &watcher{respond: respond, inFlight: map[string]int{}, perHook: map[string]int{}, seen: map[string]bool{},
-		hang: make(chan struct{}), deliveredAt: map[string]time.Time{}, perPathCount: map[string]int{}}
+		hang: make(chan struct{}), deliveredAt: map[string]time.Time{}, perPathCount: map[string]int{}, holdCh: make(chan struct{})}
 	w.Server = httptest.NewServer(verifying(t, w.serve))
 	t.Cleanup(func() {
 		w.unhang()
+		w.hold(false)
+		w.releaseHeld()
 		w.Close()
 	})
 	return w
@@ -74,7 +88,11 @@ func (w *watcher) serve(rw http.ResponseWriter, req *http.Request) {
 		w.violations = append(w.violations, "two requests of "+id+" at once")
 	}
 	if w.seen[key] {
-		w.violations = append(w.violations, "attempt "+key+" sent twice")
+		if w.resendsAllowed {
+			w.resent++
+		} else {
+			w.violations = append(w.violations, "attempt "+key+" sent twice")
+		}
 	}
 	w.seen[key] = true
 	w.total++
@@ -82,12 +100,25 @@ func (w *watcher) serve(rw http.ResponseWriter, req *http.Request) {
 	w.maxTotal = max(w.maxTotal, w.total)
 	w.maxPerHook = max(w.maxPerHook, w.perHook[path])
 	hang := path == w.hangPath
+	held, release := w.holding, w.holdCh
+	if held {
+		w.held = append(w.held, heldRequest{id: id, path: path})
+	}
 	w.mu.Unlock()
 
 	status := http.StatusOK
-	if hang {
+	switch {
+	case hang:
 		<-w.hang
-	} else {
+	case held:
+		// Answered, as far as the counts go, by releaseHeld.
+		if w.respond != nil {
+			status = w.respond(attempt)
+		}
+		<-release
+		rw.WriteHeader(status)
+		return
+	default:
 		// A slow receiver: long enough for attempts to overlap, short
 		// enough for hundreds of them.
 		time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
@@ -97,14 +128,48 @@ func (w *watcher) serve(rw http.ResponseWriter, req *http.Request) {
 	}
 
 	w.mu.Lock()
-	w.inFlight[id]--
-	w.total--
-	w.perHook[path]--
+	w.leave(id, path)
 	if status < 300 {
 		w.deliveredAt[path] = time.Now()
 	}
 	w.mu.Unlock()
 	rw.WriteHeader(status)
+}
+
+// leave counts a request as answered; w.mu is held.
+func (w *watcher) leave(id, path string) {
+	w.inFlight[id]--
+	w.total--
+	w.perHook[path]--
+}
+
+// hold makes the requests to come wait for releaseHeld (on), or not.
+func (w *watcher) hold(on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.holding = on
+}
+
+// heldNow is how many requests are waiting for releaseHeld.
+func (w *watcher) heldNow() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.held)
+}
+
+// releaseHeld answers every request held. They count as answered before
+// any of them returns, so that an engine that frees a worker on the first
+// answer and claims again cannot look, to the concurrency checks, like a
+// second request of a delivery whose first was already answered.
+func (w *watcher) releaseHeld() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range w.held {
+		w.leave(r.id, r.path)
+	}
+	w.held = nil
+	close(w.holdCh)
+	w.holdCh = make(chan struct{})
 }
 
 // Under load, with slow receivers that fail the first attempts, retries
@@ -219,6 +284,147 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 	t.Logf("%d requests, %d recorded attempts, %d manual retries, at most %d at once", w.received, recorded, manual.Load(), w.maxTotal)
 }
 
+// Leases that end, again and again: with every worker busy on a request
+// that does not answer and more deliveries waiting for a worker, the clock
+// jumps past the attempt timeout and the lease's margin, so that the
+// leases of the attempts running end while they run, and the deliveries
+// waiting fall due long before a worker is free; manual retries race the
+// scheduler meanwhile. A delivery waiting for a worker is claimed only
+// once one is free, with the time read then, so its lease cannot end
+// before its attempt starts: no delivery is ever sent twice at once. The
+// attempts whose lease ended while they ran may be claimed again and sent
+// again (at least once), each such resend costing the first sending its
+// record (a warning that its lease was lost): received requests = recorded
+// attempts + resends, and resends <= leases ended while running.
+func TestStressLeasesEndWhileWorkersAreBusy(t *testing.T) {
+	const workers, perWebhook, hooks, events = 4, 2, 4, 12
+	const attemptTimeout = 10 * time.Second
+	leaseEnds := attemptTimeout + 30*time.Second + time.Second // the lease's margin is 30 s
+	logs := &testlog.Buffer{}
+	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) {
+		c.DeliveryWorkers, c.DeliveryPerWebhook = workers, perWebhook
+		c.AttemptTimeout = attemptTimeout // real time for the requests, fake time for the leases
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}))
+	w := newWatcher(t, func(attempt int) int {
+		if attempt < 2 {
+			return http.StatusInternalServerError // a retry 5 s later
+		}
+		return http.StatusNoContent
+	})
+	w.resendsAllowed = true
+	w.hold(true)
+	var ids []string
+	for i := range hooks {
+		ids = append(ids, e.webhook("account", map[string]any{"url": fmt.Sprintf("%s/hook%d", w.URL, i), "events": []string{"transfer.created"}}).ID)
+	}
+	for i := range events {
+		e.publish(map[string]any{"id": fmt.Sprintf("evt_expiry%d", i), "type": "transfer.created", "data": e.example("transfer.created")})
+	}
+
+	done := make(chan struct{})
+	var manual atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // an operator retries whatever is retrying
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			for _, d := range e.deliveries(ids[i%hooks], "?status=retrying&limit=3") {
+				if e.retryRacing(d.ID) {
+					manual.Add(1)
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	allSucceeded := func() bool {
+		for _, id := range ids {
+			if len(e.deliveries(id, "?status=succeeded&limit=100")) != events {
+				return false
+			}
+		}
+		return true
+	}
+	jumps, endedRunning := 0, 0
+	deadline := time.Now().Add(90 * time.Second)
+	for !allSucceeded() {
+		if time.Now().After(deadline) {
+			break
+		}
+		// Every worker busy, or what there is after a short wait.
+		full := time.Now().Add(200 * time.Millisecond)
+		for w.heldNow() < workers && time.Now().Before(full) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if held := w.heldNow(); held == workers {
+			// Every lease of a running attempt ends; what waits for a
+			// worker fell due long ago.
+			e.clock.Advance(leaseEnds)
+			jumps++
+			endedRunning += held
+		} else {
+			// The tail: retries come due (5 s), no lease ends (an attempt
+			// is given 10 s).
+			e.clock.Advance(time.Second)
+		}
+		w.releaseHeld()
+	}
+	close(done)
+	wg.Wait()
+	w.hold(false)
+	w.releaseHeld()
+	if !allSucceeded() {
+		t.Fatalf("not every delivery succeeded in time; violations so far: %v", w.violations)
+	}
+	eventually(t, "every attempt recorded", func() bool { return e.attemptsInFlight() == 0 })
+
+	recorded := 0
+	for _, id := range ids {
+		for _, d := range e.deliveries(id, "?limit=100") {
+			recorded += len(e.delivery(d.ID).Attempts)
+		}
+	}
+	lost := 0
+	for _, line := range strings.Split(logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, "level=WARN") && strings.Contains(line, "lease was lost"):
+			lost++
+		case strings.Contains(line, "level=ERROR") || strings.Contains(line, "UNIQUE") || strings.Contains(line, "level=WARN"):
+			t.Errorf("log: %s", line)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.violations) > 0 {
+		t.Errorf("%d violations, the first: %v", len(w.violations), w.violations[:min(5, len(w.violations))])
+	}
+	if jumps == 0 {
+		t.Fatal("the clock never jumped with every worker busy: no lease ended while its attempt ran")
+	}
+	if w.resent > endedRunning {
+		t.Errorf("%d attempts sent again, more than the %d leases that ended while their attempt ran", w.resent, endedRunning)
+	}
+	if w.resent != lost {
+		t.Errorf("%d attempts sent again, %d outcomes dropped for a lost lease: each resend takes over one attempt", w.resent, lost)
+	}
+	if w.received != recorded+w.resent {
+		t.Errorf("receivers got %d requests, the store recorded %d attempts and %d were sent again", w.received, recorded, w.resent)
+	}
+	if w.received < hooks*events*2 {
+		t.Errorf("%d requests, want at least 2 per delivery (%d)", w.received, hooks*events*2)
+	}
+	if w.maxTotal > workers || w.maxPerHook > perWebhook {
+		t.Errorf("at most %d requests at once (workers %d), %d of one webhook (cap %d)", w.maxTotal, workers, w.maxPerHook, perWebhook)
+	}
+	t.Logf("%d requests, %d recorded attempts, %d sent again (%d leases ended while running, in %d jumps), %d manual retries",
+		w.received, recorded, w.resent, endedRunning, jumps, manual.Load())
+}
+
 // retryRacing asks for a manual retry that may lose its race: the delivery
 // may be attempted right now (409, busy) or may have moved on (409). It
 // reports whether the retry was accepted.
@@ -245,13 +451,15 @@ func TestSlowEndpointDoesNotStallOthers(t *testing.T) {
 	for i := range 10 {
 		e.webhook("account", map[string]any{"url": fmt.Sprintf("%s/hook%d", w.URL, i), "events": []string{"transfer.created"}})
 	}
-	start := time.Now()
 	// More events than workers: without a cap, the hanging endpoint alone
 	// would hold every worker.
 	const events = 2 * workers
+	data := e.example("transfer.created")
+	start := time.Now()
 	for i := range events {
-		e.publish(map[string]any{"id": fmt.Sprintf("evt_fair%d", i), "type": "transfer.created", "data": e.example("transfer.created")})
+		e.publish(map[string]any{"id": fmt.Sprintf("evt_fair%d", i), "type": "transfer.created", "data": data})
 	}
+	published := time.Now()
 	eventually(t, "the nine to be delivered", func() bool {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -269,6 +477,16 @@ func TestSlowEndpointDoesNotStallOthers(t *testing.T) {
 	if hung != perWebhook || maxPer > perWebhook {
 		t.Fatalf("the hanging endpoint holds %d attempts (at most %d seen), want its cap %d", hung, maxPer, perWebhook)
 	}
-	// How fast is for benchmarks; logged here for a reader of -v.
-	t.Logf("nine endpoints delivered %d events each in %v while the tenth hangs", events, took)
+	// The promise: the nine are delivered within a second while
+	// the tenth hangs. Measured here from the last publish (the publishes
+	// themselves go through the contract's validating client): 0.1-0.2 s
+	// on 2 cores at load 15, 0.2-0.25 s there under -race.
+	if since := time.Since(published); since > fairWithin {
+		t.Errorf("the nine endpoints got their last events %v after the last publish, want within %v", since, fairWithin)
+	}
+	t.Logf("nine endpoints delivered %d events each in %v (%v after the last publish) while the tenth hangs", events, took, time.Since(published))
 }
+
+// fairWithin is how soon after the last publish the nine endpoints that
+// answer must have every event, while the tenth hangs.
+const fairWithin = time.Second
