@@ -40,7 +40,7 @@ func (e *signingSecretEphemeralResource) Schema(_ context.Context, _ ephemeral.S
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A new webhook signing secret (`whsec_` followed by the standard base64 of random bytes, the Standard Webhooks format), " +
 			"generated with a cryptographic random source on the machine that runs Terraform. As an ephemeral resource (Terraform 1.10+) it is " +
-			"never written to plan or state: feed it to a webhook's write-only `secret_wo` (Terraform 1.11+) and, in the same run, to your secret " +
+			"never written to plan or state: feed it to a webhook's write-only `secret_wo` (Terraform 1.11+, OpenTofu 1.11+) and, in the same run, to your secret " +
 			"store's write-only attribute, so the receiver and hookd share a secret that Terraform never keeps. Each run makes a new value, " +
 			"which a webhook installs when `secret_wo_version` changes, and also when its `secret_fingerprint` shows that the server no longer " +
 			"has the secret Terraform installed (rotated or replaced outside Terraform): the next apply then installs the new value. " +
