@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
@@ -254,6 +255,57 @@ resource "hookd_account_webhook" "test" {
   signature_scheme = "v2"
 }`, rcv.URL)),
 			ExpectError: diagnosticRE(`signature_scheme must be "v1" (HMAC-SHA256 with the shared secret) or "v1a" (Ed25519, verified with the public key), got "v2"; leave it out for the default, "v1".`),
+		}},
+	})
+}
+
+// A v1a webhook whose (unused) HMAC secret comes from the ephemeral
+// resource through secret_wo: a receiver verifies with the public key, and
+// no signing secret sits in Terraform state at all (secret is null, and no
+// attribute of the webhook holds anything shaped like one).
+func TestAccWebhook_signatureSchemeV1aNoSecretInState(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, 200)
+	rcv.VerifyWhenDone(t)
+	publicKey := tfjsonpath.New("public_key")
+	var key string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   writeOnlyVersion,
+		Steps: []resource.TestStep{{
+			Config: env.Config(fmt.Sprintf(`
+ephemeral "hookd_signing_secret" "v1a" {}
+
+resource "hookd_account_webhook" "test" {
+  url               = %q
+  events            = ["transfer.created"]
+  signature_scheme  = "v1a"
+  secret_wo         = ephemeral.hookd_signing_secret.v1a.secret
+  secret_wo_version = 1
+}`, rcv.URL)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(accountHook, tfjsonpath.New("secret_wo"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(accountHook, publicKey, knownvalue.StringRegexp(publicKeyPattern)),
+				captureString(accountHook, publicKey, &key),
+				rcv.TrustState(accountHook, publicKey),
+				checkFunc(func() error { return deliveryVerifiesWith(env, rcv, key) }),
+			},
+			Check: func(s *terraform.State) error {
+				r := s.RootModule().Resources[accountHook]
+				if r == nil || r.Primary == nil {
+					return fmt.Errorf("%s is not in the state", accountHook)
+				}
+				for k, v := range r.Primary.Attributes {
+					if acctest.SigningSecretShape.MatchString(v) {
+						return fmt.Errorf("%s.%s holds a signing secret", accountHook, k)
+					}
+				}
+				return nil
+			},
 		}},
 	})
 }
