@@ -33,12 +33,19 @@ output "audit_signing_secret" {
 # A webhook signed with Ed25519 (Standard Webhooks "v1a"): hookd keeps the
 # private key; the receiver verifies with the public key alone, which is
 # not secret. A rotation (secret_rotation, or the rotate action) replaces
-# the key pair, and both keys sign during the grace window.
+# the key pair, and both keys sign during the grace window. hookd still
+# keeps an HMAC secret for the webhook (used if it switches back to v1);
+# giving it through the write-only secret_wo keeps that one out of state
+# too (Terraform 1.11+, OpenTofu 1.11+), so no secret sits in state at all.
+ephemeral "hookd_signing_secret" "ledger" {}
+
 resource "hookd_account_webhook" "ledger" {
-  name             = "ledger"
-  url              = "https://ledger.example.com/hooks/hookd"
-  events           = ["transfer.*"]
-  signature_scheme = "v1a"
+  name              = "ledger"
+  url               = "https://ledger.example.com/hooks/hookd"
+  events            = ["transfer.*"]
+  signature_scheme  = "v1a"
+  secret_wo         = ephemeral.hookd_signing_secret.ledger.secret
+  secret_wo_version = 1
 }
 
 output "ledger_public_key" {
