@@ -118,6 +118,28 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 	for _, id := range rep.stuck {
 		stuck[id] = true
 	}
+	// The kill interrupted attempts (else it proved nothing), and a process
+	// other than the killed one took over at least one of them: the first
+	// request of a stuck delivery made after the kill (not what the dead
+	// process had written, arriving late) came from another.
+	if len(rep.stuck) == 0 {
+		errs = append(errs, fmt.Errorf("the kill interrupted no attempt: no lease of %s resumed after running out (kill later in the load, or load more)", rep.killedSender))
+	}
+	for _, id := range rep.stuck {
+		var first *request
+		for i, r := range byDelivery[id] {
+			late := r.From == goneSender || r.From == rep.killedSender
+			if r.Start.After(rep.killTime) && !late && (first == nil || r.Start.Before(first.Start)) {
+				first = &byDelivery[id][i]
+			}
+		}
+		if first != nil && first.From.proc >= 0 && first.From.proc != rep.killedSender.proc {
+			rep.takenOver++
+		}
+	}
+	if len(rep.stuck) > 0 && rep.takenOver == 0 {
+		errs = append(errs, fmt.Errorf("none of the %d deliveries held by %s at the kill was taken over by another process", len(rep.stuck), rep.killedSender))
+	}
 	var unexplained []string
 	for k, rs := range byKey {
 		extra := len(rs) - recorded[k]

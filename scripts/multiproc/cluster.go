@@ -30,6 +30,7 @@ type cluster struct {
 	mu     sync.Mutex
 	addrs  []string       // per process: its address (publishers read it while a restart writes hookdproc's)
 	starts []int          // per process: how many times it was started
+	down   []bool         // per process: killed and not started again
 	byPID  map[int]sender // every pid ever started
 }
 
@@ -43,7 +44,7 @@ func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, 
 	c := &cluster{
 		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
 		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
-		starts: make([]int, n), addrs: make([]string, n), byPID: map[int]sender{},
+		starts: make([]int, n), addrs: make([]string, n), down: make([]bool, n), byPID: map[int]sender{},
 	}
 	for i := range n {
 		dir := filepath.Join(work, fmt.Sprintf("hookd-%c", 'a'+i))
@@ -77,13 +78,28 @@ func (c *cluster) start(ctx context.Context, i int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.addrs[i] = c.procs[i].Addr
+	c.down[i] = false
 	return nil
+}
+
+// live is process i, or while it is down the next process that is not.
+func (c *cluster) live(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for range c.down {
+		if !c.down[i] {
+			return i
+		}
+		i = (i + 1) % len(c.down)
+	}
+	return i
 }
 
 // kill sends SIGKILL to process i (by pid) and waits until it is gone.
 func (c *cluster) kill(i int) sender {
 	c.mu.Lock()
 	who := c.byPID[c.procs[i].PID()]
+	c.down[i] = true
 	c.mu.Unlock()
 	c.procs[i].Kill()
 	return who
@@ -153,14 +169,19 @@ func (c *cluster) call(ctx context.Context, i int, method, path string, body, ou
 
 // createWebhooks creates n account webhooks on url subscribed to
 // eventType, round-robin through the processes.
-func (c *cluster) createWebhooks(ctx context.Context, n int, url string) error {
+func (c *cluster) createWebhooks(ctx context.Context, n int, url string, rc *receiver) error {
 	for i := range n {
+		path := fmt.Sprintf("/wh%d", i)
+		var wh struct {
+			Secret string `json:"secret"`
+		}
 		err := c.call(ctx, i%len(c.procs), http.MethodPost, "/v1/webhooks/account", map[string]any{
-			"name": fmt.Sprintf("multiproc-%d", i), "url": url, "events": []string{eventType},
-		}, nil)
+			"name": fmt.Sprintf("multiproc-%d", i), "url": url + path, "events": []string{eventType},
+		}, &wh)
 		if err != nil {
 			return fmt.Errorf("create webhook %d: %w", i, err)
 		}
+		rc.trust(path, wh.Secret)
 	}
 	return nil
 }

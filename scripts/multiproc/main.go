@@ -14,12 +14,16 @@
 //     processes, and -events events published round-robin through them by
 //     -publishers goroutines (client-given event ids, so a publish cut by
 //     the kill is retried without a second event);
-//   - halfway (-kill-at), process B gets SIGKILL (by pid) and is started
-//     again at once on the same database and port;
-//   - a wait (up to -drain) until no delivery is pending or retrying; the
-//     killed process's leases expire after the attempt timeout (15 s, no
-//     flag sets it) plus 30 s, so this takes about 45 s after the kill;
-//   - the checks: every delivery succeeded and was received; no overlap;
+//   - halfway (-kill-at), process B gets SIGKILL (by pid); its share of
+//     the publishes goes to the next live process meanwhile; it is
+//     started again on the same database and port once every lease live
+//     at the kill has run out (the attempt timeout, 15 s, no flag sets it,
+//     plus 30 s) and 3 s more, so that the others take over what it held;
+//   - a wait (up to -drain) until no delivery is pending or retrying;
+//   - the checks: the kill interrupted attempts (some of B's leases
+//     resumed only after running out) and another process took over at
+//     least one of them; every delivery succeeded and was received; no
+//     overlap;
 //     every recorded attempt (attempts table) was received, and every
 //     request received beyond the recorded attempts came from the killed
 //     process, for a delivery it held then (sent before the kill, or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 )
 
 // Delivery headers hookd sends (internal/hookd/delivery/attempt.go).
@@ -62,6 +65,12 @@ type receiver struct {
 	reqs     []request
 	inFlight map[string]int // delivery id -> requests in the handler
 	overlaps []string       // violations, described
+	// keys is the signing secret of the webhook at each path (trust): every
+	// request is verified with it by stripe-go and the Standard Webhooks
+	// library (hookdtest.SignedBy); nil: not verified.
+	keys       map[string]string
+	verified   int
+	unverified []string // failures, described
 }
 
 // conn is a connection the receiver accepted: when, and once a request
@@ -123,9 +132,10 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no delivery id or attempt number", http.StatusBadRequest)
 		return
 	}
-	_, _ = io.Copy(io.Discard, r.Body)
 	start := time.Now()
+	body, _ := io.ReadAll(r.Body)
 	from := rc.sender(r)
+	rc.verify(id, n, r, body)
 	rc.mu.Lock()
 	if rc.inFlight[id] > 0 {
 		rc.overlaps = append(rc.overlaps, fmt.Sprintf("delivery %s attempt %d from %s arrived while %d request(s) of it were in flight", id, n, from, rc.inFlight[id]))
@@ -145,6 +155,45 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.reqs[idx].End = time.Now()
 	rc.mu.Unlock()
+}
+
+// trust sets the secret of the webhook whose URL has path.
+func (rc *receiver) trust(path, secret string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.keys == nil {
+		rc.keys = map[string]string{}
+	}
+	rc.keys[path] = secret
+}
+
+// verify checks a request's signatures with the secret of its path.
+func (rc *receiver) verify(id string, n int, r *http.Request, body []byte) {
+	rc.mu.Lock()
+	secret, ok := rc.keys[r.URL.Path]
+	verifying := rc.keys != nil
+	rc.mu.Unlock()
+	if !verifying {
+		return
+	}
+	err := errors.New("no webhook has this path")
+	if ok {
+		err = hookdtest.SignedBy(secret, r.Header, body)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if err != nil {
+		rc.unverified = append(rc.unverified, fmt.Sprintf("delivery %s attempt %d to %s: %v", id, n, r.URL.Path, err))
+		return
+	}
+	rc.verified++
+}
+
+// signatures is how many requests verified, and the failures.
+func (rc *receiver) signatures() (verified int, failures []string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.verified, append([]string(nil), rc.unverified...)
 }
 
 // atKill lists the requests of process from that were in the handler at

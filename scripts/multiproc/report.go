@@ -35,6 +35,8 @@ type report struct {
 	// on the killed process, claimed and never recorded.
 	leasesAtKill leases
 	stuck        []string
+	takenOver    int       // stuck deliveries whose first request after the kill came from another process
+	verified     int       // requests whose signatures stripe-go and the Standard Webhooks library verified
 	failures     []failure // the most frequent kinds of failed attempts
 
 	deliveries, requests, duplicates, unrecorded int
@@ -66,9 +68,13 @@ func (r *report) print(w io.Writer) {
 		len(r.stuck), r.killedSender, len(r.leasesAtKill))
 	fmt.Fprintf(w, "                     receiver side: %d of its requests in the handler, %d answered in the %s before\n",
 		len(r.inHandlerAtKill), len(r.recentAtKill), killGrace)
+	fmt.Fprintf(w, "  taken over         %d of them first attempted again by another process\n", r.takenOver)
 	fmt.Fprintf(w, "  unrecorded         %d attempts received but never recorded (the killed process's); the oldest had been answered %s before the kill\n",
 		r.unrecorded, r.unrecordedAge.Round(time.Millisecond))
 	fmt.Fprintf(w, "  overlaps           %d\n", r.overlaps)
+	if r.verified > 0 {
+		fmt.Fprintf(w, "  signatures         %d requests verified by stripe-go and the Standard Webhooks library\n", r.verified)
+	}
 	if len(r.failures) == 0 {
 		fmt.Fprintf(w, "  failed attempts    none\n")
 	}
@@ -79,7 +85,7 @@ func (r *report) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-18s %s\n", label, f)
 	}
-	fmt.Fprintf(w, "  kill               at %s into the load, restarted in %s\n", r.killTime.Sub(r.firstPublish).Round(time.Millisecond), r.restarted.Sub(r.killTime).Round(time.Millisecond))
+	fmt.Fprintf(w, "  kill               at %s into the load, restarted %s later (once its leases had run out)\n", r.killTime.Sub(r.firstPublish).Round(time.Millisecond), r.restarted.Sub(r.killTime).Round(time.Millisecond))
 	fmt.Fprintf(w, "  time to drain      %s after the last publish (%s after the kill: leases of the killed process expire after attempt timeout + 30 s)\n",
 		r.drained.Sub(r.lastPublish).Round(time.Millisecond), r.drained.Sub(r.killTime).Round(time.Millisecond))
 	fmt.Fprintf(w, "  throughput         %.0f deliveries/s from first publish to all terminal (%s); %.0f/s while publishing\n",

@@ -44,8 +44,14 @@ const (
 // leases the process held (report.stuck).
 const killGrace = time.Second
 
-// publishRetry bounds the retries of one publish while its process is down.
+// publishRetry bounds the retries of one publish.
 const publishRetry = 60 * time.Second
+
+// restartAfter: the killed process is started again this long after the
+// last lease live at the kill has run out, so that the others, which
+// claim as a lease runs out or at their next poll (1 s), take over what
+// it held.
+const restartAfter = 3 * time.Second
 
 // run is the whole scenario: PostgreSQL, hookd built and started, the
 // load, the kill, the drain, the checks. The report is filled as far as
@@ -108,7 +114,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	for i, h := range cl.procs {
 		logf("hookd %c (pid %d) on %s", 'A'+i, h.PID(), h.Addr)
 	}
-	if err := cl.createWebhooks(ctx, cfg.webhooks, url); err != nil {
+	if err := cl.createWebhooks(ctx, cfg.webhooks, url, rc); err != nil {
 		return rep, err
 	}
 	data, err := cl.exampleData(ctx)
@@ -138,6 +144,11 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 		if err := wakeups(ctx, cfg, cl, rc, data, rep); err != nil {
 			return rep, err
 		}
+	}
+	var failures []string
+	rep.verified, failures = rc.signatures()
+	if len(failures) > 0 {
+		return rep, fmt.Errorf("%d requests whose signatures stripe-go and the Standard Webhooks library do not both verify, the first: %v", len(failures), failures[:min(5, len(failures))])
 	}
 	return rep, nil
 }
@@ -171,9 +182,8 @@ func load(ctx context.Context, cfg config, cl *cluster, rc *receiver, p *probe, 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				proc := i % cfg.procs
 				id := fmt.Sprintf("%s%06d", loadPrefix, i)
-				sent, err := publishRetrying(ctx, cl, proc, id, data, cfg.webhooks)
+				sent, proc, err := publishRetrying(ctx, cl, i%cfg.procs, id, data, cfg.webhooks)
 				if err != nil {
 					fail(fmt.Errorf("event %d through hookd %c: %w", i, 'A'+proc, err))
 					return
@@ -224,26 +234,27 @@ feed:
 	return nil
 }
 
-// publishRetrying publishes one event, retrying while its process is down
-// or the call fails (the event id makes it idempotent); it returns when
-// the call that succeeded was sent.
-func publishRetrying(ctx context.Context, cl *cluster, proc int, id string, data json.RawMessage, want int) (time.Time, error) {
+// publishRetrying publishes one event through process proc, or while it
+// is down through the next live one, retrying while the call fails (the
+// event id makes it idempotent); it returns when the call that succeeded
+// was sent, and through which process.
+func publishRetrying(ctx context.Context, cl *cluster, proc int, id string, data json.RawMessage, want int) (time.Time, int, error) {
 	deadline := time.Now().Add(publishRetry)
 	for {
-		sent := time.Now()
-		n, err := cl.publish(ctx, proc, id, data)
+		sent, through := time.Now(), cl.live(proc)
+		n, err := cl.publish(ctx, through, id, data)
 		if err == nil {
 			if n != want {
-				return sent, fmt.Errorf("%d deliveries scheduled, want %d (one per webhook)", n, want)
+				return sent, through, fmt.Errorf("%d deliveries scheduled, want %d (one per webhook)", n, want)
 			}
-			return sent, nil
+			return sent, through, nil
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
-			return sent, err
+			return sent, through, err
 		}
 		select {
 		case <-ctx.Done():
-			return sent, ctx.Err()
+			return sent, through, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -252,7 +263,9 @@ func publishRetrying(ctx context.Context, cl *cluster, proc int, id string, data
 // killAndRestart kills process cfg.killed by its pid, notes the leases
 // live at that moment (the dead process's among them) and what the
 // receiver had of it in flight, and starts it again on the same database
-// and port.
+// and port once every one of those leases has run out (and restartAfter
+// more): the deliveries it held are then the other processes' to take
+// over, which the checks require of at least one (rep.takenOver).
 func killAndRestart(ctx context.Context, cfg config, cl *cluster, rc *receiver, p *probe, rep *report, logf func(string, ...any)) error {
 	pid := cl.procs[cfg.killed].PID()
 	who := cl.kill(cfg.killed)
@@ -265,6 +278,17 @@ func killAndRestart(ctx context.Context, cfg config, cl *cluster, rc *receiver, 
 	}
 	logf("killed hookd %c (pid %d, SIGKILL): %d of its requests in the receiver's handler, %d answered in the last %s",
 		'A'+cfg.killed, pid, len(rep.inHandlerAtKill), len(rep.recentAtKill), killGrace)
+	var last int64
+	for _, until := range rep.leasesAtKill {
+		last = max(last, until)
+	}
+	wait := time.Until(time.Unix(0, last).Add(restartAfter))
+	logf("restarting hookd %c in %s, once the %d leases live at the kill have run out", 'A'+cfg.killed, wait.Round(time.Millisecond), len(rep.leasesAtKill))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+	}
 	if err := cl.start(ctx, cfg.killed); err != nil {
 		return fmt.Errorf("restart hookd %c: %w", 'A'+cfg.killed, err)
 	}
@@ -286,7 +310,7 @@ func wakeups(ctx context.Context, cfg config, cl *cluster, rc *receiver, data js
 	for q := range cfg.quiet {
 		before := rc.count()
 		sent := time.Now()
-		if _, err := publishRetrying(ctx, cl, proc, fmt.Sprintf("%s%04d", wakePrefix, q), data, cfg.webhooks); err != nil {
+		if _, _, err := publishRetrying(ctx, cl, proc, fmt.Sprintf("%s%04d", wakePrefix, q), data, cfg.webhooks); err != nil {
 			return fmt.Errorf("wake-up event %d: %w", q, err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
