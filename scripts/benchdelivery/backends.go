@@ -27,12 +27,15 @@ const sqliteOneProcess = "n/a: one process per SQLite file"
 // backendResult is one row of the backends table: hookd on one backend
 // with some number of processes sharing its database.
 type backendResult struct {
-	Backend    string      `json:"backend"`
-	Processes  int         `json:"processes"`
-	NA         string      `json:"not_applicable,omitempty"`
-	Webhooks   int         `json:"webhooks"`
-	Fixed      fixedResult `json:"fixed_rate"`
+	Backend   string      `json:"backend"`
+	Processes int         `json:"processes"`
+	NA        string      `json:"not_applicable,omitempty"`
+	Webhooks  int         `json:"webhooks"`
+	Fixed     fixedResult `json:"fixed_rate"`
+	// Saturation's own drain is not measured (its backlog is whatever the
+	// window left): Drain is, from the same backlog for every row.
 	Saturation satResult   `json:"saturation"`
+	Drain      drainResult `json:"drain"`
 }
 
 // backendsSection is the backends table with what the reader must know to
@@ -66,7 +69,7 @@ func resolveBackends(flag string) (backends []string, note string, err error) {
 	return []string{backendSQLite, backendPostgres}, "", nil
 }
 
-// measureBackends runs the fixed-rate and saturation phases with
+// measureBackends runs the fixed-rate, saturation and drain phases with
 // cfg.backendWebhooks webhooks on every backend and process count asked,
 // every hookd a child process, every phase on a fresh database.
 func measureBackends(ctx context.Context, cfg *config, rcv *receiver, log io.Writer) (*backendsSection, error) {
@@ -99,6 +102,10 @@ func measureBackends(ctx context.Context, cfg *config, rcv *receiver, log io.Wri
 			}
 		}()
 	}
+	// The saturation phase stops when publishing does: each row's drain is
+	// measured apart, from the same backlog (drainPhase).
+	satCfg := *cfg
+	satCfg.drain = 0
 	seq := 0
 	for _, b := range backends {
 		for _, n := range cfg.processes {
@@ -135,13 +142,27 @@ func measureBackends(ctx context.Context, cfg *config, rcv *receiver, log io.Wri
 					quietOrSay(ctx, cfg, log)
 					r.backlogCap = cfg.backendBacklog
 					var err error
-					sr, err = saturation(ctx, cfg, r, noProfile)
+					sr, err = saturation(ctx, &satCfg, r, noProfile)
 					return err
 				})
 				return sr, err
-			}, func(sr satResult) float64 { return max(others(sr.WindowCPU), others(sr.DrainCPU)) })
+			}, func(sr satResult) float64 { return others(sr.WindowCPU) })
 			if err != nil {
 				return nil, fmt.Errorf("%s, saturation: %w", name, err)
+			}
+			fmt.Fprintf(log, "%s, W=%d: draining %s deliveries published before the processes start\n",
+				name, w, fmtRate(float64(backlogEvents(cfg.backendBacklog, w)*int64(w))))
+			row.Drain, err = leastDisturbed(ctx, cfg, log, func(int) (drainResult, error) {
+				seq++
+				d, err := newDatabase(ctx, b, pg, seq)
+				if err != nil {
+					return drainResult{}, err
+				}
+				defer d.drop()
+				return drainPhase(ctx, cfg, log, rcv, d, n, key)
+			}, func(dr drainResult) float64 { return others(dr.CPU) })
+			if err != nil {
+				return nil, fmt.Errorf("%s, draining: %w", name, err)
 			}
 			sec.Rows = append(sec.Rows, row)
 		}
@@ -159,52 +180,79 @@ func backendName(b string, n int) string {
 	return fmt.Sprintf("%s, %d processes", name, n)
 }
 
-// startBackend starts n hookd child processes on a fresh database: a
-// SQLite file in a temporary directory, or database bench_<seq> on pg.
-func startBackend(ctx context.Context, backend string, n, workers int, key string, pg *pgtest.Server, seq int) (*hookd, error) {
+// database is a fresh database for one phase: a SQLite file in a
+// temporary directory, or database bench_<seq> on the PostgreSQL server.
+// The directory holds the hookd processes' logs too.
+type database struct {
+	dsn        string // the SQLite file or the postgres:// URL
+	postgres   bool
+	dir        string
+	postmaster int // the PostgreSQL server's PID, 0 for SQLite
+	drop       func()
+}
+
+func newDatabase(ctx context.Context, backend string, pg *pgtest.Server, seq int) (*database, error) {
 	dir, err := os.MkdirTemp("", "benchdelivery-")
 	if err != nil {
 		return nil, err
 	}
-	db := filepath.Join(dir, "hookd.db")
-	dbName := fmt.Sprintf("bench_%d", seq)
-	w := &watch{}
-	cleanup := func() { _ = os.RemoveAll(dir) }
+	d := &database{dsn: filepath.Join(dir, "hookd.db"), dir: dir, drop: func() { _ = os.RemoveAll(dir) }}
 	if backend == backendPostgres {
+		dbName := fmt.Sprintf("bench_%d", seq)
 		if err := pg.CreateDatabase(ctx, dbName); err != nil {
-			cleanup()
+			d.drop()
 			return nil, err
 		}
-		db = pg.DSN(dbName)
-		w.postmaster = pg.PID()
-		cleanup = func() {
+		d.dsn, d.postgres, d.postmaster = pg.DSN(dbName), true, pg.PID()
+		d.drop = func() {
 			if err := pg.DropDatabase(context.Background(), dbName); err != nil {
 				fmt.Fprintln(os.Stderr, "benchdelivery:", err)
 			}
 			_ = os.RemoveAll(dir)
 		}
 	}
-	kids, urls, err := startChildren(ctx, db, n, workers, key, dir)
-	if err != nil {
-		cleanup()
-		return nil, err
-	}
-	w.hookd = pids(kids)
+	return d, nil
+}
+
+// open wraps started hookd processes (their API addresses urls) with a
+// client and the probe; stop stops the processes, and drop too.
+func (d *database) open(kids []*child, urls []string, drop bool) (*hookd, error) {
 	h := newHookd(urls, func() {
 		stopChildren(kids)
-		cleanup()
+		if drop {
+			d.drop()
+		}
 	})
-	h.watch = w
-	if backend == backendPostgres {
-		h.probe, err = openPostgresProbe(db)
-	} else {
-		h.probe, err = openProbe(db)
-	}
-	if err != nil {
+	h.watch = &watch{hookd: pids(kids), postmaster: d.postmaster}
+	var err error
+	if h.probe, err = d.openProbe(); err != nil {
 		h.stop()
 		return nil, err
 	}
 	return h, nil
+}
+
+// openProbe opens the read-only count on the database.
+func (d *database) openProbe() (*probe, error) {
+	if d.postgres {
+		return openPostgresProbe(d.dsn)
+	}
+	return openProbe(d.dsn)
+}
+
+// startBackend starts n hookd child processes on a fresh database, which
+// stopping them drops.
+func startBackend(ctx context.Context, backend string, n, workers int, key string, pg *pgtest.Server, seq int) (*hookd, error) {
+	d, err := newDatabase(ctx, backend, pg, seq)
+	if err != nil {
+		return nil, err
+	}
+	kids, urls, err := startChildren(ctx, d.dsn, n, workers, key, d.dir, serveMode)
+	if err != nil {
+		d.drop()
+		return nil, err
+	}
+	return d.open(kids, urls, true)
 }
 
 // newEncryptionKey is HOOKD_ENCRYPTION_KEY for every process of a run.

@@ -197,6 +197,13 @@ func (p *probe) countSucceeded(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// countDeliveries counts the deliveries, whatever their status.
+func (p *probe) countDeliveries(ctx context.Context) (int64, error) {
+	var n int64
+	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&n)
+	return n, err
+}
+
 // firstAttempt is when hookd started the first attempt of a delivery of an
 // event, as it recorded it (wall clock).
 type firstAttempt struct {

@@ -25,7 +25,9 @@
 // executable run again as hookd, see child.go) on SQLite with one process
 // and on PostgreSQL with each of -processes (1 and 2: two hookd sharing
 // one database, the publishers spread over both, deliveries counted in the
-// shared database). PostgreSQL is Debian's server, started by
+// shared database), and a drain phase per row (drainPhase): a backlog of
+// -backend-backlog deliveries published before the row's processes start,
+// so that every row drains from the same backlog. PostgreSQL is Debian's server, started by
 // internal/pgtest with its durability settings on (-pg-synchronous-commit
 // says whether commits wait for the WAL flush). The CPU of the hookd
 // processes, of the PostgreSQL server's processes and of the driver are
@@ -77,6 +79,13 @@ func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// The backends table's backlog (-backend-backlog): what every row's drain
+// starts from. -quick's is smaller, to load in well under a second.
+const (
+	defaultBacklog = 20000
+	quickBacklog   = 5000
+)
+
 // config is what the flags say.
 type config struct {
 	webhooks   []int
@@ -116,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.backend, "backend", "", "backends of the backends table: sqlite, postgres or both (default: both where PostgreSQL's binaries are found, else sqlite with a note)")
 	processes := fs.String("processes", "1,2", "hookd process counts of the backends table, comma-separated (SQLite: 1 only)")
 	fs.IntVar(&c.backendWebhooks, "backend-webhooks", 10, "webhook count W of the backends table")
-	fs.Int64Var(&c.backendBacklog, "backend-backlog", 20000, "backends table: end the saturation window once this many deliveries are queued, so that every row drains about the same backlog (0: the whole window)")
+	fs.Int64Var(&c.backendBacklog, "backend-backlog", defaultBacklog, fmt.Sprintf("backends table: the backlog every row drains, in deliveries (rounded up to whole events), published before its processes start; the saturation window ends there too (default %d, %d with -quick)", defaultBacklog, quickBacklog))
 	fs.StringVar(&c.pgSyncCommit, "pg-synchronous-commit", "on", "PostgreSQL's synchronous_commit (fsync stays on): on waits for the WAL flush at every commit; off is closer to SQLite's WAL synchronous=NORMAL")
 	fs.IntVar(&c.workers, "workers", 0, "hookd's delivery workers, and the ceiling's concurrency (0: hookd's default)")
 	fs.IntVar(&c.publishers, "publishers", 16, "concurrent publishers at saturation")
@@ -172,6 +181,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 				_ = fs.Set(name, d.String())
 			}
 		}
+		if !set["backend-backlog"] {
+			c.backendBacklog = quickBacklog
+		}
+	}
+	if c.backendBacklog < 1 {
+		return nil, errors.New("-backend-backlog must be positive")
 	}
 	if c.publishers < 1 || c.rate <= 0 || c.workers < 0 || c.interval <= 0 {
 		return nil, errors.New("-publishers, -rate and -interval must be positive, -workers not negative")
@@ -217,7 +232,8 @@ type run struct {
 	webhooks int
 	secret   string
 	// backlogCap, when positive, ends the saturation window once this many
-	// deliveries are queued: rows that drain the same backlog compare.
+	// deliveries are queued (the backends table's: its rows drain that
+	// backlog, drainPhase, and their windows do not queue more).
 	backlogCap int64
 }
 

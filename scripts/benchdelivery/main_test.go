@@ -83,7 +83,7 @@ func TestRunEndToEnd(t *testing.T) {
 	args := []string{"-webhooks", "1,3", "-workers", "4", "-publishers", "4", "-rate", "50",
 		"-warmup", "100ms", "-fixed", "300ms", "-settle", "2s", "-sat", "500ms", "-drain", "300ms",
 		"-ceiling", "300ms", "-interval", "100ms", "-json", out,
-		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out"), "-backend-webhooks", "2"}
+		"-retries", "1", "-cpuprofile", filepath.Join(dir, "cpu.out"), "-backend-webhooks", "2", "-backend-backlog", "1201"}
 	if rc := runMain(args, &stdout, &stderr); rc != 0 {
 		t.Fatalf("exit %d: %s", rc, stderr.String())
 	}
@@ -118,7 +118,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("profiles %v, want %v", names, want)
 	}
 	for _, want := range []string{"| figure | W=1 | W=3 |", "| SQLite, 2 processes | " + sqliteOneProcess + " |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent",
-		"| API read p50 / p99, draining |", "API read p50 / p99: saturation; draining"} {
+		"| API read p50 / p99, draining |", "API read p50 / p99: saturation; draining", "draining: a phase of its own per row", "backlog when draining began: "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}
@@ -165,8 +165,16 @@ func checkBackends(t *testing.T, sec *backendsSection) {
 		if r.Webhooks != 2 || r.Fixed.Receipt.N == 0 || r.Fixed.FirstAttempt.N == 0 || len(r.Saturation.DeliveredSamples) == 0 || slices.Max(r.Saturation.DeliveredSamples) <= 0 {
 			t.Errorf("%s: nothing delivered: %+v", name, r)
 		}
-		if r.Saturation.APIWindow.N == 0 || r.Saturation.APIDrain.N == 0 {
-			t.Errorf("%s: no API read measured: saturation %+v, draining %+v", name, r.Saturation.APIWindow, r.Saturation.APIDrain)
+		if r.Saturation.APIWindow.N == 0 || r.Drain.API.N == 0 {
+			t.Errorf("%s: no API read measured: saturation %+v, draining %+v", name, r.Saturation.APIWindow, r.Drain.API)
+		}
+		// The drain began from the backlog published before the processes
+		// started: 1,201 deliveries asked, 601 events of 2 (loadBacklog
+		// checked that none was attempted before), of which the first
+		// process to listen may have delivered a little before the last.
+		d := r.Drain
+		if d.Queued != 1202 || d.Backlog <= 0 || d.Backlog > d.Queued || len(d.Samples) == 0 || slices.Max(d.Samples) <= 0 || d.CPU == nil || d.CPU.Hookd <= 0 {
+			t.Errorf("%s: drain %+v", name, d)
 		}
 		c := r.Saturation.WindowCPU
 		if c == nil || c.Hookd <= 0 || (r.Backend == backendPostgres) != (c.Postgres > 0) {

@@ -135,8 +135,9 @@ type tick struct {
 
 // saturation runs cfg.publishers publishers flat out: cfg.warmup, then the
 // measured window of cfg.sat (or less: once the backlog has reached
-// r.backlogCap, after two intervals at least), then stops publishing and keeps counting for
-// cfg.drain while the backlog drains. Rates are medians over intervals of
+// r.backlogCap, after two intervals at least), then stops publishing and
+// keeps counting for cfg.drain (none when 0: the backends table measures
+// its drains apart, drainPhase) while the backlog drains. Rates are medians over intervals of
 // cfg.interval: events accepted, and deliveries recorded as succeeded in
 // the store (read-only probe). The latency is that of the deliveries the
 // receiver got during the window, from the publish call's return: when
@@ -203,20 +204,24 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	if cfg.drainOnly {
 		endProfile = profile()
 	}
-	meter = startCPU(r.h.watch)
-	reads = startAPIReads(ctx, r.pub)
-	if err == nil {
-		drain = append(drain, window[len(window)-1])
-		for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {
-			sleepUntil(ctx, drain[len(drain)-1].at.Add(cfg.interval))
-			if t, err = read(); err != nil {
-				break
+	var drainReads []time.Duration
+	var drainReadErr error
+	if cfg.drain > 0 {
+		meter = startCPU(r.h.watch)
+		reads = startAPIReads(ctx, r.pub)
+		if err == nil {
+			drain = append(drain, window[len(window)-1])
+			for end := time.Now().Add(cfg.drain); time.Now().Before(end) && ctx.Err() == nil; {
+				sleepUntil(ctx, drain[len(drain)-1].at.Add(cfg.interval))
+				if t, err = read(); err != nil {
+					break
+				}
+				drain = append(drain, t)
 			}
-			drain = append(drain, t)
 		}
+		res.DrainCPU = meter.stop()
+		drainReads, drainReadErr = reads.stop()
 	}
-	res.DrainCPU = meter.stop()
-	drainReads, drainReadErr := reads.stop()
 	endProfile()
 	if err != nil {
 		return res, fmt.Errorf("count deliveries: %w", err)
@@ -241,14 +246,7 @@ func saturation(ctx context.Context, cfg *config, r *run, profile func() func())
 	res.BacklogAtEnd = last.accepted*w - last.succeeded
 	// Draining: only intervals that ended with work still queued, so that
 	// the engine was never idle within them.
-	var drained []float64
-	for i := 1; i < len(drain); i++ {
-		a, b := drain[i-1], drain[i]
-		if b.accepted*w-b.succeeded <= 0 {
-			break
-		}
-		drained = append(drained, float64(b.succeeded-a.succeeded)/b.at.Sub(a.at).Seconds())
-	}
+	drained := drainRates(drain, w)
 	res.DrainedPerSec, res.DrainIntervals = num.Median(drained), len(drained)
 
 	var took time.Duration

@@ -142,7 +142,7 @@ func othersBusy(res *results) string {
 			name := backendName(r.Backend, r.Processes)
 			check(name+" fixed rate", r.Fixed.CPU)
 			check(name+" saturation", r.Saturation.WindowCPU)
-			check(name+" draining", r.Saturation.DrainCPU)
+			check(name+" draining", r.Drain.CPU)
 		}
 	}
 	check("the ceiling", res.Ceiling.CPU)
