@@ -80,6 +80,20 @@ resource "terraform_data" "x" {
   }
 }
 `}
+	// ActionDestroyEvents are action_trigger's before_destroy and
+	// after_destroy events (Terraform 1.16+); Terraform 1.14 and 1.15 say
+	// `Invalid "event" value before_destroy`.
+	ActionDestroyEvents = Feature{Key: "action_destroy_events", Name: "action_trigger destroy events", file: "main.tf",
+		lacks: []string{`Invalid "event" value`}, probe: `
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [before_destroy, after_destroy]
+      actions = []
+    }
+  }
+}
+`}
 	// ListResources are list blocks and terraform query (Terraform 1.14+).
 	ListResources = Feature{Key: "list_resources", Name: "list resources (terraform query)", file: "main.tfquery.hcl", args: []string{"-query"}, probe: `
 list "terraform_data" "x" {
@@ -129,11 +143,11 @@ resource "hookd_account_webhook" "x" {
 
 // Features are all the features above, in the order the documentation of
 // EnvRequireFeatures lists them.
-var Features = []Feature{Ephemeral, WriteOnly, Identity, Actions, ListResources, ActionOnFailure}
+var Features = []Feature{Ephemeral, WriteOnly, Identity, Actions, ListResources, ActionOnFailure, ActionDestroyEvents}
 
 // EnvRequireFeatures names the features the CLI under test must have, as a
 // comma-separated list of keys (ephemeral, write_only, identity, actions,
-// list_resources, action_on_failure) or "all": a test that RequireFeature
+// list_resources, action_on_failure, action_destroy_events) or "all": a test that RequireFeature
 // would skip for lack of one of them fails instead. make test sets it for
 // the CLIs whose features are known, so a probe that misfires cannot turn
 // their tests into silent skips.

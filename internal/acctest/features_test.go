@@ -13,7 +13,7 @@ import (
 )
 
 func TestRequiredFeatures(t *testing.T) {
-	all := []string{"action_on_failure", "actions", "ephemeral", "identity", "list_resources", "write_only"}
+	all := []string{"action_destroy_events", "action_on_failure", "actions", "ephemeral", "identity", "list_resources", "write_only"}
 	for _, tc := range []struct {
 		value string
 		want  []string
@@ -39,7 +39,7 @@ func TestRequiredFeatures(t *testing.T) {
 	// keys there are.
 	for _, value := range []string{"action", "actions,identities", "yes"} {
 		_, err := RequiredFeatures(value)
-		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, write_only, identity, actions, list_resources, action_on_failure") {
+		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, write_only, identity, actions, list_resources, action_on_failure, action_destroy_events") {
 			t.Errorf("%q: %v, want an error listing the known keys", value, err)
 		}
 	}
