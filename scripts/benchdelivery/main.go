@@ -40,6 +40,12 @@
 // many goroutines as hookd has delivery workers.
 //
 // It prints a Markdown table, and with -json writes the figures to a file.
+// The report ends with the goals of issue 13 §4 (goals.go), each judged
+// PASS or MISS on the in-process SQLite table: with 10 and with 100
+// webhooks, draining at least a quarter of the ceiling, and a p99 from
+// publish to first attempt under 50 ms at 100 events/s. -quick (the CI
+// smoke run, on a shared machine) judges none: it shows the figures and
+// checks only that the harness runs and that hookd delivers.
 // -cpuprofile profiles the saturation phases (window and drain; the drain
 // alone with -cpuprofile-drain); the driver's own goroutines carry the
 // label side=driver, so
@@ -47,6 +53,10 @@
 //	go tool pprof -tagignore side=driver -top -cum <profile>
 //
 // shows hookd's side alone.
+//
+// Exit status: 0 done and no goal missed (or -check=false, or -quick); 1
+// an error (a phase failed, nothing was delivered); 2 bad flags; 3 a goal
+// was missed.
 package main
 
 import (
@@ -105,6 +115,7 @@ type config struct {
 	cpuProfile string
 	drainOnly  bool // -cpuprofile-drain
 	jsonOut    string
+	check      bool
 	// The backends table.
 	backend         string // "" (auto), sqlite, postgres or both
 	processes       []int
@@ -143,6 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the saturation phases to this file (with several W, one file per W: name-w<W>.ext)")
 	fs.BoolVar(&c.drainOnly, "cpuprofile-drain", false, "with -cpuprofile, profile the drain alone (publishing stopped): the engine's own work on a backlog")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
+	fs.BoolVar(&c.check, "check", true, "exit 3 when a goal of issue 13 §4 is missed (false: the report shows the verdict, the exit status ignores it); -quick judges no goal")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -215,6 +227,7 @@ type results struct {
 	Runs     []wResult        `json:"runs"`
 	Backends *backendsSection `json:"backends,omitempty"`
 	Ceiling  ceilingResult    `json:"ceiling"`
+	Goals    []goalResult     `json:"goals"`
 }
 
 // wResult is everything measured for one W.
@@ -237,6 +250,13 @@ type run struct {
 	backlogCap int64
 }
 
+// Exit statuses (scripts/bench's).
+const (
+	exitError      = 1
+	exitUsage      = 2
+	exitGoalMissed = 3
+)
+
 func runMain(args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -244,15 +264,22 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "benchdelivery:", err)
-		return 2
+		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := measure(ctx, cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "benchdelivery:", err)
-		return 1
+		return exitError
 	}
+	return finish(cfg, res, stdout, stderr)
+}
+
+// finish judges the goals, prints the report, writes -json and returns the
+// exit status.
+func finish(cfg *config, res *results, stdout, stderr io.Writer) int {
+	res.Goals = judgeGoals(cfg, res)
 	writeReport(stdout, cfg, res)
 	if cfg.jsonOut != "" {
 		raw, err := json.MarshalIndent(res, "", "  ")
@@ -261,8 +288,15 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "benchdelivery: write -json:", err)
-			return 1
+			return exitError
 		}
+	}
+	if m := missed(res.Goals); len(m) > 0 {
+		if cfg.check {
+			fmt.Fprintf(stderr, "benchdelivery: MISS: %d goal(s) missed (see Goals in the report)\n", len(m))
+			return exitGoalMissed
+		}
+		fmt.Fprintf(stderr, "benchdelivery: %d goal(s) missed; informational only (-check=false)\n", len(m))
 	}
 	return 0
 }

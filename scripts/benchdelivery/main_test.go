@@ -118,7 +118,8 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("profiles %v, want %v", names, want)
 	}
 	for _, want := range []string{"| figure | W=1 | W=3 |", "| SQLite, 2 processes | " + sqliteOneProcess + " |", "deliveries/s, durable, saturation", "ceiling: plain client requests/s, 4 concurrent",
-		"| API read p50 / p99, draining |", "API read p50 / p99: saturation; draining", "draining: a phase of its own per row", "backlog when draining began: "} {
+		"| API read p50 / p99, draining |", "API read p50 / p99: saturation; draining", "draining: a phase of its own per row", "backlog when draining began: ",
+		"Goals (issue 13 §4)", "Verdict: none of the 4 goals judged"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}

@@ -13,6 +13,7 @@ import (
 func writeReport(w io.Writer, cfg *config, res *results) {
 	fmt.Fprintf(w, "hookd delivery throughput, %s/%s, %d CPUs, %s; %d delivery workers, %d publishers at saturation, fixed rate %.0f events/s; measured from %s\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), res.Workers, cfg.publishers, res.Rate, res.Started.Format(time.RFC3339))
+	defer writeGoals(w, cfg, res.Goals) // last, after the backends table
 	if len(res.Runs) == 0 {
 		writeBackends(w, cfg, res)
 		fmt.Fprintf(w, "- ceiling: plain client requests/s, %d concurrent: %s (CPU cores, this process / other processes: %s)\n",
