@@ -14,6 +14,11 @@
 //
 //	func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 //
+// Database connects as the trusted superuser. OwnedDatabase instead sets
+// a database up as the README tells an operator to (createuser --pwprompt,
+// createdb -O): a role that may only log in, owns the database and must
+// give its password (scram-sha-256), so that hookd is tested as it runs.
+//
 // A developer without PostgreSQL gets a skip that says what to install. CI
 // sets HOOKD_REQUIRE_POSTGRES=1, which turns that skip into a failure: a
 // suite whose database tests silently skip would pass while testing nothing.

@@ -16,3 +16,8 @@ func sysProcAttr(cred *credential, server bool) (*syscall.SysProcAttr, error) {
 	}
 	return attr, nil
 }
+
+// promptAttr runs a client whose password prompt must read stdin: in a
+// session of its own it has no controlling terminal, so PostgreSQL's
+// simple_prompt, which prefers /dev/tty, falls back to stdin.
+func promptAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }

@@ -16,3 +16,8 @@ func sysProcAttr(cred *credential, _ bool) (*syscall.SysProcAttr, error) {
 	}
 	return nil, nil
 }
+
+// promptAttr: elsewhere than Linux the client keeps this process's
+// terminal, if it has one; go test's usual run has none, and the prompt
+// then reads stdin.
+func promptAttr() *syscall.SysProcAttr { return nil }

@@ -2,7 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -84,15 +83,7 @@ const cleanupTimeout = 30 * time.Second
 // PostgreSQL.
 func database(t testing.TB, server func() (*Server, error), require bool) string {
 	t.Helper()
-	s, err := server()
-	switch {
-	case errors.Is(err, ErrNoBinaries) && require:
-		t.Fatalf("%v (%s=1: these tests must run here)", err, EnvRequire)
-	case errors.Is(err, ErrNoBinaries):
-		t.Skipf("skipped: %v", err)
-	case err != nil:
-		t.Fatal(err)
-	}
+	s := serverFor(t, server, require)
 	name := dbName(t.Name(), dbSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
