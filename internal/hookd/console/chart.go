@@ -1,8 +1,9 @@
 package console
 
 import (
+	"context"
 	"fmt"
-	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
@@ -54,33 +55,64 @@ const (
 	chartLabelY             = chartBase + 4
 )
 
-// last24h counts the webhook's deliveries created in the last 24 hours
-// (the current hour and the 23 before it), per hour. The webhook was read
-// through the API just before, so the key may see it.
-func (c *Console) last24h(r *http.Request, webhookID string) (chart, error) {
-	start := c.clock.Now().UTC().Truncate(time.Hour).Add(-23 * time.Hour)
-	rows, err := c.cfg.Counts.DeliveriesPerHour(r.Context(), webhookID, start)
-	if err != nil {
+// deliveryStats is the API's GET /v1/webhooks/{id}/deliveries/stats: a
+// webhook's deliveries per hour of creation, by status.
+type deliveryStats struct {
+	Data []statsBucket `json:"data"`
+}
+
+type statsBucket struct {
+	Start        time.Time `json:"start"`
+	Pending      int       `json:"pending"`
+	Retrying     int       `json:"retrying"`
+	Succeeded    int       `json:"succeeded"`
+	DeadLettered int       `json:"dead_lettered"`
+	Canceled     int       `json:"canceled"`
+}
+
+// chartWindow is the chart's 24 hours: the current hour and the 23 before
+// it, from since to until (the end of the current hour).
+func chartWindow(now time.Time) (since, until time.Time) {
+	since = now.UTC().Truncate(time.Hour).Add(-23 * time.Hour)
+	return since, since.Add(24 * time.Hour)
+}
+
+// last24h counts the webhook's deliveries created in the last 24 hours,
+// per hour, through the API (one count over the webhook's index).
+func (c *Console) last24h(ctx context.Context, sess *session, webhookID string) (chart, error) {
+	since, until := chartWindow(c.clock.Now())
+	q := url.Values{"since": {since.Format(time.RFC3339)}, "until": {until.Format(time.RFC3339)}, "interval": {"hour"}}
+	var stats deliveryStats
+	if err := c.get(ctx, sess, "/v1/webhooks/"+url.PathEscape(webhookID)+"/deliveries/stats?"+q.Encode(), &stats); err != nil {
 		return chart{}, err
 	}
+	return chartOf(since, stats.Data), nil
+}
+
+// chartOf draws the 24 hours from start: each bucket in the bar of its
+// hour, a pending delivery as retrying (both wait for an attempt),
+// canceled ones not at all, buckets outside the window left out.
+func chartOf(start time.Time, buckets []statsBucket) chart {
 	var counts [24]map[string]int
 	for i := range counts {
 		counts[i] = map[string]int{}
 	}
 	total := map[string]int{}
-	for _, row := range rows {
-		i := int(row.Hour.Sub(start) / time.Hour)
-		if i < 0 || i > 23 {
+	for _, b := range buckets {
+		i := int(b.Start.Sub(start) / time.Hour)
+		if b.Start.Before(start) || i > 23 {
 			continue
 		}
-		status := row.Status
-		if status == store.DeliveryPending {
-			status = store.DeliveryRetrying
+		for status, n := range map[string]int{
+			store.DeliverySucceeded: b.Succeeded, store.DeliveryRetrying: b.Retrying + b.Pending, store.DeliveryDeadLettered: b.DeadLettered,
+		} {
+			if n > 0 {
+				counts[i][status] += n
+				total[status] += n
+			}
 		}
-		counts[i][status] += row.Count
-		total[status] += row.Count
 	}
-	return drawChart(start, counts, total), nil
+	return drawChart(start, counts, total)
 }
 
 func drawChart(start time.Time, counts [24]map[string]int, total map[string]int) chart {

@@ -1,51 +1,29 @@
 package console
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
-// hourlyCounts answers DeliveriesPerHour with its rows, and remembers since.
-type hourlyCounts struct {
-	rows  []store.HourlyCount
-	since time.Time
-}
-
-func (h *hourlyCounts) DeliveriesPerHour(_ context.Context, _ string, since time.Time) ([]store.HourlyCount, error) {
-	h.since = since
-	return h.rows, nil
-}
-
 // The chart's 24 hours end with the current one; each count lands in the
 // bar of its hour, a pending delivery counts as retrying (both wait for an
-// attempt), and hours outside the window are left out.
+// attempt), canceled ones are not drawn, and hours outside the window are
+// left out.
 func TestLast24h(t *testing.T) {
 	now := time.Date(2026, 12, 2, 10, 59, 59, 0, time.FixedZone("CET", 3600)) // 09:59:59Z
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)                    // 23 hours before 09:00Z
-	counts := &hourlyCounts{rows: []store.HourlyCount{
-		{Hour: start.Add(-time.Hour), Status: store.DeliverySucceeded, Count: 1000}, // before the window
-		{Hour: start, Status: store.DeliverySucceeded, Count: 4},
-		{Hour: start, Status: store.DeliveryDeadLettered, Count: 2},
-		{Hour: start.Add(5 * time.Hour), Status: store.DeliveryPending, Count: 3},
-		{Hour: start.Add(5 * time.Hour), Status: store.DeliveryRetrying, Count: 1},
-		{Hour: start.Add(23 * time.Hour), Status: store.DeliverySucceeded, Count: 8}, // the current hour
-		{Hour: start.Add(23 * time.Hour), Status: store.DeliveryCanceled, Count: 5},  // not drawn
-		{Hour: start.Add(24 * time.Hour), Status: store.DeliverySucceeded, Count: 1000},
-	}}
-	c := &Console{cfg: Config{Counts: counts}, clock: clockwork.NewFakeClockAt(now)}
-	ch, err := c.last24h(httptest.NewRequest("GET", "/console/webhooks/wh_1", nil), "wh_1")
-	if err != nil {
-		t.Fatal(err)
+	if since, until := chartWindow(now); !since.Equal(start) || !until.Equal(start.Add(24*time.Hour)) {
+		t.Errorf("window %v to %v, want %v to %v", since, until, start, start.Add(24*time.Hour))
 	}
-	if !counts.since.Equal(start) {
-		t.Errorf("counted since %v, want %v", counts.since, start)
-	}
+	ch := chartOf(start, []statsBucket{
+		{Start: start.Add(-time.Hour), Succeeded: 1000}, // before the window
+		{Start: start, Succeeded: 4, DeadLettered: 2},
+		{Start: start.Add(5 * time.Hour), Pending: 3, Retrying: 1},
+		{Start: start.Add(23 * time.Hour), Succeeded: 8, Canceled: 5}, // the current hour; canceled not drawn
+		{Start: start.Add(24 * time.Hour), Succeeded: 1000},
+	})
 	if len(ch.Bars) != 24 {
 		t.Fatalf("%d bars, want 24", len(ch.Bars))
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // Prefix is where the console is mounted.
@@ -31,24 +30,17 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// EventReader reads a stored event: the one thing the console shows that
-// the API does not serve (a delivery's event body).
-type EventReader interface {
-	GetEvent(ctx context.Context, id string) (*store.Event, error)
-}
-
-// HourlyCounter counts a webhook's deliveries per hour and status: the
-// 24-hour chart, one query instead of a day of deliveries read through the
-// list.
-type HourlyCounter interface {
-	DeliveriesPerHour(ctx context.Context, webhookID string, since time.Time) ([]store.HourlyCount, error)
-}
-
 // Config wires the console to the API it drives.
 type Config struct {
-	API    *httpapi.API
-	Events EventReader
-	Counts HourlyCounter
+	API *httpapi.API
+	// Events and Counts are unused: the console reads an event
+	// (GET /v1/events/{event_id}) and the chart's counts
+	// (GET /v1/webhooks/{webhook_id}/deliveries/stats) through the API
+	// like everything else.
+	//
+	// Deprecated: left for callers that still set them; to be removed.
+	Events, Counts any
+
 	Clock  clockwork.Clock // nil: the real clock
 	Logger *slog.Logger    // nil: discard
 	// IdleTimeout ends a session not used for this long (default 30 min).

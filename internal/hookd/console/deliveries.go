@@ -124,7 +124,7 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *s
 	if page.NextCursor != nil {
 		v.Next = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery(*page.NextCursor)
 	}
-	chart, err := c.last24h(r, v.Webhook.ID)
+	chart, err := c.last24h(r.Context(), sess, v.Webhook.ID)
 	if err != nil {
 		c.fail(w, r, sess, err)
 		return

@@ -100,16 +100,16 @@ func (c *Console) deliveryPage(w http.ResponseWriter, r *http.Request, sess *ses
 			}
 		}
 	}
-	// The event body is not served by the API; it is read from the store.
-	ev, err := c.cfg.Events.GetEvent(r.Context(), v.Delivery.EventID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	// The event as published: the body every attempt sent.
+	var event json.RawMessage
+	switch err := c.get(r.Context(), sess, "/v1/events/"+url.PathEscape(v.Delivery.EventID), &event); {
+	case errors.As(err, &p) && p.Status == http.StatusNotFound:
 		v.Event = "(the event is no longer stored)"
 	case err != nil:
 		c.fail(w, r, sess, err)
 		return
 	default:
-		v.Event = indent(ev.Body)
+		v.Event = indent(event)
 	}
 	c.render(w, http.StatusOK, "delivery", sess, pageData{Title: "Delivery " + v.Delivery.ID, Refresh: reload, Data: v})
 }

@@ -180,8 +180,10 @@ func (a *API) routes() http.Handler {
 		// /v1/webhooks/{webhook_id}/deliveries against
 		// /v1/webhooks/group/{group_id}, but it ranks the latter above a
 		// wildcard action.
-		patternWebhookActions:                 a.webhookActions(a.actions),
+		patternWebhookActions:                        a.webhookActions(a.actions),
+		"/v1/webhooks/{webhook_id}/deliveries/stats": {http.MethodGet: a.deliveryStats},
 		"/v1/events":                          {http.MethodPost: a.idempotent(a.createEvent)},
+		"/v1/events/{event_id}":               {http.MethodGet: a.getEvent},
 		"/v1/deliveries/{delivery_id}":        {http.MethodGet: a.getDelivery},
 		"/v1/deliveries/{delivery_id}/retry":  {http.MethodPost: a.idempotent(a.retryDelivery)},
 		"/v1/deliveries/{delivery_id}/replay": {http.MethodPost: a.idempotent(a.replayDelivery)},

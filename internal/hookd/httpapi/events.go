@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 
@@ -26,6 +27,17 @@ type eventAcceptedJSON struct {
 }
 
 var eventIDPattern = regexp.MustCompile(`^evt_[A-Za-z0-9_-]{1,64}$`)
+
+// eventIDShape is the shape of an event id in a path: what POST
+// /v1/events accepts as a client-given id, which hookd's own ids are too.
+type eventIDShape struct{}
+
+func (eventIDShape) Problem(s string) string {
+	if eventIDPattern.MatchString(s) {
+		return ""
+	}
+	return fmt.Sprintf("must be an event id such as evt_0123456789abcdefghij (\"evt_\" then 1 to 64 letters, digits, \"_\" or \"-\"), got %q", s)
+}
 
 func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 	body, p := readBody(w, r, false)
@@ -113,4 +125,28 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer(w, store.Published{EventID: pub.EventID, Deliveries: pub.Deliveries})
+}
+
+// getEvent answers an event as it was published: the body every delivery
+// of it sends (id, type, created_at, group_id, data), byte for byte. Any
+// key may read any event, as any key may read any delivery: a server's
+// keys all act for its one account.
+func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("event_id")
+	ev, err := a.cfg.Store.GetEvent(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, r, notFound("event %q not found; an event is deleted with its last delivery, once that is past the retention period", id))
+		return
+	}
+	if err != nil {
+		a.internalError(w, r, "read the event", err)
+		return
+	}
+	if !json.Valid(ev.Body) {
+		a.internalError(w, r, "read the event", fmt.Errorf("event %s: the stored body is not JSON", id))
+		return
+	}
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ev.Body)
 }

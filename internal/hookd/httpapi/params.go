@@ -10,12 +10,17 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
+// idShape says why a string is not an id of some kind ("" when it is one).
+type idShape interface{ Problem(s string) string }
+
 // pathIDs are the path wildcards that hold ids, with the shape each must
-// have (rules.IDKind, the provider checks the same).
-var pathIDs = map[string]rules.IDKind{
+// have (rules.IDKind, the provider checks the same; an event id is the
+// shape POST /v1/events accepts).
+var pathIDs = map[string]idShape{
 	"group_id":    rules.GroupID,
 	"webhook_id":  rules.WebhookID,
 	"delivery_id": rules.DeliveryID,
+	"event_id":    eventIDShape{},
 }
 
 // badParameter is the 400 of a path or query parameter: the detail names
@@ -93,6 +98,10 @@ func emptyPathID(p string) string {
 	case "deliveries":
 		if segs[2] == "" {
 			return "delivery_id"
+		}
+	case "events":
+		if segs[2] == "" {
+			return "event_id"
 		}
 	}
 	return ""

@@ -24,16 +24,19 @@ func TestDeliveriesPerHour(t *testing.T) {
 	add("dlv_b", wh, DeliverySucceeded, since.Add(59*time.Minute))
 	add("dlv_c", wh, DeliveryDeadLettered, since.Add(30*time.Minute))
 	add("dlv_d", wh, DeliverySucceeded, since.Add(2*time.Hour+time.Second))
+	add("dlv_last", wh, DeliveryRetrying, since.Add(3*time.Hour-time.Nanosecond))
+	add("dlv_until", wh, DeliverySucceeded, since.Add(3*time.Hour)) // until is not in the range
 	add("dlv_other", other, DeliverySucceeded, since)
 	if _, err := s.CreateEvent(ctx, ev, ds); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.DeliveriesPerHour(ctx, wh, since)
+	got, err := s.DeliveriesPerHour(ctx, wh, since, since.Add(3*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []HourlyCount{
-		{since, DeliveryDeadLettered, 1}, {since, DeliverySucceeded, 2}, {since.Add(2 * time.Hour), DeliverySucceeded, 1},
+		{since, DeliveryDeadLettered, 1}, {since, DeliverySucceeded, 2},
+		{since.Add(2 * time.Hour), DeliveryRetrying, 1}, {since.Add(2 * time.Hour), DeliverySucceeded, 1},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v, want %+v", got, want)

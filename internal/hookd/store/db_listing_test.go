@@ -168,7 +168,7 @@ func TestListingTakesListedAndUnlisted(t *testing.T) {
 				t.Errorf("%s, CountDeliveries(%+v) = %d, %v; want %d", when, c.f, n, err, len(idsOf(mine, c.keep)))
 			}
 		}
-		counts, err := s.DeliveriesPerHour(t.Context(), "wh_a", t0)
+		counts, err := s.DeliveriesPerHour(t.Context(), "wh_a", t0, t0.Add(24*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func TestListingQueryPlans(t *testing.T) {
 		want  []string
 	}{
 		{"list", list, listArgs, []string{listed, unlisted}},
-		{"per hour", qDeliveriesPerHour, []any{0, 1, "wh_a", 0, "wh_a", 0}, []string{listed, unlisted}},
+		{"per hour", qDeliveriesPerHour, []any{0, 1, "wh_a", 0, 1, "wh_a", 0, 1}, []string{listed, unlisted}},
 		{"cancel", qCancelDeliveries, []any{"wh_a", 0}, []string{due}},
 		{"count", count, countArgs, []string{listed, unlisted}},
 		{"interrupted tests", qEndInterruptedTests, []any{InterruptedTestError, 0, 0}, []string{due + " (next_attempt_at=?)"}},

@@ -174,6 +174,9 @@ type DeliveryStore interface {
 	// CountDeliveries is how many deliveries ListDeliveries would list
 	// with f, over every page.
 	CountDeliveries(ctx context.Context, f DeliveryFilter) (int, error)
+	// DeliveriesPerHour counts the webhook's deliveries created in
+	// [since, until) by hour from since and by status, in one statement.
+	DeliveriesPerHour(ctx context.Context, webhookID string, since, until time.Time) ([]HourlyCount, error)
 	// GetDeliveryWithAttempts reads a delivery and its attempts as of one
 	// moment (one read transaction): an attempt is recorded in the same
 	// commit as the state it leaves its delivery in, and two reads apart
