@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client/deliveries"
 )
@@ -247,6 +248,13 @@ func (c *Client) PublishEvent(ctx context.Context, req PublishEventRequest) (*Ev
 	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/events", body: req, out: &out}))
 }
 
+// GetEvent reads an event as it was published; ErrNotFound once it was
+// deleted with its deliveries (after the retention period).
+func (c *Client) GetEvent(ctx context.Context, id string) (*Event, error) {
+	var out Event
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/events" + path(id), out: &out}))
+}
+
 // --- deliveries
 
 // DeliveryListOptions filters ListDeliveries: a page and the filter
@@ -296,4 +304,30 @@ func (c *Client) RetryDelivery(ctx context.Context, id string) (*Delivery, error
 func (c *Client) ReplayDelivery(ctx context.Context, id string) (*Delivery, error) {
 	var out Delivery
 	return result(&out, c.do(ctx, call{method: http.MethodPost, path: "/v1/deliveries" + path(id, "replay"), out: &out}))
+}
+
+// DeliveryStatsOptions is the range of DeliveryStats: whole hours (UTC),
+// at most 168 of them. A zero Until is the end of the current hour, a zero
+// Since 24 hours before Until.
+type DeliveryStatsOptions struct {
+	Since, Until time.Time
+}
+
+func (o DeliveryStatsOptions) query() url.Values {
+	q := url.Values{}
+	if !o.Since.IsZero() {
+		q.Set("since", o.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !o.Until.IsZero() {
+		q.Set("until", o.Until.UTC().Format(time.RFC3339Nano))
+	}
+	return q
+}
+
+// DeliveryStats counts the webhook's deliveries per hour of creation and
+// status over o's range. A range that is not whole hours, or longer than
+// 168 hours, is an ErrValidation naming since or until.
+func (c *Client) DeliveryStats(ctx context.Context, webhookID string, o DeliveryStatsOptions) (*DeliveryStats, error) {
+	var out DeliveryStats
+	return result(&out, c.do(ctx, call{method: http.MethodGet, path: "/v1/webhooks" + path(webhookID, "deliveries", "stats"), query: o.query(), out: &out}))
 }

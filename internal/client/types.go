@@ -179,6 +179,16 @@ type EventAccepted struct {
 	Deliveries int    `json:"deliveries"`
 }
 
+// Event is an event as published (GET /v1/events/{id}): the body every
+// delivery of it sends.
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	GroupID   *string         `json:"group_id"` // nil: an event of no group
+	Data      json.RawMessage `json:"data"`
+}
+
 // Delivery is one event on its way to one webhook.
 type Delivery struct {
 	ID                     string     `json:"id"`
@@ -216,6 +226,28 @@ type Attempt struct {
 type DeliveryDetail struct {
 	Delivery
 	Attempts []Attempt `json:"attempts"`
+}
+
+// DeliveryStats counts a webhook's deliveries per hour of creation, by
+// status now (GET /v1/webhooks/{id}/deliveries/stats): one bucket per hour
+// from Since to Until (excluded), empty hours included.
+type DeliveryStats struct {
+	WebhookID string                `json:"webhook_id"`
+	Interval  string                `json:"interval"`
+	Since     time.Time             `json:"since"`
+	Until     time.Time             `json:"until"`
+	Data      []DeliveryStatsBucket `json:"data"`
+}
+
+// DeliveryStatsBucket is the deliveries created in one interval from
+// Start, by status.
+type DeliveryStatsBucket struct {
+	Start        time.Time `json:"start"`
+	Pending      int64     `json:"pending"`
+	Retrying     int64     `json:"retrying"`
+	Succeeded    int64     `json:"succeeded"`
+	DeadLettered int64     `json:"dead_lettered"`
+	Canceled     int64     `json:"canceled"`
 }
 
 // TestResult is the outcome of a test delivery.
