@@ -32,15 +32,7 @@ var staticFS embed.FS
 
 // Config wires the console to the API it drives.
 type Config struct {
-	API *httpapi.API
-	// Events and Counts are unused: the console reads an event
-	// (GET /v1/events/{event_id}) and the chart's counts
-	// (GET /v1/webhooks/{webhook_id}/deliveries/stats) through the API
-	// like everything else.
-	//
-	// Deprecated: left for callers that still set them; to be removed.
-	Events, Counts any
-
+	API    *httpapi.API
 	Clock  clockwork.Clock // nil: the real clock
 	Logger *slog.Logger    // nil: discard
 	// IdleTimeout ends a session not used for this long (default 30 min).
