@@ -50,7 +50,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 		res := c.do(r)
 		p := decode(t, res.body)
 		if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "2" ||
-			p["detail"] != "too many requests with a missing or wrong API key from this address; retry after 2s" {
+			p["detail"] != "too many requests with a wrong API key from this address; retry after 2s" {
 			t.Fatalf("after the burst: %d Retry-After=%q %s", res.status, res.header.Get("Retry-After"), res.body)
 		}
 	}
@@ -61,6 +61,27 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 	clock.Advance(time.Second)
 	c.ok(req{method: "GET", path: "/v1/groups"}, http.StatusOK)
 	c.problem(wrong, http.StatusUnauthorized, "unauthorized")
+	c.problem(wrong, http.StatusTooManyRequests, "rate_limited")
+}
+
+// A request that sends no key guesses nothing (a browser's automatic
+// /favicon.ico, a client not configured yet): it gets 401 and takes nothing
+// from its address's bucket, however many there are; wrong keys still do.
+func TestMissingKeyIsNotAFailedAuthentication(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	s := hookdtest.Start(t, hookdtest.WithClock(clock), hookdtest.WithConfig(func(cfg *server.Config) {
+		cfg.AuthFailureLimit, cfg.AuthFailureBurst = 0.5, 3
+	}))
+	c := newClient(t, s)
+	for range 20 {
+		c.problem(req{method: "GET", path: "/favicon.ico", noAuth: true, invalid: true}, http.StatusUnauthorized, "unauthorized")
+		c.problem(req{method: "GET", path: "/v1/groups", noAuth: true, invalid: true}, http.StatusUnauthorized, "unauthorized")
+	}
+	c.ok(req{method: "GET", path: "/v1/groups"}, http.StatusOK)
+	wrong := req{method: "GET", path: "/v1/groups", headers: map[string]string{"Authorization": "Bearer hookd_wrong_key"}}
+	for range 3 {
+		c.problem(wrong, http.StatusUnauthorized, "unauthorized")
+	}
 	c.problem(wrong, http.StatusTooManyRequests, "rate_limited")
 }
 

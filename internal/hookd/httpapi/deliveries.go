@@ -108,6 +108,8 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
 				errs.add("#/"+name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", s)
+			} else if p := timeRangeProblem(t, s); p != "" {
+				errs.add("#/"+name, "%s", p)
 			}
 			*dst = &t
 		}

@@ -125,6 +125,10 @@ func statsTime(q url.Values, name string, dst *time.Time, errs *fieldErrors) boo
 		return false
 	}
 	t = t.UTC()
+	if p := timeRangeProblem(t, s); p != "" {
+		errs.add("#/"+name, "%s", p)
+		return false
+	}
 	if hour := t.Truncate(time.Hour); !hour.Equal(t) {
 		errs.add("#/"+name, "must be on the hour (UTC), as the counts are per hour; got %q: use %s or %s",
 			s, hour.Format(time.RFC3339), hour.Add(time.Hour).Format(time.RFC3339))

@@ -154,6 +154,8 @@ func TestDeliveryStatsBadInput(t *testing.T) {
 			"is 169 hours before until; at most 168 hours (7 days) are counted at once: set since to 2026-11-25T10:00:00Z or later, or ask for the rest in another call", false},
 		{"more than 7 days by default until", base + "?since=2026-11-01T00:00:00Z", 422, "validation_failed", "#/since",
 			"is 754 hours before until; at most 168 hours (7 days) are counted at once: set since to 2026-11-25T10:00:00Z or later, or ask for the rest in another call", false},
+		{"since past what hookd stores", base + "?since=2610-01-01T00:00:00Z", 422, "validation_failed", "#/since",
+			`must be between 1677-09-21T00:12:43Z and 2262-04-11T23:47:16Z (the times hookd can store), got "2610-01-01T00:00:00Z"`, false},
 		{"another interval", base + "?interval=day", 422, "validation_failed", "#/interval",
 			`must be "hour" (the only interval so far), got "day"`, true},
 		{"unknown webhook", "/v1/webhooks/wh_nope/deliveries/stats", 404, "not_found", "",

@@ -113,7 +113,7 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 			var wait time.Duration
 			hash, valid, wait, err = a.CheckAPIKey(r, key)
 			if wait > 0 {
-				writeProblem(w, r, rateLimited(wait, "too many requests with a missing or wrong API key from this address"))
+				writeProblem(w, r, rateLimited(wait, "too many requests with a wrong API key from this address"))
 				return
 			}
 			if err == nil && strings.TrimSpace(key) == "" {
@@ -134,8 +134,8 @@ func (a *API) withAuth(next http.Handler) http.Handler {
 }
 
 // CheckAPIKey reports whether key, sent with r, is accepted, and returns
-// its hash: withAuth's rule, and the console's sign-in. A missing or wrong
-// key counts as a failure of r's client address; an address over its
+// its hash: withAuth's rule, and the console's sign-in. A wrong key counts
+// as a failure of r's client address (a missing one does not); an address over its
 // failure limit gets the wait instead of a check, so that keys cannot be
 // guessed at the speed of the server through either door.
 func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wait time.Duration, err error) {
@@ -150,7 +150,10 @@ func (a *API) CheckAPIKey(r *http.Request, key string) (hash string, ok bool, wa
 			return "", false, 0, err
 		}
 	}
-	if !ok {
+	// A request that sent no key guesses nothing (a browser's automatic
+	// /favicon.ico, a probe, a client not configured yet): it is refused,
+	// not counted against its address.
+	if !ok && key != "" {
 		a.authFailures.fail(r.Context(), client, a.clock.Now())
 	}
 	return hash, ok, 0, nil
