@@ -29,7 +29,11 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
-	quietLogs(os.Environ(), os.Setenv)
+	// In -debug mode the logs go to the developer's terminal, not through
+	// Terraform, which would have dropped them: keep them.
+	if !debug {
+		quietLogs(os.Environ(), os.Setenv)
+	}
 	tuneGC(os.Getenv, rtdebug.SetGCPercent, rtdebug.SetMemoryLimit)
 
 	// Terraform (the parent) runs this binary several times per command;

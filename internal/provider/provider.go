@@ -41,8 +41,10 @@ const (
 	// defaultMaxRetries converges through a flaky API: at 20 % failed
 	// requests a call fails 11 times in a row about once in 50 million (with 5,
 	// once in 15,600: one `make chaos` run in eight failed on the dice). A
-	// server that stays down fails a call after about a minute of backoff
-	// (250 ms doubling to 10 s).
+	// server that refuses connections fails a call after about a minute of
+	// backoff (250 ms doubling to 10 s); one that takes connections and never
+	// answers costs request_timeout per try, so up to about 6 minutes at the
+	// defaults, unless the operation's timeouts end it first.
 	defaultMaxRetries     = 10
 	maxMaxRetries         = 20
 	defaultRequestTimeout = 30 * time.Second
@@ -122,7 +124,7 @@ func (p *hookdProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Sensitive:           true,
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (no answer or a dropped one, 429, 500, 502, 503, 504) is retried, with exponential backoff (250 ms doubling to 10 s) and `Retry-After`. Defaults to `%d`, which rides out a fifth of requests failing; a server that stays down then fails a call after about a minute.", defaultMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason (no answer or a dropped one, 429, 500, 502, 503, 504) is retried, with exponential backoff (250 ms doubling to 10 s) and `Retry-After`. Defaults to `%d`, which rides out a fifth of requests failing. A server that refuses connections then fails a call after about a minute of backoff; one that takes connections and never answers costs `request_timeout` per try (up to about 6 minutes at the defaults), unless the resource's `timeouts` end it first: lower `request_timeout` or `max_retries` to fail sooner.", defaultMaxRetries),
 				Optional:            true,
 				Validators:          []validator.Int64{between(0, maxMaxRetries, fmt.Sprintf("0 turns retries off; leave it out for the default, %d", defaultMaxRetries))},
 			},

@@ -56,7 +56,7 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 			"Each replay is a new delivery of the same event (same body and event id), attempted by hookd at once and retried on its schedule. " +
 			"What is already recovered is left out too: replays themselves, and deliveries with a replay that succeeded or is still being attempted " +
 			"(the API's `unrecovered=true`), so running the action again, from an `after_update` trigger or over an overlapping range, " +
-			"replays only the deliveries whose replays all failed, and sends no event twice. " +
+			"replays only the deliveries whose replays all failed, and sends no event twice (to send one again on purpose, use `hookd_delivery_replay`). " +
 			"Fails, after trying them all, when any replay is refused, listing which and why. Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"webhook_id": webhookID.attribute("The webhook (`wh_...`) whose deliveries to replay."),
