@@ -24,8 +24,8 @@ import (
 // published through a process with no free worker and made by another:
 // well under the idle poll (1 s), so only LISTEN/NOTIFY can meet it.
 // Measured on 2 cores at load 15: median 19 ms, max 80 ms (20 events); a
-// 1 s poll alone would put the slowest of 20 past 500 ms almost surely.
-const crossWakeWithin = 500 * time.Millisecond
+// 1 s poll alone would put the median near 500 ms.
+const crossWakeMedian = 250 * time.Millisecond
 
 // A delivery published through process A, whose only worker (--workers 1)
 // is held by a receiver that does not answer, is attempted by process B
@@ -173,7 +173,13 @@ func TestCrossProcessWakeUp(t *testing.T) {
 			_ = f.Close()
 		}
 	}
-	if worst := lat[len(lat)-1]; worst > crossWakeWithin {
-		t.Errorf("the slowest cross-process wake-up took %s, want within %s (the poll is 1 s: LISTEN/NOTIFY did not wake B?)", worst, crossWakeWithin)
+	// The median, not the slowest: one stall of a loaded CI machine must
+	// not fail the run, and the 1 s poll alone would put the median near
+	// 500 ms; the slowest must still beat the poll.
+	if median := lat[len(lat)/2]; median > crossWakeMedian {
+		t.Errorf("the median cross-process wake-up took %s, want within %s (the poll is 1 s: LISTEN/NOTIFY did not wake B?)", median, crossWakeMedian)
+	}
+	if worst := lat[len(lat)-1]; worst >= time.Second {
+		t.Errorf("the slowest cross-process wake-up took %s, want under the 1 s poll", worst)
 	}
 }

@@ -473,18 +473,27 @@ func TestSlowEndpointDoesNotStallOthers(t *testing.T) {
 	took := time.Since(start)
 	w.mu.Lock()
 	hung, maxPer := w.perHook["/hook0"], w.maxPerHook
+	var last time.Time // the nine's last answered delivery, as the receiver saw it
+	for i := 1; i < 10; i++ {
+		if at := w.deliveredAt[fmt.Sprintf("/hook%d", i)]; at.After(last) {
+			last = at
+		}
+	}
 	w.mu.Unlock()
 	if hung != perWebhook || maxPer > perWebhook {
 		t.Fatalf("the hanging endpoint holds %d attempts (at most %d seen), want its cap %d", hung, maxPer, perWebhook)
 	}
 	// The promise: the nine are delivered within a second while
-	// the tenth hangs. Measured here from the last publish (the publishes
-	// themselves go through the contract's validating client): 0.1-0.2 s
-	// on 2 cores at load 15, 0.2-0.25 s there under -race.
-	if since := time.Since(published); since > fairWithin {
+	// the tenth hangs. Measured from the last publish (the publishes
+	// themselves go through the contract's validating client) to the
+	// receiver's last answer to the nine, not to when the polling above
+	// noticed it: 0.1-0.2 s on 2 cores at load 15, 0.2-0.25 s there under
+	// -race.
+	since := last.Sub(published)
+	if since > fairWithin {
 		t.Errorf("the nine endpoints got their last events %v after the last publish, want within %v", since, fairWithin)
 	}
-	t.Logf("nine endpoints delivered %d events each in %v (%v after the last publish) while the tenth hangs", events, took, time.Since(published))
+	t.Logf("nine endpoints delivered %d events each in %v (%v after the last publish) while the tenth hangs", events, took, since)
 }
 
 // fairWithin is how soon after the last publish the nine endpoints that
