@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
@@ -55,20 +56,9 @@ const (
 	chartLabelY             = chartBase + 4
 )
 
-// deliveryStats is the API's GET /v1/webhooks/{id}/deliveries/stats: a
-// webhook's deliveries per hour of creation, by status.
-type deliveryStats struct {
-	Data []statsBucket `json:"data"`
-}
-
-type statsBucket struct {
-	Start        time.Time `json:"start"`
-	Pending      int       `json:"pending"`
-	Retrying     int       `json:"retrying"`
-	Succeeded    int       `json:"succeeded"`
-	DeadLettered int       `json:"dead_lettered"`
-	Canceled     int       `json:"canceled"`
-}
+// statsBucket is one hour of the API's GET
+// /v1/webhooks/{id}/deliveries/stats, as the API writes it.
+type statsBucket = httpapi.StatsBucketJSON
 
 // chartWindow is the chart's 24 hours: the current hour and the 23 before
 // it, from since to until (the end of the current hour).
@@ -82,7 +72,7 @@ func chartWindow(now time.Time) (since, until time.Time) {
 func (c *Console) last24h(ctx context.Context, sess *session, webhookID string) (chart, error) {
 	since, until := chartWindow(c.clock.Now())
 	q := url.Values{"since": {since.Format(time.RFC3339)}, "until": {until.Format(time.RFC3339)}, "interval": {"hour"}}
-	var stats deliveryStats
+	var stats httpapi.DeliveryStatsJSON
 	if err := c.get(ctx, sess, "/v1/webhooks/"+url.PathEscape(webhookID)+"/deliveries/stats?"+q.Encode(), &stats); err != nil {
 		return chart{}, err
 	}

@@ -21,17 +21,20 @@ const defaultStatsSpan = 24 * time.Hour
 // for others.
 const statsIntervalHour = "hour"
 
-type deliveryStatsJSON struct {
+// DeliveryStatsJSON is the body of GET /v1/webhooks/{id}/deliveries/stats,
+// as this server writes it and the console (which calls the API
+// in-process) reads it.
+type DeliveryStatsJSON struct {
 	WebhookID string            `json:"webhook_id"`
 	Interval  string            `json:"interval"`
 	Since     time.Time         `json:"since"`
 	Until     time.Time         `json:"until"`
-	Data      []statsBucketJSON `json:"data"`
+	Data      []StatsBucketJSON `json:"data"`
 }
 
-// statsBucketJSON counts the deliveries created in [start, start+interval)
+// StatsBucketJSON counts the deliveries created in [start, start+interval)
 // by their status now.
-type statsBucketJSON struct {
+type StatsBucketJSON struct {
 	Start        time.Time `json:"start"`
 	Pending      int       `json:"pending"`
 	Retrying     int       `json:"retrying"`
@@ -40,7 +43,7 @@ type statsBucketJSON struct {
 	Canceled     int       `json:"canceled"`
 }
 
-func (b *statsBucketJSON) add(status string, n int) {
+func (b *StatsBucketJSON) add(status string, n int) {
 	switch status {
 	case store.DeliveryPending:
 		b.Pending += n
@@ -94,8 +97,8 @@ func (a *API) deliveryStats(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "count deliveries", err)
 		return
 	}
-	out := deliveryStatsJSON{WebhookID: webhookID, Interval: statsIntervalHour, Since: since, Until: until,
-		Data: make([]statsBucketJSON, int(until.Sub(since)/time.Hour))}
+	out := DeliveryStatsJSON{WebhookID: webhookID, Interval: statsIntervalHour, Since: since, Until: until,
+		Data: make([]StatsBucketJSON, int(until.Sub(since)/time.Hour))}
 	for i := range out.Data {
 		out.Data[i].Start = since.Add(time.Duration(i) * time.Hour)
 	}
