@@ -30,19 +30,10 @@ import (
 // destroy.
 func TestBinaryUnderTerraform(t *testing.T) {
 	acctest.PreCheck(t)
-	tfPath := os.Getenv(acctest.EnvTerraformPath)
-	if tfPath == "" {
-		var err error
-		if tfPath, err = exec.LookPath("terraform"); err != nil {
-			t.Fatalf("no terraform binary: set %s or put terraform on PATH", acctest.EnvTerraformPath)
-		}
-	}
+	tfPath := cliUnderTest(t)
 	srv := hookdtest.Start(t)
 	plugins, work := t.TempDir(), t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "terraform-provider-hookd"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildProvider(t, filepath.Join(plugins, "terraform-provider-hookd"))
 	rc := filepath.Join(work, "dev.tfrc")
 	writeFile(t, rc, fmt.Sprintf(`provider_installation {
   dev_overrides {
@@ -247,4 +238,26 @@ func catalogReads(t *testing.T, srv *hookdtest.Server) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// cliUnderTest is the Terraform (or OpenTofu) the binary's tests run:
+// TF_ACC_TERRAFORM_PATH, or terraform on PATH.
+func cliUnderTest(t *testing.T) string {
+	t.Helper()
+	if path := os.Getenv(acctest.EnvTerraformPath); path != "" {
+		return path
+	}
+	path, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatalf("no terraform binary: set %s or put terraform on PATH", acctest.EnvTerraformPath)
+	}
+	return path
+}
+
+// buildProvider builds this provider's binary at exe.
+func buildProvider(t *testing.T, exe string) {
+	t.Helper()
+	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 }

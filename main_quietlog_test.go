@@ -20,20 +20,11 @@ import (
 // TF_LOG=trace, both, the provider's API calls among them.
 func TestBinaryQuietLogs(t *testing.T) {
 	acctest.PreCheck(t)
-	tfPath := os.Getenv(acctest.EnvTerraformPath)
-	if tfPath == "" {
-		var err error
-		if tfPath, err = exec.LookPath("terraform"); err != nil {
-			t.Fatalf("no terraform binary: set %s or put terraform on PATH", acctest.EnvTerraformPath)
-		}
-	}
+	tfPath := cliUnderTest(t)
 	srv := hookdtest.Start(t)
 	bin, plugins, work := t.TempDir(), t.TempDir(), t.TempDir()
 	exe := filepath.Join(bin, "terraform-provider-hookd")
-	build := exec.Command("go", "build", "-o", exe, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildProvider(t, exe)
 	// The handshake is on stdout, left alone; stderr, where the logs go,
 	// is kept in a file instead of going to Terraform.
 	stderr := filepath.Join(work, "provider-stderr")

@@ -199,8 +199,8 @@ func (s *Server) client(ctx context.Context, bin, input, name string, args ...st
 // (Debian's wrapper in /usr/bin, which runs the newest version's).
 func clientPath(bin, name string) (string, error) {
 	dirs := []string{bin}
-	if real, err := filepath.EvalSymlinks(filepath.Join(bin, "initdb")); err == nil {
-		dirs = append(dirs, filepath.Dir(real))
+	if target, err := filepath.EvalSymlinks(filepath.Join(bin, "initdb")); err == nil {
+		dirs = append(dirs, filepath.Dir(target))
 	}
 	for _, dir := range dirs {
 		if p := filepath.Join(dir, name); isExecutable(p) {

@@ -142,8 +142,9 @@ func (h *holdReceiver) most() int {
 	return h.maxInFlight
 }
 
-// waitStatus waits until delivery id has status want.
-func (g *gated) waitStatus(t *testing.T, id, want string) {
+// waitSucceeded waits until delivery id has succeeded.
+func (g *gated) waitSucceeded(t *testing.T, id string) {
+	const want = store.DeliverySucceeded
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -176,7 +177,7 @@ func TestAttemptRecordedWhileClaimRuns(t *testing.T) {
 	g.holdNextClaim(t, g.e.Wake)
 	g.rcv.answer <- struct{}{}
 	// Recorded while the claim is still held.
-	g.waitStatus(t, id, store.DeliverySucceeded)
+	g.waitSucceeded(t, id)
 }
 
 // A manual retry does not take a place a running claim may take: the
@@ -226,7 +227,7 @@ func TestManualRetryTakesPlaceFreedDuringClaim(t *testing.T) {
 	g.db.delivery(gatedWebhook, g.clock.Now())
 	g.holdNextClaim(t, g.e.Wake) // copies the webhook at one of two places
 	g.rcv.answer <- struct{}{}
-	g.waitStatus(t, first, store.DeliverySucceeded)
+	g.waitSucceeded(t, first)
 	retried := g.retry(t.Context(), dead)
 	if got := g.rcv.next(5 * time.Second); got != dead {
 		t.Fatalf("while the claim is held: %q, want the retried %s", got, dead)
@@ -290,7 +291,7 @@ func TestReleaseDuringClaimWakesScheduler(t *testing.T) {
 	g.db.delivery(gatedWebhook, g.clock.Now())
 	g.holdNextClaim(t, g.e.Wake)
 	g.rcv.answer <- struct{}{}
-	g.waitStatus(t, first, store.DeliverySucceeded)
+	g.waitSucceeded(t, first)
 	g.release()
 	if g.rcv.next(5*time.Second) == "" {
 		t.Fatal("the claim took nothing")
@@ -378,7 +379,7 @@ func TestManualRetryHoldsNoLeaseWhileWaiting(t *testing.T) {
 		t.Fatalf("the running retry's lease ends at %v, at or before now (%v): it was taken before the wait", d.LeasedUntil, g.clock.Now())
 	}
 	g.rcv.answer <- struct{}{}
-	g.waitStatus(t, dead, store.DeliverySucceeded)
+	g.waitSucceeded(t, dead)
 	if got := g.rcv.next(300 * time.Millisecond); got != "" {
 		t.Fatalf("%s attempted again", got)
 	}
