@@ -92,6 +92,10 @@ func TestAccActions_onFailure(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// Skip (or fail, under HOOKD_ACC_REQUIRE_FEATURES) here, before
+			// the setup, on a CLI without on_failure: a skip from within
+			// the subtests below would stop this test from theirs.
+			acctest.NewTerraform(t).VersionChecks(onFailureVersion...)
 			var env *acctest.Env
 			if tc.frozen {
 				env, _ = frozenHookd(t)
@@ -101,7 +105,7 @@ func TestAccActions_onFailure(t *testing.T) {
 			action, args, summary, detail, snapshot := tc.setup(t, env)
 			before := snapshot()
 			address := "action." + action + ".x"
-			run := func(onFailure string) (out string, tf *acctest.Terraform, err error) {
+			run := func(t *testing.T, onFailure string) (out string, tf *acctest.Terraform, err error) {
 				tf = acctest.NewTerraform(t)
 				tf.VersionChecks(onFailureVersion...)
 				tf.WriteFile("main.tf", onFailureConfig(t, env, action, args, onFailure))
@@ -111,7 +115,7 @@ func TestAccActions_onFailure(t *testing.T) {
 			}
 
 			t.Run("continue", func(t *testing.T) {
-				out, tf, err := run("continue")
+				out, tf, err := run(t, "continue")
 				if err != nil {
 					t.Fatalf("the apply failed despite on_failure = continue: %v\n%s", err, out)
 				}
@@ -139,7 +143,7 @@ func TestAccActions_onFailure(t *testing.T) {
 			})
 
 			t.Run("fail", func(t *testing.T) {
-				out, tf, err := run("")
+				out, tf, err := run(t, "")
 				if err == nil {
 					t.Fatalf("the apply succeeded although %s failed:\n%s", address, out)
 				}
