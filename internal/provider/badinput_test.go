@@ -225,6 +225,7 @@ resource "hookd_account_webhook" "test" {
 // (list blocks) run as terraform query.
 func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.TerraformVersionCheck, cases []badCase) {
 	t.Helper()
+	before := serverObjects(t, env)
 	got := make([]string, len(cases))
 	failed := make([]bool, len(cases))
 	current := 0
@@ -272,7 +273,7 @@ func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.Terrafor
 			}
 		})
 	}
-	nothingWritten(t, env)
+	nothingWritten(t, env, before)
 }
 
 // queryDetail finds the details of the diagnostics terraform query
@@ -309,21 +310,35 @@ func wholeDetail(want string) *regexp.Regexp {
 	return regexp.MustCompile(`\n[ \t]*\n[ \t]*` + strings.Join(fields, `\s+`) + `[ \t]*(?:\n[ \t]*\n|\n?[ \t]*\z)`)
 }
 
-// nothingWritten fails the test unless the server holds no group and no
-// webhook.
-func nothingWritten(t *testing.T, env *acctest.Env) {
+// serverObjects is the ids of every group and webhook on the server: what
+// nothingWritten compares with (against an external hookd, other tests'
+// objects may be there before this one starts).
+func serverObjects(t *testing.T, env *acctest.Env) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
-	for _, err := range env.Client.AllGroups(ctx, client.GroupListOptions{}) {
+	ids := map[string]bool{}
+	for g, err := range env.Client.AllGroups(ctx, client.GroupListOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Error("a bad input created a group")
+		ids[g.ID] = true
 	}
-	for _, err := range env.Client.AllWebhooks(ctx, client.WebhookListOptions{}) {
+	for w, err := range env.Client.AllWebhooks(ctx, client.WebhookListOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Error("a bad input created a webhook")
+		ids[w.ID] = true
+	}
+	return ids
+}
+
+// nothingWritten fails the test when the server holds a group or webhook
+// that was not there before (serverObjects).
+func nothingWritten(t *testing.T, env *acctest.Env, before map[string]bool) {
+	t.Helper()
+	for id := range serverObjects(t, env) {
+		if !before[id] {
+			t.Errorf("a bad input created %s", id)
+		}
 	}
 }

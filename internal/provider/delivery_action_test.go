@@ -348,6 +348,12 @@ func verifiedWebhook(t *testing.T, env *acctest.Env, status int) (*acctest.Recei
 	}
 	rcv.Trust(wh.Secret)
 	rcv.VerifyWhenDone(t)
+	// Against an external hookd the webhook would outlive the test.
+	t.Cleanup(func() {
+		if err := env.Client.DeleteWebhook(context.Background(), wh.ID); err != nil && !errors.Is(err, client.ErrNotFound) {
+			t.Errorf("delete webhook %s: %v", wh.ID, err)
+		}
+	})
 	return rcv, wh
 }
 
