@@ -26,7 +26,9 @@
 #
 # TERRAFORM names the binary (default: terraform on PATH); make
 # examples-check runs this with the floor (1.11), the newest Terraform and
-# OpenTofu.
+# OpenTofu. EXAMPLES_REQUIRE_ALL=1 (make examples-check sets it for the
+# newest Terraform, which has every feature) fails instead of leaving a file
+# out, so that a probe that misfires cannot leave examples unchecked.
 #
 # Needs go and terraform; prints one PASS or FAIL line per check and exits
 # non-zero when anything fails.
@@ -190,6 +192,11 @@ for dir in "${dirs[@]}"; do
     [ -e "$f" ] || continue
     unsupported "$f"
     if [ -n "$missing" ]; then
+      if [ "${EXAMPLES_REQUIRE_ALL:-}" = 1 ]; then
+        echo "FAIL $f: $tf_version seems not to have $missing, which it is required to have (EXAMPLES_REQUIRE_ALL=1): the feature probe misfired?"
+        failed=$((failed + 1))
+        continue
+      fi
       echo "SKIP $f: $tf_version does not have $missing"
       skipped=$((skipped + 1))
       continue
