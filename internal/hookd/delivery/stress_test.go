@@ -219,28 +219,9 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 	}()
 	go func() { // an operator retries whatever is retrying, again and again
 		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			for _, d := range e.deliveries(ids[i%hooks], "?status=retrying&limit=5") {
-				if e.retryRacing(d.ID) {
-					manual.Add(1)
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		operatorRetries(e, done, ids, 5, 5*time.Millisecond, &manual)
 	}()
-	allSucceeded := func() bool {
-		for _, id := range ids {
-			if len(e.deliveries(id, "?status=succeeded&limit=100")) != events {
-				return false
-			}
-		}
-		return true
-	}
+	allSucceeded := func() bool { return everySucceeded(e, ids, events) }
 	deadline := time.Now().Add(60 * time.Second)
 	for !allSucceeded() {
 		if time.Now().After(deadline) {
@@ -328,28 +309,9 @@ func TestStressLeasesEndWhileWorkersAreBusy(t *testing.T) {
 	wg.Add(1)
 	go func() { // an operator retries whatever is retrying
 		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			for _, d := range e.deliveries(ids[i%hooks], "?status=retrying&limit=3") {
-				if e.retryRacing(d.ID) {
-					manual.Add(1)
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		operatorRetries(e, done, ids, 3, 10*time.Millisecond, &manual)
 	}()
-	allSucceeded := func() bool {
-		for _, id := range ids {
-			if len(e.deliveries(id, "?status=succeeded&limit=100")) != events {
-				return false
-			}
-		}
-		return true
-	}
+	allSucceeded := func() bool { return everySucceeded(e, ids, events) }
 	jumps, endedRunning := 0, 0
 	deadline := time.Now().Add(90 * time.Second)
 	for !allSucceeded() {
@@ -499,3 +461,33 @@ func TestSlowEndpointDoesNotStallOthers(t *testing.T) {
 // fairWithin is how soon after the last publish the nine endpoints that
 // answer must have every event, while the tenth hangs.
 const fairWithin = time.Second
+
+// operatorRetries retries, until done, up to limit retrying deliveries of
+// each webhook in ids in turn, as an operator racing the engine would,
+// pausing between webhooks; manual counts the retries hookd took.
+func operatorRetries(e *env, done <-chan struct{}, ids []string, limit int, pause time.Duration, manual *atomic.Int64) {
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		for _, d := range e.deliveries(ids[i%len(ids)], fmt.Sprintf("?status=retrying&limit=%d", limit)) {
+			if e.retryRacing(d.ID) {
+				manual.Add(1)
+			}
+		}
+		time.Sleep(pause)
+	}
+}
+
+// everySucceeded reports whether every webhook in ids has events
+// succeeded deliveries.
+func everySucceeded(e *env, ids []string, events int) bool {
+	for _, id := range ids {
+		if len(e.deliveries(id, "?status=succeeded&limit=100")) != events {
+			return false
+		}
+	}
+	return true
+}
