@@ -92,12 +92,7 @@ resource "hookd_group_webhook" "test" {
 // An identity that names no group is refused before any API call, with
 // the same message as a bad import id.
 func TestAccIdentity_badGroupIdentity(t *testing.T) {
-	env := acctest.Start(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Identity)},
-		Steps: []resource.TestStep{{
-			Config: env.Config(`
+	badIdentity(t, `
 import {
   to       = hookd_group.test
   identity = { id = "payments" }
@@ -105,23 +100,14 @@ import {
 
 resource "hookd_group" "test" {
   name = "payments"
-}`),
-			PlanOnly:    true,
-			ExpectError: acctest.Words(`Expected a group id such as grp_0123456789abcdefghij, got "payments". Import takes the id, not the name`),
-		}},
-	})
+}`, `Expected a group id such as grp_0123456789abcdefghij, got "payments". Import takes the id, not the name`)
 }
 
 // The same for a webhook: an identity that is not a webhook id (here its
 // URL) is refused before any API call, with the same message as a bad
 // import id.
 func TestAccIdentity_badWebhookIdentity(t *testing.T) {
-	env := acctest.Start(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Identity)},
-		Steps: []resource.TestStep{{
-			Config: env.Config(`
+	badIdentity(t, `
 import {
   to       = hookd_account_webhook.test
   identity = { id = "https://example.com/hooks" }
@@ -130,9 +116,20 @@ import {
 resource "hookd_account_webhook" "test" {
   url    = "https://example.com/hooks"
   events = ["transfer.created"]
-}`),
+}`, badWebhookImportID("https://example.com/hooks"))
+}
+
+// badIdentity plans config, whose import block gives a bad identity, and
+// expects the words of want, on a CLI with import by identity.
+func badIdentity(t *testing.T, config, want string) {
+	env := acctest.Start(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.Identity)},
+		Steps: []resource.TestStep{{
+			Config:      env.Config(config),
 			PlanOnly:    true,
-			ExpectError: acctest.Words(badWebhookImportID("https://example.com/hooks")),
+			ExpectError: acctest.Words(want),
 		}},
 	})
 }
