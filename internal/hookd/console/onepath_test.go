@@ -1,13 +1,11 @@
 package console_test
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 	"github.com/hookd/terraform-provider-hookd/internal/testlog"
 )
 
@@ -17,9 +15,7 @@ import (
 // hookd's log.
 func TestReadsGoThroughTheAPI(t *testing.T) {
 	var logs testlog.Buffer
-	s := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) {
-		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}))
+	s := hookdtest.Start(t, hookdtest.WithLog(&logs))
 	rcv := newReceiver(t, http.StatusGone, "")
 	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
 	dead := deadLettered(t, s, wh, 1)[0]

@@ -12,7 +12,9 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -86,6 +88,14 @@ func WithDir(dir string) Option { return func(o *options) { o.dir = dir } }
 
 // WithAPIKey configures a fixed API key instead of a generated one.
 func WithAPIKey(key string) Option { return func(o *options) { o.cfg.APIKey = key } }
+
+// WithLog sends hookd's log, debug level included, as text to w (a
+// testlog.Buffer that the test reads).
+func WithLog(w io.Writer) Option {
+	return func(o *options) {
+		o.cfg.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
 
 // WithConfig edits the whole configuration.
 func WithConfig(fn func(*server.Config)) Option { return func(o *options) { fn(&o.cfg) } }
