@@ -95,6 +95,13 @@ func (c *cluster) live(i int) int {
 	return i
 }
 
+// sender is process i as the receiver attributes its requests.
+func (c *cluster) sender(i int) sender {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byPID[c.procs[i].PID()]
+}
+
 // kill sends SIGKILL to process i (by pid) and waits until it is gone.
 func (c *cluster) kill(i int) sender {
 	c.mu.Lock()

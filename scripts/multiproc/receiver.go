@@ -196,6 +196,19 @@ func (rc *receiver) signatures() (verified int, failures []string) {
 	return rc.verified, append([]string(nil), rc.unverified...)
 }
 
+// inHandler is how many requests of process from are in the handler now.
+func (rc *receiver) inHandler(from sender) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := 0
+	for _, r := range rc.reqs {
+		if r.From == from && r.End.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
 // atKill lists the requests of process from that were in the handler at
 // kill time, or had been answered less than grace before it: hookd records
 // an attempt after the answer, so those may have died unrecorded too.

@@ -53,6 +53,10 @@ const publishRetry = 60 * time.Second
 // it held.
 const restartAfter = 3 * time.Second
 
+// killWait is how long the kill waits for the process to have an attempt
+// in the receiver's handler.
+const killWait = 5 * time.Second
+
 // run is the whole scenario: PostgreSQL, hookd built and started, the
 // load, the kill, the drain, the checks. The report is filled as far as
 // the run got; err is the first failure (pgtest.ErrNoBinaries when
@@ -268,6 +272,13 @@ func publishRetrying(ctx context.Context, cl *cluster, proc int, id string, data
 // over, which the checks require of at least one (rep.takenOver).
 func killAndRestart(ctx context.Context, cfg config, cl *cluster, rc *receiver, p *probe, rep *report, logf func(string, ...any)) error {
 	pid := cl.procs[cfg.killed].PID()
+	// Kill while the process has an attempt in the receiver's handler, so
+	// that the kill interrupts one (a kill between two of its claims,
+	// holding no lease, would prove nothing and fail the checks); give up
+	// waiting after killWait and kill anyway, which the checks then report.
+	for deadline := time.Now().Add(killWait); rc.inHandler(cl.sender(cfg.killed)) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	who := cl.kill(cfg.killed)
 	rep.killTime = time.Now()
 	rep.killedSender = who
