@@ -5,12 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
@@ -109,61 +106,6 @@ func migratePostgres(ctx context.Context, pool *sql.DB) error {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, int64(migrationLock))
 	}()
 	return migrate(ctx, conn, postgresMigrations)
-}
-
-// parsePostgresURL reads dsn into pgx's configuration, taking out the
-// parameter that is hookd's (pool_max_conns) rather than PostgreSQL's.
-func parsePostgresURL(dsn string) (*pgx.ConnConfig, int, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return nil, 0, fmt.Errorf("database URL: %w", redactErr(err, dsn))
-	}
-	conns := DefaultPostgresConns
-	q := u.Query()
-	if v := q.Get("pool_max_conns"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 2 {
-			return nil, 0, fmt.Errorf("database URL: pool_max_conns=%q: want a whole number of connections, at least 2", v)
-		}
-		conns = n
-		q.Del("pool_max_conns")
-		u.RawQuery = q.Encode()
-	}
-	cfg, err := pgx.ParseConfig(u.String())
-	if err != nil {
-		return nil, 0, fmt.Errorf("database URL %s: %w", redactURL(dsn), redactErr(err, dsn))
-	}
-	return cfg, conns, nil
-}
-
-// RedactURL names the database db in logs and errors: a PostgreSQL URL
-// without its password, a SQLite path as it is.
-func RedactURL(db string) string {
-	if !IsPostgresURL(db) {
-		return db
-	}
-	return redactURL(db)
-}
-
-// redactURL is dsn without its password.
-func redactURL(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// redactErr keeps the password out of an error that quotes the URL.
-func redactErr(err error, dsn string) error {
-	u, perr := url.Parse(dsn)
-	if perr != nil || u.User == nil {
-		return err
-	}
-	if p, ok := u.User.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
-		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
-	}
-	return err
 }
 
 // notifyWork is the channel on which a write that makes work (a published

@@ -21,16 +21,3 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	if got, want := redactURL("postgres://hookd:s3cret@db:5432/hookd?sslmode=disable"), "postgres://hookd:xxxxx@db:5432/hookd?sslmode=disable"; got != want {
-		t.Errorf("redactURL = %q, want %q", got, want)
-	}
-	if _, _, err := parsePostgresURL("postgres://hookd:s3cret@db/hookd?pool_max_conns=1"); err == nil || err.Error() != `database URL: pool_max_conns="1": want a whole number of connections, at least 2` {
-		t.Errorf("pool_max_conns=1: %v", err)
-	}
-	cfg, n, err := parsePostgresURL("postgres://hookd:s3cret@db/hookd?pool_max_conns=40&sslmode=disable")
-	if err != nil || n != 40 || cfg.Database != "hookd" || cfg.RuntimeParams["pool_max_conns"] != "" {
-		t.Errorf("parsePostgresURL = %+v, %d, %v", cfg, n, err)
-	}
-}
