@@ -172,6 +172,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	hideSecretDefaults(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -194,6 +195,7 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("hookd migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", envOr("db", "./hookd.db"), dbHelp+" (env HOOKD_DB)")
+	hideSecretDefaults(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -210,6 +212,18 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "hookd: migrated %s to schema version %d (applied %v)\n", store.RedactURL(*db), latest, applied)
 	return nil
+}
+
+// hideSecretDefaults keeps what the environment gave --db and --api-key
+// out of -h: flag prints a flag's default, and the environment twin is
+// the default, so HOOKD_DB's password and HOOKD_API_KEY would be shown.
+func hideSecretDefaults(fs *flag.FlagSet) {
+	if f := fs.Lookup("db"); f != nil {
+		f.DefValue = store.RedactURL(f.DefValue)
+	}
+	if f := fs.Lookup("api-key"); f != nil && f.DefValue != "" {
+		f.DefValue = "from " + envName("api-key") + ", not shown"
+	}
 }
 
 func envName(flagName string) string {

@@ -163,6 +163,36 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
+// -h shows each flag's default, which its environment twin sets: a
+// password in HOOKD_DB and the key in HOOKD_API_KEY must not show.
+func TestHelpHidesSecretsFromTheEnvironment(t *testing.T) {
+	t.Setenv("HOOKD_DB", "postgres://hookd:s3cr%40t%2Fpw@127.0.0.1:5432/hookd?sslmode=disable")
+	t.Setenv("HOOKD_API_KEY", "hookd_supersecretkey123")
+	for _, args := range [][]string{{"serve", "-h"}, {"migrate", "-h"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 {
+			t.Fatalf("hookd %v: exit %d: %s", args, code, errb.String())
+		}
+		help := out.String() + errb.String()
+		for _, secret := range []string{"s3cr", "supersecretkey"} {
+			if strings.Contains(help, secret) {
+				t.Errorf("hookd %v shows %q:\n%s", args, secret, help)
+			}
+		}
+		if !strings.Contains(help, `(default "postgres://hookd:xxxxx@127.0.0.1:5432/hookd?sslmode=disable")`) {
+			t.Errorf("hookd %v: the redacted URL is not the default shown:\n%s", args, help)
+		}
+		if args[0] == "serve" && !strings.Contains(help, `(default "from HOOKD_API_KEY, not shown")`) {
+			t.Errorf("hookd serve -h does not say the key comes from HOOKD_API_KEY:\n%s", help)
+		}
+	}
+	// The values themselves are still the environment's.
+	f, err := parseServeFlags(nil, io.Discard)
+	if err != nil || f.apiKey != "hookd_supersecretkey123" || !strings.Contains(f.db, "s3cr%40t") {
+		t.Fatalf("flags changed: %+v, %v", f, err)
+	}
+}
+
 // process is hookd running as a child process.
 type process struct {
 	t     *testing.T
