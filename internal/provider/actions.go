@@ -3,11 +3,16 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
@@ -40,6 +45,59 @@ func (a *actionBase) ready(resp *action.InvokeResponse) bool {
 func progress(resp *action.InvokeResponse, format string, args ...any) {
 	if resp.SendProgress != nil {
 		resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// validateAtPlan runs, from an action's ModifyPlan, the checks of its
+// configuration that Terraform's validate pass ran: the validators of each
+// attribute and the action's ValidateConfig. Terraform validates an action
+// once, before variables and other objects' values are known (a validator
+// passes an unknown value), and does not ask again once they are: without
+// this, a delivery_id = var.id holding an event id would plan fine and fail
+// only at apply, with hookd's message. The checks are the very validators,
+// so the messages and attribute paths are the same; a value that was known
+// at validate passed them then and passes them again.
+func validateAtPlan(ctx context.Context, a action.Action, config tfsdk.Config, diags *diag.Diagnostics) {
+	attrs := config.Schema.GetAttributes()
+	names := make([]string, 0, len(attrs))
+	for name := range attrs {
+		names = append(names, name)
+	}
+	slices.Sort(names) // one order of diagnostics, whatever the map's
+	for _, name := range names {
+		p := path.Root(name)
+		switch at := attrs[name].(type) {
+		case interface{ StringValidators() []validator.String }:
+			var v types.String
+			if diags.Append(config.GetAttribute(ctx, p, &v)...); diags.HasError() {
+				return
+			}
+			req := validator.StringRequest{Path: p, PathExpression: p.Expression(), Config: config, ConfigValue: v}
+			for _, check := range at.StringValidators() {
+				resp := validator.StringResponse{}
+				check.ValidateString(ctx, req, &resp)
+				diags.Append(resp.Diagnostics...)
+			}
+		case interface{ Int64Validators() []validator.Int64 }:
+			var v types.Int64
+			if diags.Append(config.GetAttribute(ctx, p, &v)...); diags.HasError() {
+				return
+			}
+			req := validator.Int64Request{Path: p, PathExpression: p.Expression(), Config: config, ConfigValue: v}
+			for _, check := range at.Int64Validators() {
+				resp := validator.Int64Response{}
+				check.ValidateInt64(ctx, req, &resp)
+				diags.Append(resp.Diagnostics...)
+			}
+		}
+	}
+	if diags.HasError() {
+		return // ValidateConfig's cross-field checks assume valid fields
+	}
+	if v, ok := a.(action.ActionWithValidateConfig); ok {
+		resp := action.ValidateConfigResponse{}
+		v.ValidateConfig(ctx, action.ValidateConfigRequest{Config: config}, &resp)
+		diags.Append(resp.Diagnostics...)
 	}
 }
 

@@ -120,7 +120,10 @@ func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 // Every action checks its configuration before anything runs: a valid one
 // passes, and each bad value gets exactly one error, on its attribute, that
-// says what is wrong and what would be right.
+// says what is wrong and what would be right. Planning it (PlanAction)
+// checks the same again, with the same diagnostic: Terraform validates an
+// action before variables are known and never again, and a value from a
+// variable reaches the provider first at plan.
 func TestActions_validateConfig(t *testing.T) {
 	_, actions, schema := protocolServer(t)
 	const (
@@ -207,17 +210,32 @@ func TestActions_validateConfig(t *testing.T) {
 				}
 				return resp.Diagnostics
 			}
-			if diags := validate(tc.good); len(diags) > 0 {
-				t.Errorf("a valid configuration: %s", diagnosticsText(diags))
+			plan := func(values map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+				resp, err := actions.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{
+					ActionType: tc.action, Config: objectValue(t, s.Schema, values),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp.Diagnostics
 			}
-			diags := validate(tc.bad)
-			if len(diags) != 1 {
-				t.Fatalf("%d diagnostics, want 1: %s", len(diags), diagnosticsText(diags))
-			}
-			d := diags[0]
-			want := tftypes.NewAttributePath().WithAttributeName(tc.attribute)
-			if d.Severity != tfprotov6.DiagnosticSeverityError || d.Summary != tc.summary || d.Detail != tc.detail || !want.Equal(d.Attribute) {
-				t.Errorf("got %s\nwant error at %s: %s: %s", diagnosticsText(diags), want, tc.summary, tc.detail)
+			for _, step := range []struct {
+				name  string
+				check func(map[string]tftypes.Value) []*tfprotov6.Diagnostic
+			}{{"validate", validate}, {"plan", plan}} {
+				if diags := step.check(tc.good); len(diags) > 0 {
+					t.Errorf("%s: a valid configuration: %s", step.name, diagnosticsText(diags))
+				}
+				diags := step.check(tc.bad)
+				if len(diags) != 1 {
+					t.Errorf("%s: %d diagnostics, want 1: %s", step.name, len(diags), diagnosticsText(diags))
+					continue
+				}
+				d := diags[0]
+				want := tftypes.NewAttributePath().WithAttributeName(tc.attribute)
+				if d.Severity != tfprotov6.DiagnosticSeverityError || d.Summary != tc.summary || d.Detail != tc.detail || !want.Equal(d.Attribute) {
+					t.Errorf("%s: got %s\nwant error at %s: %s: %s", step.name, diagnosticsText(diags), want, tc.summary, tc.detail)
+				}
 			}
 		})
 	}

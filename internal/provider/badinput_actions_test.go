@@ -2,9 +2,12 @@ package provider_test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/hookd/terraform-provider-hookd/internal/acctest"
@@ -12,7 +15,10 @@ import (
 
 // The bad-input table of the actions (Terraform 1.14+): each wrong
 // argument is refused at plan with the exact message, which names the
-// argument and says what to write, and nothing runs or is written.
+// argument and says what to write, and nothing runs or is written. So is
+// each wrong value given by a variable (-var), which Terraform's validate
+// pass does not see: the action checks it again when it is planned, with
+// the same message, on the same argument.
 func TestAccBadInputActions(t *testing.T) {
 	env := acctest.Start(t)
 	action := func(typ, config string) string {
@@ -28,6 +34,28 @@ action %q "a" {
 		webhook = `    webhook_id = "wh_0123456789abcdefghij"`
 		rfc3339 = `is not an RFC 3339 time: write a date, a time and a zone, such as 2026-01-02T15:04:05Z or 2026-01-02T17:04:05+02:00 (timeadd(timestamp(), "-24h") gives one).`
 		grace   = `0 stops the previous secret verifying at once; leave it out for the default, 24.`
+	)
+	// fromVars is a case of action typ whose arguments all come from
+	// variables of their names, holding values.
+	fromVars := func(name, typ string, values map[string]any, field, want, fix string) varCase {
+		var decls, args strings.Builder
+		vars := config.Variables{}
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			switch v := values[k].(type) {
+			case string:
+				vars[k] = config.StringVariable(v)
+				fmt.Fprintf(&decls, "variable %q {\n  type = string\n}\n", k)
+			case int:
+				vars[k] = config.IntegerVariable(v)
+				fmt.Fprintf(&decls, "variable %q {\n  type = number\n}\n", k)
+			}
+			fmt.Fprintf(&args, "    %s = var.%s\n", k, k)
+		}
+		return varCase{badCase{"from variables: " + name, decls.String() + action(typ, args.String()), field, want, fix}, vars}
+	}
+	const (
+		okWebhook = "wh_0123456789abcdefghij"
+		okSince   = "2026-11-30T03:00:00Z"
 	)
 	checkBadInput(t, env, actionsVersion, []badCase{
 		{"webhook_test webhook_id of a group", action("hookd_webhook_test", `    webhook_id = "grp_0123456789abcdefghij"`), "webhook_id",
@@ -66,7 +94,28 @@ action %q "a" {
 		{"recover status not replayable", action("hookd_webhook_recover", webhook+"\n"+`    since  = "2026-11-30T03:00:00Z"
     status = "retrying"`), "status",
 			`status must be one of "dead_lettered", "succeeded" or "canceled", got "retrying"; leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now.`, `leave it out to replay the "dead_lettered" ones`},
-	})
+	},
+		fromVars("delivery_retry delivery_id of an event", "hookd_delivery_retry", map[string]any{"delivery_id": "evt_0123456789abcdefghij"}, "delivery_id",
+			`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`, `such as dlv_0123456789abcdefghij`),
+		fromVars("delivery_replay delivery_id of a webhook", "hookd_delivery_replay", map[string]any{"delivery_id": okWebhook}, "delivery_id",
+			`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "wh_0123456789abcdefghij".`, `such as dlv_0123456789abcdefghij`),
+		fromVars("rotate_secret webhook_id of the wrong shape", "hookd_webhook_rotate_secret", map[string]any{"webhook_id": "payments"}, "webhook_id",
+			`webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "payments".`, `such as wh_0123456789abcdefghij`),
+		fromVars("rotate_secret grace_period_hours 169", "hookd_webhook_rotate_secret", map[string]any{"webhook_id": okWebhook, "grace_period_hours": 169}, "grace_period_hours",
+			`grace_period_hours must be from 0 to 168 hours, got 169; `+grace, `leave it out for the default, 24`),
+		fromVars("webhook_test webhook_id of a group", "hookd_webhook_test", map[string]any{"webhook_id": "grp_0123456789abcdefghij"}, "webhook_id",
+			`webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "grp_0123456789abcdefghij".`, `such as wh_0123456789abcdefghij`),
+		fromVars("recover webhook_id of a delivery", "hookd_webhook_recover", map[string]any{"webhook_id": "dlv_0123456789abcdefghij", "since": okSince}, "webhook_id",
+			`webhook_id must be a webhook id such as wh_0123456789abcdefghij, got "dlv_0123456789abcdefghij".`, `such as wh_0123456789abcdefghij`),
+		fromVars("recover since not a time", "hookd_webhook_recover", map[string]any{"webhook_id": okWebhook, "since": "yesterday"}, "since",
+			`since: "yesterday" `+rfc3339, `write a date, a time and a zone`),
+		fromVars("recover until not a time", "hookd_webhook_recover", map[string]any{"webhook_id": okWebhook, "since": okSince, "until": "now"}, "until",
+			`until: "now" `+rfc3339, `write a date, a time and a zone`),
+		fromVars("recover until before since", "hookd_webhook_recover", map[string]any{"webhook_id": okWebhook, "since": okSince, "until": "2026-11-30T02:00:00Z"}, "until",
+			`until (2026-11-30T02:00:00Z) must be after since (2026-11-30T03:00:00Z).`, `must be after since`),
+		fromVars("recover status not replayable", "hookd_webhook_recover", map[string]any{"webhook_id": okWebhook, "since": okSince, "status": "retrying"}, "status",
+			`status must be one of "dead_lettered", "succeeded" or "canceled", got "retrying"; leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now.`, `leave it out to replay the "dead_lettered" ones`),
+	)
 }
 
 // The bad-input table of the list resources (terraform query, Terraform
@@ -98,4 +147,32 @@ func TestAccBadInputLists(t *testing.T) {
 		{"hookd_group_webhook event a pattern", list("hookd_group_webhook", `    event = "*"`), "event",
 			`event: "*" is a pattern: give one event type, such as "transfer.created".`, `give one event type, such as "transfer.created"`},
 	})
+}
+
+// The review's own case: terraform plan -invoke of an action whose id comes
+// from -var. The plan fails with the same error as a literal id. (Terraform
+// 1.16 shows the action's config block for it, not the argument's line, as
+// it does for any diagnostic of an action planned by -invoke.)
+func TestAccBadInputActions_invokeWithVar(t *testing.T) {
+	env := acctest.Start(t)
+	tf := acctest.NewTerraform(t)
+	tf.VersionChecks(acctest.RequireFeature(acctest.Actions))
+	tf.WriteFile("main.tf", env.Config(`
+variable "d" {
+  type = string
+}
+
+action "hookd_delivery_retry" "r" {
+  config {
+    delivery_id = var.d
+  }
+}`))
+	tf.Init()
+	stdout, stderr, err := tf.Run("plan", "-input=false", "-no-color", "-invoke=action.hookd_delivery_retry.r", "-var", "d=evt_0123456789abcdefghij")
+	out := stdout + stderr
+	want := acctest.Words("Error: Invalid delivery id", "with action.hookd_delivery_retry.r",
+		`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`)
+	if err == nil || !want.MatchString(out) {
+		t.Fatalf("terraform plan -invoke with -var d=evt_...: %v; want %s in:\n%s", err, want, out)
+	}
 }

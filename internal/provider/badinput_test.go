@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -23,6 +24,16 @@ type badCase struct {
 	field string // the argument the diagnostic must name
 	want  string // the whole detail
 	fix   string // the part of the detail that says what to do
+}
+
+// varCase is a badCase whose block takes the wrong value from an input
+// variable, given as terraform plan -var gives it (ConfigVariables).
+// Terraform's validate pass sees every variable as unknown, so only the
+// plan can refuse it; Terraform then shows the argument's line, which
+// reads `field = var.field`.
+type varCase struct {
+	badCase
+	vars config.Variables
 }
 
 // Every wrong input in the provider block, a resource, a data source or an
@@ -222,9 +233,15 @@ resource "hookd_account_webhook" "test" {
 // paragraph names the field and says the fix. Then nothing may have been
 // written on the server. A case whose block starts with a provider block is
 // planned as it is; others get the test's provider block. Query cases
-// (list blocks) run as terraform query.
-func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.TerraformVersionCheck, cases []badCase) {
+// (list blocks) run as terraform query. Cases fromVars follow, each
+// planned with its variables.
+func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.TerraformVersionCheck, plain []badCase, fromVars ...varCase) {
 	t.Helper()
+	cases := make([]varCase, 0, len(plain)+len(fromVars))
+	for _, c := range plain {
+		cases = append(cases, varCase{badCase: c})
+	}
+	cases = append(cases, fromVars...)
 	before := serverObjects(t, env)
 	got := make([]string, len(cases))
 	failed := make([]bool, len(cases))
@@ -234,7 +251,7 @@ func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.Terrafor
 		if !strings.Contains(c.want, c.fix) || c.fix == "" {
 			t.Fatalf("%s: the fix %q is not part of the message %q", c.name, c.fix, c.want)
 		}
-		step := resource.TestStep{PreConfig: func() { current = i }, PlanOnly: true}
+		step := resource.TestStep{PreConfig: func() { current = i }, PlanOnly: true, ConfigVariables: c.vars}
 		switch {
 		case strings.HasPrefix(strings.TrimSpace(c.block), `provider "hookd"`):
 			step.Config = c.block
@@ -270,6 +287,9 @@ func checkBadInput(t *testing.T, env *acctest.Env, versions []tfversion.Terrafor
 			}
 			if !strings.Contains(detail, strings.Join(strings.Fields(c.fix), " ")) {
 				t.Errorf("the diagnostic does not say what to write (%q): %s", c.fix, detail)
+			}
+			if c.vars != nil && !regexp.MustCompile(`\d+:\s+`+regexp.QuoteMeta(c.field)+`\s+= var\.`+regexp.QuoteMeta(c.field)+`\n`).MatchString(got[i]) {
+				t.Errorf("the diagnostic does not point at %s = var.%s:\n%s", c.field, c.field, got[i])
 			}
 		})
 	}

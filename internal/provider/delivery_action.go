@@ -21,7 +21,10 @@ type deliveryAction struct {
 	op deliveryOp
 }
 
-var _ action.ActionWithConfigure = (*deliveryAction)(nil)
+var (
+	_ action.ActionWithConfigure  = (*deliveryAction)(nil)
+	_ action.ActionWithModifyPlan = (*deliveryAction)(nil)
+)
 
 // deliveryOp is what differs between retry and replay.
 type deliveryOp struct {
@@ -74,6 +77,11 @@ func (a *deliveryAction) Schema(_ context.Context, _ action.SchemaRequest, resp 
 			"delivery_id": deliveryID.attribute(fmt.Sprintf("The delivery (`dlv_...`) to %s; `data.hookd_webhook_deliveries` lists a webhook's deliveries.", a.op.verb)),
 		},
 	}
+}
+
+// ModifyPlan checks delivery_id again once it is known (validateAtPlan).
+func (a *deliveryAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	validateAtPlan(ctx, a, req.Config, &resp.Diagnostics)
 }
 
 func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

@@ -20,6 +20,7 @@ import (
 var (
 	_ action.ActionWithConfigure      = (*webhookRecoverAction)(nil)
 	_ action.ActionWithValidateConfig = (*webhookRecoverAction)(nil)
+	_ action.ActionWithModifyPlan     = (*webhookRecoverAction)(nil)
 )
 
 // webhookRecoverAction is hookd_webhook_recover: the Standard Webhooks
@@ -92,6 +93,12 @@ func (a *webhookRecoverAction) ValidateConfig(ctx context.Context, req action.Va
 		resp.Diagnostics.AddAttributeError(path.Root("until"), "Empty time range",
 			fmt.Sprintf("until (%s) must be after since (%s).", m.Until.ValueString(), m.Since.ValueString()))
 	}
+}
+
+// ModifyPlan checks the arguments again once they are known
+// (validateAtPlan): the ids, the times, the range and the status.
+func (a *webhookRecoverAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	validateAtPlan(ctx, a, req.Config, &resp.Diagnostics)
 }
 
 func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

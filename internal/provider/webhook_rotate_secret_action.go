@@ -15,7 +15,10 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
-var _ action.ActionWithConfigure = (*webhookRotateSecretAction)(nil)
+var (
+	_ action.ActionWithConfigure  = (*webhookRotateSecretAction)(nil)
+	_ action.ActionWithModifyPlan = (*webhookRotateSecretAction)(nil)
+)
 
 // webhookRotateSecretAction is hookd_webhook_rotate_secret: a rotation to a
 // secret hookd makes, outside any resource's lifecycle (an incident, a
@@ -50,6 +53,12 @@ func (a *webhookRotateSecretAction) Schema(_ context.Context, _ action.SchemaReq
 			},
 		},
 	}
+}
+
+// ModifyPlan checks webhook_id and grace_period_hours again once they are
+// known (validateAtPlan).
+func (a *webhookRotateSecretAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	validateAtPlan(ctx, a, req.Config, &resp.Diagnostics)
 }
 
 func (a *webhookRotateSecretAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

@@ -44,9 +44,14 @@ func (a *webhookTestAction) Schema(_ context.Context, _ action.SchemaRequest, re
 	}
 }
 
-// ModifyPlan checks event_type against the live catalog, so a typo fails
-// the plan instead of the apply.
+// ModifyPlan checks webhook_id again once it is known (validateAtPlan), and
+// event_type against the live catalog, so a typo fails the plan instead of
+// the apply.
 func (a *webhookTestAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	validateAtPlan(ctx, a, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	var m webhookTestModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || a.data == nil || !known(m.EventType) {
