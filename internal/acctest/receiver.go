@@ -31,6 +31,7 @@ type Receiver struct {
 
 	mu       sync.Mutex
 	status   int
+	body     *string // nil: the status text
 	requests []Received
 	keys     []string
 }
@@ -43,10 +44,13 @@ func NewReceiver(t *testing.T, status int) *Receiver {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.requests = append(r.requests, Received{Header: req.Header.Clone(), Body: body})
-		status := r.status
+		status, answer := r.status, http.StatusText(r.status)
+		if r.body != nil {
+			answer = *r.body
+		}
 		r.mu.Unlock()
 		w.WriteHeader(status)
-		_, _ = io.WriteString(w, http.StatusText(status))
+		_, _ = io.WriteString(w, answer)
 	}))
 	t.Cleanup(srv.Close)
 	r.URL = srv.URL + "/hooks"
@@ -58,6 +62,14 @@ func (r *Receiver) SetStatus(status int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.status = status
+}
+
+// SetBody changes the body of later answers (by default the status text,
+// such as "Service Unavailable").
+func (r *Receiver) SetBody(body string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.body = &body
 }
 
 // Requests returns a copy of what was received so far.

@@ -299,7 +299,7 @@ resource "hookd_account_webhook" "test" {
 			{
 				// The update's test goes to a receiver that answers 500.
 				Config:      hook(failing.URL),
-				ExpectError: regexp.MustCompile(`(?s)Test delivery failed.*got HTTP 500 \(http_error\)`),
+				ExpectError: acctest.Words("Test delivery failed", "got HTTP 500 (http_error)", `The receiver answered: "Internal Server Error".`, "Fix the receiver, or set test_on_apply = false, and apply again."),
 			},
 		},
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -160,15 +162,54 @@ func answer(status *int64, errText *string) string {
 	return a
 }
 
-// testOutcome tells a test delivery's outcome; failed is true unless the
-// receiver answered 2xx. test_on_apply and hookd_webhook_test say the same.
-func testOutcome(target string, res *client.TestResult) (msg string, failed bool) {
+// excerptChars is how much of a receiver's answer a diagnostic quotes
+// (hookd keeps its first 4 KiB): enough for "upstream down: retry in 30s"
+// or the start of a JSON error, not a page of HTML.
+const excerptChars = 300
+
+// receiverSaid quotes the start of what a receiver answered, for a failed
+// attempt's diagnostic: ` The receiver answered: "..."` on one line (line
+// breaks, control and invisible characters escaped), saying so when it is
+// cut; "" when the answer had no body.
+func receiverSaid(body string) string {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return ""
+	}
+	r := []rune(body) // bytes that are not UTF-8 become U+FFFD
+	cut := ""
+	if len(r) > excerptChars {
+		r, cut = r[:excerptChars], fmt.Sprintf(" (truncated to its first %d characters)", excerptChars)
+	}
+	return fmt.Sprintf(" The receiver answered: %s%s.", strconv.Quote(string(r)), cut)
+}
+
+// testOutcome tells a test delivery's outcome, with the start of the
+// receiver's answer (body, as testBody reads it) when it failed; failed is
+// true unless the receiver answered 2xx. test_on_apply and
+// hookd_webhook_test say the same.
+func testOutcome(target string, res *client.TestResult, body string) (msg string, failed bool) {
 	if res.Succeeded {
 		return fmt.Sprintf("The test event to %s got %s after %d ms (delivery %s).",
 			target, answer(res.ResponseStatusCode, nil), res.DurationMS, res.DeliveryID), false
 	}
 	return fmt.Sprintf("The test event to %s got %s after %d ms (delivery %s).",
-		target, answer(res.ResponseStatusCode, res.Error), res.DurationMS, res.DeliveryID), true
+		target, answer(res.ResponseStatusCode, res.Error), res.DurationMS, res.DeliveryID) + receiverSaid(body), true
+}
+
+// testBody is what the receiver answered a test delivery that failed, as
+// hookd recorded it; the test's own answer does not carry it. "" when it
+// succeeded, answered nothing, or cannot be read (the diagnostic then goes
+// without it).
+func testBody(ctx context.Context, c *client.Client, res *client.TestResult) string {
+	if res.Succeeded {
+		return ""
+	}
+	d, err := c.GetDelivery(ctx, res.DeliveryID)
+	if err != nil || len(d.Attempts) == 0 {
+		return ""
+	}
+	return d.Attempts[len(d.Attempts)-1].ResponseBody
 }
 
 // pollInterval and pollFor are how often, and how long, an action polls

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,13 +27,57 @@ func TestAnswer(t *testing.T) {
 
 func TestTestOutcome(t *testing.T) {
 	code := int64(204)
-	msg, failed := testOutcome("webhook wh_1", &client.TestResult{DeliveryID: "dlv_1", Succeeded: true, ResponseStatusCode: &code, DurationMS: 7})
+	msg, failed := testOutcome("webhook wh_1", &client.TestResult{DeliveryID: "dlv_1", Succeeded: true, ResponseStatusCode: &code, DurationMS: 7}, "")
 	if failed || msg != "The test event to webhook wh_1 got HTTP 204 after 7 ms (delivery dlv_1)." {
 		t.Errorf("%v %q", failed, msg)
 	}
-	bad := int64(500)
-	if _, failed := testOutcome("x", &client.TestResult{ResponseStatusCode: &bad}); !failed {
-		t.Error("a 500 is not a failure")
+	bad, errText := int64(503), "http_error"
+	msg, failed = testOutcome("webhook wh_1", &client.TestResult{DeliveryID: "dlv_1", ResponseStatusCode: &bad, Error: &errText, DurationMS: 9}, "receiver says 503\n")
+	if !failed || msg != `The test event to webhook wh_1 got HTTP 503 (http_error) after 9 ms (delivery dlv_1). The receiver answered: "receiver says 503".` {
+		t.Errorf("%v %q", failed, msg)
+	}
+}
+
+// A failed attempt's diagnostic quotes the start of the receiver's answer
+// on one line, escaped, and says when it is cut.
+func TestReceiverSaid(t *testing.T) {
+	long := strings.Repeat("é", 299) + "xyz"
+	for _, tc := range []struct{ body, want string }{
+		{"", ""},
+		{" \n\t", ""},
+		{"receiver says 503", ` The receiver answered: "receiver says 503".`},
+		{"line one\r\nline two\u202e\x00", ` The receiver answered: "line one\r\nline two\u202e\x00".`},
+		{"{\"error\": \"down\"}\n", ` The receiver answered: "{\"error\": \"down\"}".`},
+		{"bad \xff byte", ` The receiver answered: "bad ` + "\ufffd" + ` byte".`}, // not UTF-8: U+FFFD
+		{long, ` The receiver answered: "` + strings.Repeat("é", 299) + `x" (truncated to its first 300 characters).`},
+	} {
+		if got := receiverSaid(tc.body); got != tc.want {
+			t.Errorf("receiverSaid(%q)\n got %s\nwant %s", tc.body, got, tc.want)
+		}
+	}
+}
+
+// What a failed attempt's diagnostic says next depends on the delivery as
+// hookd left it: a test delivery is never retried, a retrying one is
+// retried on its schedule, a dead-lettered one gets no more attempts.
+func TestAfterFailure(t *testing.T) {
+	next := time.Date(2026, 11, 30, 3, 0, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		d    client.Delivery
+		want string
+	}{
+		{client.Delivery{ID: "dlv_t", Status: "dead_lettered", IsTest: true},
+			"Delivery dlv_t is a test delivery, which hookd attempts once and never retries: fix the receiver and run the action again."},
+		{client.Delivery{ID: "dlv_r", Status: "retrying", NextAttemptAt: &next},
+			"hookd retries delivery dlv_r on its schedule (next attempt at 2026-11-30T03:00:05Z) until it succeeds or is dead-lettered: fix the receiver, and run hookd_delivery_retry on it for an attempt now."},
+		{client.Delivery{ID: "dlv_d", Status: "dead_lettered"},
+			"Delivery dlv_d is dead-lettered: hookd makes no more attempts of it on its own. Fix the receiver and run the action again."},
+		{client.Delivery{ID: "dlv_c", Status: "canceled"},
+			"Delivery dlv_c was canceled (its webhook was disabled or deleted): hookd makes no more attempts of it."},
+	} {
+		if got := afterFailure(&tc.d); got != tc.want {
+			t.Errorf("%s %s test=%v:\n got %s\nwant %s", tc.d.ID, tc.d.Status, tc.d.IsTest, got, tc.want)
+		}
 	}
 }
 

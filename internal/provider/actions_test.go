@@ -418,6 +418,7 @@ func TestActions_invokeWebhookTest(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		status   int
+		body     string // the receiver's answer; "": the status text
 		progress []string
 		// summary and detail (a pattern) of the one error; none when "".
 		summary, detail string
@@ -427,13 +428,17 @@ func TestActions_invokeWebhookTest(t *testing.T) {
 			progress: []string{`The test event to webhook %[1]s got HTTP 204 after ` + msPattern + ` \(delivery ` + deliveryPattern + `\)\.`},
 		},
 		{
-			name: "non_2xx", status: http.StatusInternalServerError,
+			name: "non_2xx", status: http.StatusInternalServerError, body: "receiver says 500\nretry later",
 			summary: "Test delivery failed",
-			detail:  `The test event to webhook %[1]s got HTTP 500 \([^)]+\) after ` + msPattern + ` \(delivery ` + deliveryPattern + `\)\. Fix the receiver and run the action again\.`,
+			detail: `The test event to webhook %[1]s got HTTP 500 \([^)]+\) after ` + msPattern + ` \(delivery ` + deliveryPattern + `\)\. ` +
+				regexp.QuoteMeta(`The receiver answered: "receiver says 500\nretry later".`) + ` Fix the receiver and run the action again\.`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rcv := acctest.NewReceiver(t, tc.status)
+			if tc.body != "" {
+				rcv.SetBody(tc.body)
+			}
 			wh, err := f.env.Client.CreateAccountWebhook(context.Background(), client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
 			if err != nil {
 				t.Fatal(err)
@@ -514,8 +519,9 @@ func TestActions_invokeRotateSecret(t *testing.T) {
 // server, on a hookd whose clock stands still (only the actions make
 // attempts): each says what it asked for, what it waits for, then the
 // attempt's answer; a 2xx completes clean, anything else with an error
-// giving the attempt's status and duration. The server's deliveries are as
-// reported.
+// giving the attempt's status, duration and the start of the receiver's
+// answer, and what hookd does next with the delivery. The server's
+// deliveries are as reported.
 func TestActions_invokeDeliveryRetryReplay(t *testing.T) {
 	f := newActionFixture(t, hookdtest.WithClock(clockwork.NewFakeClockAt(time.Now())))
 	env := f.env
@@ -565,7 +571,8 @@ func TestActions_invokeDeliveryRetryReplay(t *testing.T) {
 		"Asking hookd to replay delivery "+d.ID,
 		"Delivery "+r+" replays "+d.ID+"; waiting for its first attempt")
 	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Delivery replay failed",
-		"Attempt 1 of delivery "+r+" got HTTP 503 \\([^)]+\\) after "+msPattern+`\. Fix the receiver and run the action again; hookd keeps retrying a delivery on its schedule until it succeeds or is dead-lettered\.`)
+		"Attempt 1 of delivery "+r+" got HTTP 503 \\([^)]+\\) after "+msPattern+`\. The receiver answered: "Service Unavailable"\. `+
+			"hookd retries delivery "+r+` on its schedule \(next attempt at [0-9T:-]+Z\) until it succeeds or is dead-lettered: fix the receiver, and run hookd_delivery_retry on it for an attempt now\.`)
 	if n := len(rcv.RequestsWith("Webhook-Id", d.EventID)); n != 4 {
 		t.Errorf("the receiver got %d requests of event %s, want 4 (the first attempt, the retry, two replays)", n, d.EventID)
 	}
@@ -598,5 +605,41 @@ func TestActions_planWebhookTestEventType(t *testing.T) {
 		regexp.QuoteMeta(`event_type: unknown event type "transfer.craeted" (did you mean "transfer.created"?). data.hookd_event_catalog lists the event types of this server.`))
 	if want := tftypes.NewAttributePath().WithAttributeName("event_type"); len(diags) == 1 && !want.Equal(diags[0].Attribute) {
 		t.Errorf("the error is at %v, want %v", diags[0].Attribute, want)
+	}
+}
+
+// A dead-lettered test delivery replayed through the provider server: the
+// replay is a test delivery too, attempted once and never retried, and
+// the action says so (not that hookd will retry it), quoting the start of
+// the receiver's answer, cut at 300 characters.
+func TestActions_invokeReplayTestDelivery(t *testing.T) {
+	f := newActionFixture(t, hookdtest.WithClock(clockwork.NewFakeClockAt(time.Now())))
+	ctx := context.Background()
+	rcv := acctest.NewReceiver(t, http.StatusServiceUnavailable)
+	rcv.SetBody(strings.Repeat("down ", 100))
+	wh, err := f.env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
+	test, err := f.env.Client.TestWebhook(ctx, wh.ID, "")
+	if err != nil || test.Succeeded {
+		t.Fatalf("the test delivery: %v %+v", err, test)
+	}
+	progress, diags := f.invoke(t, "hookd_delivery_replay", map[string]tftypes.Value{"delivery_id": str(test.DeliveryID)})
+	r := waitDelivery(t, f.env, wh.ID, func(r client.Delivery) bool {
+		return r.ReplayOf != nil && *r.ReplayOf == test.DeliveryID && r.AttemptCount == 1
+	})
+	matchLines(t, "progress events", progress,
+		"Asking hookd to replay delivery "+test.DeliveryID,
+		"Delivery "+r.ID+" replays "+test.DeliveryID+"; waiting for its first attempt")
+	said := strings.TrimSpace(strings.Repeat("down ", 60))
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Delivery replay failed",
+		"Attempt 1 of delivery "+r.ID+" got HTTP 503 \\([^)]+\\) after "+msPattern+`\. `+
+			regexp.QuoteMeta(`The receiver answered: "`+said+` " (truncated to its first 300 characters). `)+
+			"Delivery "+r.ID+` is a test delivery, which hookd attempts once and never retries: fix the receiver and run the action again\.`)
+	if !r.IsTest || r.Status != "dead_lettered" {
+		t.Errorf("the replay is test=%v %s, want a dead-lettered test delivery", r.IsTest, r.Status)
 	}
 }

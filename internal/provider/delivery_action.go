@@ -39,7 +39,7 @@ type deliveryOp struct {
 func NewDeliveryRetryAction() action.Action {
 	return &deliveryAction{op: deliveryOp{
 		name: "delivery_retry", verb: "retry",
-		description: "Makes one immediate manual attempt of a `retrying` or `dead_lettered` delivery (a dead-lettered one is not restarted), waits for it, and fails unless the receiver answers 2xx, with its status code, error and duration. Terraform 1.14 or later.",
+		description: "Makes one immediate manual attempt of a `retrying` or `dead_lettered` delivery (a dead-lettered one is not restarted), waits for it, and fails unless the receiver answers 2xx, with its status code, error, duration and the start of its answer. Terraform 1.14 or later.",
 		call: func(ctx context.Context, c *client.Client, id string) (*client.Delivery, int64, error) {
 			d, err := c.RetryDelivery(ctx, id)
 			if err != nil {
@@ -54,7 +54,7 @@ func NewDeliveryRetryAction() action.Action {
 func NewDeliveryReplayAction() action.Action {
 	return &deliveryAction{op: deliveryOp{
 		name: "delivery_replay", verb: "replay",
-		description: "Replays a finished (`succeeded`, `dead_lettered` or `canceled`) delivery: a new delivery of the same event, with the same body and event id, so receivers can de-duplicate on it. Waits for its first attempt and fails unless the receiver answers 2xx (hookd keeps retrying it on its schedule). Terraform 1.14 or later.",
+		description: "Replays a finished (`succeeded`, `dead_lettered` or `canceled`) delivery: a new delivery of the same event, with the same body and event id, so receivers can de-duplicate on it. Waits for its first attempt and fails unless the receiver answers 2xx, with its status code, error, duration and the start of its answer. A failed replay is retried on hookd's schedule, except the replay of a test delivery, which is a test delivery too: attempted once, never retried. Terraform 1.14 or later.",
 		call: func(ctx context.Context, c *client.Client, id string) (*client.Delivery, int64, error) {
 			d, err := c.ReplayDelivery(ctx, id)
 			return d, 0, err
@@ -102,7 +102,7 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	} else {
 		progress(resp, "Attempt %d of delivery %s queued; waiting for it", before+1, id)
 	}
-	att, err := waitForAttempt(ctx, a.data.client, d.ID, before)
+	att, after, err := waitForAttempt(ctx, a.data.client, d.ID, before)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to follow the %s of delivery %s", a.op.verb, id),
 			fmt.Sprintf("%v. The attempt may still run: data.hookd_webhook_deliveries shows delivery %s.", err, d.ID))
@@ -111,17 +111,37 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	tflog.Info(ctx, "delivery attempt", map[string]any{"delivery_id": d.ID, "attempt": att.Number, "verb": a.op.verb})
 	msg := fmt.Sprintf("Attempt %d of delivery %s got %s after %d ms.", att.Number, d.ID, answer(att.ResponseStatusCode, att.Error), att.DurationMS)
 	if att.ResponseStatusCode == nil || *att.ResponseStatusCode < 200 || *att.ResponseStatusCode > 299 {
-		resp.Diagnostics.AddError(fmt.Sprintf("Delivery %s failed", a.op.verb), msg+" Fix the receiver and run the action again; hookd keeps retrying a delivery on its schedule until it succeeds or is dead-lettered.")
+		resp.Diagnostics.AddError(fmt.Sprintf("Delivery %s failed", a.op.verb), msg+receiverSaid(att.ResponseBody)+" "+afterFailure(&after.Delivery))
 		return
 	}
 	progress(resp, "%s", msg)
 }
 
+// afterFailure says what becomes of a delivery whose attempt failed, as
+// hookd left it, and what to do: a test delivery is attempted once and
+// never retried; a retrying one is retried on its schedule; a dead-lettered
+// one (a retry of it does not restart it, and a 410 dead-letters at once)
+// gets no more attempts.
+func afterFailure(d *client.Delivery) string {
+	switch {
+	case d.IsTest:
+		return fmt.Sprintf("Delivery %s is a test delivery, which hookd attempts once and never retries: fix the receiver and run the action again.", d.ID)
+	case d.Status == "retrying" && d.NextAttemptAt != nil:
+		return fmt.Sprintf("hookd retries delivery %s on its schedule (next attempt at %s) until it succeeds or is dead-lettered: fix the receiver, and run hookd_delivery_retry on it for an attempt now.",
+			d.ID, d.NextAttemptAt.UTC().Format(time.RFC3339))
+	case d.Status == "dead_lettered":
+		return fmt.Sprintf("Delivery %s is dead-lettered: hookd makes no more attempts of it on its own. Fix the receiver and run the action again.", d.ID)
+	case d.Status == "canceled":
+		return fmt.Sprintf("Delivery %s was canceled (its webhook was disabled or deleted): hookd makes no more attempts of it.", d.ID)
+	}
+	return "Fix the receiver and run the action again."
+}
+
 // waitForAttempt polls a delivery until the attempt after before has
-// finished, and returns it. It gives up after pollFor, when ctx ends, or
-// when the delivery was canceled (its webhook deleted or disabled) without
-// that attempt.
-func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, before int64) (*client.Attempt, error) {
+// finished, and returns it with the delivery as that poll read it. It gives
+// up after pollFor, when ctx ends, or when the delivery was canceled (its
+// webhook deleted or disabled) without that attempt.
+func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, before int64) (*client.Attempt, *client.DeliveryDetail, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollFor)
 	defer cancel()
 	tick := time.NewTicker(pollInterval)
@@ -130,19 +150,19 @@ func waitForAttempt(ctx context.Context, c *client.Client, deliveryID string, be
 		d, err := c.GetDelivery(ctx, deliveryID)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return nil, fmt.Errorf("no finished attempt after %s", pollFor)
+			return nil, nil, fmt.Errorf("no finished attempt after %s", pollFor)
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
 		if att := nextAttempt(d, before); att != nil {
-			return att, nil
+			return att, d, nil
 		}
 		if d.Status == "canceled" {
-			return nil, fmt.Errorf("delivery %s was canceled before the attempt (its webhook was deleted or disabled)", d.ID)
+			return nil, nil, fmt.Errorf("delivery %s was canceled before the attempt (its webhook was deleted or disabled)", d.ID)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("no finished attempt after %s", pollFor)
+			return nil, nil, fmt.Errorf("no finished attempt after %s", pollFor)
 		case <-tick.C:
 		}
 	}

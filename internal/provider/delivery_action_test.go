@@ -110,7 +110,8 @@ action "hookd_delivery_retry" "now" {
 	if err == nil {
 		t.Fatalf("the action succeeded against a receiver answering 503:\n%s", out)
 	}
-	if want := acctest.Words("Error: Delivery retry failed", fmt.Sprintf("Attempt 2 of delivery %s got HTTP 503", d.ID), "ms. Fix the receiver and run the action again"); !want.MatchString(out) {
+	if want := acctest.Words("Error: Delivery retry failed", fmt.Sprintf("Attempt 2 of delivery %s got HTTP 503", d.ID), `ms. The receiver answered: "Service Unavailable".`,
+		fmt.Sprintf("hookd retries delivery %s on its schedule (next attempt at", d.ID), "until it succeeds or is dead-lettered: fix the receiver, and run hookd_delivery_retry on it for an attempt now."); !want.MatchString(out) {
 		t.Errorf("the output lacks %s:\n%s", want, out)
 	}
 }

@@ -415,7 +415,7 @@ func (r *webhookResource) testOnApply(ctx context.Context, m *webhookModel, diag
 		addAPIError(diags, "Unable to send the test event (test_on_apply)", err)
 		return
 	}
-	msg, failed := testOutcome(m.URL.ValueString(), res)
+	msg, failed := testOutcome(m.URL.ValueString(), res, testBody(ctx, r.data.client, res))
 	if !failed {
 		tflog.Info(ctx, "test delivery succeeded", map[string]any{"id": m.ID.ValueString(), "delivery_id": res.DeliveryID})
 		return

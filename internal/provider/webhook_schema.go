@@ -189,7 +189,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			PlanModifiers:       []planmodifier.String{publicKeyFromScheme{}},
 		},
 		"test_on_apply": schema.BoolAttribute{
-			MarkdownDescription: "Send a test event after create and after every update, and fail the apply with the receiver's status and error if it does not answer 2xx. A failed test after create leaves the webhook tainted.",
+			MarkdownDescription: "Send a test event after create and after every update, and fail the apply with the receiver's status, error and the start of its answer if it does not answer 2xx. A failed test after create leaves the webhook tainted.",
 			Optional:            true,
 		},
 		"status": schema.StringAttribute{

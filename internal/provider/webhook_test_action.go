@@ -33,7 +33,7 @@ func (a *webhookTestAction) Metadata(_ context.Context, req action.MetadataReque
 
 func (a *webhookTestAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Sends a test event to a webhook now, signed like any delivery and marked `Hookd-Test-Delivery: true`, and fails unless the receiver answers 2xx, with its status code, error and duration. Run it with `terraform apply -invoke=action.hookd_webhook_test.<name>`, or from a resource's `lifecycle.action_trigger` (after create or update). Terraform 1.14 or later.",
+		MarkdownDescription: "Sends a test event to a webhook now, signed like any delivery and marked `Hookd-Test-Delivery: true`, and fails unless the receiver answers 2xx, with its status code, error, duration and the start of its answer. Run it with `terraform apply -invoke=action.hookd_webhook_test.<name>`, or from a resource's `lifecycle.action_trigger` (after create or update). Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"webhook_id": webhookID.attribute("The webhook (`wh_...`) to test."),
 			"event_type": schema.StringAttribute{
@@ -77,7 +77,7 @@ func (a *webhookTestAction) Invoke(ctx context.Context, req action.InvokeRequest
 		addAPIError(&resp.Diagnostics, "Unable to send a test event to webhook "+id, err)
 		return
 	}
-	msg, failed := testOutcome("webhook "+id, res)
+	msg, failed := testOutcome("webhook "+id, res, testBody(ctx, a.data.client, res))
 	tflog.Info(ctx, "test delivery", map[string]any{"webhook_id": id, "delivery_id": res.DeliveryID, "succeeded": !failed})
 	if failed {
 		resp.Diagnostics.AddError("Test delivery failed", msg+" Fix the receiver and run the action again.")
