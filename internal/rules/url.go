@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -17,8 +18,9 @@ const URLExample = "https://example.com/webhooks"
 // to, checked when a delivery dials it) is left to the server.
 //
 // The rule: at most MaxURLLength characters of one line; an absolute URL;
-// no credentials (user:password@) and no fragment; the host, when an IPv4
-// address, written in the standard dotted form; https, or plain http to a
+// no credentials (user:password@) and no fragment; a port, when given,
+// from 1 to 65535; the host, when an IPv4 address, written in the standard
+// dotted form; https, or plain http to a
 // loopback or private host (localhost or a literal address IsPrivateHost
 // refuses), the only hosts a server may be configured to reach over http.
 func URLProblem(raw string) string {
@@ -40,6 +42,11 @@ func URLProblem(raw string) string {
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "must not contain a fragment (#...), which is never sent to the receiver; remove the # and what follows it"
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("must have a port from 1 to 65535, got %s; write the port the receiver listens on, or leave it out for the default (443 with https)", port)
+		}
 	}
 	if addr, legacy, _ := ParseHost(u.Hostname()); legacy {
 		// Receivers, proxies and people read these forms differently; the
