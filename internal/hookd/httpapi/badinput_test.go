@@ -262,7 +262,11 @@ func TestPrivateDestinations(t *testing.T) {
 	wid := field[string](t, c.createAccountWebhook(map[string]any{"url": "https://example.com/a", "events": []string{"*"}}), "id")
 	before := snapshot(c)
 	private := func(host string) string {
-		return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", host)
+		kind := rules.RefusedHost(host)
+		if kind == "" {
+			t.Fatalf("%s is not refused", host)
+		}
+		return fmt.Sprintf("points at %q, %s, which this server does not deliver to: use a public address, or start hookd with --allow-private-destinations to allow it (development)", host, kind)
 	}
 	legacy := func(host, addr string) string {
 		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", host, addr)
@@ -272,7 +276,7 @@ func TestPrivateDestinations(t *testing.T) {
 		"https://10.1.2.3/hooks":                           private("10.1.2.3"),
 		"https://169.254.169.254/latest":                   private("169.254.169.254"),
 		"https://[fd00:ec2::254]/latest":                   private("fd00:ec2::254"),
-		"https://localhost/x":                              private("localhost"),
+		"https://localhost/x":                              `points at "localhost", a loopback name, which this server does not deliver to: use a public address, or start hookd with --allow-private-destinations to allow it (development)`,
 		"https://[::1]/x":                                  private("::1"),
 		"https://[::]/x":                                   private("::"),
 		"https://0.0.0.0/x":                                private("0.0.0.0"),
@@ -292,6 +296,15 @@ func TestPrivateDestinations(t *testing.T) {
 		"https://168.63.129.16/machine":                    private("168.63.129.16"),
 		"https://[::ffff:168.63.129.16]/machine":           private("::ffff:168.63.129.16"),
 		"https://100.100.100.200/latest":                   private("100.100.100.200"),
+		// Documentation, discard-only, benchmarking and SRv6 space: not
+		// globally reachable, as the IPv4 reserved ranges.
+		"https://[2001:db8::1]/x":    `points at "2001:db8::1", a documentation address, which this server does not deliver to: use a public address, or start hookd with --allow-private-destinations to allow it (development)`,
+		"https://[3fff::1]/x":        private("3fff::1"),
+		"https://[100::1]/x":         private("100::1"),
+		"https://[2001:2::1]/x":      private("2001:2::1"),
+		"https://[5f00::1]/x":        private("5f00::1"),
+		"https://192.0.2.1/x":        private("192.0.2.1"),
+		"https://203.0.113.5:8443/x": private("203.0.113.5"),
 	} {
 		for _, r := range []req{
 			{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": url, "events": []string{"*"}}, invalid: true},

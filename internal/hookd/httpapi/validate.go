@@ -51,13 +51,17 @@ func urlProblem(raw string, allowPrivate bool) string {
 		return detail
 	}
 	u, err := url.Parse(raw)
-	if err != nil || allowPrivate || !netpolicy.IsPrivateHost(u.Hostname()) {
+	if err != nil || allowPrivate {
+		return ""
+	}
+	kind := netpolicy.RefusedHost(u.Hostname())
+	if kind == "" {
 		return ""
 	}
 	if strings.EqualFold(u.Scheme, "http") {
 		return fmt.Sprintf("must use https; plain http to the private host %q needs a server started with --allow-private-destinations", u.Hostname())
 	}
-	return fmt.Sprintf("points at the private or loopback host %q, which this server does not deliver to (start hookd with --allow-private-destinations to allow it)", u.Hostname())
+	return fmt.Sprintf("points at %q, %s, which this server does not deliver to: use a public address, or start hookd with --allow-private-destinations to allow it (development)", u.Hostname(), kind)
 }
 
 // checkHeaders validates a complete header map (rules.CheckHeaders).

@@ -67,6 +67,16 @@ func TestRefusedForms(t *testing.T) {
 		{"[fd00:ec2::254]", "EC2 metadata over IPv6"},
 		{"[fec0::1]", "site-local"},
 		{"[ff02::1]", "IPv6 multicast"},
+		{"192.0.2.1", "documentation (TEST-NET-1)"},
+		{"198.51.100.1", "documentation (TEST-NET-2)"},
+		{"203.0.113.1", "documentation (TEST-NET-3)"},
+		{"[2001:db8::1]", "IPv6 documentation"},
+		{"[3fff::1]", "IPv6 documentation (RFC 9637)"},
+		{"[100::1]", "discard-only"},
+		{"[2001:2::1]", "IPv6 benchmarking"},
+		{"[2001:5::1]", "IETF protocol assignments, not globally reachable"},
+		{"[5f00::1]", "SRv6 segment identifiers"},
+		{"[4000::1]", "outside global unicast (2000::/3)"},
 		{"localhost", "localhost"},
 		{"api.localhost.", "a localhost name"},
 	} {
@@ -78,7 +88,7 @@ func TestRefusedForms(t *testing.T) {
 			t.Errorf("%s (%s) is not refused", c.host, c.means)
 		}
 	}
-	for _, host := range []string{"8.8.8.8", "134744072", "93.184.216.34", "[2606:4700::1111]", "100.128.0.1", "[2001:db8::1]", "example.com", "1.1", "[2001:0:4136:e378:8000:63bf:f7f7:f7f7]"} {
+	for _, host := range []string{"8.8.8.8", "134744072", "93.184.216.34", "[2606:4700::1111]", "100.128.0.1", "[2a00:1450:4001:82a::200e]", "[2001:4:112::1]", "example.com", "1.1", "[2001:0:4136:e378:8000:63bf:f7f7:f7f7]"} {
 		if IsPrivateHost(host) {
 			t.Errorf("%s is refused", host)
 		}

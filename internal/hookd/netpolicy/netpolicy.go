@@ -28,6 +28,10 @@ func ParseHost(host string) (addr netip.Addr, legacy bool, ok bool) { return rul
 // address (rules.IsPrivateHost).
 func IsPrivateHost(host string) bool { return rules.IsPrivateHost(host) }
 
+// RefusedHost says what host is when hookd refuses it ("a loopback name",
+// "a documentation address", ...), "" otherwise (rules.RefusedHost).
+func RefusedHost(host string) string { return rules.RefusedHost(host) }
+
 // RefusedError is returned by the dialer's Control for a refused address.
 type RefusedError struct{ Address string }
 
