@@ -643,3 +643,66 @@ func TestActions_invokeReplayTestDelivery(t *testing.T) {
 		t.Errorf("the replay is test=%v %s, want a dead-lettered test delivery", r.IsTest, r.Status)
 	}
 }
+
+// A retry or replay refused because the webhook is auto-disabled says, after
+// hookd's reason, how to re-enable it: from Terraform (hookd_webhook_recover
+// with reenable = true) or the console; so does hookd_webhook_recover
+// without reenable, in one error. hookd_webhook_recover on an inactive
+// webhook fails with one error, whatever reenable says, and
+// replays nothing: active is the user's switch.
+func TestActions_invokeAutoDisabled(t *testing.T) {
+	f := newActionFixture(t, hookdtest.WithClock(clockwork.NewFakeClockAt(time.Now())))
+	ctx := context.Background()
+	rcv := acctest.NewReceiver(t, http.StatusGone)
+	wh, err := f.env.Client.CreateAccountWebhook(ctx, client.CreateWebhookRequest{URL: rcv.URL, Events: []string{"transfer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.Trust(wh.Secret)
+	rcv.VerifyWhenDone(t)
+	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	publish(t, f.env)
+	d := waitDelivery(t, f.env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
+	for action, verb := range map[string]string{"hookd_delivery_retry": "retry", "hookd_delivery_replay": "replay"} {
+		_, diags := f.invoke(t, action, map[string]tftypes.Value{"delivery_id": str(d.ID)})
+		oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, fmt.Sprintf("Unable to %s delivery %s", verb, d.ID),
+			`.*webhook `+wh.ID+` is auto_disabled; re-enable it first with PATCH \{"status": "active"\}\. `+
+				regexp.QuoteMeta("Once its receiver is fixed, re-enable webhook "+wh.ID+": from Terraform, run the action hookd_webhook_recover with reenable = true over the time of the outage "+
+					"(it re-enables the webhook, then replays what was dead-lettered, this delivery too if it falls in the range); "+
+					"or press Re-enable on the console's Webhooks page and run this action again.")+` \(hookd request id req_[0-9a-z]+\)`)
+	}
+
+	wh2, err := f.env.Client.GetWebhook(ctx, wh.ID)
+	if err != nil || wh2.DisabledReason == nil {
+		t.Fatalf("%v %+v", err, wh2)
+	}
+	progress, diags := f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{"webhook_id": str(wh.ID), "since": str(since)})
+	if len(progress) > 0 {
+		t.Errorf("progress %q on an auto-disabled webhook", progress)
+	}
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Webhook auto-disabled", regexp.QuoteMeta(
+		"hookd auto-disabled webhook "+wh.ID+" ("+*wh2.DisabledReason+") and replays nothing to it until it is re-enabled: nothing was replayed. "+
+			"Once its receiver is fixed, set reenable = true in this action's config to re-enable the webhook and replay in one run; "+
+			"or re-enable it first (the Re-enable button on the console's Webhooks page, or PATCH /v1/webhooks/"+wh.ID+` with {"status": "active"}) and run the action again.`))
+
+	// Re-enabled, then switched off by its owner: inactive.
+	active, off := "active", false
+	if _, err := f.env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active, Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	for _, reenable := range []bool{false, true} {
+		progress, diags := f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{
+			"webhook_id": str(wh.ID), "since": str(since), "reenable": tftypes.NewValue(tftypes.Bool, reenable),
+		})
+		if len(progress) > 0 {
+			t.Errorf("reenable = %v: progress %q on an inactive webhook", reenable, progress)
+		}
+		oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Webhook inactive", regexp.QuoteMeta(
+			"Webhook "+wh.ID+" is inactive (active = false), and hookd replays nothing to an inactive webhook: nothing was replayed. "+
+				"Set active = true on its hookd_account_webhook or hookd_group_webhook resource (or PATCH /v1/webhooks/"+wh.ID+` with {"active": true}) and run the action again; `+
+				"reenable does not change active, which is yours."))
+	}
+	if replays, err := replaysOf(f.env, wh.ID, d.ID); err != nil || len(replays) != 0 {
+		t.Errorf("%s has %d replays (%v), want none", d.ID, len(replays), err)
+	}
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,7 +95,7 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	progress(resp, "Asking hookd to %s delivery %s", a.op.verb, id)
 	d, before, err := a.op.call(ctx, a.data.client, id)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s delivery %s", a.op.verb, id), err)
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s delivery %s", a.op.verb, id), err, autoDisabledAdvice(ctx, a.data.client, id, err)...)
 		return
 	}
 	if d.ID != id {
@@ -115,6 +116,29 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 		return
 	}
 	progress(resp, "%s", msg)
+}
+
+// autoDisabledAdvice is what to do when hookd refused to retry or replay
+// delivery id (a conflict) because its webhook is auto-disabled, which the
+// webhook's status tells (hookd's own detail says to PATCH the status):
+// the Terraform way, and the console's. Nothing for any other refusal.
+func autoDisabledAdvice(ctx context.Context, c *client.Client, id string, err error) []problemAdvice {
+	var apiErr *client.APIError
+	if !errors.Is(err, client.ErrConflict) || !errors.As(err, &apiErr) {
+		return nil
+	}
+	d, err := c.GetDelivery(ctx, id)
+	if err != nil || d.IsTest { // a test delivery is retried and replayed whatever the webhook's status
+		return nil
+	}
+	wh, err := c.GetWebhook(ctx, d.WebhookID)
+	if err != nil || wh.Status != webhookAutoDisabled {
+		return nil
+	}
+	return []problemAdvice{{Code: apiErr.Code, Advice: fmt.Sprintf(
+		"Once its receiver is fixed, re-enable webhook %s: from Terraform, run the action hookd_webhook_recover with reenable = true over the time of the outage "+
+			"(it re-enables the webhook, then replays what was dead-lettered, this delivery too if it falls in the range); "+
+			"or press Re-enable on the console's Webhooks page and run this action again.", wh.ID)}}
 }
 
 // afterFailure says what becomes of a delivery whose attempt failed, as

@@ -44,6 +44,7 @@ type webhookRecoverModel struct {
 	Since     types.String `tfsdk:"since"`
 	Until     types.String `tfsdk:"until"`
 	Status    types.String `tfsdk:"status"`
+	Reenable  types.Bool   `tfsdk:"reenable"`
 }
 
 func (a *webhookRecoverAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
@@ -58,7 +59,9 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 			"What is already recovered is left out too: replays themselves, and deliveries with a replay that succeeded or is still being attempted " +
 			"(the API's `unrecovered=true`), so running the action again, from an `after_update` trigger or over an overlapping range, " +
 			"replays only the deliveries whose replays all failed, and sends no event twice (to send one again on purpose, use `hookd_delivery_replay`). " +
-			"Fails, after trying them all, when any replay is refused, listing which and why. Terraform 1.14 or later.",
+			"Fails, after trying them all, when any replay is refused, listing which and why. " +
+			"hookd replays nothing to a webhook it auto-disabled (after an outage, the usual case): recover checks the webhook first and fails, replaying nothing, " +
+			"unless `reenable = true`, with which it re-enables the webhook and then replays. Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"webhook_id": webhookID.attribute("The webhook (`wh_...`) whose deliveries to replay."),
 			"since": schema.StringAttribute{
@@ -75,6 +78,13 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 				MarkdownDescription: "Which deliveries: `dead_lettered` (the default: delivery gave up), `succeeded` (send them again) or `canceled`.",
 				Optional:            true,
 				Validators:          []validator.String{oneOf(`leave it out to replay the "dead_lettered" ones; hookd_delivery_retry retries a "retrying" delivery now`, replayableStatuses...)},
+			},
+			"reenable": schema.BoolAttribute{
+				MarkdownDescription: "Re-enable the webhook before replaying if hookd auto-disabled it (`status` `auto_disabled`: its endpoint answered `410 Gone`, or three deliveries in a row were dead-lettered), " +
+					"as the console's Re-enable button and `PATCH /v1/webhooks/{id}` with `{\"status\": \"active\"}` do; this also resets its run of dead letters. " +
+					"Defaults to `false`: recover then fails while the webhook is auto-disabled, replaying nothing, and says so. It does not change `active`, which is yours: " +
+					"a webhook with `active = false` is not switched on (set `active = true` on its resource first).",
+				Optional: true,
 			},
 		},
 	}
@@ -111,6 +121,9 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 	opts, what, err := m.listOptions()
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid time range", err.Error())
+		return
+	}
+	if !a.deliverable(ctx, id, m.Reenable.ValueBool(), resp) {
 		return
 	}
 	progress(resp, "Listing the %s of webhook %s", what, id)
@@ -154,6 +167,58 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 		resp.Diagnostics.AddError("Some deliveries were not replayed",
 			fmt.Sprintf("%d of %d deliveries of webhook %s could not be replayed:\n  %s", len(failed), total, id, strings.Join(shown, "\n  ")))
 	}
+}
+
+// deliverable checks, once, that hookd will take replays for webhook id:
+// it refuses every one while the webhook is auto-disabled or inactive, and
+// N refusals of the same reason would say nothing N times. An auto-disabled
+// webhook is re-enabled first when reenable is set (PATCH status=active,
+// said in progress); otherwise, and for an inactive one, it fails with one
+// error saying what to do.
+func (a *webhookRecoverAction) deliverable(ctx context.Context, id string, reenable bool, resp *action.InvokeResponse) bool {
+	wh, err := a.data.client.GetWebhook(ctx, id)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read webhook "+id, err)
+		return false
+	}
+	if wh.Status == webhookAutoDisabled {
+		if !reenable {
+			resp.Diagnostics.AddError("Webhook auto-disabled",
+				fmt.Sprintf("hookd auto-disabled webhook %s%s and replays nothing to it until it is re-enabled: nothing was replayed. "+
+					"Once its receiver is fixed, set reenable = true in this action's config to re-enable the webhook and replay in one run; "+
+					"or re-enable it first (the Re-enable button on the console's Webhooks page, or PATCH /v1/webhooks/%s with {\"status\": \"active\"}) and run the action again.",
+					id, disabledBecause(wh), id))
+			return false
+		}
+		progress(resp, "Webhook %s is auto_disabled%s: re-enabling it (PATCH status = active), as reenable = true asks", id, disabledBecause(wh))
+		active := "active"
+		if wh, err = a.data.client.UpdateWebhook(ctx, id, client.UpdateWebhookRequest{Status: &active}); err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to re-enable webhook "+id, err)
+			return false
+		}
+		tflog.Info(ctx, "re-enabled webhook", map[string]any{"webhook_id": id, "status": wh.Status})
+		progress(resp, "Webhook %s re-enabled: its status is %s", id, wh.Status)
+	}
+	if !wh.Active {
+		resp.Diagnostics.AddError("Webhook inactive",
+			fmt.Sprintf("Webhook %s is inactive (active = false), and hookd replays nothing to an inactive webhook: nothing was replayed. "+
+				"Set active = true on its hookd_account_webhook or hookd_group_webhook resource (or PATCH /v1/webhooks/%s with {\"active\": true}) and run the action again; "+
+				"reenable does not change active, which is yours.", id, id))
+		return false
+	}
+	return true
+}
+
+// webhookAutoDisabled is the status of a webhook hookd disabled
+// (api/openapi.yaml, Webhook.status).
+const webhookAutoDisabled = "auto_disabled"
+
+// disabledBecause is " (its reason)" for an auto-disabled webhook, or "".
+func disabledBecause(wh *client.Webhook) string {
+	if wh.DisabledReason == nil || *wh.DisabledReason == "" {
+		return ""
+	}
+	return " (" + *wh.DisabledReason + ")"
 }
 
 // interrupted says how far a recovery got before err stopped it, and how

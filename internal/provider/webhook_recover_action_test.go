@@ -37,73 +37,116 @@ action "hookd_webhook_recover" "after_outage" {
 }`, webhookID, since, extra)
 }
 
-// The receiver was gone (410: hookd dead-lettered the deliveries and
-// disabled the webhook); once it is back and the webhook re-enabled, the
-// action replays every dead-lettered delivery of the range, oldest first,
-// saying N of M as it goes, and leaves the others alone.
+// The receiver was gone: it answered 410, so hookd dead-lettered each
+// delivery at once and auto-disabled the webhook (re-enabled by hand
+// between the two events, left disabled after the second). Once the
+// receiver is back, recover without reenable fails with one error saying
+// what to do, and replays nothing; with reenable = true it re-enables the
+// webhook (and says so), then replays both dead letters, oldest first,
+// saying N of M as it goes: delivered, and verified by the receiver. It
+// leaves the others alone.
 func TestAccWebhookRecoverAction_deadLettered(t *testing.T) {
-	env, _ := frozenHookd(t)
+	env, clock := frozenHookd(t)
 	rcv, wh := verifiedWebhook(t, env, http.StatusGone)
 	ctx := context.Background()
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-	publish(t, env)
-	dead := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
-
-	// Not re-enabled yet: every replay is refused, and the action says why.
-	out, err := invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
-	if err == nil || !acctest.Words("Error: Some deliveries were not replayed", "1 of 1 deliveries of webhook "+wh.ID+" could not be replayed:", dead.ID+":").MatchString(out) {
-		t.Fatalf("recovering a disabled webhook: %v\n%s", err, out)
-	}
-
 	active := "active"
-	if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
-		t.Fatal(err)
+	var dead []string
+	for i := range 2 {
+		if i > 0 {
+			if _, err := env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Second) // one created_at each: the order is known
+		publish(t, env)
+		dead = append(dead, waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.Status == "dead_lettered" && !slices.Contains(dead, d.ID)
+		}).ID)
+	}
+	disabled, err := env.Client.GetWebhook(ctx, wh.ID)
+	if err != nil || disabled.Status != "auto_disabled" || disabled.DisabledReason == nil {
+		t.Fatalf("after two 410s the webhook is %+v (%v), want auto_disabled", disabled, err)
 	}
 	rcv.SetStatus(http.StatusOK)
+	received := len(rcv.Requests())
+
+	// Not re-enabled: one error saying what to do, nothing replayed.
+	out, err := invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
+	want := acctest.Words("Error: Webhook auto-disabled", fmt.Sprintf(
+		`hookd auto-disabled webhook %[1]s (%[2]s) and replays nothing to it until it is re-enabled: nothing was replayed. `+
+			`Once its receiver is fixed, set reenable = true in this action's config to re-enable the webhook and replay in one run; `+
+			`or re-enable it first (the Re-enable button on the console's Webhooks page, or PATCH /v1/webhooks/%[1]s with {"status": "active"}) and run the action again.`,
+		wh.ID, *disabled.DisabledReason))
+	if err == nil || !want.MatchString(out) || strings.Count(out, "Error:") != 1 {
+		t.Fatalf("recovering an auto-disabled webhook: %v; want one error %s in:\n%s", err, want, out)
+	}
+	for _, id := range dead {
+		if replays, err := replaysOf(env, wh.ID, id); err != nil || len(replays) != 0 {
+			t.Errorf("without reenable %s has %d replays (%v), want none", id, len(replays), err)
+		}
+	}
+	if n := len(rcv.Requests()) - received; n != 0 {
+		t.Errorf("without reenable the receiver got %d requests, want none", n)
+	}
+
+	// reenable = true: re-enabled, then both replayed and delivered.
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, "reenable = true"))
+	if err != nil {
+		t.Fatalf("recovering with reenable = true: %v\n%s", err, out)
+	}
+	replays := make([]string, len(dead))
+	for i, id := range dead {
+		replays[i] = waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
+			return d.ReplayOf != nil && *d.ReplayOf == id && d.Status == "succeeded"
+		}).ID
+	}
+	for _, line := range []string{
+		fmt.Sprintf("Webhook %s is auto_disabled (%s): re-enabling it (PATCH status = active), as reenable = true asks", wh.ID, *disabled.DisabledReason),
+		fmt.Sprintf("Webhook %s re-enabled: its status is active", wh.ID),
+		"Replaying 2 dead_lettered deliveries since " + since + " of webhook " + wh.ID,
+		fmt.Sprintf("1 of 2 replayed: %s as %s", dead[0], replays[0]),
+		fmt.Sprintf("2 of 2 replayed: %s as %s", dead[1], replays[1]),
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("the output lacks %q:\n%s", line, out)
+		}
+	}
+	if got, err := env.Client.GetWebhook(ctx, wh.ID); err != nil || got.Status != "active" || got.DisabledReason != nil {
+		t.Errorf("after the recovery the webhook is %+v (%v), want active", got, err)
+	}
+	if n := len(rcv.Requests()) - received; n != 2 {
+		t.Errorf("the receiver got %d requests after the recovery, want the 2 replays", n)
+	}
+
+	// Two more events, delivered fine: not dead-lettered, not replayed.
 	example, err := catalogExample(ctx, env, "transfer.created")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Two more events, delivered fine: not dead-lettered, not replayed.
 	for range 2 {
 		if _, err := env.Client.PublishEvent(ctx, client.PublishEventRequest{Type: "transfer.created", Data: example}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := len(rcv.Requests())
-	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	replay := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool {
-		return d.ReplayOf != nil && *d.ReplayOf == dead.ID && d.Status == "succeeded"
-	})
-	for _, want := range []string{
-		"Listing the dead_lettered deliveries since " + since + " of webhook " + wh.ID,
-		"Replaying 1 dead_lettered deliveries since " + since,
-		fmt.Sprintf("1 of 1 replayed: %s as %s", dead.ID, replay.ID),
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the output lacks %q:\n%s", want, out)
+	for end := time.Now().Add(5 * time.Second); len(rcv.Requests()) < received+4; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the receiver got %d requests, want the 2 replays and 2 new events", len(rcv.Requests())-received)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(rcv.Requests()) < before+1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := len(rcv.Requests()) - before; n < 1 {
-		t.Errorf("the receiver got %d requests after the action, want the replay", n)
-	}
 
-	// Run again (the same range; the dead letter is still dead-lettered,
-	// its replay succeeded): nothing is replayed, nothing sent.
-	before = len(rcv.Requests())
-	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, ""))
+	// Run again (the same range; the dead letters are still dead-lettered,
+	// their replays succeeded, and two other deliveries succeeded):
+	// nothing is replayed, nothing sent.
+	before := len(rcv.Requests())
+	out, err = invoke(t, env, "action.hookd_webhook_recover.after_outage", recoverConfig(wh.ID, since, "reenable = true"))
 	if want := "0 of 0 replayed: no dead_lettered deliveries since " + since + " of webhook " + wh.ID + " left to replay"; err != nil || !strings.Contains(out, want) {
 		t.Errorf("a second recovery: %v; want %q in:\n%s", err, want, out)
 	}
-	if replays, err := replaysOf(env, wh.ID, dead.ID); err != nil || len(replays) != 1 {
-		t.Errorf("after a second recovery %s has %d replays (%v), want 1", dead.ID, len(replays), err)
+	for _, id := range dead {
+		if replays, err := replaysOf(env, wh.ID, id); err != nil || len(replays) != 1 {
+			t.Errorf("after a second recovery %s has %d replays (%v), want 1", id, len(replays), err)
+		}
 	}
 	if n := len(rcv.Requests()) - before; n != 0 {
 		t.Errorf("a second recovery: the receiver got %d requests, want none", n)
