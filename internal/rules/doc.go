@@ -5,7 +5,9 @@
 // characters), custom delivery headers, signing secrets, fingerprints,
 // event patterns and event types' stability. It depends on
 // the standard library only, plus golang.org/x/net/http/httpguts for the
-// HTTP token and field-value grammar that net/http itself applies.
+// HTTP token and field-value grammar that net/http itself applies, and
+// golang.org/x/net/idna for the mapping of non-ASCII hosts that net/http
+// applies before it dials (ASCIIHost).
 //
 // Messages are fragments that follow the name of the field they concern
 // ("must be at most 100 characters, got 101"); callers add the field.

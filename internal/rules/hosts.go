@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Which hosts hookd treats as private: loopback, private and link-local
@@ -22,7 +25,9 @@ import (
 // address it leads to (IPv4-mapped, Teredo), or refused whole where the
 // prefix has no other use (IPv4-compatible, NAT64, 6to4, SIIT); IPv4
 // written in the old inet_aton forms (2130706433, 0177.0.0.1, 0x7f000001,
-// 127.1) is recognised as the address it means.
+// 127.1) is recognised as the address it means, and a host in other
+// characters that IDNA maps to an address or to localhost (①②⑦.0.0.1,
+// ｌｏｃａｌｈｏｓｔ) as what it maps to.
 
 // refusedRange is a range hookd does not deliver to, with what it is.
 type refusedRange struct {
@@ -188,8 +193,8 @@ func parseLegacyIPv4(s string) (netip.Addr, bool) {
 }
 
 // IsPrivateHost reports whether host is localhost or a literal address
-// (any form ParseHost reads) that IsPrivateAddr refuses,: whether
-// RefusedHost names a reason.
+// (any form ParseHost reads) that IsPrivateAddr refuses, once mapped as
+// HTTP clients map it (ASCIIHost): whether RefusedHost names a reason.
 // Other names can only be judged once resolved.
 func IsPrivateHost(host string) bool { return RefusedHost(host) != "" }
 
@@ -197,7 +202,7 @@ func IsPrivateHost(host string) bool { return RefusedHost(host) != "" }
 // to it ("a loopback name", or RefusedAddr's words for a literal address),
 // "" otherwise.
 func RefusedHost(host string) string {
-	name := strings.Trim(host, "[]")
+	name := ASCIIHost(strings.Trim(host, "[]"))
 	if isLocalhost(name) {
 		return "a loopback name"
 	}
@@ -211,4 +216,43 @@ func RefusedHost(host string) string {
 func isLocalhost(name string) bool {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	return name == "localhost" || strings.HasSuffix(name, ".localhost")
+}
+
+// ASCIIHost is host as Go's HTTP client dials it: a host that is not all
+// ASCII goes through IDNA (UTS #46, the lookup profile net/http applies),
+// which maps fullwidth and other compatibility characters to ASCII, so
+// that ｌｏｃａｌｈｏｓｔ is localhost and ①②⑦。0。0。1 is 127.0.0.1. A host
+// IDNA refuses is returned as it is: net/http dials it as it is too, and
+// it resolves to nothing.
+func ASCIIHost(host string) string {
+	for i := 0; i < len(host); i++ {
+		if host[i] >= utf8.RuneSelf {
+			if a, err := idna.Lookup.ToASCII(host); err == nil {
+				return a
+			}
+			return host
+		}
+	}
+	return host
+}
+
+// disguisedHost returns the spelling to use instead of host, a URL's host
+// that is not all ASCII, when HTTP clients map it to an IP address or to
+// localhost (ASCIIHost): "" otherwise.
+func disguisedHost(host string) string {
+	a := ASCIIHost(host)
+	if a == host {
+		return ""
+	}
+	if isLocalhost(a) {
+		return strings.ToLower(a)
+	}
+	addr, _, ok := ParseHost(a)
+	if !ok {
+		return ""
+	}
+	if addr.Is6() && !addr.Is4In6() {
+		return "[" + addr.String() + "]"
+	}
+	return addr.String()
 }

@@ -68,3 +68,22 @@ func TestRefusedAddr(t *testing.T) {
 		}
 	}
 }
+
+// A host that is not ASCII is judged as HTTP clients dial it, once IDNA
+// has mapped it to ASCII.
+func TestIsPrivateHostMapsLookAlikes(t *testing.T) {
+	for host, want := range map[string]bool{
+		"①②⑦.0.0.1": true, "127。0。0。1": true, "１２７．０．０．１": true, "ｌｏｃａｌｈｏｓｔ": true, "ＬＯＣＡＬＨＯＳＴ.": true,
+		"api.ｌｏｃａｌｈｏｓｔ": true, "１０.０.０.１": true, "２１３０７０６４３３": true,
+		"ｅｘａｍｐｌｅ.com": false, "bücher.de": false, "８.８.８.８": false,
+	} {
+		if got := rules.IsPrivateHost(host); got != want {
+			t.Errorf("IsPrivateHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+	for host, want := range map[string]string{"①②⑦.0.0.1": "127.0.0.1", "ＬＯＣＡＬＨＯＳＴ": "localhost", "bücher.de": "xn--bcher-kva.de", "example.com": "example.com"} {
+		if got := rules.ASCIIHost(host); got != want {
+			t.Errorf("ASCIIHost(%q) = %q, want %q", host, got, want)
+		}
+	}
+}

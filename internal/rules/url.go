@@ -20,7 +20,8 @@ const URLExample = "https://example.com/webhooks"
 // The rule: at most MaxURLLength characters of one line; an absolute URL;
 // no credentials (user:password@) and no fragment; a port, when given,
 // from 1 to 65535; the host, when an IPv4 address, written in the standard
-// dotted form; https, or plain http to a
+// dotted form, and never an address or localhost in other characters than
+// ASCII (which HTTP clients map to it); https, or plain http to a
 // loopback or private host (localhost or a literal address IsPrivateHost
 // refuses), the only hosts a server may be configured to reach over http.
 func URLProblem(raw string) string {
@@ -52,6 +53,11 @@ func URLProblem(raw string) string {
 		// Receivers, proxies and people read these forms differently; the
 		// standard one is unambiguous.
 		return fmt.Sprintf("has the host %q, an IPv4 address in a non-standard form; write it as %s", u.Hostname(), addr)
+	}
+	if ascii := disguisedHost(u.Hostname()); ascii != "" {
+		// HTTP clients map it to an address or localhost before they dial:
+		// a spelling that hides where deliveries go.
+		return fmt.Sprintf("has the host %q, which HTTP clients read as %s (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as %s", u.Hostname(), ascii, ascii)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":

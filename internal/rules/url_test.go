@@ -18,6 +18,9 @@ func TestURLProblem(t *testing.T) {
 		"https://127.0.0.1/x", "https://10.0.0.1/x", "https://localhost/x",
 		"http://127.0.0.1:9000/hooks", "http://localhost/x", "http://[::1]/x", "http://192.168.1.1/x",
 		"https://example.com:1/x", "https://example.com:65535/x", "https://example.com:/x", "https://[2606:4700::1111]:8443/x",
+		// A name in other scripts, or in fullwidth letters, is a name:
+		// DNS says where it leads, at every dial.
+		"https://bücher.de/x", "https://ｅｘａｍｐｌｅ.com/x",
 	} {
 		if p := rules.URLProblem(ok); p != "" {
 			t.Errorf("URLProblem(%q) = %q, want none", ok, p)
@@ -46,6 +49,12 @@ func TestURLProblem(t *testing.T) {
 		"http://127.0.0.1:0/":                              "must have a port from 1 to 65535, got 0; write the port the receiver listens on, or leave it out for the default (443 with https)",
 		"https://[::1]:70000/":                             "must have a port from 1 to 65535, got 70000; write the port the receiver listens on, or leave it out for the default (443 with https)",
 		"https://example.com:99999999999999999999/":        "must have a port from 1 to 65535, got 99999999999999999999; write the port the receiver listens on, or leave it out for the default (443 with https)",
+		"https://①②⑦.0.0.1:8443/":                          `has the host "①②⑦.0.0.1", which HTTP clients read as 127.0.0.1 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 127.0.0.1`,
+		"https://127。0。0。1:8443/":                          `has the host "127。0。0。1", which HTTP clients read as 127.0.0.1 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 127.0.0.1`,
+		"http://ｌｏｃａｌｈｏｓｔ:8443/":                           `has the host "ｌｏｃａｌｈｏｓｔ", which HTTP clients read as localhost (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as localhost`,
+		"https://ＡＰＩ.ｌｏｃａｌｈｏｓｔ/":                           `has the host "ＡＰＩ.ｌｏｃａｌｈｏｓｔ", which HTTP clients read as api.localhost (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as api.localhost`,
+		"https://８.８.８.８/":                                 `has the host "８.８.８.８", which HTTP clients read as 8.8.8.8 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 8.8.8.8`,
+		"https://２１３０７０６４３３/":                              `has the host "２１３０７０６４３３", which HTTP clients read as 127.0.0.1 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 127.0.0.1`,
 		"https://example.com/\u202emoc":                    "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 21: control characters (tabs and line breaks too), bidirectional and zero-width characters are not allowed in one-line text; remove it",
 		"https://example.com/" + strings.Repeat("é", 2029): "must be at most 2048 characters, got 2049; remove 1 character",
 	} {

@@ -305,6 +305,11 @@ func TestPrivateDestinations(t *testing.T) {
 		"https://[5f00::1]/x":        private("5f00::1"),
 		"https://192.0.2.1/x":        private("192.0.2.1"),
 		"https://203.0.113.5:8443/x": private("203.0.113.5"),
+		// Look-alike spellings HTTP clients map to loopback before they
+		// dial: refused at create with the ASCII spelling, allowed or not.
+		"https://①②⑦.0.0.1:8443/x": `has the host "①②⑦.0.0.1", which HTTP clients read as 127.0.0.1 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 127.0.0.1`,
+		"https://127。0。0。1:8443/x": `has the host "127。0。0。1", which HTTP clients read as 127.0.0.1 (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as 127.0.0.1`,
+		"https://ｌｏｃａｌｈｏｓｔ:8443/x": `has the host "ｌｏｃａｌｈｏｓｔ", which HTTP clients read as localhost (they map look-alike characters such as fullwidth letters and digits to ASCII); write it as localhost`,
 	} {
 		for _, r := range []req{
 			{method: "POST", path: "/v1/webhooks/account", body: map[string]any{"url": url, "events": []string{"*"}}, invalid: true},

@@ -77,6 +77,10 @@ func TestRefusedForms(t *testing.T) {
 		{"[2001:5::1]", "IETF protocol assignments, not globally reachable"},
 		{"[5f00::1]", "SRv6 segment identifiers"},
 		{"[4000::1]", "outside global unicast (2000::/3)"},
+		{"①②⑦.0.0.1", "127.0.0.1 in circled digits (IDNA maps them to ASCII)"},
+		{"127。0。0。1", "127.0.0.1 with ideographic full stops"},
+		{"１２７．０．０．１", "127.0.0.1 in fullwidth digits and full stops"},
+		{"ｌｏｃａｌｈｏｓｔ", "localhost in fullwidth letters"},
 		{"localhost", "localhost"},
 		{"api.localhost.", "a localhost name"},
 	} {
