@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -175,6 +176,12 @@ func (e *Engine) send(req *http.Request, budget time.Duration) attemptResult {
 		out.DurationMS = time.Since(start).Milliseconds()
 		class := classify(ctx, err)
 		out.Error = &class
+		var refused *netpolicy.RefusedError
+		if errors.As(err, &refused) {
+			// Nothing was sent, so there is no response body: the attempt's
+			// holds why, for the API and the console to show.
+			out.body = refusedDetail(req.URL.Hostname(), refused)
+		}
 		return out
 	}
 	defer res.Body.Close()
@@ -201,6 +208,23 @@ func (e *Engine) send(req *http.Request, budget time.Duration) attemptResult {
 		out.retryAfter = parseRetryAfter(res.Header, e.clock.Now())
 	}
 	return out
+}
+
+// refusedDetail says why an attempt to host was refused before it
+// connected, and how to allow it: the address dialled and what it is, never
+// the URL's path or query (which may hold a token).
+func refusedDetail(host string, refused *netpolicy.RefusedError) string {
+	what := refused.Address + " is " + refused.Kind
+	if ap, err := netip.ParseAddrPort(refused.Address); err == nil && !hostIsAddr(host, ap.Addr()) {
+		what = host + " resolved to " + refused.Address + ", " + refused.Kind
+	}
+	return "hookd did not connect: " + what + ", and this server delivers only to public addresses. Point the webhook at a public address, or start hookd with --allow-private-destinations to deliver to private and loopback addresses (development)."
+}
+
+// hostIsAddr reports whether host, a URL's host, is addr written out.
+func hostIsAddr(host string, addr netip.Addr) bool {
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().WithZone("") == addr.Unmap().WithZone("")
 }
 
 func classify(ctx context.Context, err error) string {

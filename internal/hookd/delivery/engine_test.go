@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -349,5 +350,16 @@ func TestRefusedPrivateDestination(t *testing.T) {
 	})
 	if rcv.count() != 0 {
 		t.Fatal("the receiver was reached")
+	}
+	// The attempt says which address was refused, what it is and how to
+	// allow it (localhost may resolve to 127.0.0.1 or ::1 first).
+	d := e.delivery(e.deliveries(wh.ID, "")[0].ID)
+	got := d.Attempts[0].ResponseBody
+	var want []string
+	for _, addr := range []string{"127.0.0.1:" + port, "[::1]:" + port} {
+		want = append(want, "hookd did not connect: localhost resolved to "+addr+", a loopback address, and this server delivers only to public addresses. Point the webhook at a public address, or start hookd with --allow-private-destinations to deliver to private and loopback addresses (development).")
+	}
+	if !slices.Contains(want, got) {
+		t.Errorf("the refused attempt's response_body\n  %q\nwant one of\n  %q", got, want)
 	}
 }

@@ -33,10 +33,13 @@ func IsPrivateHost(host string) bool { return rules.IsPrivateHost(host) }
 func RefusedHost(host string) string { return rules.RefusedHost(host) }
 
 // RefusedError is returned by the dialer's Control for a refused address.
-type RefusedError struct{ Address string }
+type RefusedError struct {
+	Address string // the address dialled, host:port
+	Kind    string // what it is (rules.RefusedAddr): "a loopback address", ...
+}
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("refused destination %s: private, loopback and link-local addresses are not allowed (start hookd with --allow-private-destinations to allow them)", e.Address)
+	return fmt.Sprintf("refused destination %s, %s: only public addresses are allowed (start hookd with --allow-private-destinations to allow private and loopback addresses)", e.Address, e.Kind)
 }
 
 // Control is a net.Dialer Control function that refuses private addresses.
@@ -45,10 +48,10 @@ func (e *RefusedError) Error() string {
 func Control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return &RefusedError{Address: address}
+		return &RefusedError{Address: address, Kind: "not an IP address and port"}
 	}
-	if IsPrivateAddr(ap.Addr()) {
-		return &RefusedError{Address: address}
+	if kind := rules.RefusedAddr(ap.Addr()); kind != "" {
+		return &RefusedError{Address: address, Kind: kind}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,5 +42,9 @@ func TestControlRefusesAtDialTime(t *testing.T) {
 	var refused *RefusedError
 	if !errors.As(err, &refused) {
 		t.Fatalf("dial localhost: %v, want a RefusedError", err)
+	}
+	// It says what the address is, for the attempt's detail.
+	if refused.Kind != "a loopback address" || !strings.HasSuffix(refused.Address, ":"+port) {
+		t.Errorf("refused %s, %q; want the loopback address dialled", refused.Address, refused.Kind)
 	}
 }
