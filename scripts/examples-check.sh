@@ -16,19 +16,25 @@
 # with the directory's other files. Query files (.tfquery.hcl, the list
 # blocks of terraform query) are validated with terraform validate -query.
 # A file that uses a feature the CLI does not have is left out, saying so:
-# action blocks and action_trigger (actions), import blocks with identity
-# (resource identity) and query files (list resources). Whether the CLI has
-# each is asked of the CLI, as internal/acctest/features.go asks it (it
-# validates a small configuration with the built-in terraform_data and
-# lacks the feature when it does not know the syntax), not read from its
-# version, so OpenTofu, which has identity but not actions or list
-# resources, checks what it can.
+# action blocks and action_trigger (actions), caller in an action's config
+# (Terraform 1.16+), import blocks with identity (resource identity) and
+# query files (list resources). Whether the CLI has each is asked of the
+# CLI, as internal/acctest/features.go asks it (it validates a small
+# configuration with the built-in terraform_data, or for caller with this
+# provider's hookd_webhook_test, and lacks the feature when it does not know
+# the syntax), not read from its version, so OpenTofu, which has identity
+# but not actions or list resources, checks what it can.
 #
 # TERRAFORM names the binary (default: terraform on PATH); make
 # examples-check runs this with the floor (1.11), the newest Terraform and
 # OpenTofu. EXAMPLES_REQUIRE_ALL=1 (make examples-check sets it for the
 # newest Terraform, which has every feature) fails instead of leaving a file
-# out, so that a probe that misfires cannot leave examples unchecked.
+# out, so that a probe that misfires cannot leave examples unchecked, and
+# fails an example that validates with a warning (such as 1.16's "Reference
+# to triggering resource"), so that the examples the docs show stay clean
+# on the newest Terraform; EXAMPLES_NO_WARNINGS=1 or 0 says so for any CLI
+# (other CLIs print their warnings and pass). The warning that
+# dev_overrides are in effect is not one of the example's.
 #
 # Needs go and terraform; prints one PASS or FAIL line per check and exits
 # non-zero when anything fails.
@@ -65,10 +71,13 @@ tf_version=${tf_version%%$'\n'*}
 echo "$tf_version, TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
 
 # probe FEATURE: asks the CLI once whether it knows FEATURE's syntax
-# (actions, identity, list_resources), validating a configuration with the
-# built-in terraform_data only; sets lacks[FEATURE] to what it answered
-# when it does not know it. Any other answer (valid, or an error that
-# terraform_data has no action or list resource) means it parsed the syntax.
+# (actions, caller, identity, list_resources), validating a configuration
+# with the built-in terraform_data only (caller: with this provider's
+# hookd_webhook_test, through the dev_overrides, since only an action type
+# that exists has its config evaluated); sets lacks[FEATURE] to what it
+# answered when it does not know it. Any other answer (valid, or an error
+# that terraform_data has no action or list resource) means it parsed the
+# syntax. Terraform 1.14 and 1.15 read caller.id as an undeclared resource.
 declare -A probed=() lacks=()
 probe() {
   local feature=$1 dir="$work/probe/$1" file=main.tf flags=() out answer
@@ -77,6 +86,32 @@ probe() {
   mkdir -p "$dir"
   case $feature in
     actions) echo 'action "terraform_data" "x" {}' >"$dir/$file" ;;
+    caller)
+      cat >"$dir/$file" <<'EOF_TF'
+terraform {
+  required_providers {
+    hookd = {
+      source = "hookd/hookd"
+    }
+  }
+}
+
+action "hookd_webhook_test" "x" {
+  config {
+    webhook_id = caller.id
+  }
+}
+
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_test.x]
+    }
+  }
+}
+EOF_TF
+      ;;
     identity) printf 'resource "terraform_data" "x" {}\n\nimport {\n  to       = terraform_data.x\n  identity = { id = "x" }\n}\n' >"$dir/$file" ;;
     list_resources)
       file=main.tfquery.hcl flags=(-query)
@@ -84,7 +119,7 @@ probe() {
       ;;
   esac
   out=$("$terraform" -chdir="$dir" validate -no-color "${flags[@]}" 2>&1) || true
-  answer=$(grep -E -m1 'Unsupported block type|Unsupported argument|flag provided but not defined|Unsupported file' <<<"$out" || true)
+  answer=$(grep -E -m1 'Unsupported block type|Unsupported argument|flag provided but not defined|Unsupported file|Reference to undeclared resource' <<<"$out" || true)
   if [ -n "$answer" ]; then lacks[$feature]=$answer; fi
 }
 
@@ -96,6 +131,7 @@ unsupported() {
   missing=""
   if [[ $f == *.tfquery.hcl ]]; then needs+=(list_resources); fi
   if grep -Eq '^[[:space:]]*action[[:space:]]+"|action_trigger' "$f"; then needs+=(actions); fi
+  if grep -Eq '(^|[^[:alnum:]_.])caller\.' "$f"; then needs+=(caller); fi
   if grep -Eq '^[[:space:]]*identity[[:space:]]*=' "$f"; then needs+=(identity); fi
   for feature in "${needs[@]}"; do
     probe "$feature"
@@ -109,6 +145,7 @@ unsupported() {
 failed=0
 passed=0
 skipped=0
+no_warnings=${EXAMPLES_NO_WARNINGS:-${EXAMPLES_REQUIRE_ALL:-0}}
 # indent: the lines of standard input, indented, without the warning that
 # dev_overrides are in effect (they are, on purpose).
 indent() {
@@ -177,7 +214,15 @@ EOF
     note=" (with a generated required_providers block)"
   fi
   if out=$("$terraform" -chdir="$copy" validate -no-color "${flags[@]}" 2>&1); then
-    echo "PASS terraform validate ${flags[*]:+${flags[*]} }$label$note"
+    warnings=$(grep -E '^Warning: ' <<<"$out" | grep -v 'Provider development overrides are in effect' || true)
+    if [ -n "$warnings" ] && [ "$no_warnings" = 1 ]; then
+      echo "FAIL terraform validate ${flags[*]:+${flags[*]} }$label$note: valid, but with warnings, which $tf_version must not print for an example (EXAMPLES_NO_WARNINGS=1):"
+      indent <<<"$out"
+      failed=$((failed + 1))
+      return
+    fi
+    echo "PASS terraform validate ${flags[*]:+${flags[*]} }$label$note${warnings:+, with warnings:}"
+    if [ -n "$warnings" ]; then indent <<<"$out"; fi
     passed=$((passed + 1))
   else
     echo "FAIL terraform validate ${flags[*]:+${flags[*]} }$label$note:"

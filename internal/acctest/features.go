@@ -141,13 +141,47 @@ resource "hookd_account_webhook" "x" {
 }
 `}
 
+// ActionCaller is caller in an action's configuration, the resource whose
+// action_trigger runs the action (Terraform 1.16+, which warns when the
+// action names that resource by its address instead). Terraform 1.14 and
+// 1.15 read caller.id as a resource of type "caller" that is not declared.
+// An action's configuration is evaluated only for an action type a
+// provider has, and Terraform has none of its own: this provider's
+// hookd_webhook_test is the probe's.
+var ActionCaller = Feature{Key: "action_caller", Name: "caller in action configuration", file: "main.tf", withProvider: true,
+	lacks: []string{"Reference to undeclared resource"}, probe: `
+terraform {
+  required_providers {
+    hookd = {
+      source = "hookd/hookd"
+    }
+  }
+}
+
+action "hookd_webhook_test" "x" {
+  config {
+    webhook_id = caller.id
+  }
+}
+
+resource "terraform_data" "x" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.hookd_webhook_test.x]
+    }
+  }
+}
+`}
+
 // Features are all the features above, in the order the documentation of
 // EnvRequireFeatures lists them.
-var Features = []Feature{Ephemeral, WriteOnly, Identity, Actions, ListResources, ActionOnFailure, ActionDestroyEvents}
+var Features = []Feature{Ephemeral, WriteOnly, Identity, Actions, ListResources, ActionOnFailure, ActionDestroyEvents, ActionCaller}
 
 // EnvRequireFeatures names the features the CLI under test must have, as a
 // comma-separated list of keys (ephemeral, write_only, identity, actions,
-// list_resources, action_on_failure, action_destroy_events) or "all": a test that RequireFeature
+// list_resources, action_on_failure, action_destroy_events, action_caller)
+// or "all": a test that RequireFeature
 // would skip for lack of one of them fails instead. make test sets it for
 // the CLIs whose features are known, so a probe that misfires cannot turn
 // their tests into silent skips.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRequiredFeatures(t *testing.T) {
-	all := []string{"action_destroy_events", "action_on_failure", "actions", "ephemeral", "identity", "list_resources", "write_only"}
+	all := []string{"action_caller", "action_destroy_events", "action_on_failure", "actions", "ephemeral", "identity", "list_resources", "write_only"}
 	for _, tc := range []struct {
 		value string
 		want  []string
@@ -39,7 +39,7 @@ func TestRequiredFeatures(t *testing.T) {
 	// keys there are.
 	for _, value := range []string{"action", "actions,identities", "yes"} {
 		_, err := RequiredFeatures(value)
-		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, write_only, identity, actions, list_resources, action_on_failure, action_destroy_events") {
+		if err == nil || !strings.Contains(err.Error(), "known: all, ephemeral, write_only, identity, actions, list_resources, action_on_failure, action_destroy_events, action_caller") {
 			t.Errorf("%q: %v, want an error listing the known keys", value, err)
 		}
 	}
@@ -152,25 +152,48 @@ func TestWriteOnlyProbe(t *testing.T) {
 	}
 }
 
-// On the real CLI under test (TF_ACC), the write-only probe is a real
-// validation of the provider's configuration: where the CLI has the
-// feature, it says the configuration is valid (a probe that failed for
-// another reason, say an init that found no provider, would otherwise
-// count as the feature being there).
-func TestWriteOnlyProbe_cliUnderTest(t *testing.T) {
+// On the real CLI under test (TF_ACC), the probes that serve this provider
+// (write-only arguments, caller) are real validations of its
+// configuration: where the CLI has the feature, it says the configuration
+// is valid (a probe that failed for another reason, say an init that found
+// no provider, would otherwise count as the feature being there).
+func TestProviderProbes_cliUnderTest(t *testing.T) {
 	PreCheck(t)
 	path, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := probe(path, WriteOnly)
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range []Feature{WriteOnly, ActionCaller} {
+		t.Run(f.Key, func(t *testing.T) {
+			r, err := probe(path, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.ok {
+				t.Skipf("%s lacks %s; it answered:\n%s", path, f.Name, r.out)
+			}
+			if !strings.Contains(r.out, "The configuration is valid") {
+				t.Errorf("%s: the %s probe did not validate; it answered:\n%s", path, f.Name, r.out)
+			}
+		})
 	}
-	if !r.ok {
-		t.Skipf("%s lacks write-only arguments; it answered:\n%s", path, r.out)
-	}
-	if !strings.Contains(r.out, "The configuration is valid") {
-		t.Errorf("%s: the write-only probe did not validate; it answered:\n%s", path, r.out)
+}
+
+// Terraform 1.14 and 1.15 have actions but no caller: they answer the
+// caller probe that the resource "caller" is not declared, and lack the
+// feature.
+func TestActionCallerProbe(t *testing.T) {
+	for answer, want := range map[string]bool{
+		"Error: Reference to undeclared resource": false,
+		"Error: Unsupported block type":           false,
+		"Success! The configuration is valid.":    true,
+	} {
+		cli := filepath.Join(t.TempDir(), "terraform")
+		if err := os.WriteFile(cli, []byte("#!/bin/sh\n[ \"$1\" = validate ] && echo '"+answer+"'\nexit 0\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := Supports(cli, ActionCaller); err != nil || ok != want {
+			t.Errorf("Supports() = %v, %v after %q, want %v", ok, err, answer, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -232,4 +233,41 @@ func invoke(t *testing.T, env *acctest.Env, address, body string) (string, error
 	tf.Init()
 	stdout, stderr, err := tf.Run("apply", "-auto-approve", "-input=false", "-no-color", "-invoke="+address)
 	return stdout + stderr, err
+}
+
+// The documented example (examples/actions/hookd_webhook_test/action.tf,
+// which names the webhook by caller) as it is, with its URL pointed at a
+// receiver: the apply creates the webhook and its action_trigger sends a
+// test delivery; terraform apply -invoke sends another (caller is then the
+// resource that triggers the action); destroy removes the webhook.
+func TestAccWebhookTestAction_example(t *testing.T) {
+	env := acctest.Start(t)
+	rcv := acctest.NewReceiver(t, http.StatusOK)
+	example, err := os.ReadFile("../../examples/actions/hookd_webhook_test/action.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const exampleURL = "https://audit.example.com/hooks/hookd"
+	if !strings.Contains(string(example), exampleURL) {
+		t.Fatalf("the example no longer sends to %s", exampleURL)
+	}
+	tf := acctest.NewTerraform(t)
+	tf.VersionChecks(acctest.RequireFeature(acctest.ActionCaller))
+	tf.WriteFile("main.tf", env.Config(strings.Replace(string(example), exampleURL, rcv.URL, 1)))
+	tf.Init()
+	for i, step := range [][]string{
+		{"apply", "-auto-approve", "-input=false", "-no-color"},
+		{"apply", "-auto-approve", "-input=false", "-no-color", "-invoke=action.hookd_webhook_test.audit"},
+	} {
+		stdout, stderr, err := tf.Run(step...)
+		if err != nil || strings.Contains(stdout+stderr, "Warning:") {
+			t.Fatalf("terraform %s: %v\n%s%s", strings.Join(step, " "), err, stdout, stderr)
+		}
+		if n := len(rcv.RequestsWith("Hookd-Test-Delivery", "true")); n != i+1 {
+			t.Fatalf("after terraform %s the receiver got %d test deliveries, want %d", strings.Join(step, " "), n, i+1)
+		}
+	}
+	if stdout, stderr, err := tf.Run("destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("terraform destroy: %v\n%s%s", err, stdout, stderr)
+	}
 }
