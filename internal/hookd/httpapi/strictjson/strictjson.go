@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -43,7 +44,8 @@ type FieldError struct {
 }
 
 // Error is why a body does not decode: Status 400 for a body that is not a
-// JSON object or has an unknown member (Detail says which), 422 for
+// JSON object, has an unknown member or a member twice in one object
+// (Detail says which), 422 for
 // members that are invalid (Fields points at each).
 type Error struct {
 	Status int
@@ -64,7 +66,9 @@ func invalid(fields []FieldError) *Error {
 // Decode decodes a JSON object into dst member by member, so that an
 // unknown member is a 400 naming it and a member of the wrong type is a 422
 // pointing at it (encoding/json reports neither in a typed way for the
-// whole document).
+// whole document). A member given twice in any object of the body is a 400
+// naming it: encoding/json keeps the last silently, other parsers (a
+// receiver's, for an event's data) the first.
 func Decode(body []byte, dst any) *Error {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil {
@@ -86,6 +90,13 @@ func Decode(body []byte, dst any) *Error {
 			return badRequest("the request body %s", detailInvalidUTF8)
 		}
 		return invalid([]FieldError{{Pointer: at, Detail: detailInvalidUTF8}})
+	}
+	if at, name, dup := duplicateMember(body); dup {
+		where := ""
+		if at != "" {
+			where = " in " + at
+		}
+		return badRequest("the request body has the member %q twice%s; give each member once (JSON parsers disagree on which of the two counts)", name, where)
 	}
 	fields := fieldsOf(reflect.TypeOf(dst).Elem())
 	var unknown []string
@@ -172,6 +183,49 @@ func fieldsOf(t reflect.Type) map[string]int {
 	}
 	fieldCache.Store(t, m)
 	return m
+}
+
+// duplicateMember finds the first member name given twice in one object of
+// the JSON text raw (names compared once unescaped, as parsers read them):
+// the pointer of that object ("" for the body itself) and the name.
+func duplicateMember(raw []byte) (pointer, name string, dup bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return duplicateIn(dec, "")
+}
+
+func duplicateIn(dec *json.Decoder, pointer string) (string, string, bool) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", "", false
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return "", "", false
+			}
+			name, _ := key.(string)
+			if seen[name] {
+				return pointer, name, true
+			}
+			seen[name] = true
+			if at, n, dup := duplicateIn(dec, pointer+"/"+EscapePointer(name)); dup {
+				return at, n, true
+			}
+		}
+		_, _ = dec.Token()
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if at, n, dup := duplicateIn(dec, pointer+"/"+strconv.Itoa(i)); dup {
+				return at, n, true
+			}
+		}
+		_, _ = dec.Token()
+	}
+	return "", "", false
 }
 
 // SortedKeys returns the keys of m, sorted.

@@ -50,6 +50,32 @@ func TestDecodeRefusesInvalidText(t *testing.T) {
 	}
 }
 
+// A member given twice, in the body or in any object within it, is a 400
+// naming it (and where): encoding/json would keep the last one silently.
+func TestDecodeRefusesDuplicateMembers(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"name":"a","name":"b"}`:                   `the request body has the member "name" twice; give each member once (JSON parsers disagree on which of the two counts)`,
+		`{"name":"a","\u006eame":"b"}`:              `the request body has the member "name" twice; give each member once (JSON parsers disagree on which of the two counts)`,
+		`{"headers":{"X-A":"1","X-A":"2"}}`:         `the request body has the member "X-A" twice in /headers; give each member once (JSON parsers disagree on which of the two counts)`,
+		`{"data":{"deep":[{},{"x":1,"x":1}]}}`:      `the request body has the member "x" twice in /data/deep/1; give each member once (JSON parsers disagree on which of the two counts)`,
+		`{"unknown":1,"unknown":2}`:                 `the request body has the member "unknown" twice; give each member once (JSON parsers disagree on which of the two counts)`,
+		`{"patch_headers":{"a/b":null,"a/b":null}}`: `the request body has the member "a/b" twice in /patch_headers; give each member once (JSON parsers disagree on which of the two counts)`,
+	} {
+		var r request
+		err := Decode([]byte(body), &r)
+		if err == nil || err.Status != 400 || err.Detail != want {
+			t.Errorf("Decode(%s) = %+v, want 400 %q", body, err, want)
+		}
+	}
+	// Names that differ are different members, however alike.
+	for _, body := range []string{`{"headers":{"X-A":"1","x-a":"2"}}`, `{"data":{"x":{"y":1},"y":{"x":1}}}`, `{"events":["a","a"]}`} {
+		var r request
+		if err := Decode([]byte(body), &r); err != nil && err.Status == 400 {
+			t.Errorf("Decode(%s) = %+v", body, err)
+		}
+	}
+}
+
 // FuzzDecode feeds arbitrary bodies to the strict decoder: it never panics;
 // what it accepts is a JSON object of valid UTF-8 text without unpaired
 // surrogates, whose every string decodes to exactly the text sent; what it
@@ -61,6 +87,7 @@ func FuzzDecode(f *testing.F) {
 		`{"events":[null,1,{}]}`, `{"headers":[]}`, `{"a":1,"a":2}`, `{"name":"a","name":"b"}`,
 		`{"data":{"x":[1,2,"\u0000"]}}`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}", `{"name":"\u202e"}`,
 		`{"name":"\\\\ud800"}`, `{"patch_events":null}`, `{"patch_active":"yes"}`, `{"unknown":1}`,
+		`{"headers":{"X":"1","X":"2"}}`, `{"name":"a","\u006eame":"b"}`, `{"data":[{"a":1,"a":2}]}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -70,6 +97,9 @@ func FuzzDecode(f *testing.F) {
 		if err == nil {
 			if !json.Valid(body) || !utf8.Valid(body) || loneSurrogate(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 				t.Fatalf("accepted %q", body)
+			}
+			if hasDuplicate(body) {
+				t.Fatalf("accepted %q, which has a member twice", body)
 			}
 			if r.Name != nil && strings.ContainsRune(*r.Name, utf8.RuneError) && !bytes.Contains(body, []byte("\uFFFD")) && !bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
 				t.Fatalf("accepted %q and decoded a replacement character into name", body)
@@ -94,4 +124,52 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("status %d for %q", err.Status, body)
 		}
 	})
+}
+
+// hasDuplicate reports whether any object of the JSON text raw has a
+// member twice: the fuzz target's own check, independent of Decode's walk
+// (it decodes every object into a map and counts its members in the text).
+func hasDuplicate(raw []byte) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var depth []map[string]int
+	expectKey := []bool{}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'):
+			depth = append(depth, map[string]int{})
+			expectKey = append(expectKey, true)
+			continue
+		case json.Delim('['):
+			depth = append(depth, nil)
+			expectKey = append(expectKey, false)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			depth, expectKey = depth[:len(depth)-1], expectKey[:len(expectKey)-1]
+		default:
+			top := len(depth) - 1
+			if top >= 0 && depth[top] != nil && expectKey[top] {
+				name, _ := tok.(string)
+				depth[top][name]++
+				if depth[top][name] > 1 {
+					return true
+				}
+				expectKey[top] = false
+				continue
+			}
+		}
+		if top := len(depth) - 1; top >= 0 && depth[top] != nil {
+			expectKey[top] = true
+		}
+		if len(depth) == 0 {
+			return false
+		}
+	}
 }
