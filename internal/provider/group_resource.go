@@ -215,14 +215,9 @@ func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // the id's shape first, so a name given by mistake gets a useful message
 // instead of a 404.
 func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := importID(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !groupID.Pattern.MatchString(id) {
-		resp.Diagnostics.AddError("Invalid group import id",
-			fmt.Sprintf("Expected a group id such as grp_0123456789abcdefghij, got %q. Import takes the id, not the name: "+
-				"data.hookd_group with name = \"...\" finds the id of a named group.", id))
+	id, ok := importID(ctx, req, groupID,
+		"Import takes the group's id, not its name: data.hookd_group with name = \"...\" finds the id of a named group.", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

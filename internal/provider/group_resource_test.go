@@ -181,8 +181,8 @@ func TestAccGroupResource_lifecycle(t *testing.T) {
 				ResourceName:  groupAddr,
 				ImportState:   true,
 				ImportStateId: renamed,
-				ExpectError: acctest.Words(fmt.Sprintf(`Expected a group id such as grp_0123456789abcdefghij, got %q.`, renamed),
-					`Import takes the id, not the name`),
+				ExpectError: acctest.Words(fmt.Sprintf(`Error: Invalid group import id The import id must be a group id such as grp_0123456789abcdefghij, got %q.`, renamed),
+					`Import takes the group's id, not its name: data.hookd_group with name = "..." finds the id of a named group.`),
 			},
 			{
 				ResourceName:  groupAddr,

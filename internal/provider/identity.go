@@ -44,12 +44,26 @@ func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id strin
 }
 
 // importID is the id an import names, by the import id (terraform import,
-// an import block's id) or by identity (an import block's identity).
-func importID(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
+// an import block's id) or by identity (an import block's identity), once
+// checked to be an id of kind: anything else is refused before any API
+// call, in the words of the way it was given, and with hint (what to
+// import by instead: "Import takes the webhook's id, not ..."). ok is false
+// when it was refused.
+func importID(ctx context.Context, req resource.ImportStateRequest, kind idKind, hint string, diags *diag.Diagnostics) (id string, ok bool) {
+	summary, given := "Invalid "+kind.What+" import id", "The import id"
 	if req.ID != "" || req.Identity == nil {
-		return req.ID
+		id = req.ID
+	} else {
+		var v types.String
+		if diags.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &v)...); diags.HasError() {
+			return "", false
+		}
+		id = v.ValueString()
+		summary, given = "Invalid "+kind.What+" identity", "The identity's id (identity = { id = ... } in the import block)"
 	}
-	var id types.String
-	diags.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &id)...)
-	return id.ValueString()
+	if problem := kind.Problem(id); problem != "" {
+		diags.AddError(summary, fmt.Sprintf("%s %s. %s", given, problem, hint))
+		return "", false
+	}
+	return id, true
 }

@@ -90,7 +90,8 @@ resource "hookd_group_webhook" "test" {
 }
 
 // An identity that names no group is refused before any API call, with
-// the same message as a bad import id.
+// the message of a bad import id, in the words of an identity (the user
+// wrote no import id).
 func TestAccIdentity_badGroupIdentity(t *testing.T) {
 	badIdentity(t, `
 import {
@@ -100,12 +101,12 @@ import {
 
 resource "hookd_group" "test" {
   name = "payments"
-}`, `Expected a group id such as grp_0123456789abcdefghij, got "payments". Import takes the id, not the name`)
+}`, `Error: Invalid group identity The identity's id (identity = { id = ... } in the import block) must be a group id such as grp_0123456789abcdefghij, got "payments". `+
+		`Import takes the group's id, not its name: data.hookd_group with name = "..." finds the id of a named group.`)
 }
 
 // The same for a webhook: an identity that is not a webhook id (here its
-// URL) is refused before any API call, with the same message as a bad
-// import id.
+// URL) is refused before any API call, in the words of an identity.
 func TestAccIdentity_badWebhookIdentity(t *testing.T) {
 	badIdentity(t, `
 import {
@@ -116,7 +117,7 @@ import {
 resource "hookd_account_webhook" "test" {
   url    = "https://example.com/hooks"
   events = ["transfer.created"]
-}`, badWebhookImportID("https://example.com/hooks"))
+}`, badWebhookImport("identity", "https://example.com/hooks"))
 }
 
 // badIdentity plans config, whose import block gives a bad identity, and
@@ -157,22 +158,26 @@ resource "hookd_group_webhook" "test" {
 				ResourceName:  accountHook,
 				ImportState:   true,
 				ImportStateId: "audit",
-				ExpectError:   acctest.Words(badWebhookImportID("audit")),
+				ExpectError:   acctest.Words(badWebhookImport("import id", "audit")),
 			},
 			{
 				Config:        config,
 				ResourceName:  groupHook,
 				ImportState:   true,
 				ImportStateId: "grp_0123456789abcdefghij",
-				ExpectError:   acctest.Words(badWebhookImportID("grp_0123456789abcdefghij")),
+				ExpectError:   acctest.Words(badWebhookImport("import id", "grp_0123456789abcdefghij")),
 			},
 		},
 	})
 }
 
-// badWebhookImportID is the whole error of an import of id, which is not
-// a webhook id.
-func badWebhookImportID(id string) string {
-	return fmt.Sprintf(`Error: Invalid webhook import id The import id must be a webhook id such as wh_0123456789abcdefghij, got %q. `+
-		`Import takes the webhook's id, not its name or URL: data.hookd_webhooks lists the webhooks with their ids.`, id)
+// badWebhookImport is the whole error of an import of id, which is not a
+// webhook id, given as an "import id" or an "identity".
+func badWebhookImport(way, id string) string {
+	given := "The import id"
+	if way == "identity" {
+		given = "The identity's id (identity = { id = ... } in the import block)"
+	}
+	return fmt.Sprintf(`Error: Invalid webhook %s %s must be a webhook id such as wh_0123456789abcdefghij, got %q. `+
+		`Import takes the webhook's id, not its name or URL: data.hookd_webhooks lists the webhooks with their ids.`, way, given, id)
 }

@@ -390,14 +390,9 @@ func (r *webhookResource) kind() string { return strings.ReplaceAll(r.s.typeName
 // checks the id's shape first (the rule the server applies, rules.WebhookID),
 // so a name or URL given by mistake gets a useful message instead of a 404.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := importID(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if problem := webhookID.Problem(id); problem != "" {
-		resp.Diagnostics.AddError("Invalid webhook import id",
-			"The import id "+problem+". Import takes the webhook's id, not its name or URL: "+
-				"data.hookd_webhooks lists the webhooks with their ids.")
+	id, ok := importID(ctx, req, webhookID,
+		"Import takes the webhook's id, not its name or URL: data.hookd_webhooks lists the webhooks with their ids.", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
