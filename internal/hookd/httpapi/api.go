@@ -167,6 +167,9 @@ func (a *API) routes() http.Handler {
 		"deliveries": {http.MethodGet: a.listDeliveries},
 		"test":       {http.MethodPost: a.idempotent(a.testWebhook)},
 	}
+	for action, m := range a.actions {
+		a.actions[action] = withQuery("/v1/webhooks/{webhook_id}/"+action, m)
+	}
 	authed := http.NewServeMux()
 	for pattern, m := range map[string]methods{
 		"/v1/groups":                              {http.MethodGet: a.listGroups, http.MethodPost: a.idempotent(a.createGroup)},
@@ -188,9 +191,12 @@ func (a *API) routes() http.Handler {
 		"/v1/deliveries/{delivery_id}/retry":  {http.MethodPost: a.idempotent(a.retryDelivery)},
 		"/v1/deliveries/{delivery_id}/replay": {http.MethodPost: a.idempotent(a.replayDelivery)},
 	} {
+		if pattern != patternWebhookActions { // its actions check their own (above)
+			m = withQuery(pattern, m)
+		}
 		authed.Handle(pattern, withPathIDs(pattern, m))
 	}
-	groupCreate := withPathIDs(patternGroupWebhooks, methods{http.MethodPost: a.idempotent(a.createGroupWebhook)})
+	groupCreate := withPathIDs(patternGroupWebhooks, withQuery(patternGroupWebhooks, methods{http.MethodPost: a.idempotent(a.createGroupWebhook)}))
 	authed.HandleFunc(patternGroupWebhooks, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			wrongMethodOnGroupCreate(w, r)

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,6 +60,64 @@ func withPathIDs(pattern string, m methods) methods {
 		}
 	}
 	return out
+}
+
+// pageParams are the query parameters of every list.
+var pageParams = []string{"cursor", "limit"}
+
+// queryParams are the query parameters each operation takes, by method and
+// route, as api/openapi.yaml lists them (TestQueryParamsMatchTheContract);
+// an operation not listed takes none. Each takes one value.
+var queryParams = map[string][]string{
+	"GET /v1/groups":   append([]string{"name_prefix"}, pageParams...),
+	"GET /v1/webhooks": append([]string{"scope", "group_id", "active", "status", "event"}, pageParams...),
+	"GET /v1/webhooks/{webhook_id}/deliveries": append([]string{
+		"status", "event_type", "is_test", "created_after", "created_before", "include_total", "unrecovered",
+	}, pageParams...),
+	"GET /v1/webhooks/{webhook_id}/deliveries/stats": {"since", "until", "interval"},
+}
+
+// withQuery refuses, before any handler of m runs, a query parameter the
+// operation does not take (a typo in a filter would otherwise list
+// everything unfiltered), one given twice (which of the two would count?)
+// and a query string that does not parse: a 400 naming the parameter and
+// the ones the operation takes.
+func withQuery(route string, m methods) methods {
+	out := make(methods, len(m))
+	for method, h := range m {
+		known := queryParams[method+" "+route]
+		out[method] = func(w http.ResponseWriter, r *http.Request) {
+			if p := queryProblem(r, route, known); p != nil {
+				writeProblem(w, r, p)
+				return
+			}
+			h(w, r)
+		}
+	}
+	return out
+}
+
+func queryProblem(r *http.Request, route string, known []string) *problem {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("the query string is malformed (%v); percent-encode the values, and separate parameters with &", err)
+	}
+	for _, name := range sortedKeys(q) {
+		switch {
+		case !slices.Contains(known, name) && len(known) == 0:
+			return badParameter("query", name, fmt.Sprintf("is unknown: %s %s takes no query parameters", r.Method, route))
+		case !slices.Contains(known, name):
+			sorted := slices.Sorted(slices.Values(known))
+			return badParameter("query", name, fmt.Sprintf("is unknown: %s %s takes %s and %s", r.Method, route,
+				strings.Join(sorted[:len(sorted)-1], ", "), sorted[len(sorted)-1]))
+		case len(q[name]) > 1:
+			return badParameter("query", name, fmt.Sprintf("is given %d times; give it once", len(q[name])))
+		}
+	}
+	return nil
 }
 
 // queryID reads an optional id from the query: "" when absent, a 400

@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hookd/terraform-provider-hookd/api"
+)
+
+// The query parameters the server takes are exactly those api/openapi.yaml
+// lists, operation by operation: a parameter the contract documents is
+// never refused as unknown, and one it does not is never accepted.
+func TestQueryParamsMatchTheContract(t *testing.T) {
+	type parameter struct {
+		Ref  string `yaml:"$ref"`
+		Name string `yaml:"name"`
+		In   string `yaml:"in"`
+	}
+	var doc struct {
+		Paths      map[string]map[string]yaml.Node `yaml:"paths"`
+		Components struct {
+			Parameters map[string]parameter `yaml:"parameters"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(api.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(p parameter) parameter {
+		if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+			return doc.Components.Parameters[name]
+		}
+		return p
+	}
+	contract := map[string][]string{}
+	for route, item := range doc.Paths {
+		for method, node := range item {
+			if method == "parameters" {
+				continue // path parameters of every operation
+			}
+			var op struct {
+				Parameters []parameter `yaml:"parameters"`
+			}
+			if err := node.Decode(&op); err != nil {
+				t.Fatalf("%s %s: %v", method, route, err)
+			}
+			key := strings.ToUpper(method) + " " + route
+			contract[key] = []string{}
+			for _, p := range op.Parameters {
+				if p = resolve(p); p.In == "query" {
+					contract[key] = append(contract[key], p.Name)
+				}
+			}
+		}
+	}
+	if len(contract) < 20 {
+		t.Fatalf("read %d operations from api/openapi.yaml", len(contract))
+	}
+	for op, want := range contract {
+		got := slices.Sorted(slices.Values(queryParams[op]))
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the server takes the query parameters %v, the contract lists %v", op, got, want)
+		}
+	}
+	for op := range queryParams {
+		if _, ok := contract[op]; !ok {
+			t.Errorf("%s: the server takes query parameters of an operation the contract does not have", op)
+		}
+	}
+	if _, ok := contract[http.MethodGet+" /v1/webhooks"]; !ok {
+		t.Error("GET /v1/webhooks is not in the contract read")
+	}
+}
