@@ -25,8 +25,9 @@ type copyTable struct {
 // copyTables are the tables Copy moves, parents before children (the
 // foreign keys). Left out: the rate limits' buckets (a few seconds of
 // state), the key check record (each database has its own, sealed with
-// the same key) and the schema's versions (both databases are at this
-// binary's).
+// the same key), the schema's versions (both databases are at this
+// binary's) and the console's sessions, sign-in key and recoveries (whoever
+// was signed in signs in again).
 var copyTables = []copyTable{
 	{name: "groups", order: "id"},
 	{name: "webhooks", order: "id"},

@@ -258,7 +258,7 @@ func (s *DB) GetDelivery(ctx context.Context, id string) (*Delivery, error) {
 // before the last item returned.
 func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]Delivery, string, error) {
 	limit := pageLimit(p)
-	query, args, err := listDeliveriesQuery(f, p.Cursor, limit+1)
+	query, args, err := listDeliveriesQuery(s.dialect, f, p.Cursor, limit+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -288,11 +288,16 @@ func (s *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]De
 }
 
 // deliveryFilter is the conditions of f, the webhook's first, and their
-// arguments.
-func deliveryFilter(f DeliveryFilter) ([]string, []any) {
+// arguments, on d.
+func deliveryFilter(d dialect, f DeliveryFilter) ([]string, []any) {
 	where, args := []string{"webhook_id = ?"}, []any{f.WebhookID}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		if statusIndexed(f.Status) {
+			// deliveries_webhook_status, whose condition is indexedStatus.
+			where, args = append(where, d.fewOf("status = ?"), indexedStatus), append(args, f.Status)
+		} else {
+			where, args = append(where, "status = ?"), append(args, f.Status)
+		}
 	}
 	if f.EventType != "" {
 		where, args = append(where, "event_type = ?"), append(args, f.EventType)
@@ -314,8 +319,8 @@ func deliveryFilter(f DeliveryFilter) ([]string, []any) {
 
 // listDeliveriesQuery is ListDeliveries' statement: up to limit deliveries
 // of f.WebhookID matching f, newest first, strictly before cursor.
-func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []any, error) {
-	where, args := deliveryFilter(f)
+func listDeliveriesQuery(d dialect, f DeliveryFilter, cursor string, limit int) (string, []any, error) {
+	where, args := deliveryFilter(d, f)
 	if cursor != "" {
 		c, err := decodeCursor("deliveries", cursor)
 		if err != nil {
@@ -331,13 +336,13 @@ func listDeliveriesQuery(f DeliveryFilter, cursor string, limit int) (string, []
 }
 
 // countDeliveriesQuery is CountDeliveries' statement.
-func countDeliveriesQuery(f DeliveryFilter) (string, []any) {
-	where, args := deliveryFilter(f)
+func countDeliveriesQuery(d dialect, f DeliveryFilter) (string, []any) {
+	where, args := deliveryFilter(d, f)
 	return `SELECT COUNT(*) FROM (` + webhookDeliveries("1 AS one", strings.Join(where, " AND "), "") + `) AS c`, append(args, args...)
 }
 
 func (s *DB) CountDeliveries(ctx context.Context, f DeliveryFilter) (int, error) {
-	query, args := countDeliveriesQuery(f)
+	query, args := countDeliveriesQuery(s.dialect, f)
 	var n int
 	if err := s.reader.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count deliveries: %w", err)

@@ -285,11 +285,11 @@ func TestListingQueryPlans(t *testing.T) {
 	unlisted := "USING INDEX deliveries_unlisted"
 	due := "USING INDEX deliveries_due_webhook"
 	cursor := encodeCursor("deliveries", t0, "dlv_x")
-	list, listArgs, err := listDeliveriesQuery(DeliveryFilter{WebhookID: "wh_a", Status: DeliverySucceeded}, cursor, 51)
+	list, listArgs, err := listDeliveriesQuery(s.dialect, DeliveryFilter{WebhookID: "wh_a", Status: DeliverySucceeded}, cursor, 51)
 	if err != nil {
 		t.Fatal(err)
 	}
-	count, countArgs := countDeliveriesQuery(DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered, CreatedAfter: &t0})
+	count, countArgs := countDeliveriesQuery(s.dialect, DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered, CreatedAfter: &t0})
 	for _, c := range []struct {
 		name  string
 		query string
@@ -299,7 +299,7 @@ func TestListingQueryPlans(t *testing.T) {
 		{"list", list, listArgs, []string{listed, unlisted}},
 		{"per hour", qDeliveriesPerHour, []any{0, 1, "wh_a", 0, 1, "wh_a", 0, 1}, []string{listed, unlisted}},
 		{"cancel", qCancelDeliveries, []any{"wh_a", 0}, []string{due}},
-		{"count", count, countArgs, []string{listed, unlisted}},
+		{"count", count, countArgs, []string{"USING COVERING INDEX deliveries_webhook_status", unlisted}},
 		{"interrupted tests", qEndInterruptedTests, []any{InterruptedTestError, 0, 0}, []string{due + " (next_attempt_at=?)"}},
 	} {
 		plan := queryPlan(t, s.writer, c.query, c.args...)

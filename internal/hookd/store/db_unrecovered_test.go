@@ -105,17 +105,17 @@ func TestUnrecoveredQueryPlan(t *testing.T) {
 	sqliteOnly(t, "SQLite's query plans")
 	s := newStore(t)
 	f := DeliveryFilter{WebhookID: "wh_a", Status: DeliveryDeadLettered, IsTest: new(bool), CreatedAfter: &t0, Unrecovered: true}
-	list, listArgs, err := listDeliveriesQuery(f, encodeCursor("deliveries", t0, "dlv_x"), 101)
+	list, listArgs, err := listDeliveriesQuery(s.dialect, f, encodeCursor("deliveries", t0, "dlv_x"), 101)
 	if err != nil {
 		t.Fatal(err)
 	}
-	count, countArgs := countDeliveriesQuery(f)
+	count, countArgs := countDeliveriesQuery(s.dialect, f)
 	for name, q := range map[string]struct {
 		query string
 		args  []any
 	}{"list": {list, listArgs}, "count": {count, countArgs}} {
 		plan := strings.Join(queryPlan(t, s.writer, q.query, q.args...), "\n")
-		for _, want := range []string{"USING INDEX deliveries_webhook_created", "USING INDEX deliveries_unlisted",
+		for _, want := range []string{"USING INDEX deliveries_webhook_status", "USING INDEX deliveries_unlisted",
 			"SEARCH r USING INDEX deliveries_replays (webhook_id=? AND event_id=?)"} {
 			if !strings.Contains(plan, want) {
 				t.Errorf("%s: the plan does not use %q:\n%s", name, want, plan)

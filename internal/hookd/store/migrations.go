@@ -91,6 +91,7 @@ var sqliteMigrations = []migration{
 	idempotencyClaimUntilMigration, // version 10, in db_idempotency.go
 	listingMigration,               // version 11, in db_listing.go
 	replaysMigration,               // version 12, in db_unrecovered.go
+	consoleMigration,               // version 13, in db_console.go
 }
 
 // migrate brings the database up to date, one transaction per step,

@@ -139,4 +139,5 @@ var postgresMigrations = []migration{
 	idempotencyClaimUntilMigrationPostgres, // version 10, in db_idempotency.go
 	listingMigrationPostgres,               // version 11, in db_listing.go
 	replaysMigration,                       // version 12, in db_unrecovered.go
+	consoleMigrationPostgres,               // version 13, in db_console.go
 }
