@@ -133,7 +133,7 @@ func TestAccBadInputLists(t *testing.T) {
 	}
 	checkBadInput(t, env, []tfversion.TerraformVersionCheck{acctest.RequireFeature(acctest.ListResources)}, []badCase{
 		{"hookd_group name_prefix empty", list("hookd_group", `    name_prefix = ""`), "name_prefix",
-			`name_prefix must not be empty; omit it, or set it to null to clear it.`, `omit it, or set it to null to clear it`},
+			`name_prefix must not be empty; leave it out to list every group.`, `leave it out to list every group`},
 		{"hookd_group name_prefix 101 characters", list("hookd_group", fmt.Sprintf(`    name_prefix = %q`, strings.Repeat("é", 101))), "name_prefix",
 			`name_prefix must be at most 100 characters, got 101; remove 1 character.`, `remove 1 character`},
 		{"hookd_group name_prefix with a zero-width space", list("hookd_group", `    name_prefix = "pay\u200b"`), "name_prefix",
@@ -174,5 +174,41 @@ action "hookd_delivery_retry" "r" {
 		`delivery_id must be a delivery id such as dlv_0123456789abcdefghij, got "evt_0123456789abcdefghij".`)
 	if err == nil || !want.MatchString(out) {
 		t.Fatalf("terraform plan -invoke with -var d=evt_...: %v; want %s in:\n%s", err, want, out)
+	}
+}
+
+// Each wrong filter's error points at the filter's own line in the list
+// block, whether the provider refused it while Terraform validated the
+// list block (the shape of name_prefix, event, group_id) or while listing
+// (an event type the catalog does not have).
+func TestAccBadInputLists_argumentLine(t *testing.T) {
+	env := acctest.Start(t)
+	tf := acctest.NewTerraform(t)
+	tf.VersionChecks(acctest.RequireFeature(acctest.ListResources))
+	tf.WriteFile("main.tf", env.Config(""))
+	tf.Init()
+	for _, tc := range []struct {
+		name, typ, arg, summary string
+	}{
+		{"name_prefix empty", "hookd_group", `name_prefix = ""`, "Invalid name_prefix"},
+		{"event a pattern", "hookd_account_webhook", `event = "transfer.*"`, "Invalid event type"},
+		{"group_id of the wrong shape", "hookd_group_webhook", `group_id = "payments"`, "Invalid group id"},
+		{"event not in the catalog", "hookd_group_webhook", `event = "transfer.craeted"`, "Unknown event type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tf.WriteFile("main.tfquery.hcl", fmt.Sprintf(`list %q "l" {
+  provider = hookd
+  config {
+    %s
+  }
+}
+`, tc.typ, tc.arg))
+			stdout, stderr, err := tf.Run("query", "-no-color")
+			out := stdout + stderr
+			want := acctest.Words("Error: "+tc.summary, `on main.tfquery.hcl line 4, in list "`+tc.typ+`" "l":`, "4: "+tc.arg)
+			if err == nil || !want.MatchString(out) {
+				t.Errorf("terraform query: %v; want the error at line 4 (%s):\n%s", err, tc.arg, out)
+			}
+		})
 	}
 }

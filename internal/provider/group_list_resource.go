@@ -47,7 +47,7 @@ func (r *groupListResource) ListResourceConfigSchema(_ context.Context, _ list.L
 			"name_prefix": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Only groups whose name starts with this text, compared exactly (case matters), 1 to %d characters. Leave it out for every group.", maxGroupName),
 				Optional:            true,
-				Validators:          []validator.String{optionalText(maxGroupName, rules.OneLine)},
+				Validators:          []validator.String{inListConfig(filterText(maxGroupName, rules.OneLine, "leave it out to list every group"))},
 			},
 		},
 	}

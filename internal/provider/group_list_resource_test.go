@@ -174,7 +174,7 @@ list "hookd_group" "test" {
 	listTest(t,
 		resource.TestStep{
 			Config:      list(""),
-			ExpectError: acctest.Words(`name_prefix must not be empty; omit it, or set it to null to clear it.`),
+			ExpectError: acctest.Words(`name_prefix must not be empty; leave it out to list every group.`),
 		},
 		resource.TestStep{
 			Config:      list(strings.Repeat("é", 101)),

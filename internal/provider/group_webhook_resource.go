@@ -57,7 +57,7 @@ func (groupScope) listAttributes() map[string]listschema.Attribute {
 		"group_id": listschema.StringAttribute{
 			MarkdownDescription: "Only the webhooks of this group (`grp_...`). Leave it out for the webhooks of every group.",
 			Optional:            true,
-			Validators:          []validator.String{groupID.validator()},
+			Validators:          []validator.String{inListConfig(groupID.validator())},
 		},
 	}
 }

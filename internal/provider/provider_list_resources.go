@@ -6,7 +6,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
@@ -34,6 +36,48 @@ func listPageSize(limit int64) int {
 		return maxPageSize
 	}
 	return int(limit)
+}
+
+// inListConfig is v for an argument of a list resource's config block:
+// its diagnostics point at the argument under config. The framework gives
+// a list resource's validators the argument's path in the config block
+// (name_prefix), and Terraform finds that path in the list block, where
+// the argument is config.name_prefix: Terraform 1.16 puts config in front
+// of the paths of ListResource's diagnostics, and of the actions', but not
+// of ValidateListResourceConfig's, whose errors then point at the list
+// block's first line. The message keeps the argument's own name.
+func inListConfig(v validator.String) validator.String { return listConfigValidator{v} }
+
+type listConfigValidator struct{ validator.String }
+
+func (v listConfigValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	var inner validator.StringResponse
+	v.String.ValidateString(ctx, req, &inner)
+	for _, d := range inner.Diagnostics {
+		if dp, ok := d.(diag.DiagnosticWithPath); ok {
+			d = diag.WithPath(underConfig(dp.Path()), d)
+		}
+		resp.Diagnostics.Append(d)
+	}
+}
+
+// underConfig is p, a path in a list resource's config block, as a path in
+// the list block: config.p.
+func underConfig(p path.Path) path.Path {
+	out := path.Root("config")
+	for _, step := range p.Steps() {
+		switch s := step.(type) {
+		case path.PathStepAttributeName:
+			out = out.AtName(string(s))
+		case path.PathStepElementKeyString:
+			out = out.AtMapKey(string(s))
+		case path.PathStepElementKeyInt:
+			out = out.AtListIndex(int(s))
+		case path.PathStepElementKeyValue:
+			out = out.AtSetValue(s.Value)
+		}
+	}
+	return out
 }
 
 // listConfigured reports whether the provider handed its client over; a

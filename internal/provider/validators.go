@@ -90,6 +90,10 @@ type textValidator struct {
 	limit    int
 	kind     rules.TextKind
 	required bool // a required argument: empty is wrong, null is not offered
+	// empty, when set, says what to do instead of an empty value, for a
+	// filter: the rule's "omit it, or set it to null to clear it" is
+	// about a value that is stored.
+	empty string
 }
 
 var _ validator.String = textValidator{}
@@ -100,6 +104,13 @@ func optionalText(limit int, kind rules.TextKind) validator.String {
 
 func requiredText(limit int, kind rules.TextKind) validator.String {
 	return textValidator{limit: limit, kind: kind, required: true}
+}
+
+// filterText is optionalText for a filter of a list or lookup, where
+// leaving it out does what empty says ("leave it out to list every
+// group").
+func filterText(limit int, kind rules.TextKind, empty string) validator.String {
+	return textValidator{limit: limit, kind: kind, empty: empty}
 }
 
 func (v textValidator) Description(context.Context) string {
@@ -116,8 +127,11 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 		return
 	}
 	problem := rules.TextProblem(req.ConfigValue.ValueString(), v.limit, v.kind)
-	if v.required {
+	switch {
+	case v.required:
 		problem = rules.RequiredTextProblem(req.ConfigValue.ValueString(), v.limit, v.kind)
+	case v.empty != "" && req.ConfigValue.ValueString() == "":
+		problem = "must not be empty; " + v.empty
 	}
 	if problem != "" {
 		// The message names the character, never the value: auth_token

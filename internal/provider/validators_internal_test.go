@@ -106,3 +106,28 @@ func TestWebhookURLValidator(t *testing.T) {
 		}
 	}
 }
+
+// A list filter's check points at the argument where it is in the list
+// block, under config, and names it as the user wrote it; an empty filter
+// says what leaving it out does, not how to clear a stored value.
+func TestInListConfig(t *testing.T) {
+	ctx := context.Background()
+	var resp validator.StringResponse
+	v := inListConfig(filterText(rules.MaxNameLength, rules.OneLine, "leave it out to list every group"))
+	v.ValidateString(ctx, validator.StringRequest{Path: path.Root("name_prefix"), ConfigValue: types.StringValue("")}, &resp)
+	if got := oneError(t, resp.Diagnostics); got != "name_prefix must not be empty; leave it out to list every group." {
+		t.Errorf("detail %q", got)
+	}
+	d, ok := resp.Diagnostics[0].(diag.DiagnosticWithPath)
+	if !ok || !d.Path().Equal(path.Root("config").AtName("name_prefix")) {
+		t.Errorf("the diagnostic is at %v, want config.name_prefix", resp.Diagnostics[0])
+	}
+	if p := underConfig(path.Root("headers").AtMapKey("X-A")); !p.Equal(path.Root("config").AtName("headers").AtMapKey("X-A")) {
+		t.Errorf("underConfig: %s", p)
+	}
+	resp = validator.StringResponse{}
+	v.ValidateString(ctx, validator.StringRequest{Path: path.Root("name_prefix"), ConfigValue: types.StringValue("pay")}, &resp)
+	if len(resp.Diagnostics) > 0 {
+		t.Errorf("a good prefix: %v", resp.Diagnostics)
+	}
+}

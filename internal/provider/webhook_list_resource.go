@@ -73,7 +73,7 @@ func (r *webhookListResource) ListResourceConfigSchema(_ context.Context, _ list
 			MarkdownDescription: "Only webhooks subscribed to this event type, such as `transfer.created`: one of their `events` is the type, " +
 				"its category wildcard (`transfer.*`) or `*`. One type of the server's event catalog, not a pattern.",
 			Optional:   true,
-			Validators: []validator.String{eventTypeValidator{}},
+			Validators: []validator.String{inListConfig(eventTypeValidator{})},
 		},
 	}
 	maps.Copy(attrs, r.s.listAttributes())
