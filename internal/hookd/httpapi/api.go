@@ -197,6 +197,10 @@ func (a *API) routes() http.Handler {
 		authed.Handle(pattern, withPathIDs(pattern, m))
 	}
 	groupCreate := withPathIDs(patternGroupWebhooks, withQuery(patternGroupWebhooks, methods{http.MethodPost: a.idempotent(a.createGroupWebhook)}))
+	// /v1/webhooks/group is no webhook (ids start with wh_): without a
+	// route of its own, /v1/webhooks/{webhook_id} took it and answered 405,
+	// or that "group" is not a webhook id.
+	authed.HandleFunc("/v1/webhooks/group", groupIDMissing)
 	authed.HandleFunc(patternGroupWebhooks, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			wrongMethodOnGroupCreate(w, r)

@@ -217,6 +217,20 @@ func cleanPath(p string) string {
 	return np
 }
 
+// groupIDMissing answers /v1/webhooks/group, the group create path
+// without its group id, whatever the method: a 404 that says which path
+// creates a group webhook (and, to a GET, which lists them).
+func groupIDMissing(w http.ResponseWriter, r *http.Request) {
+	fix := "POST /v1/webhooks/group/{group_id} creates a group webhook"
+	switch r.Method {
+	case http.MethodPost:
+		fix = "the group id is missing: " + fix
+	case http.MethodGet, http.MethodHead:
+		fix += ", GET /v1/webhooks?scope=group lists them"
+	}
+	writeProblem(w, r, notFound("no such endpoint: %s %s; %s, and webhook ids start with %s", r.Method, r.URL.Path, fix, rules.WebhookID.Prefix))
+}
+
 // wrongMethodOnGroupCreate answers a method other than POST on
 // /v1/webhooks/group/{group_id}. The path is also the shape of
 // /v1/webhooks/{webhook_id}/{action} with webhook_id "group", which is no
