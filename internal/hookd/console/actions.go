@@ -30,7 +30,7 @@ func (c *Console) testWebhook(w http.ResponseWriter, r *http.Request, sess *sess
 	if !res.Succeeded {
 		f.Message = "Test event failed: " + outcome + "."
 	}
-	c.sessions.setFlash(sess, f)
+	c.setFlash(r, sess, f)
 	http.Redirect(w, r, "/console/deliveries/"+url.PathEscape(res.DeliveryID), http.StatusSeeOther)
 }
 

@@ -8,6 +8,8 @@ package console
 import (
 	"context"
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/httpapi"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // Prefix is where the console is mounted.
@@ -30,9 +33,31 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Config wires the console to the API it drives.
+// Store is where the console keeps what every hookd process sharing the
+// database must see alike, so that behind a load balancer any of them
+// answers any page: its sessions, the key of its sign-in form and its
+// recoveries' progress. store.DB is one.
+type Store interface {
+	CreateConsoleSession(ctx context.Context, s *store.ConsoleSession, now time.Time) error
+	GetConsoleSession(ctx context.Context, idHash string) (*store.ConsoleSession, error)
+	TouchConsoleSession(ctx context.Context, idHash string, idleUntil time.Time) error
+	DeleteConsoleSession(ctx context.Context, idHash string) error
+	SetConsoleFlash(ctx context.Context, idHash string, f store.ConsoleFlash) error
+	TakeConsoleFlash(ctx context.Context, idHash string) (*store.ConsoleFlash, error)
+	ConsoleKey(ctx context.Context, name string, fresh []byte) ([]byte, error)
+	StartConsoleRecovery(ctx context.Context, r *store.ConsoleRecovery) (*store.ConsoleRecovery, bool, error)
+	GetConsoleRecovery(ctx context.Context, id string) (*store.ConsoleRecovery, error)
+	SaveConsoleRecovery(ctx context.Context, r *store.ConsoleRecovery) error
+	StopStaleConsoleRecovery(ctx context.Context, id string, staleBefore, now time.Time, reason string) (bool, error)
+}
+
+var _ Store = (*store.DB)(nil)
+
+// Config wires the console to the API it drives and the store it keeps
+// its own state in.
 type Config struct {
 	API    *httpapi.API
+	Store  Store
 	Clock  clockwork.Clock // nil: the real clock
 	Logger *slog.Logger    // nil: discard
 	// IdleTimeout ends a session not used for this long (default 30 min).
@@ -50,14 +75,21 @@ type Console struct {
 	sessions *sessions
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
-	signKey  []byte // signs the sign-in form's token
+	signKey  []byte // signs the sign-in form's token; every process's (Store.ConsoleKey)
+	// instance names this console among the processes sharing the store:
+	// the owner of the recoveries it runs.
+	instance string
 
 	jobsMu sync.Mutex
-	jobs   map[string]*recoverJob
-	ctx    context.Context // ends at Close: stops running recoveries
+	jobs   map[string]*recoverJob // the recoveries running here, by id
+	ctx    context.Context        // ends at Close: stops running recoveries
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
+
+// signInKeyName is the console key (Store.ConsoleKey) that signs the
+// sign-in form's token.
+const signInKeyName = "sign_in"
 
 // New builds the console.
 func New(cfg Config) (*Console, error) {
@@ -74,8 +106,18 @@ func New(cfg Config) (*Console, error) {
 	if c.cfg.MaxAge <= 0 {
 		c.cfg.MaxAge = 12 * time.Hour
 	}
-	c.sessions = newSessions(c.clock, c.cfg.IdleTimeout, c.cfg.MaxAge)
-	c.signKey = randomBytes(32)
+	if cfg.Store == nil {
+		return nil, errors.New("console: no store")
+	}
+	c.sessions = &sessions{store: cfg.Store, clock: c.clock, idle: c.cfg.IdleTimeout, maxAge: c.cfg.MaxAge}
+	c.instance = randomToken()[:16]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := cfg.Store.ConsoleKey(ctx, signInKeyName, randomBytes(32))
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c.signKey = key
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,30 +14,49 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
-// recoverJob replays the dead-lettered deliveries of a webhook created
-// from since until it started, one API replay each, in the background;
-// its page shows the progress. It first lists them all, page by page with
-// no limit, then replays them oldest first. It keeps their ids meanwhile
-// (tens of bytes each), as hookd_webhook_recover does: deliveries are kept
-// for --retention only, and the API lists newest first, so the oldest is
-// known only once the list is read to its end.
+// A recovery replays the dead-lettered deliveries of a webhook created
+// from since until it started, one API replay each, in the background of
+// the process that started it; its progress is stored
+// (store.ConsoleRecovery), so that its page shows it whichever process
+// serves the page. It first lists them all, page by page with no limit,
+// then replays them oldest first. It keeps their ids meanwhile (tens of
+// bytes each), as hookd_webhook_recover does: deliveries are kept for
+// --retention only, and the API lists newest first, so the oldest is known
+// only once the list is read to its end.
+//
+// The form's one-time token (formKey) is stored with it: the form sent
+// again, to any process, finds this recovery instead of starting a second,
+// and it is the Idempotency-Key of every replay, so that even two
+// recoveries of one form replay each delivery once.
 type recoverJob struct {
-	id, keyHash, webhookID string
-	since                  string
-	// once is the form's one-time token (formKey): the form sent again
-	// finds this job instead of starting a second, and it is the
-	// Idempotency-Key of every replay, so that even two jobs of one form
-	// (the first forgotten, maxJobs) replay each delivery once.
-	once  string
-	until time.Time // when it started: later deliveries are not its own
-
-	mu       sync.Mutex
-	listed   bool // total is every delivery to replay, not those found so far
-	total    int
-	replayed int
-	failed   []string
-	finished bool
+	mu     sync.Mutex
+	rec    store.ConsoleRecovery // as it stands; saved by save
+	saved  bool                  // rec is stored as it stands
+	cancel context.CancelFunc    // stops the job (its recovery was stopped)
 }
+
+// update changes the job's progress under its lock.
+func (j *recoverJob) update(fn func(r *store.ConsoleRecovery)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	fn(&j.rec)
+	j.saved = false
+}
+
+// maxFailures bounds the failures' messages a recovery keeps (and its
+// page shows); it counts them all.
+const maxFailures = 20
+
+// A running recovery's progress is saved every saveEvery while it changes,
+// and at least every heartbeatEvery while it does not (a recovery waiting
+// on the API's rate limit): a recovery not saved for recoverStale is one
+// whose process is gone. Real time, not the injected clock: they pace
+// writes, and a test's fake clock would hold them back.
+const (
+	saveEvery      = time.Second
+	heartbeatEvery = 5 * time.Second
+	recoverStale   = 30 * time.Second
+)
 
 type recoverView struct {
 	WebhookID string
@@ -46,14 +66,13 @@ type recoverView struct {
 	// progress
 	JobID              string
 	Total, Replayed    int
-	Failed             []string
+	Failed             int
+	Failures           []string // the first maxFailures
 	Listed             bool
 	Finished, Progress bool
+	Stopped            string // why it stopped before its end
 	Resume             string // the page refreshing again, when asked not to
 }
-
-// maxJobs bounds the finished recoveries kept for their pages.
-const maxJobs = 100
 
 // recoveryQuery is the API query of the dead-lettered deliveries of a
 // recovery from since (datetime-local, UTC) until until (nil: now).
@@ -100,94 +119,181 @@ func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *s
 // refuses is shown on the form, from one delivery's worth of the list.
 func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *session) {
 	webhookID, since := r.PathValue("webhook_id"), r.PostFormValue("since")
+	back := "/console/webhooks/" + url.PathEscape(webhookID) + "/recover"
 	check := recoveryQuery(since, nil)
 	check.Set("limit", "1")
 	if err := c.get(r.Context(), sess, deliveriesPath(webhookID)+"?"+check.Encode(), nil); err != nil {
-		c.done(w, r, sess, "/console/webhooks/"+url.PathEscape(webhookID)+"/recover", err, "")
+		c.done(w, r, sess, back, err, "")
 		return
 	}
-	job := &recoverJob{id: randomToken()[:16], keyHash: sess.keyHash, webhookID: webhookID, since: since, until: c.clock.Now(), once: formKey(r)}
-	if job.once == "" {
-		job.once = job.id
+	now := c.clock.Now()
+	rec := store.ConsoleRecovery{ID: randomToken()[:16], KeyHash: sess.keyHash, Once: formKey(r), WebhookID: webhookID, Since: since,
+		Until: now, Owner: c.instance, State: store.RecoveryListing, CreatedAt: now, UpdatedAt: now}
+	if rec.Once == "" {
+		rec.Once = rec.ID
 	}
+	// The job is registered before it is stored, so that this process,
+	// which owns it from the insert on, never finds it stored and not
+	// running.
+	job := &recoverJob{rec: rec, saved: true}
+	ctx, cancel := context.WithCancel(c.ctx)
+	job.cancel = cancel
 	c.jobsMu.Lock()
-	for _, j := range c.jobs {
-		if j.once == job.once && j.keyHash == job.keyHash {
-			c.jobsMu.Unlock()
-			http.Redirect(w, r, "/console/recoveries/"+j.id, http.StatusSeeOther)
-			return
-		}
-	}
-	if len(c.jobs) >= maxJobs {
-		for id, j := range c.jobs {
-			j.mu.Lock()
-			fin := j.finished
-			j.mu.Unlock()
-			if fin {
-				delete(c.jobs, id)
-			}
-		}
-	}
-	c.jobs[job.id] = job
+	c.jobs[rec.ID] = job
 	c.jobsMu.Unlock()
-	c.log.Info("console: recover started", "webhook_id", webhookID, "since", since)
-	c.wg.Add(1)
+	got, created, err := c.cfg.Store.StartConsoleRecovery(r.Context(), &rec)
+	if err != nil || !created {
+		c.forget(job)
+		cancel()
+	}
+	if err != nil {
+		c.log.Error("console: start recovery", "error", err)
+		c.done(w, r, sess, back, errors.New("the recovery could not be started: the console could not store it; see hookd's log"), "")
+		return
+	}
+	if !created {
+		// The same form again: its recovery, wherever it runs.
+		http.Redirect(w, r, "/console/recoveries/"+url.PathEscape(got.ID), http.StatusSeeOther)
+		return
+	}
+	c.log.Info("console: recover started", "webhook_id", webhookID, "since", since, "recovery", rec.ID)
+	c.wg.Add(2)
 	go func() {
 		defer c.wg.Done()
-		c.runRecover(job, &session{keyHash: sess.keyHash})
+		c.runRecover(ctx, job, &session{keyHash: sess.keyHash})
 	}()
-	http.Redirect(w, r, "/console/recoveries/"+job.id, http.StatusSeeOther)
+	go func() {
+		defer c.wg.Done()
+		c.saveRecover(ctx, job)
+	}()
+	http.Redirect(w, r, "/console/recoveries/"+url.PathEscape(rec.ID), http.StatusSeeOther)
 }
 
-func (c *Console) runRecover(job *recoverJob, sess *session) {
-	defer func() {
-		job.mu.Lock()
-		job.finished = true
-		job.mu.Unlock()
-		c.log.Info("console: recover finished", "webhook_id", job.webhookID, "deliveries", job.total, "replayed", job.replayed, "failed", len(job.failed))
-	}()
+// forget drops a job from those this process runs.
+func (c *Console) forget(job *recoverJob) {
+	c.jobsMu.Lock()
+	defer c.jobsMu.Unlock()
+	delete(c.jobs, job.rec.ID)
+}
+
+// running reports whether this process runs the recovery id.
+func (c *Console) running(id string) bool {
+	c.jobsMu.Lock()
+	defer c.jobsMu.Unlock()
+	_, ok := c.jobs[id]
+	return ok
+}
+
+func (c *Console) runRecover(ctx context.Context, job *recoverJob, sess *session) {
+	defer job.cancel() // ends saveRecover, which saves the outcome
 	get := func(path string, out any) error {
-		return c.paced(func() error { return c.get(c.ctx, sess, path, out) })
+		return c.paced(ctx, func() error { return c.get(ctx, sess, path, out) })
 	}
 	var ids []string
-	for page, err := range pages[delivery](get, deliveriesPath(job.webhookID), recoveryQuery(job.since, &job.until)) {
-		job.mu.Lock()
+	for page, err := range pages[delivery](get, deliveriesPath(job.rec.WebhookID), recoveryQuery(job.rec.Since, &job.rec.Until)) {
 		if err != nil {
-			job.failed = append(job.failed, fmt.Sprintf("listing the deliveries: %v", err))
-			job.mu.Unlock()
+			job.update(func(r *store.ConsoleRecovery) {
+				r.State, r.Error = store.RecoveryStopped, fmt.Sprintf("Listing the deliveries failed: %v", err)
+			})
 			return
 		}
 		for _, d := range page.Data {
 			ids = append(ids, d.ID)
 		}
-		job.total = len(ids)
-		job.mu.Unlock()
+		job.update(func(r *store.ConsoleRecovery) { r.Total = len(ids) })
 	}
-	job.mu.Lock()
-	job.listed = true
-	job.mu.Unlock()
+	job.update(func(r *store.ConsoleRecovery) { r.State, r.Listed = store.RecoveryReplaying, true })
 	slices.Reverse(ids) // the API lists newest first; replay in the order they happened
 	for _, id := range ids {
-		err := c.paced(func() error {
-			return c.call(c.ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", job.once, nil)
-		})
-		job.mu.Lock()
-		if err != nil {
-			job.failed = append(job.failed, fmt.Sprintf("%s: %v", id, err))
-		} else {
-			job.replayed++
+		if ctx.Err() != nil {
+			job.update(func(r *store.ConsoleRecovery) { r.State, r.Error = store.RecoveryStopped, stoppedBy(c.ctx) })
+			return
 		}
-		job.mu.Unlock()
-		if c.ctx.Err() != nil {
-			break
+		err := c.paced(ctx, func() error {
+			return c.call(ctx, sess, http.MethodPost, "/v1/deliveries/"+url.PathEscape(id)+"/replay", nil, "", job.rec.Once, nil)
+		})
+		job.update(func(r *store.ConsoleRecovery) {
+			if err == nil {
+				r.Replayed++
+				return
+			}
+			if r.Failed++; len(r.Failures) < maxFailures {
+				r.Failures = append(r.Failures, fmt.Sprintf("%s: %v", id, err))
+			}
+		})
+	}
+	job.update(func(r *store.ConsoleRecovery) { r.State = store.RecoveryFinished })
+}
+
+// stoppedBy says why a recovery stopped before its end: hookd shutting
+// down (the console's context over), or another process declaring it
+// stopped.
+func stoppedBy(console context.Context) string {
+	if console.Err() != nil {
+		return "hookd stopped before the recovery finished."
+	}
+	return "Another hookd process found this recovery silent for too long and declared it stopped."
+}
+
+// saveRecover stores the job's progress while it runs, and its outcome
+// once it ends (ctx over: runRecover ended, or hookd stops). When the
+// store says that the recovery no longer runs here (another process
+// declared it stopped), it stops the job.
+func (c *Console) saveRecover(ctx context.Context, job *recoverJob) {
+	defer c.forget(job)
+	tick := time.NewTicker(saveEvery)
+	defer tick.Stop()
+	lastSave := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			job.update(func(r *store.ConsoleRecovery) {
+				if r.Running() { // hookd stops: runRecover may not have got to say so
+					r.State, r.Error = store.RecoveryStopped, stoppedBy(c.ctx)
+				}
+			})
+			// The outcome is saved whatever the console's context: with
+			// one of its own, bounded.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			c.saveJob(sctx, job)
+			c.log.Info("console: recover finished", "recovery", job.rec.ID, "webhook_id", job.rec.WebhookID, "state", job.rec.State,
+				"deliveries", job.rec.Total, "replayed", job.rec.Replayed, "failed", job.rec.Failed)
+			return
+		case <-tick.C:
+			job.mu.Lock()
+			due := !job.saved || time.Since(lastSave) >= heartbeatEvery
+			job.mu.Unlock()
+			if due {
+				if errors.Is(c.saveJob(ctx, job), store.ErrNotFound) {
+					job.cancel()
+				}
+				lastSave = time.Now()
+			}
 		}
 	}
+}
+
+// saveJob stores the job's progress as it stands, stamped now.
+func (c *Console) saveJob(ctx context.Context, job *recoverJob) error {
+	job.mu.Lock()
+	job.rec.UpdatedAt = c.clock.Now()
+	rec := job.rec
+	rec.Failures = slices.Clone(job.rec.Failures)
+	job.saved = true
+	job.mu.Unlock()
+	err := c.cfg.Store.SaveConsoleRecovery(ctx, &rec)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.log.Error("console: save recovery", "recovery", rec.ID, "error", err)
+		job.update(func(*store.ConsoleRecovery) {}) // to be saved again
+	}
+	return err
 }
 
 // paced makes one API call of a recovery, again and again for as long as
 // the API's rate limit asks (a recovery of thousands of deliveries runs
 // into it), instead of counting the refusal as a failure.
-func (c *Console) paced(call func() error) error {
+func (c *Console) paced(ctx context.Context, call func() error) error {
 	for {
 		err := call()
 		var p *apiProblem
@@ -195,7 +301,7 @@ func (c *Console) paced(call func() error) error {
 			return err
 		}
 		select {
-		case <-c.ctx.Done():
+		case <-ctx.Done():
 			return err
 		case <-c.clock.After(max(p.retryAfter, 100*time.Millisecond)):
 		}
@@ -203,23 +309,30 @@ func (c *Console) paced(call func() error) error {
 }
 
 func (c *Console) recoverProgress(w http.ResponseWriter, r *http.Request, sess *session) {
-	c.jobsMu.Lock()
-	job, ok := c.jobs[r.PathValue("job_id")]
-	c.jobsMu.Unlock()
+	rec, err := c.cfg.Store.GetConsoleRecovery(r.Context(), r.PathValue("job_id"))
 	// A recovery is shown only to sessions of the key that started it.
-	if !ok || job.keyHash != sess.keyHash {
-		c.render(w, http.StatusNotFound, "error", sess, pageData{Title: "Not found", Message: "No such recovery; it may be from before hookd restarted."})
+	if errors.Is(err, store.ErrNotFound) || err == nil && rec.KeyHash != sess.keyHash {
+		c.render(w, http.StatusNotFound, "error", sess, pageData{Title: "Not found", Message: "No such recovery (a recovery's page is kept for a week after it ends)."})
 		return
 	}
-	job.mu.Lock()
-	v := recoverView{WebhookID: job.webhookID, Since: job.since, JobID: job.id, Total: job.total, Replayed: job.replayed,
-		Failed: slices.Clone(job.failed), Listed: job.listed, Finished: job.finished, Progress: true}
-	job.mu.Unlock()
+	if err == nil && rec.Running() {
+		rec, err = c.stopIfGone(r.Context(), rec)
+	}
+	if err != nil {
+		c.log.Error("console: read recovery", "error", err)
+		c.render(w, http.StatusInternalServerError, "error", sess, pageData{Title: "Error", Message: "The console could not read the recovery; see hookd's log."})
+		return
+	}
+	v := recoverView{WebhookID: rec.WebhookID, Since: rec.Since, JobID: rec.ID, Total: rec.Total, Replayed: rec.Replayed,
+		Failed: rec.Failed, Failures: rec.Failures, Listed: rec.Listed, Finished: !rec.Running(), Progress: true}
+	if rec.State == store.RecoveryStopped {
+		v.Stopped = rec.Error
+	}
 	// Until it finishes the page reloads itself every second, unless asked
 	// not to; then it offers to again.
 	var reload *refresh
 	if !v.Finished {
-		here := "/console/recoveries/" + url.PathEscape(job.id)
+		here := "/console/recoveries/" + url.PathEscape(rec.ID)
 		if refreshStopped(r) {
 			v.Resume = here
 		} else {
@@ -229,5 +342,36 @@ func (c *Console) recoverProgress(w http.ResponseWriter, r *http.Request, sess *
 	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Refresh: reload, Data: v})
 }
 
+// stopIfGone marks a recovery stored as running stopped when the process
+// that runs it is gone, so that its page says so instead of waiting for
+// ever, and returns it as it is then. This process knows whether it runs
+// a recovery of its own; another's is gone when it has not saved it for
+// recoverStale (it does every few seconds while it runs).
+func (c *Console) stopIfGone(ctx context.Context, rec *store.ConsoleRecovery) (*store.ConsoleRecovery, error) {
+	now := c.clock.Now()
+	var staleBefore time.Time
+	var reason string
+	switch {
+	case rec.Owner == c.instance && c.running(rec.ID):
+		return rec, nil
+	case rec.Owner == c.instance:
+		// Ended here without saving its outcome (the save failed: logged).
+		staleBefore, reason = now.Add(time.Nanosecond), "The recovery ended without saving its outcome; see hookd's log."
+	case now.Sub(rec.UpdatedAt) < recoverStale:
+		return rec, nil
+	default:
+		staleBefore = now.Add(-recoverStale)
+		reason = fmt.Sprintf("The hookd process running this recovery stopped (nothing heard from it since %s UTC), before it finished. "+
+			"Start it again: what it replayed is left out, so nothing is sent twice.", rec.UpdatedAt.UTC().Format("2006-01-02 15:04:05"))
+	}
+	if _, err := c.cfg.Store.StopStaleConsoleRecovery(ctx, rec.ID, staleBefore, now, reason); err != nil {
+		return nil, err
+	}
+	return c.cfg.Store.GetConsoleRecovery(ctx, rec.ID)
+}
+
 // Done counts replayed and failed deliveries.
-func (v recoverView) Done() int { return v.Replayed + len(v.Failed) }
+func (v recoverView) Done() int { return v.Replayed + v.Failed }
+
+// MoreFailures is how many failures the page does not list.
+func (v recoverView) MoreFailures() int { return v.Failed - len(v.Failures) }

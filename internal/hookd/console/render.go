@@ -103,8 +103,8 @@ func parsePages() (map[string]*template.Template, error) {
 func (c *Console) render(w http.ResponseWriter, status int, page string, sess *session, d pageData) {
 	if sess != nil {
 		d.CSRF, d.SignedIn, d.Once = sess.csrf, true, randomToken()
-		if d.Flash == nil {
-			d.Flash = c.sessions.takeFlash(sess)
+		if d.Flash == nil && sess.takeFlash != nil {
+			d.Flash = sess.takeFlash()
 		}
 	}
 	var buf bytes.Buffer
@@ -124,7 +124,9 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, sess *session, er
 	var p *apiProblem
 	if errors.As(err, &p) {
 		if p.Status == http.StatusUnauthorized {
-			c.sessions.remove(sess.id)
+			if err := c.sessions.remove(r.Context(), sess); err != nil {
+				c.log.Error("console: end session", "error", err)
+			}
 			http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
 			c.render(w, notSignedIn, "error", nil, pageData{Title: "Signed out", Message: "The API key of this session is no longer accepted: " + p.Error()})
 			return
@@ -156,6 +158,14 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 			f.Message = "The console failed; see hookd's log."
 		}
 	}
-	c.sessions.setFlash(sess, f)
+	c.setFlash(r, sess, f)
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// setFlash passes f to the session's next page. A flash the store could
+// not keep is logged: the action itself is done.
+func (c *Console) setFlash(r *http.Request, sess *session, f flash) {
+	if err := c.sessions.setFlash(r.Context(), sess, f); err != nil {
+		c.log.Error("console: keep an action's outcome", "path", r.URL.Path, "error", err)
+	}
 }

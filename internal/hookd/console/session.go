@@ -1,18 +1,22 @@
 package console
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
 
 // notSignedIn is the status of a page refused for want of a session or a
@@ -30,15 +34,18 @@ const (
 	csrfField    = "csrf"
 )
 
-// session is one signed-in browser. It holds the hash of the API key it
-// signed in with, never the key.
+// session is one signed-in browser, as stored (Store): every process
+// sharing the database finds it, and a sign-out on one ends it on all. It
+// holds the hash of the API key it signed in with, never the key; the
+// store holds the hash of its id, never the id.
 type session struct {
-	id        string
+	id        string // the cookie's value
 	keyHash   string
 	csrf      string
-	createdAt time.Time
-	lastSeen  time.Time
-	flash     *flash // shown once by the next page
+	idleUntil time.Time
+	// takeFlash, set when the session has a flash, takes it (from every
+	// process: of two pages at once, one shows it) for the page rendered.
+	takeFlash func() *flash
 }
 
 // flash is the outcome of an action, shown on the page it redirects to.
@@ -47,17 +54,11 @@ type flash struct {
 	Message string
 }
 
-// sessions is the in-memory session store, keyed by a random id: a
-// restart signs everyone out, which is acceptable for an operator console.
+// sessions are the console's sessions, kept in the store.
 type sessions struct {
-	mu           sync.Mutex
-	byID         map[string]*session
+	store        Store
 	clock        clockwork.Clock
 	idle, maxAge time.Duration
-}
-
-func newSessions(clock clockwork.Clock, idle, maxAge time.Duration) *sessions {
-	return &sessions{byID: map[string]*session{}, clock: clock, idle: idle, maxAge: maxAge}
 }
 
 func randomBytes(n int) []byte {
@@ -68,68 +69,77 @@ func randomBytes(n int) []byte {
 
 func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
 
-// create starts a session for the key with this hash.
-func (s *sessions) create(keyHash string) *session {
+// hashID is what the store knows a session by: the SHA-256 of its id. The
+// id is 256 random bits, so nothing slower is needed, and a copy of the
+// database gives no cookie that signs in.
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// create starts a session for the key with this hash (and deletes the
+// sessions that have ended).
+func (s *sessions) create(ctx context.Context, keyHash string) (*session, error) {
 	now := s.clock.Now()
-	sess := &session{id: randomToken(), keyHash: keyHash, csrf: randomToken(), createdAt: now, lastSeen: now}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweep(now)
-	s.byID[sess.id] = sess
-	return sess
+	sess := &session{id: randomToken(), keyHash: keyHash, csrf: randomToken(), idleUntil: now.Add(s.idle)}
+	err := s.store.CreateConsoleSession(ctx, &store.ConsoleSession{
+		IDHash: hashID(sess.id), KeyHash: keyHash, CSRF: sess.csrf, CreatedAt: now, IdleUntil: sess.idleUntil, ExpiresAt: now.Add(s.maxAge),
+	}, now)
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
-// get returns the live session with this id and marks it used; an expired
-// one is removed.
-func (s *sessions) get(id string) (*session, bool) {
+// touchEvery is how far a session's idle end may lag behind its last use:
+// a page moves it on when it is more than that behind, not at every page,
+// so that browsing writes to the database about once a minute. A session
+// then ends idle up to that much sooner than a full idle time after its
+// last page.
+func (s *sessions) touchEvery() time.Duration { return min(s.idle/30, time.Minute) }
+
+// get returns the live session with this id, nil when there is none (or
+// it has ended: it is deleted then), and marks it used.
+func (s *sessions) get(ctx context.Context, id string) (*session, error) {
+	stored, err := s.store.GetConsoleSession(ctx, hashID(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.byID[id]
-	if !ok {
-		return nil, false
+	if !now.Before(stored.IdleUntil) || !now.Before(stored.ExpiresAt) {
+		return nil, s.store.DeleteConsoleSession(ctx, stored.IDHash)
 	}
-	if s.expired(sess, now) {
-		delete(s.byID, id)
-		return nil, false
+	sess := &session{id: id, keyHash: stored.KeyHash, csrf: stored.CSRF, idleUntil: stored.IdleUntil}
+	if until := now.Add(s.idle); until.Sub(sess.idleUntil) >= s.touchEvery() {
+		if err := s.store.TouchConsoleSession(ctx, stored.IDHash, until); err != nil {
+			return nil, err
+		}
+		sess.idleUntil = until
 	}
-	sess.lastSeen = now
-	return sess, true
-}
-
-func (s *sessions) expired(sess *session, now time.Time) bool {
-	return now.Sub(sess.lastSeen) >= s.idle || now.Sub(sess.createdAt) >= s.maxAge
-}
-
-// sweep drops expired sessions (called with mu held, on each sign-in, so
-// the map stays as small as the number of people signed in).
-func (s *sessions) sweep(now time.Time) {
-	for id, sess := range s.byID {
-		if s.expired(sess, now) {
-			delete(s.byID, id)
+	if stored.Flash != nil {
+		sess.takeFlash = func() *flash {
+			f, err := s.store.TakeConsoleFlash(ctx, stored.IDHash)
+			if err != nil || f == nil {
+				return nil // shown by a later page, or by none: it is only a notice
+			}
+			return &flash{OK: f.OK, Message: f.Message}
 		}
 	}
+	return sess, nil
 }
 
-func (s *sessions) remove(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, id)
+// remove ends the session, on every process.
+func (s *sessions) remove(ctx context.Context, sess *session) error {
+	return s.store.DeleteConsoleSession(ctx, hashID(sess.id))
 }
 
-// setFlash and takeFlash pass an action's outcome to the next page.
-func (s *sessions) setFlash(sess *session, f flash) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess.flash = &f
-}
-
-func (s *sessions) takeFlash(sess *session) *flash {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := sess.flash
-	sess.flash = nil
-	return f
+// setFlash passes an action's outcome to the session's next page,
+// whichever process serves it.
+func (s *sessions) setFlash(ctx context.Context, sess *session, f flash) error {
+	return s.store.SetConsoleFlash(ctx, hashID(sess.id), store.ConsoleFlash{OK: f.OK, Message: f.Message})
 }
 
 // validCSRF compares the form's token with the session's in constant time.
@@ -140,7 +150,9 @@ func (sess *session) validCSRF(r *http.Request) bool {
 
 // signInToken binds the sign-in form to the nonce in the browser's
 // signInCookie (a signed double submit): another site can neither read
-// the cookie nor compute the token.
+// the cookie nor compute the token. The key is the console's, in the
+// database (Store.ConsoleKey), so that a form one process served signs
+// in on another.
 func (c *Console) signInToken(nonce string) string {
 	m := hmac.New(sha256.New, c.signKey)
 	m.Write([]byte(nonce))
@@ -198,7 +210,11 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session))
 	return func(w http.ResponseWriter, r *http.Request) {
 		var sess *session
 		if ck, err := r.Cookie(sessionCookie); err == nil {
-			sess, _ = c.sessions.get(ck.Value)
+			if sess, err = c.sessions.get(r.Context(), ck.Value); err != nil {
+				c.log.Error("console: read session", "error", err)
+				c.render(w, http.StatusInternalServerError, "error", nil, pageData{Title: "Error", Message: "The console could not read its session; see hookd's log. Nothing was changed."})
+				return
+			}
 		}
 		if sess == nil {
 			if r.Method != http.MethodGet {

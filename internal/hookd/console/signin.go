@@ -67,7 +67,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 			Flash: &flash{Message: "That API key is not valid for this server."}, Data: returnTo(r.PostFormValue(nextField))})
 		return
 	}
-	sess := c.sessions.create(hash)
+	sess, err := c.sessions.create(r.Context(), hash)
+	if err != nil {
+		c.log.Error("console: start session", "error", err)
+		c.render(w, http.StatusInternalServerError, "error", nil, pageData{Title: "Error", Message: "The console could not start a session; see hookd's log."})
+		return
+	}
 	c.log.Info("console: signed in", "remote_addr", r.RemoteAddr)
 	http.SetCookie(w, c.cookie(r, signInCookie, "", -time.Second))
 	// No MaxAge: a browser session cookie; the server ends it earlier when idle.
@@ -77,7 +82,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, sess *session) {
-	c.sessions.remove(sess.id)
+	if err := c.sessions.remove(r.Context(), sess); err != nil {
+		// Still signed in elsewhere, were the cookie copied: say so.
+		c.log.Error("console: sign out", "error", err)
+		c.render(w, http.StatusInternalServerError, "error", sess, pageData{Title: "Error", Message: "The console could not end the session; see hookd's log, and sign out again."})
+		return
+	}
 	http.SetCookie(w, c.cookie(r, sessionCookie, "", -time.Second))
 	http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
 }

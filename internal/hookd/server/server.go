@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.handler = api
 	if !cfg.DisableConsole {
 		if s.console, err = console.New(console.Config{
-			API: api, Clock: clock, Logger: log, IdleTimeout: cfg.ConsoleIdleTimeout,
+			API: api, Store: st, Clock: clock, Logger: log, IdleTimeout: cfg.ConsoleIdleTimeout,
 		}); err != nil {
 			_ = st.Close()
 			return nil, err
