@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -76,12 +74,11 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Create: true, Read: true, Update: true, Delete: true,
-				CreateDescription: groupTimeoutDescription("creating the group"),
-				ReadDescription:   groupTimeoutDescription("reading the group (on every refresh)"),
-				UpdateDescription: groupTimeoutDescription("renaming the group or changing its description"),
-				DeleteDescription: groupTimeoutDescription("deleting the group"),
+			"timeouts": timeoutsBlock(ctx, timeoutOps{
+				create: "creating the group",
+				read:   "reading the group (on every refresh)",
+				update: "renaming the group or changing its description",
+				delete: "deleting the group",
 			}),
 		},
 	}
@@ -89,11 +86,6 @@ func (r *groupResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 
 func (r *groupResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("group", "`grp_0123456789abcdefghij`")
-}
-
-func groupTimeoutDescription(what string) string {
-	return fmt.Sprintf("How long %s may take, as a duration such as `30s` or `2m`, retries included. Defaults to `%s`.",
-		what, strings.TrimSuffix(defaultTimeout.String(), "0s"))
 }
 
 func (r *groupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -223,7 +222,12 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 		MarkdownDescription: description,
 		Attributes:          attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeoutsBlock(ctx, timeoutOps{
+				create: "creating the webhook (with its `test_on_apply` test)",
+				read:   "reading the webhook (on every refresh)",
+				update: "updating the webhook (with a secret rotation or installation and its `test_on_apply` test)",
+				delete: "deleting the webhook",
+			}),
 		},
 	}
 }
