@@ -167,21 +167,29 @@ func answer(status *int64, errText *string) string {
 // or the start of a JSON error, not a page of HTML.
 const excerptChars = 300
 
-// receiverSaid quotes the start of what a receiver answered, for a failed
-// attempt's diagnostic: ` The receiver answered: "..."` on one line (line
-// breaks, control and invisible characters escaped), saying so when it is
-// cut; "" when the answer had no body.
-func receiverSaid(body string) string {
+// receiverSaid quotes the start of what a receiver answered (status, as
+// the attempt recorded it), for a failed attempt's diagnostic:
+// ` The receiver answered: "..."` on one line (line breaks, control and
+// invisible characters escaped), saying so when it is cut; "" when the
+// answer had no body. An attempt without an HTTP answer has no answer to
+// quote, but hookd may record why in its place (a refused destination:
+// which address, and how to allow it): that is hookd's own text, quoted
+// whole as what hookd recorded.
+func receiverSaid(status *int64, body string) string {
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return ""
 	}
+	who, limit := "The receiver answered", excerptChars
+	if status == nil {
+		who, limit = "hookd recorded", 4<<10
+	}
 	r := []rune(body) // bytes that are not UTF-8 become U+FFFD
 	cut := ""
-	if len(r) > excerptChars {
-		r, cut = r[:excerptChars], fmt.Sprintf(" (truncated to its first %d characters)", excerptChars)
+	if len(r) > limit {
+		r, cut = r[:limit], fmt.Sprintf(" (truncated to its first %d characters)", limit)
 	}
-	return fmt.Sprintf(" The receiver answered: %s%s.", strconv.Quote(string(r)), cut)
+	return fmt.Sprintf(" %s: %s%s.", who, strconv.Quote(string(r)), cut)
 }
 
 // testOutcome tells a test delivery's outcome, with the start of the
@@ -194,7 +202,7 @@ func testOutcome(target string, res *client.TestResult, body string) (msg string
 			target, answer(res.ResponseStatusCode, nil), res.DurationMS, res.DeliveryID), false
 	}
 	return fmt.Sprintf("The test event to %s got %s after %d ms (delivery %s).",
-		target, answer(res.ResponseStatusCode, res.Error), res.DurationMS, res.DeliveryID) + receiverSaid(body), true
+		target, answer(res.ResponseStatusCode, res.Error), res.DurationMS, res.DeliveryID) + receiverSaid(res.ResponseStatusCode, body), true
 }
 
 // testBody is what the receiver answered a test delivery that failed, as

@@ -39,20 +39,28 @@ func TestTestOutcome(t *testing.T) {
 }
 
 // A failed attempt's diagnostic quotes the start of the receiver's answer
-// on one line, escaped, and says when it is cut.
+// on one line, escaped, and says when it is cut. Without an HTTP answer the
+// body is what hookd recorded instead (why it did not connect), whole.
 func TestReceiverSaid(t *testing.T) {
+	status := int64(503)
 	long := strings.Repeat("é", 299) + "xyz"
-	for _, tc := range []struct{ body, want string }{
-		{"", ""},
-		{" \n\t", ""},
-		{"receiver says 503", ` The receiver answered: "receiver says 503".`},
-		{"line one\r\nline two\u202e\x00", ` The receiver answered: "line one\r\nline two\u202e\x00".`},
-		{"{\"error\": \"down\"}\n", ` The receiver answered: "{\"error\": \"down\"}".`},
-		{"bad \xff byte", ` The receiver answered: "bad ` + "\ufffd" + ` byte".`}, // not UTF-8: U+FFFD
-		{long, ` The receiver answered: "` + strings.Repeat("é", 299) + `x" (truncated to its first 300 characters).`},
+	refused := "hookd did not connect: 127.0.0.1 is a loopback address, and this server delivers only to public addresses. " + strings.Repeat("More. ", 50)
+	for _, tc := range []struct {
+		status     *int64
+		body, want string
+	}{
+		{&status, "", ""},
+		{&status, " \n\t", ""},
+		{&status, "receiver says 503", ` The receiver answered: "receiver says 503".`},
+		{&status, "line one\r\nline two\u202e\x00", ` The receiver answered: "line one\r\nline two\u202e\x00".`},
+		{&status, "{\"error\": \"down\"}\n", ` The receiver answered: "{\"error\": \"down\"}".`},
+		{&status, "bad \xff byte", ` The receiver answered: "bad ` + "\ufffd" + ` byte".`}, // not UTF-8: U+FFFD
+		{&status, long, ` The receiver answered: "` + strings.Repeat("é", 299) + `x" (truncated to its first 300 characters).`},
+		{nil, refused, ` hookd recorded: "` + strings.TrimSpace(refused) + `".`},
+		{nil, "", ""},
 	} {
-		if got := receiverSaid(tc.body); got != tc.want {
-			t.Errorf("receiverSaid(%q)\n got %s\nwant %s", tc.body, got, tc.want)
+		if got := receiverSaid(tc.status, tc.body); got != tc.want {
+			t.Errorf("receiverSaid(%v, %q)\n got %s\nwant %s", tc.status != nil, tc.body, got, tc.want)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	tflog.Info(ctx, "delivery attempt", map[string]any{"delivery_id": d.ID, "attempt": att.Number, "verb": a.op.verb})
 	msg := fmt.Sprintf("Attempt %d of delivery %s got %s after %d ms.", att.Number, d.ID, answer(att.ResponseStatusCode, att.Error), att.DurationMS)
 	if att.ResponseStatusCode == nil || *att.ResponseStatusCode < 200 || *att.ResponseStatusCode > 299 {
-		resp.Diagnostics.AddError(fmt.Sprintf("Delivery %s failed", a.op.verb), msg+receiverSaid(att.ResponseBody)+" "+afterFailure(&after.Delivery))
+		resp.Diagnostics.AddError(fmt.Sprintf("Delivery %s failed", a.op.verb), msg+receiverSaid(att.ResponseStatusCode, att.ResponseBody)+" "+afterFailure(&after.Delivery))
 		return
 	}
 	progress(resp, "%s", msg)
