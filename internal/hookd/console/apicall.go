@@ -27,10 +27,15 @@ type apiProblem struct {
 	retryAfter time.Duration // from Retry-After, on a 429
 }
 
+// Error is the API's detail, which names the fields at fault already (the
+// API writes each of its errors into it: appended again, every message
+// showed twice), with the request id.
 func (p *apiProblem) Error() string {
 	msg := p.Detail
 	for _, e := range p.Errors {
-		msg += "; " + strings.TrimPrefix(e.Pointer, "#/") + " " + e.Detail
+		if !strings.Contains(msg, e.Detail) { // never seen: a detail that does not say it
+			msg += "; " + strings.TrimPrefix(e.Pointer, "#/") + ": " + e.Detail
+		}
 	}
 	if p.RequestID != "" {
 		msg += " (request " + p.RequestID + ")"
@@ -58,9 +63,12 @@ func (r *recorder) WriteHeader(code int) {
 	}
 }
 
-// codeInFlight is the API's problem code for a call whose
-// Idempotency-Key another call holds.
-const codeInFlight = "idempotency_key_in_flight"
+// The API's problem codes for a call whose Idempotency-Key another call
+// holds, and for one whose key was used with another request.
+const (
+	codeInFlight  = "idempotency_key_in_flight"
+	codeKeyReused = "idempotency_key_reused"
+)
 
 // onceField is the form field of a page's one-time token (pageData.Once).
 const onceField = "once"

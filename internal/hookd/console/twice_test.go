@@ -173,3 +173,29 @@ func TestFormSentAgainWhileRunning(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// A page's form sent again with other values (Back, another event type,
+// send) is refused, and the message says what to do: reload the page. A
+// console user never set an Idempotency-Key.
+func TestFormSentAgainWithOtherValues(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusOK, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.*"}})
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	page := "/console/webhooks/" + wh.ID
+	form := b.ok(page).form(t, url.Values{"event_type": {"transfer.created"}})
+	if first := b.do(http.MethodPost, page+"/test", form); !strings.HasPrefix(first.header.Get("Location"), "/console/deliveries/") {
+		t.Fatalf("first send: %d %s", first.status, first.header.Get("Location"))
+	}
+	form.Set("event_type", "transfer.deleted")
+	second := b.do(http.MethodPost, page+"/test", form)
+	if second.status != http.StatusSeeOther || second.header.Get("Location") != page {
+		t.Fatalf("sent again with another type: %d %s", second.status, second.header.Get("Location"))
+	}
+	p := b.ok(page)
+	if !strings.Contains(p.body, "This form was already sent once, with other values; reload the page, choose again and send it. Nothing was changed.") ||
+		strings.Contains(p.body, "Idempotency-Key") {
+		t.Errorf("sent again with another type:\n%s", p.body)
+	}
+}
