@@ -342,3 +342,16 @@ func TestCatalogPage(t *testing.T) {
 		t.Error("no schema")
 	}
 }
+
+// A test delivery says it is a test once: its trigger is test.
+func TestTestDeliveryTrigger(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusOK, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	id := testDelivery(t, s, wh.ID)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	if p := b.ok("/console/deliveries/" + id); !strings.Contains(p.body, "<dt>Trigger</dt><dd>test</dd>") {
+		t.Errorf("a test delivery's trigger: %s", between(p.body, "<dt>Trigger</dt>", "</dd>"))
+	}
+}
