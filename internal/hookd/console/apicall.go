@@ -43,6 +43,25 @@ func (p *apiProblem) Error() string {
 	return msg
 }
 
+// inForm says p's field errors in the words of the form whose fields the
+// console sent as the API's query parameters: labels maps a parameter to
+// its field's label (created_after to "From (UTC)"), so that the message
+// names what the person filled in, not the API's parameter.
+func (p *apiProblem) inForm(labels map[string]string) {
+	if len(p.Errors) == 0 {
+		return
+	}
+	parts := make([]string, len(p.Errors))
+	for i, e := range p.Errors {
+		name := strings.TrimPrefix(e.Pointer, "#/")
+		if label, ok := labels[name]; ok {
+			name = label
+		}
+		parts[i] = name + ": " + e.Detail
+	}
+	p.Detail = strings.Join(parts, "; ")
+}
+
 // recorder is the in-memory ResponseWriter of an in-process API call.
 type recorder struct {
 	header http.Header

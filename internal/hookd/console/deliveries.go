@@ -1,6 +1,8 @@
 package console
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,10 +23,13 @@ type deliveriesView struct {
 	EventTypes []string
 	Next       string // the next page, "" on the last
 	First      string // the first page, "" on the first
+	Problem    bool   // the filter is refused (the page's flash says why): no list
 }
 
-// deliveryFilter is the page's query, passed to the API as it is: the API
-// validates it and its errors are shown.
+// deliveryFilter is the page's query. Its times are the form's
+// (datetime-local, UTC), checked as such (problem); the rest goes to the
+// API as it is, which validates it, and its errors are shown with the
+// form's labels.
 type deliveryFilter struct {
 	Status, EventType, IsTest, From, To, Cursor string
 }
@@ -34,10 +39,28 @@ type deliveryFilter struct {
 // zone every page shows.
 const timeLayout = "2006-01-02T15:04:05"
 
-// apiQuery is the API's query of the filter, built by the API's own
-// client (deliveries.Filter.Query). A value that does not parse as what
-// the form sends goes to the API unchanged, to be refused there with its
-// message.
+// problem says what is wrong with the filter's times, as the form's
+// fields: "" when nothing is.
+func (f deliveryFilter) problem() string {
+	from, msg := localField(labelFrom, f.From)
+	if msg != "" {
+		return msg
+	}
+	to, msg := localField(labelTo, f.To)
+	if msg != "" {
+		return msg
+	}
+	if f.From != "" && f.To != "" && !from.Before(to) {
+		return fmt.Sprintf("%s %s is not before %s %s: no delivery can be created between them; swap them, or clear one.",
+			labelFrom, from.Format(shownTime), labelTo, to.Format(shownTime))
+	}
+	return ""
+}
+
+// apiQuery is the API's query of the filter (whose times problem found
+// right), built by the API's own client (deliveries.Filter.Query). An
+// is_test that is not a boolean goes to the API unchanged, to be refused
+// there with its message.
 func (f deliveryFilter) apiQuery() url.Values {
 	df := deliveries.Filter{Status: f.Status, EventType: f.EventType}
 	raw := url.Values{}
@@ -48,18 +71,11 @@ func (f deliveryFilter) apiQuery() url.Values {
 			raw.Set("is_test", f.IsTest)
 		}
 	}
-	for name, field := range map[string]struct {
-		value string
-		dst   **time.Time
-	}{"created_after": {f.From, &df.CreatedAfter}, "created_before": {f.To, &df.CreatedBefore}} {
-		if field.value == "" {
-			continue
-		}
-		if t, ok := parseLocal(field.value); ok {
-			*field.dst = &t
-		} else {
-			raw.Set(name, field.value)
-		}
+	if t, ok := parseLocal(f.From); ok {
+		df.CreatedAfter = &t
+	}
+	if t, ok := parseLocal(f.To); ok {
+		df.CreatedBefore = &t
 	}
 	q := df.Query()
 	for k, v := range raw {
@@ -109,20 +125,19 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *s
 	for _, et := range types.Data {
 		v.EventTypes = append(v.EventTypes, et.Type)
 	}
-	aq := v.Filter.apiQuery()
-	aq.Set("limit", strconv.Itoa(deliveriesPageSize))
-	if v.Filter.Cursor != "" {
-		aq.Set("cursor", v.Filter.Cursor)
-		v.First = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery("")
-	}
-	var page list[delivery]
-	if err := c.get(r.Context(), sess, base+"/deliveries?"+aq.Encode(), &page); err != nil {
-		c.fail(w, r, sess, err)
-		return
-	}
-	v.Deliveries = page.Data
-	if page.NextCursor != nil {
-		v.Next = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery(*page.NextCursor)
+	status := http.StatusOK
+	var problem *flash
+	if msg := v.Filter.problem(); msg != "" {
+		status, problem, v.Problem = http.StatusBadRequest, &flash{Message: msg}, true
+	} else if err := c.listDeliveries(r, sess, id, &v); err != nil {
+		var p *apiProblem
+		if !errors.As(err, &p) || (p.Status != http.StatusBadRequest && p.Status != http.StatusUnprocessableEntity) {
+			c.fail(w, r, sess, err)
+			return
+		}
+		// The filter, refused: said with the form's labels, above the form.
+		p.inForm(deliveriesLabels)
+		status, problem, v.Problem = p.Status, &flash{Message: p.Error()}, true
 	}
 	chart, err := c.last24h(r.Context(), sess, v.Webhook.ID)
 	if err != nil {
@@ -134,5 +149,24 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request, sess *s
 	if v.Webhook.Name != nil {
 		title = *v.Webhook.Name
 	}
-	c.render(w, http.StatusOK, "deliveries", sess, pageData{Title: title, Data: v})
+	c.render(w, status, "deliveries", sess, pageData{Title: title, Flash: problem, Data: v})
+}
+
+// listDeliveries reads the page of deliveries the filter asks for.
+func (c *Console) listDeliveries(r *http.Request, sess *session, id string, v *deliveriesView) error {
+	aq := v.Filter.apiQuery()
+	aq.Set("limit", strconv.Itoa(deliveriesPageSize))
+	if v.Filter.Cursor != "" {
+		aq.Set("cursor", v.Filter.Cursor)
+		v.First = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery("")
+	}
+	var page list[delivery]
+	if err := c.get(r.Context(), sess, "/v1/webhooks/"+url.PathEscape(id)+"/deliveries?"+aq.Encode(), &page); err != nil {
+		return err
+	}
+	v.Deliveries = page.Data
+	if page.NextCursor != nil {
+		v.Next = "/console/webhooks/" + url.PathEscape(id) + "?" + v.Filter.pageQuery(*page.NextCursor)
+	}
+	return nil
 }

@@ -63,6 +63,7 @@ type recoverView struct {
 	Since     string // datetime-local, UTC
 	Count     int
 	Counted   bool
+	Future    bool // Since is later than now: nothing can match
 	// progress
 	JobID              string
 	Total, Replayed    int
@@ -99,17 +100,29 @@ func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *s
 	v := recoverView{WebhookID: r.PathValue("webhook_id"), Since: r.URL.Query().Get("since")}
 	if v.Since == "" {
 		v.Since = c.clock.Now().UTC().Add(-24 * time.Hour).Format(timeLayout)
-	} else {
-		q := recoveryQuery(v.Since, nil)
-		q.Set("limit", "1")
-		q.Set("include_total", "true")
-		var page list[delivery]
-		if err := c.get(r.Context(), sess, deliveriesPath(v.WebhookID)+"?"+q.Encode(), &page); err != nil {
+		c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
+		return
+	}
+	if msg := sinceProblem(v.Since); msg != "" {
+		c.render(w, http.StatusBadRequest, "recover", sess, pageData{Title: "Recover", Flash: &flash{Message: msg}, Data: v})
+		return
+	}
+	q := recoveryQuery(v.Since, nil)
+	q.Set("limit", "1")
+	q.Set("include_total", "true")
+	var page list[delivery]
+	if err := c.get(r.Context(), sess, deliveriesPath(v.WebhookID)+"?"+q.Encode(), &page); err != nil {
+		var p *apiProblem
+		if !errors.As(err, &p) || (p.Status != http.StatusBadRequest && p.Status != http.StatusUnprocessableEntity) {
 			c.fail(w, r, sess, err)
 			return
 		}
-		v.Count, v.Counted = page.Total, true
+		p.inForm(recoverLabels)
+		c.render(w, p.Status, "recover", sess, pageData{Title: "Recover", Flash: &flash{Message: p.Error()}, Data: v})
+		return
 	}
+	since, _ := parseLocal(v.Since)
+	v.Count, v.Counted, v.Future = page.Total, true, since.After(c.clock.Now())
 	c.render(w, http.StatusOK, "recover", sess, pageData{Title: "Recover", Data: v})
 }
 
@@ -120,9 +133,16 @@ func (c *Console) recoverConfirm(w http.ResponseWriter, r *http.Request, sess *s
 func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *session) {
 	webhookID, since := r.PathValue("webhook_id"), r.PostFormValue("since")
 	back := "/console/webhooks/" + url.PathEscape(webhookID) + "/recover"
+	if msg := sinceProblem(since); msg != "" {
+		c.done(w, r, sess, back, formError(msg), "")
+		return
+	}
 	check := recoveryQuery(since, nil)
 	check.Set("limit", "1")
 	if err := c.get(r.Context(), sess, deliveriesPath(webhookID)+"?"+check.Encode(), nil); err != nil {
+		if p := (*apiProblem)(nil); errors.As(err, &p) {
+			p.inForm(recoverLabels)
+		}
 		c.done(w, r, sess, back, err, "")
 		return
 	}

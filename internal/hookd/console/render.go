@@ -149,6 +149,7 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 			return
 		}
 		f.Message = err.Error()
+		var fe formError
 		switch {
 		case errors.As(err, &p) && p.Code == codeInFlight:
 			// The same form sent twice while its first send still runs.
@@ -158,6 +159,7 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 			// another choice, send): its one-time token, the API's
 			// Idempotency-Key, is spent. No key is the person's to change.
 			f.Message = "This form was already sent once, with other values; reload the page, choose again and send it. Nothing was changed."
+		case errors.As(err, &fe):
 		case !errors.As(err, &p):
 			c.log.Error("console: action", "path", r.URL.Path, "error", err)
 			f.Message = "The console failed; see hookd's log."
