@@ -145,17 +145,34 @@ func New(cfg Config) (*API, error) {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // methods maps HTTP methods to handlers for one path, so that a wrong method
-// gets a problem+json 405 with Allow, not net/http's plain-text one.
+// gets a problem+json 405 with Allow, not net/http's plain-text one. HEAD
+// is served by the GET handler (RFC 9110 requires it of every GET resource:
+// the same status and headers, and net/http sends no body); anyMethod
+// serves every method the map has no handler of its own for.
 type methods map[string]http.HandlerFunc
+
+// anyMethod, as a key of methods, serves every method.
+const anyMethod = "*"
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h, ok := m[r.Method]; ok {
 		h(w, r)
 		return
 	}
-	allowed := make([]string, 0, len(m))
+	if h, ok := m[http.MethodGet]; ok && r.Method == http.MethodHead {
+		h(w, r)
+		return
+	}
+	if h, ok := m[anyMethod]; ok {
+		h(w, r)
+		return
+	}
+	allowed := make([]string, 0, len(m)+1)
 	for k := range m {
 		allowed = append(allowed, k)
+		if k == http.MethodGet {
+			allowed = append(allowed, http.MethodHead)
+		}
 	}
 	sort.Strings(allowed)
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -233,7 +250,7 @@ func (a *API) webhookActions(actions map[string]methods) methods {
 		}
 		m.ServeHTTP(w, r)
 	}
-	return methods{http.MethodGet: route, http.MethodPost: route, http.MethodPatch: route, http.MethodDelete: route, http.MethodPut: route}
+	return methods{anyMethod: route}
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

@@ -78,7 +78,7 @@ func TestGetEvent(t *testing.T) {
 		{"empty", req{method: "GET", path: "/v1/events/"}, 400, "bad_request", "#/event_id",
 			`must be an event id such as evt_0123456789abcdefghij ("evt_" then 1 to 64 letters, digits, "_" or "-"), got ""`, true},
 		{"delete", req{method: "DELETE", path: "/v1/events/evt_get-me_1"}, 405, "method_not_allowed", "",
-			"DELETE is not allowed on /v1/events/evt_get-me_1; allowed: GET", true},
+			"DELETE is not allowed on /v1/events/evt_get-me_1; allowed: GET, HEAD", true},
 		{"no key", req{method: "GET", path: "/v1/events/evt_get-me_1", noAuth: true}, 401, "unauthorized", "",
 			"missing API key: send it as `Authorization: Bearer <api key>`", true},
 	} {

@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -238,8 +240,58 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("unknown path: %d", res.status)
 	}
 	res = c.do(req{method: "PUT", path: "/v1/groups", invalid: true})
-	if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "GET, POST" {
+	if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "GET, HEAD, POST" {
 		t.Fatalf("wrong method: %d Allow=%q", res.status, res.header.Get("Allow"))
+	}
+}
+
+// HEAD is answered on every GET route as GET is, without the body (RFC
+// 9110 requires it of a server): the same status, Content-Type and
+// Content-Length. A route without GET does not take HEAD, and says so.
+func TestHeadAnswersAsGet(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	gid := field[string](t, c.createGroup("heads"), "id")
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(rcv.Close)
+	wid := field[string](t, c.createAccountWebhook(map[string]any{"url": rcv.URL, "events": []string{"*"}}), "id")
+	test := c.ok(req{method: "POST", path: "/v1/webhooks/" + wid + "/test"}, http.StatusOK)
+	did := field[string](t, test, "delivery_id")
+	d := c.ok(req{method: "GET", path: "/v1/deliveries/" + did}, http.StatusOK)
+	eid := field[string](t, d, "event_id")
+	for _, r := range []req{
+		{path: "/healthz", noAuth: true}, {path: "/readyz", noAuth: true}, {path: "/v1/health", noAuth: true},
+		{path: "/v1/groups?limit=1"}, {path: "/v1/groups/" + gid}, {path: "/v1/webhooks"}, {path: "/v1/webhooks/" + wid},
+		{path: "/v1/webhooks/events"}, {path: "/v1/webhooks/" + wid + "/deliveries"}, {path: "/v1/webhooks/" + wid + "/deliveries/stats"},
+		{path: "/v1/deliveries/" + did}, {path: "/v1/events/" + eid}, {path: "/metrics"},
+		// Refusals too: the same status and headers.
+		{path: "/v1/groups/grp_doesnotexist"}, {path: "/v1/webhooks?grup_id=x"}, {path: "/v1/groups", noAuth: true},
+	} {
+		r.method, r.invalid = http.MethodGet, true
+		get := c.do(r)
+		r.method = http.MethodHead
+		head := c.do(r)
+		if head.status != get.status || len(head.body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes; GET: %d", r.path, head.status, len(head.body), get.status)
+		}
+		for _, h := range []string{"Content-Type", "Allow", "WWW-Authenticate"} {
+			if head.header.Get(h) != get.header.Get(h) {
+				t.Errorf("HEAD %s: %s %q, GET's %q", r.path, h, head.header.Get(h), get.header.Get(h))
+			}
+		}
+		// A problem names the method (and its request id differs): its
+		// length may too. The metrics change between two scrapes.
+		if cl := head.header.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(get.body)) && get.status < 400 && r.path != "/metrics" {
+			t.Errorf("HEAD %s: Content-Length %s, GET's body has %d bytes", r.path, cl, len(get.body))
+		}
+	}
+	res := c.do(req{method: http.MethodHead, path: "/v1/webhooks/" + wid + "/test", invalid: true})
+	if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "POST" {
+		t.Errorf("HEAD on a POST-only route: %d Allow=%q, want 405 Allow=POST", res.status, res.header.Get("Allow"))
+	}
+	res = c.do(req{method: http.MethodOptions, path: "/v1/webhooks/" + wid + "/deliveries", invalid: true})
+	if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("OPTIONS on deliveries: %d Allow=%q, want 405 Allow=GET, HEAD", res.status, res.header.Get("Allow"))
 	}
 }
 
