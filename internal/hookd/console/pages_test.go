@@ -355,3 +355,26 @@ func TestTestDeliveryTrigger(t *testing.T) {
 		t.Errorf("a test delivery's trigger: %s", between(p.body, "<dt>Trigger</dt>", "</dd>"))
 	}
 }
+
+// A webhook's description and custom headers show on the webhooks and on
+// the webhook's page, escaped, the header values as the API returns them
+// (in full: it redacts none).
+func TestWebhookDescriptionAndHeaders(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusOK, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"},
+		"description": "ERP sync " + xss + "\nsecond line", "headers": map[string]string{"X-Tenant": "acme", "X-Note": xss}})
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	for _, path := range []string{"/console/webhooks", "/console/webhooks/" + wh.ID} {
+		p := b.ok(path)
+		for _, want := range []string{"ERP sync &lt;script&gt;alert(1)&lt;/script&gt;\nsecond line", "X-Tenant: acme", "X-Note: &lt;script&gt;alert(1)&lt;/script&gt;"} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("%s lacks %q:\n%s", path, want, p.body)
+			}
+		}
+		if strings.Contains(p.body, xss) {
+			t.Errorf("%s: not escaped:\n%s", path, p.body)
+		}
+	}
+}

@@ -21,16 +21,21 @@ type group struct {
 }
 
 type webhook struct {
-	ID             string    `json:"id"`
-	Scope          string    `json:"scope"`
-	GroupID        *string   `json:"group_id"`
-	Name           *string   `json:"name"`
-	URL            string    `json:"url"`
-	Events         []string  `json:"events"`
-	Active         bool      `json:"active"`
-	Status         string    `json:"status"`
-	DisabledReason *string   `json:"disabled_reason"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string   `json:"id"`
+	Scope          string   `json:"scope"`
+	GroupID        *string  `json:"group_id"`
+	Name           *string  `json:"name"`
+	Description    *string  `json:"description"`
+	URL            string   `json:"url"`
+	Events         []string `json:"events"`
+	Active         bool     `json:"active"`
+	Status         string   `json:"status"`
+	DisabledReason *string  `json:"disabled_reason"`
+	// Headers are the webhook's custom headers as the API returns them, in
+	// full: it redacts none (the auth token, which it never returns, is
+	// not among them).
+	Headers   map[string]string `json:"headers"`
+	CreatedAt time.Time         `json:"created_at"`
 }
 
 // AutoDisabled is the state the console highlights.
