@@ -212,12 +212,27 @@ func TestRemovedKeySignsOut(t *testing.T) {
 	}
 }
 
+// Turned off, the console answers 404 saying so and how to turn it on
+// (not the API's 401 for a request without a key): problem+json, or a
+// plain page to a browser.
 func TestConsoleOff(t *testing.T) {
 	s := hookdtest.Start(t, hookdtest.WithConfig(func(c *server.Config) { c.DisableConsole = true }))
 	b := newBrowser(t, s)
-	b.consoleHeaders = false // the API answers
-	if p := b.get("/console/sign-in"); p.status != http.StatusUnauthorized && p.status != http.StatusNotFound {
-		t.Fatalf("console off: %d", p.status)
+	b.consoleHeaders = false // no console: no page of its own
+	for _, path := range []string{"/console/sign-in", "/console/", "/console", "/console/webhooks/wh_x"} {
+		p := b.get(path)
+		if p.status != http.StatusNotFound || p.header.Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(p.body, `"code":"not_found"`) || !strings.Contains(p.body, "--console=true") || !strings.Contains(p.body, "HOOKD_CONSOLE") {
+			t.Errorf("GET %s, console off: %d %s\n%s", path, p.status, p.header.Get("Content-Type"), p.body)
+		}
+	}
+	p := b.do(http.MethodGet, "/console/", nil, "Accept", "text/html,application/xhtml+xml")
+	if p.status != http.StatusNotFound || !strings.HasPrefix(p.header.Get("Content-Type"), "text/plain") || !strings.Contains(p.body, "console is turned off") {
+		t.Errorf("a browser, console off: %d %s\n%s", p.status, p.header.Get("Content-Type"), p.body)
+	}
+	// The API answers as before.
+	if code := api(t, s, http.MethodGet, "/v1/groups", nil, nil); code != http.StatusOK {
+		t.Errorf("the API, console off: %d", code)
 	}
 }
 

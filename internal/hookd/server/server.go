@@ -154,7 +154,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	s.handler = api
+	// Turned off, the console's paths say so (not the API's 401 for a
+	// request without a key).
+	var cons http.Handler = console.Off()
 	if !cfg.DisableConsole {
 		if s.console, err = console.New(console.Config{
 			API: api, Store: st, Clock: clock, Logger: log, IdleTimeout: cfg.ConsoleIdleTimeout,
@@ -162,22 +164,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			_ = st.Close()
 			return nil, err
 		}
-		// Split by prefix, not with a ServeMux: a mux would answer unclean
-		// API paths (`//`, `../`) itself, with a redirect and an HTML body,
-		// where the API answers problem+json. An unclean path under the
-		// console (/console/../v1/groups) goes to the API too, which
-		// refuses it: the console's own mux would redirect it, out of the
-		// console as often as not.
-		cons := s.console
-		s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p := r.URL.Path
-			if (strings.HasPrefix(p, console.Prefix) || p == strings.TrimSuffix(console.Prefix, "/")) && httpapi.CanonicalPath(p) {
-				cons.ServeHTTP(w, r)
-				return
-			}
-			api.ServeHTTP(w, r)
-		})
+		cons = s.console
 	}
+	// Split by prefix, not with a ServeMux: a mux would answer unclean
+	// API paths (`//`, `../`) itself, with a redirect and an HTML body,
+	// where the API answers problem+json. An unclean path under the
+	// console (/console/../v1/groups) goes to the API too, which
+	// refuses it: the console's own mux would redirect it, out of the
+	// console as often as not.
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (strings.HasPrefix(p, console.Prefix) || p == strings.TrimSuffix(console.Prefix, "/")) && httpapi.CanonicalPath(p) {
+			cons.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 	// Built here, not in Serve, so that Shutdown may run concurrently with
 	// Serve (and before it) without a race.
 	s.http = &http.Server{
