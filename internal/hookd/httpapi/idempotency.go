@@ -193,9 +193,11 @@ const maxInFlightRetryAfter = 5
 // inFlight answers a call whose key another call holds, whose claim ends
 // in left unless that call renews it.
 func inFlight(key string, left time.Duration) *problem {
+	secs := min(max(int(math.Ceil(left.Seconds())), 1), maxInFlightRetryAfter)
+	// The detail says the wait Retry-After gives, as a 429's does.
 	p := newProblem(http.StatusConflict, codeIdempotencyInFlight,
-		"a request with the Idempotency-Key %q is still being processed; retry shortly", key)
-	p.retryAfterSeconds = min(max(int(math.Ceil(left.Seconds())), 1), maxInFlightRetryAfter)
+		"a request with the Idempotency-Key %q is still being processed; retry after %ds with the same key and body", key, secs)
+	p.retryAfterSeconds = secs
 	return p
 }
 

@@ -304,6 +304,10 @@ func TestIdempotencyClaimRenewedWhileTheCallRuns(t *testing.T) {
 				t.Fatalf("step %d: retry while the call runs: %d %s, want 409", step, res.status, res.body)
 			}
 			if res.header.Get("Retry-After") == "3" {
+				// The detail gives the same wait, as a 429's does.
+				if d := decode(t, res.body)["detail"]; d != `a request with the Idempotency-Key "long-1" is still being processed; retry after 3s with the same key and body` {
+					t.Fatalf("step %d: detail %q", step, d)
+				}
 				break
 			}
 			if time.Now().After(deadline) {
