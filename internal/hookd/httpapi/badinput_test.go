@@ -160,6 +160,8 @@ func TestBadInput(t *testing.T) {
 		{"dot-dot path", req{method: "GET", path: "/v1/groups/../webhooks"}, 404, "not_found", "", "no such endpoint: GET /v1/groups/../webhooks: paths must not have \".\", \"..\" or empty segments"},
 		{"unknown webhook action", req{method: "GET", path: "/v1/webhooks/" + wid + "/nope"}, 404, "not_found", "", "no such endpoint: GET /v1/webhooks/" + wid + "/nope"},
 		{"unknown endpoint", req{method: "GET", path: "/v2/groups"}, 404, "not_found", "", "no such endpoint: GET /v2/groups"},
+		{"idempotency key empty", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "x"}, headers: map[string]string{"Idempotency-Key": ""}}, 400, "bad_request", "", "the Idempotency-Key header is empty; send a key of 1 to 255 characters (the same on every retry of the call), or leave the header out"},
+		{"idempotency key of spaces", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(map[string]any) {}), headers: map[string]string{"Idempotency-Key": "   "}}, 400, "bad_request", "", "the Idempotency-Key header is empty; send a key of 1 to 255 characters (the same on every retry of the call), or leave the header out"},
 		{"idempotency key too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "x"}, headers: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}}, 400, "bad_request", "", "the Idempotency-Key header must be at most 255 characters, got 256"},
 	}
 	before := snapshot(c)

@@ -58,9 +58,20 @@ type heldClaim struct {
 // taken over by a retry once its lease ends (IdempotencyLease).
 func (a *API) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get(headerIdempotencyKey)
-		if key == "" {
+		values, sent := r.Header[headerIdempotencyKey]
+		if !sent {
 			next(w, r)
+			return
+		}
+		// A header sent empty (or twice) is a client's mistake, not "no
+		// key": its retries would run the call again.
+		if len(values) > 1 {
+			writeProblem(w, r, badRequest("the Idempotency-Key header is given %d times; send it once", len(values)))
+			return
+		}
+		key := values[0]
+		if key == "" {
+			writeProblem(w, r, badRequest("the Idempotency-Key header is empty; send a key of 1 to %d characters (the same on every retry of the call), or leave the header out", maxIdempotencyKeyLength))
 			return
 		}
 		if len(key) > maxIdempotencyKeyLength {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -122,5 +123,39 @@ func TestIdempotencyScopeAndExpiry(t *testing.T) {
 	}
 	if n := c.countWebhooks(); n != 3 {
 		t.Fatalf("%d webhooks, want 3", n)
+	}
+}
+
+// The key is compared byte for byte, and so is the body: the same JSON
+// with other spacing is another body. An Idempotency-Key sent twice is
+// refused, as an empty one is (TestBadInput): neither is "no key".
+func TestIdempotencyKeyExactness(t *testing.T) {
+	s := hookdtest.Start(t)
+	c := newClient(t, s)
+	key := map[string]string{"Idempotency-Key": "group-1"}
+	c.ok(req{method: "POST", path: "/v1/groups", body: `{"name":"exact"}`, headers: key}, http.StatusCreated)
+	p := c.problem(req{method: "POST", path: "/v1/groups", body: `{"name": "exact"}`, headers: key}, http.StatusUnprocessableEntity, "idempotency_key_reused")
+	if !strings.Contains(p.Detail, "different request body") {
+		t.Errorf("detail %q", p.Detail)
+	}
+	hr, err := http.NewRequest(http.MethodPost, s.URL+"/v1/groups", strings.NewReader(`{"name":"twice"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Header.Set("Authorization", "Bearer "+s.APIKey)
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Add("Idempotency-Key", "a")
+	hr.Header.Add("Idempotency-Key", "b")
+	res, err := c.http.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ Code, Detail string }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusBadRequest || body.Detail != "the Idempotency-Key header is given 2 times; send it once" {
+		t.Errorf("two keys: %d %+v", res.StatusCode, body)
 	}
 }
