@@ -76,15 +76,16 @@ func TestAccActions_onFailure(t *testing.T) {
 		{
 			// A receiver that is gone (410) dead-letters the delivery and
 			// auto-disables the webhook; hookd replays nothing to it until
-			// it is re-enabled.
+			// it is re-enabled, and recover (without reenable) says so
+			// before it tries.
 			name: "webhook_recover/auto_disabled_webhook",
 			setup: func(t *testing.T, env *acctest.Env) (string, string, string, []string, func() string) {
 				rcv, wh := verifiedWebhook(t, env, http.StatusGone)
 				publish(t, env)
 				d := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" })
 				return "hookd_webhook_recover", fmt.Sprintf("webhook_id = %q\n    since = %q", wh.ID, d.CreatedAt.Add(-time.Minute).UTC().Format(time.RFC3339)),
-					"Some deliveries were not replayed",
-					[]string{"1 of 1 deliveries of webhook " + wh.ID + " could not be replayed:", d.ID + ":", "webhook " + wh.ID + " is auto_disabled; re-enable it first"},
+					"Webhook auto-disabled",
+					[]string{"hookd auto-disabled webhook " + wh.ID, "and replays nothing to it until it is re-enabled: nothing was replayed.", "set reenable = true"},
 					deliveriesSnapshot(t, env, wh.ID, rcv)
 			},
 		},
