@@ -107,6 +107,11 @@ func Decode(body []byte, dst any) *Error {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
+		if ro, ok := dst.(ReadOnly); ok {
+			if why := ro.ReadOnlyMembers()[unknown[0]]; why != "" {
+				return badRequest("the field %q %s; leave it out of the request body", unknown[0], why)
+			}
+		}
 		known := make([]string, 0, len(fields))
 		for name := range fields {
 			known = append(known, name)
@@ -126,6 +131,15 @@ func Decode(body []byte, dst any) *Error {
 		return invalid(errs)
 	}
 	return nil
+}
+
+// ReadOnly is implemented by a request type whose resource has members a
+// request cannot set (an id, a fingerprint, a timestamp): sending one is
+// refused saying why, rather than as an unknown field. ReadOnlyMembers maps
+// each such name to why, worded to follow it ("is read-only: the server
+// computes it").
+type ReadOnly interface {
+	ReadOnlyMembers() map[string]string
 }
 
 func typeError(name string, err error) FieldError {

@@ -76,6 +76,28 @@ func TestDecodeRefusesDuplicateMembers(t *testing.T) {
 	}
 }
 
+// patch is a request whose resource has read-only members.
+type patch struct {
+	Name *string `json:"name"`
+}
+
+func (patch) ReadOnlyMembers() map[string]string {
+	return map[string]string{"id": "is read-only: the server computes it"}
+}
+
+// A read-only member of the resource is refused saying so; another unknown
+// member lists the fields a request may set.
+func TestDecodeRefusesReadOnlyMembers(t *testing.T) {
+	var p patch
+	if err := Decode([]byte(`{"id":"x","name":"a"}`), &p); err == nil || err.Status != 400 ||
+		err.Detail != `the field "id" is read-only: the server computes it; leave it out of the request body` {
+		t.Errorf("read-only member: %+v", err)
+	}
+	if err := Decode([]byte(`{"nmae":"a"}`), &p); err == nil || err.Detail != `unknown field "nmae" in the request body; known fields are: name` {
+		t.Errorf("unknown member: %+v", err)
+	}
+}
+
 // FuzzDecode feeds arbitrary bodies to the strict decoder: it never panics;
 // what it accepts is a JSON object of valid UTF-8 text without unpaired
 // surrogates, whose every string decodes to exactly the text sent; what it
