@@ -169,6 +169,15 @@ func TestBadInput(t *testing.T) {
 		{"idempotency key of spaces", req{method: "POST", path: "/v1/webhooks/account", body: valid(func(map[string]any) {}), headers: map[string]string{"Idempotency-Key": "   "}}, 400, "bad_request", "", "the Idempotency-Key header is empty; send a key of 1 to 255 characters (the same on every retry of the call), or leave the header out"},
 		{"idempotency key too long", req{method: "POST", path: "/v1/groups", body: map[string]any{"name": "x"}, headers: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}}, 400, "bad_request", "", "the Idempotency-Key header must be at most 255 characters, got 256"},
 	}
+	// An event's group id of the right shape that names no group: 404,
+	// pointing at it and saying what to do.
+	p := c.problem(req{method: "POST", path: "/v1/events", invalid: true, body: `{"type":"transfer.expired","group_id":"grp_doesnotexist","data":{"transfer_id":"tr_8fK2mQ7xLp","workspace_id":"ws_3hT9cVb1Rn","download_count":7,"created_at":"2026-11-24T10:15:00Z","expired_at":"2026-12-01T10:15:00Z"}}`},
+		http.StatusNotFound, "not_found")
+	if p.Detail != `group "grp_doesnotexist" not found; check group_id (GET /v1/groups lists the groups), or create the group first` ||
+		len(p.Errors) != 1 || p.Errors[0].Pointer != "/group_id" || p.Errors[0].Detail != "names no group; check group_id (GET /v1/groups lists the groups), or create the group first" {
+		t.Errorf("event of no group: %+v", p)
+	}
+
 	before := snapshot(c)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

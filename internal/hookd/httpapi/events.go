@@ -87,7 +87,7 @@ func (a *API) createEvent(w http.ResponseWriter, r *http.Request) {
 	if groupID != "" {
 		if _, err := a.cfg.Store.GetGroup(r.Context(), groupID); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				writeProblem(w, r, notFound("group %q not found", groupID))
+				writeProblem(w, r, unknownGroup("/group_id", groupID))
 				return
 			}
 			a.internalError(w, r, "read the group", err)

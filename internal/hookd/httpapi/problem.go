@@ -87,6 +87,18 @@ func notFound(format string, args ...any) *problem {
 	return newProblem(http.StatusNotFound, codeNotFound, format, args...)
 }
 
+// unknownGroup is the 404 of a group id in a request body, well formed,
+// that names no group: the detail and the error at pointer say what to do.
+// (The path's and the query's 404s carry no errors: the provider shows a
+// problem's field errors instead of its detail, and its users read that
+// detail today.)
+func unknownGroup(pointer, id string) *problem {
+	const fix = "check group_id (GET /v1/groups lists the groups), or create the group first"
+	p := notFound("group %q not found; %s", id, fix)
+	p.Errors = []FieldError{{Pointer: pointer, Detail: "names no group; " + fix}}
+	return p
+}
+
 // invalid builds a 422 from field errors; the detail repeats them so that a
 // client that shows only `detail` still tells the user everything.
 func invalid(errs []FieldError) *problem {
