@@ -33,7 +33,8 @@ func timeoutsBlock(ctx context.Context, ops timeoutOps) schema.Block {
 	})
 }
 
-// timeoutDescription is "How long <what> may take, ... Defaults to `5m`."
+// timeoutDescription describes one timeout: "How long <what> may take, as a
+// duration ... Defaults to `5m`." for what, such as "creating the group".
 func timeoutDescription(what string) string {
 	return fmt.Sprintf("How long %s may take, as a duration such as `30s` or `2m`, retries included. Defaults to `%s`.",
 		what, strings.TrimSuffix(defaultTimeout.String(), "0s"))
