@@ -67,7 +67,9 @@ type Config struct {
 
 	// Requests is told about every request (nil: nobody).
 	Requests RequestObserver
-	// Metrics, when set, is served at GET /metrics behind the API key.
+	// Metrics, when set, is served at GET /metrics behind the API key;
+	// when nil, GET /metrics answers 404 saying that --metrics-addr's
+	// listener serves them (the only reason hookd leaves it nil).
 	Metrics http.Handler
 	// Ready says why hookd cannot do its work, nil when it can; GET /readyz
 	// answers 503 with its message. Nil: always ready.
@@ -227,6 +229,11 @@ func (a *API) routes() http.Handler {
 	})
 	if a.cfg.Metrics != nil {
 		authed.Handle("/metrics", methods{http.MethodGet: a.cfg.Metrics.ServeHTTP})
+	} else {
+		// hookd serves no metrics here only when --metrics-addr moved them.
+		authed.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+			noSuchEndpoint(w, r, "; this hookd serves its metrics on its --metrics-addr listener (GET /metrics there, without an API key), not on this one")
+		})
 	}
 	authed.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { noSuchEndpoint(w, r, "") })
 

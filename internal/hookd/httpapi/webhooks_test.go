@@ -319,3 +319,14 @@ func assertFields(t *testing.T, got, want map[string]any) {
 		}
 	}
 }
+
+// With --metrics-addr, GET /metrics on the API's listener says where the
+// metrics are.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	s := hookdtest.Start(t, hookdtest.WithConfig(func(cfg *server.Config) { cfg.MetricsOwnListener = true }))
+	c := newClient(t, s)
+	p := c.problem(req{method: "GET", path: "/metrics"}, http.StatusNotFound, "not_found")
+	if want := "no such endpoint: GET /metrics; this hookd serves its metrics on its --metrics-addr listener (GET /metrics there, without an API key), not on this one"; p.Detail != want {
+		t.Errorf("detail\n  %q\nwant\n  %q", p.Detail, want)
+	}
+}

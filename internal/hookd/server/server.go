@@ -190,10 +190,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	metricsMux := http.NewServeMux()
-	metricsMux.Handle("GET /metrics", s.Metrics.Handler())
 	s.metricsHTTP = &http.Server{
-		Handler:           metricsMux,
+		Handler:           s.Metrics.Listener(), // GET /metrics; problem+json for anything else
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
