@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/gofrs/flock"
 
@@ -75,7 +76,7 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 	opened := false
 	defer func() {
 		if !opened {
-			_ = lock.Unlock()
+			_ = unlockSQLite(lock)
 		}
 	}()
 	common := []string{
@@ -160,13 +161,14 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 // lockSQLite takes the process lock of the database at abs. One process
 // per SQLite database: leases, rate limits and the engine's in-flight
 // bounds live in one process's memory and store, so a second one would
-// deliver the same work. The lock is the operating system's (flock,
-// LockFileEx): it goes away with the process, however it ends.
+// deliver the same work. The locks are the operating system's (flock,
+// LockFileEx): they go away with the process, however it ends.
 //
 // The lock file is named after the database's real path, symbolic links
 // resolved, so that a second hookd given another path to the same file (a
-// link to it, or to its directory) finds the same lock. (A hard link is a
-// second name nothing can resolve to the first; do not make one.)
+// link to it, or to its directory) finds the same lock. A hard link is a
+// second name nothing resolves to the first, so on Linux hookd also locks
+// the database file itself (lockDatabaseFile), whatever its name.
 func lockSQLite(path, abs string) (*flock.Flock, error) {
 	abs = realPath(abs)
 	lock := flock.New(abs + ".lock")
@@ -177,7 +179,59 @@ func lockSQLite(path, abs string) (*flock.Flock, error) {
 	if !locked {
 		return nil, fmt.Errorf("%w: %s is locked through %s; stop the other hookd first (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path, abs+".lock")
 	}
+	file, err := lockDatabaseFile(path, abs)
+	if err != nil {
+		_ = lock.Unlock()
+		return nil, err
+	}
+	if file != nil {
+		fileLocks.Store(lock, file)
+	}
 	return lock, nil
+}
+
+// fileLocks holds, for a database's path lock (the lock of DB), the lock
+// on the database file itself that lockDatabaseFile took with it:
+// unlockSQLite releases both.
+var fileLocks sync.Map // *flock.Flock -> *flock.Flock
+
+// lockDatabaseFile locks the database file itself (flock on a descriptor
+// of it), so that a second hookd given another name of the same file, a
+// hard link, is refused as well: the lock is the file's, whatever name
+// opened it. Nil on other systems than Linux, where it cannot be done
+// alongside SQLite's own locks: on macOS and the BSDs flock and SQLite's
+// fcntl locks are one mechanism and would conflict, and on Windows a lock
+// is mandatory and would block SQLite's reads.
+//
+// The descriptor stays open until unlockSQLite, after SQLite is closed:
+// closing any descriptor of a file drops the process's fcntl locks on it,
+// SQLite's included.
+func lockDatabaseFile(path, abs string) (*flock.Flock, error) {
+	if runtime.GOOS != "linux" {
+		return nil, nil
+	}
+	lock := flock.New(abs, flock.SetFlag(os.O_RDONLY))
+	locked, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock database file: %w", err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("%w: %s is another name (a hard link) of a database file another hookd holds; stop the other hookd first, and remove the extra name: SQLite keeps the write-ahead log next to the name a database is opened by, so two names of one database can lose or corrupt its data (to run several hookd processes, use PostgreSQL)", ErrDatabaseInUse, path)
+	}
+	return lock, nil
+}
+
+// unlockSQLite releases lock, a database's path lock, and the lock on the
+// database file taken with it. Only once SQLite is closed (see
+// lockDatabaseFile).
+func unlockSQLite(lock *flock.Flock) error {
+	var errFile error
+	if file, ok := fileLocks.LoadAndDelete(lock); ok {
+		if f, ok := file.(*flock.Flock); ok {
+			errFile = f.Unlock()
+		}
+	}
+	return errors.Join(errFile, lock.Unlock())
 }
 
 // realPath resolves the symbolic links of abs, an absolute path: of the
@@ -208,7 +262,7 @@ func migrateSQLite(ctx context.Context, path string) ([]int, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	defer func() { _ = lock.Unlock() }()
+	defer func() { _ = unlockSQLite(lock) }()
 	db, err := sql.Open("sqlite", dsn(abs, []string{fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "foreign_keys(1)", "journal_mode(WAL)"}, "immediate"))
 	if err != nil {
 		return nil, 0, fmt.Errorf("open database: %w", err)
@@ -246,5 +300,5 @@ func (s *DB) closeSQLite() error {
 	}
 	errWriter := s.writer.Close()
 	// The lock goes last, once nothing of ours can write any more.
-	return errors.Join(errList, errStmts, errReader, errCheckpointer, errCheckpoint, errWriter, s.lock.Unlock())
+	return errors.Join(errList, errStmts, errReader, errCheckpointer, errCheckpoint, errWriter, unlockSQLite(s.lock))
 }
