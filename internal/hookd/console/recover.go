@@ -276,7 +276,7 @@ func (c *Console) saveRecover(ctx context.Context, job *recoverJob) {
 			// one of its own, bounded.
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
-			c.saveJob(sctx, job)
+			_ = c.saveJob(sctx, job) // saveJob logs a failure
 			c.log.Info("console: recover finished", "recovery", job.rec.ID, "webhook_id", job.rec.WebhookID, "state", job.rec.State,
 				"deliveries", job.rec.Total, "replayed", job.rec.Replayed, "failed", job.rec.Failed)
 			return

@@ -93,7 +93,7 @@ func TestDecodeRefusesReadOnlyMembers(t *testing.T) {
 		err.Detail != `the field "id" is read-only: the server computes it; leave it out of the request body` {
 		t.Errorf("read-only member: %+v", err)
 	}
-	if err := Decode([]byte(`{"nmae":"a"}`), &p); err == nil || err.Detail != `unknown field "nmae" in the request body; known fields are: name` {
+	if err := Decode([]byte(`{"label":"a"}`), &p); err == nil || err.Detail != `unknown field "label" in the request body; known fields are: name` {
 		t.Errorf("unknown member: %+v", err)
 	}
 }
