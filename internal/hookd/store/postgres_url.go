@@ -21,17 +21,29 @@ var ErrDatabaseURL = errors.New("database URL")
 // read part of the password as the host or the database, and the error
 // that followed would quote that part.
 func parsePostgresURL(dsn string) (*pgx.ConnConfig, int, error) {
+	notEncoded := fmt.Errorf("%w %s: the user name or password is not percent-encoded%s", ErrDatabaseURL, redactURL(dsn), encodeHint)
+	d := splitDSN(dsn)
+	if d.hasUserinfo && !wellEncoded(d.user+":"+d.password) {
+		// Checked before Go's parser, whose errors quote the part of the
+		// password it stumbled on (invalid port ":hunter2").
+		return nil, 0, notEncoded
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		// url.Error quotes the whole URL; keep only what went wrong.
+		// url.Error quotes the whole URL; keep only what went wrong,
+		// which the check above keeps clear of the password.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, 0, fmt.Errorf("%w %s: %w%s", ErrDatabaseURL, redactURL(dsn), redactErr(err, dsn), encodeHint)
+		if d.ambiguous {
+			// The password may be what the parser quotes.
+			return nil, 0, notEncoded
+		}
+		return nil, 0, fmt.Errorf("%w %s: %w", ErrDatabaseURL, redactURL(dsn), redactErr(err, dsn))
 	}
-	if d := splitDSN(dsn); d.hasUserinfo && !userinfoMatches(u, d) {
-		return nil, 0, fmt.Errorf("%w %s: the user name or password is not percent-encoded%s", ErrDatabaseURL, redactURL(dsn), encodeHint)
+	if d.hasUserinfo && !userinfoMatches(u, d) {
+		return nil, 0, notEncoded
 	}
 	conns := DefaultPostgresConns
 	q := u.Query()
@@ -94,6 +106,17 @@ func splitDSN(dsn string) dsnParts {
 	d.rest = d.rest[at+1:]
 	d.user, d.password, d.hasPassword = strings.Cut(userinfo, ":")
 	return d
+}
+
+// wellEncoded reports whether userinfo (user:password as typed) holds no
+// reserved character a URL's user information cannot carry as it is
+// ("/", "?", "#", "@") and no "%" that does not start an escape.
+func wellEncoded(userinfo string) bool {
+	if strings.ContainsAny(userinfo, "/?#@") {
+		return false
+	}
+	_, err := url.PathUnescape(userinfo)
+	return err == nil
 }
 
 // userinfoMatches reports whether Go's parser read the same user name and
