@@ -685,8 +685,22 @@ func TestActions_invokeAutoDisabled(t *testing.T) {
 			"Once its receiver is fixed, set reenable = true in this action's config to re-enable the webhook and replay in one run; "+
 			"or re-enable it first (the Re-enable button on the console's Webhooks page, or PATCH /v1/webhooks/"+wh.ID+` with {"status": "active"}) and run the action again.`))
 
-	// Re-enabled, then switched off by its owner: inactive.
+	// Auto-disabled and switched off by its owner: reenable = true must
+	// not re-enable it (nor reset its run of dead letters) for a recover
+	// that cannot replay anything.
 	active, off := "active", false
+	if _, err := f.env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	_, diags = f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{
+		"webhook_id": str(wh.ID), "since": str(since), "reenable": tftypes.NewValue(tftypes.Bool, true),
+	})
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Webhook inactive", ".*nothing was replayed.*")
+	if got, err := f.env.Client.GetWebhook(ctx, wh.ID); err != nil || got.Status != "auto_disabled" {
+		t.Fatalf("an inactive, auto-disabled webhook after recover with reenable = true: %v, %+v; want it left auto_disabled", err, got)
+	}
+
+	// Re-enabled, then switched off by its owner: inactive.
 	if _, err := f.env.Client.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active, Active: &off}); err != nil {
 		t.Fatal(err)
 	}

@@ -181,6 +181,15 @@ func (a *webhookRecoverAction) deliverable(ctx context.Context, id string, reena
 		addAPIError(&resp.Diagnostics, "Unable to read webhook "+id, err)
 		return false
 	}
+	// Inactive first: re-enabling would change the webhook (and reset its
+	// run of dead letters) for a recover that could replay nothing.
+	if !wh.Active {
+		resp.Diagnostics.AddError("Webhook inactive",
+			fmt.Sprintf("Webhook %s is inactive (active = false), and hookd replays nothing to an inactive webhook: nothing was replayed. "+
+				"Set active = true on its hookd_account_webhook or hookd_group_webhook resource (or PATCH /v1/webhooks/%s with {\"active\": true}) and run the action again; "+
+				"reenable does not change active, which is yours.", id, id))
+		return false
+	}
 	if wh.Status == webhookAutoDisabled {
 		if !reenable {
 			resp.Diagnostics.AddError("Webhook auto-disabled",
@@ -198,13 +207,6 @@ func (a *webhookRecoverAction) deliverable(ctx context.Context, id string, reena
 		}
 		tflog.Info(ctx, "re-enabled webhook", map[string]any{"webhook_id": id, "status": wh.Status})
 		progress(resp, "Webhook %s re-enabled: its status is %s", id, wh.Status)
-	}
-	if !wh.Active {
-		resp.Diagnostics.AddError("Webhook inactive",
-			fmt.Sprintf("Webhook %s is inactive (active = false), and hookd replays nothing to an inactive webhook: nothing was replayed. "+
-				"Set active = true on its hookd_account_webhook or hookd_group_webhook resource (or PATCH /v1/webhooks/%s with {\"active\": true}) and run the action again; "+
-				"reenable does not change active, which is yours.", id, id))
-		return false
 	}
 	return true
 }
