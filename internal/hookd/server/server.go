@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// Turned off, the console's paths say so (not the API's 401 for a
 	// request without a key).
-	cons := http.Handler(console.Off())
+	cons := console.Off()
 	if !cfg.DisableConsole {
 		if s.console, err = console.New(console.Config{
 			API: api, Store: st, Clock: clock, Logger: log, IdleTimeout: cfg.ConsoleIdleTimeout,
