@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 
@@ -46,11 +45,6 @@ type nopLogger struct{}
 
 func (nopLogger) Log(context.Context, string, LogEntry) {}
 
-// secretLike finds signing secrets and API keys in free text (error details
-// echo input now and then); they are replaced before anything is logged or
-// returned.
-var secretLike = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+|hookd_[A-Za-z0-9_-]{8,}`)
-
 // redact removes known secret values and anything shaped like one.
 func redact(s string, known ...string) string {
 	for _, k := range known {
@@ -58,5 +52,5 @@ func redact(s string, known ...string) string {
 			s = strings.ReplaceAll(s, k, "[redacted]")
 		}
 	}
-	return rules.RedactUserinfo(secretLike.ReplaceAllString(s, "[redacted]"))
+	return rules.RedactSecrets(s)
 }

@@ -184,7 +184,8 @@ func receiverSaid(status *int64, body string) string {
 	if status == nil {
 		who, limit = "hookd recorded", 4<<10
 	}
-	r := []rune(body) // bytes that are not UTF-8 become U+FFFD
+	// A receiver that echoes its request would quote the webhook's token.
+	r := []rune(rules.RedactSecrets(body)) // bytes that are not UTF-8 become U+FFFD
 	cut := ""
 	if len(r) > limit {
 		r, cut = r[:limit], fmt.Sprintf(" (truncated to its first %d characters)", limit)

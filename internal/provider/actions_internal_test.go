@@ -58,6 +58,8 @@ func TestReceiverSaid(t *testing.T) {
 		{&status, long, ` The receiver answered: "` + strings.Repeat("é", 299) + `x" (truncated to its first 300 characters).`},
 		{nil, refused, ` hookd recorded: "` + strings.TrimSpace(refused) + `".`},
 		{nil, "", ""},
+		// An echoing receiver quotes the webhook's token back.
+		{&status, "got Authorization: Bearer tok_0123456789abcdef", ` The receiver answered: "got Authorization: Bearer [redacted]".`},
 	} {
 		if got := receiverSaid(tc.status, tc.body); got != tc.want {
 			t.Errorf("receiverSaid(%v, %q)\n got %s\nwant %s", tc.status != nil, tc.body, got, tc.want)
