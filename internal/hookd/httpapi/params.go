@@ -109,6 +109,8 @@ func queryProblem(r *http.Request, route string, known []string) *problem {
 		switch {
 		case !slices.Contains(known, name) && len(known) == 0:
 			return badParameter("query", name, fmt.Sprintf("is unknown: %s %s takes no query parameters", r.Method, route))
+		case !slices.Contains(known, name) && len(known) == 1:
+			return badParameter("query", name, fmt.Sprintf("is unknown: %s %s takes only %s", r.Method, route, known[0]))
 		case !slices.Contains(known, name):
 			sorted := slices.Sorted(slices.Values(known))
 			return badParameter("query", name, fmt.Sprintf("is unknown: %s %s takes %s and %s", r.Method, route,

@@ -76,3 +76,25 @@ func TestQueryParamsMatchTheContract(t *testing.T) {
 		t.Error("GET /v1/webhooks is not in the contract read")
 	}
 }
+
+// The unknown-parameter message lists what the operation takes, in words
+// for none, one and several.
+func TestQueryProblemWording(t *testing.T) {
+	for _, tc := range []struct {
+		known []string
+		want  string
+	}{
+		{nil, "query parameter grup_id is unknown: GET /v1/x takes no query parameters"},
+		{[]string{"limit"}, "query parameter grup_id is unknown: GET /v1/x takes only limit"},
+		{[]string{"limit", "cursor", "group_id"}, "query parameter grup_id is unknown: GET /v1/x takes cursor, group_id and limit"},
+	} {
+		r, err := http.NewRequest(http.MethodGet, "/v1/x?grup_id=1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := queryProblem(r, "/v1/x", tc.known)
+		if p == nil || p.Detail != tc.want {
+			t.Errorf("known %v: %+v, want detail %q", tc.known, p, tc.want)
+		}
+	}
+}
