@@ -152,8 +152,11 @@ func judge(rep *report, ds []delivery, keys []attemptKey, reqs []request, overla
 			if !r.End.IsZero() && r.End.Before(rep.killTime) {
 				rep.unrecordedAge = max(rep.unrecordedAge, rep.killTime.Sub(r.End))
 			}
-			byKilled := (r.From == rep.killedSender && r.Start.Before(rep.killTime)) ||
-				(r.From == goneSender && !r.Start.Before(rep.killTime))
+			// goneSender is the killed process too, whenever its request
+			// started: the receiver attributes a connection by the
+			// sockets it finds, and one accepted just before the kill
+			// may first be looked up once its process is gone.
+			byKilled := (r.From == rep.killedSender && r.Start.Before(rep.killTime)) || r.From == goneSender
 			if !byKilled || !stuck[k.DeliveryID] {
 				unexplained = append(unexplained, fmt.Sprintf("%s from %s at %s (kill of %s at %s; held by it then: %t)",
 					k, r.From, r.Start.Format(time.StampMicro), rep.killedSender, rep.killTime.Format(time.StampMicro), stuck[k.DeliveryID]))

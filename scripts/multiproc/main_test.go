@@ -252,6 +252,14 @@ func TestJudge(t *testing.T) {
 	if rep.unattributed != 0 || len(rep.latCross) != 1 {
 		t.Fatalf("its first request counts as the killed process's: unattributed %d, cross %v", rep.unattributed, rep.latCross)
 	}
+	// One accepted just before the kill and attributed once the process
+	// was gone (seen in CI: 5 of 66 unrecorded attempts): the killed
+	// process's as well, held by it at the kill.
+	rep, ds, keys, reqs = base()
+	reqs[1].From = goneSender
+	if errs := judge(rep, ds, keys, reqs, nil); len(errs) != 0 {
+		t.Fatalf("a request of the dead process before the kill, attributed after: %v", errs)
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*report, *[]delivery, *[]attemptKey, *[]request, *[]string)
@@ -281,9 +289,6 @@ func TestJudge(t *testing.T) {
 		}, "not in flight on the killed process"},
 		{"unrecorded, from the killed process after the kill", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
 			(*r)[1].Start = kill.Add(time.Millisecond)
-		}, "not in flight on the killed process"},
-		{"unrecorded, from a dead process before the kill", func(_ *report, _ *[]delivery, _ *[]attemptKey, r *[]request, _ *[]string) {
-			(*r)[1].From = goneSender
 		}, "not in flight on the killed process"},
 		{"nothing interrupted", func(rep *report, _ *[]delivery, _ *[]attemptKey, _ *[]request, _ *[]string) {
 			rep.stuck = nil
