@@ -172,6 +172,14 @@ func (c *Console) recoverStart(w http.ResponseWriter, r *http.Request, sess *ses
 		return
 	}
 	if !created {
+		if got.WebhookID != webhookID || got.Since != since {
+			// The same page's form sent again with another time (Back,
+			// another choice, send): its token started a recovery of
+			// other deliveries, and showing that one would look like
+			// this send's outcome.
+			c.done(w, r, sess, back, formError(formReused), "")
+			return
+		}
 		// The same form again: its recovery, wherever it runs.
 		http.Redirect(w, r, "/console/recoveries/"+url.PathEscape(got.ID), http.StatusSeeOther)
 		return

@@ -158,7 +158,7 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 			// The same page's form sent again with other values (Back,
 			// another choice, send): its one-time token, the API's
 			// Idempotency-Key, is spent. No key is the person's to change.
-			f.Message = "This form was already sent once, with other values; reload the page, choose again and send it. Nothing was changed."
+			f.Message = formReused
 		case errors.As(err, &fe):
 		case !errors.As(err, &p):
 			c.log.Error("console: action", "path", r.URL.Path, "error", err)
@@ -168,6 +168,10 @@ func (c *Console) done(w http.ResponseWriter, r *http.Request, sess *session, to
 	c.setFlash(r, sess, f)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
+
+// formReused says that a page's form was sent again with other values
+// than its first send: its one-time token is spent.
+const formReused = "This form was already sent once, with other values; reload the page, choose again and send it. Nothing was changed."
 
 // setFlash passes f to the session's next page. A flash the store could
 // not keep is logged: the action itself is done.

@@ -204,3 +204,35 @@ func TestFormSentAgainWithOtherValues(t *testing.T) {
 		t.Errorf("sent again with another type:\n%s", p.body)
 	}
 }
+
+// The recover page's form sent again with another time (Back, another
+// since, send) does not show the first send's recovery as if it were this
+// one: it says the form is spent, and starts nothing.
+func TestRecoverFormSentAgainWithAnotherTime(t *testing.T) {
+	s := hookdtest.Start(t)
+	rcv := newReceiver(t, http.StatusGone, "")
+	wh := createWebhook(t, s, map[string]any{"url": rcv.URL, "events": []string{"transfer.created"}})
+	since := time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04:05")
+	deadLettered(t, s, wh, 1)
+	b := newBrowser(t, s)
+	b.signIn(s.APIKey)
+	b.post("/console/webhooks", "/console/webhooks/"+wh.ID+"/enable", nil)
+	rcv.set(http.StatusOK, "")
+
+	recoverPath := "/console/webhooks/" + wh.ID + "/recover"
+	form := b.ok(recoverPath+"?since="+url.QueryEscape(since)).form(t, url.Values{"since": {since}})
+	first := b.do(http.MethodPost, recoverPath, form)
+	if first.status != http.StatusSeeOther || !strings.HasPrefix(first.header.Get("Location"), "/console/recoveries/") {
+		t.Fatalf("recover: %d %s", first.status, first.header.Get("Location"))
+	}
+	waitFor(t, "the recovery", func() bool { return strings.Contains(b.ok(first.header.Get("Location")).body, "Done: 1 of 1 replayed") })
+
+	form.Set("since", time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04:05"))
+	again := b.do(http.MethodPost, recoverPath, form)
+	if again.status != http.StatusSeeOther || again.header.Get("Location") != recoverPath {
+		t.Fatalf("the form again with another time: %d, to %q; want 303 to %s", again.status, again.header.Get("Location"), recoverPath)
+	}
+	if p := b.ok(recoverPath); !strings.Contains(p.body, "This form was already sent once, with other values; reload the page, choose again and send it. Nothing was changed.") {
+		t.Errorf("the form again with another time, the page after:\n%s", p.body)
+	}
+}
