@@ -259,6 +259,11 @@ func TestMetricsListeners(t *testing.T) {
 	if status, body := call(t, own, own.APIKey, "GET", "/metrics", ""); status != http.StatusNotFound {
 		t.Fatalf("/metrics on the API listener with MetricsOwnListener: %d %v", status, body)
 	}
+	// Without a key it is a path as any other: 401, telling nothing of
+	// where the metrics are (as the contract says).
+	if status, body := call(t, own, "", "GET", "/metrics", ""); status != http.StatusUnauthorized || body["code"] != "unauthorized" {
+		t.Fatalf("/metrics on the API listener with MetricsOwnListener, no key: %d %v", status, body)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
