@@ -76,7 +76,7 @@ func webhookReadAttributes() map[string]schema.Attribute {
 			Computed:            true,
 		},
 		"status": schema.StringAttribute{
-			MarkdownDescription: "Set by the server: `active`, `inactive` (when `active` is `false`) or `auto_disabled` (the server disabled a failing endpoint; see `disabled_reason`).",
+			MarkdownDescription: "Set by the server: `active`, `inactive` (when `active` is `false`) or `auto_disabled` (the endpoint answered `410 Gone`, or three deliveries in a row were dead-lettered; see `disabled_reason`). " + reenableHow,
 			Computed:            true,
 		},
 		"disabled_reason": schema.StringAttribute{
