@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -38,8 +37,8 @@ import (
 // PostgreSQL they are the same pool.
 type DB struct {
 	dialect      dialect
-	path         string       // SQLite: the file as given; PostgreSQL: the DSN without its password
-	lock         *flock.Flock // SQLite: the process lock; nil on PostgreSQL
+	path         string      // SQLite: the file as given; PostgreSQL: the DSN without its password
+	lock         *sqliteLock // SQLite: the process lock; nil on PostgreSQL
 	writer       *sql.DB
 	reader       *sql.DB
 	cipher       *secrets.Cipher

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/gofrs/flock"
 
@@ -76,7 +75,7 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 	opened := false
 	defer func() {
 		if !opened {
-			_ = unlockSQLite(lock)
+			_ = lock.unlock()
 		}
 	}()
 	common := []string{
@@ -169,7 +168,7 @@ func OpenSQLite(path string, c *secrets.Cipher, opts ...OpenOption) (*DB, error)
 // link to it, or to its directory) finds the same lock. A hard link is a
 // second name nothing resolves to the first, so on Linux hookd also locks
 // the database file itself (lockDatabaseFile), whatever its name.
-func lockSQLite(path, abs string) (*flock.Flock, error) {
+func lockSQLite(path, abs string) (*sqliteLock, error) {
 	abs = realPath(abs)
 	lock := flock.New(abs + ".lock")
 	locked, err := lock.TryLock()
@@ -184,16 +183,15 @@ func lockSQLite(path, abs string) (*flock.Flock, error) {
 		_ = lock.Unlock()
 		return nil, err
 	}
-	if file != nil {
-		fileLocks.Store(lock, file)
-	}
-	return lock, nil
+	return &sqliteLock{path: lock, file: file}, nil
 }
 
-// fileLocks holds, for a database's path lock (the lock of DB), the lock
-// on the database file itself that lockDatabaseFile took with it:
-// unlockSQLite releases both.
-var fileLocks sync.Map // *flock.Flock -> *flock.Flock
+// sqliteLock is a SQLite database's process lock: the lock file named
+// after its path, and the lock on the database file itself that
+// lockDatabaseFile took with it (nil where it takes none).
+type sqliteLock struct {
+	path, file *flock.Flock
+}
 
 // lockDatabaseFile locks the database file itself (flock on a descriptor
 // of it), so that a second hookd given another name of the same file, a
@@ -203,7 +201,7 @@ var fileLocks sync.Map // *flock.Flock -> *flock.Flock
 // fcntl locks are one mechanism and would conflict, and on Windows a lock
 // is mandatory and would block SQLite's reads.
 //
-// The descriptor stays open until unlockSQLite, after SQLite is closed:
+// The descriptor stays open until sqliteLock.unlock, after SQLite is closed:
 // closing any descriptor of a file drops the process's fcntl locks on it,
 // SQLite's included.
 func lockDatabaseFile(path, abs string) (*flock.Flock, error) {
@@ -221,17 +219,14 @@ func lockDatabaseFile(path, abs string) (*flock.Flock, error) {
 	return lock, nil
 }
 
-// unlockSQLite releases lock, a database's path lock, and the lock on the
-// database file taken with it. Only once SQLite is closed (see
+// unlock releases both locks. Only once SQLite is closed (see
 // lockDatabaseFile).
-func unlockSQLite(lock *flock.Flock) error {
+func (l *sqliteLock) unlock() error {
 	var errFile error
-	if file, ok := fileLocks.LoadAndDelete(lock); ok {
-		if f, ok := file.(*flock.Flock); ok {
-			errFile = f.Unlock()
-		}
+	if l.file != nil {
+		errFile = l.file.Unlock()
 	}
-	return errors.Join(errFile, lock.Unlock())
+	return errors.Join(errFile, l.path.Unlock())
 }
 
 // realPath resolves the symbolic links of abs, an absolute path: of the
@@ -262,7 +257,7 @@ func migrateSQLite(ctx context.Context, path string) ([]int, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	defer func() { _ = unlockSQLite(lock) }()
+	defer func() { _ = lock.unlock() }()
 	db, err := sql.Open("sqlite", dsn(abs, []string{fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "foreign_keys(1)", "journal_mode(WAL)"}, "immediate"))
 	if err != nil {
 		return nil, 0, fmt.Errorf("open database: %w", err)
@@ -300,5 +295,5 @@ func (s *DB) closeSQLite() error {
 	}
 	errWriter := s.writer.Close()
 	// The lock goes last, once nothing of ours can write any more.
-	return errors.Join(errList, errStmts, errReader, errCheckpointer, errCheckpoint, errWriter, unlockSQLite(s.lock))
+	return errors.Join(errList, errStmts, errReader, errCheckpointer, errCheckpoint, errWriter, s.lock.unlock())
 }
