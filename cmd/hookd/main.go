@@ -105,7 +105,7 @@ type serveFlags struct {
 	allowPrivate, console                  bool
 	rateLimit, authFailureLimit            float64
 	rateBurst, workers                     int
-	retention                              time.Duration
+	retention, attemptTimeout              time.Duration
 	perWebhook                             int
 	trustedProxies                         []netip.Prefix
 }
@@ -169,6 +169,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		errs = append(errs, fmt.Errorf("%s: must be a duration such as 720h", envName("retention")))
 	}
 	fs.DurationVar(&f.retention, "retention", retention, "how long deliveries and events are kept (env HOOKD_RETENTION)")
+	attemptTimeout, err := time.ParseDuration(envOr("attempt-timeout", delivery.DefaultAttemptTimeout.String()))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: must be a duration such as 15s", envName("attempt-timeout")))
+	}
+	fs.DurationVar(&f.attemptTimeout, "attempt-timeout", attemptTimeout, fmt.Sprintf("how long one delivery attempt may take to get its answer, %s to %s; the deliveries a process that died was attempting are taken over by another once this and a margin have passed (env HOOKD_ATTEMPT_TIMEOUT)", minAttemptTimeout, maxAttemptTimeout))
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -179,11 +184,23 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if f.attemptTimeout < minAttemptTimeout || f.attemptTimeout > maxAttemptTimeout {
+		return nil, fmt.Errorf("--attempt-timeout (or %s): %s is out of range: choose from %s to %s (a test event's request waits for its attempt, and the provider gives up on a request after 30 s)",
+			envName("attempt-timeout"), f.attemptTimeout, minAttemptTimeout, maxAttemptTimeout)
+	}
 	if f.trustedProxies, err = httpapi.ParseTrustedProxies(trusted); err != nil {
 		return nil, fmt.Errorf("--trusted-proxies (or %s): %w", envName("trusted-proxies"), err)
 	}
 	return f, nil
 }
+
+// Bounds of --attempt-timeout. POST /v1/webhooks/{id}/test answers once
+// its attempt has: the longest attempt must fit in the provider's request
+// timeout (30 s).
+const (
+	minAttemptTimeout = time.Second
+	maxAttemptTimeout = 25 * time.Second
+)
 
 const dbHelp = "SQLite database file (its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set), " +
 	"or a postgres:// URL of a PostgreSQL database that several hookd processes share (HOOKD_ENCRYPTION_KEY required; pool_max_conns=N sets the connection pool, default 16)"
@@ -265,7 +282,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DBPath: f.db, APIKey: f.apiKey, EncryptionKey: os.Getenv("HOOKD_ENCRYPTION_KEY"),
 		CatalogPath: f.catalog, AllowPrivateDestinations: f.allowPrivate,
 		RateLimit: f.rateLimit, RateBurst: f.rateBurst, AuthFailureLimit: f.authFailureLimit, TrustedProxies: f.trustedProxies, DeliveryWorkers: f.workers, DeliveryPerWebhook: f.perWebhook,
-		Retention: f.retention, MetricsOwnListener: f.metricsAddr != "", DisableConsole: !f.console,
+		Retention: f.retention, AttemptTimeout: f.attemptTimeout, MetricsOwnListener: f.metricsAddr != "", DisableConsole: !f.console,
 		Version: version, Logger: log,
 	})
 	if err != nil {

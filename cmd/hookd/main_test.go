@@ -157,6 +157,24 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		err.Error() != `--trusted-proxies (or HOOKD_TRUSTED_PROXIES): "lb.internal" is not an IP address or a CIDR prefix such as 10.0.0.0/8` {
 		t.Fatalf("bad --trusted-proxies: %v", err)
 	}
+	t.Setenv("HOOKD_ATTEMPT_TIMEOUT", "5s")
+	if f, err = parseServeFlags(nil, io.Discard); err != nil || f.attemptTimeout != 5*time.Second {
+		t.Fatalf("HOOKD_ATTEMPT_TIMEOUT: %v, %v", f, err)
+	}
+	if f, err = parseServeFlags([]string{"--attempt-timeout", "2s"}, io.Discard); err != nil || f.attemptTimeout != 2*time.Second {
+		t.Fatalf("--attempt-timeout: %v, %v", f, err)
+	}
+	for _, bad := range []string{"0s", "500ms", "26s", "1m0s"} {
+		want := "--attempt-timeout (or HOOKD_ATTEMPT_TIMEOUT): " + bad + " is out of range: choose from 1s to 25s (a test event's request waits for its attempt, and the provider gives up on a request after 30 s)"
+		if _, err := parseServeFlags([]string{"--attempt-timeout", bad}, io.Discard); err == nil || err.Error() != want {
+			t.Errorf("--attempt-timeout %s: %v\nwant %s", bad, err, want)
+		}
+	}
+	t.Setenv("HOOKD_ATTEMPT_TIMEOUT", "soon")
+	if _, err := parseServeFlags(nil, io.Discard); err == nil || err.Error() != "HOOKD_ATTEMPT_TIMEOUT: must be a duration such as 15s" {
+		t.Fatalf("bad HOOKD_ATTEMPT_TIMEOUT: %v", err)
+	}
+	t.Setenv("HOOKD_ATTEMPT_TIMEOUT", "")
 	t.Setenv("HOOKD_RETENTION", "a month")
 	if _, err := parseServeFlags(nil, io.Discard); err == nil || !strings.Contains(err.Error(), "HOOKD_RETENTION") {
 		t.Fatalf("bad HOOKD_RETENTION: %v", err)

@@ -37,10 +37,13 @@ type cluster struct {
 // startCluster starts n hookd processes on dsn, one after the other (the
 // first creates the schema), each in a directory of its own under work
 // (for its logs).
-func startCluster(ctx context.Context, bin, work, dsn string, n int) (*cluster, error) {
+func startCluster(ctx context.Context, bin, work, dsn string, n int, attemptTimeout time.Duration) (*cluster, error) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails
 	env := []string{"HOOKD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)}
+	if attemptTimeout > 0 {
+		env = append(env, "HOOKD_ATTEMPT_TIMEOUT="+attemptTimeout.String())
+	}
 	c := &cluster{
 		apiKey: hookdproc.NewAPIKey("hookd_multiproc_"),
 		api:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},

@@ -17,8 +17,9 @@
 //   - halfway (-kill-at), process B gets SIGKILL (by pid); its share of
 //     the publishes goes to the next live process meanwhile; it is
 //     started again on the same database and port once every lease live
-//     at the kill has run out (the attempt timeout, 15 s, no flag sets it,
-//     plus 30 s) and 3 s more, so that the others take over what it held;
+//     at the kill has run out (-attempt-timeout, hookd's, 5 s, plus the
+//     lease's margin, 10 s) and 3 s more, so that the others take over
+//     what it held;
 //   - a wait (up to -drain) until no delivery is pending or retrying;
 //   - the checks: the kill interrupted attempts (some of B's leases
 //     resumed only after running out) and another process took over at
@@ -67,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, time.Duration, error)
 	fs.DurationVar(&c.maxDelay, "delay", 20*time.Millisecond, "the receiver's longest answer delay (uniform from 0)")
 	fs.Float64Var(&c.killAt, "kill-at", 0.5, "share of the events published when process B is killed")
 	fs.IntVar(&c.quiet, "quiet", 20, "single events of the wake-up phase (0: none)")
+	fs.DurationVar(&c.attemptTimeout, "attempt-timeout", 5*time.Second, "hookd's --attempt-timeout: the killed process's deliveries are taken over once it and the lease's margin (twice it, 5 s to 30 s) have run out; 15s is hookd's default")
 	fs.DurationVar(&c.drainTimeout, "drain", 3*time.Minute, "how long after the last publish every delivery must be terminal")
 	fs.StringVar(&c.goCmd, "go", "go", "the go command that builds hookd")
 	fs.StringVar(&c.src, "src", ".", "the module to build")

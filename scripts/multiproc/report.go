@@ -86,7 +86,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "  %-18s %s\n", label, f)
 	}
 	fmt.Fprintf(w, "  kill               at %s into the load, restarted %s later (once its leases had run out)\n", r.killTime.Sub(r.firstPublish).Round(time.Millisecond), r.restarted.Sub(r.killTime).Round(time.Millisecond))
-	fmt.Fprintf(w, "  time to drain      %s after the last publish (%s after the kill: leases of the killed process expire after attempt timeout + 30 s)\n",
+	fmt.Fprintf(w, "  time to drain      %s after the last publish (%s after the kill: leases of the killed process expire after the attempt timeout and its margin)\n",
 		r.drained.Sub(r.lastPublish).Round(time.Millisecond), r.drained.Sub(r.killTime).Round(time.Millisecond))
 	fmt.Fprintf(w, "  throughput         %.0f deliveries/s from first publish to all terminal (%s); %.0f/s while publishing\n",
 		float64(r.deliveries)/total.Seconds(), total.Round(time.Millisecond), float64(r.whilePublishing)/pubDur.Seconds())

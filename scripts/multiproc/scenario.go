@@ -26,6 +26,7 @@ type config struct {
 	killed                  int           // index of the process killed
 	quiet                   int           // single events of the wake-up phase
 	drainTimeout            time.Duration
+	attemptTimeout          time.Duration // hookd's --attempt-timeout
 	goCmd, src              string
 	keep                    bool
 }
@@ -109,7 +110,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	_, portStr, _ := net.SplitHostPort(url[len("http://"):])
 	port, _ := strconv.Atoi(portStr)
 
-	cl, err := startCluster(ctx, bin, work, dsn, cfg.procs)
+	cl, err := startCluster(ctx, bin, work, dsn, cfg.procs, cfg.attemptTimeout)
 	if err != nil {
 		return rep, err
 	}

@@ -159,7 +159,7 @@ func (e *Engine) sendBudget(d *store.Delivery, lease store.Lease) time.Duration 
 	if d.IsTest && d.Status == store.DeliveryPending && d.NextAttemptAt == nil {
 		return min(e.cfg.AttemptTimeout, lease.Until.Add(e.cfg.AttemptTimeout).Sub(e.clock.Now()))
 	}
-	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-leaseMargin)
+	return min(e.cfg.AttemptTimeout, lease.Until.Sub(e.clock.Now())-LeaseMargin(e.cfg.AttemptTimeout))
 }
 
 // send makes the HTTP request, for at most budget, and classifies the

@@ -128,7 +128,6 @@ const (
 )
 
 const (
-	leaseMargin   = 30 * time.Second
 	pruneInterval = time.Hour
 	// idlePoll bounds the sleep while work is due that this engine cannot
 	// take (its webhooks at their cap, or leased): a finishing attempt wakes
@@ -442,7 +441,26 @@ func (e *Engine) newLease(now time.Time) store.Lease {
 
 // leaseLength is how long a claim holds its delivery: an attempt's longest
 // run and a margin to record it.
-func (e *Engine) leaseLength() time.Duration { return e.cfg.AttemptTimeout + leaseMargin }
+func (e *Engine) leaseLength() time.Duration {
+	return e.cfg.AttemptTimeout + LeaseMargin(e.cfg.AttemptTimeout)
+}
+
+// Bounds of LeaseMargin.
+const (
+	minLeaseMargin = 5 * time.Second
+	maxLeaseMargin = 30 * time.Second
+)
+
+// LeaseMargin is how long a claim's lease outlasts the longest attempt it
+// allows, an attempt timeout: time to record the attempt once it ended,
+// and room for the clocks of processes sharing a database to disagree
+// (each writes leases from its own). Twice the attempt timeout, from 5 s
+// to 30 s: 30 s for the default 15 s timeout. An operator who shortens the
+// attempts (--attempt-timeout) shortens with them how long the deliveries
+// a dead process held wait before another takes them.
+func LeaseMargin(attemptTimeout time.Duration) time.Duration {
+	return min(maxLeaseMargin, max(minLeaseMargin, 2*attemptTimeout))
+}
 
 func (e *Engine) prune(ctx context.Context, now time.Time) {
 	// A test attempt runs for at most an attempt timeout past its lease

@@ -48,3 +48,23 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// A lease outlasts its attempt by twice the attempt timeout, from 5 s to
+// 30 s: 45 s in all by default.
+func TestLeaseMargin(t *testing.T) {
+	for timeout, want := range map[time.Duration]time.Duration{
+		100 * time.Millisecond: 5 * time.Second,
+		time.Second:            5 * time.Second,
+		5 * time.Second:        10 * time.Second,
+		DefaultAttemptTimeout:  30 * time.Second,
+		25 * time.Second:       30 * time.Second,
+	} {
+		if got := LeaseMargin(timeout); got != want {
+			t.Errorf("LeaseMargin(%s) = %s, want %s", timeout, got, want)
+		}
+	}
+	e := New(Config{AttemptTimeout: 5 * time.Second})
+	if got := e.leaseLength(); got != 15*time.Second {
+		t.Errorf("lease of a 5 s attempt timeout: %s, want 15s", got)
+	}
+}

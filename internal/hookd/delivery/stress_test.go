@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/hookdtest"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/server"
 	"github.com/hookd/terraform-provider-hookd/internal/testlog"
@@ -280,7 +281,7 @@ func TestStressOneAttemptAtATime(t *testing.T) {
 func TestStressLeasesEndWhileWorkersAreBusy(t *testing.T) {
 	const workers, perWebhook, hooks, events = 4, 2, 4, 12
 	const attemptTimeout = 10 * time.Second
-	leaseEnds := attemptTimeout + 30*time.Second + time.Second // the lease's margin is 30 s
+	leaseEnds := attemptTimeout + delivery.LeaseMargin(attemptTimeout) + time.Second
 	logs := &testlog.Buffer{}
 	e := newEnv(t, hookdtest.WithConfig(func(c *server.Config) {
 		c.DeliveryWorkers, c.DeliveryPerWebhook = workers, perWebhook
