@@ -337,3 +337,43 @@ func TestServeRestartAndSignals(t *testing.T) {
 	p.stop(syscall.SIGINT)
 	t.Logf("hookd's logs:\n%s", p.output())
 }
+
+// The README's table of hookd serve's flags lists every flag -h shows,
+// each with its environment twin, and no flag that is gone.
+func TestREADMEListsEveryServeFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"serve", "-h"}, &out, &errb); code != 0 {
+		t.Fatalf("hookd serve -h: exit %d: %s", code, errb.String())
+	}
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(out.String()+errb.String(), -1) {
+		flags[m[1]] = true
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, row := range regexp.MustCompile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| ([^|]*) \\|").FindAllStringSubmatch(string(readme), -1) {
+		names := regexp.MustCompile("`--([a-z-]+)`").FindAllStringSubmatch(row[1], -1)
+		for _, n := range names {
+			listed[n[1]] = true
+			if env := envName(n[1]); !strings.Contains(row[2], "`"+env+"`") {
+				t.Errorf("README: the row of --%s does not name %s", n[1], env)
+			}
+		}
+	}
+	if len(flags) < 10 {
+		t.Fatalf("read %d flags from -h:\n%s", len(flags), out.String()+errb.String())
+	}
+	for f := range flags {
+		if !listed[f] {
+			t.Errorf("README: hookd serve's flag table has no --%s", f)
+		}
+	}
+	for f := range listed {
+		if !flags[f] {
+			t.Errorf("README: the flag table lists --%s, which hookd serve does not have", f)
+		}
+	}
+}
