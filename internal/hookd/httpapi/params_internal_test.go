@@ -37,6 +37,13 @@ func TestQueryParamsMatchTheContract(t *testing.T) {
 	}
 	contract := map[string][]string{}
 	for route, item := range doc.Paths {
+		// Parameters of the path item apply to each of its operations.
+		var shared []parameter
+		if node, ok := item["parameters"]; ok {
+			if err := node.Decode(&shared); err != nil {
+				t.Fatalf("%s parameters: %v", route, err)
+			}
+		}
 		for method, node := range item {
 			switch method {
 			case "parameters", "summary", "description", "servers":
@@ -50,7 +57,7 @@ func TestQueryParamsMatchTheContract(t *testing.T) {
 			}
 			key := strings.ToUpper(method) + " " + route
 			contract[key] = []string{}
-			for _, p := range op.Parameters {
+			for _, p := range append(slices.Clone(shared), op.Parameters...) {
 				if p = resolve(p); p.In == "query" {
 					contract[key] = append(contract[key], p.Name)
 				}
