@@ -225,6 +225,14 @@ func TestConsoleOff(t *testing.T) {
 			!strings.Contains(p.body, `"code":"not_found"`) || !strings.Contains(p.body, "--console=true") || !strings.Contains(p.body, "HOOKD_CONSOLE") {
 			t.Errorf("GET %s, console off: %d %s\n%s", path, p.status, p.header.Get("Content-Type"), p.body)
 		}
+		// A request id, as every API answer has: in the header and the
+		// document alike.
+		if id := p.header.Get("X-Request-Id"); !strings.HasPrefix(id, "req_") || !strings.Contains(p.body, `"request_id":"`+id+`"`) {
+			t.Errorf("GET %s, console off: X-Request-Id %q, body %s", path, id, p.body)
+		}
+	}
+	if p := b.do(http.MethodGet, "/console/", nil, "X-Request-Id", "my-trace-1"); !strings.Contains(p.body, `"request_id":"my-trace-1"`) || p.header.Get("X-Request-Id") != "my-trace-1" {
+		t.Errorf("console off, the caller's request id is not kept: %s %s", p.header.Get("X-Request-Id"), p.body)
 	}
 	p := b.do(http.MethodGet, "/console/", nil, "Accept", "text/html,application/xhtml+xml")
 	if p.status != http.StatusNotFound || !strings.HasPrefix(p.header.Get("Content-Type"), "text/plain") || !strings.Contains(p.body, "console is turned off") {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"math"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -13,7 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/hookd/terraform-provider-hookd/internal/hookd/ids"
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/problemdoc"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 )
@@ -36,16 +35,9 @@ func apiKeyHashFrom(ctx context.Context) string {
 	return h
 }
 
-// A caller-supplied request id is kept when it is short and plain, so that a
-// client's own correlation id shows up in our logs; anything else is replaced.
-var acceptableRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
 func (a *API) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(headerRequestID)
-		if !acceptableRequestID.MatchString(id) {
-			id = ids.New("req_")
-		}
+		id := problemdoc.RequestID(r)
 		w.Header().Set(headerRequestID, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxRequestID, id)))
 	})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/problemdoc"
 )
 
 // Problem codes: stable strings clients switch on (see api/openapi.yaml).
@@ -23,11 +25,11 @@ const (
 	codeRateLimited                = "rate_limited"
 	codeInternalError              = "internal_error"
 	codeNotReady                   = "not_ready"
-	problemTypeBase                = "https://hookd.dev/problems/"
+	problemTypeBase                = problemdoc.TypeBase
 	contentTypeJSON                = "application/json"
-	contentTypeProblem             = "application/problem+json"
+	contentTypeProblem             = problemdoc.ContentType
 	contentTypeMergePatch          = "application/merge-patch+json"
-	headerRequestID                = "X-Request-Id"
+	headerRequestID                = problemdoc.HeaderRequestID
 	headerIdempotencyKey           = "Idempotency-Key"
 	headerIdempotentReplayed       = "Idempotent-Replayed"
 	maxIdempotencyKeyLength        = 255
@@ -36,47 +38,20 @@ const (
 
 // FieldError points at one invalid field: a JSON pointer into the body, or
 // "#/<name>" for a query parameter.
-type FieldError struct {
-	Pointer string `json:"pointer"`
-	Detail  string `json:"detail"`
-}
+type FieldError = problemdoc.FieldError
 
 // problem is an RFC 9457 problem document and also the error type handlers
 // return, so that every failure path ends in the same writer.
 type problem struct {
-	Type      string       `json:"type"`
-	Title     string       `json:"title"`
-	Status    int          `json:"status"`
-	Detail    string       `json:"detail"`
-	Instance  string       `json:"instance,omitempty"`
-	Code      string       `json:"code"`
-	RequestID string       `json:"request_id"`
-	Errors    []FieldError `json:"errors,omitempty"`
+	problemdoc.Document
 
 	retryAfterSeconds int
 }
 
 func (p *problem) Error() string { return p.Code + ": " + p.Detail }
 
-var titles = map[string]string{
-	codeBadRequest:           "Bad request",
-	codeUnauthorized:         "Unauthorized",
-	codeNotFound:             "Not found",
-	codeMethodNotAllowed:     "Method not allowed",
-	codeConflict:             "Conflict",
-	codeGroupNotEmpty:        "Group not empty",
-	codeIdempotencyInFlight:  "Idempotent request in flight",
-	codeIdempotencyKeyReused: "Idempotency key reused",
-	codePayloadTooLarge:      "Payload too large",
-	codeUnsupportedMediaType: "Unsupported media type",
-	codeValidationFailed:     "Validation failed",
-	codeRateLimited:          "Rate limited",
-	codeInternalError:        "Internal error",
-	codeNotReady:             "Not ready",
-}
-
 func newProblem(status int, code, format string, args ...any) *problem {
-	return &problem{Status: status, Code: code, Detail: fmt.Sprintf(format, args...)}
+	return &problem{Document: problemdoc.Document{Status: status, Code: code, Detail: fmt.Sprintf(format, args...)}}
 }
 
 func badRequest(format string, args ...any) *problem {
@@ -120,10 +95,7 @@ func invalidField(pointer, format string, args ...any) *problem {
 
 // writeProblem writes p with the request's id and path filled in.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
-	p.Type = problemTypeBase + p.Code
-	p.Title = titles[p.Code]
-	p.RequestID = requestIDFrom(r.Context())
-	p.Instance = r.URL.Path
+	p.Fill(r, requestIDFrom(r.Context()))
 	if p.retryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(p.retryAfterSeconds))
 	}
