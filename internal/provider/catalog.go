@@ -56,7 +56,7 @@ func (c *eventCatalog) fetch(ctx context.Context) (*rules.EventNames, diag.Diagn
 	switch {
 	case errors.Is(err, client.ErrUnauthorized):
 		diags.AddError("hookd rejected the API key",
-			fmt.Sprintf("The server at %s does not accept this API key. Check api_key in the provider block or the %s environment variable. (%v)", c.endpoint, EnvAPIKey, err))
+			fmt.Sprintf("The server at %s does not accept this API key. %s (%v)", c.endpoint, checkAPIKey, err))
 	case errors.Is(err, client.ErrForbidden):
 		// A valid key that may not read the catalog (a scoped key, or a
 		// gateway's rule) can still manage webhooks: only the plan-time
@@ -65,7 +65,7 @@ func (c *eventCatalog) fetch(ctx context.Context) (*rules.EventNames, diag.Diagn
 			fmt.Sprintf("The server accepted the API key but does not let it read the event catalog, so event types are checked by the server at apply time instead of at plan time. (%v)", err))
 	case errors.Is(err, client.ErrUnreachable):
 		diags.AddError("Cannot reach hookd",
-			fmt.Sprintf("No answer from %s. Check endpoint in the provider block or the %s environment variable, and that the server is running. (%v)", c.endpoint, EnvEndpoint, err))
+			fmt.Sprintf("No answer from %s. %s (%v)", c.endpoint, checkEndpoint, err))
 	case err != nil:
 		diags.AddWarning("Event catalog unavailable",
 			fmt.Sprintf("The event catalog could not be read, so event types are checked by the server at apply time instead of at plan time: %v", err))

@@ -12,6 +12,14 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
+// What to check when hookd refuses the API key or does not answer: the
+// argument and its environment variable, said the same way by every
+// object and by the catalog's plan-time check.
+const (
+	checkAPIKey   = "Check api_key in the provider block or the " + EnvAPIKey + " environment variable."
+	checkEndpoint = "Check endpoint in the provider block or the " + EnvEndpoint + " environment variable, and that the server is running."
+)
+
 // problemAdvice is what to do about one problem code (api/openapi.yaml,
 // Problem.code) in one context, such as a group that is not empty when it
 // is deleted.
@@ -34,7 +42,7 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error, advice ...p
 		case errors.Is(err, context.DeadlineExceeded):
 			hint = " hookd did not answer in time: raise the limit in the resource's timeouts block (create, read, update or delete), or check that hookd is healthy."
 		case errors.Is(err, client.ErrUnreachable):
-			hint = " Check that hookd is running and that the provider's endpoint is right."
+			hint = " " + checkEndpoint
 		}
 		diags.AddError(summary, err.Error()+"."+hint)
 		return
@@ -94,7 +102,7 @@ func apiMessage(err error) string {
 func apiHint(e *client.APIError) string {
 	switch {
 	case errors.Is(e, client.ErrUnauthorized):
-		return "Check the provider's api_key (or " + EnvAPIKey + ")."
+		return checkAPIKey
 	case errors.Is(e, client.ErrForbidden):
 		return "The API key is not allowed to do this."
 	case errors.Is(e, client.ErrRateLimited):

@@ -47,6 +47,16 @@ resource "hookd_account_webhook" "test" {
   api_key     = "hookd_x"
   max_retries = 0
 }`, `No answer from http://127.0.0.1:1. Check endpoint in the provider block or the HOOKD_ENDPOINT environment variable, and that the server is running.`),
+			// An object that calls the server itself says the same.
+			{Config: `provider "hookd" {
+  endpoint    = "http://127.0.0.1:1"
+  api_key     = "hookd_x"
+  max_retries = 0
+}
+
+data "hookd_group" "test" {
+  id = "grp_aaaaaaaaaaaaaaaaaaaa"
+}`, ExpectError: acctest.Words(`Unable to read group grp_aaaaaaaaaaaaaaaaaaaa`, `Check endpoint in the provider block or the HOOKD_ENDPOINT environment variable, and that the server is running.`), PlanOnly: true},
 			step(`provider "hookd" {
   endpoint = "127.0.0.1:8080"
   api_key  = "hookd_x"
