@@ -185,7 +185,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if f.attemptTimeout < minAttemptTimeout || f.attemptTimeout > maxAttemptTimeout {
-		return nil, fmt.Errorf("--attempt-timeout (or %s): %s is out of range: choose from %s to %s (a test event's request waits for its attempt, and the provider gives up on a request after 30 s)",
+		return nil, fmt.Errorf("--attempt-timeout (or %s): %s is out of range: choose from %s to %s (a test event's request waits for its attempt, and the provider's request_timeout is 30 s by default)",
 			envName("attempt-timeout"), f.attemptTimeout, minAttemptTimeout, maxAttemptTimeout)
 	}
 	if f.trustedProxies, err = httpapi.ParseTrustedProxies(trusted); err != nil {
@@ -195,12 +195,22 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 }
 
 // Bounds of --attempt-timeout. POST /v1/webhooks/{id}/test answers once
-// its attempt has: the longest attempt must fit in the provider's request
-// timeout (30 s).
+// its attempt has: the longest attempt must fit in the provider's default
+// request timeout (30 s). Below 2 s an attempt held up for 1 s between its
+// claim and its request (a busy machine) would be given back (the
+// engine's rule: less than half the timeout left).
 const (
-	minAttemptTimeout = time.Second
+	minAttemptTimeout = 2 * time.Second
 	maxAttemptTimeout = 25 * time.Second
 )
+
+// shutdownGrace is how long a shutdown waits for requests in flight and
+// running attempts: 20 s, or an attempt timeout and 5 s to record it when
+// that is longer, so that an attempt started just before the signal ends
+// and is recorded.
+func shutdownGrace(attemptTimeout time.Duration) time.Duration {
+	return max(20*time.Second, attemptTimeout+5*time.Second)
+}
 
 const dbHelp = "SQLite database file (its encryption key is kept beside it as <db>.key unless HOOKD_ENCRYPTION_KEY is set), " +
 	"or a postgres:// URL of a PostgreSQL database that several hookd processes share (HOOKD_ENCRYPTION_KEY required; pool_max_conns=N sets the connection pool, default 16)"
@@ -324,7 +334,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace(f.attemptTimeout))
 	defer cancel()
 	if err := s.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookd/terraform-provider-hookd/internal/hookd/delivery"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/secrets"
 	"github.com/hookd/terraform-provider-hookd/internal/hookd/store"
 	"github.com/hookd/terraform-provider-hookd/internal/pgtest"
@@ -164,11 +165,14 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if f, err = parseServeFlags([]string{"--attempt-timeout", "2s"}, io.Discard); err != nil || f.attemptTimeout != 2*time.Second {
 		t.Fatalf("--attempt-timeout: %v, %v", f, err)
 	}
-	for _, bad := range []string{"0s", "500ms", "26s", "1m0s"} {
-		want := "--attempt-timeout (or HOOKD_ATTEMPT_TIMEOUT): " + bad + " is out of range: choose from 1s to 25s (a test event's request waits for its attempt, and the provider gives up on a request after 30 s)"
+	for _, bad := range []string{"0s", "1.5s", "26s", "1m0s"} {
+		want := "--attempt-timeout (or HOOKD_ATTEMPT_TIMEOUT): " + bad + " is out of range: choose from 2s to 25s (a test event's request waits for its attempt, and the provider's request_timeout is 30 s by default)"
 		if _, err := parseServeFlags([]string{"--attempt-timeout", bad}, io.Discard); err == nil || err.Error() != want {
 			t.Errorf("--attempt-timeout %s: %v\nwant %s", bad, err, want)
 		}
+	}
+	if shutdownGrace(delivery.DefaultAttemptTimeout) != 20*time.Second || shutdownGrace(25*time.Second) != 30*time.Second {
+		t.Errorf("shutdown grace: %s with the default attempt timeout, %s with 25 s; want 20s, 30s", shutdownGrace(delivery.DefaultAttemptTimeout), shutdownGrace(25*time.Second))
 	}
 	t.Setenv("HOOKD_ATTEMPT_TIMEOUT", "soon")
 	if _, err := parseServeFlags(nil, io.Discard); err == nil || err.Error() != "HOOKD_ATTEMPT_TIMEOUT: must be a duration such as 15s" {
@@ -353,8 +357,14 @@ func TestREADMEListsEveryServeFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The table of "## Running hookd", up to its first subsection: other
+	// tables (of other commands) are not serve's.
+	_, section, ok := strings.Cut(string(readme), "\n## Running hookd\n")
+	if section, _, _ = strings.Cut(section, "\n### "); !ok {
+		t.Fatal(`README: no "## Running hookd" section`)
+	}
 	listed := map[string]bool{}
-	for _, row := range regexp.MustCompile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| ([^|]*) \\|").FindAllStringSubmatch(string(readme), -1) {
+	for _, row := range regexp.MustCompile("(?m)^\\| (`--[a-z-]+`(?: / `--[a-z-]+`)*) \\| ([^|]*) \\|").FindAllStringSubmatch(section, -1) {
 		names := regexp.MustCompile("`--([a-z-]+)`").FindAllStringSubmatch(row[1], -1)
 		for _, n := range names {
 			listed[n[1]] = true

@@ -362,7 +362,7 @@ func TestManualRetryHoldsNoLeaseWhileWaiting(t *testing.T) {
 		}
 	}
 	noLease("while the scheduled attempt runs")
-	g.clock.Advance(2 * time.Minute) // past any lease (15 s + 30 s)
+	g.clock.Advance(2 * time.Minute) // past any lease (15 s + its 30 s margin)
 	noLease("a lease's length later")
 	g.rcv.answer <- struct{}{}
 	if got := g.rcv.next(5 * time.Second); got != dead {

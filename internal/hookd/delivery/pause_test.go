@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,7 +36,7 @@ func (p *pausingStore) GetEvent(ctx context.Context, id string) (*store.Event, e
 }
 
 // pausedAfterClaim starts an engine with the given attempt timeout (its
-// lease is that plus 30 s) on a store of its own, delivering to a
+// lease is that plus delivery.LeaseMargin of it) on a store of its own, delivering to a
 // holdReceiver through one webhook, adds a due delivery, and returns once
 // the worker that claimed it is paused before it sends; release lets it go.
 // change, if any, changes the delivery before it is stored.
@@ -110,15 +111,40 @@ func TestWorkerPausedPastHalfItsAttemptTimeoutGivesTheDeliveryBack(t *testing.T)
 	}
 }
 
-// testPausedWorker pauses the first attempt's worker, moves the clock by
-// pause (the attempt timeout is 15 s, the lease 45 s), lets it go, and
-// checks that the receiver got one request of the delivery, and that the
-// delivery succeeded with that one attempt; it returns how many times an
-// attempt of it was run (read its event).
+// With a short attempt timeout (--attempt-timeout), the lease's margin is
+// shorter too (twice the timeout, at least 5 s), and the same rules hold
+// against it: paused past the lease, the worker does not send; within it,
+// past half the timeout, it gives the delivery back.
+func TestWorkerPausedWithShortAttemptTimeouts(t *testing.T) {
+	for _, timeout := range []time.Duration{2 * time.Second, 5 * time.Second} {
+		lease := timeout + delivery.LeaseMargin(timeout)
+		for _, pause := range []time.Duration{lease + time.Second, timeout * 3 / 4, timeout + time.Second} {
+			t.Run(fmt.Sprintf("timeout %s, pause %s", timeout, pause), func(t *testing.T) {
+				if runs := testPausedWorkerWith(t, timeout, pause); runs != 2 {
+					t.Fatalf("%d attempt runs, want 2", runs)
+				}
+			})
+		}
+	}
+}
+
+// testPausedWorker is testPausedWorkerWith at the default attempt timeout,
+// 15 s (its lease 45 s).
 func testPausedWorker(t *testing.T, pause time.Duration, change ...func(*store.Delivery)) int {
-	clock, db, rcv, ps, release := pausedAfterClaim(t, 15*time.Second, change...)
+	return testPausedWorkerWith(t, delivery.DefaultAttemptTimeout, pause, change...)
+}
+
+// testPausedWorkerWith pauses the first attempt's worker, moves the clock
+// by pause (the attempt timeout is timeout, the lease that and
+// delivery.LeaseMargin), lets it go, and checks that the receiver got one
+// request of the delivery, and that the delivery succeeded with that one
+// attempt; it returns how many times an attempt of it was run (read its
+// event).
+func testPausedWorkerWith(t *testing.T, timeout, pause time.Duration, change ...func(*store.Delivery)) int {
+	clock, db, rcv, ps, release := pausedAfterClaim(t, timeout, change...)
+	lease := timeout + delivery.LeaseMargin(timeout)
 	clock.Advance(pause)
-	if pause > 45*time.Second {
+	if pause > lease {
 		// The lease has ended: the scheduler claims the delivery again and
 		// attempts it; that request is held.
 		if rcv.next(5*time.Second) == "" {
@@ -126,7 +152,7 @@ func testPausedWorker(t *testing.T, pause time.Duration, change ...func(*store.D
 		}
 	}
 	release()
-	if pause <= 45*time.Second {
+	if pause <= lease {
 		// The paused worker gives the delivery back; the scheduler attempts it.
 		if rcv.next(5*time.Second) == "" {
 			t.Fatal("the delivery given back was not attempted")

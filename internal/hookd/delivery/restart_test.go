@@ -111,7 +111,7 @@ func TestCrashMidAttempt(t *testing.T) {
 	if hookdtest.Postgres() {
 		// Other processes may share a PostgreSQL database, so a start
 		// releases no lease: the dead attempt's runs out (attempt timeout
-		// plus the engine's 30 s margin), and then its delivery is taken.
+		// plus the lease's margin), and then its delivery is taken.
 		// The three deliveries that never started are taken at once; the
 		// clock jumps only when they are done, since a jump past the
 		// leases of attempts still in flight would rightly free them for
@@ -125,7 +125,7 @@ func TestCrashMidAttempt(t *testing.T) {
 			}
 			return n == 3
 		})
-		clock.Advance(delivery.DefaultAttemptTimeout + 31*time.Second)
+		clock.Advance(delivery.DefaultAttemptTimeout + delivery.LeaseMargin(delivery.DefaultAttemptTimeout) + time.Second)
 	}
 	eventually(t, "every delivery to succeed", func() bool {
 		ds := e2.deliveries(wh.ID, "")

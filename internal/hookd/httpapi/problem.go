@@ -99,7 +99,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 	if p.retryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(p.retryAfterSeconds))
 	}
-	writeJSONType(w, p.Status, contentTypeProblem, p)
+	problemdoc.Write(w, &p.Document)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

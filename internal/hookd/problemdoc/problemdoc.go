@@ -29,8 +29,8 @@ type FieldError struct {
 }
 
 // Document is a problem document: what went wrong (a stable code clients
-// switch on, and a detail people read), where (the path), and the request
-// id to find it in hookd's log.
+// switch on, and a detail people read), where (the path), and the
+// request's id (the API logs each request with it).
 type Document struct {
 	Type      string       `json:"type"`
 	Title     string       `json:"title"`
@@ -42,11 +42,13 @@ type Document struct {
 	Errors    []FieldError `json:"errors,omitempty"`
 }
 
-// titles are the documents' titles by code (api/openapi.yaml lists the
-// codes).
+// titles are the documents' titles by code: every code of the contract's
+// Problem.code (api/openapi.yaml; TestTitlesAreTheContractsCodes), forbidden
+// too, which hookd itself never answers (a gateway in front may).
 var titles = map[string]string{
 	"bad_request":               "Bad request",
 	"unauthorized":              "Unauthorized",
+	"forbidden":                 "Forbidden",
 	"not_found":                 "Not found",
 	"method_not_allowed":        "Method not allowed",
 	"conflict":                  "Conflict",
@@ -76,13 +78,15 @@ func (d *Document) Fill(r *http.Request, requestID string) {
 
 // Write writes d, filled, with its status.
 func Write(w http.ResponseWriter, d *Document) {
+	status := d.Status
 	body, err := json.Marshal(d)
 	if err != nil {
 		// A Document holds only strings and numbers: unreachable.
+		status = http.StatusInternalServerError
 		body = []byte(`{"type":"` + TypeBase + `internal_error","title":"Internal error","status":500,"detail":"cannot encode the response","code":"internal_error","request_id":""}`)
 	}
 	w.Header().Set("Content-Type", ContentType)
-	w.WriteHeader(d.Status)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
