@@ -306,6 +306,39 @@ func TestActions_invokeRecoverProgress(t *testing.T) {
 	if !slices.Equal(progress, want) {
 		t.Errorf("progress events:\n  %s\nwant:\n  %s", strings.Join(progress, "\n  "), strings.Join(want, "\n  "))
 	}
+
+	// One more dead letter, recovered alone: one delivery, said so.
+	rcv.SetStatus(http.StatusGone)
+	clock.Advance(time.Second)
+	publish(t, env)
+	third := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.Status == "dead_lettered" && !slices.Contains(dead, d.ID) })
+	active := "active"
+	if _, err := c.UpdateWebhook(ctx, wh.ID, client.UpdateWebhookRequest{Status: &active}); err != nil {
+		t.Fatal(err)
+	}
+	rcv.SetStatus(http.StatusOK)
+	progress, diags = f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{"webhook_id": str(wh.ID), "since": str(since)})
+	if len(diags) > 0 {
+		t.Errorf("the action completed with diagnostics:%s", diagnosticsText(diags))
+	}
+	replay := waitDelivery(t, env, wh.ID, func(d client.Delivery) bool { return d.ReplayOf != nil && *d.ReplayOf == third.ID })
+	want = []string{
+		"Listing the " + what,
+		"Replaying 1 dead_lettered delivery since " + since + " of webhook " + wh.ID,
+		fmt.Sprintf("1 of 1 replayed: %s as %s", third.ID, replay.ID),
+	}
+	if !slices.Equal(progress, want) {
+		t.Errorf("progress events, one delivery:\n  %s\nwant:\n  %s", strings.Join(progress, "\n  "), strings.Join(want, "\n  "))
+	}
+
+	// A since later than now: nothing to recover, said before anything
+	// is read.
+	progress, diags = f.invoke(t, "hookd_webhook_recover", map[string]tftypes.Value{"webhook_id": str(wh.ID), "since": str("2999-01-01T00:00:00Z")})
+	if len(progress) > 0 {
+		t.Errorf("progress %q", progress)
+	}
+	oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, "Time range in the future",
+		regexp.QuoteMeta("since (2999-01-01T00:00:00Z) is later than now: no delivery was made after it yet, so there is nothing to recover. Give the time the outage began, in the past."))
 }
 
 // actionFixture is an in-process hookd and the provider server configured
@@ -667,9 +700,9 @@ func TestActions_invokeAutoDisabled(t *testing.T) {
 		_, diags := f.invoke(t, action, map[string]tftypes.Value{"delivery_id": str(d.ID)})
 		oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, fmt.Sprintf("Unable to %s delivery %s", verb, d.ID),
 			`.*webhook `+wh.ID+` is auto_disabled; re-enable it first with PATCH \{"status": "active"\}\. `+
-				regexp.QuoteMeta("Once its receiver is fixed, re-enable webhook "+wh.ID+": from Terraform, run the action hookd_webhook_recover with reenable = true over the time of the outage "+
+				regexp.QuoteMeta("From Terraform, once the receiver of webhook "+wh.ID+" is fixed: run the action hookd_webhook_recover with reenable = true over the time of the outage "+
 					"(it re-enables the webhook, then replays what was dead-lettered, this delivery too if it falls in the range); "+
-					"or press Re-enable on the console's Webhooks page and run this action again.")+` \(hookd request id req_[0-9a-z]+\)`)
+					"or press Re-enable on the console's Webhooks page, then run this action again.")+` \(hookd request id req_[0-9a-z]+\)`)
 	}
 
 	wh2, err := f.env.Client.GetWebhook(ctx, wh.ID)
@@ -718,5 +751,38 @@ func TestActions_invokeAutoDisabled(t *testing.T) {
 	}
 	if replays, err := replaysOf(f.env, wh.ID, d.ID); err != nil || len(replays) != 0 {
 		t.Errorf("%s has %d replays (%v), want none", d.ID, len(replays), err)
+	}
+}
+
+// An id of the right shape that names nothing: each action fails with
+// hookd's 404 and says which argument to check and how to find a good one.
+func TestActions_invokeUnknownIDs(t *testing.T) {
+	f := newActionFixture(t)
+	const webhook, dlv = "wh_aaaaaaaaaaaaaaaaaaaa", "dlv_aaaaaaaaaaaaaaaaaaaa"
+	checkWebhook := regexp.QuoteMeta(" Check webhook_id: data.hookd_webhooks lists the webhooks (terraform query too, on Terraform 1.14 and later), and a webhook deleted since is gone.")
+	checkDelivery := regexp.QuoteMeta(" Check delivery_id: data.hookd_webhook_deliveries lists a webhook's deliveries; hookd keeps them for its --retention (30 days by default), then deletes them.")
+	requestID := ` \(hookd request id req_[0-9a-z]+\)`
+	for _, tc := range []struct {
+		action, summary, detail string
+		values                  map[string]tftypes.Value
+	}{
+		{"hookd_webhook_test", "Unable to send a test event to webhook " + webhook, `.*not found\.` + checkWebhook + requestID,
+			map[string]tftypes.Value{"webhook_id": str(webhook)}},
+		{"hookd_webhook_rotate_secret", "Unable to rotate the signing secret of webhook " + webhook, `.*not found\.` + checkWebhook + requestID,
+			map[string]tftypes.Value{"webhook_id": str(webhook)}},
+		{"hookd_webhook_recover", "Unable to read webhook " + webhook, `.*not found\.` + checkWebhook + requestID,
+			map[string]tftypes.Value{"webhook_id": str(webhook), "since": str("2026-01-01T00:00:00Z")}},
+		{"hookd_delivery_retry", "Unable to retry delivery " + dlv, `.*not found\.` + checkDelivery + requestID,
+			map[string]tftypes.Value{"delivery_id": str(dlv)}},
+		{"hookd_delivery_replay", "Unable to replay delivery " + dlv, `.*not found\.` + checkDelivery + requestID,
+			map[string]tftypes.Value{"delivery_id": str(dlv)}},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			progress, diags := f.invoke(t, tc.action, tc.values)
+			if len(progress) > 1 {
+				t.Errorf("progress %q", progress)
+			}
+			oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityError, tc.summary, tc.detail)
+		})
 	}
 }

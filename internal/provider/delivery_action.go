@@ -95,7 +95,7 @@ func (a *deliveryAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	progress(resp, "Asking hookd to %s delivery %s", a.op.verb, id)
 	d, before, err := a.op.call(ctx, a.data.client, id)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s delivery %s", a.op.verb, id), err, autoDisabledAdvice(ctx, a.data.client, id, err)...)
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s delivery %s", a.op.verb, id), err, append(autoDisabledAdvice(ctx, a.data.client, id, err), deliveryNotFoundAdvice)...)
 		return
 	}
 	if d.ID != id {
@@ -136,9 +136,9 @@ func autoDisabledAdvice(ctx context.Context, c *client.Client, id string, err er
 		return nil
 	}
 	return []problemAdvice{{Code: apiErr.Code, Advice: fmt.Sprintf(
-		"Once its receiver is fixed, re-enable webhook %s: from Terraform, run the action hookd_webhook_recover with reenable = true over the time of the outage "+
+		"From Terraform, once the receiver of webhook %s is fixed: run the action hookd_webhook_recover with reenable = true over the time of the outage "+
 			"(it re-enables the webhook, then replays what was dead-lettered, this delivery too if it falls in the range); "+
-			"or press Re-enable on the console's Webhooks page and run this action again.", wh.ID)}}
+			"or press Re-enable on the console's Webhooks page, then run this action again.", wh.ID)}}
 }
 
 // afterFailure says what becomes of a delivery whose attempt failed, as

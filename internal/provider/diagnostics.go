@@ -20,6 +20,15 @@ const (
 	checkEndpoint = "Check endpoint in the provider block or the " + EnvEndpoint + " environment variable, and that the server is running."
 )
 
+// What to do about an action's webhook_id or delivery_id that names
+// nothing on the server.
+var (
+	webhookNotFoundAdvice = problemAdvice{Code: codeNotFound, Advice: "Check webhook_id: " +
+		"data.hookd_webhooks lists the webhooks (terraform query too, on Terraform 1.14 and later), and a webhook deleted since is gone."}
+	deliveryNotFoundAdvice = problemAdvice{Code: codeNotFound, Advice: "Check delivery_id: " +
+		"data.hookd_webhook_deliveries lists a webhook's deliveries; hookd keeps them for its --retention (30 days by default), then deletes them."}
+)
+
 // problemAdvice is what to do about one problem code (api/openapi.yaml,
 // Problem.code) in one context, such as a group that is not empty when it
 // is deleted.

@@ -9,12 +9,14 @@ import (
 	"github.com/hookd/terraform-provider-hookd/internal/client"
 )
 
-// Problem codes of the two conflicts a group has (api/openapi.yaml,
-// Problem.code): deleting a group that still has webhooks, and a name that
-// is taken (group names are unique).
+// Problem codes (api/openapi.yaml, Problem.code) the provider gives
+// advice for: the two conflicts a group has (deleting a group that still
+// has webhooks, and a name that is taken: group names are unique), and an
+// id that names nothing.
 const (
 	codeGroupNotEmpty = "group_not_empty"
 	codeConflict      = "conflict"
+	codeNotFound      = "not_found"
 )
 
 // groupModel is a group as both hookd_group objects show it: the data

@@ -65,7 +65,7 @@ func (a *webhookRecoverAction) Schema(_ context.Context, _ action.SchemaRequest,
 		Attributes: map[string]schema.Attribute{
 			"webhook_id": webhookID.attribute("The webhook (`wh_...`) whose deliveries to replay."),
 			"since": schema.StringAttribute{
-				MarkdownDescription: "Replay deliveries created at or after this time (RFC 3339, such as `2026-11-30T03:00:00Z`).",
+				MarkdownDescription: "Replay deliveries created at or after this time (RFC 3339, such as `2026-11-30T03:00:00Z`): the start of the outage. A time later than now fails when the action runs, as nothing can be recovered from it.",
 				Required:            true,
 				Validators:          []validator.String{rfc3339Validator{}},
 			},
@@ -123,6 +123,14 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 		resp.Diagnostics.AddError("Invalid time range", err.Error())
 		return
 	}
+	// Checked when the action runs, not at plan time: a plan may be
+	// applied later. A minute of grace for clocks that disagree.
+	if since, err := time.Parse(time.RFC3339Nano, m.Since.ValueString()); err == nil && since.After(time.Now().Add(time.Minute)) {
+		resp.Diagnostics.AddAttributeError(path.Root("since"), "Time range in the future",
+			fmt.Sprintf("since (%s) is later than now: no delivery was made after it yet, so there is nothing to recover. "+
+				"Give the time the outage began, in the past.", m.Since.ValueString()))
+		return
+	}
 	if !a.deliverable(ctx, id, m.Reenable.ValueBool(), resp) {
 		return
 	}
@@ -141,7 +149,7 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 	}
 	slices.Reverse(todo) // the API lists newest first; replay in the order they happened
 	total := len(todo)
-	progress(resp, "Replaying %d %s of webhook %s", total, what, id)
+	progress(resp, "Replaying %d %s of webhook %s", total, oneOrMany(what, total), id)
 	var failed []string
 	replayed := 0
 	for i, dlv := range todo {
@@ -178,7 +186,7 @@ func (a *webhookRecoverAction) Invoke(ctx context.Context, req action.InvokeRequ
 func (a *webhookRecoverAction) deliverable(ctx context.Context, id string, reenable bool, resp *action.InvokeResponse) bool {
 	wh, err := a.data.client.GetWebhook(ctx, id)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read webhook "+id, err)
+		addAPIError(&resp.Diagnostics, "Unable to read webhook "+id, err, webhookNotFoundAdvice)
 		return false
 	}
 	// Inactive first: re-enabling would change the webhook (and reset its
@@ -241,6 +249,15 @@ func interrupted(replayed, total int, failed []string, err error, next client.De
 // listOptions is the API query of the deliveries to replay
 // (client.RecoveryListOptions: the rule the console's recover applies too),
 // and how to name them ("dead_lettered deliveries since ...").
+// oneOrMany is what, a listOptions description ("dead_lettered deliveries
+// since ..."), for a count of n: "delivery" for one.
+func oneOrMany(what string, n int) string {
+	if n == 1 {
+		return strings.Replace(what, " deliveries ", " delivery ", 1)
+	}
+	return what
+}
+
 func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string, error) {
 	status := replayableStatuses[0]
 	if known(m.Status) {

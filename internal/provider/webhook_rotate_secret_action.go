@@ -76,7 +76,7 @@ func (a *webhookRotateSecretAction) Invoke(ctx context.Context, req action.Invok
 	progress(resp, "Rotating the signing secret of webhook %s", id)
 	rot, err := a.data.client.RotateSecret(ctx, id, body)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret of webhook "+id, err)
+		addAPIError(&resp.Diagnostics, "Unable to rotate the signing secret of webhook "+id, err, webhookNotFoundAdvice)
 		return
 	}
 	tflog.Info(ctx, "rotated webhook secret", map[string]any{"id": id, "secret_version": rot.SecretVersion})

@@ -74,7 +74,7 @@ func (a *webhookTestAction) Invoke(ctx context.Context, req action.InvokeRequest
 	progress(resp, "Sending a test event to webhook %s", id)
 	res, err := a.data.client.TestWebhook(ctx, id, m.EventType.ValueString())
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to send a test event to webhook "+id, err)
+		addAPIError(&resp.Diagnostics, "Unable to send a test event to webhook "+id, err, webhookNotFoundAdvice)
 		return
 	}
 	msg, failed := testOutcome("webhook "+id, res, testBody(ctx, a.data.client, res))
