@@ -542,7 +542,7 @@ func TestActions_invokeRotateSecret(t *testing.T) {
 			}
 			matchLines(t, "progress events", progress, want...)
 			oneDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Signing secret rotated by an action", regexp.QuoteMeta(fmt.Sprintf(
-				"Webhook %s now signs with a secret Terraform does not hold (secret_version 2, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Change secret_rotation.trigger to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
+				"Webhook %s now signs with a secret Terraform does not hold (secret_version 2, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Set secret_rotation.trigger (or change it, if it is set) to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
 				wh.ID, after.SecretFingerprint)))
 		})
 	}

@@ -92,6 +92,6 @@ func (a *webhookRotateSecretAction) Invoke(ctx context.Context, req action.Invok
 		progress(resp, "Webhook %s signs with a new Ed25519 key: public_key %s", id, *rot.PublicKey)
 	}
 	resp.Diagnostics.AddWarning("Signing secret rotated by an action",
-		fmt.Sprintf("Webhook %s now signs with a secret Terraform does not hold (secret_version %d, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Change secret_rotation.trigger to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
+		fmt.Sprintf("Webhook %s now signs with a secret Terraform does not hold (secret_version %d, fingerprint %s). If a hookd_account_webhook or hookd_group_webhook manages it, the secret in its state is stale: the next refresh shows secret_version change and sets secret to null. Set secret_rotation.trigger (or change it, if it is set) to rotate through the resource and keep the secret in state; with secret_wo, the next apply installs your secret again.",
 			id, rot.SecretVersion, rot.SecretFingerprint))
 }

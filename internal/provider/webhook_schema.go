@@ -129,7 +129,7 @@ func webhookSchema(ctx context.Context, description string, extra map[string]sch
 			Computed:            true,
 		},
 		"secret_fingerprint": schema.StringAttribute{
-			MarkdownDescription: "Fingerprint of the current signing secret, as the API reports it: the first 8 bytes of the SHA-256 of the secret's text, in hex (`printf '%s' \"$secret\" | sha256sum | cut -c1-16`). Not reversible, not secret: compare it with `ephemeral.hookd_signing_secret.x.fingerprint` or your secret store's copy.",
+			MarkdownDescription: "Fingerprint of the current signing secret, as the API reports it: the first 8 bytes of the SHA-256 of the secret's text, in hex (`printf '%s' \"$secret\" | sha256sum | cut -c1-16`). Not reversible, not secret: compare it with your secret store's copy, or with `ephemeral.hookd_signing_secret.x.fingerprint` in the run that installs that secret only (each run makes a new one, so a postcondition comparing them fails on the next plan).",
 			Computed:            true,
 		},
 		"previous_secret_fingerprint": schema.StringAttribute{

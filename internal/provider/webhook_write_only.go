@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -119,9 +120,14 @@ func planWriteOnly(cfg writeOnlyConfig, plan, state webhookModel, sent sentFinge
 // the webhook's secret and token, and what the next apply does about it.
 func addDriftWarnings(diags *diag.Diagnostics, api *client.Webhook, prior webhookModel, drift webhookDrift, sent sentFingerprints) {
 	if drift.SecretRotated {
+		grace := ""
+		if api.PreviousSecretExpiresAt != nil {
+			grace = fmt.Sprintf(" The secret Terraform held keeps verifying until %s (previous_secret_expires_at).", api.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))
+		}
 		diags.AddWarning("Signing secret rotated outside Terraform",
-			fmt.Sprintf("Webhook %s is at secret_version %d, but Terraform holds the secret of version %d. The secret in state is now null, since the API never returns it; change secret_rotation.trigger to rotate and store a new one.",
-				api.ID, api.SecretVersion, prior.SecretVersion.ValueInt64()))
+			fmt.Sprintf("Webhook %s is at secret_version %d, but Terraform holds the secret of version %d. The secret in state is now null, since the API never returns it.%s "+
+				"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret; or supply your own with secret_wo.",
+				api.ID, api.SecretVersion, prior.SecretVersion.ValueInt64(), grace))
 	}
 	if drift.AuthTokenReplaced {
 		diags.AddWarning("Auth token replaced outside Terraform",

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -151,4 +153,26 @@ func (f *fakePrivate) GetKey(_ context.Context, key string) ([]byte, diag.Diagno
 func (f *fakePrivate) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
 	f.m[key] = value
 	return nil
+}
+
+// A secret rotated outside Terraform: the warning says until when the
+// secret Terraform held verifies, and how to have one in state again.
+func TestDriftWarningSecretRotated(t *testing.T) {
+	expires := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", SecretVersion: 3, PreviousSecretExpiresAt: &expires}
+	prior := webhookModel{SecretVersion: types.Int64Value(2)}
+	var diags diag.Diagnostics
+	addDriftWarnings(&diags, api, prior, webhookDrift{SecretRotated: true}, sentFingerprints{})
+	want := "Webhook wh_aaaaaaaaaaaaaaaaaaaa is at secret_version 3, but Terraform holds the secret of version 2. The secret in state is now null, since the API never returns it. " +
+		"The secret Terraform held keeps verifying until 2026-12-03T10:00:00Z (previous_secret_expires_at). " +
+		"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret; or supply your own with secret_wo."
+	if len(diags) != 1 || diags[0].Summary() != "Signing secret rotated outside Terraform" || diags[0].Detail() != want {
+		t.Errorf("diagnostics %v\nwant one warning: %s", diags, want)
+	}
+	api.PreviousSecretExpiresAt = nil // rotated with no grace period
+	diags = nil
+	addDriftWarnings(&diags, api, prior, webhookDrift{SecretRotated: true}, sentFingerprints{})
+	if len(diags) != 1 || strings.Contains(diags[0].Detail(), "keeps verifying") {
+		t.Errorf("no grace period: %v", diags)
+	}
 }
