@@ -29,6 +29,17 @@ var (
 		"data.hookd_webhook_deliveries lists a webhook's deliveries; hookd keeps them for its --retention (30 days by default), then deletes them."}
 )
 
+// importNotFound reports the import of an id that names nothing: Read's
+// 404 for a state that was never read, which holds only the id that
+// ImportState set (created_at, which every read sets, is null). Removing
+// it, as for an object deleted outside Terraform, would leave Terraform's
+// generic "non-existent remote object" error, which names no id and
+// speaks of regions.
+func importNotFound(diags *diag.Diagnostics, kind, id, howToFind string) {
+	diags.AddError("Cannot import "+kind+" "+id,
+		fmt.Sprintf("hookd has no %s %s. Check the id in the import block or command: %s", kind, id, howToFind))
+}
+
 // problemAdvice is what to do about one problem code (api/openapi.yaml,
 // Problem.code) in one context, such as a group that is not empty when it
 // is deleted.

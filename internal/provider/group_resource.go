@@ -137,6 +137,10 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	// not fail, a removal included (see the webhook resource's Read).
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	api, err := r.data.client.GetGroup(ctx, id)
+	if errors.Is(err, client.ErrNotFound) && state.CreatedAt.IsNull() {
+		importNotFound(&resp.Diagnostics, "group", id, `data.hookd_group with name = "..." finds a group's id; terraform query lists the groups (Terraform 1.14 and later).`)
+		return
+	}
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "group deleted outside Terraform; removing it from state", map[string]any{"id": id})
 		resp.State.RemoveResource(ctx)

@@ -167,6 +167,16 @@ resource "hookd_group_webhook" "test" {
 				ImportStateId: "grp_0123456789abcdefghij",
 				ExpectError:   acctest.Words(badWebhookImport("import id", "grp_0123456789abcdefghij")),
 			},
+			// A webhook id that names nothing: hookd's answer, with the id,
+			// not Terraform's "non-existent remote object".
+			{
+				Config:        config,
+				ResourceName:  accountHook,
+				ImportState:   true,
+				ImportStateId: "wh_0123456789abcdefghij",
+				ExpectError: acctest.Words(`Error: Cannot import webhook wh_0123456789abcdefghij`,
+					`hookd has no webhook wh_0123456789abcdefghij. Check the id in the import block or command: data.hookd_webhooks lists the webhooks with their ids; so does terraform query (Terraform 1.14 and later).`),
+			},
 		},
 	})
 }

@@ -257,6 +257,10 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	// existed (Terraform < 1.12, an older provider) has none.
 	setIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	api, err := r.data.client.GetWebhook(ctx, state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) && state.CreatedAt.IsNull() {
+		importNotFound(&resp.Diagnostics, "webhook", state.ID.ValueString(), "data.hookd_webhooks lists the webhooks with their ids; so does terraform query (Terraform 1.14 and later).")
+		return
+	}
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "webhook deleted outside Terraform; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
