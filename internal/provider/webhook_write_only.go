@@ -117,8 +117,21 @@ func planWriteOnly(cfg writeOnlyConfig, plan, state webhookModel, sent sentFinge
 }
 
 // addDriftWarnings tells, on refresh, what changed outside Terraform in
-// the webhook's secret and token, and what the next apply does about it.
+// the webhook's secret and token, and what the next apply does about it;
+// and that hookd auto-disabled the webhook, which no apply undoes: a plan
+// with no changes would otherwise hide a webhook that gets nothing.
 func addDriftWarnings(diags *diag.Diagnostics, api *client.Webhook, prior webhookModel, drift webhookDrift, sent sentFingerprints) {
+	if api.Status == webhookAutoDisabled {
+		reason := "no reason given"
+		if api.DisabledReason != nil {
+			reason = *api.DisabledReason
+		}
+		diags.AddWarning("Webhook auto-disabled by hookd",
+			fmt.Sprintf("Webhook %s gets no deliveries, retries or replays: hookd disabled it (%s). Neither active nor an apply re-enables it. "+
+				"Once its receiver is fixed, run the action hookd_webhook_recover with reenable = true over the time of the outage (Terraform 1.14 and later: "+
+				"it re-enables the webhook, then replays what was dead-lettered), or press Re-enable on hookd's console, or PATCH /v1/webhooks/%s with {\"status\": \"active\"}.",
+				api.ID, reason, api.ID))
+	}
 	if drift.SecretRotated {
 		grace := ""
 		if api.PreviousSecretExpiresAt != nil {

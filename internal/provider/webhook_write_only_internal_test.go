@@ -176,3 +176,23 @@ func TestDriftWarningSecretRotated(t *testing.T) {
 		t.Errorf("no grace period: %v", diags)
 	}
 }
+
+// A webhook hookd auto-disabled: every refresh says so, and how to
+// re-enable it; an active one gets no such warning.
+func TestDriftWarningAutoDisabled(t *testing.T) {
+	reason := "the endpoint answered 410 Gone"
+	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", Status: webhookAutoDisabled, DisabledReason: &reason}
+	var diags diag.Diagnostics
+	addDriftWarnings(&diags, api, webhookModel{}, webhookDrift{}, sentFingerprints{})
+	want := "Webhook wh_aaaaaaaaaaaaaaaaaaaa gets no deliveries, retries or replays: hookd disabled it (the endpoint answered 410 Gone). Neither active nor an apply re-enables it. " +
+		"Once its receiver is fixed, run the action hookd_webhook_recover with reenable = true over the time of the outage (Terraform 1.14 and later: " +
+		"it re-enables the webhook, then replays what was dead-lettered), or press Re-enable on hookd's console, or PATCH /v1/webhooks/wh_aaaaaaaaaaaaaaaaaaaa with {\"status\": \"active\"}."
+	if len(diags) != 1 || diags[0].Severity() != diag.SeverityWarning || diags[0].Summary() != "Webhook auto-disabled by hookd" || diags[0].Detail() != want {
+		t.Errorf("diagnostics %v\nwant one warning: %s", diags, want)
+	}
+	api.Status, api.DisabledReason = "active", nil
+	diags = nil
+	if addDriftWarnings(&diags, api, webhookModel{}, webhookDrift{}, sentFingerprints{}); len(diags) != 0 {
+		t.Errorf("an active webhook: %v", diags)
+	}
+}
