@@ -176,6 +176,10 @@ list "hookd_group_webhook" "all" {
 	if !regexp.MustCompile(`(?m)^\s*~ auth_token_set\s+= true -> false$`).MatchString(plan.Output) {
 		t.Errorf("the plan does not show auth_token_set = true -> false:\n%s", plan.Output)
 	}
+	// And it says so in words, naming the webhook.
+	if !acctest.Words("Warning: Auth token removed by this plan", "Webhook "+payroll+" sends an auth token, and the configuration sets neither auth_token nor auth_token_wo").MatchString(plan.Output) {
+		t.Errorf("the plan does not warn that it removes the token of %s:\n%s", payroll, plan.Output)
+	}
 
 	// The token given again, write-only: the plan imports, and sends it
 	// once more in place, the token kept.

@@ -122,6 +122,9 @@ func (r *webhookResource) planUpdate(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	plan, state := pm.common(), sm.common()
+	if summary, detail, ok := tokenRemoval(*state, *plan); ok {
+		resp.Diagnostics.AddWarning(summary, detail)
+	}
 	u, d := decideUpdate(ctx, *plan, *state, wo, sent)
 	// A value still unknown cannot be compared: it may well change.
 	calls := u.PatchChanged || d.HasError() || u.rotates()

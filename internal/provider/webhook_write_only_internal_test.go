@@ -196,3 +196,26 @@ func TestDriftWarningAutoDisabled(t *testing.T) {
 		t.Errorf("an active webhook: %v", diags)
 	}
 }
+
+// A plan that drops the token the server has warns; one that keeps or
+// sends a token, or a webhook with none, does not.
+func TestTokenRemoval(t *testing.T) {
+	state := webhookModel{ID: types.StringValue("wh_aaaaaaaaaaaaaaaaaaaa"), AuthTokenSet: types.BoolValue(true)}
+	summary, detail, ok := tokenRemoval(state, webhookModel{AuthTokenSet: types.BoolValue(false)})
+	if !ok || summary != "Auth token removed by this plan" ||
+		!strings.HasPrefix(detail, "Webhook wh_aaaaaaaaaaaaaaaaaaaa sends an auth token, and the configuration sets neither auth_token nor auth_token_wo") ||
+		!strings.HasSuffix(detail, "set auth_token or auth_token_wo and auth_token_wo_version before applying.") {
+		t.Errorf("removal: %v %q %q", ok, summary, detail)
+	}
+	for name, tc := range map[string]struct{ state, plan types.Bool }{
+		"kept":           {types.BoolValue(true), types.BoolValue(true)},
+		"not known yet":  {types.BoolValue(true), types.BoolUnknown()},
+		"none to begin":  {types.BoolValue(false), types.BoolValue(false)},
+		"imported, null": {types.BoolNull(), types.BoolValue(false)},
+	} {
+		state.AuthTokenSet = tc.state
+		if _, _, ok := tokenRemoval(state, webhookModel{AuthTokenSet: tc.plan}); ok {
+			t.Errorf("%s: a warning", name)
+		}
+	}
+}
