@@ -35,9 +35,9 @@ var (
 // it, as for an object deleted outside Terraform, would leave Terraform's
 // generic "non-existent remote object" error, which names no id and
 // speaks of regions.
-func importNotFound(diags *diag.Diagnostics, kind, id, howToFind string) {
+func importNotFound(diags *diag.Diagnostics, kind, id, howToFind string, err error) {
 	diags.AddError("Cannot import "+kind+" "+id,
-		fmt.Sprintf("hookd has no %s %s. Check the id in the import block or command: %s", kind, id, howToFind))
+		fmt.Sprintf("hookd has no %s %s. Check the id in the import block or command: %s (hookd said: %s)", kind, id, howToFind, apiMessage(err)))
 }
 
 // problemAdvice is what to do about one problem code (api/openapi.yaml,

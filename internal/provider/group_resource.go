@@ -138,7 +138,7 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	api, err := r.data.client.GetGroup(ctx, id)
 	if errors.Is(err, client.ErrNotFound) && state.CreatedAt.IsNull() {
-		importNotFound(&resp.Diagnostics, "group", id, `data.hookd_group with name = "..." finds a group's id; terraform query lists the groups (Terraform 1.14 and later).`)
+		importNotFound(&resp.Diagnostics, "group", id, `data.hookd_group with name = "..." finds a group's id; terraform query lists the groups (Terraform 1.14 and later).`, err)
 		return
 	}
 	if errors.Is(err, client.ErrNotFound) {

@@ -189,7 +189,8 @@ func TestAccGroupResource_lifecycle(t *testing.T) {
 				ImportState:   true,
 				ImportStateId: "grp_doesnotexist",
 				ExpectError: acctest.Words(`Error: Cannot import group grp_doesnotexist`,
-					`hookd has no group grp_doesnotexist. Check the id in the import block or command: data.hookd_group with name = "..." finds a group's id; terraform query lists the groups (Terraform 1.14 and later).`),
+					`hookd has no group grp_doesnotexist. Check the id in the import block or command: data.hookd_group with name = "..." finds a group's id; terraform query lists the groups (Terraform 1.14 and later).`,
+					`(hookd said:`, `(hookd request id req_`),
 			},
 		},
 	})

@@ -238,9 +238,6 @@ func interrupted(replayed, total int, failed []string, err error, next client.De
 	return msg + "."
 }
 
-// listOptions is the API query of the deliveries to replay
-// (client.RecoveryListOptions: the rule the console's recover applies too),
-// and how to name them ("dead_lettered deliveries since ...").
 // oneOrMany is what, a listOptions description ("dead_lettered deliveries
 // since ..."), for a count of n: "delivery" for one.
 func oneOrMany(what string, n int) string {
@@ -250,6 +247,9 @@ func oneOrMany(what string, n int) string {
 	return what
 }
 
+// listOptions is the API query of the deliveries to replay
+// (client.RecoveryListOptions: the rule the console's recover applies too),
+// and how to name them ("dead_lettered deliveries since ...").
 func (m webhookRecoverModel) listOptions() (client.DeliveryListOptions, string, error) {
 	status := replayableStatuses[0]
 	if known(m.Status) {

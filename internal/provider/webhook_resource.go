@@ -261,7 +261,7 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 	setIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	api, err := r.data.client.GetWebhook(ctx, state.ID.ValueString())
 	if errors.Is(err, client.ErrNotFound) && state.CreatedAt.IsNull() {
-		importNotFound(&resp.Diagnostics, "webhook", state.ID.ValueString(), "data.hookd_webhooks lists the webhooks with their ids; so does terraform query (Terraform 1.14 and later).")
+		importNotFound(&resp.Diagnostics, "webhook", state.ID.ValueString(), "data.hookd_webhooks lists the webhooks with their ids; so does terraform query (Terraform 1.14 and later).", err)
 		return
 	}
 	if errors.Is(err, client.ErrNotFound) {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/hookd/terraform-provider-hookd/internal/client"
+	"github.com/hookd/terraform-provider-hookd/internal/rules"
 )
 
 // Write-only arguments (secret_wo, auth_token_wo) are in the configuration
@@ -139,25 +140,29 @@ func tokenRemoval(state, plan webhookModel) (summary, detail string, ok bool) {
 // and that hookd auto-disabled the webhook, which no apply undoes: a plan
 // with no changes would otherwise hide a webhook that gets nothing.
 func addDriftWarnings(diags *diag.Diagnostics, api *client.Webhook, prior webhookModel, drift webhookDrift, sent sentFingerprints) {
-	if api.Status == webhookAutoDisabled {
+	// An inactive webhook (active = false, set by its owner) gets nothing
+	// anyway, and the recover action refuses it: no advice to give.
+	if api.Status == webhookAutoDisabled && api.Active {
 		reason := "no reason given"
 		if api.DisabledReason != nil {
 			reason = *api.DisabledReason
 		}
 		diags.AddWarning("Webhook auto-disabled by hookd",
-			fmt.Sprintf("Webhook %s gets no deliveries, retries or replays: hookd disabled it (%s). Neither active nor an apply re-enables it. "+
-				"Once its receiver is fixed, run the action hookd_webhook_recover with reenable = true over the time of the outage (Terraform 1.14 and later: "+
-				"it re-enables the webhook, then replays what was dead-lettered), or press Re-enable on hookd's console, or PATCH /v1/webhooks/%s with {\"status\": \"active\"}.",
-				api.ID, reason, api.ID))
+			fmt.Sprintf("Webhook %s gets no deliveries, retries or replays: hookd disabled it (%s). %s", api.ID, reason, reenableHow))
 	}
 	if drift.SecretRotated {
+		// The window is the secret Terraform held only when that secret
+		// is the previous one (rotated once): after two rotations it is
+		// another's.
 		grace := ""
-		if api.PreviousSecretExpiresAt != nil {
+		if api.PreviousSecretExpiresAt != nil && api.PreviousSecretFingerprint != nil && known(prior.Secret) &&
+			*api.PreviousSecretFingerprint == rules.Fingerprint(prior.Secret.ValueString()) {
 			grace = fmt.Sprintf(" The secret Terraform held keeps verifying until %s (previous_secret_expires_at).", api.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))
 		}
 		diags.AddWarning("Signing secret rotated outside Terraform",
 			fmt.Sprintf("Webhook %s is at secret_version %d, but Terraform holds the secret of version %d. The secret in state is now null, since the API never returns it.%s "+
-				"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret; or supply your own with secret_wo.",
+				"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret. "+
+				"Or manage the secret with secret_wo instead, which is never kept in state.",
 				api.ID, api.SecretVersion, prior.SecretVersion.ValueInt64(), grace))
 	}
 	if drift.AuthTokenReplaced {

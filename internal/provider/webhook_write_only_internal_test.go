@@ -156,20 +156,31 @@ func (f *fakePrivate) SetKey(_ context.Context, key string, value []byte) diag.D
 }
 
 // A secret rotated outside Terraform: the warning says until when the
-// secret Terraform held verifies, and how to have one in state again.
+// secret Terraform held verifies, when it is the previous one, and how to
+// have one in state again.
 func TestDriftWarningSecretRotated(t *testing.T) {
 	expires := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", SecretVersion: 3, PreviousSecretExpiresAt: &expires}
-	prior := webhookModel{SecretVersion: types.Int64Value(2)}
+	held := rules.Fingerprint("whsec_held")
+	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", SecretVersion: 3, PreviousSecretExpiresAt: &expires, PreviousSecretFingerprint: &held}
+	prior := webhookModel{SecretVersion: types.Int64Value(2), Secret: types.StringValue("whsec_held")}
 	var diags diag.Diagnostics
 	addDriftWarnings(&diags, api, prior, webhookDrift{SecretRotated: true}, sentFingerprints{})
 	want := "Webhook wh_aaaaaaaaaaaaaaaaaaaa is at secret_version 3, but Terraform holds the secret of version 2. The secret in state is now null, since the API never returns it. " +
 		"The secret Terraform held keeps verifying until 2026-12-03T10:00:00Z (previous_secret_expires_at). " +
-		"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret; or supply your own with secret_wo."
+		"To have a secret in state again, set secret_rotation.trigger (or change it, if it is set): the next apply rotates and stores the new secret. " +
+		"Or manage the secret with secret_wo instead, which is never kept in state."
 	if len(diags) != 1 || diags[0].Summary() != "Signing secret rotated outside Terraform" || diags[0].Detail() != want {
 		t.Errorf("diagnostics %v\nwant one warning: %s", diags, want)
 	}
-	api.PreviousSecretExpiresAt = nil // rotated with no grace period
+	// Rotated twice: the previous secret is not Terraform's.
+	other := rules.Fingerprint("whsec_between")
+	api.SecretVersion, api.PreviousSecretFingerprint = 4, &other
+	diags = nil
+	addDriftWarnings(&diags, api, prior, webhookDrift{SecretRotated: true}, sentFingerprints{})
+	if len(diags) != 1 || strings.Contains(diags[0].Detail(), "keeps verifying") {
+		t.Errorf("rotated twice: %v", diags)
+	}
+	api.PreviousSecretExpiresAt, api.PreviousSecretFingerprint = nil, nil // rotated with no grace period
 	diags = nil
 	addDriftWarnings(&diags, api, prior, webhookDrift{SecretRotated: true}, sentFingerprints{})
 	if len(diags) != 1 || strings.Contains(diags[0].Detail(), "keeps verifying") {
@@ -178,19 +189,24 @@ func TestDriftWarningSecretRotated(t *testing.T) {
 }
 
 // A webhook hookd auto-disabled: every refresh says so, and how to
-// re-enable it; an active one gets no such warning.
+// re-enable it (reenableHow, as the status attribute's description); an
+// active one, or one its owner made inactive, gets no such warning.
 func TestDriftWarningAutoDisabled(t *testing.T) {
 	reason := "the endpoint answered 410 Gone"
-	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", Status: webhookAutoDisabled, DisabledReason: &reason}
+	api := &client.Webhook{ID: "wh_aaaaaaaaaaaaaaaaaaaa", Active: true, Status: webhookAutoDisabled, DisabledReason: &reason}
 	var diags diag.Diagnostics
 	addDriftWarnings(&diags, api, webhookModel{}, webhookDrift{}, sentFingerprints{})
-	want := "Webhook wh_aaaaaaaaaaaaaaaaaaaa gets no deliveries, retries or replays: hookd disabled it (the endpoint answered 410 Gone). Neither active nor an apply re-enables it. " +
-		"Once its receiver is fixed, run the action hookd_webhook_recover with reenable = true over the time of the outage (Terraform 1.14 and later: " +
-		"it re-enables the webhook, then replays what was dead-lettered), or press Re-enable on hookd's console, or PATCH /v1/webhooks/wh_aaaaaaaaaaaaaaaaaaaa with {\"status\": \"active\"}."
-	if len(diags) != 1 || diags[0].Severity() != diag.SeverityWarning || diags[0].Summary() != "Webhook auto-disabled by hookd" || diags[0].Detail() != want {
+	want := "Webhook wh_aaaaaaaaaaaaaaaaaaaa gets no deliveries, retries or replays: hookd disabled it (the endpoint answered 410 Gone). " + reenableHow
+	if len(diags) != 1 || diags[0].Severity() != diag.SeverityWarning || diags[0].Summary() != "Webhook auto-disabled by hookd" || diags[0].Detail() != want ||
+		!strings.Contains(want, "hookd_webhook_recover") {
 		t.Errorf("diagnostics %v\nwant one warning: %s", diags, want)
 	}
-	api.Status, api.DisabledReason = "active", nil
+	api.Active = false
+	diags = nil
+	if addDriftWarnings(&diags, api, webhookModel{}, webhookDrift{}, sentFingerprints{}); len(diags) != 0 {
+		t.Errorf("an inactive webhook: %v", diags)
+	}
+	api.Active, api.Status, api.DisabledReason = true, "active", nil
 	diags = nil
 	if addDriftWarnings(&diags, api, webhookModel{}, webhookDrift{}, sentFingerprints{}); len(diags) != 0 {
 		t.Errorf("an active webhook: %v", diags)
